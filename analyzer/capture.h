@@ -1,0 +1,54 @@
+/* capture.h - capture front end: saved pcap/pcapng files (and stdin), with an
+ * optional BPF filter. Classic pcap is read by libpcap; pcapng by our own block
+ * reader, because libpcap 1.10 gives a handle one link type and refuses pcapng
+ * sections whose interfaces differ ("an interface has a type ... different from
+ * the type of the first interface"). */
+#ifndef SOCKSCOPE_CAPTURE_H
+#define SOCKSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct capture;
+
+/* One frame; data is borrowed and valid until the next capture_next call. */
+struct capture_frame {
+    const uint8_t *data;
+    uint32_t cap_len, wire_len;
+    uint32_t linktype;  /* LINKTYPE_* of this frame's interface (FCS bits masked off) */
+    uint64_t ts_ns;     /* nanoseconds since the epoch */
+    uint32_t if_index;  /* pcapng interface id within its section; 0 for pcap */
+    uint64_t record_no; /* 1-based packet record number within the file */
+};
+
+enum capture_format { CAPTURE_PCAP, CAPTURE_PCAPNG, CAPTURE_LIVE };
+
+struct capture_info {
+    enum capture_format format;
+    const char *path;     /* as given ("-" for stdin) */
+    uint32_t snaplen;     /* of the file header / first interface */
+    bool nanosecond;      /* file timestamps had nanosecond resolution */
+    bool big_endian;      /* file byte order */
+    uint64_t frames_read; /* records returned so far (before the filter) */
+    uint64_t frames_filtered_out;
+};
+
+/* Opens path ("-" is standard input), detecting the format from the magic number.
+ * bpf (may be NULL or "") is compiled per link type and applied to each frame.
+ * Returns 0, or -1 with err set to a one-line message naming the file. */
+int capture_open_file(struct capture **cap, const char *path, const char *bpf,
+                      struct ss_err *err);
+
+/* Reads the next frame that passes the filter. Returns 1 (frame in *f), 0 at the
+ * end of the file, -1 on damage (err names the file and the record number; the
+ * frames returned before remain valid results). */
+int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *err);
+
+const struct capture_info *capture_get_info(const struct capture *cap);
+
+/* Closes and frees; capture_close(NULL) is a no-op. */
+void capture_close(struct capture *cap);
+
+#endif
