@@ -151,6 +151,7 @@ struct packet {
     uint16_t vlan[PACKET_MAX_VLAN]; /* 12-bit VLAN ids, outermost first */
 
     /* network layer */
+    struct view l3;     /* the outermost IP header onwards, as captured (for nDPI) */
     uint8_t ip_version; /* 0 (none), 4, 6 */
     uint8_t ttl;        /* TTL / hop limit */
     uint8_t proto;      /* transport protocol after the IPv6 extension chain */
