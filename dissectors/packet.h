@@ -61,7 +61,8 @@ enum layer {
     X(ICMP_QUOTE_MALFORMED, "icmp_quote_malformed")                                                \
     X(SCTP_TRUNCATED, "sctp_truncated")                                                            \
     X(SCTP_BAD_CHUNK, "sctp_bad_chunk")                                                            \
-    X(L3_UNKNOWN_ETHERTYPE, "l3_unknown_ethertype")
+    X(L3_UNKNOWN_ETHERTYPE, "l3_unknown_ethertype")                                                \
+    X(IP_LEN_ZERO, "ip_length_zero")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOM_##id,
@@ -181,6 +182,11 @@ struct packet {
     enum dissect_status status;
     uint64_t anomalies; /* ANOM_BIT(...) set */
     enum anomaly truncated_at; /* where a DISSECT_TRUNCATED/MALFORMED frame ended; valid when status != OK */
+
+    /* added by the dissectors */
+    bool verify_checksums; /* input: dissectors compute checksums when fully captured
+                              (frame_dissect copies frame_ctx.verify_checksums) */
+    uint16_t ethertype;    /* last ethertype / SLL protocol read, after VLAN tags (0: none) */
 };
 
 /* Records an anomaly on pkt and returns status, for one-line error returns. */
