@@ -16,8 +16,9 @@ struct ip_reasm_stats {
     uint64_t timeouts;      /* incomplete datagrams expired */
     uint64_t overlaps;      /* fragments overlapping earlier data */
     uint64_t memcap_drops;  /* datagrams dropped because the memory cap was hit */
-    uint64_t too_large;     /* fragments that would make a datagram > 65535 bytes */
-    size_t bytes_in_use, peak_bytes;
+    uint64_t too_large;     /* fragments that would make a datagram > 65535 bytes, or that
+                             * contradict the end fixed by its last fragment */
+    size_t bytes_in_use, peak_bytes; /* pending datagrams' nodes, buffers and range lists */
 };
 
 #define IP_REASM_DEFAULT_MEMCAP     (64u << 20)
@@ -28,19 +29,26 @@ struct ip_reasm *ip_reasm_create(size_t memcap_bytes, uint64_t timeout_ns);
 /* Frees everything; ip_reasm_destroy(NULL) is a no-op. */
 void ip_reasm_destroy(struct ip_reasm *r);
 
-/* Offers one fragment. pkt carries the key (ip_version, src, dst, proto, frag_id)
- * and frag_offset_bytes / more_frags; frag is the fragment's data (after the IPv4
+/* Offers one fragment. pkt carries the key (ip_version, src, dst, frag_id, and
+ * proto for IPv4 only: RFC 8200 keys IPv6 on src, dst and id) and
+ * frag_offset_bytes / more_frags; frag is the fragment's data (after the IPv4
  * header or the IPv6 fragment header), already clamped to the IP length; frag_len
  * is its length per the IP header (frag.len may be shorter if the capture was cut).
- * Returns 1 when the datagram is complete: *out is the whole reassembled payload
- * (owned by the table, valid until the next call on r) and *total_len its length;
- * 0 when more fragments are needed; anomalies (overlap, memcap, too large,
- * incomplete capture) are recorded on pkt. Expires stale datagrams on the way
+ * Returns 1 when the datagram is complete: *total_len is its full length and *out
+ * its captured bytes contiguous from offset 0 (all of it unless the snaplen cut a
+ * fragment: then ANOM_FRAG_INCOMPLETE_CAPTURE); *out is owned by the table and
+ * valid until the next call on r. For IPv6, pkt->proto is then set to the proto
+ * of the offset-0 fragment. An offset-0 fragment without MF is returned at once
+ * on its own (RFC 6946). Returns 0 when more fragments are needed or the fragment
+ * was dropped; anomalies (overlap, timeout, memcap, too large) are recorded on pkt.
+ * Overlapping IPv4 bytes keep the first data; an IPv6 overlap drops the datagram
+ * (RFC 5722); exact duplicates are ignored. Expires stale datagrams on the way
  * using pkt->ts_ns as the clock. */
 int ip_reasm_add(struct ip_reasm *r, struct packet *pkt, struct view frag, uint32_t frag_len,
                  struct view *out, uint32_t *total_len);
 
-/* Expires datagrams idle for longer than the timeout at now_ns; returns how many. */
+/* Expires datagrams whose first fragment is older than the timeout at now_ns
+ * (full scan, tolerates out-of-order timestamps); returns how many. */
 size_t ip_reasm_expire(struct ip_reasm *r, uint64_t now_ns);
 
 const struct ip_reasm_stats *ip_reasm_stats(const struct ip_reasm *r);
