@@ -6,10 +6,11 @@
  *   RFC 8200 section 4.5. The IPv6 Next Header is not part of the key because
  *   RFC 8200 lets it differ between fragments and only the offset-0 fragment's
  *   value counts; on completion pkt->proto is set from that fragment.
- * - Overlapping IPv4 fragments: the FIRST data received for a byte wins (BSD and
- *   Linux prefer different sides, Windows yet another); the overlap is counted
- *   (stats.overlaps, ANOM_FRAG_OVERLAP). Overlapping IPv6 fragments drop the
- *   whole datagram (RFC 5722), also counted.
+ * - Overlapping IPv4 fragments: the FIRST data received for a byte wins; the
+ *   overlap is counted (stats.overlaps, ANOM_FRAG_OVERLAP). Stacks differ here
+ *   (some keep the first data, some the last, BSD-style ones decide by offset,
+ *   and Linux since 4.19 drops the datagram), so what a host saw may differ.
+ *   Overlapping IPv6 fragments drop the whole datagram (RFC 5722), also counted.
  * - Exact duplicates (same offset, length and bytes) are retransmissions, not
  *   overlaps (RFC 8200 section 4.5 allows dropping them silently); the same
  *   range with different bytes is an overlap.
@@ -23,6 +24,10 @@
  * - Coverage follows the lengths the IP headers claim, so a datagram whose
  *   fragments were cut by the snaplen still completes; the output then holds
  *   only the captured prefix that starts at offset 0.
+ * - Memory cap: before storing a fragment, the oldest other pending datagrams
+ *   are evicted until it fits (stats.memcap_drops, ANOM_FRAG_MEMCAP); if it
+ *   still does not fit, the fragment and its own datagram are dropped too (one
+ *   more memcap_drop), since that datagram could never complete.
  * - bytes_in_use counts each pending datagram's node, data buffer and range
  *   arrays; the hash buckets and the table's output buffer are not counted.
  */
