@@ -1,0 +1,453 @@
+/* capture.c - capture front end for saved files: format detection by magic,
+ * classic pcap through libpcap, pcapng through pcapng.c, BPF per link type.
+ *
+ * Why a replaying stream: to detect the format on stdin and pipes we must read
+ * the magic ourselves, so libpcap gets a FILE* (glibc fopencookie) that replays
+ * the bytes we peeked and then reads on from the real source.
+ *
+ * Why the stream also parses classic pcap record headers: libpcap 1.10 silently
+ * truncates a record whose caplen exceeds the file's snaplen (but not libpcap's
+ * per-link-type maximum, 262144 for most): it returns caplen = snaplen, skips
+ * the rest and reports no error. (Checked with crafted files: snaplen 100 and a
+ * 200-byte record come back as caplen 100; caplen 300000 gives "invalid packet
+ * capture length 300000, bigger than snaplen of 65535".) All file bytes pass
+ * through our stream in order, so it walks the record headers as they go by
+ * and remembers the first record whose caplen exceeds the header's snaplen;
+ * capture_next turns that record into an error. libpcap still does the reading. */
+#include "capture.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "pcapng.h"
+
+#define PCAP_FILE_HDR_LEN   24
+#define PCAP_REC_HDR_LEN    16
+#define PCAP_LINKTYPE_MASK  0x03FFFFFFu /* bits 26-31 carry the FCS flag and length */
+#define BPF_SNAPLEN         262144
+#define NS_PER_SEC          1000000000ull
+
+/* State of the replaying stream (the fopencookie cookie). */
+struct replay {
+    FILE *src;
+    bool own_src; /* false for stdin: never closed by us */
+    uint8_t head[PCAP_FILE_HDR_LEN]; /* bytes peeked from src, replayed first */
+    size_t head_len, head_pos;
+    /* classic pcap record walk (only when track is set) */
+    bool track, big_endian;
+    uint32_t snaplen; /* from the file header; 0 = unspecified */
+    uint64_t skip;    /* bytes still to pass before the next record header */
+    uint8_t rec[PCAP_REC_HDR_LEN];
+    size_t rec_have;
+    uint64_t records;         /* record headers seen */
+    uint64_t oversize_record; /* first record with caplen > snaplen; 0 = none */
+    uint32_t oversize_caplen;
+};
+
+/* A compiled filter for one DLT, compiled on first use. */
+struct bpf_slot {
+    int dlt;
+    bool ok;
+    struct bpf_program prog;
+    char msg[PCAP_ERRBUF_SIZE];
+};
+
+struct capture {
+    struct capture_info info;
+    char *path;       /* as given */
+    const char *name; /* for messages: path, or "stdin" */
+    FILE *fp;         /* the replaying stream; owned by pcap when pcap != NULL */
+    struct replay *rp;
+    pcap_t *pcap;
+    struct pcapng_reader *ng;
+    uint32_t pcap_linktype; /* header LinkType, FCS bits masked */
+    uint64_t pcap_records;
+    char *bpf; /* NULL: no filter */
+    struct bpf_slot *slots;
+    size_t n_slots;
+    bool failed;
+    struct ss_err fail; /* repeated by capture_next after a failure */
+};
+
+static uint32_t rd32(const uint8_t *p, bool be)
+{
+    if (be)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* Walks classic pcap record headers in the bytes p[0..n) as they stream past. */
+static void replay_track(struct replay *rp, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        if (rp->skip > 0) {
+            size_t k = rp->skip < n ? (size_t)rp->skip : n;
+            p += k;
+            n -= k;
+            rp->skip -= k;
+            continue;
+        }
+        size_t k = PCAP_REC_HDR_LEN - rp->rec_have;
+        if (k > n)
+            k = n;
+        memcpy(rp->rec + rp->rec_have, p, k);
+        rp->rec_have += k;
+        p += k;
+        n -= k;
+        if (rp->rec_have == PCAP_REC_HDR_LEN) {
+            rp->rec_have = 0;
+            rp->records++;
+            uint32_t caplen = rd32(rp->rec + 8, rp->big_endian);
+            if (rp->snaplen != 0 && caplen > rp->snaplen && rp->oversize_record == 0) {
+                rp->oversize_record = rp->records;
+                rp->oversize_caplen = caplen;
+            }
+            rp->skip = caplen;
+        }
+    }
+}
+
+static ssize_t replay_read(void *cookie, char *buf, size_t size)
+{
+    struct replay *rp = cookie;
+    size_t n = 0;
+    if (rp->head_pos < rp->head_len) {
+        n = rp->head_len - rp->head_pos;
+        if (n > size)
+            n = size;
+        memcpy(buf, rp->head + rp->head_pos, n);
+        rp->head_pos += n;
+    }
+    if (n < size) {
+        size_t got = fread(buf + n, 1, size - n, rp->src);
+        if (got == 0 && n == 0 && ferror(rp->src))
+            return -1;
+        n += got;
+    }
+    if (rp->track)
+        replay_track(rp, (const uint8_t *)buf, n);
+    return (ssize_t)n;
+}
+
+static int replay_close(void *cookie)
+{
+    struct replay *rp = cookie;
+    int rc = 0;
+    if (rp->own_src && fclose(rp->src) != 0)
+        rc = -1;
+    free(rp);
+    return rc;
+}
+
+/* pcapng and pcap files carry LINKTYPE_* values; pcap_compile wants DLT_*.
+ * They differ on Linux only for these (LINKTYPE_RAW is the one that matters). */
+static int linktype_to_dlt(uint32_t linktype)
+{
+    switch (linktype) {
+    case 14: /* OpenBSD's DLT_RAW; the dissectors treat it as raw IP */
+    case 101:
+        return DLT_RAW;
+    case 100:
+        return DLT_ATM_RFC1483;
+    case 102:
+        return DLT_SLIP_BSDOS;
+    case 103:
+        return DLT_PPP_BSDOS;
+    case 106:
+        return DLT_ATM_CLIP;
+    default:
+        return linktype > 0x7fffffffu ? -1 : (int)linktype;
+    }
+}
+
+/* Returns the filter slot for linktype, compiling it on first use; NULL with
+ * the slot's message in *msg if libpcap cannot compile it. */
+static const struct bpf_slot *filter_for(struct capture *cap, uint32_t linktype, const char **msg)
+{
+    int dlt = linktype_to_dlt(linktype);
+    for (size_t i = 0; i < cap->n_slots; i++) {
+        if (cap->slots[i].dlt == dlt) {
+            *msg = cap->slots[i].msg;
+            return cap->slots[i].ok ? &cap->slots[i] : NULL;
+        }
+    }
+    struct bpf_slot *ns = realloc(cap->slots, (cap->n_slots + 1) * sizeof(*ns));
+    if (ns == NULL) {
+        *msg = "out of memory";
+        return NULL;
+    }
+    cap->slots = ns;
+    struct bpf_slot *s = &ns[cap->n_slots++];
+    memset(s, 0, sizeof(*s));
+    s->dlt = dlt;
+    *msg = s->msg;
+    if (dlt < 0) {
+        snprintf(s->msg, sizeof(s->msg), "link type %" PRIu32 " out of range", linktype);
+        return NULL;
+    }
+    pcap_t *dead = pcap_open_dead_with_tstamp_precision(dlt, BPF_SNAPLEN, PCAP_TSTAMP_PRECISION_NANO);
+    if (dead == NULL) {
+        snprintf(s->msg, sizeof(s->msg), "pcap_open_dead failed for link type %" PRIu32, linktype);
+        return NULL;
+    }
+    if (pcap_compile(dead, &s->prog, cap->bpf, 1, PCAP_NETMASK_UNKNOWN) == 0)
+        s->ok = true;
+    else
+        snprintf(s->msg, sizeof(s->msg), "%s", pcap_geterr(dead));
+    pcap_close(dead);
+    return s->ok ? s : NULL;
+}
+
+/* Opens src behind a replaying stream; returns 0 or -1 (err set). */
+static int open_stream(struct capture *cap, struct ss_err *err)
+{
+    bool is_stdin = strcmp(cap->path, "-") == 0;
+    FILE *src = is_stdin ? stdin : fopen(cap->path, "rb");
+    if (src == NULL) {
+        ss_err_set(err, "%s: %s", cap->name, strerror(errno));
+        return -1;
+    }
+    struct replay *rp = calloc(1, sizeof(*rp));
+    if (rp == NULL) {
+        if (!is_stdin)
+            fclose(src);
+        ss_err_set(err, "%s: out of memory", cap->name);
+        return -1;
+    }
+    rp->src = src;
+    rp->own_src = !is_stdin;
+    cookie_io_functions_t io = { .read = replay_read, .close = replay_close };
+    cap->fp = fopencookie(rp, "r", io);
+    if (cap->fp == NULL) {
+        ss_err_set(err, "%s: fopencookie: %s", cap->name, strerror(errno));
+        replay_close(rp);
+        return -1;
+    }
+    cap->rp = rp;
+    return 0;
+}
+
+/* Reads up to n more bytes from the source into the replay head; returns the
+ * number read or -1 (err set) on an I/O error. */
+static long peek(struct capture *cap, size_t n, struct ss_err *err)
+{
+    struct replay *rp = cap->rp;
+    size_t got = fread(rp->head + rp->head_len, 1, n, rp->src);
+    if (got < n && ferror(rp->src)) {
+        ss_err_set(err, "%s: read error: %s", cap->name, strerror(errno != 0 ? errno : EIO));
+        return -1;
+    }
+    rp->head_len += got;
+    return (long)got;
+}
+
+static int open_pcap(struct capture *cap, bool big_endian, bool nsec, struct ss_err *err)
+{
+    struct replay *rp = cap->rp;
+    long got = peek(cap, PCAP_FILE_HDR_LEN - 4, err);
+    if (got < 0)
+        return -1;
+    if (got < PCAP_FILE_HDR_LEN - 4) {
+        ss_err_set(err, "%s: truncated file header", cap->name);
+        return -1;
+    }
+    cap->info.format = CAPTURE_PCAP;
+    cap->info.big_endian = big_endian;
+    cap->info.nanosecond = nsec;
+    cap->info.snaplen = rd32(rp->head + 16, big_endian);
+    cap->pcap_linktype = rd32(rp->head + 20, big_endian) & PCAP_LINKTYPE_MASK;
+    rp->track = true;
+    rp->big_endian = big_endian;
+    rp->snaplen = cap->info.snaplen;
+    rp->skip = PCAP_FILE_HDR_LEN;
+
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    cap->pcap = pcap_fopen_offline_with_tstamp_precision(cap->fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (cap->pcap == NULL) {
+        ss_err_set(err, "%s: %s", cap->name, errbuf);
+        return -1; /* libpcap left fp to us: capture_close closes it */
+    }
+    return 0;
+}
+
+static int open_pcapng(struct capture *cap, struct ss_err *err)
+{
+    if (pcapng_open(&cap->ng, cap->fp, cap->name, err) != 0)
+        return -1;
+    cap->info.format = CAPTURE_PCAPNG;
+    cap->info.big_endian = pcapng_big_endian(cap->ng);
+    const struct pcapng_interface *ifc = pcapng_first_interface(cap->ng);
+    if (ifc != NULL) {
+        cap->info.snaplen = ifc->snaplen;
+        cap->info.nanosecond = ifc->units_per_sec > 1000000;
+    }
+    return 0;
+}
+
+int capture_open_file(struct capture **out, const char *path, const char *bpf, struct ss_err *err)
+{
+    *out = NULL;
+    struct capture *cap = calloc(1, sizeof(*cap));
+    if (cap == NULL || (cap->path = strdup(path)) == NULL ||
+        (bpf != NULL && bpf[0] != '\0' && (cap->bpf = strdup(bpf)) == NULL)) {
+        ss_err_set(err, "%s: out of memory", path);
+        capture_close(cap);
+        return -1;
+    }
+    cap->name = strcmp(path, "-") == 0 ? "stdin" : cap->path;
+    cap->info.path = cap->path;
+    if (open_stream(cap, err) != 0)
+        goto fail;
+
+    long got = peek(cap, 4, err);
+    if (got < 0)
+        goto fail;
+    if (got < 4) {
+        ss_err_set(err, "%s: truncated file header", cap->name);
+        goto fail;
+    }
+    uint32_t magic = rd32(cap->rp->head, true); /* the bytes in file order */
+    int rc;
+    switch (magic) {
+    case 0xa1b2c3d4u: rc = open_pcap(cap, true, false, err); break;
+    case 0xd4c3b2a1u: rc = open_pcap(cap, false, false, err); break;
+    case 0xa1b23c4du: rc = open_pcap(cap, true, true, err); break;
+    case 0x4d3cb2a1u: rc = open_pcap(cap, false, true, err); break;
+    case PCAPNG_MAGIC: rc = open_pcapng(cap, err); break;
+    default:
+        ss_err_set(err, "%s: not a pcap or pcapng capture (magic 0x%08" PRIx32 ")", cap->name, magic);
+        rc = -1;
+    }
+    if (rc != 0)
+        goto fail;
+
+    /* compile eagerly for the first link type so a bad expression fails here */
+    if (cap->bpf != NULL) {
+        uint32_t lt = cap->pcap_linktype;
+        bool known = true;
+        if (cap->ng != NULL) {
+            const struct pcapng_interface *ifc = pcapng_first_interface(cap->ng);
+            known = ifc != NULL;
+            lt = known ? ifc->linktype : 0;
+        }
+        const char *msg;
+        if (known && filter_for(cap, lt, &msg) == NULL) {
+            ss_err_set(err, "bad filter expression: %s", msg);
+            goto fail;
+        }
+    }
+    *out = cap;
+    return 0;
+fail:
+    capture_close(cap);
+    return -1;
+}
+
+static int fail(struct capture *cap, struct ss_err *err)
+{
+    cap->failed = true;
+    cap->fail = *err;
+    return -1;
+}
+
+/* Reads the next record, before the filter. Returns 1, 0 or -1. */
+static int read_record(struct capture *cap, struct capture_frame *f, struct ss_err *err)
+{
+    if (cap->ng != NULL) {
+        struct pcapng_packet pkt;
+        int rc = pcapng_next(cap->ng, &pkt, err);
+        if (rc != 1)
+            return rc;
+        f->data = pkt.data;
+        f->cap_len = pkt.cap_len;
+        f->wire_len = pkt.wire_len;
+        f->linktype = pkt.linktype;
+        f->ts_ns = pkt.ts_ns;
+        f->if_index = pkt.if_index;
+        f->record_no = pkt.record_no;
+        return 1;
+    }
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = pcap_next_ex(cap->pcap, &h, &data);
+    if (rc == PCAP_ERROR_BREAK)
+        return 0;
+    if (rc != 1) {
+        ss_err_set(err, "%s: record %" PRIu64 ": %s", cap->name, cap->pcap_records + 1,
+                   pcap_geterr(cap->pcap));
+        return -1;
+    }
+    uint64_t rec = ++cap->pcap_records;
+    if (cap->rp->oversize_record == rec) {
+        ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
+                   " exceeds the file's snaplen %" PRIu32,
+                   cap->name, rec, cap->rp->oversize_caplen, cap->info.snaplen);
+        return -1;
+    }
+    f->data = data;
+    f->cap_len = h->caplen;
+    f->wire_len = h->len;
+    f->linktype = cap->pcap_linktype;
+    /* the file stores unsigned 32-bit seconds; libpcap gives ns in tv_usec */
+    f->ts_ns = (uint64_t)(uint32_t)h->ts.tv_sec * NS_PER_SEC + (uint64_t)h->ts.tv_usec;
+    f->if_index = 0;
+    f->record_no = rec;
+    return 1;
+}
+
+int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *err)
+{
+    if (cap->failed) {
+        *err = cap->fail;
+        return -1;
+    }
+    for (;;) {
+        int rc = read_record(cap, f, err);
+        if (rc < 0)
+            return fail(cap, err);
+        if (rc == 0)
+            return 0;
+        cap->info.frames_read++;
+        if (cap->bpf == NULL)
+            return 1;
+        const char *msg;
+        const struct bpf_slot *s = filter_for(cap, f->linktype, &msg);
+        if (s == NULL) {
+            ss_err_set(err, "%s: record %" PRIu64 ": cannot apply the filter to link type %" PRIu32
+                       ": %s", cap->name, f->record_no, f->linktype, msg);
+            return fail(cap, err);
+        }
+        struct pcap_pkthdr h = { .caplen = f->cap_len, .len = f->wire_len };
+        if (pcap_offline_filter(&s->prog, &h, f->data) != 0)
+            return 1;
+        cap->info.frames_filtered_out++;
+    }
+}
+
+const struct capture_info *capture_get_info(const struct capture *cap)
+{
+    return &cap->info;
+}
+
+void capture_close(struct capture *cap)
+{
+    if (cap == NULL)
+        return;
+    if (cap->pcap != NULL)
+        pcap_close(cap->pcap); /* closes fp */
+    else if (cap->fp != NULL)
+        fclose(cap->fp);
+    pcapng_close(cap->ng);
+    for (size_t i = 0; i < cap->n_slots; i++)
+        if (cap->slots[i].ok)
+            pcap_freecode(&cap->slots[i].prog);
+    free(cap->slots);
+    free(cap->bpf);
+    free(cap->path);
+    free(cap);
+}

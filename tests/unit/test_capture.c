@@ -1,0 +1,918 @@
+/* test_capture.c - capture front end on hand-built pcap and pcapng files:
+ * byte orders, time resolutions, pcapng sections and interfaces, damage, BPF,
+ * stdin. Each test writes its file into a private mkdtemp directory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cunit_main.h"
+#include "capture.h"
+
+#define NS 1000000000ull
+
+/* ---- a growing byte buffer with endian-aware writers ---- */
+
+struct buf {
+    uint8_t *p;
+    size_t len, cap;
+    bool be;
+};
+
+static void put(struct buf *b, const void *src, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *np = realloc(b->p, cap);
+        if (np == NULL)
+            abort();
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void put8(struct buf *b, uint8_t v)
+{
+    put(b, &v, 1);
+}
+
+static void put16(struct buf *b, uint16_t v)
+{
+    uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+    if (!b->be) {
+        x[0] = (uint8_t)v;
+        x[1] = (uint8_t)(v >> 8);
+    }
+    put(b, x, 2);
+}
+
+static void put32(struct buf *b, uint32_t v)
+{
+    if (b->be) {
+        put16(b, (uint16_t)(v >> 16));
+        put16(b, (uint16_t)v);
+    } else {
+        put16(b, (uint16_t)v);
+        put16(b, (uint16_t)(v >> 16));
+    }
+}
+
+static void put64(struct buf *b, uint64_t v)
+{
+    if (b->be) {
+        put32(b, (uint32_t)(v >> 32));
+        put32(b, (uint32_t)v);
+    } else {
+        put32(b, (uint32_t)v);
+        put32(b, (uint32_t)(v >> 32));
+    }
+}
+
+static void pad4(struct buf *b)
+{
+    while (b->len % 4 != 0)
+        put8(b, 0);
+}
+
+/* Overwrites a 32-bit value at off in the buffer's byte order. */
+static void poke32(struct buf *b, size_t off, uint32_t v)
+{
+    struct buf t = { 0 };
+    t.be = b->be;
+    put32(&t, v);
+    memcpy(b->p + off, t.p, 4);
+    free(t.p);
+}
+
+/* ---- classic pcap writer ---- */
+
+static void pcap_header(struct buf *b, bool nsec, uint32_t snaplen, uint32_t linktype)
+{
+    put32(b, nsec ? 0xa1b23c4du : 0xa1b2c3d4u); /* written in b's order */
+    put16(b, 2);
+    put16(b, 4);
+    put32(b, 0);
+    put32(b, 0);
+    put32(b, snaplen);
+    put32(b, linktype);
+}
+
+static void pcap_record(struct buf *b, uint32_t sec, uint32_t frac, uint32_t caplen,
+                        uint32_t origlen, uint8_t fill)
+{
+    put32(b, sec);
+    put32(b, frac);
+    put32(b, caplen);
+    put32(b, origlen);
+    for (uint32_t i = 0; i < caplen; i++)
+        put8(b, (uint8_t)(fill + i));
+}
+
+/* ---- pcapng writer: blocks are built whole, then their lengths patched ---- */
+
+static size_t blk_begin(struct buf *b, uint32_t type)
+{
+    size_t start = b->len;
+    put32(b, type);
+    put32(b, 0); /* patched by blk_end */
+    return start;
+}
+
+static void blk_end(struct buf *b, size_t start)
+{
+    pad4(b);
+    uint32_t len = (uint32_t)(b->len - start + 4);
+    put32(b, len);
+    poke32(b, start + 4, len);
+}
+
+static void ng_shb(struct buf *b)
+{
+    size_t s = blk_begin(b, 0x0A0D0D0Au);
+    put32(b, 0x1A2B3C4Du);
+    put16(b, 1);
+    put16(b, 0);
+    put64(b, UINT64_MAX); /* section length unknown (-1) */
+    blk_end(b, s);
+}
+
+/* tsresol < 0: no option; tsoffset 0: no option */
+static void ng_idb(struct buf *b, uint16_t linktype, uint32_t snaplen, int tsresol, int64_t tsoffset)
+{
+    size_t s = blk_begin(b, 1);
+    put16(b, linktype);
+    put16(b, 0);
+    put32(b, snaplen);
+    if (tsresol >= 0) {
+        put16(b, 9);
+        put16(b, 1);
+        put8(b, (uint8_t)tsresol);
+        pad4(b);
+    }
+    if (tsoffset != 0) {
+        put16(b, 14);
+        put16(b, 8);
+        put64(b, (uint64_t)tsoffset);
+    }
+    put16(b, 0); /* opt_endofopt */
+    put16(b, 0);
+    blk_end(b, s);
+}
+
+static void ng_epb(struct buf *b, uint32_t if_id, uint64_t ts, const uint8_t *data, uint32_t caplen,
+                   uint32_t origlen)
+{
+    size_t s = blk_begin(b, 6);
+    put32(b, if_id);
+    put32(b, (uint32_t)(ts >> 32));
+    put32(b, (uint32_t)ts);
+    put32(b, caplen);
+    put32(b, origlen);
+    put(b, data, caplen);
+    blk_end(b, s);
+}
+
+static void ng_spb(struct buf *b, const uint8_t *data, uint32_t datalen, uint32_t origlen)
+{
+    size_t s = blk_begin(b, 3);
+    put32(b, origlen);
+    put(b, data, datalen);
+    blk_end(b, s);
+}
+
+static void ng_opaque(struct buf *b, uint32_t type, uint32_t body_len)
+{
+    size_t s = blk_begin(b, type);
+    for (uint32_t i = 0; i < body_len; i++)
+        put8(b, 0xEE);
+    blk_end(b, s);
+}
+
+/* ---- packets for the filter tests ---- */
+
+/* IPv4 + TCP/UDP (20 + 20/8 bytes, checksums 0) into out; returns the length. */
+static size_t ip_packet(uint8_t *out, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+    size_t l4 = proto == 6 ? 20 : 8;
+    size_t tot = 20 + l4;
+    memset(out, 0, tot);
+    out[0] = 0x45;
+    out[2] = (uint8_t)(tot >> 8);
+    out[3] = (uint8_t)tot;
+    out[8] = 64;
+    out[9] = proto;
+    memcpy(out + 12, (const uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
+    out[20] = (uint8_t)(sport >> 8);
+    out[21] = (uint8_t)sport;
+    out[22] = (uint8_t)(dport >> 8);
+    out[23] = (uint8_t)dport;
+    if (proto == 6)
+        out[32] = 0x50; /* data offset 5 */
+    else
+        out[25] = 8;
+    return tot;
+}
+
+static size_t eth_packet(uint8_t *out, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+    static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 };
+    memcpy(out, eth, 14);
+    return 14 + ip_packet(out + 14, proto, sport, dport);
+}
+
+/* ---- files and reading ---- */
+
+static char tmpdir[64];
+
+static const char *write_file(const char *name, const void *data, size_t len)
+{
+    static char path[160];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    if (len > 0)
+        CU_ASSERT_EQUAL(fwrite(data, 1, len, f), len);
+    fclose(f);
+    return path;
+}
+
+static const char *write_buf(const char *name, struct buf *b)
+{
+    const char *p = write_file(name, b->p, b->len);
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+#define MAXF 32
+
+struct readout {
+    int open_rc;
+    int end_rc; /* 0 = clean end, -1 = error */
+    int n;
+    struct capture_frame f[MAXF];
+    uint8_t byte0[MAXF];
+    struct ss_err err;
+    struct capture_info info;
+};
+
+/* Opens path and reads to the end or the first error. */
+static void read_all(const char *path, const char *bpf, struct readout *o)
+{
+    memset(o, 0, sizeof(*o));
+    struct capture *cap = NULL;
+    o->open_rc = capture_open_file(&cap, path, bpf, &o->err);
+    if (o->open_rc != 0) {
+        CU_ASSERT_PTR_NULL(cap);
+        return;
+    }
+    struct capture_frame f;
+    int rc;
+    while ((rc = capture_next(cap, &f, &o->err)) == 1) {
+        if (o->n < MAXF) {
+            o->f[o->n] = f;
+            o->byte0[o->n] = f.cap_len > 0 ? f.data[0] : 0;
+        }
+        o->n++;
+    }
+    o->end_rc = rc;
+    if (rc < 0) { /* errors are sticky */
+        struct ss_err again;
+        CU_ASSERT_EQUAL(capture_next(cap, &f, &again), -1);
+        CU_ASSERT_STRING_EQUAL(again.msg, o->err.msg);
+    }
+    o->info = *capture_get_info(cap);
+    o->info.path = NULL; /* freed by capture_close */
+    capture_close(cap);
+}
+
+static bool has(const struct ss_err *err, const char *needle)
+{
+    if (strstr(err->msg, needle) != NULL)
+        return true;
+    fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", err->msg, needle);
+    return false;
+}
+
+/* ---- classic pcap ---- */
+
+static void check_pcap_order(bool be, bool nsec)
+{
+    struct buf b = { .be = be };
+    pcap_header(&b, nsec, 65535, 1);
+    pcap_record(&b, 1700000000, nsec ? 123456789u : 123456u, 60, 60, 0x10);
+    pcap_record(&b, 1700000001, nsec ? 999999999u : 999999u, 42, 1514, 0x20);
+    pcap_record(&b, 0xF0000000u, 1, 14, 14, 0x30); /* seconds beyond 2^31 */
+    struct readout o;
+    read_all(write_buf("order.pcap", &b), NULL, &o);
+    CU_ASSERT_EQUAL_FATAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 3);
+    uint64_t mul = nsec ? 1 : 1000; /* ns per file tick */
+    CU_ASSERT_EQUAL(o.f[0].ts_ns, 1700000000ull * NS + (nsec ? 123456789ull : 123456000ull));
+    CU_ASSERT_EQUAL(o.f[1].ts_ns, 1700000001ull * NS + (nsec ? 999999999ull : 999999000ull));
+    CU_ASSERT_EQUAL(o.f[2].ts_ns, 0xF0000000ull * NS + mul);
+    CU_ASSERT_EQUAL(o.f[0].cap_len, 60);
+    CU_ASSERT_EQUAL(o.f[1].cap_len, 42);
+    CU_ASSERT_EQUAL(o.f[1].wire_len, 1514);
+    CU_ASSERT_EQUAL(o.byte0[0], 0x10);
+    CU_ASSERT_EQUAL(o.byte0[1], 0x20);
+    CU_ASSERT_EQUAL(o.f[2].record_no, 3);
+    CU_ASSERT_EQUAL(o.f[0].linktype, 1);
+    CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAP);
+    CU_ASSERT_EQUAL(o.info.big_endian, be);
+    CU_ASSERT_EQUAL(o.info.nanosecond, nsec);
+    CU_ASSERT_EQUAL(o.info.snaplen, 65535);
+    CU_ASSERT_EQUAL(o.info.frames_read, 3);
+}
+
+static void test_pcap_usec_le(void)
+{
+    check_pcap_order(false, false);
+}
+
+static void test_pcap_usec_be(void)
+{
+    check_pcap_order(true, false);
+}
+
+static void test_pcap_nsec_le(void)
+{
+    check_pcap_order(false, true);
+}
+
+static void test_pcap_nsec_be(void)
+{
+    check_pcap_order(true, true);
+}
+
+static void test_pcap_fcs_bits_masked(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 65535, 0x24000001u); /* FCS present, 4 bytes; Ethernet */
+    pcap_record(&b, 1, 0, 64, 64, 0);
+    struct readout o;
+    read_all(write_buf("fcs.pcap", &b), NULL, &o);
+    CU_ASSERT_EQUAL_FATAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.f[0].linktype, 1);
+}
+
+static void test_pcap_truncated_record(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 65535, 1);
+    pcap_record(&b, 1, 0, 60, 60, 0);
+    pcap_record(&b, 2, 0, 60, 60, 0);
+    pcap_record(&b, 3, 0, 60, 60, 0);
+    b.len -= 30; /* cut the third record's data */
+    struct readout o;
+    read_all(write_buf("trunc.pcap", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "trunc.pcap: record 3: "));
+    CU_ASSERT(has(&o.err, "truncated"));
+}
+
+static void test_pcap_caplen_over_snaplen(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 100, 1);
+    pcap_record(&b, 1, 0, 60, 60, 0);
+    pcap_record(&b, 2, 0, 60, 60, 0);
+    pcap_record(&b, 3, 0, 200, 200, 0); /* libpcap alone would truncate it silently */
+    pcap_record(&b, 4, 0, 60, 60, 0);
+    struct readout o;
+    read_all(write_buf("oversnap.pcap", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "oversnap.pcap: record 3: "));
+    CU_ASSERT(has(&o.err, "snaplen 100"));
+}
+
+static void test_pcap_caplen_over_libpcap_max(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 0, 1); /* snaplen 0: only libpcap's 262144 applies */
+    pcap_record(&b, 1, 0, 60, 60, 0);
+    pcap_record(&b, 2, 0, 70000, 70000, 0); /* fine: below 262144 */
+    pcap_record(&b, 3, 0, 300000, 300000, 0);
+    struct readout o;
+    read_all(write_buf("huge.pcap", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.f[1].cap_len, 70000);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "huge.pcap: record 3: "));
+    CU_ASSERT(has(&o.err, "300000"));
+}
+
+/* ---- pcapng ---- */
+
+static void check_pcapng_resolutions(bool be)
+{
+    static const uint8_t d[4] = { 0xAB, 1, 2, 3 };
+    struct buf b = { .be = be };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);            /* 0: default microseconds */
+    ng_idb(&b, 1, 65535, 9, 0);         /* 1: nanoseconds */
+    ng_idb(&b, 1, 0, 0x80 | 10, 0);     /* 2: 2^-10 s */
+    ng_idb(&b, 1, 0, 6, 100);           /* 3: microseconds, +100 s */
+    ng_idb(&b, 1, 0, 3, -1000);         /* 4: milliseconds, -1000 s */
+    ng_epb(&b, 0, 1700000000123456ull, d, 4, 4);
+    ng_epb(&b, 1, 1700000000123456789ull, d, 4, 60);
+    ng_epb(&b, 2, 1700000000ull * 1024 + 512 + 1, d, 3, 4); /* .5 s + 1/1024 s */
+    ng_epb(&b, 3, 5000001ull, d, 4, 4);
+    ng_epb(&b, 4, 1700000000999ull, d, 4, 4);
+    struct readout o;
+    read_all(write_buf("res.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL_FATAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 5);
+    CU_ASSERT_EQUAL(o.f[0].ts_ns, 1700000000123456000ull);
+    CU_ASSERT_EQUAL(o.f[1].ts_ns, 1700000000123456789ull);
+    CU_ASSERT_EQUAL(o.f[2].ts_ns, 1700000000ull * NS + 500000000ull + 976562ull);
+    CU_ASSERT_EQUAL(o.f[3].ts_ns, 105ull * NS + 1000ull);
+    CU_ASSERT_EQUAL(o.f[4].ts_ns, (1700000000ull - 1000ull) * NS + 999000000ull);
+    CU_ASSERT_EQUAL(o.f[1].wire_len, 60);
+    CU_ASSERT_EQUAL(o.f[2].cap_len, 3);
+    CU_ASSERT_EQUAL(o.byte0[2], 0xAB);
+    CU_ASSERT_EQUAL(o.f[3].if_index, 3);
+    CU_ASSERT_EQUAL(o.f[4].record_no, 5);
+    CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAPNG);
+    CU_ASSERT_EQUAL(o.info.big_endian, be);
+    CU_ASSERT_EQUAL(o.info.nanosecond, false); /* first interface: microseconds */
+}
+
+static void test_pcapng_le(void)
+{
+    check_pcapng_resolutions(false);
+}
+
+static void test_pcapng_be(void)
+{
+    check_pcapng_resolutions(true);
+}
+
+static void test_pcapng_two_sections(void)
+{
+    static const uint8_t d[8] = { 0x45 };
+    struct buf b = { .be = false };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, 9, 0);   /* section 1, interface 0: Ethernet */
+    ng_idb(&b, 101, 0, 6, 0); /* section 1, interface 1: raw IP */
+    ng_epb(&b, 1, 7, d, 8, 8);
+    ng_epb(&b, 0, 8, d, 8, 8);
+    b.be = true; /* the second section is big-endian */
+    ng_shb(&b);
+    ng_idb(&b, 113, 0, 6, 0); /* section 2 restarts at interface 0 */
+    ng_epb(&b, 0, 9, d, 8, 8);
+    struct readout o;
+    read_all(write_buf("sections.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 3);
+    CU_ASSERT_EQUAL(o.f[0].linktype, 101);
+    CU_ASSERT_EQUAL(o.f[0].if_index, 1);
+    CU_ASSERT_EQUAL(o.f[0].ts_ns, 7000);
+    CU_ASSERT_EQUAL(o.f[1].linktype, 1);
+    CU_ASSERT_EQUAL(o.f[1].ts_ns, 8);
+    CU_ASSERT_EQUAL(o.f[2].linktype, 113);
+    CU_ASSERT_EQUAL(o.f[2].if_index, 0);
+    CU_ASSERT_EQUAL(o.f[2].ts_ns, 9000);
+    CU_ASSERT_EQUAL(o.f[2].record_no, 3);
+    CU_ASSERT_EQUAL(o.info.big_endian, false);
+    CU_ASSERT_EQUAL(o.info.nanosecond, true);
+
+    /* interface 1 of section 1 is gone in section 2 */
+    b.be = false;
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_idb(&b, 101, 0, -1, 0);
+    ng_epb(&b, 1, 1, d, 8, 8);
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 1, 2, d, 8, 8);
+    read_all(write_buf("renumber.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "renumber.pcapng: record 2: interface id 1"));
+}
+
+static void test_pcapng_six_linktypes(void)
+{
+    static const uint16_t lts[6] = { 1, 101, 113, 276, 0, 228 };
+    static const uint8_t d[16] = { 0 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    for (int i = 0; i < 6; i++)
+        ng_idb(&b, lts[i], 262144, -1, 0);
+    for (uint32_t i = 0; i < 12; i++)
+        ng_epb(&b, (i * 5) % 6, i, d, 16, 16);
+    struct readout o;
+    read_all(write_buf("six.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 12);
+    for (uint32_t i = 0; i < 12; i++) {
+        CU_ASSERT_EQUAL(o.f[i].if_index, (i * 5) % 6);
+        CU_ASSERT_EQUAL(o.f[i].linktype, lts[(i * 5) % 6]);
+    }
+    CU_ASSERT_EQUAL(o.info.snaplen, 262144);
+}
+
+static void test_pcapng_spb(void)
+{
+    static const uint8_t d[100] = { 0x66 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 64, 9, 0);
+    ng_spb(&b, d, 64, 100);     /* before any EPB: timestamp 0 */
+    ng_epb(&b, 0, 5000, d, 20, 20);
+    ng_spb(&b, d, 64, 100);     /* snaplen 64 bounds it */
+    ng_spb(&b, d, 10, 40);      /* the block holds only 12 bytes (10 + padding) */
+    ng_spb(&b, d, 30, 30);
+    struct readout o;
+    read_all(write_buf("spb.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 5);
+    CU_ASSERT_EQUAL(o.f[0].ts_ns, 0);
+    CU_ASSERT_EQUAL(o.f[0].cap_len, 64);
+    CU_ASSERT_EQUAL(o.f[0].wire_len, 100);
+    CU_ASSERT_EQUAL(o.f[2].ts_ns, 5000);
+    CU_ASSERT_EQUAL(o.f[2].cap_len, 64);
+    CU_ASSERT_EQUAL(o.f[3].cap_len, 12);
+    CU_ASSERT_EQUAL(o.f[3].wire_len, 40);
+    CU_ASSERT_EQUAL(o.f[4].cap_len, 30);
+    CU_ASSERT_EQUAL(o.byte0[4], 0x66);
+    CU_ASSERT_EQUAL(o.f[4].record_no, 5);
+}
+
+static void test_pcapng_skips_other_blocks(void)
+{
+    static const uint8_t d[8] = { 0x11 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_opaque(&b, 4, 8);           /* name resolution, before the IDB */
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_opaque(&b, 0x12345678u, 20); /* unknown */
+    ng_epb(&b, 0, 1, d, 8, 8);
+    ng_opaque(&b, 0x00000BADu, 0);  /* custom, empty body */
+    ng_opaque(&b, 5, 16);           /* interface statistics */
+    ng_opaque(&b, 0x0000000Au, 4);  /* decryption secrets */
+    ng_epb(&b, 0, 2, d, 8, 8);
+    struct readout o;
+    read_all(write_buf("skip.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.f[1].record_no, 2);
+}
+
+static void test_pcapng_bad_trailing_length(void)
+{
+    static const uint8_t d[8] = { 0 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 0, 1, d, 8, 8);
+    size_t off = b.len;
+    ng_epb(&b, 0, 2, d, 8, 8);
+    b.p[b.len - 4] ^= 0x40; /* trailing length of the second EPB */
+    ng_epb(&b, 0, 3, d, 8, 8);
+    char want[64];
+    snprintf(want, sizeof(want), "trail.pcapng: block at offset %zu: ", off);
+    struct readout o;
+    read_all(write_buf("trail.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, want));
+    CU_ASSERT(has(&o.err, "trailing length"));
+
+    /* a total length that is not a multiple of 4 */
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    off = b.len;
+    ng_epb(&b, 0, 2, d, 8, 8);
+    poke32(&b, off + 4, 46);
+    snprintf(want, sizeof(want), "block at offset %zu: bad block total length 46", off);
+    read_all(write_buf("len.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 0);
+    CU_ASSERT(has(&o.err, want));
+}
+
+static void test_pcapng_truncated_record(void)
+{
+    static const uint8_t d[40] = { 0 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 0, 1, d, 40, 40);
+    ng_epb(&b, 0, 2, d, 40, 40);
+    ng_epb(&b, 0, 3, d, 40, 40);
+    b.len -= 20;
+    struct readout o;
+    read_all(write_buf("cut.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "cut.pcapng: record 3: truncated"));
+
+    /* cut inside a block header */
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 0, 1, d, 40, 40);
+    put32(&b, 6);
+    put16(&b, 0);
+    read_all(write_buf("cuthdr.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 1);
+    CU_ASSERT(has(&o.err, "cuthdr.pcapng: record 2: truncated"));
+}
+
+static void test_pcapng_caplen_over_snaplen(void)
+{
+    static const uint8_t d[200] = { 0 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 128, -1, 0);
+    ng_epb(&b, 0, 1, d, 128, 128);
+    ng_epb(&b, 0, 2, d, 200, 200);
+    struct readout o;
+    read_all(write_buf("snap.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "snap.pcapng: record 2: "));
+    CU_ASSERT(has(&o.err, "snaplen 128"));
+
+    /* an EPB whose caplen claims more than its block holds */
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    size_t off = b.len;
+    ng_epb(&b, 0, 1, d, 20, 20);
+    poke32(&b, off + 20, 5000);
+    read_all(write_buf("room.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 0);
+    CU_ASSERT(has(&o.err, "room.pcapng: record 1: captured length 5000"));
+}
+
+/* ---- file-level errors ---- */
+
+static void test_not_a_capture(void)
+{
+    struct readout o;
+    read_all(write_file("notes.pcap", "hello world\n", 12), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "notes.pcap: not a pcap or pcapng capture (magic 0x68656c6c)"));
+}
+
+static void test_missing_file(void)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/does-not-exist.pcap", tmpdir);
+    struct readout o;
+    read_all(path, NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    char want[192];
+    snprintf(want, sizeof(want), "%s: No such file or directory", path);
+    CU_ASSERT_STRING_EQUAL(o.err.msg, want);
+}
+
+static void test_empty_and_short_headers(void)
+{
+    struct readout o;
+    read_all(write_file("empty.pcap", "", 0), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "empty.pcap: truncated file header"));
+
+    read_all(write_file("two.pcap", "\xd4\xc3", 2), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "two.pcap: truncated file header"));
+
+    struct buf b = { 0 };
+    pcap_header(&b, false, 65535, 1);
+    b.len = 20;
+    read_all(write_buf("short.pcap", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "short.pcap: truncated file header"));
+
+    ng_shb(&b);
+    b.len = 16;
+    read_all(write_buf("short.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "short.pcapng: truncated file header"));
+}
+
+/* ---- BPF ---- */
+
+static void test_filter_ethernet_and_raw_ip(void)
+{
+    uint8_t p[80];
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_idb(&b, 101, 0, -1, 0);
+    size_t n = eth_packet(p, 6, 40000, 80);
+    ng_epb(&b, 0, 1, p, (uint32_t)n, (uint32_t)n); /* 1 match */
+    n = eth_packet(p, 6, 40000, 22);
+    ng_epb(&b, 0, 2, p, (uint32_t)n, (uint32_t)n);
+    n = ip_packet(p, 6, 80, 40001);
+    ng_epb(&b, 1, 3, p, (uint32_t)n, (uint32_t)n); /* 3 match */
+    n = ip_packet(p, 17, 40002, 80);
+    ng_epb(&b, 1, 4, p, (uint32_t)n, (uint32_t)n);
+    n = eth_packet(p, 17, 40003, 80);
+    ng_epb(&b, 0, 5, p, (uint32_t)n, (uint32_t)n);
+    n = ip_packet(p, 6, 1234, 80);
+    ng_epb(&b, 1, 6, p, (uint32_t)n, (uint32_t)n); /* 6 match */
+    const char *path = write_buf("bpf.pcapng", &b);
+
+    struct readout o;
+    read_all(path, "tcp port 80", &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 3);
+    CU_ASSERT_EQUAL(o.f[0].record_no, 1);
+    CU_ASSERT_EQUAL(o.f[0].linktype, 1);
+    CU_ASSERT_EQUAL(o.f[1].record_no, 3);
+    CU_ASSERT_EQUAL(o.f[1].linktype, 101);
+    CU_ASSERT_EQUAL(o.f[2].record_no, 6);
+    CU_ASSERT_EQUAL(o.info.frames_read, 6);
+    CU_ASSERT_EQUAL(o.info.frames_filtered_out, 3);
+
+    read_all(path, "", &o); /* empty expression: no filter */
+    CU_ASSERT_EQUAL(o.n, 6);
+
+    read_all(path, "udp", &o);
+    CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.info.frames_filtered_out, 4);
+}
+
+static void test_filter_classic_pcap(void)
+{
+    uint8_t p[80];
+    struct buf b = { 0 };
+    pcap_header(&b, false, 65535, 101);
+    size_t n = ip_packet(p, 6, 80, 9);
+    put32(&b, 1); put32(&b, 0); put32(&b, (uint32_t)n); put32(&b, (uint32_t)n);
+    put(&b, p, n);
+    n = ip_packet(p, 6, 81, 9);
+    put32(&b, 2); put32(&b, 0); put32(&b, (uint32_t)n); put32(&b, (uint32_t)n);
+    put(&b, p, n);
+    struct readout o;
+    read_all(write_buf("bpf.pcap", &b), "tcp src port 81", &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.f[0].record_no, 2);
+    CU_ASSERT_EQUAL(o.f[0].linktype, 101);
+    CU_ASSERT_EQUAL(o.info.frames_filtered_out, 1);
+}
+
+static void test_bad_filter(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 65535, 1);
+    pcap_record(&b, 1, 0, 60, 60, 0);
+    struct readout o;
+    read_all(write_buf("badbpf.pcap", &b), "tcp port", &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "bad filter expression: "));
+    CU_ASSERT(strlen(o.err.msg) > strlen("bad filter expression: "));
+}
+
+static void test_filter_unsupported_later_interface(void)
+{
+    static const uint8_t d[40] = { 0 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 0, 1, d, 40, 40);
+    ng_idb(&b, 65000, 0, -1, 0); /* no BPF support in libpcap */
+    ng_epb(&b, 1, 2, d, 40, 40);
+    struct readout o;
+    read_all(write_buf("lt65000.pcapng", &b), "ip", &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 0); /* record 1 is all zeroes: not IP */
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "lt65000.pcapng: record 2: "));
+    CU_ASSERT(has(&o.err, "65000"));
+}
+
+/* ---- stdin ---- */
+
+/* In a child: fd 0 is replaced by fd, the capture "-" is read; the exit
+ * status encodes the frame count (or 100 + reason on failure). */
+static int read_stdin_in_child(int fd, const char *expect_err)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (dup2(fd, 0) < 0)
+            _exit(100);
+        struct capture *cap;
+        struct ss_err err;
+        if (capture_open_file(&cap, "-", NULL, &err) != 0) {
+            bool ok = expect_err != NULL && strstr(err.msg, expect_err) != NULL;
+            _exit(ok ? 0 : 101);
+        }
+        if (strcmp(capture_get_info(cap)->path, "-") != 0)
+            _exit(102);
+        struct capture_frame f;
+        int n = 0, rc;
+        while ((rc = capture_next(cap, &f, &err)) == 1)
+            n++;
+        capture_close(cap);
+        _exit(rc == 0 && expect_err == NULL ? n : 103);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+static void test_stdin_file(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 65535, 1);
+    for (uint32_t i = 0; i < 7; i++)
+        pcap_record(&b, i, 0, 60, 60, 0);
+    const char *path = write_buf("stdin.pcap", &b);
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(read_stdin_in_child(fileno(f), NULL), 7);
+    fclose(f);
+
+    f = fopen(write_file("stdin.txt", "GIF89a..", 8), "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(read_stdin_in_child(fileno(f), "stdin: not a pcap or pcapng capture"), 0);
+    fclose(f);
+}
+
+static void test_stdin_pipe_pcapng(void)
+{
+    static const uint8_t d[40] = { 0 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    for (uint32_t i = 0; i < 9; i++)
+        ng_epb(&b, 0, i, d, 40, 40);
+    CU_ASSERT_FATAL(b.len < 4096); /* fits in the pipe: no deadlock */
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    CU_ASSERT_EQUAL(write(fds[1], b.p, b.len), (ssize_t)b.len);
+    close(fds[1]);
+    CU_ASSERT_EQUAL(read_stdin_in_child(fds[0], NULL), 9);
+    close(fds[0]);
+    free(b.p);
+}
+
+static int make_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_capture.XXXXXX");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int remove_tmpdir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int register_tests(void)
+{
+    static const struct test_entry tests[] = {
+        { "pcap usec little-endian", test_pcap_usec_le },
+        { "pcap usec big-endian", test_pcap_usec_be },
+        { "pcap nsec little-endian", test_pcap_nsec_le },
+        { "pcap nsec big-endian", test_pcap_nsec_be },
+        { "pcap FCS bits in LinkType masked", test_pcap_fcs_bits_masked },
+        { "pcap truncated record", test_pcap_truncated_record },
+        { "pcap caplen > snaplen", test_pcap_caplen_over_snaplen },
+        { "pcap caplen > 262144", test_pcap_caplen_over_libpcap_max },
+        { "pcapng LE resolutions and offsets", test_pcapng_le },
+        { "pcapng BE resolutions and offsets", test_pcapng_be },
+        { "pcapng two sections renumber interfaces", test_pcapng_two_sections },
+        { "pcapng six link types", test_pcapng_six_linktypes },
+        { "pcapng simple packet blocks", test_pcapng_spb },
+        { "pcapng skips other blocks", test_pcapng_skips_other_blocks },
+        { "pcapng bad block length", test_pcapng_bad_trailing_length },
+        { "pcapng truncated record", test_pcapng_truncated_record },
+        { "pcapng caplen > snaplen or block", test_pcapng_caplen_over_snaplen },
+        { "not a capture", test_not_a_capture },
+        { "missing file", test_missing_file },
+        { "empty file and short headers", test_empty_and_short_headers },
+        { "BPF on Ethernet and raw IP in one pcapng", test_filter_ethernet_and_raw_ip },
+        { "BPF on a classic pcap", test_filter_classic_pcap },
+        { "bad filter expression", test_bad_filter },
+        { "BPF on a link type libpcap cannot filter", test_filter_unsupported_later_interface },
+        { "stdin from a file", test_stdin_file },
+        { "stdin from a pipe (pcapng)", test_stdin_pipe_pcapng },
+        { NULL, NULL },
+    };
+    CU_pSuite s = CU_add_suite("capture", make_tmpdir, remove_tmpdir);
+    if (s == NULL)
+        return -1;
+    for (const struct test_entry *t = tests; t->name != NULL; t++)
+        if (CU_add_test(s, t->name, t->fn) == NULL)
+            return -1;
+    return 0;
+}
