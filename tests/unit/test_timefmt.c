@@ -1,5 +1,6 @@
 /* test_timefmt.c - timestamp parsing and formatting. Expected calendar values
  * were cross-checked with python3's datetime.fromtimestamp(s, timezone.utc). */
+#include <stdio.h>
 #include <string.h>
 
 #include "cunit_main.h"
