@@ -155,13 +155,24 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
                    r->name, off, len, type, min_len, PCAPNG_MAX_BLOCK_LEN);
         return -1;
     }
-    if (grow_buf(r, len, err) != 0)
+    if (grow_buf(r, have, err) != 0)
         return -1;
     memcpy(r->buf, hdr, have);
-    got = read_exact(r, r->buf + have, len - have, err);
-    if (got < 0)
-        return -1;
-    if ((size_t)got < len - have) {
+    while (have < len) {
+        /* grow with the bytes actually present, so a short hostile file cannot
+         * make us allocate the full claimed length */
+        size_t step = have < 65536 ? 65536 : have;
+        size_t want = len - have < step ? len - have : step;
+        if (grow_buf(r, have + want, err) != 0)
+            return -1;
+        got = read_exact(r, r->buf + have, want, err);
+        if (got < 0)
+            return -1;
+        have += (size_t)got;
+        if ((size_t)got < want)
+            break;
+    }
+    if (have < len) {
         if (first) {
             ss_err_set(err, "%s: truncated file header", r->name);
             return -1;
@@ -169,7 +180,7 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
         ss_err_set(err,
                    "%s: record %" PRIu64 ": truncated block (type 0x%08" PRIx32 " at offset %" PRIu64
                    ": %zu of %" PRIu32 " bytes present)",
-                   r->name, r->n_records + 1, type, off, have + (size_t)got, len);
+                   r->name, r->n_records + 1, type, off, have, len);
         return -1;
     }
     uint32_t trail = rd32(r->buf + len - 4, r->big_endian);
@@ -435,6 +446,11 @@ int pcapng_open(struct pcapng_reader **out, FILE *fp, const char *name, struct s
             goto fail;
         if (r->blk_type == BT_IDB)
             break;
+    }
+    if (!r->have_first && !r->pending) {
+        /* nothing to read; libpcap refuses such files too */
+        ss_err_set(err, "%s: no interface description block in the file", name);
+        goto fail;
     }
     *out = r;
     return 0;

@@ -43,7 +43,8 @@ struct pcapng_packet {
  * name (borrowed, must outlive the reader) prefixes error messages. fp stays
  * the caller's: pcapng_close does not close it.
  * Returns 0, or -1 with err set ("NAME: truncated file header", "NAME: block at
- * offset N: ...") and *r NULL. */
+ * offset N: ...", "NAME: no interface description block in the file" when EOF
+ * comes before any IDB or packet block) and *r NULL. */
 int pcapng_open(struct pcapng_reader **r, FILE *fp, const char *name, struct ss_err *err);
 
 /* Reads the next packet record. Returns 1 (packet in *pkt), 0 at the end of the

@@ -629,6 +629,26 @@ static void test_pcapng_truncated_record(void)
     read_all(write_buf("cuthdr.pcapng", &b), NULL, &o);
     CU_ASSERT_EQUAL(o.n, 1);
     CU_ASSERT(has(&o.err, "cuthdr.pcapng: record 2: truncated"));
+
+    /* a block claiming 192 MiB in a short file: truncated, not an allocation */
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    put32(&b, 6);
+    put32(&b, 192u << 20);
+    put(&b, d, 40);
+    read_all(write_buf("claim.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 0);
+    CU_ASSERT(has(&o.err, "claim.pcapng: record 1: truncated block"));
+    CU_ASSERT(has(&o.err, "48 of 201326592 bytes"));
+
+    /* beyond the 256 MiB cap: refused outright */
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    put32(&b, 6);
+    put32(&b, 0xFFFFFFF0u);
+    put(&b, d, 40);
+    read_all(write_buf("cap.pcapng", &b), NULL, &o);
+    CU_ASSERT(has(&o.err, "bad block total length 4294967280"));
 }
 
 static void test_pcapng_caplen_over_snaplen(void)
@@ -702,6 +722,18 @@ static void test_empty_and_short_headers(void)
     read_all(write_buf("short.pcapng", &b), NULL, &o);
     CU_ASSERT_EQUAL(o.open_rc, -1);
     CU_ASSERT(has(&o.err, "short.pcapng: truncated file header"));
+
+    ng_shb(&b); /* a whole SHB, then nothing */
+    read_all(write_buf("shbonly.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "shbonly.pcapng: no interface description block"));
+
+    ng_shb(&b); /* an IDB and no packets: a valid empty capture */
+    ng_idb(&b, 1, 0, -1, 0);
+    read_all(write_buf("nopackets.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 0);
 }
 
 /* ---- BPF ---- */
