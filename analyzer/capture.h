@@ -35,15 +35,25 @@ struct capture_info {
     uint64_t frames_filtered_out;
 };
 
-/* Opens path ("-" is standard input), detecting the format from the magic number.
- * bpf (may be NULL or "") is compiled per link type and applied to each frame.
- * Returns 0, or -1 with err set to a one-line message naming the file. */
+/* Opens path ("-" is standard input, named "stdin" in messages; it is read but
+ * never closed), detecting the format from the magic number, never the name.
+ * bpf (may be NULL or "") is compiled per link type and applied to each frame;
+ * it is compiled here for the file's (pcapng: first interface's) link type, and
+ * for link types of later pcapng interfaces on first use in capture_next.
+ * Returns 0, or -1 with *cap NULL and err set to a one-line message: "PATH: No
+ * such file or directory", "PATH: truncated file header", "PATH: not a pcap or
+ * pcapng capture (magic 0x...)", "bad filter expression: ...", ... */
 int capture_open_file(struct capture **cap, const char *path, const char *bpf,
                       struct ss_err *err);
 
 /* Reads the next frame that passes the filter. Returns 1 (frame in *f), 0 at the
- * end of the file, -1 on damage (err names the file and the record number; the
- * frames returned before remain valid results). */
+ * end of the file, -1 on damage (err names the file and the record number, or the
+ * block offset for broken pcapng framing; the frames returned before remain valid
+ * results). A record whose caplen exceeds the snaplen (pcap header or pcapng
+ * interface) is damage, never silently truncated. After -1 every later call
+ * returns -1 with the same message. For classic pcap, f->linktype is the
+ * header's LinkType with the FCS bits (26-31) masked: a LINKTYPE_* value, not
+ * libpcap's DLT_* (LINKTYPE_RAW stays 101). */
 int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *err);
 
 const struct capture_info *capture_get_info(const struct capture *cap);
