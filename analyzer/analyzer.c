@@ -1,0 +1,473 @@
+/* analyzer.c - frames -> packets -> connections. Owns the dissector context, the
+ * fragment reassembly table, the flow table and the statistics; no globals. */
+#include "analyzer.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "flow_table.h"
+#include "frame.h"
+#include "ip_reasm.h"
+#include "services.h"
+#include "siphash.h"
+#include "tcp_endpoint.h"
+#include "zeek_conn.h"
+
+struct analyzer {
+    struct analyzer_config cfg;
+    struct frame_ctx fctx;
+    struct ip_reasm *reasm;
+    struct flow_table *flows;
+    struct capture_stats stats;
+    uint64_t now_ns;   /* highest timestamp seen: the clock for expiry */
+    uint64_t conn_seq; /* counter behind uids */
+};
+
+void analyzer_config_defaults(struct analyzer_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->tcp_timeout_ns = ANALYZER_DEFAULT_TCP_TIMEOUT_NS;
+    cfg->udp_timeout_ns = ANALYZER_DEFAULT_UDP_TIMEOUT_NS;
+    cfg->icmp_timeout_ns = ANALYZER_DEFAULT_ICMP_TIMEOUT_NS;
+    cfg->other_timeout_ns = ANALYZER_DEFAULT_OTHER_TIMEOUT_NS;
+    cfg->msl_ns = ANALYZER_DEFAULT_MSL_NS;
+    cfg->max_flows = ANALYZER_DEFAULT_MAX_FLOWS;
+    cfg->verify_checksums = true;
+}
+
+struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_err *err)
+{
+    struct analyzer *an = calloc(1, sizeof(*an));
+    if (an == NULL) {
+        ss_err_set(err, "out of memory");
+        return NULL;
+    }
+    an->cfg = *cfg;
+    if (!cfg->have_seed) {
+        if (getrandom(an->cfg.seed, sizeof(an->cfg.seed), 0) != (ssize_t)sizeof(an->cfg.seed)) {
+            ss_err_set(err, "getrandom failed");
+            free(an);
+            return NULL;
+        }
+    }
+    an->reasm = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
+    an->flows = flow_table_create(an->cfg.seed);
+    if (an->reasm == NULL || an->flows == NULL) {
+        ss_err_set(err, "out of memory");
+        analyzer_destroy(an);
+        return NULL;
+    }
+    an->fctx.reasm = an->reasm;
+    an->fctx.verify_checksums = cfg->verify_checksums;
+    return an;
+}
+
+void analyzer_destroy(struct analyzer *an)
+{
+    if (an == NULL)
+        return;
+    ip_reasm_destroy(an->reasm);
+    flow_table_destroy(an->flows);
+    free(an);
+}
+
+struct capture_stats *analyzer_stats(struct analyzer *an)
+{
+    return &an->stats;
+}
+
+size_t analyzer_open_flows(const struct analyzer *an)
+{
+    return flow_table_count(an->flows);
+}
+
+size_t analyzer_flow_memory(const struct analyzer *an)
+{
+    return flow_table_memory(an->flows);
+}
+
+uint64_t analyzer_now(const struct analyzer *an)
+{
+    return an->now_ns;
+}
+
+/* ICMP "ports" as Zeek and Community ID see them: the type, and the counterpart
+ * type for request/reply pairs or the code for one-way messages. */
+static bool icmp_counterpart(bool v6, uint8_t type, uint8_t *other)
+{
+    static const uint8_t v4[][2] = {{8, 0}, {0, 8}, {13, 14}, {14, 13}, {15, 16}, {16, 15},
+                                    {10, 9}, {9, 10}, {17, 18}, {18, 17}};
+    static const uint8_t v6p[][2] = {{128, 129}, {129, 128}, {133, 134}, {134, 133},
+                                     {135, 136}, {136, 135}, {130, 131}, {131, 130},
+                                     {139, 140}, {140, 139}, {144, 145}, {145, 144}};
+    const uint8_t(*tab)[2] = v6 ? v6p : v4;
+    size_t n = v6 ? sizeof(v6p) / sizeof(v6p[0]) : sizeof(v4) / sizeof(v4[0]);
+    for (size_t i = 0; i < n; i++) {
+        if (tab[i][0] == type) {
+            *other = tab[i][1];
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint64_t class_timeout(const struct analyzer *an, enum flow_class cls)
+{
+    switch (cls) {
+    case FLOW_CLASS_TCP: return an->cfg.tcp_timeout_ns;
+    case FLOW_CLASS_TCP_CLOSED: return 2 * an->cfg.msl_ns;
+    case FLOW_CLASS_UDP: return an->cfg.udp_timeout_ns;
+    default: return an->cfg.icmp_timeout_ns;
+    }
+}
+
+static enum flow_class conn_class(const struct conn *c)
+{
+    if (c->proto == IPPROTO_NUM_TCP)
+        return tcp_endpoint_conn_closed(c) ? FLOW_CLASS_TCP_CLOSED : FLOW_CLASS_TCP;
+    if (c->proto == IPPROTO_NUM_UDP || c->proto == IPPROTO_NUM_SCTP)
+        return FLOW_CLASS_UDP;
+    return FLOW_CLASS_OTHER;
+}
+
+/* Finalizes c with reason at time now and hands it to the sink; removes it. */
+static void emit_and_remove(struct analyzer *an, struct conn *c, enum end_reason reason,
+                            uint64_t now)
+{
+    if (c->proto == IPPROTO_NUM_TCP)
+        tcp_endpoint_expire_time_wait(c, now, 2 * an->cfg.msl_ns);
+    c->end_reason = (uint8_t)reason;
+    if (c->dir[0].pkts == 0)
+        c->flags |= CONN_F_ORIG_NOT_SEEN;
+    if (c->dir[1].pkts == 0)
+        c->flags |= CONN_F_RESP_NOT_SEEN;
+    if (reason == END_TIMEOUT)
+        an->stats.flows_timed_out++;
+    else if (reason == END_EVICTED)
+        an->stats.flows_evicted++;
+    an->stats.connections++;
+    if (an->cfg.on_conn != NULL)
+        an->cfg.on_conn(an->cfg.user, c);
+    flow_table_remove(an->flows, c);
+}
+
+static void expire_idle(struct analyzer *an)
+{
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        uint64_t timeout = class_timeout(an, (enum flow_class)cls);
+        if (timeout == 0)
+            continue;
+        struct conn *c;
+        while ((c = flow_table_oldest(an->flows, (enum flow_class)cls)) != NULL &&
+               c->last_ts + timeout <= an->now_ns) {
+            enum end_reason r = cls == FLOW_CLASS_TCP_CLOSED ? END_CLOSED : END_TIMEOUT;
+            emit_and_remove(an, c, r, c->last_ts + timeout);
+        }
+    }
+}
+
+static void evict_oldest(struct analyzer *an)
+{
+    struct conn *victim = NULL;
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        struct conn *c = flow_table_oldest(an->flows, (enum flow_class)cls);
+        if (c != NULL && (victim == NULL || c->last_ts < victim->last_ts))
+            victim = c;
+    }
+    if (victim != NULL)
+        emit_and_remove(an, victim, END_EVICTED, an->now_ns);
+}
+
+static bool addr_is_broadcast(const struct packet *pkt)
+{
+    static const uint8_t bcast[4] = {255, 255, 255, 255};
+    return pkt->ip_version == 4 && memcmp(pkt->dst.b, bcast, 4) == 0;
+}
+
+static struct conn *new_conn(struct analyzer *an, const struct flow_key *key,
+                             const struct packet *pkt, uint16_t sport, uint16_t dport)
+{
+    if (an->cfg.max_flows != 0 && flow_table_count(an->flows) >= an->cfg.max_flows)
+        evict_oldest(an);
+    struct conn *c = flow_table_insert(an->flows, key, FLOW_CLASS_OTHER);
+    if (c == NULL) {
+        /* out of memory: make room by evicting the oldest and retry once */
+        evict_oldest(an);
+        c = flow_table_insert(an->flows, key, FLOW_CLASS_OTHER);
+        if (c == NULL)
+            return NULL;
+    }
+    c->orig_addr = pkt->src;
+    c->resp_addr = pkt->dst;
+    c->orig_port = sport;
+    c->resp_port = dport;
+    c->proto = pkt->proto;
+    c->ip_version = pkt->ip_version;
+    c->vlan = key->vlan;
+    c->vlan_inner = key->vlan_inner;
+    c->first_ts = c->last_ts = c->zeek_last_ts = pkt->ts_ns;
+    c->incarnation = 1;
+    c->dir[0].wscale = c->dir[1].wscale = -1;
+    uint64_t n = ++an->conn_seq;
+    c->id = siphash24(&n, sizeof(n), an->cfg.seed);
+    zeek_conn_init(&c->zeek, pkt->proto);
+
+    /* orientation: the SYN sender originates; otherwise Zeek's rules decide */
+    bool syn_only = pkt->proto == IPPROTO_NUM_TCP && (pkt->tcp.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+    if (syn_only) {
+        c->orientation = ORIENT_HANDSHAKE;
+    } else {
+        bool src_l = services_is_likely_server_port(pkt->proto, sport);
+        bool dst_l = services_is_likely_server_port(pkt->proto, dport);
+        if (zeek_should_flip_at_creation(pkt->proto, pkt, src_l, dst_l, addr_is_broadcast(pkt))) {
+            c->orig_addr = pkt->dst;
+            c->resp_addr = pkt->src;
+            c->orig_port = dport;
+            c->resp_port = sport;
+            c->orientation = ORIENT_SERVER_PORT;
+            zeek_conn_mark_flipped(&c->zeek);
+        } else {
+            c->orientation = ORIENT_FIRST_PACKET;
+        }
+        c->direction_inferred = true;
+    }
+    c->flags &= ~CONN_F_FLIPPED;
+    return c;
+}
+
+/* True if this TCP segment opens a new incarnation of c's 5-tuple. A SYN with
+ * the same ISN as before (retransmitted or reordered) never does. */
+static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int side)
+{
+    if ((pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+        return false;
+    const struct conn_dir *d = &c->dir[side];
+    if (d->has_isn)
+        return pkt->tcp.seq != d->isn;
+    /* the responder now sends a SYN: only a new connection if the old one closed */
+    return tcp_endpoint_conn_closed(c) && !(c->dir[side ^ 1].state == TCP_ST_SYN_SENT);
+}
+
+static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt)
+{
+    const struct icmp_quote *q = &pkt->icmp.quote;
+    if (!q->valid || !q->has_ports)
+        return;
+    struct flow_key key;
+    flow_key_make(&key, q->ip_version, q->proto, &q->src, q->sport, &q->dst, q->dport,
+                  pkt->n_vlan > 0 ? pkt->vlan[0] : 0, pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
+    struct conn *c = flow_table_find(an->flows, &key);
+    if (c == NULL) {
+        an->stats.icmp_errors_unmatched++;
+        return;
+    }
+    an->stats.icmp_errors_attached++;
+    /* keep the first error, but let a later PMTU figure update the MTU */
+    if (!c->has_icmp) {
+        c->has_icmp = true;
+        c->icmp.type = pkt->icmp.type;
+        c->icmp.code = pkt->icmp.code;
+        c->icmp.ip_version = pkt->ip_version;
+        c->icmp.from = pkt->src;
+        c->icmp.ts_ns = pkt->ts_ns;
+    }
+    if (pkt->icmp.mtu != 0)
+        c->icmp.mtu = pkt->icmp.mtu;
+}
+
+static void track(struct analyzer *an, struct packet *pkt)
+{
+    uint16_t sport = pkt->sport, dport = pkt->dport;
+    bool is_icmp = pkt->proto == IPPROTO_NUM_ICMP || pkt->proto == IPPROTO_NUM_ICMPV6;
+    if (is_icmp) {
+        uint8_t other;
+        sport = pkt->icmp.type;
+        dport = icmp_counterpart(pkt->proto == IPPROTO_NUM_ICMPV6, pkt->icmp.type, &other)
+                    ? other
+                    : pkt->icmp.code;
+        if (pkt->icmp.is_error)
+            attach_icmp_evidence(an, pkt);
+    } else if (pkt->proto != IPPROTO_NUM_TCP && pkt->proto != IPPROTO_NUM_UDP &&
+               pkt->proto != IPPROTO_NUM_SCTP) {
+        sport = dport = 0;
+    }
+
+    struct flow_key key;
+    bool src_is_lo = flow_key_make(&key, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
+                                   dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
+                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
+    (void)src_is_lo;
+    struct conn *c = flow_table_find(an->flows, &key);
+    uint32_t incarnation = 1;
+    uint64_t prev_close = 0;
+    bool prev_time_wait = false;
+    if (c != NULL && pkt->proto == IPPROTO_NUM_TCP) {
+        int side = memcmp(&pkt->src, &c->orig_addr, sizeof(pkt->src)) == 0 && sport == c->orig_port
+                       ? 0
+                       : 1;
+        if (tcp_is_reuse(c, pkt, side)) {
+            incarnation = c->incarnation + 1;
+            prev_close = c->close_ts;
+            for (int s = 0; s < 2; s++) {
+                bool ex;
+                if (tcp_endpoint_state_at(c, s, pkt->ts_ns, &ex) == TCP_ST_TIME_WAIT && ex &&
+                    (c->dir[s].state == TCP_ST_TIME_WAIT || c->dir[s].state == TCP_ST_CLOSED))
+                    prev_time_wait = true;
+            }
+            emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
+            c = NULL;
+        }
+    }
+    if (c == NULL) {
+        c = new_conn(an, &key, pkt, sport, dport);
+        if (c == NULL)
+            return;
+        c->incarnation = incarnation;
+        if (prev_close != 0) {
+            c->prev_close_gap_ns = pkt->ts_ns > prev_close ? pkt->ts_ns - prev_close : 0;
+            if (prev_time_wait || c->prev_close_gap_ns < 2 * an->cfg.msl_ns)
+                c->flags |= prev_time_wait ? CONN_F_REUSE_IN_TIME_WAIT : 0;
+        }
+    }
+
+    int side = memcmp(&pkt->src, &c->orig_addr, sizeof(pkt->src)) == 0 && sport == c->orig_port ? 0
+                                                                                                : 1;
+    /* a connection to self (same address and port both ways) has one side only */
+    struct conn_dir *d = &c->dir[side];
+    d->pkts++;
+    d->ip_bytes += pkt->ip_len;
+    d->wire_bytes += pkt->wire_len;
+    d->payload_bytes += pkt->l4_payload_len;
+    if (pkt->payload.len < pkt->l4_payload_len)
+        c->flags |= CONN_F_PAYLOAD_TRUNCATED;
+    if (pkt->l4_csum == CSUM_BAD || pkt->ip_csum == CSUM_BAD)
+        c->flags |= CONN_F_BAD_CHECKSUM;
+    if (pkt->ts_ns > c->last_ts)
+        c->last_ts = pkt->ts_ns;
+
+    if (pkt->proto == IPPROTO_NUM_TCP)
+        tcp_endpoint_on_segment(c, pkt, side);
+    int upd = zeek_conn_update(&c->zeek, pkt, side == 0);
+    if (upd & ZEEK_UPD_FLIPPED) {
+        conn_swap_sides(c);
+        const char *h = zeek_conn_history(&c->zeek);
+        if (h[0] == '^' && h[1] == 'h')
+            c->orientation = ORIENT_SYN_ACK;
+        else
+            c->orientation = ORIENT_HANDSHAKE;
+        c->direction_inferred = c->orientation != ORIENT_HANDSHAKE;
+    }
+    if ((upd & ZEEK_UPD_TOUCH_TIME) && pkt->ts_ns > c->zeek_last_ts)
+        c->zeek_last_ts = pkt->ts_ns;
+    flow_table_touch(an->flows, c, conn_class(c));
+    if (flow_table_count(an->flows) > an->stats.peak_flows)
+        an->stats.peak_flows = flow_table_count(an->flows);
+}
+
+void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
+{
+    struct capture_stats *st = &an->stats;
+    st->frames++;
+    st->bytes += f->wire_len;
+    st->captured_bytes += f->cap_len;
+    if (st->first_ts == 0 || f->ts_ns < st->first_ts)
+        st->first_ts = f->ts_ns;
+    if (f->ts_ns > st->last_ts)
+        st->last_ts = f->ts_ns;
+    stats_count_linktype(st, f->linktype, f->wire_len);
+    if (f->ts_ns > an->now_ns)
+        an->now_ns = f->ts_ns;
+
+    struct frame_in in = {
+        .data = f->data,
+        .cap_len = f->cap_len,
+        .wire_len = f->wire_len,
+        .linktype = f->linktype,
+        .ts_ns = f->ts_ns,
+    };
+    struct packet pkt;
+    frame_dissect(&an->fctx, &in, &pkt);
+    stats_count_packet(st, &pkt);
+
+    expire_idle(an);
+
+    if (pkt.ip_version == 0 || pkt.layer < LAYER_L3)
+        return;
+    if (pkt.is_fragment && !pkt.reassembled)
+        return;
+    bool ported = pkt.proto == IPPROTO_NUM_TCP || pkt.proto == IPPROTO_NUM_UDP ||
+                  pkt.proto == IPPROTO_NUM_SCTP || pkt.proto == IPPROTO_NUM_ICMP ||
+                  pkt.proto == IPPROTO_NUM_ICMPV6;
+    if (ported && pkt.layer < LAYER_L4)
+        return; /* transport header not decoded: counted as an anomaly, no flow */
+    track(an, &pkt);
+}
+
+struct conn_ptr_vec {
+    struct conn **v;
+    size_t n, cap;
+};
+
+static void collect(void *user, struct conn *c)
+{
+    struct conn_ptr_vec *vec = user;
+    if (vec->n == vec->cap) {
+        size_t ncap = vec->cap ? vec->cap * 2 : 256;
+        struct conn **nv = realloc(vec->v, ncap * sizeof(*nv));
+        if (nv == NULL)
+            return;
+        vec->v = nv;
+        vec->cap = ncap;
+    }
+    vec->v[vec->n++] = c;
+}
+
+static int by_first_ts(const void *a, const void *b)
+{
+    const struct conn *x = *(struct conn *const *)a, *y = *(struct conn *const *)b;
+    if (x->first_ts != y->first_ts)
+        return x->first_ts < y->first_ts ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void analyzer_flush(struct analyzer *an, enum end_reason reason)
+{
+    struct conn_ptr_vec vec = {0};
+    flow_table_foreach(an->flows, collect, &vec);
+    if (vec.n > 0)
+        qsort(vec.v, vec.n, sizeof(*vec.v), by_first_ts);
+    for (size_t i = 0; i < vec.n; i++) {
+        struct conn *c = vec.v[i];
+        /* connections that had already closed and lingered out end as closed */
+        enum end_reason r = reason;
+        if (c->proto == IPPROTO_NUM_TCP && tcp_endpoint_conn_closed(c) &&
+            c->last_ts + 2 * an->cfg.msl_ns <= an->now_ns)
+            r = END_CLOSED;
+        emit_and_remove(an, c, r, an->now_ns);
+    }
+    /* anything collect() could not list (allocation failure) */
+    if (flow_table_count(an->flows) > 0) {
+        struct conn *c;
+        for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++)
+            while ((c = flow_table_oldest(an->flows, (enum flow_class)cls)) != NULL)
+                emit_and_remove(an, c, reason, an->now_ns);
+    }
+    free(vec.v);
+}
+
+static void mark_drops(void *user, struct conn *c)
+{
+    (void)user;
+    c->flags |= CONN_F_CAPTURE_DROPS;
+}
+
+void analyzer_note_drops(struct analyzer *an)
+{
+    flow_table_foreach(an->flows, mark_drops, NULL);
+}
+
+void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct conn *c), void *user)
+{
+    flow_table_foreach(an->flows, fn, user);
+}

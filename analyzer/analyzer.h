@@ -1,0 +1,69 @@
+/* analyzer.h - the pipeline from captured frames to connection records:
+ * dissect, count, track flows, run both sockets' state machines, emit records. */
+#ifndef SOCKSCOPE_ANALYZER_H
+#define SOCKSCOPE_ANALYZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "conn.h"
+#include "err.h"
+#include "stats.h"
+
+#define NS_PER_SEC 1000000000ull
+
+#define ANALYZER_DEFAULT_TCP_TIMEOUT_NS   (300ull * NS_PER_SEC)
+#define ANALYZER_DEFAULT_UDP_TIMEOUT_NS   (60ull * NS_PER_SEC)
+#define ANALYZER_DEFAULT_ICMP_TIMEOUT_NS  (60ull * NS_PER_SEC)
+#define ANALYZER_DEFAULT_OTHER_TIMEOUT_NS (60ull * NS_PER_SEC)
+#define ANALYZER_DEFAULT_MSL_NS           (60ull * NS_PER_SEC)
+#define ANALYZER_DEFAULT_MAX_FLOWS        1000000u
+
+/* Called once per connection record when it is final; c is valid only during the call. */
+typedef void (*analyzer_conn_cb)(void *user, const struct conn *c);
+
+struct analyzer_config {
+    uint64_t tcp_timeout_ns, udp_timeout_ns, icmp_timeout_ns, other_timeout_ns;
+    uint64_t msl_ns;
+    size_t max_flows; /* 0 = unlimited */
+    bool verify_checksums;
+    bool have_seed;   /* use seed (deterministic uids and hashing) instead of getrandom() */
+    uint8_t seed[16];
+    analyzer_conn_cb on_conn;
+    void *user;
+};
+
+/* Fills cfg with the defaults above. */
+void analyzer_config_defaults(struct analyzer_config *cfg);
+
+struct analyzer;
+
+/* Returns a new analyzer, or NULL with err set. */
+struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_err *err);
+/* Frees everything without emitting records; analyzer_destroy(NULL) is a no-op. */
+void analyzer_destroy(struct analyzer *an);
+
+/* Processes one captured frame. Never fails: problems become anomaly counts. */
+void analyzer_feed(struct analyzer *an, const struct capture_frame *f);
+
+/* Emits every connection still open with the given reason (end of capture or
+ * shutdown), oldest first. */
+void analyzer_flush(struct analyzer *an, enum end_reason reason);
+
+/* Notes that the capture lost packets (live drops): open connections get the
+ * capture_drops flag. */
+void analyzer_note_drops(struct analyzer *an);
+
+struct capture_stats *analyzer_stats(struct analyzer *an);
+size_t analyzer_open_flows(const struct analyzer *an);
+size_t analyzer_flow_memory(const struct analyzer *an);
+
+/* Calls fn on each open connection (for interim updates and snapshots). */
+void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct conn *c), void *user);
+
+/* Sets the capture end time used for the final TIME_WAIT expiry. */
+uint64_t analyzer_now(const struct analyzer *an);
+
+#endif

@@ -1,0 +1,260 @@
+/* cli.c - argument parsing (getopt_long); one-line errors, no exits. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_STATS = 256, OPT_JSON, OPT_NDJSON, OPT_CONN_LOG, OPT_VIEW, OPT_TOP, OPT_SORT,
+    OPT_NETSTAT, OPT_AT, OPT_EXPLAIN, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT, OPT_UDP_TIMEOUT,
+    OPT_ICMP_TIMEOUT, OPT_MSL, OPT_SEED, OPT_NO_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
+    OPT_INTERVAL, OPT_INTERIM,
+};
+
+static const struct option long_opts[] = {
+    {"read", required_argument, NULL, 'r'},
+    {"interface", required_argument, NULL, 'i'},
+    {"count", required_argument, NULL, 'c'},
+    {"snapshot-length", required_argument, NULL, 's'},
+    {"no-promiscuous-mode", no_argument, NULL, 'p'},
+    {"buffer-size", required_argument, NULL, 'B'},
+    {"write", required_argument, NULL, 'w'},
+    {"relinquish-privileges", required_argument, NULL, 'Z'},
+    {"output", required_argument, NULL, 'o'},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"ndjson", no_argument, NULL, OPT_NDJSON},
+    {"conn-log", no_argument, NULL, OPT_CONN_LOG},
+    {"view", required_argument, NULL, OPT_VIEW},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"sort", required_argument, NULL, OPT_SORT},
+    {"netstat", required_argument, NULL, OPT_NETSTAT},
+    {"at", required_argument, NULL, OPT_AT},
+    {"explain", required_argument, NULL, OPT_EXPLAIN},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT},
+    {"udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT},
+    {"icmp-timeout", required_argument, NULL, OPT_ICMP_TIMEOUT},
+    {"msl", required_argument, NULL, OPT_MSL},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"no-checksums", no_argument, NULL, OPT_NO_CHECKSUMS},
+    {"no-dpi", no_argument, NULL, OPT_NO_DPI},
+    {"no-decap", no_argument, NULL, OPT_NO_DECAP},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"interim", required_argument, NULL, OPT_INTERIM},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void cli_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: sockscope -r FILE [-r FILE ...] [options] [BPF expression]\n"
+            "       sockscope -i IFACE [-c N] [-s SNAPLEN] [-p] [-B KiB] [-w FILE] [-Z USER] [options] [BPF]\n"
+            "input:    -r FILE (pcap or pcapng, '-' = stdin, repeatable), -i IFACE, -c COUNT\n"
+            "output:   --json | --ndjson | --conn-log (default: text), -o FILE, --stats\n"
+            "views:    --view ports|sockets|conns|hosts|netstat|stats, --top N, --sort FIELD,\n"
+            "          --netstat HOST [--at TIME], --explain ADDR[:PORT]\n"
+            "tracking: --max-flows N, --tcp-timeout S, --udp-timeout S, --icmp-timeout S, --msl S,\n"
+            "          --seed N (deterministic uids), --no-checksums, --no-dpi, --no-decap\n"
+            "live:     --interval S, --interim S\n");
+}
+
+static int parse_ll(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* seconds (fraction allowed, >= 0) to nanoseconds */
+static int parse_seconds(const char *s, uint64_t *ns)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !(v >= 0) || v > 1e9 || isnan(v))
+        return -1;
+    *ns = (uint64_t)(v * 1e9 + 0.5);
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err)
+{
+    memset(opt, 0, sizeof(*opt));
+    analyzer_config_defaults(&opt->acfg);
+    opterr = 0;
+    optind = 1;
+    int ch;
+    long long v;
+    uint64_t ns;
+    while ((ch = getopt_long(argc, argv, ":r:i:c:s:pB:w:Z:o:hV", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r':
+            if (opt->n_files == CLI_MAX_FILES) {
+                ss_err_set(err, "too many -r files (at most %d)", CLI_MAX_FILES);
+                return -1;
+            }
+            opt->files[opt->n_files++] = optarg;
+            break;
+        case 'i': opt->iface = optarg; break;
+        case 'c':
+            if (parse_ll(optarg, 1, INT64_MAX, &v) != 0) {
+                ss_err_set(err, "invalid packet count '%s' for -c", optarg);
+                return -1;
+            }
+            opt->count = v;
+            break;
+        case 's':
+            if (parse_ll(optarg, 0, 262144, &v) != 0) {
+                ss_err_set(err, "invalid snaplen '%s' for -s (0..262144)", optarg);
+                return -1;
+            }
+            opt->snaplen = (int)v;
+            break;
+        case 'p': opt->no_promisc = true; break;
+        case 'B':
+            if (parse_ll(optarg, 1, 4 * 1024 * 1024, &v) != 0) {
+                ss_err_set(err, "invalid buffer size '%s' for -B (KiB)", optarg);
+                return -1;
+            }
+            opt->buffer_kib = (int)v;
+            break;
+        case 'w': opt->write_file = optarg; break;
+        case 'Z': opt->drop_user = optarg; break;
+        case 'o': opt->out_file = optarg; break;
+        case OPT_STATS: opt->stats = true; break;
+        case OPT_JSON: opt->format = FMT_JSON; break;
+        case OPT_NDJSON: opt->format = FMT_NDJSON; break;
+        case OPT_CONN_LOG: opt->format = FMT_CONN_LOG; break;
+        case OPT_VIEW: {
+            static const char *const views[] = {"ports", "sockets", "conns", "hosts", "netstat", "stats"};
+            bool ok = false;
+            for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+                ok = ok || strcmp(optarg, views[i]) == 0;
+            if (!ok) {
+                ss_err_set(err, "unknown view '%s' (ports, sockets, conns, hosts, netstat, stats)", optarg);
+                return -1;
+            }
+            opt->view = optarg;
+            break;
+        }
+        case OPT_TOP:
+            if (parse_ll(optarg, 1, INT32_MAX, &v) != 0) {
+                ss_err_set(err, "invalid number '%s' for --top", optarg);
+                return -1;
+            }
+            opt->top = (long)v;
+            break;
+        case OPT_SORT: opt->sort = optarg; break;
+        case OPT_NETSTAT: opt->netstat_host = optarg; break;
+        case OPT_AT: opt->at = optarg; break;
+        case OPT_EXPLAIN: opt->explain = optarg; break;
+        case OPT_MAX_FLOWS:
+            if (parse_ll(optarg, 1, 1LL << 32, &v) != 0) {
+                ss_err_set(err, "invalid number '%s' for --max-flows", optarg);
+                return -1;
+            }
+            opt->acfg.max_flows = (size_t)v;
+            break;
+        case OPT_TCP_TIMEOUT:
+        case OPT_UDP_TIMEOUT:
+        case OPT_ICMP_TIMEOUT:
+        case OPT_MSL:
+            if (parse_seconds(optarg, &ns) != 0) {
+                ss_err_set(err, "invalid duration '%s' for --%s (seconds)", optarg,
+                           ch == OPT_TCP_TIMEOUT ? "tcp-timeout" : ch == OPT_UDP_TIMEOUT ? "udp-timeout"
+                           : ch == OPT_ICMP_TIMEOUT ? "icmp-timeout" : "msl");
+                return -1;
+            }
+            if (ch == OPT_TCP_TIMEOUT)
+                opt->acfg.tcp_timeout_ns = ns;
+            else if (ch == OPT_UDP_TIMEOUT)
+                opt->acfg.udp_timeout_ns = ns;
+            else if (ch == OPT_ICMP_TIMEOUT)
+                opt->acfg.icmp_timeout_ns = opt->acfg.other_timeout_ns = ns;
+            else
+                opt->acfg.msl_ns = ns;
+            break;
+        case OPT_SEED:
+            if (parse_ll(optarg, 0, INT64_MAX, &v) != 0) {
+                ss_err_set(err, "invalid seed '%s'", optarg);
+                return -1;
+            }
+            opt->acfg.have_seed = true;
+            memset(opt->acfg.seed, 0, sizeof(opt->acfg.seed));
+            for (int i = 0; i < 8; i++)
+                opt->acfg.seed[i] = (uint8_t)((unsigned long long)v >> (8 * i));
+            break;
+        case OPT_NO_CHECKSUMS: opt->acfg.verify_checksums = false; break;
+        case OPT_NO_DPI: opt->no_dpi = true; break;
+        case OPT_NO_DECAP: opt->no_decap = true; break;
+        case OPT_INTERVAL:
+        case OPT_INTERIM:
+            if (parse_seconds(optarg, &ns) != 0 || ns == 0) {
+                ss_err_set(err, "invalid interval '%s' (seconds > 0)", optarg);
+                return -1;
+            }
+            if (ch == OPT_INTERVAL)
+                opt->interval_s = (double)ns / 1e9;
+            else
+                opt->interim_s = (double)ns / 1e9;
+            break;
+        case 'h': opt->help = true; break;
+        case 'V': opt->version = true; break;
+        case ':':
+            ss_err_set(err, "option '%s' needs an argument", argv[optind - 1]);
+            return -1;
+        default:
+            ss_err_set(err, "unknown option '%s' (see --help)", argv[optind - 1]);
+            return -1;
+        }
+    }
+    /* the rest is a BPF expression, joined with spaces as tcpdump does */
+    size_t total = 0;
+    for (int i = optind; i < argc; i++)
+        total += strlen(argv[i]) + 1;
+    if (total > 0) {
+        opt->bpf = malloc(total);
+        if (opt->bpf == NULL) {
+            ss_err_set(err, "out of memory");
+            return -1;
+        }
+        opt->bpf[0] = '\0';
+        for (int i = optind; i < argc; i++) {
+            if (i > optind)
+                strcat(opt->bpf, " ");
+            strcat(opt->bpf, argv[i]);
+        }
+    }
+    if (opt->help || opt->version)
+        return 0;
+    if (opt->n_files == 0 && opt->iface == NULL) {
+        ss_err_set(err, "no input: give -r FILE or -i IFACE (see --help)");
+        return -1;
+    }
+    if (opt->n_files > 0 && opt->iface != NULL) {
+        ss_err_set(err, "-r and -i cannot be combined");
+        return -1;
+    }
+    if (opt->at != NULL && opt->netstat_host == NULL) {
+        ss_err_set(err, "--at needs --netstat HOST");
+        return -1;
+    }
+    return 0;
+}
+
+void cli_free(struct cli_options *opt)
+{
+    free(opt->bpf);
+    opt->bpf = NULL;
+}

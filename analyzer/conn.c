@@ -1,0 +1,113 @@
+/* conn.c - names and formatting for connection records. */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const tcp_state_names[TCP_ST_COUNT] = {
+    [TCP_ST_CLOSED] = "CLOSED",           [TCP_ST_LISTEN] = "LISTEN",
+    [TCP_ST_SYN_SENT] = "SYN_SENT",       [TCP_ST_SYN_RECEIVED] = "SYN_RECEIVED",
+    [TCP_ST_ESTABLISHED] = "ESTABLISHED", [TCP_ST_FIN_WAIT_1] = "FIN_WAIT_1",
+    [TCP_ST_FIN_WAIT_2] = "FIN_WAIT_2",   [TCP_ST_CLOSE_WAIT] = "CLOSE_WAIT",
+    [TCP_ST_CLOSING] = "CLOSING",         [TCP_ST_LAST_ACK] = "LAST_ACK",
+    [TCP_ST_TIME_WAIT] = "TIME_WAIT",
+};
+
+/* netstat -an (net-tools) spellings */
+static const char *const tcp_state_netstat_names[TCP_ST_COUNT] = {
+    [TCP_ST_CLOSED] = "CLOSE",            [TCP_ST_LISTEN] = "LISTEN",
+    [TCP_ST_SYN_SENT] = "SYN_SENT",       [TCP_ST_SYN_RECEIVED] = "SYN_RECV",
+    [TCP_ST_ESTABLISHED] = "ESTABLISHED", [TCP_ST_FIN_WAIT_1] = "FIN_WAIT1",
+    [TCP_ST_FIN_WAIT_2] = "FIN_WAIT2",    [TCP_ST_CLOSE_WAIT] = "CLOSE_WAIT",
+    [TCP_ST_CLOSING] = "CLOSING",         [TCP_ST_LAST_ACK] = "LAST_ACK",
+    [TCP_ST_TIME_WAIT] = "TIME_WAIT",
+};
+
+const char *tcp_state_name(enum tcp_state s)
+{
+    return (unsigned)s < TCP_ST_COUNT ? tcp_state_names[s] : "?";
+}
+
+const char *tcp_state_netstat_name(enum tcp_state s)
+{
+    return (unsigned)s < TCP_ST_COUNT ? tcp_state_netstat_names[s] : "?";
+}
+
+const char *end_reason_name(enum end_reason r)
+{
+    switch (r) {
+    case END_NONE: return "open";
+    case END_TIMEOUT: return "timeout";
+    case END_EVICTED: return "evicted";
+    case END_END_OF_CAPTURE: return "end_of_capture";
+    case END_REUSE: return "reuse";
+    case END_CLOSED: return "closed";
+    case END_SHUTDOWN: return "shutdown";
+    }
+    return "?";
+}
+
+const char *orientation_name(enum orientation o)
+{
+    switch (o) {
+    case ORIENT_HANDSHAKE: return "handshake";
+    case ORIENT_SYN_ACK: return "syn-ack";
+    case ORIENT_SERVER_PORT: return "server-port";
+    case ORIENT_FIRST_PACKET: return "first-packet";
+    }
+    return "?";
+}
+
+const char *conn_flag_name(uint32_t f)
+{
+    switch (f) {
+    case CONN_F_ORIG_NOT_SEEN: return "orig_not_seen";
+    case CONN_F_RESP_NOT_SEEN: return "resp_not_seen";
+    case CONN_F_HEADERS_TRUNCATED: return "headers_truncated";
+    case CONN_F_SEQ_GAP: return "seq_gap";
+    case CONN_F_CAPTURE_DROPS: return "capture_drops";
+    case CONN_F_SIMULTANEOUS_OPEN: return "simultaneous_open";
+    case CONN_F_SIMULTANEOUS_CLOSE: return "simultaneous_close";
+    case CONN_F_DATA_AFTER_FIN: return "data_after_fin";
+    case CONN_F_PAYLOAD_TRUNCATED: return "payload_truncated";
+    case CONN_F_TRANSITIONS_FULL: return "transitions_truncated";
+    case CONN_F_FLIPPED: return "flipped";
+    case CONN_F_REUSE_IN_TIME_WAIT: return "reuse_in_time_wait";
+    case CONN_F_BAD_CHECKSUM: return "bad_checksum";
+    default: return NULL;
+    }
+}
+
+void conn_uid(const struct conn *c, char *buf, size_t len)
+{
+    static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    char tmp[20];
+    size_t n = 0;
+    tmp[n++] = 'C';
+    /* 17 base62 digits, as Zeek's uids have: 64 bits of id, then a mix of it */
+    uint64_t v = c->id, w = c->id * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+    for (int i = 0; i < 11; i++) {
+        tmp[n++] = b62[v % 62];
+        v /= 62;
+    }
+    for (int i = 0; i < 6; i++) {
+        tmp[n++] = b62[w % 62];
+        w /= 62;
+    }
+    tmp[n] = '\0';
+    snprintf(buf, len, "%s", tmp);
+}
+
+void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size_t len)
+{
+    if (ip_version == 6) {
+        if (inet_ntop(AF_INET6, a->b, buf, (socklen_t)len) == NULL)
+            snprintf(buf, len, "?");
+    } else if (ip_version == 4) {
+        if (inet_ntop(AF_INET, a->b, buf, (socklen_t)len) == NULL)
+            snprintf(buf, len, "?");
+    } else {
+        snprintf(buf, len, "-");
+    }
+}

@@ -1,0 +1,153 @@
+/* conn.h - one connection (one incarnation of a 5-tuple) and the two sockets at
+ * its ends, as reconstructed from a capture. Vocabulary: ../shared/DESIGN.md. */
+#ifndef SOCKSCOPE_CONN_H
+#define SOCKSCOPE_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "packet.h"
+#include "zeek_conn.h"
+
+/* RFC 9293 section 3.3.2 states, as one endpoint's state inferred from the capture. */
+enum tcp_state {
+    TCP_ST_CLOSED = 0,
+    TCP_ST_LISTEN,
+    TCP_ST_SYN_SENT,
+    TCP_ST_SYN_RECEIVED,
+    TCP_ST_ESTABLISHED,
+    TCP_ST_FIN_WAIT_1,
+    TCP_ST_FIN_WAIT_2,
+    TCP_ST_CLOSE_WAIT,
+    TCP_ST_CLOSING,
+    TCP_ST_LAST_ACK,
+    TCP_ST_TIME_WAIT,
+    TCP_ST_COUNT
+};
+
+/* "ESTABLISHED", "SYN_SENT", ... (RFC 9293 names with underscores). */
+const char *tcp_state_name(enum tcp_state s);
+/* netstat's names: "ESTABLISHED", "SYN_RECV", "FIN_WAIT1", "CLOSE", ... */
+const char *tcp_state_netstat_name(enum tcp_state s);
+
+/* Why a connection record was emitted. */
+enum end_reason {
+    END_NONE = 0,       /* still open */
+    END_TIMEOUT,        /* idle timeout */
+    END_EVICTED,        /* pushed out by --max-flows */
+    END_END_OF_CAPTURE, /* still open when the input ended */
+    END_REUSE,          /* closed by a new incarnation of its 5-tuple */
+    END_CLOSED,         /* closed (FIN exchange or RST) and lingered out */
+    END_SHUTDOWN,       /* live capture stopped by a signal */
+};
+const char *end_reason_name(enum end_reason r);
+
+/* How originator and responder were decided. */
+enum orientation {
+    ORIENT_HANDSHAKE = 0, /* the SYN sender originates */
+    ORIENT_SYN_ACK,       /* first seen a SYN-ACK: its receiver originated */
+    ORIENT_SERVER_PORT,   /* no handshake: the likely server port decided */
+    ORIENT_FIRST_PACKET,  /* no better evidence: sender of the first packet */
+};
+const char *orientation_name(enum orientation o);
+
+/* Uncertainty and diagnostic flags (conn.flags). */
+#define CONN_F_ORIG_NOT_SEEN     0x0001u /* no packet from the originator */
+#define CONN_F_RESP_NOT_SEEN     0x0002u /* no packet from the responder */
+#define CONN_F_HEADERS_TRUNCATED 0x0004u /* a header was cut by the snaplen */
+#define CONN_F_SEQ_GAP           0x0008u /* sequence space skipped (missed segments) */
+#define CONN_F_CAPTURE_DROPS     0x0010u /* the capture dropped packets during its life */
+#define CONN_F_SIMULTANEOUS_OPEN 0x0020u
+#define CONN_F_SIMULTANEOUS_CLOSE 0x0040u
+#define CONN_F_DATA_AFTER_FIN    0x0080u
+#define CONN_F_PAYLOAD_TRUNCATED 0x0100u /* payload not fully captured (headers-only capture) */
+#define CONN_F_TRANSITIONS_FULL  0x0200u /* more state transitions than the record keeps */
+#define CONN_F_FLIPPED           0x0400u /* roles were swapped after creation */
+#define CONN_F_REUSE_IN_TIME_WAIT 0x0800u /* this incarnation started before 2*MSL after the previous close */
+#define CONN_F_BAD_CHECKSUM      0x1000u
+
+/* Returns the name of flag bit f ("seq_gap"), or NULL. */
+const char *conn_flag_name(uint32_t f);
+
+/* One direction of a connection (what one socket sent). */
+struct conn_dir {
+    uint64_t ip_bytes;      /* sum of IP total lengths */
+    uint64_t wire_bytes;    /* sum of frames' original lengths (link header included) */
+    uint64_t payload_bytes; /* transport payload per the IP/L4 length fields */
+    uint32_t pkts;
+    /* TCP analysis (0 for other protocols) */
+    uint32_t retransmissions, out_of_order, zero_window, dup_acks, keepalives;
+    uint32_t isn;       /* initial sequence number (valid when has_isn) */
+    uint32_t next_seq;  /* highest sequence number sent + 1 (32-bit, compared with wrap) */
+    uint32_t last_ack;  /* last acknowledgment number sent */
+    uint32_t fin_seq;   /* sequence number of the FIN (valid when fin_sent) */
+    uint32_t rst_seq;
+    uint16_t last_window; /* raw */
+    uint16_t mss;         /* from the SYN (0 = not seen) */
+    int8_t wscale;        /* window-scale shift from the SYN, -1 = not seen */
+    bool has_isn, has_seq, fin_sent, fin_acked, rst_sent, has_ack;
+    uint8_t state;        /* enum tcp_state of this side's socket */
+    uint32_t dup_ack_run; /* consecutive duplicate ACKs */
+    uint64_t last_ts;     /* time of the last packet sent */
+};
+
+#define CONN_MAX_TRANSITIONS 14
+
+/* One state transition of one socket. Its time is first_ts + dt_ns. */
+struct conn_transition {
+    uint64_t dt_ns;
+    uint8_t side; /* 0 = originator, 1 = responder */
+    uint8_t from, to;
+};
+
+/* What an ICMP error quoting this connection's packets said. */
+struct conn_icmp_evidence {
+    uint8_t type, code, ip_version;
+    struct ip_addr from;   /* who sent the ICMP error */
+    uint64_t ts_ns;
+    uint32_t mtu;          /* for fragmentation-needed / packet-too-big */
+};
+
+struct conn {
+    /* identity: the 5-tuple as originator -> responder, plus VLAN context */
+    struct ip_addr orig_addr, resp_addr;
+    uint16_t orig_port, resp_port; /* ICMP: type and counterpart type / code */
+    uint8_t proto, ip_version;
+    uint16_t vlan, vlan_inner;
+
+    uint64_t id;          /* uid source (random per run) */
+    uint32_t incarnation; /* 1, 2, ... per 5-tuple within the run */
+    uint64_t first_ts, last_ts;
+    uint64_t zeek_last_ts; /* Zeek's last_time: stops once both sides closed */
+    uint64_t close_ts;    /* time the connection closed (0 = not closed) */
+    uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
+
+    struct conn_dir dir[2]; /* [0] = originator, [1] = responder */
+    struct zeek_conn zeek;
+
+    uint8_t orientation;  /* enum orientation */
+    uint8_t end_reason;   /* enum end_reason */
+    bool direction_inferred;
+    bool handshake_validated;
+    uint32_t flags;       /* CONN_F_* */
+
+    /* handshake times (0 = not seen) */
+    uint64_t syn_ts, synack_ts, ack_ts;
+
+    uint32_t out_of_window_rsts;
+    uint8_t n_transitions;
+    struct conn_transition transitions[CONN_MAX_TRANSITIONS];
+
+    bool has_icmp;
+    struct conn_icmp_evidence icmp;
+    bool refused_by_rst; /* the responder answered the SYN with RST */
+    bool synack_acks_syn; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
+};
+
+/* Zeek-style uid ("C" + 17 base62 chars) from conn->id, into buf (>= 20 bytes). */
+void conn_uid(const struct conn *c, char *buf, size_t len);
+
+/* Formats an IP address (inet_ntop). */
+void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,70 @@
+/* flow_table.h - connections keyed by 5-tuple (+ VLAN context), canonical for both
+ * directions: seeded SipHash, open addressing with linear probing over a pool of
+ * entries in fixed-size chunks (entry addresses never move), and one LRU list per
+ * timeout class for expiry and eviction. */
+#ifndef SOCKSCOPE_FLOW_TABLE_H
+#define SOCKSCOPE_FLOW_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+
+/* Zeroed before filling so that padding hashes the same. Endpoints in canonical
+ * order: (lo_addr, lo_port) <= (hi_addr, hi_port). */
+struct flow_key {
+    uint8_t lo_addr[16], hi_addr[16];
+    uint16_t lo_port, hi_port;
+    uint16_t vlan, vlan_inner;
+    uint32_t ctx; /* tunnel context; 0 = none */
+    uint8_t proto, ip_version;
+    uint8_t pad[2];
+};
+
+/* Fills key for a packet a:ap -> b:bp; returns true if a is the lo endpoint. */
+bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, const struct ip_addr *a,
+                   uint16_t ap, const struct ip_addr *b, uint16_t bp, uint16_t vlan,
+                   uint16_t vlan_inner, uint32_t ctx);
+
+/* Expiry classes: each has its own LRU list ordered by last activity. */
+enum flow_class { FLOW_CLASS_TCP = 0, FLOW_CLASS_TCP_CLOSED, FLOW_CLASS_UDP, FLOW_CLASS_OTHER,
+                  FLOW_CLASS_COUNT };
+
+struct flow_table;
+
+/* Creates a table. seed is the 16-byte SipHash key (random per run). Returns NULL
+ * on allocation failure. */
+struct flow_table *flow_table_create(const uint8_t seed[16]);
+/* Frees the table and every entry; flow_table_destroy(NULL) is a no-op. */
+void flow_table_destroy(struct flow_table *ft);
+
+/* Returns the connection for key or NULL. The table owns it: the pointer stays
+ * valid until flow_table_remove() of that entry or flow_table_destroy(). */
+struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key);
+
+/* Inserts a zeroed connection for key (which must not be present) in class cls.
+ * Returns NULL only on allocation failure. */
+struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key,
+                               enum flow_class cls);
+
+/* Removes c (returned by find/insert) and recycles its memory. */
+void flow_table_remove(struct flow_table *ft, struct conn *c);
+
+/* Moves c to the tail (most recent) of class cls's LRU list. */
+void flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls);
+
+/* Least recently touched connection of class cls, or NULL. */
+struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls);
+
+/* Key of a stored connection. */
+const struct flow_key *flow_table_key(const struct conn *c);
+
+size_t flow_table_count(const struct flow_table *ft);
+/* Bytes held by the table (buckets + entry pool). */
+size_t flow_table_memory(const struct flow_table *ft);
+
+/* Calls fn for every connection (order unspecified); fn must not modify the table. */
+void flow_table_foreach(struct flow_table *ft, void (*fn)(void *user, struct conn *c), void *user);
+
+#endif

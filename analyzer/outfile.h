@@ -1,0 +1,23 @@
+/* outfile.h - output destination: stdout, or FILE written atomically
+ * (a temporary file in the same directory, renamed over FILE on success). */
+#ifndef SOCKSCOPE_OUTFILE_H
+#define SOCKSCOPE_OUTFILE_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+struct outfile {
+    FILE *fp;
+    const char *path; /* NULL = stdout */
+    char tmp[4096];
+};
+
+/* Opens path (NULL or "-" = stdout). Returns 0 or -1 with err set. */
+int outfile_open(struct outfile *o, const char *path, struct ss_err *err);
+/* Flushes and, for a file, renames the temporary over path. Returns 0 or -1. */
+int outfile_commit(struct outfile *o, struct ss_err *err);
+/* Discards a file being written (removes the temporary). */
+void outfile_abort(struct outfile *o);
+
+#endif

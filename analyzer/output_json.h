@@ -1,0 +1,27 @@
+/* output_json.h - JSON building blocks (jansson): the capture summary and Zeek
+ * conn.log-compatible connection records. Schema: docs/schema.json. */
+#ifndef SOCKSCOPE_OUTPUT_JSON_H
+#define SOCKSCOPE_OUTPUT_JSON_H
+
+#include <jansson.h>
+
+#include "conn.h"
+#include "stats.h"
+
+#define SOCKSCOPE_SCHEMA_VERSION 1
+
+/* Flags for json_dumps that every sockscope JSON writer uses. */
+#define OUTPUT_JSON_DUMP_FLAGS (JSON_REAL_PRECISION(16) | JSON_PRESERVE_ORDER)
+
+/* Epoch seconds with microseconds, as Zeek logs time values. */
+json_t *output_json_time(uint64_t ts_ns);
+
+/* New reference: the "capture" object (schema version, frames, bytes, link types,
+ * anomalies, ...). */
+json_t *output_json_capture(const struct capture_stats *st);
+
+/* New reference: one connection record with Zeek's conn.log field names plus
+ * sockscope's own fields. */
+json_t *output_json_conn(const struct conn *c);
+
+#endif

@@ -1,0 +1,47 @@
+/* stats.h - per-layer capture statistics (--stats). */
+#ifndef SOCKSCOPE_STATS_H
+#define SOCKSCOPE_STATS_H
+
+#include <stdint.h>
+
+#include "packet.h"
+
+#define STATS_MAX_LINKTYPES 32
+
+struct linktype_count {
+    uint32_t linktype;
+    uint64_t frames;
+    uint64_t bytes;
+};
+
+struct capture_stats {
+    uint64_t frames;         /* frames read (after the BPF filter) */
+    uint64_t bytes;          /* sum of original (wire) lengths */
+    uint64_t captured_bytes; /* sum of captured lengths */
+    uint64_t first_ts, last_ts;
+    uint64_t files;
+    uint64_t frames_filtered_out;
+    unsigned n_linktypes;
+    struct linktype_count linktypes[STATS_MAX_LINKTYPES];
+    uint64_t linktypes_overflow;
+    uint64_t non_ip;         /* link decoded, not IP (ARP, LLDP, ...) */
+    uint64_t ipv4, ipv6;
+    uint64_t tcp, udp, icmp, icmpv6, sctp, other_l4;
+    uint64_t fragments, reassembled;
+    uint64_t vlan_tagged;
+    uint64_t truncated_frames, malformed_frames, unsupported_frames;
+    uint64_t anomalies[ANOM_COUNT];
+    /* connection figures */
+    uint64_t connections, flows_evicted, flows_timed_out;
+    uint64_t icmp_errors_attached, icmp_errors_unmatched;
+    uint64_t peak_flows;
+};
+
+/* Counts one frame's link type. */
+void stats_count_linktype(struct capture_stats *st, uint32_t linktype, uint32_t wire_len);
+/* Counts one dissected packet's layers and anomalies. */
+void stats_count_packet(struct capture_stats *st, const struct packet *pkt);
+/* Name of a LINKTYPE value ("EN10MB", "LINUX_SLL2"...) or NULL. */
+const char *stats_linktype_name(uint32_t linktype);
+
+#endif

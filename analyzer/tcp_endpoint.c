@@ -1,0 +1,365 @@
+/* tcp_endpoint.c - RFC 9293 state inference for both sockets of a connection,
+ * from the segments seen at the tap. The order inside one segment follows the
+ * receiver's processing: first what its ACK field tells (the peer's SYN or FIN
+ * acknowledged), then the sender's own SYN/FIN, then the receiver's reaction. */
+#include "tcp_endpoint.h"
+
+#include <string.h>
+
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)  SEQ_LT(b, a)
+#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+
+void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns)
+{
+    struct conn_dir *d = &c->dir[side];
+    bool first = true;
+    for (unsigned i = 0; i < c->n_transitions; i++)
+        if (c->transitions[i].side == side)
+            first = false;
+    if (!first && d->state == to)
+        return;
+    uint8_t from = d->state;
+    d->state = (uint8_t)to;
+    if (c->n_transitions >= CONN_MAX_TRANSITIONS) {
+        c->flags |= CONN_F_TRANSITIONS_FULL;
+        return;
+    }
+    struct conn_transition *t = &c->transitions[c->n_transitions++];
+    t->dt_ns = ts_ns >= c->first_ts ? ts_ns - c->first_ts : 0;
+    t->side = (uint8_t)side;
+    t->from = from;
+    t->to = (uint8_t)to;
+}
+
+void conn_swap_sides(struct conn *c)
+{
+    struct ip_addr a = c->orig_addr;
+    c->orig_addr = c->resp_addr;
+    c->resp_addr = a;
+    uint16_t p = c->orig_port;
+    c->orig_port = c->resp_port;
+    c->resp_port = p;
+    struct conn_dir d = c->dir[0];
+    c->dir[0] = c->dir[1];
+    c->dir[1] = d;
+    for (unsigned i = 0; i < c->n_transitions; i++)
+        c->transitions[i].side ^= 1;
+    c->flags |= CONN_F_FLIPPED;
+}
+
+static bool has_existed(const struct conn *c, int side)
+{
+    for (unsigned i = 0; i < c->n_transitions; i++)
+        if (c->transitions[i].side == side)
+            return true;
+    return false;
+}
+
+/* RFC 9293 3.10.7.4 / RFC 5961: a RST is believed when its sequence number lies
+ * in the receiver's window. Without enough history, it is believed. */
+static bool rst_acceptable(const struct conn *c, const struct packet *pkt, int side)
+{
+    const struct conn_dir *snd = &c->dir[side], *rcv = &c->dir[side ^ 1];
+    uint32_t seq = pkt->tcp.seq;
+    if (rcv->state == TCP_ST_SYN_SENT && !rcv->has_ack) {
+        /* reply to our SYN: acceptable iff it acknowledges the SYN */
+        if (pkt->tcp.flags & TCP_ACK)
+            return pkt->tcp.ack == rcv->isn + 1;
+        return false;
+    }
+    uint32_t rcv_nxt;
+    if (rcv->has_ack)
+        rcv_nxt = rcv->last_ack;
+    else if (snd->has_seq)
+        rcv_nxt = snd->next_seq;
+    else
+        return true;
+    uint64_t wnd = rcv->last_window;
+    if (rcv->wscale >= 0 && snd->wscale >= 0)
+        wnd <<= rcv->wscale;
+    if (wnd == 0)
+        wnd = 1;
+    if (wnd > 0x7fffffffu)
+        wnd = 0x7fffffffu;
+    /* also take the sender's own idea of its next sequence number */
+    if (seq == rcv_nxt || (snd->has_seq && seq == snd->next_seq))
+        return true;
+    return SEQ_GEQ(seq, rcv_nxt) && SEQ_LT(seq, rcv_nxt + (uint32_t)wnd);
+}
+
+static void on_peer_ack(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+{
+    int peer = side ^ 1;
+    struct conn_dir *pd = &c->dir[peer];
+    uint32_t ack = pkt->tcp.ack;
+
+    /* the peer's SYN acknowledged: SYN_RECEIVED -> ESTABLISHED at the peer */
+    if (pd->has_isn && pd->state == TCP_ST_SYN_RECEIVED && SEQ_GEQ(ack, pd->isn + 1)) {
+        conn_set_state(c, peer, TCP_ST_ESTABLISHED, ts);
+        if (!(pkt->tcp.flags & TCP_SYN) && c->ack_ts == 0 && side == 0) {
+            c->ack_ts = ts;
+            if (c->synack_ts != 0 && ack == pd->isn + 1 && c->handshake_validated == false &&
+                c->dir[0].has_isn && (c->flags & CONN_F_SIMULTANEOUS_OPEN) == 0)
+                c->handshake_validated = c->syn_ts != 0 && c->synack_acks_syn;
+        }
+    }
+    /* the peer's FIN acknowledged */
+    if (pd->fin_sent && !pd->fin_acked && SEQ_GEQ(ack, pd->fin_seq + 1)) {
+        pd->fin_acked = true;
+        switch (pd->state) {
+        case TCP_ST_FIN_WAIT_1: conn_set_state(c, peer, TCP_ST_FIN_WAIT_2, ts); break;
+        case TCP_ST_CLOSING: conn_set_state(c, peer, TCP_ST_TIME_WAIT, ts); break;
+        case TCP_ST_LAST_ACK: conn_set_state(c, peer, TCP_ST_CLOSED, ts); break;
+        default: break;
+        }
+    }
+}
+
+static void on_syn(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+{
+    int peer = side ^ 1;
+    struct conn_dir *d = &c->dir[side], *pd = &c->dir[peer];
+    bool ack = (pkt->tcp.flags & TCP_ACK) != 0;
+
+    if (!d->has_isn) {
+        d->isn = pkt->tcp.seq;
+        d->has_isn = true;
+    }
+    if (pkt->tcp.has_mss)
+        d->mss = pkt->tcp.mss;
+    if (pkt->tcp.has_wscale)
+        d->wscale = (int8_t)(pkt->tcp.wscale > 14 ? 14 : pkt->tcp.wscale);
+
+    if (!ack) {
+        if (c->syn_ts == 0 && side == 0)
+            c->syn_ts = ts;
+        if (!has_existed(c, side) || d->state == TCP_ST_CLOSED)
+            conn_set_state(c, side, TCP_ST_SYN_SENT, ts);
+        /* a SYN reaching a socket that sent its own SYN: simultaneous open */
+        if (pd->state == TCP_ST_SYN_SENT && has_existed(c, peer)) {
+            c->flags |= CONN_F_SIMULTANEOUS_OPEN;
+            conn_set_state(c, peer, TCP_ST_SYN_RECEIVED, ts);
+        }
+        return;
+    }
+
+    /* SYN-ACK from side */
+    if (c->synack_ts == 0) {
+        c->synack_ts = ts;
+        c->synack_acks_syn = pd->has_isn && pkt->tcp.ack == pd->isn + 1;
+    }
+    if (!has_existed(c, side)) {
+        /* it answered a SYN: a listener was there */
+        c->dir[side].state = TCP_ST_LISTEN;
+        conn_set_state(c, side, TCP_ST_SYN_RECEIVED, ts);
+    } else if (d->state == TCP_ST_SYN_SENT) {
+        conn_set_state(c, side, TCP_ST_SYN_RECEIVED, ts); /* simultaneous open */
+    }
+    /* the SYN's sender: SYN_SENT -> ESTABLISHED on a SYN-ACK that acknowledges it */
+    if (!has_existed(c, peer)) {
+        /* its SYN was not captured */
+        conn_set_state(c, peer, TCP_ST_SYN_SENT, ts);
+    }
+    if ((pd->state == TCP_ST_SYN_SENT || pd->state == TCP_ST_SYN_RECEIVED) &&
+        (!pd->has_isn || SEQ_GEQ(pkt->tcp.ack, pd->isn + 1)))
+        conn_set_state(c, peer, TCP_ST_ESTABLISHED, ts);
+}
+
+static void on_fin(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+{
+    int peer = side ^ 1;
+    struct conn_dir *d = &c->dir[side], *pd = &c->dir[peer];
+    uint32_t fin_seq = pkt->tcp.seq + pkt->l4_payload_len + ((pkt->tcp.flags & TCP_SYN) ? 1u : 0u);
+
+    if (d->fin_sent)
+        return; /* retransmitted FIN: no new transition */
+    d->fin_sent = true;
+    d->fin_seq = fin_seq;
+    switch (d->state) {
+    case TCP_ST_ESTABLISHED:
+    case TCP_ST_SYN_RECEIVED:
+        conn_set_state(c, side, TCP_ST_FIN_WAIT_1, ts);
+        break;
+    case TCP_ST_CLOSE_WAIT:
+        conn_set_state(c, side, TCP_ST_LAST_ACK, ts);
+        break;
+    case TCP_ST_SYN_SENT:
+        conn_set_state(c, side, TCP_ST_CLOSED, ts); /* RFC 9293: close in SYN-SENT */
+        break;
+    default:
+        if (!has_existed(c, side)) /* picked up mid-stream */
+            conn_set_state(c, side, TCP_ST_FIN_WAIT_1, ts);
+        break;
+    }
+    /* the receiver reacts */
+    switch (pd->state) {
+    case TCP_ST_ESTABLISHED:
+    case TCP_ST_SYN_RECEIVED:
+        conn_set_state(c, peer, TCP_ST_CLOSE_WAIT, ts);
+        break;
+    case TCP_ST_FIN_WAIT_1: /* its own FIN not yet acknowledged: FINs crossed */
+        c->flags |= CONN_F_SIMULTANEOUS_CLOSE;
+        conn_set_state(c, peer, TCP_ST_CLOSING, ts);
+        break;
+    case TCP_ST_FIN_WAIT_2:
+        conn_set_state(c, peer, TCP_ST_TIME_WAIT, ts);
+        break;
+    default:
+        if (!has_existed(c, peer))
+            conn_set_state(c, peer, TCP_ST_CLOSE_WAIT, ts);
+        break;
+    }
+}
+
+static void on_rst(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+{
+    int peer = side ^ 1;
+    struct conn_dir *d = &c->dir[side], *pd = &c->dir[peer];
+    if (!rst_acceptable(c, pkt, side)) {
+        c->out_of_window_rsts++;
+        return;
+    }
+    d->rst_sent = true;
+    d->rst_seq = pkt->tcp.seq;
+    if (pd->state == TCP_ST_SYN_SENT && !has_existed(c, side))
+        c->refused_by_rst = true;
+    if (has_existed(c, side) && d->state != TCP_ST_CLOSED)
+        conn_set_state(c, side, TCP_ST_CLOSED, ts);
+    if (has_existed(c, peer) && pd->state != TCP_ST_CLOSED)
+        conn_set_state(c, peer, TCP_ST_CLOSED, ts);
+    if (c->close_ts == 0)
+        c->close_ts = ts;
+}
+
+/* Sequence analysis of one direction; runs before the state machine. */
+static void analyse_sequence(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+{
+    struct conn_dir *d = &c->dir[side], *pd = &c->dir[side ^ 1];
+    uint16_t fl = pkt->tcp.flags;
+    bool syn = fl & TCP_SYN, fin = fl & TCP_FIN, rst = fl & TCP_RST, ack = fl & TCP_ACK;
+    uint32_t len = pkt->l4_payload_len;
+    uint32_t seq = pkt->tcp.seq;
+    uint32_t end = seq + len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
+
+    if (!rst && d->has_seq && !syn) {
+        if (len > 0 || fin) {
+            if (SEQ_LT(seq, d->next_seq)) {
+                if (len <= 1 && !fin && seq + 1 == d->next_seq) {
+                    d->keepalives++;
+                } else if (SEQ_LEQ(end, d->next_seq) || SEQ_LT(seq, d->next_seq)) {
+                    uint64_t thr = TCP_OOO_THRESHOLD_NS;
+                    if (c->synack_ts > c->syn_ts && c->syn_ts != 0 && c->synack_ts - c->syn_ts < thr)
+                        thr = c->synack_ts - c->syn_ts;
+                    if (d->last_ts != 0 && ts - d->last_ts < thr && ts >= d->last_ts)
+                        d->out_of_order++;
+                    else
+                        d->retransmissions++;
+                }
+            } else if (SEQ_GT(seq, d->next_seq)) {
+                c->flags |= CONN_F_SEQ_GAP;
+            }
+            if (d->fin_sent && SEQ_GT(end, d->fin_seq + 1))
+                c->flags |= CONN_F_DATA_AFTER_FIN;
+        } else if (len == 0 && seq + 1 == d->next_seq && ack) {
+            d->keepalives++; /* zero-length keep-alive probe */
+        }
+    }
+    if (!rst) {
+        if (!d->has_seq || SEQ_GT(end, d->next_seq))
+            d->next_seq = end;
+        d->has_seq = true;
+        if (!syn && pkt->tcp.window == 0 && ack && (d->last_window != 0 || d->pkts <= 1))
+            d->zero_window++;
+        if (ack && !syn && !fin && len == 0 && d->has_ack && pkt->tcp.ack == d->last_ack &&
+            pkt->tcp.window == d->last_window && pd->has_seq && SEQ_GT(pd->next_seq, pkt->tcp.ack)) {
+            d->dup_acks++;
+        }
+        d->last_window = pkt->tcp.window;
+    }
+    if (ack) {
+        if (!d->has_ack || SEQ_GT(pkt->tcp.ack, d->last_ack))
+            d->last_ack = pkt->tcp.ack;
+        d->has_ack = true;
+    }
+}
+
+void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
+{
+    uint64_t ts = pkt->ts_ns;
+    uint16_t fl = pkt->tcp.flags;
+    struct conn_dir *d = &c->dir[side];
+
+    analyse_sequence(c, pkt, side, ts);
+
+    if (fl & TCP_RST) {
+        on_rst(c, pkt, side, ts);
+    } else {
+        if (fl & TCP_ACK)
+            on_peer_ack(c, pkt, side, ts);
+        if (fl & TCP_SYN) {
+            on_syn(c, pkt, side, ts);
+        } else if (!has_existed(c, side)) {
+            /* picked up mid-stream: a socket that sends without SYN is established */
+            conn_set_state(c, side, TCP_ST_ESTABLISHED, ts);
+            if (!has_existed(c, side ^ 1))
+                conn_set_state(c, side ^ 1, TCP_ST_ESTABLISHED, ts);
+        }
+        if (fl & TCP_FIN)
+            on_fin(c, pkt, side, ts);
+        /* the final ACK of a FIN exchange: its sender enters TIME_WAIT */
+        if ((fl & TCP_ACK) && d->state == TCP_ST_FIN_WAIT_2 && c->dir[side ^ 1].fin_sent &&
+            SEQ_GEQ(pkt->tcp.ack, c->dir[side ^ 1].fin_seq + 1))
+            conn_set_state(c, side, TCP_ST_TIME_WAIT, ts);
+    }
+    if (c->close_ts == 0 && tcp_endpoint_conn_closed(c))
+        c->close_ts = ts;
+    d->last_ts = ts;
+}
+
+void tcp_endpoint_expire_time_wait(struct conn *c, uint64_t now_ns, uint64_t two_msl_ns)
+{
+    for (int side = 0; side < 2; side++) {
+        if (c->dir[side].state != TCP_ST_TIME_WAIT)
+            continue;
+        uint64_t since = 0;
+        for (unsigned i = 0; i < c->n_transitions; i++)
+            if (c->transitions[i].side == side && c->transitions[i].to == TCP_ST_TIME_WAIT)
+                since = c->first_ts + c->transitions[i].dt_ns;
+        if (since != 0 && now_ns >= since + two_msl_ns)
+            conn_set_state(c, side, TCP_ST_CLOSED, since + two_msl_ns);
+    }
+}
+
+enum tcp_state tcp_endpoint_state_at(const struct conn *c, int side, uint64_t ts_ns, bool *exists)
+{
+    enum tcp_state st = TCP_ST_CLOSED;
+    bool ex = false;
+    for (unsigned i = 0; i < c->n_transitions; i++) {
+        const struct conn_transition *t = &c->transitions[i];
+        if (t->side != side)
+            continue;
+        if (c->first_ts + t->dt_ns > ts_ns)
+            break;
+        st = (enum tcp_state)t->to;
+        ex = true;
+    }
+    if (exists != NULL)
+        *exists = ex;
+    return st;
+}
+
+bool tcp_endpoint_conn_closed(const struct conn *c)
+{
+    if (c->dir[0].rst_sent || c->dir[1].rst_sent)
+        return true;
+    for (int side = 0; side < 2; side++) {
+        uint8_t s = c->dir[side].state;
+        if (s != TCP_ST_CLOSED && s != TCP_ST_TIME_WAIT)
+            return false;
+        if (!has_existed(c, side))
+            return false;
+    }
+    return true;
+}

@@ -1,0 +1,36 @@
+/* tcp_endpoint.h - the two sockets of a TCP connection as a passive observer
+ * infers them: RFC 9293 section 3.3.2 states driven by the segments each side
+ * sends and receives, plus per-direction sequence analysis (retransmissions,
+ * out-of-order, gaps, zero windows, duplicate ACKs, keep-alives). */
+#ifndef SOCKSCOPE_TCP_ENDPOINT_H
+#define SOCKSCOPE_TCP_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+
+/* Out-of-order vs retransmission: a segment below the highest sequence sent is
+ * out-of-order if it follows the previous segment of that direction within this
+ * time (or the handshake RTT when known), else a retransmission (as Wireshark). */
+#define TCP_OOO_THRESHOLD_NS 3000000ull
+
+/* Applies one segment sent by side (0 = originator, 1 = responder) to c. */
+void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side);
+
+/* Ends TIME_WAIT for sockets whose 2*MSL ran out by now_ns (adds the transition). */
+void tcp_endpoint_expire_time_wait(struct conn *c, uint64_t now_ns, uint64_t two_msl_ns);
+
+/* State of side's socket at ts_ns; *exists is false before its first transition. */
+enum tcp_state tcp_endpoint_state_at(const struct conn *c, int side, uint64_t ts_ns, bool *exists);
+
+/* True when both sockets are CLOSED or TIME_WAIT (or the connection was reset). */
+bool tcp_endpoint_conn_closed(const struct conn *c);
+
+/* Records a state change of side's socket at ts_ns (no-op if unchanged). */
+void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns);
+
+/* Swaps originator and responder (after Zeek flips the roles). */
+void conn_swap_sides(struct conn *c);
+
+#endif
