@@ -29,8 +29,9 @@ enum l3_kind { L3_NONE = 0, L3_IPV4, L3_IPV6, L3_OTHER };
  * an unknown ethertype (ARP, LLDP, 802.3 length field, ...) is normal traffic, so it
  * sets no anomaly bit (pkt->truncated_at = ANOM_L3_UNKNOWN_ETHERTYPE names where it
  * stopped, pkt->ethertype says what it was); an unknown BSD NULL/LOOP family sets
- * ANOM_NULL_UNKNOWN_FAMILY. An unknown linktype sets ANOM_LINK_UNKNOWN_TYPE and
- * leaves pkt->layer at LAYER_NONE. */
+ * ANOM_NULL_UNKNOWN_FAMILY. Raw IP whose version nibble is neither 4 nor 6 is
+ * DISSECT_MALFORMED with ANOM_IPV4_BAD_VERSION. An unknown linktype sets
+ * ANOM_LINK_UNKNOWN_TYPE and leaves pkt->layer at LAYER_NONE. */
 enum dissect_status link_dissect(struct view *v, uint32_t linktype, struct packet *pkt,
                                  enum l3_kind *l3);
 
