@@ -33,7 +33,7 @@ void analyzer_config_defaults(struct analyzer_config *cfg)
     cfg->other_timeout_ns = ANALYZER_DEFAULT_OTHER_TIMEOUT_NS;
     cfg->msl_ns = ANALYZER_DEFAULT_MSL_NS;
     cfg->max_flows = ANALYZER_DEFAULT_MAX_FLOWS;
-    cfg->verify_checksums = true;
+    cfg->verify_checksums = false; /* as tshark; --verify-checksums for Zeek's behaviour */
 }
 
 struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_err *err)

@@ -11,7 +11,7 @@
 enum {
     OPT_STATS = 256, OPT_JSON, OPT_NDJSON, OPT_CONN_LOG, OPT_VIEW, OPT_TOP, OPT_SORT,
     OPT_NETSTAT, OPT_AT, OPT_EXPLAIN, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT, OPT_UDP_TIMEOUT,
-    OPT_ICMP_TIMEOUT, OPT_MSL, OPT_SEED, OPT_NO_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
+    OPT_ICMP_TIMEOUT, OPT_MSL, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
     OPT_INTERVAL, OPT_INTERIM,
 };
 
@@ -42,6 +42,7 @@ static const struct option long_opts[] = {
     {"msl", required_argument, NULL, OPT_MSL},
     {"seed", required_argument, NULL, OPT_SEED},
     {"no-checksums", no_argument, NULL, OPT_NO_CHECKSUMS},
+    {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},
     {"no-decap", no_argument, NULL, OPT_NO_DECAP},
     {"interval", required_argument, NULL, OPT_INTERVAL},
@@ -61,7 +62,7 @@ void cli_usage(FILE *out)
             "views:    --view ports|sockets|conns|hosts|netstat|stats, --top N, --sort FIELD,\n"
             "          --netstat HOST [--at TIME], --explain ADDR[:PORT]\n"
             "tracking: --max-flows N, --tcp-timeout S, --udp-timeout S, --icmp-timeout S, --msl S,\n"
-            "          --seed N (deterministic uids), --no-checksums, --no-dpi, --no-decap\n"
+            "          --seed N (deterministic uids), --verify-checksums, --no-dpi, --no-decap\n"
             "live:     --interval S, --interim S\n");
 }
 
@@ -196,6 +197,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
                 opt->acfg.seed[i] = (uint8_t)((unsigned long long)v >> (8 * i));
             break;
         case OPT_NO_CHECKSUMS: opt->acfg.verify_checksums = false; break;
+        case OPT_VERIFY_CHECKSUMS: opt->acfg.verify_checksums = true; break;
         case OPT_NO_DPI: opt->no_dpi = true; break;
         case OPT_NO_DECAP: opt->no_decap = true; break;
         case OPT_INTERVAL:

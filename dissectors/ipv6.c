@@ -44,6 +44,39 @@ static uint32_t find_jumbo(const struct view *v)
     return 0;
 }
 
+/* The socket a routed packet belongs to is the one at its final destination
+ * (as Zeek and tshark see it): a type 0 routing header (RFC 2460, deprecated by
+ * RFC 5095 but still in captures) with segments left names it last; a type 2
+ * header (RFC 6275) carries the mobile node's home address. h is the whole
+ * header of len bytes. */
+static void routing_final_dst(struct packet *pkt, const uint8_t *h, size_t len)
+{
+    uint8_t type = h[2], segleft = h[3];
+    if (segleft == 0 || len < 8 + 16)
+        return;
+    if (type == 0)
+        memcpy(pkt->dst.b, h + 8 + ((len - 8) / 16 - 1) * 16, 16);
+    else if (type == 2)
+        memcpy(pkt->dst.b, h + 8, 16);
+}
+
+/* A Home Address destination option (RFC 6275 section 6.3, type 201) makes the
+ * home address the packet's source for connection purposes. */
+static void home_address_src(struct packet *pkt, const uint8_t *h, size_t len)
+{
+    for (size_t i = 2; i < len;) {
+        if (h[i] == OPT_PAD1) {
+            i++;
+            continue;
+        }
+        if (i + 2 > len || i + 2 + (size_t)h[i + 1] > len)
+            return;
+        if (h[i] == 201 && h[i + 1] == 16)
+            memcpy(pkt->src.b, h + i + 2, 16);
+        i += 2 + (size_t)h[i + 1];
+    }
+}
+
 /* Pulls an n-byte extension header: MALFORMED if the IP length cannot hold it,
  * TRUNCATED if the capture ended inside it. */
 static enum dissect_status pull_ext(struct view *v, struct packet *pkt, size_t n, size_t *ip_left,
@@ -104,6 +137,10 @@ static enum dissect_status walk(struct view *v, struct packet *pkt, uint8_t nh, 
         if (st != DISSECT_OK)
             return st;
         pkt->ip_hdr_len = (uint16_t)(pkt->ip_hdr_len + len);
+        if (nh == NH_ROUTING)
+            routing_final_dst(pkt, h, len);
+        else if (nh == NH_DSTOPTS)
+            home_address_src(pkt, h, len);
         nh = h[0];
     }
 }

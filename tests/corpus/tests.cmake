@@ -1,0 +1,11 @@
+# Corpus tests over ../shared/corpus (skipped, exit 77, when it is absent).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND AND TARGET sockscope)
+  foreach(mode good malformed tshark)
+    add_test(NAME corpus.${mode}
+             COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/corpus_check.py ${mode}
+                     $<TARGET_FILE:sockscope> ${SOCKSCOPE_CORPUS_DIR})
+    set_tests_properties(corpus.${mode} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1500
+      ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+  endforeach()
+endif()
