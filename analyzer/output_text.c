@@ -2,6 +2,8 @@
 #include "output_text.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "humanfmt.h"
 #include "services.h"
@@ -89,4 +91,322 @@ void output_text_conns(FILE *out, const struct conn *conns, size_t n, size_t top
     }
     if (lim < n)
         fprintf(out, "... %zu more (--top)\n", n - lim);
+}
+
+/* ---- views ---- */
+
+#define C_RESET  "\033[0m"
+#define C_GREEN  "\033[32m"
+#define C_RED    "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_BOLD   "\033[1m"
+
+static const char *status_color(enum port_status s)
+{
+    switch (s) {
+    case PORT_OPEN: return C_GREEN;
+    case PORT_CLOSED: return C_RED;
+    case PORT_FILTERED: return C_YELLOW;
+    case PORT_UNKNOWN: return "";
+    }
+    return "";
+}
+
+/* Prints s left-aligned in width w, wrapped in color when asked. */
+static void put_col(FILE *out, const struct text_opts *o, const char *color, const char *s, int w)
+{
+    if (o->color && color[0] != '\0')
+        fprintf(out, "%s%-*s%s", color, w, s, C_RESET);
+    else
+        fprintf(out, "%-*s", w, s);
+}
+
+static void heading(FILE *out, const struct text_opts *o, const char *title)
+{
+    if (o->color)
+        fprintf(out, C_BOLD "%s" C_RESET "\n", title);
+    else
+        fprintf(out, "%s\n", title);
+}
+
+struct order_key {
+    uint64_t key;
+    size_t idx;
+};
+
+static int order_cmp(const void *a, const void *b)
+{
+    const struct order_key *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Row order for view: sorted by o->sort when it applies, else natural. NULL
+ * on allocation failure (then the caller prints in natural order). */
+static size_t *row_order(const struct views *v, const char *view, size_t n,
+                         const struct text_opts *o, bool *sorted)
+{
+    *sorted = false;
+    size_t *ord = malloc((n ? n : 1) * sizeof(*ord));
+    if (ord == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        ord[i] = i;
+    if (o->sort == NULL || !views_sort_key(NULL, view, o->sort, 0, NULL) || n == 0)
+        return ord;
+    struct order_key *k = malloc(n * sizeof(*k));
+    if (k == NULL)
+        return ord;
+    for (size_t i = 0; i < n; i++) {
+        k[i].idx = i;
+        views_sort_key(v, view, o->sort, i, &k[i].key);
+    }
+    qsort(k, n, sizeof(*k), order_cmp);
+    for (size_t i = 0; i < n; i++)
+        ord[i] = k[i].idx;
+    free(k);
+    *sorted = true;
+    return ord;
+}
+
+static size_t row_limit(const struct text_opts *o, size_t n)
+{
+    return o->top != 0 && o->top < n ? o->top : n;
+}
+
+void output_text_summary(FILE *out, const struct capture_stats *st, const struct views *v)
+{
+    char hb[HUMANFMT_SIZE], a[TIMEFMT_ISO_SIZE], b[TIMEFMT_ISO_SIZE], d[TIMEFMT_DURATION_SIZE];
+    humanfmt_bytes(st->bytes, hb, sizeof(hb));
+    fprintf(out, "sockscope: %" PRIu64 " frames (%s)", st->frames, hb);
+    if (st->frames > 0) {
+        timefmt_iso(st->first_ts, a, sizeof(a));
+        timefmt_iso(st->last_ts, b, sizeof(b));
+        timefmt_duration(st->last_ts - st->first_ts, d, sizeof(d));
+        fprintf(out, " from %s to %s (%s)", a, b, d);
+    }
+    uint64_t by[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < v->n_ports; i++)
+        if (v->ports[i].status < 4)
+            by[v->ports[i].status]++;
+    fprintf(out, "\n%zu %s, %zu %s (%" PRIu64 " open, %" PRIu64 " closed, %" PRIu64
+                 " filtered, %" PRIu64 " unknown), %zu %s, %zu %s\n",
+            v->n_conns, v->n_conns == 1 ? "connection" : "connections", v->n_ports,
+            v->n_ports == 1 ? "port" : "ports", by[PORT_OPEN], by[PORT_CLOSED], by[PORT_FILTERED],
+            by[PORT_UNKNOWN], v->n_socks, v->n_socks == 1 ? "socket" : "sockets", v->n_hosts,
+            v->n_hosts == 1 ? "host" : "hosts");
+}
+
+void output_text_ports(FILE *out, const struct views *v, const struct text_opts *o)
+{
+    heading(out, o, "Ports (service endpoints)");
+    fprintf(out, "%-5s %-30s %-12s %-9s %-22s %6s %5s %5s %5s %5s %7s %5s %9s %9s %s\n", "proto",
+            "address:port", "service", "status", "evidence", "conns", "done", "rej", "rst",
+            "peak", "remotes", "hosts", "bytes_in", "bytes_out", "listener");
+    bool sorted;
+    size_t *ord = row_order(v, "ports", v->n_ports, o, &sorted);
+    size_t lim = row_limit(o, v->n_ports);
+    for (size_t r = 0; r < lim; r++) {
+        const struct view_port *p = &v->ports[ord ? ord[r] : r];
+        char ep[80], bi[HUMANFMT_SIZE], bo[HUMANFMT_SIZE], l[64];
+        views_format_endpoint(p->ip_version, &p->addr, p->port, ep, sizeof(ep));
+        humanfmt_bytes(p->bytes_in, bi, sizeof(bi));
+        humanfmt_bytes(p->bytes_out, bo, sizeof(bo));
+        if (p->has_listener)
+            snprintf(l, sizeof(l), "LISTEN");
+        else
+            snprintf(l, sizeof(l), "-");
+        if (p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP)
+            snprintf(l + strlen(l), sizeof(l) - strlen(l), ", SYN_RECV pile-up %" PRIu64,
+                     p->syn_recv_peak);
+        fprintf(out, "%-5s %-30s %-12s ", services_proto_name(p->proto), ep,
+                p->service ? p->service : "-");
+        put_col(out, o, status_color((enum port_status)p->status),
+                views_status_name((enum port_status)p->status), 9);
+        fprintf(out, " %-22s %6" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64
+                     " %7" PRIu64 " %5" PRIu64 " %9s %9s %s\n",
+                views_evidence_name((enum port_evidence)p->evidence), p->n_conns, p->n_completed,
+                p->n_rejected, p->n_reset, p->peak_concurrent, p->remote_sockets, p->remote_hosts,
+                bi, bo, l);
+    }
+    if (lim < v->n_ports)
+        fprintf(out, "... %zu more (--top)\n", v->n_ports - lim);
+    free(ord);
+}
+
+/* "SYN_SENT+0s ESTABLISHED+0.000s ..." for side's transitions, relative to the connection start */
+static void transitions_text(const struct view_socket *s, char *buf, size_t len)
+{
+    const struct conn *c = s->conn;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
+        const struct conn_transition *t = &c->transitions[i];
+        if (t->side != s->side)
+            continue;
+        char d[TIMEFMT_DURATION_SIZE];
+        timefmt_duration(t->dt_ns, d, sizeof(d));
+        int w = snprintf(buf + used, len - used, "%s%s@%s", used ? " " : "",
+                         tcp_state_name((enum tcp_state)t->to), d);
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+static void diag_text(const struct view_socket *s, char *buf, size_t len)
+{
+    const struct conn *c = s->conn;
+    size_t used = 0;
+    buf[0] = '\0';
+    if (s->diag & SOCK_D_REFUSED) {
+        char from[64];
+        if (c->refused_by_rst) {
+            ip_addr_format(&s->remote_addr, s->ip_version, from, sizeof(from));
+            used += (size_t)snprintf(buf, len, "refused_by=rst from %s", from);
+        } else {
+            ip_addr_format(&c->icmp.from, c->icmp.ip_version, from, sizeof(from));
+            used += (size_t)snprintf(buf, len, "refused_by=icmp %u/%u from %s", c->icmp.type,
+                                     c->icmp.code, from);
+        }
+    }
+    for (uint32_t bit = SOCK_D_REFUSED << 1; bit <= SOCK_D_REUSE_IN_TIME_WAIT; bit <<= 1) {
+        if (!(s->diag & bit) || used >= len)
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", used ? "," : "", views_diag_name(bit));
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (used == 0)
+        snprintf(buf, len, "-");
+}
+
+static void socket_row(FILE *out, const struct view_socket *s, const struct text_opts *o)
+{
+    char loc[80], rem[80], uid[24], sb[HUMANFMT_SIZE], rb[HUMANFMT_SIZE], pk[32], tr[512],
+        dg[160];
+    views_format_endpoint(s->ip_version, &s->local_addr, s->local_port, loc, sizeof(loc));
+    views_format_endpoint(s->ip_version, &s->remote_addr, s->remote_port, rem, sizeof(rem));
+    conn_uid(s->conn, uid, sizeof(uid));
+    humanfmt_bytes(s->bytes_sent, sb, sizeof(sb));
+    humanfmt_bytes(s->bytes_recv, rb, sizeof(rb));
+    snprintf(pk, sizeof(pk), "%u/%u", s->pkts_sent, s->pkts_recv);
+    transitions_text(s, tr, sizeof(tr));
+    diag_text(s, dg, sizeof(dg));
+    const char *st = s->proto == IPPROTO_NUM_TCP ? tcp_state_name((enum tcp_state)s->state) : "-";
+    fprintf(out, "  %-5s %-26s %-26s %-7s %-18s ", services_proto_name(s->proto), loc, rem,
+            views_role_name((enum sock_role)s->role), uid);
+    put_col(out, o, s->diag & (SOCK_D_CLOSE_WAIT_AT_END | SOCK_D_FIN_WAIT_2_AT_END) ? C_YELLOW : "",
+            st, 12);
+    fprintf(out, " %9s %9s %9s  %-s  %s\n", sb, rb, pk, dg, tr[0] ? tr : "-");
+}
+
+void output_text_sockets(FILE *out, const struct views *v, const struct text_opts *o)
+{
+    heading(out, o, "Sockets (one per end of each connection)");
+    fprintf(out, "  %-5s %-26s %-26s %-7s %-18s %-12s %9s %9s %9s  %s  %s\n", "proto", "local",
+            "remote", "role", "uid", "state", "sent", "recv", "pkts s/r", "diagnostics",
+            "transitions (since connection start)");
+    bool sorted;
+    size_t *ord = row_order(v, "sockets", v->n_socks, o, &sorted);
+    size_t lim = row_limit(o, v->n_socks);
+    for (size_t r = 0; r < lim; r++) {
+        size_t i = ord ? ord[r] : r;
+        const struct view_socket *s = &v->socks[i];
+        bool new_group = r == 0 || sorted;
+        if (!sorted && r > 0) {
+            const struct view_socket *prev = &v->socks[ord ? ord[r - 1] : r - 1];
+            new_group = prev->proto != s->proto || prev->local_port != s->local_port ||
+                        prev->ip_version != s->ip_version ||
+                        memcmp(prev->local_addr.b, s->local_addr.b, 16) != 0;
+        }
+        if (new_group && !sorted) {
+            char ep[80];
+            views_format_endpoint(s->ip_version, &s->local_addr, s->local_port, ep, sizeof(ep));
+            size_t n = 1;
+            while (i + n < v->n_socks && v->socks[i + n].proto == s->proto &&
+                   v->socks[i + n].local_port == s->local_port &&
+                   v->socks[i + n].ip_version == s->ip_version &&
+                   memcmp(v->socks[i + n].local_addr.b, s->local_addr.b, 16) == 0)
+                n++;
+            if (s->port_index >= 0) {
+                const struct view_port *p = &v->ports[s->port_index];
+                fprintf(out, "%s %s: port, %s%s, %zu %s\n", services_proto_name(s->proto), ep,
+                        views_status_name((enum port_status)p->status),
+                        p->has_listener ? ", listener in LISTEN" : "", n,
+                        n == 1 ? "socket" : "sockets");
+            } else {
+                fprintf(out, "%s %s: %s endpoint, %zu %s\n", services_proto_name(s->proto), ep,
+                        s->role == ROLE_CLIENT ? "client" : "local", n,
+                        n == 1 ? "socket" : "sockets");
+            }
+        }
+        socket_row(out, s, o);
+    }
+    if (lim < v->n_socks)
+        fprintf(out, "... %zu more (--top)\n", v->n_socks - lim);
+    free(ord);
+}
+
+void output_text_hosts(FILE *out, const struct views *v, const struct text_opts *o)
+{
+    heading(out, o, "Hosts");
+    fprintf(out, "%-40s %5s %5s %6s %6s %7s %-13s %8s %6s %9s  %s\n", "address", "ports", "open",
+            "client", "server", "unknown", "ephemeral", "distinct", "reuses", "in_tw", "listening");
+    bool sorted;
+    size_t *ord = row_order(v, "hosts", v->n_hosts, o, &sorted);
+    size_t lim = row_limit(o, v->n_hosts);
+    for (size_t r = 0; r < lim; r++) {
+        const struct view_host *h = &v->hosts[ord ? ord[r] : r];
+        char a[64], eph[24], lp[256];
+        ip_addr_format(&h->addr, h->ip_version, a, sizeof(a));
+        if (h->has_ephemeral)
+            snprintf(eph, sizeof(eph), "%u-%u", h->eph_min, h->eph_max);
+        else
+            snprintf(eph, sizeof(eph), "-");
+        size_t used = 0;
+        lp[0] = '\0';
+        for (size_t i = 0; i < v->n_ports && used < sizeof(lp); i++) {
+            const struct view_port *p = &v->ports[i];
+            if (p->status != PORT_OPEN || p->ip_version != h->ip_version ||
+                memcmp(p->addr.b, h->addr.b, 16) != 0)
+                continue;
+            int w = snprintf(lp + used, sizeof(lp) - used, "%s%s/%u", used ? " " : "",
+                             services_proto_name(p->proto), p->port);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        fprintf(out, "%-40s %5" PRIu64 " %5" PRIu64 " %6" PRIu64 " %6" PRIu64 " %7" PRIu64
+                     " %-13s %8" PRIu64 " %6" PRIu64 " %9" PRIu64 "  %s\n",
+                a, h->n_ports, h->n_listening, h->n_client, h->n_server, h->n_unknown, eph,
+                h->eph_distinct, h->tuple_reuses, h->reuse_in_time_wait, lp[0] ? lp : "-");
+    }
+    if (lim < v->n_hosts)
+        fprintf(out, "... %zu more (--top)\n", v->n_hosts - lim);
+    free(ord);
+}
+
+void output_text_conn_view(FILE *out, const struct views *v, const struct text_opts *o)
+{
+    heading(out, o, "Connections");
+    bool sorted;
+    size_t *ord = row_order(v, "conns", v->n_conns, o, &sorted);
+    if (!sorted || ord == NULL) {
+        free(ord);
+        output_text_conns(out, v->conns, v->n_conns, o->top);
+        return;
+    }
+    struct conn *tmp = malloc((v->n_conns ? v->n_conns : 1) * sizeof(*tmp));
+    if (tmp == NULL) {
+        output_text_conns(out, v->conns, v->n_conns, o->top);
+    } else {
+        for (size_t i = 0; i < v->n_conns; i++)
+            tmp[i] = v->conns[ord[i]];
+        output_text_conns(out, tmp, v->n_conns, o->top);
+        free(tmp);
+    }
+    free(ord);
 }

@@ -3,12 +3,17 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "conn_log.h"
+#include "explain.h"
+#include "netstat.h"
 #include "outfile.h"
 #include "output_json.h"
 #include "output_text.h"
+#include "timefmt.h"
+#include "views.h"
 
 struct conn_store {
     struct conn *v;
@@ -38,24 +43,42 @@ static void store_conn(struct run_ctx *rc, const struct conn *c)
     s->v[s->n++] = *c;
 }
 
+static void put_ndjson(FILE *fp, const char *type, json_t *body)
+{
+    json_t *rec = json_object();
+    json_object_set_new(rec, "type", json_string(type));
+    json_object_update(rec, body);
+    json_decref(body);
+    char *s = json_dumps(rec, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
+    if (s != NULL) {
+        fprintf(fp, "%s\n", s);
+        free(s);
+    }
+    json_decref(rec);
+}
+
+void run_ndjson_conn(FILE *fp, const struct conn *c)
+{
+    put_ndjson(fp, "connection", output_json_conn(c));
+    if (views_conn_has_ports(c)) {
+        for (int side = 0; side < 2; side++) {
+            struct view_socket s;
+            views_socket_of_conn(c, side, &s);
+            json_t *o = views_json_socket(&s);
+            /* every responder endpoint is a port (views.h) */
+            json_object_set_new(o, "local_is_port", json_boolean(side == 1));
+            put_ndjson(fp, "socket", o);
+        }
+    }
+    fflush(fp);
+}
+
 static void on_conn(void *user, const struct conn *c)
 {
     struct run_ctx *rc = user;
-    if (rc->opt->format == FMT_NDJSON && !rc->opt->stats) {
-        json_t *o = output_json_conn(c);
-        json_t *rec = json_object();
-        json_object_set_new(rec, "type", json_string("connection"));
-        json_object_update(rec, o);
-        json_decref(o);
-        char *s = json_dumps(rec, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
-        if (s != NULL) {
-            fprintf(rc->out->fp, "%s\n", s);
-            free(s);
-        }
-        json_decref(rec);
-        fflush(rc->out->fp);
-        return;
-    }
+    if (rc->opt->format == FMT_NDJSON && !rc->opt->stats && rc->opt->explain == NULL &&
+        rc->opt->netstat_host == NULL)
+        run_ndjson_conn(rc->out->fp, c);
     store_conn(rc, c);
 }
 
@@ -69,68 +92,182 @@ static int by_ts(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static void write_json_doc(struct run_ctx *rc, struct capture_stats *st)
+int run_check_view_options(const struct cli_options *opt, struct ss_err *err)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, "capture", output_json_capture(st));
-    if (!rc->opt->stats) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < rc->store.n; i++)
-            json_array_append_new(arr, output_json_conn(&rc->store.v[i]));
-        json_object_set_new(root, "connections", arr);
+    uint8_t ipv;
+    struct ip_addr a;
+    uint16_t port;
+    bool has_port;
+    if (opt->netstat_host != NULL) {
+        if (views_parse_endpoint(opt->netstat_host, &ipv, &a, &port, &has_port, err) != 0)
+            return -1;
+        if (has_port) {
+            ss_err_set(err, "--netstat takes a host address, not '%s'", opt->netstat_host);
+            return -1;
+        }
     }
-    json_dumpf(root, rc->out->fp, OUTPUT_JSON_DUMP_FLAGS | JSON_INDENT(2));
-    fputc('\n', rc->out->fp);
-    json_decref(root);
+    if (opt->at != NULL) {
+        uint64_t ts;
+        if (timefmt_parse_at(opt->at, 0, &ts, err) != 0)
+            return -1;
+    }
+    if (opt->explain != NULL &&
+        views_parse_endpoint(opt->explain, &ipv, &a, &port, &has_port, err) != 0)
+        return -1;
+    if (opt->view != NULL && strcmp(opt->view, "netstat") == 0 && opt->netstat_host == NULL) {
+        ss_err_set(err, "--view netstat needs --netstat HOST");
+        return -1;
+    }
+    if (opt->sort != NULL) {
+        static const char *const views[] = {"ports", "sockets", "conns", "hosts"};
+        bool ok = false;
+        for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+            if ((opt->view == NULL || strcmp(opt->view, views[i]) == 0) &&
+                views_sort_key(NULL, views[i], opt->sort, 0, NULL))
+                ok = true;
+        if (!ok) {
+            ss_err_set(err, "unknown --sort field '%s' for this view (%s)", opt->sort,
+                       VIEWS_SORT_FIELDS);
+            return -1;
+        }
+    }
+    return 0;
 }
 
-static void write_output(struct run_ctx *rc, struct capture_stats *st)
+/* The netstat object: host, at, rows. NULL on allocation failure. */
+static json_t *netstat_json(const struct views *v, uint8_t ipv, const struct ip_addr *host,
+                            uint64_t at, const struct netstat_row *rows, size_t n)
 {
-    const struct cli_options *opt = rc->opt;
-    FILE *fp = rc->out->fp;
-    if (rc->store.n > 1)
-        qsort(rc->store.v, rc->store.n, sizeof(*rc->store.v), by_ts);
-    switch (opt->format) {
-    case FMT_JSON:
-        write_json_doc(rc, st);
-        break;
-    case FMT_NDJSON: {
-        json_t *rec = json_object();
-        json_object_set_new(rec, "type", json_string("capture"));
-        json_t *cap = output_json_capture(st);
-        json_object_update(rec, cap);
-        json_decref(cap);
-        char *s = json_dumps(rec, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
-        if (s != NULL)
-            fprintf(fp, "%s\n", s);
-        free(s);
-        json_decref(rec);
-        break;
-    }
-    case FMT_CONN_LOG:
-        if (opt->stats) {
+    json_t *o = json_object();
+    char h[64];
+    ip_addr_format(host, ipv, h, sizeof(h));
+    json_object_set_new(o, "host", json_string(h));
+    json_object_set_new(o, "at", output_json_time(at));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, netstat_row_json(v, &rows[i]));
+    json_object_set_new(o, "rows", arr);
+    return o;
+}
+
+static bool view_is(const struct cli_options *opt, const char *name)
+{
+    return opt->view != NULL && strcmp(opt->view, name) == 0;
+}
+
+int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns, size_t n,
+                     const struct capture_stats *st, bool color)
+{
+    struct ss_err err = {{0}};
+    if (n > 1)
+        qsort(conns, n, sizeof(*conns), by_ts);
+    if (opt->format == FMT_CONN_LOG && opt->explain == NULL && opt->netstat_host == NULL) {
+        if (opt->stats || view_is(opt, "stats")) {
             output_text_stats(fp, st);
-            break;
+            return EXIT_OK;
         }
         conn_log_header(fp, st->first_ts);
-        for (size_t i = 0; i < rc->store.n; i++)
-            conn_log_record(fp, &rc->store.v[i]);
+        for (size_t i = 0; i < n; i++)
+            conn_log_record(fp, &conns[i]);
         conn_log_footer(fp, st->last_ts);
-        break;
-    case FMT_TEXT:
-        output_text_stats(fp, st);
-        if (!opt->stats) {
-            fputc('\n', fp);
-            output_text_conns(fp, rc->store.v, rc->store.n, (size_t)opt->top);
-        }
-        break;
+        return EXIT_OK;
     }
+    struct views v;
+    if (views_build(&v, conns, n, st->last_ts, &err) != 0) {
+        fprintf(stderr, "sockscope: %s\n", err.msg);
+        return EXIT_OUTPUT;
+    }
+    int code = EXIT_OK;
+    struct netstat_row *rows = NULL;
+    size_t n_rows = 0;
+    uint8_t ipv = 0;
+    struct ip_addr host;
+    uint64_t at = st->last_ts;
+    if (opt->netstat_host != NULL) {
+        uint16_t port;
+        bool has_port;
+        if (views_parse_endpoint(opt->netstat_host, &ipv, &host, &port, &has_port, &err) != 0 ||
+            (opt->at != NULL && timefmt_parse_at(opt->at, st->first_ts, &at, &err) != 0) ||
+            netstat_rows(&v, ipv, &host, at, &rows, &n_rows, &err) != 0) {
+            fprintf(stderr, "sockscope: %s\n", err.msg);
+            views_free(&v);
+            return EXIT_USAGE;
+        }
+    }
+    struct text_opts to = {.top = (size_t)opt->top, .sort = opt->sort, .color = color};
+    if (opt->explain != NULL) {
+        if (explain_print(fp, &v, opt->explain, &err) != 0) {
+            fprintf(stderr, "sockscope: %s\n", err.msg);
+            code = EXIT_USAGE;
+        }
+    } else if (opt->format == FMT_JSON) {
+        json_t *root = json_object();
+        json_object_set_new(root, "capture", output_json_capture(st));
+        if (!opt->stats) {
+            json_t *a = json_array();
+            for (size_t i = 0; i < v.n_ports; i++)
+                json_array_append_new(a, views_json_port(&v, &v.ports[i]));
+            json_object_set_new(root, "ports", a);
+            a = json_array();
+            for (size_t i = 0; i < v.n_socks; i++)
+                json_array_append_new(a, views_json_socket(&v.socks[i]));
+            json_object_set_new(root, "sockets", a);
+            a = json_array();
+            for (size_t i = 0; i < v.n_hosts; i++)
+                json_array_append_new(a, views_json_host(&v, &v.hosts[i]));
+            json_object_set_new(root, "hosts", a);
+            a = json_array();
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new(a, output_json_conn(&conns[i]));
+            json_object_set_new(root, "connections", a);
+            if (opt->netstat_host != NULL)
+                json_object_set_new(root, "netstat", netstat_json(&v, ipv, &host, at, rows, n_rows));
+        }
+        json_dumpf(root, fp, OUTPUT_JSON_DUMP_FLAGS | JSON_INDENT(2));
+        fputc('\n', fp);
+        json_decref(root);
+    } else if (opt->format == FMT_NDJSON) {
+        if (!opt->stats)
+            for (size_t i = 0; i < v.n_ports; i++)
+                put_ndjson(fp, "port", views_json_port(&v, &v.ports[i]));
+        if (opt->netstat_host != NULL && !opt->stats)
+            for (size_t i = 0; i < n_rows; i++)
+                put_ndjson(fp, "netstat", netstat_row_json(&v, &rows[i]));
+        put_ndjson(fp, "capture", output_json_capture(st));
+    } else if (opt->netstat_host != NULL) {
+        netstat_print(fp, rows, n_rows);
+    } else if (opt->stats || view_is(opt, "stats")) {
+        output_text_stats(fp, st);
+    } else if (view_is(opt, "ports")) {
+        output_text_ports(fp, &v, &to);
+    } else if (view_is(opt, "sockets")) {
+        output_text_sockets(fp, &v, &to);
+    } else if (view_is(opt, "hosts")) {
+        output_text_hosts(fp, &v, &to);
+    } else if (view_is(opt, "conns")) {
+        output_text_conn_view(fp, &v, &to);
+    } else {
+        output_text_summary(fp, st, &v);
+        fputc('\n', fp);
+        output_text_ports(fp, &v, &to);
+        fputc('\n', fp);
+        output_text_sockets(fp, &v, &to);
+        fputc('\n', fp);
+        output_text_conn_view(fp, &v, &to);
+    }
+    free(rows);
+    views_free(&v);
+    return code;
 }
 
 int run_offline(const struct cli_options *opt)
 {
     struct ss_err err = {{0}};
     struct outfile out;
+    if (run_check_view_options(opt, &err) != 0) {
+        fprintf(stderr, "sockscope: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
     if (outfile_open(&out, opt->out_file, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_OUTPUT;
@@ -177,7 +314,10 @@ int run_offline(const struct cli_options *opt)
     analyzer_flush(an, END_END_OF_CAPTURE);
     if (rc.store.oom)
         fprintf(stderr, "sockscope: out of memory keeping connection records; output incomplete\n");
-    write_output(&rc, st);
+    bool color = opt->out_file == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    int wc = run_write_output(out.fp, opt, rc.store.v, rc.store.n, st, color);
+    if (wc != EXIT_OK && rc_code == EXIT_OK)
+        rc_code = wc;
     analyzer_destroy(an);
     free(rc.store.v);
     if (outfile_commit(&out, &err) != 0) {

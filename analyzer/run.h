@@ -13,4 +13,22 @@
 /* Runs with parsed options; returns an exit code. */
 int run_offline(const struct cli_options *opt);
 
+/* Checks --netstat, --at, --explain, --view netstat and --sort before any
+ * input is read. Returns 0, or -1 with err set (exit EXIT_USAGE). */
+int run_check_view_options(const struct cli_options *opt, struct ss_err *err);
+
+/* Writes one finished connection as NDJSON: its "connection" record, then a
+ * "socket" record per end (TCP/UDP/SCTP), and flushes. For streaming. */
+void run_ndjson_conn(FILE *fp, const struct conn *c);
+
+/* Writes everything that is written once all records are in, for opt's
+ * format and view: the text views, the --json document, NDJSON's "port"
+ * (and "netstat") records then the "capture" record, conn.log, --netstat,
+ * --explain. conns[0..n) is sorted by start in place and must stay put during
+ * the call. color: ANSI colors in text. Returns EXIT_OK, EXIT_USAGE (bad
+ * --netstat/--explain argument, message on stderr) or EXIT_OUTPUT (out of
+ * memory). */
+int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns, size_t n,
+                     const struct capture_stats *st, bool color);
+
 #endif

@@ -1,0 +1,221 @@
+/* explain.c - plain-English accounts of endpoints and hosts (DESIGN.md vocabulary). */
+#include "explain.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "services.h"
+#include "timefmt.h"
+
+static bool same_addr(uint8_t va, const struct ip_addr *a, uint8_t vb, const struct ip_addr *b)
+{
+    return va == vb && memcmp(a->b, b->b, va == 6 ? 16 : 4) == 0;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+static const char *evidence_text(enum port_evidence e)
+{
+    switch (e) {
+    case PEV_SYN_ACK: return "it answered a SYN with SYN-ACK";
+    case PEV_SIMULTANEOUS: return "a simultaneous open completed on it (both ends sent SYNs)";
+    case PEV_UDP_REPLY: return "it answered a datagram";
+    case PEV_RST: return "it answered a SYN with RST";
+    case PEV_ICMP_PORT_UNREACH: return "an ICMP port unreachable came back";
+    case PEV_ICMP_PROHIBITED: return "an ICMP administratively-prohibited came back";
+    case PEV_SYN_UNANSWERED: return "SYNs to it were never answered";
+    case PEV_ICMP_OTHER: return "an ICMP destination unreachable came back";
+    case PEV_MIDSTREAM: return "only mid-stream traffic was seen";
+    case PEV_UDP_UNANSWERED: return "datagrams to it were never answered";
+    }
+    return "?";
+}
+
+static void print_socket_line(FILE *out, const struct view_socket *s)
+{
+    char rem[80], uid[24];
+    views_format_endpoint(s->ip_version, &s->remote_addr, s->remote_port, rem, sizeof(rem));
+    conn_uid(s->conn, uid, sizeof(uid));
+    fprintf(out, "    -> %-28s %-8s %-12s %s", rem, views_role_name((enum sock_role)s->role),
+            s->proto == IPPROTO_NUM_TCP ? tcp_state_name((enum tcp_state)s->state) : "-", uid);
+    if (s->conn->incarnation > 1)
+        fprintf(out, " (incarnation %" PRIu32 ")", s->conn->incarnation);
+    fputc('\n', out);
+}
+
+/* Reports 4-tuples among socks[0..n) (same local endpoint) used more than once. */
+static void print_reuse(FILE *out, const struct view_socket *const *socks, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct conn *c = socks[i]->conn;
+        if (c->incarnation < 2)
+            continue;
+        char loc[80], rem[80], uid[24], gap[TIMEFMT_DURATION_SIZE];
+        views_format_endpoint(socks[i]->ip_version, &socks[i]->local_addr, socks[i]->local_port,
+                              loc, sizeof(loc));
+        views_format_endpoint(socks[i]->ip_version, &socks[i]->remote_addr,
+                              socks[i]->remote_port, rem, sizeof(rem));
+        conn_uid(c, uid, sizeof(uid));
+        timefmt_duration(c->prev_close_gap_ns, gap, sizeof(gap));
+        fprintf(out, "  4-tuple reuse: %s %s <-> %s is incarnation %" PRIu32 " (%s), started %s after the previous one closed%s.\n",
+                services_proto_name(c->proto), loc, rem, c->incarnation, uid, gap,
+                (c->flags & CONN_F_REUSE_IN_TIME_WAIT) ? ", before TIME_WAIT ran out" : "");
+        any = true;
+    }
+    if (!any)
+        fprintf(out, "  4-tuple reuse: none (every connection here has its own 4-tuple).\n");
+}
+
+static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
+                             const struct ip_addr *addr, uint16_t port)
+{
+    char ep[80], host[64], ts[TIMEFMT_ISO_SIZE];
+    views_format_endpoint(ipv, addr, port, ep, sizeof(ep));
+    ip_addr_format(addr, ipv, host, sizeof(host));
+    fprintf(out, "%s\n", ep);
+    bool found = false;
+    static const uint8_t protos[] = {IPPROTO_NUM_TCP, IPPROTO_NUM_UDP, IPPROTO_NUM_SCTP};
+    for (size_t k = 0; k < sizeof(protos); k++) {
+        uint8_t proto = protos[k];
+        const char *pn = services_proto_name(proto);
+        long pi = views_find_port(v, proto, ipv, addr, port);
+        /* the sockets whose local endpoint this is */
+        size_t n = 0;
+        for (size_t i = 0; i < v->n_socks; i++) {
+            const struct view_socket *s = &v->socks[i];
+            if (s->proto == proto && s->local_port == port &&
+                same_addr(s->ip_version, &s->local_addr, ipv, addr) && s->seen)
+                n++;
+        }
+        size_t n_all = 0;
+        const struct view_socket *socks[64];
+        for (size_t i = 0; i < v->n_socks; i++) {
+            const struct view_socket *s = &v->socks[i];
+            if (s->proto == proto && s->local_port == port &&
+                same_addr(s->ip_version, &s->local_addr, ipv, addr)) {
+                if (n_all < sizeof(socks) / sizeof(socks[0]))
+                    socks[n_all] = s;
+                n_all++;
+            }
+        }
+        if (pi < 0 && n_all == 0)
+            continue;
+        found = true;
+        size_t shown = n_all < 64 ? n_all : 64;
+        if (pi >= 0) {
+            const struct view_port *p = &v->ports[pi];
+            fprintf(out, "  %s %s is a port (service endpoint) of host %s; IANA service: %s.\n",
+                    pn, ep, host, p->service ? p->service : "none registered in sockscope's table");
+            timefmt_iso(p->evidence_ts, ts, sizeof(ts));
+            fprintf(out, "  Status: %s: %s (first seen %s).\n",
+                    views_status_name((enum port_status)p->status),
+                    evidence_text((enum port_evidence)p->evidence), ts);
+            if (p->has_listener) {
+                timefmt_iso(p->listener_since_ts, ts, sizeof(ts));
+                fprintf(out, "  A listener accepted on it: a socket in LISTEN on %s, inferred from the SYN-ACKs (from %s).\n",
+                        ep, ts);
+            } else if (proto == IPPROTO_NUM_TCP) {
+                fprintf(out, "  No listener was seen accepting on it.\n");
+            }
+            timefmt_iso(p->peak_ts, ts, sizeof(ts));
+            fprintf(out, "  %" PRIu64 " %s (%" PRIu64 " completed, %" PRIu64 " rejected, %" PRIu64
+                         " reset), at most %" PRIu64 " at once (%s), from %" PRIu64
+                         " remote %s on %" PRIu64 " %s.\n",
+                    p->n_conns, plural(p->n_conns, "connection", "connections"), p->n_completed,
+                    p->n_rejected, p->n_reset, p->peak_concurrent, ts, p->remote_sockets,
+                    plural(p->remote_sockets, "socket", "sockets"), p->remote_hosts,
+                    plural(p->remote_hosts, "host", "hosts"));
+            if (p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP)
+                fprintf(out, "  Backlog pressure: up to %" PRIu64 " sockets sat in SYN_RECV at once (%" PRIu64 " still at the end).\n",
+                        p->syn_recv_peak, p->syn_recv_at_end);
+            fprintf(out, "  %zu %s on %s (one per connection, %zu answered), with these remote sockets:\n",
+                    n_all, plural(n_all, "socket shares local endpoint", "sockets share local endpoint"),
+                    ep, n);
+        } else {
+            fprintf(out, "  %s %s is not a port that served anyone here: host %s used it as a client (ephemeral) port.\n",
+                    pn, ep, host);
+            fprintf(out, "  %zu %s on it:\n", n_all, plural(n_all, "socket", "sockets"));
+        }
+        for (size_t i = 0; i < shown; i++)
+            print_socket_line(out, socks[i]);
+        if (shown < n_all)
+            fprintf(out, "    ... %zu more\n", n_all - shown);
+        print_reuse(out, socks, shown);
+        if (pi >= 0 && v->ports[pi].has_listener) {
+            fprintf(out, "  \"Socket\": in RFC 793 a socket is an address and a port, so %s is one socket shared by all %" PRIu64 " connections.\n"
+                         "  In the socket API (and in sockscope's sockets view) the server holds one listening socket on it\n"
+                         "  plus one connected socket per accepted connection: %zu + 1 sockets on one port.\n",
+                    ep, v->ports[pi].n_conns, n);
+        } else if (n_all > 1) {
+            fprintf(out, "  \"Socket\": in RFC 793 %s is one socket; in the socket API each of the %zu connections above had its own socket on it.\n",
+                    ep, n_all);
+        } else {
+            fprintf(out, "  \"Socket\": here both meanings agree: RFC 793's socket %s and the socket API's one socket are the same endpoint.\n",
+                    ep);
+        }
+    }
+    if (!found)
+        fprintf(out, "  not seen in the capture (no TCP, UDP or SCTP traffic to or from it).\n");
+}
+
+static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const struct ip_addr *addr)
+{
+    char host[64];
+    ip_addr_format(addr, ipv, host, sizeof(host));
+    fprintf(out, "Host %s\n", host);
+    long hi = views_find_host(v, ipv, addr);
+    if (hi < 0) {
+        fprintf(out, "  not seen in the capture (no TCP, UDP or SCTP traffic to or from it).\n");
+        return;
+    }
+    const struct view_host *h = &v->hosts[hi];
+    fprintf(out, "  Ports (service endpoints) on it: %" PRIu64 " (%" PRIu64 " open).\n", h->n_ports,
+            h->n_listening);
+    for (size_t i = 0; i < v->n_ports; i++) {
+        const struct view_port *p = &v->ports[i];
+        if (!same_addr(p->ip_version, &p->addr, ipv, addr))
+            continue;
+        fprintf(out, "    %s %u%s%s%s: %s (%s), %" PRIu64 " %s, %zu sockets%s\n",
+                services_proto_name(p->proto), p->port, p->service ? " (" : "",
+                p->service ? p->service : "", p->service ? ")" : "",
+                views_status_name((enum port_status)p->status),
+                views_evidence_name((enum port_evidence)p->evidence), p->n_conns,
+                plural(p->n_conns, "connection", "connections"), p->n_socks,
+                p->has_listener ? ", listener inferred" : "");
+    }
+    fprintf(out, "  Sockets: %" PRIu64 " client, %" PRIu64 " server, %" PRIu64 " unknown role.\n",
+            h->n_client, h->n_server, h->n_unknown);
+    if (h->has_ephemeral)
+        fprintf(out, "  As a client it used local ports %u-%u (%" PRIu64 " distinct); %" PRIu64
+                     " 4-tuple %s, %" PRIu64 " before TIME_WAIT ran out.\n",
+                h->eph_min, h->eph_max, h->eph_distinct, h->tuple_reuses,
+                plural(h->tuple_reuses, "reuse", "reuses"), h->reuse_in_time_wait);
+    for (size_t i = 0; i < v->n_socks; i++) {
+        const struct view_socket *s = &v->socks[i];
+        if (s->role != ROLE_CLIENT || !same_addr(s->ip_version, &s->local_addr, ipv, addr))
+            continue;
+        char loc[80];
+        views_format_endpoint(s->ip_version, &s->local_addr, s->local_port, loc, sizeof(loc));
+        fprintf(out, "    %s %s", services_proto_name(s->proto), loc);
+        print_socket_line(out, s);
+    }
+}
+
+int explain_print(FILE *out, const struct views *v, const char *target, struct ss_err *err)
+{
+    uint8_t ipv;
+    struct ip_addr addr;
+    uint16_t port;
+    bool has_port;
+    if (views_parse_endpoint(target, &ipv, &addr, &port, &has_port, err) != 0)
+        return -1;
+    if (has_port)
+        explain_endpoint(out, v, ipv, &addr, port);
+    else
+        explain_host(out, v, ipv, &addr);
+    return 0;
+}

@@ -1,0 +1,932 @@
+/* views.c - ports, sockets and hosts from connection records (DESIGN.md
+ * vocabulary; port status per its evidence ladder, RFC 9293 socket states). */
+#include "views.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output_json.h"
+#include "services.h"
+#include "tcp_endpoint.h"
+
+const char *views_status_name(enum port_status s)
+{
+    switch (s) {
+    case PORT_OPEN: return "open";
+    case PORT_CLOSED: return "closed";
+    case PORT_FILTERED: return "filtered";
+    case PORT_UNKNOWN: return "unknown";
+    }
+    return "?";
+}
+
+const char *views_evidence_name(enum port_evidence e)
+{
+    switch (e) {
+    case PEV_SYN_ACK: return "syn_ack";
+    case PEV_SIMULTANEOUS: return "simultaneous_open";
+    case PEV_UDP_REPLY: return "reply";
+    case PEV_RST: return "rst";
+    case PEV_ICMP_PORT_UNREACH: return "icmp_port_unreachable";
+    case PEV_ICMP_PROHIBITED: return "icmp_admin_prohibited";
+    case PEV_SYN_UNANSWERED: return "syn_unanswered";
+    case PEV_ICMP_OTHER: return "icmp_unreachable";
+    case PEV_MIDSTREAM: return "midstream";
+    case PEV_UDP_UNANSWERED: return "unanswered";
+    }
+    return "?";
+}
+
+const char *views_role_name(enum sock_role r)
+{
+    switch (r) {
+    case ROLE_CLIENT: return "client";
+    case ROLE_SERVER: return "server";
+    case ROLE_UNKNOWN: return "unknown";
+    }
+    return "?";
+}
+
+const char *views_diag_name(uint32_t d)
+{
+    switch (d) {
+    case SOCK_D_REFUSED: return "refused";
+    case SOCK_D_CLOSE_WAIT_AT_END: return "close_wait_at_end";
+    case SOCK_D_FIN_WAIT_2_AT_END: return "fin_wait_2_at_end";
+    case SOCK_D_SIMULTANEOUS_OPEN: return "simultaneous_open";
+    case SOCK_D_SIMULTANEOUS_CLOSE: return "simultaneous_close";
+    case SOCK_D_REUSE_IN_TIME_WAIT: return "reuse_in_time_wait";
+    default: return NULL;
+    }
+}
+
+static enum port_status evidence_status(enum port_evidence e)
+{
+    switch (e) {
+    case PEV_SYN_ACK:
+    case PEV_SIMULTANEOUS:
+    case PEV_UDP_REPLY:
+        return PORT_OPEN;
+    case PEV_RST:
+    case PEV_ICMP_PORT_UNREACH:
+        return PORT_CLOSED;
+    case PEV_ICMP_PROHIBITED:
+    case PEV_SYN_UNANSWERED:
+        return PORT_FILTERED;
+    case PEV_ICMP_OTHER:
+    case PEV_MIDSTREAM:
+    case PEV_UDP_UNANSWERED:
+        return PORT_UNKNOWN;
+    }
+    return PORT_UNKNOWN;
+}
+
+bool views_conn_has_ports(const struct conn *c)
+{
+    return c->proto == IPPROTO_NUM_TCP || c->proto == IPPROTO_NUM_UDP ||
+           c->proto == IPPROTO_NUM_SCTP;
+}
+
+/* Classifies an attached ICMP error; false if it is not a destination-unreachable. */
+static bool icmp_evidence(const struct conn *c, enum port_evidence *ev)
+{
+    if (!c->has_icmp)
+        return false;
+    const struct conn_icmp_evidence *ic = &c->icmp;
+    if (ic->ip_version == 6) {
+        if (ic->type != 1)
+            return false;
+        *ev = ic->code == 4 ? PEV_ICMP_PORT_UNREACH : ic->code == 1 ? PEV_ICMP_PROHIBITED
+                                                                    : PEV_ICMP_OTHER;
+        return true;
+    }
+    if (ic->type != 3)
+        return false;
+    if (ic->code == 3)
+        *ev = PEV_ICMP_PORT_UNREACH;
+    else if (ic->code == 9 || ic->code == 10 || ic->code == 13)
+        *ev = PEV_ICMP_PROHIBITED;
+    else
+        *ev = PEV_ICMP_OTHER;
+    return true;
+}
+
+/* What c alone says about its responder's port, and when. */
+static enum port_evidence conn_evidence(const struct conn *c, uint64_t *ts)
+{
+    enum port_evidence ev;
+    *ts = c->first_ts;
+    if (c->proto == IPPROTO_NUM_TCP) {
+        if (c->flags & CONN_F_SIMULTANEOUS_OPEN) {
+            if (c->synack_ts != 0)
+                *ts = c->synack_ts;
+            return PEV_SIMULTANEOUS;
+        }
+        if (c->synack_ts != 0 &&
+            (c->orientation == ORIENT_HANDSHAKE || c->orientation == ORIENT_SYN_ACK)) {
+            *ts = c->synack_ts;
+            return PEV_SYN_ACK;
+        }
+        if (c->refused_by_rst) {
+            *ts = c->dir[1].last_ts;
+            return PEV_RST;
+        }
+        if (icmp_evidence(c, &ev)) {
+            *ts = c->icmp.ts_ns;
+            return ev;
+        }
+        if (c->orientation == ORIENT_HANDSHAKE && c->dir[1].pkts == 0)
+            return PEV_SYN_UNANSWERED;
+        return PEV_MIDSTREAM;
+    }
+    if (icmp_evidence(c, &ev)) {
+        *ts = c->icmp.ts_ns;
+        return ev;
+    }
+    if (c->dir[1].pkts > 0)
+        return PEV_UDP_REPLY;
+    return PEV_UDP_UNANSWERED;
+}
+
+/* When c stops counting as open: its close, else the capture end for records
+ * flushed at the end, else its last packet. */
+static uint64_t conn_end(const struct conn *c, uint64_t end_ts)
+{
+    if (c->close_ts != 0)
+        return c->close_ts;
+    if (c->end_reason == END_END_OF_CAPTURE || c->end_reason == END_SHUTDOWN ||
+        c->end_reason == END_NONE)
+        return end_ts > c->last_ts ? end_ts : c->last_ts;
+    return c->last_ts;
+}
+
+void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
+{
+    memset(s, 0, sizeof(*s));
+    const struct conn_dir *me = &c->dir[side], *peer = &c->dir[1 - side];
+    s->proto = c->proto;
+    s->ip_version = c->ip_version;
+    s->local_addr = side == 0 ? c->orig_addr : c->resp_addr;
+    s->remote_addr = side == 0 ? c->resp_addr : c->orig_addr;
+    s->local_port = side == 0 ? c->orig_port : c->resp_port;
+    s->remote_port = side == 0 ? c->resp_port : c->orig_port;
+    s->side = (uint8_t)side;
+    s->state = me->state;
+    s->seen = me->pkts > 0;
+    s->conn = c;
+    s->bytes_sent = me->payload_bytes;
+    s->bytes_recv = peer->payload_bytes;
+    s->pkts_sent = me->pkts;
+    s->pkts_recv = peer->pkts;
+    s->port_index = -1;
+
+    uint64_t ts;
+    enum port_evidence ev = conn_evidence(c, &ts);
+    if (ev == PEV_SIMULTANEOUS)
+        s->role = ROLE_CLIENT; /* both sides actively opened */
+    else if ((c->proto == IPPROTO_NUM_TCP &&
+              (c->orientation == ORIENT_HANDSHAKE || c->orientation == ORIENT_SYN_ACK)) ||
+             evidence_status(ev) == PORT_OPEN)
+        s->role = side == 0 ? ROLE_CLIENT : ROLE_SERVER;
+    else
+        s->role = ROLE_UNKNOWN;
+
+    if (side == 0 && (c->refused_by_rst || icmp_evidence(c, &ev)))
+        s->diag |= SOCK_D_REFUSED;
+    if (c->proto == IPPROTO_NUM_TCP) {
+        if (me->state == TCP_ST_CLOSE_WAIT)
+            s->diag |= SOCK_D_CLOSE_WAIT_AT_END;
+        if (me->state == TCP_ST_FIN_WAIT_2)
+            s->diag |= SOCK_D_FIN_WAIT_2_AT_END;
+    }
+    if (c->flags & CONN_F_SIMULTANEOUS_OPEN)
+        s->diag |= SOCK_D_SIMULTANEOUS_OPEN;
+    if (c->flags & CONN_F_SIMULTANEOUS_CLOSE)
+        s->diag |= SOCK_D_SIMULTANEOUS_CLOSE;
+    if (c->flags & CONN_F_REUSE_IN_TIME_WAIT)
+        s->diag |= SOCK_D_REUSE_IN_TIME_WAIT;
+}
+
+bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint64_t end_ts,
+                           enum tcp_state *st)
+{
+    if (c->proto == IPPROTO_NUM_TCP) {
+        bool exists = false;
+        *st = tcp_endpoint_state_at(c, side, ts_ns, &exists);
+        return exists;
+    }
+    *st = TCP_ST_ESTABLISHED; /* "exists" for sockets without TCP states */
+    if (c->dir[side].pkts == 0)
+        return false;
+    return ts_ns >= c->first_ts && ts_ns <= conn_end(c, end_ts);
+}
+
+/* ---- ordering ---- */
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+/* Endpoint order: IP version, address, port, protocol. */
+static int endpoint_cmp(uint8_t va, const struct ip_addr *aa, uint16_t pa, uint8_t pra,
+                        uint8_t vb, const struct ip_addr *ab, uint16_t pb, uint8_t prb)
+{
+    if (va != vb)
+        return va < vb ? -1 : 1;
+    int r = memcmp(aa->b, ab->b, va == 6 ? 16 : 4);
+    if (r != 0)
+        return r < 0 ? -1 : 1;
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    return pra < prb ? -1 : pra > prb;
+}
+
+static int conn_time_cmp(const struct conn *x, const struct conn *y)
+{
+    int r = cmp_u64(x->first_ts, y->first_ts);
+    if (r == 0)
+        r = cmp_u64(x->incarnation, y->incarnation);
+    if (r == 0)
+        r = cmp_u64(x->id, y->id);
+    return r;
+}
+
+static int conn_resp_cmp(const void *a, const void *b)
+{
+    const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+    int r = endpoint_cmp(x->ip_version, &x->resp_addr, x->resp_port, x->proto, y->ip_version,
+                         &y->resp_addr, y->resp_port, y->proto);
+    return r != 0 ? r : conn_time_cmp(x, y);
+}
+
+/* sockets: those on a port first (port order), then by local endpoint, then time */
+static int sock_cmp(const void *a, const void *b)
+{
+    const struct view_socket *x = a, *y = b;
+    bool xp = x->port_index >= 0, yp = y->port_index >= 0;
+    if (xp != yp)
+        return xp ? -1 : 1;
+    if (xp && x->port_index != y->port_index)
+        return x->port_index < y->port_index ? -1 : 1;
+    int r = endpoint_cmp(x->ip_version, &x->local_addr, x->local_port, x->proto, y->ip_version,
+                         &y->local_addr, y->local_port, y->proto);
+    if (r == 0)
+        r = conn_time_cmp(x->conn, y->conn);
+    if (r == 0)
+        r = x->side < y->side ? -1 : x->side > y->side;
+    return r;
+}
+
+struct remote {
+    struct ip_addr addr;
+    uint16_t port;
+};
+
+static int remote_cmp(const void *a, const void *b)
+{
+    const struct remote *x = a, *y = b;
+    int r = memcmp(x->addr.b, y->addr.b, 16);
+    if (r != 0)
+        return r;
+    return x->port < y->port ? -1 : x->port > y->port;
+}
+
+struct event {
+    uint64_t ts;
+    int delta;
+};
+
+static int event_cmp(const void *a, const void *b)
+{
+    const struct event *x = a, *y = b;
+    int r = cmp_u64(x->ts, y->ts);
+    if (r != 0)
+        return r;
+    return x->delta < y->delta ? -1 : x->delta > y->delta; /* ends before starts */
+}
+
+/* Peak of open intervals in ev[0..n) (sorted here); *peak_ts = first moment of the peak. */
+static uint64_t sweep_peak(struct event *ev, size_t n, uint64_t *peak_ts)
+{
+    qsort(ev, n, sizeof(*ev), event_cmp);
+    long long cur = 0, peak = 0;
+    *peak_ts = 0;
+    for (size_t i = 0; i < n; i++) {
+        cur += ev[i].delta;
+        if (cur > peak) {
+            peak = cur;
+            *peak_ts = ev[i].ts;
+        }
+    }
+    return (uint64_t)peak;
+}
+
+/* Interval during which the responder socket of c was in SYN_RECEIVED. */
+static bool syn_recv_interval(const struct conn *c, uint64_t end_ts, uint64_t *from, uint64_t *to)
+{
+    bool in = false;
+    for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
+        const struct conn_transition *t = &c->transitions[i];
+        if (t->side != 1)
+            continue;
+        if (!in && t->to == TCP_ST_SYN_RECEIVED) {
+            in = true;
+            *from = c->first_ts + t->dt_ns;
+        } else if (in) {
+            *to = c->first_ts + t->dt_ns;
+            return true;
+        }
+    }
+    if (in)
+        *to = end_ts > c->last_ts ? end_ts : c->last_ts;
+    return in;
+}
+
+static bool conn_completed(const struct conn *c)
+{
+    if (c->proto != IPPROTO_NUM_TCP)
+        return c->dir[0].pkts > 0 && c->dir[1].pkts > 0;
+    bool est[2] = {false, false};
+    for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++)
+        if (c->transitions[i].to == TCP_ST_ESTABLISHED && c->transitions[i].side < 2)
+            est[c->transitions[i].side] = true;
+    return est[0] && est[1];
+}
+
+/* Fills p from the connections grp[0..n) that share its responder endpoint. */
+static void build_port(struct view_port *p, const struct conn **grp, size_t n, uint64_t end_ts,
+                      struct remote *rbuf, struct event *ebuf)
+{
+    const struct conn *c0 = grp[0];
+    memset(p, 0, sizeof(*p));
+    p->proto = c0->proto;
+    p->ip_version = c0->ip_version;
+    p->addr = c0->resp_addr;
+    p->port = c0->resp_port;
+    p->service = services_name(p->proto, p->port);
+    p->n_conns = n;
+    enum port_evidence best = PEV_UDP_UNANSWERED;
+    bool have = false;
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct conn *c = grp[i];
+        uint64_t ts;
+        enum port_evidence ev = conn_evidence(c, &ts);
+        enum port_status st = evidence_status(ev);
+        enum port_status bst = evidence_status(best);
+        if (!have || st < bst || (st == bst && ev < best) ||
+            (st == bst && ev == best && ts < p->evidence_ts)) {
+            have = true;
+            best = ev;
+            p->evidence_ts = ts;
+            if (ev == PEV_ICMP_PORT_UNREACH || ev == PEV_ICMP_PROHIBITED || ev == PEV_ICMP_OTHER) {
+                p->icmp_type = c->icmp.type;
+                p->icmp_code = c->icmp.code;
+                p->icmp_from = c->icmp.from;
+                p->icmp_ip_version = c->icmp.ip_version;
+            }
+        }
+        if (ev == PEV_SYN_ACK) {
+            uint64_t since = c->syn_ts != 0 ? c->syn_ts : c->synack_ts;
+            if (!p->has_listener || since < p->listener_since_ts)
+                p->listener_since_ts = since;
+            p->has_listener = true;
+        }
+        if (conn_completed(c))
+            p->n_completed++;
+        enum port_evidence iev;
+        if (c->refused_by_rst || icmp_evidence(c, &iev))
+            p->n_rejected++;
+        else if (c->proto == IPPROTO_NUM_TCP && (c->dir[0].rst_sent || c->dir[1].rst_sent))
+            p->n_reset++;
+        p->bytes_in += c->dir[0].payload_bytes;
+        p->bytes_out += c->dir[1].payload_bytes;
+        rbuf[i].addr = c->orig_addr;
+        rbuf[i].port = c->orig_port;
+        ebuf[ne++] = (struct event){c->first_ts, +1};
+        ebuf[ne++] = (struct event){conn_end(c, end_ts), -1};
+        if (c->proto == IPPROTO_NUM_TCP && c->dir[1].state == TCP_ST_SYN_RECEIVED)
+            p->syn_recv_at_end++;
+    }
+    p->evidence = (uint8_t)best;
+    p->status = (uint8_t)evidence_status(best);
+    p->peak_concurrent = sweep_peak(ebuf, ne, &p->peak_ts);
+
+    ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t from, to;
+        if (grp[i]->proto == IPPROTO_NUM_TCP && syn_recv_interval(grp[i], end_ts, &from, &to)) {
+            ebuf[ne++] = (struct event){from, +1};
+            ebuf[ne++] = (struct event){to, -1};
+        }
+    }
+    p->syn_recv_peak = sweep_peak(ebuf, ne, &p->syn_recv_peak_ts);
+
+    qsort(rbuf, n, sizeof(*rbuf), remote_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || remote_cmp(&rbuf[i], &rbuf[i - 1]) != 0)
+            p->remote_sockets++;
+        if (i == 0 || memcmp(rbuf[i].addr.b, rbuf[i - 1].addr.b, 16) != 0)
+            p->remote_hosts++;
+    }
+}
+
+long views_find_port(const struct views *v, uint8_t proto, uint8_t ip_version,
+                     const struct ip_addr *addr, uint16_t port)
+{
+    size_t lo = 0, hi = v->n_ports;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct view_port *p = &v->ports[mid];
+        int r = endpoint_cmp(p->ip_version, &p->addr, p->port, p->proto, ip_version, addr, port,
+                             proto);
+        if (r == 0)
+            return (long)mid;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr)
+{
+    size_t lo = 0, hi = v->n_hosts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct view_host *h = &v->hosts[mid];
+        int r = endpoint_cmp(h->ip_version, &h->addr, 0, 0, ip_version, addr, 0, 0);
+        if (r == 0)
+            return (long)mid;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+struct hostkey {
+    uint8_t ip_version;
+    struct ip_addr addr;
+    uint16_t port; /* client local port (for distinct counts) */
+    bool client;
+};
+
+static int hostkey_cmp(const void *a, const void *b)
+{
+    const struct hostkey *x = a, *y = b;
+    int r = endpoint_cmp(x->ip_version, &x->addr, 0, 0, y->ip_version, &y->addr, 0, 0);
+    if (r != 0)
+        return r;
+    if (x->client != y->client)
+        return x->client ? 1 : -1;
+    return x->port < y->port ? -1 : x->port > y->port;
+}
+
+static int build_hosts(struct views *v)
+{
+    if (v->n_socks == 0)
+        return 0;
+    struct hostkey *k = malloc(v->n_socks * sizeof(*k));
+    if (k == NULL)
+        return -1;
+    for (size_t i = 0; i < v->n_socks; i++) {
+        const struct view_socket *s = &v->socks[i];
+        k[i] = (struct hostkey){s->ip_version, s->local_addr, s->local_port,
+                                s->role == ROLE_CLIENT};
+    }
+    qsort(k, v->n_socks, sizeof(*k), hostkey_cmp);
+    size_t nh = 0;
+    for (size_t i = 0; i < v->n_socks; i++)
+        if (i == 0 || endpoint_cmp(k[i].ip_version, &k[i].addr, 0, 0, k[i - 1].ip_version,
+                                   &k[i - 1].addr, 0, 0) != 0)
+            nh++;
+    v->hosts = calloc(nh, sizeof(*v->hosts));
+    if (v->hosts == NULL) {
+        free(k);
+        return -1;
+    }
+    for (size_t i = 0; i < v->n_socks; i++) {
+        bool new_host = i == 0 || endpoint_cmp(k[i].ip_version, &k[i].addr, 0, 0,
+                                               k[i - 1].ip_version, &k[i - 1].addr, 0, 0) != 0;
+        if (new_host) {
+            struct view_host *h = &v->hosts[v->n_hosts++];
+            h->ip_version = k[i].ip_version;
+            h->addr = k[i].addr;
+        }
+        struct view_host *h = &v->hosts[v->n_hosts - 1];
+        if (k[i].client) {
+            bool new_port = new_host || !k[i - 1].client || k[i - 1].port != k[i].port;
+            if (!h->has_ephemeral || k[i].port < h->eph_min)
+                h->eph_min = k[i].port;
+            if (!h->has_ephemeral || k[i].port > h->eph_max)
+                h->eph_max = k[i].port;
+            h->has_ephemeral = true;
+            if (new_port)
+                h->eph_distinct++;
+        }
+    }
+    free(k);
+    for (size_t i = 0; i < v->n_socks; i++) {
+        const struct view_socket *s = &v->socks[i];
+        long hi = views_find_host(v, s->ip_version, &s->local_addr);
+        if (hi < 0)
+            continue;
+        struct view_host *h = &v->hosts[hi];
+        if (s->role == ROLE_CLIENT) {
+            h->n_client++;
+            if (s->conn->incarnation > 1) {
+                h->tuple_reuses++;
+                if (s->conn->flags & CONN_F_REUSE_IN_TIME_WAIT)
+                    h->reuse_in_time_wait++;
+            }
+        } else if (s->role == ROLE_SERVER) {
+            h->n_server++;
+        } else {
+            h->n_unknown++;
+        }
+    }
+    for (size_t i = 0; i < v->n_ports; i++) {
+        long hi = views_find_host(v, v->ports[i].ip_version, &v->ports[i].addr);
+        if (hi < 0)
+            continue;
+        v->hosts[hi].n_ports++;
+        if (v->ports[i].status == PORT_OPEN)
+            v->hosts[hi].n_listening++;
+    }
+    return 0;
+}
+
+void views_free(struct views *v)
+{
+    if (v == NULL)
+        return;
+    free(v->ports);
+    free(v->socks);
+    free(v->hosts);
+    memset(v, 0, sizeof(*v));
+}
+
+int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t end_ts,
+                struct ss_err *err)
+{
+    memset(v, 0, sizeof(*v));
+    v->conns = conns;
+    v->n_conns = n;
+    v->end_ts = end_ts;
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++)
+        if (views_conn_has_ports(&conns[i]))
+            np++;
+    if (np == 0)
+        return 0;
+    const struct conn **idx = malloc(np * sizeof(*idx));
+    struct remote *rbuf = malloc(np * sizeof(*rbuf));
+    struct event *ebuf = malloc(2 * np * sizeof(*ebuf));
+    v->ports = malloc(np * sizeof(*v->ports));
+    v->socks = malloc(2 * np * sizeof(*v->socks));
+    if (idx == NULL || rbuf == NULL || ebuf == NULL || v->ports == NULL || v->socks == NULL)
+        goto oom;
+    np = 0;
+    for (size_t i = 0; i < n; i++)
+        if (views_conn_has_ports(&conns[i]))
+            idx[np++] = &conns[i];
+    qsort(idx, np, sizeof(*idx), conn_resp_cmp);
+    for (size_t i = 0; i < np;) {
+        size_t j = i + 1;
+        while (j < np && endpoint_cmp(idx[i]->ip_version, &idx[i]->resp_addr, idx[i]->resp_port,
+                                      idx[i]->proto, idx[j]->ip_version, &idx[j]->resp_addr,
+                                      idx[j]->resp_port, idx[j]->proto) == 0)
+            j++;
+        build_port(&v->ports[v->n_ports++], idx + i, j - i, end_ts, rbuf, ebuf);
+        i = j;
+    }
+    for (size_t i = 0; i < np; i++) {
+        for (int side = 0; side < 2; side++) {
+            struct view_socket *s = &v->socks[v->n_socks++];
+            views_socket_of_conn(idx[i], side, s);
+            s->port_index = views_find_port(v, s->proto, s->ip_version, &s->local_addr,
+                                            s->local_port);
+            if (s->role == ROLE_UNKNOWN) {
+                long pi = views_find_port(v, idx[i]->proto, idx[i]->ip_version,
+                                          &idx[i]->resp_addr, idx[i]->resp_port);
+                if (pi >= 0 && v->ports[pi].status == PORT_OPEN)
+                    s->role = side == 0 ? ROLE_CLIENT : ROLE_SERVER;
+            }
+        }
+    }
+    qsort(v->socks, v->n_socks, sizeof(*v->socks), sock_cmp);
+    for (size_t i = 0; i < v->n_socks; i++) {
+        long pi = v->socks[i].port_index;
+        if (pi < 0)
+            continue;
+        if (v->ports[pi].n_socks == 0)
+            v->ports[pi].first_sock = i;
+        v->ports[pi].n_socks++;
+    }
+    if (build_hosts(v) != 0)
+        goto oom;
+    free(idx);
+    free(rbuf);
+    free(ebuf);
+    return 0;
+oom:
+    free(idx);
+    free(rbuf);
+    free(ebuf);
+    views_free(v);
+    ss_err_set(err, "out of memory building views");
+    return -1;
+}
+
+int views_parse_endpoint(const char *s, uint8_t *ip_version, struct ip_addr *addr,
+                         uint16_t *port, bool *has_port, struct ss_err *err)
+{
+    char buf[128];
+    const char *host = s, *portstr = NULL;
+    size_t len = strlen(s);
+    if (len == 0 || len >= sizeof(buf)) {
+        ss_err_set(err, "invalid address '%s'", s);
+        return -1;
+    }
+    memcpy(buf, s, len + 1);
+    if (buf[0] == '[') {
+        char *close = strchr(buf, ']');
+        if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+            ss_err_set(err, "invalid address '%s'", s);
+            return -1;
+        }
+        *close = '\0';
+        host = buf + 1;
+        portstr = close[1] == ':' ? close + 2 : NULL;
+    } else {
+        char *first = strchr(buf, ':'), *last = strrchr(buf, ':');
+        host = buf;
+        if (first != NULL && first == last) { /* one colon: IPv4:port */
+            *first = '\0';
+            portstr = first + 1;
+        }
+    }
+    memset(addr, 0, sizeof(*addr));
+    if (inet_pton(AF_INET, host, addr->b) == 1) {
+        *ip_version = 4;
+    } else if (inet_pton(AF_INET6, host, addr->b) == 1) {
+        *ip_version = 6;
+    } else {
+        ss_err_set(err, "invalid address '%s'", s);
+        return -1;
+    }
+    *has_port = portstr != NULL;
+    *port = 0;
+    if (portstr != NULL) {
+        char *end;
+        unsigned long p = strtoul(portstr, &end, 10);
+        if (*portstr == '\0' || *end != '\0' || p > 65535) {
+            ss_err_set(err, "invalid port in '%s'", s);
+            return -1;
+        }
+        *port = (uint16_t)p;
+    }
+    return 0;
+}
+
+void views_format_endpoint(uint8_t ip_version, const struct ip_addr *addr, uint16_t port,
+                           char *buf, size_t len)
+{
+    char a[64];
+    ip_addr_format(addr, ip_version, a, sizeof(a));
+    snprintf(buf, len, ip_version == 6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+/* ---- JSON ---- */
+
+static json_t *addr_json(uint8_t ip_version, const struct ip_addr *a)
+{
+    char buf[64];
+    ip_addr_format(a, ip_version, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static json_t *proto_json(uint8_t proto)
+{
+    const char *n = services_proto_name(proto);
+    return n != NULL ? json_string(n) : json_string("unknown_transport");
+}
+
+json_t *views_json_port(const struct views *v, const struct view_port *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "proto", proto_json(p->proto));
+    json_object_set_new(o, "addr", addr_json(p->ip_version, &p->addr));
+    json_object_set_new(o, "port", json_integer(p->port));
+    json_object_set_new(o, "service", p->service ? json_string(p->service) : json_null());
+    json_object_set_new(o, "status", json_string(views_status_name((enum port_status)p->status)));
+    json_t *ev = json_object();
+    json_object_set_new(ev, "kind", json_string(views_evidence_name((enum port_evidence)p->evidence)));
+    json_object_set_new(ev, "ts", output_json_time(p->evidence_ts));
+    if (p->evidence == PEV_ICMP_PORT_UNREACH || p->evidence == PEV_ICMP_PROHIBITED ||
+        p->evidence == PEV_ICMP_OTHER) {
+        json_object_set_new(ev, "icmp_type", json_integer(p->icmp_type));
+        json_object_set_new(ev, "icmp_code", json_integer(p->icmp_code));
+        json_object_set_new(ev, "icmp_from", addr_json(p->icmp_ip_version, &p->icmp_from));
+    }
+    json_object_set_new(o, "evidence", ev);
+    json_t *l = json_null();
+    if (p->has_listener) {
+        l = json_object();
+        json_object_set_new(l, "state", json_string("LISTEN"));
+        json_object_set_new(l, "since", output_json_time(p->listener_since_ts));
+    }
+    json_object_set_new(o, "listener", l);
+    json_t *c = json_object();
+    json_object_set_new(c, "total", json_integer((json_int_t)p->n_conns));
+    json_object_set_new(c, "completed", json_integer((json_int_t)p->n_completed));
+    json_object_set_new(c, "rejected", json_integer((json_int_t)p->n_rejected));
+    json_object_set_new(c, "reset", json_integer((json_int_t)p->n_reset));
+    json_object_set_new(o, "connections", c);
+    json_object_set_new(o, "peak_concurrent", json_integer((json_int_t)p->peak_concurrent));
+    json_object_set_new(o, "peak_ts", p->peak_concurrent ? output_json_time(p->peak_ts) : json_null());
+    json_object_set_new(o, "remote_sockets", json_integer((json_int_t)p->remote_sockets));
+    json_object_set_new(o, "remote_hosts", json_integer((json_int_t)p->remote_hosts));
+    json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
+    json_object_set_new(o, "bytes_out", json_integer((json_int_t)p->bytes_out));
+    json_object_set_new(o, "sockets", json_integer((json_int_t)p->n_socks));
+    if (p->proto == IPPROTO_NUM_TCP) {
+        json_t *sr = json_object();
+        json_object_set_new(sr, "peak", json_integer((json_int_t)p->syn_recv_peak));
+        json_object_set_new(sr, "peak_ts", p->syn_recv_peak ? output_json_time(p->syn_recv_peak_ts) : json_null());
+        json_object_set_new(sr, "at_end", json_integer((json_int_t)p->syn_recv_at_end));
+        json_object_set_new(sr, "pileup", json_boolean(p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP));
+        json_object_set_new(o, "syn_recv", sr);
+    }
+    (void)v;
+    return o;
+}
+
+json_t *views_json_socket(const struct view_socket *s)
+{
+    const struct conn *c = s->conn;
+    json_t *o = json_object();
+    char uid[24];
+    conn_uid(c, uid, sizeof(uid));
+    json_object_set_new(o, "proto", proto_json(s->proto));
+    json_object_set_new(o, "local_addr", addr_json(s->ip_version, &s->local_addr));
+    json_object_set_new(o, "local_port", json_integer(s->local_port));
+    json_object_set_new(o, "remote_addr", addr_json(s->ip_version, &s->remote_addr));
+    json_object_set_new(o, "remote_port", json_integer(s->remote_port));
+    json_object_set_new(o, "role", json_string(views_role_name((enum sock_role)s->role)));
+    json_object_set_new(o, "side", json_string(s->side == 0 ? "orig" : "resp"));
+    json_object_set_new(o, "uid", json_string(uid));
+    json_object_set_new(o, "incarnation", json_integer(c->incarnation));
+    json_object_set_new(o, "local_is_port", json_boolean(s->port_index >= 0));
+    json_object_set_new(o, "seen", json_boolean(s->seen));
+    bool tcp = s->proto == IPPROTO_NUM_TCP;
+    json_object_set_new(o, "state", tcp ? json_string(tcp_state_name((enum tcp_state)s->state)) : json_null());
+    json_t *tr = json_array();
+    for (unsigned i = 0; tcp && i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
+        const struct conn_transition *t = &c->transitions[i];
+        if (t->side != s->side)
+            continue;
+        json_t *e = json_object();
+        json_object_set_new(e, "ts", output_json_time(c->first_ts + t->dt_ns));
+        json_object_set_new(e, "from", json_string(tcp_state_name((enum tcp_state)t->from)));
+        json_object_set_new(e, "to", json_string(tcp_state_name((enum tcp_state)t->to)));
+        json_array_append_new(tr, e);
+    }
+    json_object_set_new(o, "transitions", tr);
+    json_object_set_new(o, "bytes_sent", json_integer((json_int_t)s->bytes_sent));
+    json_object_set_new(o, "bytes_recv", json_integer((json_int_t)s->bytes_recv));
+    json_object_set_new(o, "pkts_sent", json_integer(s->pkts_sent));
+    json_object_set_new(o, "pkts_recv", json_integer(s->pkts_recv));
+    json_t *rb = json_null();
+    if (s->diag & SOCK_D_REFUSED) {
+        rb = json_object();
+        enum port_evidence ev;
+        if (c->refused_by_rst) {
+            json_object_set_new(rb, "kind", json_string("rst"));
+            json_object_set_new(rb, "from", addr_json(s->ip_version, &s->remote_addr));
+            json_object_set_new(rb, "ts", output_json_time(c->dir[1].last_ts));
+        } else if (icmp_evidence(c, &ev)) {
+            json_object_set_new(rb, "kind", json_string("icmp"));
+            json_object_set_new(rb, "from", addr_json(c->icmp.ip_version, &c->icmp.from));
+            json_object_set_new(rb, "ts", output_json_time(c->icmp.ts_ns));
+            json_object_set_new(rb, "icmp_type", json_integer(c->icmp.type));
+            json_object_set_new(rb, "icmp_code", json_integer(c->icmp.code));
+        }
+    }
+    json_object_set_new(o, "refused_by", rb);
+    json_t *d = json_array();
+    for (uint32_t bit = 1; bit <= SOCK_D_REUSE_IN_TIME_WAIT; bit <<= 1)
+        if ((s->diag & bit) && bit != SOCK_D_REFUSED)
+            json_array_append_new(d, json_string(views_diag_name(bit)));
+    json_object_set_new(o, "diagnostics", d);
+    return o;
+}
+
+json_t *views_json_host(const struct views *v, const struct view_host *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "addr", addr_json(h->ip_version, &h->addr));
+    json_object_set_new(o, "ip_version", json_integer(h->ip_version));
+    json_t *lp = json_array();
+    for (size_t i = 0; i < v->n_ports; i++) {
+        const struct view_port *p = &v->ports[i];
+        if (p->status != PORT_OPEN || p->ip_version != h->ip_version ||
+            memcmp(p->addr.b, h->addr.b, 16) != 0)
+            continue;
+        json_t *e = json_object();
+        json_object_set_new(e, "proto", proto_json(p->proto));
+        json_object_set_new(e, "port", json_integer(p->port));
+        json_object_set_new(e, "service", p->service ? json_string(p->service) : json_null());
+        json_object_set_new(e, "listener", json_boolean(p->has_listener));
+        json_array_append_new(lp, e);
+    }
+    json_object_set_new(o, "listening_ports", lp);
+    json_object_set_new(o, "ports", json_integer((json_int_t)h->n_ports));
+    json_object_set_new(o, "client_sockets", json_integer((json_int_t)h->n_client));
+    json_object_set_new(o, "server_sockets", json_integer((json_int_t)h->n_server));
+    json_object_set_new(o, "unknown_sockets", json_integer((json_int_t)h->n_unknown));
+    json_t *e = json_null();
+    if (h->has_ephemeral) {
+        e = json_object();
+        json_object_set_new(e, "min_port", json_integer(h->eph_min));
+        json_object_set_new(e, "max_port", json_integer(h->eph_max));
+        json_object_set_new(e, "distinct_ports", json_integer((json_int_t)h->eph_distinct));
+        json_object_set_new(e, "tuple_reuses", json_integer((json_int_t)h->tuple_reuses));
+        json_object_set_new(e, "reuse_in_time_wait", json_integer((json_int_t)h->reuse_in_time_wait));
+    }
+    json_object_set_new(o, "ephemeral", e);
+    return o;
+}
+
+/* ---- --sort ---- */
+
+bool views_sort_key(const struct views *v, const char *view, const char *field, size_t i,
+                    uint64_t *key)
+{
+    uint64_t k = 0;
+    bool ok = true;
+    if (strcmp(view, "ports") == 0) {
+        const struct view_port *p = v ? &v->ports[i] : NULL;
+        if (strcmp(field, "conns") == 0)
+            k = p ? p->n_conns : 0;
+        else if (strcmp(field, "bytes") == 0)
+            k = p ? p->bytes_in + p->bytes_out : 0;
+        else if (strcmp(field, "peak") == 0)
+            k = p ? p->peak_concurrent : 0;
+        else if (strcmp(field, "remotes") == 0)
+            k = p ? p->remote_sockets : 0;
+        else if (strcmp(field, "sockets") == 0)
+            k = p ? p->n_socks : 0;
+        else if (strcmp(field, "port") == 0)
+            k = p ? UINT64_MAX - p->port : 0;
+        else
+            ok = false;
+    } else if (strcmp(view, "sockets") == 0) {
+        const struct view_socket *s = v ? &v->socks[i] : NULL;
+        if (strcmp(field, "bytes") == 0)
+            k = s ? s->bytes_sent + s->bytes_recv : 0;
+        else if (strcmp(field, "pkts") == 0)
+            k = s ? (uint64_t)s->pkts_sent + s->pkts_recv : 0;
+        else if (strcmp(field, "time") == 0)
+            k = s ? UINT64_MAX - s->conn->first_ts : 0;
+        else if (strcmp(field, "duration") == 0)
+            k = s ? s->conn->last_ts - s->conn->first_ts : 0;
+        else if (strcmp(field, "port") == 0)
+            k = s ? UINT64_MAX - s->local_port : 0;
+        else
+            ok = false;
+    } else if (strcmp(view, "conns") == 0) {
+        const struct conn *c = v ? &v->conns[i] : NULL;
+        if (strcmp(field, "bytes") == 0)
+            k = c ? c->dir[0].payload_bytes + c->dir[1].payload_bytes : 0;
+        else if (strcmp(field, "pkts") == 0)
+            k = c ? (uint64_t)c->dir[0].pkts + c->dir[1].pkts : 0;
+        else if (strcmp(field, "time") == 0)
+            k = c ? UINT64_MAX - c->first_ts : 0;
+        else if (strcmp(field, "duration") == 0)
+            k = c ? c->last_ts - c->first_ts : 0;
+        else if (strcmp(field, "port") == 0)
+            k = c ? UINT64_MAX - c->resp_port : 0;
+        else
+            ok = false;
+    } else if (strcmp(view, "hosts") == 0) {
+        const struct view_host *h = v ? &v->hosts[i] : NULL;
+        if (strcmp(field, "sockets") == 0 || strcmp(field, "conns") == 0)
+            k = h ? h->n_client + h->n_server + h->n_unknown : 0;
+        else if (strcmp(field, "port") == 0 || strcmp(field, "peak") == 0)
+            k = h ? h->n_ports : 0;
+        else
+            ok = false;
+    } else {
+        ok = false;
+    }
+    if (key != NULL)
+        *key = k;
+    return ok;
+}

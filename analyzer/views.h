@@ -1,0 +1,170 @@
+/* views.h - ports (service endpoints), sockets (one per end of a connection)
+ * and hosts, derived from finished connection records. Vocabulary and the
+ * port-status evidence ladder: ../shared/DESIGN.md. */
+#ifndef SOCKSCOPE_VIEWS_H
+#define SOCKSCOPE_VIEWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conn.h"
+#include "err.h"
+
+enum port_status { PORT_OPEN = 0, PORT_CLOSED, PORT_FILTERED, PORT_UNKNOWN };
+
+/* What the status of a port rests on (strongest evidence first). */
+enum port_evidence {
+    PEV_SYN_ACK = 0,     /* a SYN answered by SYN-ACK: open, listener proven */
+    PEV_SIMULTANEOUS,    /* simultaneous open: open, but no listener */
+    PEV_UDP_REPLY,       /* a datagram answered: open */
+    PEV_RST,             /* a SYN answered by RST: closed */
+    PEV_ICMP_PORT_UNREACH, /* ICMP(v6) port unreachable: closed */
+    PEV_ICMP_PROHIBITED, /* ICMP(v6) administratively prohibited: filtered */
+    PEV_SYN_UNANSWERED,  /* SYNs never answered: filtered */
+    PEV_ICMP_OTHER,      /* another ICMP error (host/net unreachable...): unknown */
+    PEV_MIDSTREAM,       /* only mid-stream traffic: unknown */
+    PEV_UDP_UNANSWERED,  /* datagrams never answered, no ICMP: unknown */
+};
+
+enum sock_role { ROLE_CLIENT = 0, ROLE_SERVER, ROLE_UNKNOWN };
+
+/* Socket diagnostics (view_socket.diag). */
+#define SOCK_D_REFUSED           0x01u /* refused_by is set (client side) */
+#define SOCK_D_CLOSE_WAIT_AT_END 0x02u /* peer closed, this side never did */
+#define SOCK_D_FIN_WAIT_2_AT_END 0x04u /* this side closed, the peer never did */
+#define SOCK_D_SIMULTANEOUS_OPEN 0x08u
+#define SOCK_D_SIMULTANEOUS_CLOSE 0x10u
+#define SOCK_D_REUSE_IN_TIME_WAIT 0x20u /* 4-tuple reused before 2*MSL ran out */
+
+/* A SYN_RECV peak at least this large on one listener is flagged. */
+#define VIEWS_SYN_RECV_PILEUP 3
+
+/* One service endpoint (proto, addr, port) that served as a responder. */
+struct view_port {
+    uint8_t proto, ip_version;
+    struct ip_addr addr;
+    uint16_t port;
+    uint8_t status;   /* enum port_status */
+    uint8_t evidence; /* enum port_evidence */
+    uint64_t evidence_ts;           /* first time the deciding evidence was seen */
+    uint8_t icmp_type, icmp_code;   /* when the evidence is an ICMP error */
+    struct ip_addr icmp_from;
+    uint8_t icmp_ip_version;
+    bool has_listener;              /* a socket in LISTEN is inferred */
+    uint64_t listener_since_ts;     /* first SYN the listener answered */
+    uint64_t n_conns, n_completed, n_rejected, n_reset;
+    uint64_t peak_concurrent, peak_ts;
+    uint64_t syn_recv_peak, syn_recv_peak_ts, syn_recv_at_end;
+    uint64_t remote_sockets, remote_hosts;
+    uint64_t bytes_in, bytes_out; /* transport payload to / from the port */
+    const char *service;          /* IANA name or NULL (static) */
+    size_t first_sock, n_socks;   /* its sockets: socks[first_sock .. +n_socks) */
+};
+
+/* One end of one connection. */
+struct view_socket {
+    uint8_t proto, ip_version;
+    struct ip_addr local_addr, remote_addr;
+    uint16_t local_port, remote_port;
+    uint8_t side;  /* 0 = originator, 1 = responder */
+    uint8_t role;  /* enum sock_role */
+    uint8_t state; /* enum tcp_state, final (TCP only) */
+    bool seen;     /* this side sent at least one packet */
+    uint32_t diag; /* SOCK_D_* */
+    const struct conn *conn; /* borrowed from the store given to views_build */
+    uint64_t bytes_sent, bytes_recv; /* transport payload */
+    uint32_t pkts_sent, pkts_recv;
+    long port_index; /* the port its local endpoint is, or -1 */
+};
+
+/* One IP address. */
+struct view_host {
+    uint8_t ip_version;
+    struct ip_addr addr;
+    uint64_t n_listening;   /* open ports on it */
+    uint64_t n_ports;       /* ports (any status) on it */
+    uint64_t n_client, n_server, n_unknown; /* its sockets by role */
+    bool has_ephemeral;
+    uint16_t eph_min, eph_max; /* local ports of its client sockets */
+    uint64_t eph_distinct;
+    uint64_t tuple_reuses;       /* client connections that reused a 4-tuple */
+    uint64_t reuse_in_time_wait; /* of those, reused before TIME_WAIT ran out */
+};
+
+struct views {
+    const struct conn *conns; /* borrowed */
+    size_t n_conns;
+    uint64_t end_ts; /* capture end: open connections last until then */
+    struct view_port *ports;
+    size_t n_ports;
+    struct view_socket *socks; /* grouped by local endpoint, ports first in port order */
+    size_t n_socks;
+    struct view_host *hosts;
+    size_t n_hosts;
+};
+
+/* Builds ports, sockets and hosts from n connection records (borrowed: they
+ * must outlive v and stay unmoved). end_ts is the capture's last timestamp.
+ * Returns 0, or -1 with err set (out of memory; v is then empty). Free with
+ * views_free. */
+int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t end_ts,
+                struct ss_err *err);
+void views_free(struct views *v);
+
+/* True if c carries ports (TCP, UDP, SCTP) and so has sockets. */
+bool views_conn_has_ports(const struct conn *c);
+
+/* Fills one socket row for side of c without any view (for streaming): role
+ * uses only c's own evidence. port_index is -1. */
+void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s);
+
+/* When c's socket of side existed and its state at ts_ns (TCP: from the
+ * transitions; other protocols: between its first and last packet, or the
+ * capture end for records flushed at the end). Returns false if the socket
+ * did not exist at ts_ns. end_ts as in views_build. */
+bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint64_t end_ts,
+                           enum tcp_state *st);
+
+/* Returns the index of the port (proto, addr, port) in v, or -1. */
+long views_find_port(const struct views *v, uint8_t proto, uint8_t ip_version,
+                     const struct ip_addr *addr, uint16_t port);
+/* Returns the index of host addr in v, or -1. */
+long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr);
+
+/* "open", "closed", "filtered", "unknown" */
+const char *views_status_name(enum port_status s);
+/* "syn_ack", "rst", "icmp_port_unreachable", ... */
+const char *views_evidence_name(enum port_evidence e);
+/* "client", "server", "unknown" */
+const char *views_role_name(enum sock_role r);
+/* Name of diagnostic bit d ("close_wait_at_end"), or NULL. */
+const char *views_diag_name(uint32_t d);
+
+/* New JSON references for one row of each view (schema: docs/schema.json,
+ * explained in docs/json.md). views_json_socket works on a socket from
+ * views_socket_of_conn too. */
+json_t *views_json_port(const struct views *v, const struct view_port *p);
+json_t *views_json_socket(const struct view_socket *s);
+json_t *views_json_host(const struct views *v, const struct view_host *h);
+
+/* Sort keys for --sort: returns true and *key for row i of view ("ports",
+ * "sockets", "conns", "hosts") and field; larger keys sort first. False if
+ * the field does not apply to that view. With v NULL, only checks. */
+bool views_sort_key(const struct views *v, const char *view, const char *field, size_t i,
+                    uint64_t *key);
+/* The fields --sort accepts, for messages. */
+#define VIEWS_SORT_FIELDS "conns, bytes, pkts, peak, remotes, sockets, duration, port, time"
+
+/* Parses "A.B.C.D", "A.B.C.D:PORT", an IPv6 address, or "[V6]:PORT". Sets
+ * *has_port. Returns 0, or -1 with err set. */
+int views_parse_endpoint(const char *s, uint8_t *ip_version, struct ip_addr *addr,
+                         uint16_t *port, bool *has_port, struct ss_err *err);
+
+/* Formats addr:port ("[v6]:port" for IPv6) into buf. */
+void views_format_endpoint(uint8_t ip_version, const struct ip_addr *addr, uint16_t port,
+                           char *buf, size_t len);
+
+#endif
