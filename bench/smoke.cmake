@@ -1,0 +1,40 @@
+# bench.smoke: gen_bench -n 1000 must write a capture that the bare libpcap loop
+# reads whole (same packet count as the generator reports) and in which the
+# flow probe finds exactly one connection per generated flow (no 5-tuple reuse).
+execute_process(COMMAND ${GEN} -n 1000 -w 100 -o ${OUT}
+                RESULT_VARIABLE rc ERROR_VARIABLE gen_err OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gen_bench failed (${rc}): ${gen_err}")
+endif()
+if(NOT gen_err MATCHES "flows=1000 tcp=([0-9]+) udp=([0-9]+) .*packets=([0-9]+) bytes=([0-9]+)")
+  message(FATAL_ERROR "unexpected gen_bench report: ${gen_err}")
+endif()
+set(gen_tcp ${CMAKE_MATCH_1})
+set(gen_packets ${CMAKE_MATCH_3})
+set(gen_bytes ${CMAKE_MATCH_4})
+file(SIZE ${OUT} size)
+if(NOT size EQUAL gen_bytes)
+  message(FATAL_ERROR "file is ${size} bytes, gen_bench reported ${gen_bytes}")
+endif()
+
+execute_process(COMMAND ${LOOP} ${OUT} RESULT_VARIABLE rc OUTPUT_VARIABLE loop_out
+                ERROR_VARIABLE loop_err)
+if(NOT rc EQUAL 0 OR NOT loop_out MATCHES "packets=([0-9]+) ")
+  message(FATAL_ERROR "pcap_read_loop failed (${rc}): ${loop_out}${loop_err}")
+endif()
+if(NOT CMAKE_MATCH_1 EQUAL gen_packets)
+  message(FATAL_ERROR "pcap_read_loop read ${CMAKE_MATCH_1} packets, gen_bench wrote ${gen_packets}")
+endif()
+
+execute_process(COMMAND ${PROBE} ${OUT} RESULT_VARIABLE rc OUTPUT_VARIABLE probe_out
+                ERROR_VARIABLE probe_err)
+if(NOT rc EQUAL 0 OR NOT probe_out MATCHES "packets=([0-9]+) .*connections=([0-9]+) tcp_connections=([0-9]+)")
+  message(FATAL_ERROR "flow_probe failed (${rc}): ${probe_out}${probe_err}")
+endif()
+if(NOT CMAKE_MATCH_1 EQUAL gen_packets OR NOT CMAKE_MATCH_2 EQUAL 1000
+   OR NOT CMAKE_MATCH_3 EQUAL gen_tcp)
+  message(FATAL_ERROR "flow_probe: ${probe_out} (expected packets=${gen_packets}, "
+                      "connections=1000, tcp_connections=${gen_tcp})")
+endif()
+message(STATUS "bench.smoke: ${loop_out}")
+file(REMOVE ${OUT})
