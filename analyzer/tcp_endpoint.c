@@ -167,6 +167,27 @@ static void on_syn(struct conn *c, const struct packet *pkt, int side, uint64_t 
         conn_set_state(c, peer, TCP_ST_ESTABLISHED, ts);
 }
 
+static void fin_sender_moves(struct conn *c, int side, uint64_t ts);
+static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts);
+
+/* Removes side's most recent transition if it went to state `to`; restores the
+ * state it came from. Returns true if it did. */
+static bool undo_last_transition(struct conn *c, int side, enum tcp_state to)
+{
+    for (unsigned i = c->n_transitions; i-- > 0;) {
+        if (c->transitions[i].side != side)
+            continue;
+        if (c->transitions[i].to != to)
+            return false;
+        c->dir[side].state = c->transitions[i].from;
+        memmove(&c->transitions[i], &c->transitions[i + 1],
+                (c->n_transitions - i - 1) * sizeof(c->transitions[0]));
+        c->n_transitions--;
+        return true;
+    }
+    return false;
+}
+
 static void on_fin(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
 {
     int peer = side ^ 1;
@@ -177,7 +198,25 @@ static void on_fin(struct conn *c, const struct packet *pkt, int side, uint64_t 
         return; /* retransmitted FIN: no new transition */
     d->fin_sent = true;
     d->fin_seq = fin_seq;
-    switch (d->state) {
+    /* The tap saw the peer's FIN first, but this FIN does not acknowledge it: the
+     * FINs crossed on the wire. This side never was in CLOSE_WAIT: it sent its FIN
+     * from ESTABLISHED (FIN_WAIT_1) and then received the peer's (CLOSING). */
+    bool crossed = d->state == TCP_ST_CLOSE_WAIT && (pkt->tcp.flags & TCP_ACK) && pd->fin_sent &&
+                   SEQ_LT(pkt->tcp.ack, pd->fin_seq + 1);
+    if (crossed && undo_last_transition(c, side, TCP_ST_CLOSE_WAIT)) {
+        c->flags |= CONN_F_SIMULTANEOUS_CLOSE;
+        conn_set_state(c, side, TCP_ST_FIN_WAIT_1, ts);
+        conn_set_state(c, side, TCP_ST_CLOSING, ts);
+    } else {
+        fin_sender_moves(c, side, ts);
+    }
+    fin_receiver_moves(c, peer, ts);
+}
+
+/* The sender of a FIN, at the moment it sends it. */
+static void fin_sender_moves(struct conn *c, int side, uint64_t ts)
+{
+    switch (c->dir[side].state) {
     case TCP_ST_ESTABLISHED:
     case TCP_ST_SYN_RECEIVED:
         conn_set_state(c, side, TCP_ST_FIN_WAIT_1, ts);
@@ -193,8 +232,12 @@ static void on_fin(struct conn *c, const struct packet *pkt, int side, uint64_t 
             conn_set_state(c, side, TCP_ST_FIN_WAIT_1, ts);
         break;
     }
-    /* the receiver reacts */
-    switch (pd->state) {
+}
+
+/* The receiver of a FIN, when it arrives. */
+static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts)
+{
+    switch (c->dir[peer].state) {
     case TCP_ST_ESTABLISHED:
     case TCP_ST_SYN_RECEIVED:
         conn_set_state(c, peer, TCP_ST_CLOSE_WAIT, ts);

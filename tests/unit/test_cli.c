@@ -1,0 +1,83 @@
+/* test_cli.c - command-line parsing: tcpdump habits, one-line errors. */
+#include <string.h>
+
+#include "cli.h"
+#include "cunit_main.h"
+
+static int parse(struct cli_options *o, struct ss_err *e, int argc, const char **argv)
+{
+    return cli_parse(argc, (char **)argv, o, e);
+}
+
+static void test_files_and_bpf(void)
+{
+    struct cli_options o;
+    struct ss_err e = {{0}};
+    const char *argv[] = {"sockscope", "-r", "a.pcap", "-r", "-", "--json", "tcp", "port", "80"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 9, argv), 0);
+    CU_ASSERT_EQUAL(o.n_files, 2);
+    CU_ASSERT_STRING_EQUAL(o.files[1], "-");
+    CU_ASSERT_EQUAL(o.format, FMT_JSON);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o.bpf);
+    CU_ASSERT_STRING_EQUAL(o.bpf, "tcp port 80");
+    cli_free(&o);
+}
+
+static void test_tracking_options(void)
+{
+    struct cli_options o;
+    struct ss_err e = {{0}};
+    const char *argv[] = {"sockscope", "-r", "x", "--max-flows", "10", "--tcp-timeout", "2.5",
+                          "--msl", "30", "--seed", "7", "--verify-checksums"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 12, argv), 0);
+    CU_ASSERT_EQUAL(o.acfg.max_flows, 10);
+    CU_ASSERT_EQUAL(o.acfg.tcp_timeout_ns, 2500000000ull);
+    CU_ASSERT_EQUAL(o.acfg.msl_ns, 30000000000ull);
+    CU_ASSERT_TRUE(o.acfg.have_seed);
+    CU_ASSERT_EQUAL(o.acfg.seed[0], 7);
+    CU_ASSERT_TRUE(o.acfg.verify_checksums);
+    cli_free(&o);
+}
+
+static void expect_error(int argc, const char **argv, const char *fragment)
+{
+    struct cli_options o;
+    struct ss_err e = {{0}};
+    CU_ASSERT_EQUAL(parse(&o, &e, argc, argv), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, fragment));
+    CU_ASSERT_PTR_NULL(strchr(e.msg, '\n')); /* one line */
+    cli_free(&o);
+}
+
+static void test_errors(void)
+{
+    const char *a1[] = {"sockscope"};
+    expect_error(1, a1, "no input");
+    const char *a2[] = {"sockscope", "-r", "x", "--max-flows", "zero"};
+    expect_error(5, a2, "--max-flows");
+    const char *a3[] = {"sockscope", "-r", "x", "--view", "everything"};
+    expect_error(5, a3, "unknown view");
+    const char *a4[] = {"sockscope", "-r"};
+    expect_error(2, a4, "needs an argument");
+    const char *a5[] = {"sockscope", "-r", "x", "--frobnicate"};
+    expect_error(4, a5, "unknown option");
+    const char *a6[] = {"sockscope", "-r", "x", "-i", "eth0"};
+    expect_error(5, a6, "cannot be combined");
+    const char *a7[] = {"sockscope", "-r", "x", "--tcp-timeout", "-1"};
+    expect_error(5, a7, "tcp-timeout");
+    const char *a8[] = {"sockscope", "-r", "x", "--at", "+1s"};
+    expect_error(5, a8, "--netstat");
+    const char *a9[] = {"sockscope", "-r", "x", "-c", "0"};
+    expect_error(5, a9, "-c");
+}
+
+int register_tests(void)
+{
+    static const struct test_entry tests[] = {
+        {"files and trailing BPF expression", test_files_and_bpf},
+        {"tracking options", test_tracking_options},
+        {"errors are one line", test_errors},
+        {NULL, NULL},
+    };
+    return add_suite("cli", tests);
+}

@@ -1,0 +1,174 @@
+/* test_flow_table.c - flow table: canonical keys, growth, backward-shift
+ * deletion against a reference model, LRU order per class. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cunit_main.h"
+#include "flow_table.h"
+
+static const uint8_t seed[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+static struct ip_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+    struct ip_addr x;
+    memset(&x, 0, sizeof(x));
+    x.b[0] = a, x.b[1] = b, x.b[2] = c, x.b[3] = d;
+    return x;
+}
+
+static void key_for(struct flow_key *k, uint32_t i)
+{
+    struct ip_addr a = v4(10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i);
+    struct ip_addr b = v4(192, 0, 2, 1);
+    flow_key_make(k, 4, 6, &a, (uint16_t)(1024 + i % 50000), &b, 80, 0, 0, 0);
+}
+
+static void test_key_is_canonical(void)
+{
+    struct ip_addr a = v4(10, 0, 0, 1), b = v4(10, 0, 0, 2);
+    struct flow_key k1, k2;
+    bool lo1 = flow_key_make(&k1, 4, 6, &a, 5000, &b, 80, 7, 0, 0);
+    bool lo2 = flow_key_make(&k2, 4, 6, &b, 80, &a, 5000, 7, 0, 0);
+    CU_ASSERT_EQUAL(memcmp(&k1, &k2, sizeof(k1)), 0);
+    CU_ASSERT(lo1 != lo2);
+    /* same address: the port decides */
+    flow_key_make(&k1, 4, 6, &a, 5000, &a, 80, 0, 0, 0);
+    flow_key_make(&k2, 4, 6, &a, 80, &a, 5000, 0, 0, 0);
+    CU_ASSERT_EQUAL(memcmp(&k1, &k2, sizeof(k1)), 0);
+    /* a different VLAN is a different key */
+    flow_key_make(&k1, 4, 6, &a, 5000, &b, 80, 7, 0, 0);
+    flow_key_make(&k2, 4, 6, &a, 5000, &b, 80, 8, 0, 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(&k1, &k2, sizeof(k1)), 0);
+}
+
+static void test_insert_find_many(void)
+{
+    struct flow_table *ft = flow_table_create(seed);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+    enum { N = 20000 };
+    for (uint32_t i = 0; i < N; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        CU_ASSERT_PTR_NULL(flow_table_find(ft, &k));
+        struct conn *c = flow_table_insert(ft, &k, FLOW_CLASS_TCP);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        c->id = i;
+    }
+    CU_ASSERT_EQUAL(flow_table_count(ft), N);
+    for (uint32_t i = 0; i < N; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        struct conn *c = flow_table_find(ft, &k);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_EQUAL(c->id, i);
+        CU_ASSERT_EQUAL(memcmp(flow_table_key(c), &k, sizeof(k)), 0);
+    }
+    flow_table_destroy(ft);
+}
+
+/* random inserts and removals checked against a presence array */
+static void test_random_ops_against_model(void)
+{
+    struct flow_table *ft = flow_table_create(seed);
+    enum { N = 3000 };
+    static bool present[N];
+    memset(present, 0, sizeof(present));
+    uint32_t rng = 12345;
+    for (int step = 0; step < 60000; step++) {
+        rng = rng * 1103515245u + 12345u;
+        uint32_t i = (rng >> 8) % N;
+        struct flow_key k;
+        key_for(&k, i);
+        struct conn *c = flow_table_find(ft, &k);
+        CU_ASSERT_EQUAL(c != NULL, present[i]);
+        if (c == NULL) {
+            c = flow_table_insert(ft, &k, FLOW_CLASS_UDP);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+            c->id = i;
+            present[i] = true;
+        } else {
+            CU_ASSERT_EQUAL(c->id, i);
+            flow_table_remove(ft, c);
+            present[i] = false;
+        }
+    }
+    size_t n = 0;
+    for (int i = 0; i < N; i++) {
+        struct flow_key k;
+        key_for(&k, (uint32_t)i);
+        CU_ASSERT_EQUAL(flow_table_find(ft, &k) != NULL, present[i]);
+        n += present[i];
+    }
+    CU_ASSERT_EQUAL(flow_table_count(ft), n);
+    flow_table_destroy(ft);
+}
+
+static void test_lru_order_per_class(void)
+{
+    struct flow_table *ft = flow_table_create(seed);
+    struct conn *c[4];
+    for (uint32_t i = 0; i < 4; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        c[i] = flow_table_insert(ft, &k, i < 3 ? FLOW_CLASS_TCP : FLOW_CLASS_UDP);
+    }
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_UDP), c[3]);
+    CU_ASSERT_PTR_NULL(flow_table_oldest(ft, FLOW_CLASS_OTHER));
+    flow_table_touch(ft, c[0], FLOW_CLASS_TCP);
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[1]);
+    /* moving to another class takes it off the first list */
+    flow_table_touch(ft, c[1], FLOW_CLASS_TCP_CLOSED);
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[2]);
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP_CLOSED), c[1]);
+    flow_table_remove(ft, c[2]);
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
+    flow_table_remove(ft, c[0]);
+    CU_ASSERT_PTR_NULL(flow_table_oldest(ft, FLOW_CLASS_TCP));
+    CU_ASSERT_EQUAL(flow_table_count(ft), 2);
+    flow_table_destroy(ft);
+}
+
+static void count_cb(void *user, struct conn *c)
+{
+    (void)c;
+    (*(size_t *)user)++;
+}
+
+static void test_foreach_and_reuse_of_slots(void)
+{
+    struct flow_table *ft = flow_table_create(seed);
+    struct conn *first = NULL;
+    for (uint32_t i = 0; i < 100; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        struct conn *c = flow_table_insert(ft, &k, FLOW_CLASS_OTHER);
+        if (i == 0)
+            first = c;
+    }
+    size_t mem = flow_table_memory(ft);
+    flow_table_remove(ft, first);
+    struct flow_key k;
+    key_for(&k, 1000);
+    struct conn *again = flow_table_insert(ft, &k, FLOW_CLASS_OTHER);
+    CU_ASSERT_PTR_EQUAL(again, first); /* the freed entry is recycled */
+    CU_ASSERT_EQUAL(flow_table_memory(ft), mem);
+    size_t n = 0;
+    flow_table_foreach(ft, count_cb, &n);
+    CU_ASSERT_EQUAL(n, 100);
+    flow_table_destroy(ft);
+    flow_table_destroy(NULL);
+}
+
+int register_tests(void)
+{
+    static const struct test_entry tests[] = {
+        {"key is canonical for both directions", test_key_is_canonical},
+        {"insert and find 20000 flows across growth", test_insert_find_many},
+        {"random inserts/removals match a model", test_random_ops_against_model},
+        {"LRU order per class", test_lru_order_per_class},
+        {"foreach and slot reuse", test_foreach_and_reuse_of_slots},
+        {NULL, NULL},
+    };
+    return add_suite("flow_table", tests);
+}

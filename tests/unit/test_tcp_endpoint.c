@@ -1,0 +1,334 @@
+/* test_tcp_endpoint.c - RFC 9293 state inference of both sockets on scripted
+ * segment sequences: every path the connection stage names. */
+#include <string.h>
+
+#include "cunit_main.h"
+#include "tcp_endpoint.h"
+
+#define MS 1000000ull
+#define T0 (1700000000ull * 1000000000ull)
+
+static struct conn c;
+static uint64_t now;
+
+static void reset(void)
+{
+    memset(&c, 0, sizeof(c));
+    c.proto = IPPROTO_NUM_TCP;
+    c.first_ts = T0;
+    c.dir[0].wscale = c.dir[1].wscale = -1;
+    now = T0;
+}
+
+/* side 0 = originator (client, ISN 1000), side 1 = responder (server, ISN 5000) */
+static void seg(int side, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    struct packet p;
+    memset(&p, 0, sizeof(p));
+    p.proto = IPPROTO_NUM_TCP;
+    p.ts_ns = now;
+    p.tcp.flags = flags;
+    p.tcp.seq = seq;
+    p.tcp.ack = ack;
+    p.tcp.window = 1000;
+    p.l4_payload_len = len;
+    c.dir[side].pkts++;
+    tcp_endpoint_on_segment(&c, &p, side);
+    now += 10 * MS;
+}
+
+#define ST(side) ((enum tcp_state)c.dir[side].state)
+
+static void handshake(void)
+{
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    seg(0, TCP_ACK, 1001, 5001, 0);
+}
+
+static void test_three_way_handshake(void)
+{
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_SYN_SENT);
+    bool ex;
+    tcp_endpoint_state_at(&c, 1, now, &ex);
+    CU_ASSERT_FALSE(ex); /* no server socket until it answers */
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_SYN_RECEIVED);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
+    CU_ASSERT_EQUAL(c.transitions[1].from, TCP_ST_LISTEN); /* it came from a listener */
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+    CU_ASSERT_TRUE(c.handshake_validated);
+    CU_ASSERT_EQUAL(c.n_transitions, 4);
+}
+
+static void test_handshake_not_validated_by_wrong_ack(void)
+{
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 777, 0); /* does not acknowledge ISN+1 */
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_FALSE(c.handshake_validated);
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    seg(0, TCP_ACK, 1001, 9999, 0); /* final ACK for a different ISN */
+    CU_ASSERT_FALSE(c.handshake_validated);
+}
+
+static void test_orderly_close_client_first(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_ACK | TCP_PSH, 1001, 5001, 100);
+    seg(1, TCP_ACK, 5001, 1101, 0);
+    seg(0, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_FIN_WAIT_1);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSE_WAIT);
+    seg(1, TCP_ACK, 5001, 1102, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_FIN_WAIT_2);
+    seg(1, TCP_FIN | TCP_ACK, 5001, 1102, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_LAST_ACK);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_TIME_WAIT);
+    seg(0, TCP_ACK, 1102, 5002, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSED);
+    CU_ASSERT_TRUE(tcp_endpoint_conn_closed(&c));
+    /* TIME_WAIT ends after 2*MSL */
+    uint64_t tw = now;
+    tcp_endpoint_expire_time_wait(&c, tw + 60000 * MS, 120000 * MS);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_TIME_WAIT);
+    tcp_endpoint_expire_time_wait(&c, tw + 120000 * MS, 120000 * MS);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
+}
+
+static void test_fin_ack_combined(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    /* the server's FIN also acknowledges the client's FIN */
+    seg(1, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_TIME_WAIT);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_LAST_ACK);
+    seg(0, TCP_ACK, 1002, 5002, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSED);
+}
+
+static void test_simultaneous_close(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    seg(1, TCP_FIN | TCP_ACK, 5001, 1001, 0); /* crossed: does not ack the client's FIN */
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSING);
+    CU_ASSERT(c.flags & CONN_F_SIMULTANEOUS_CLOSE);
+    seg(1, TCP_ACK, 5002, 1002, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_TIME_WAIT);
+    seg(0, TCP_ACK, 1002, 5002, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_TIME_WAIT);
+}
+
+static void test_simultaneous_open(void)
+{
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_SYN, 5000, 0, 0);
+    CU_ASSERT(c.flags & CONN_F_SIMULTANEOUS_OPEN);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_SYN_RECEIVED);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_SYN_SENT);
+    seg(0, TCP_SYN | TCP_ACK, 1000, 5001, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+}
+
+static void test_half_close_with_data_after_fin(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    seg(1, TCP_ACK, 5001, 1002, 0);
+    /* the server keeps sending after the client's FIN: a half-close, no anomaly */
+    seg(1, TCP_ACK | TCP_PSH, 5001, 1002, 500);
+    seg(0, TCP_ACK, 1002, 5501, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSE_WAIT);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_FIN_WAIT_2);
+    CU_ASSERT_FALSE(c.flags & CONN_F_DATA_AFTER_FIN);
+    /* new data from the client beyond its own FIN is an anomaly */
+    seg(0, TCP_ACK | TCP_PSH, 1002, 5501, 10);
+    CU_ASSERT(c.flags & CONN_F_DATA_AFTER_FIN);
+}
+
+static void test_rst_closes_both(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_RST | TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSED);
+    CU_ASSERT_TRUE(tcp_endpoint_conn_closed(&c));
+}
+
+static void test_out_of_window_rst_ignored(void)
+{
+    reset();
+    handshake();
+    seg(1, TCP_RST, 5001 + 900000, 0, 0); /* far outside the client's window */
+    CU_ASSERT_EQUAL(c.out_of_window_rsts, 1);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+}
+
+static void test_refused_by_rst(void)
+{
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_RST | TCP_ACK, 0, 1001, 0);
+    CU_ASSERT_TRUE(c.refused_by_rst);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
+    bool ex;
+    tcp_endpoint_state_at(&c, 1, now, &ex);
+    CU_ASSERT_FALSE(ex); /* no listener, no server socket */
+    /* a RST that does not acknowledge the SYN is not believed */
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_RST | TCP_ACK, 0, 4242, 0);
+    CU_ASSERT_FALSE(c.refused_by_rst);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_SYN_SENT);
+}
+
+static void test_retransmitted_syn_and_fin(void)
+{
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_SYN, 1000, 0, 0);
+    CU_ASSERT_EQUAL(c.n_transitions, 1);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    unsigned n = c.n_transitions;
+    seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_EQUAL(c.n_transitions, n);
+    CU_ASSERT_EQUAL(c.dir[0].retransmissions, 1);
+}
+
+static void test_syn_ack_without_syn(void)
+{
+    reset();
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_SYN_RECEIVED);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED); /* implied SYN_SENT, then the SYN-ACK */
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+    CU_ASSERT_FALSE(c.handshake_validated);
+}
+
+static void test_midstream_pickup(void)
+{
+    reset();
+    seg(1, TCP_ACK | TCP_PSH, 7000, 3000, 100);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+}
+
+static void test_keepalive_zero_window_dupacks(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_ACK | TCP_PSH, 1001, 5001, 100);
+    seg(0, TCP_ACK, 1100, 5001, 0); /* keep-alive: seq = next - 1, no data */
+    CU_ASSERT_EQUAL(c.dir[0].keepalives, 1);
+    CU_ASSERT_EQUAL(c.dir[0].retransmissions, 0);
+    struct packet p;
+    memset(&p, 0, sizeof(p));
+    p.proto = IPPROTO_NUM_TCP;
+    p.ts_ns = now;
+    p.tcp.flags = TCP_ACK;
+    p.tcp.seq = 5001;
+    p.tcp.ack = 1101;
+    p.tcp.window = 0;
+    tcp_endpoint_on_segment(&c, &p, 1);
+    CU_ASSERT_EQUAL(c.dir[1].zero_window, 1);
+    /* the server sends 200 bytes; the client acks the first 100 three times */
+    seg(1, TCP_ACK, 5001, 1101, 200);
+    seg(0, TCP_ACK, 1101, 5101, 0);
+    seg(0, TCP_ACK, 1101, 5101, 0);
+    seg(0, TCP_ACK, 1101, 5101, 0);
+    CU_ASSERT_EQUAL(c.dir[0].dup_acks, 2);
+}
+
+static void test_retransmission_vs_out_of_order(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 100); /* 1001..1101 */
+    seg(0, TCP_ACK, 1201, 5001, 100); /* gap: 1101..1201 missing */
+    CU_ASSERT(c.flags & CONN_F_SEQ_GAP);
+    now -= 9 * MS; /* arrives 1 ms after the previous segment: reordering */
+    seg(0, TCP_ACK, 1101, 5001, 100);
+    CU_ASSERT_EQUAL(c.dir[0].out_of_order, 1);
+    now += 500 * MS;
+    seg(0, TCP_ACK, 1001, 5001, 100); /* long after: a retransmission */
+    CU_ASSERT_EQUAL(c.dir[0].retransmissions, 1);
+}
+
+static void test_state_at_moments(void)
+{
+    reset();
+    uint64_t t_syn = now;
+    seg(0, TCP_SYN, 1000, 0, 0);
+    uint64_t t_synack = now;
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    uint64_t t_ack = now;
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    bool ex;
+    tcp_endpoint_state_at(&c, 0, t_syn - 1, &ex);
+    CU_ASSERT_FALSE(ex);
+    CU_ASSERT_EQUAL(tcp_endpoint_state_at(&c, 0, t_syn, &ex), TCP_ST_SYN_SENT);
+    CU_ASSERT_TRUE(ex);
+    CU_ASSERT_EQUAL(tcp_endpoint_state_at(&c, 0, t_synack - 1, &ex), TCP_ST_SYN_SENT);
+    CU_ASSERT_EQUAL(tcp_endpoint_state_at(&c, 0, t_synack, &ex), TCP_ST_ESTABLISHED);
+    CU_ASSERT_EQUAL(tcp_endpoint_state_at(&c, 1, t_synack, &ex), TCP_ST_SYN_RECEIVED);
+    CU_ASSERT_EQUAL(tcp_endpoint_state_at(&c, 1, t_ack - 1, &ex), TCP_ST_SYN_RECEIVED);
+    CU_ASSERT_EQUAL(tcp_endpoint_state_at(&c, 1, t_ack, &ex), TCP_ST_ESTABLISHED);
+}
+
+static void test_swap_sides(void)
+{
+    reset();
+    handshake();
+    c.orig_port = 1111;
+    c.resp_port = 80;
+    uint8_t side0 = c.transitions[0].side;
+    conn_swap_sides(&c);
+    CU_ASSERT_EQUAL(c.orig_port, 80);
+    CU_ASSERT_EQUAL(c.transitions[0].side, side0 ^ 1);
+    CU_ASSERT(c.flags & CONN_F_FLIPPED);
+}
+
+int register_tests(void)
+{
+    static const struct test_entry tests[] = {
+        {"three-way handshake", test_three_way_handshake},
+        {"handshake not validated by wrong ACKs", test_handshake_not_validated_by_wrong_ack},
+        {"orderly close, client first, TIME_WAIT expiry", test_orderly_close_client_first},
+        {"FIN+ACK combined", test_fin_ack_combined},
+        {"simultaneous close", test_simultaneous_close},
+        {"simultaneous open", test_simultaneous_open},
+        {"half-close and data after FIN", test_half_close_with_data_after_fin},
+        {"RST closes both sockets", test_rst_closes_both},
+        {"out-of-window RST ignored and counted", test_out_of_window_rst_ignored},
+        {"SYN refused by RST", test_refused_by_rst},
+        {"retransmitted SYN and FIN", test_retransmitted_syn_and_fin},
+        {"SYN-ACK without SYN", test_syn_ack_without_syn},
+        {"mid-stream pickup", test_midstream_pickup},
+        {"keep-alive, zero window, duplicate ACKs", test_keepalive_zero_window_dupacks},
+        {"retransmission vs out-of-order", test_retransmission_vs_out_of_order},
+        {"state at moments around transitions", test_state_at_moments},
+        {"swap sides", test_swap_sides},
+        {NULL, NULL},
+    };
+    return add_suite("tcp_endpoint", tests);
+}
