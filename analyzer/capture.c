@@ -203,24 +203,19 @@ static const struct bpf_slot *filter_for(struct capture *cap, uint32_t linktype,
     return s->ok ? s : NULL;
 }
 
-/* Opens src behind a replaying stream; returns 0 or -1 (err set). */
-static int open_stream(struct capture *cap, struct ss_err *err)
+/* Puts src behind a replaying stream; own_src says whether closing the stream
+ * closes src. Returns 0 or -1 (err set; src is closed if owned). */
+static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_err *err)
 {
-    bool is_stdin = strcmp(cap->path, "-") == 0;
-    FILE *src = is_stdin ? stdin : fopen(cap->path, "rb");
-    if (src == NULL) {
-        ss_err_set(err, "%s: %s", cap->name, strerror(errno));
-        return -1;
-    }
     struct replay *rp = calloc(1, sizeof(*rp));
     if (rp == NULL) {
-        if (!is_stdin)
+        if (own_src)
             fclose(src);
         ss_err_set(err, "%s: out of memory", cap->name);
         return -1;
     }
     rp->src = src;
-    rp->own_src = !is_stdin;
+    rp->own_src = own_src;
     cookie_io_functions_t io = { .read = replay_read, .close = replay_close };
     cap->fp = fopencookie(rp, "r", io);
     if (cap->fp == NULL) {
@@ -289,21 +284,29 @@ static int open_pcapng(struct capture *cap, struct ss_err *err)
     return 0;
 }
 
-int capture_open_file(struct capture **out, const char *path, const char *bpf, struct ss_err *err)
+/* Allocates a capture with copies of path (info.path) and bpf. Messages name
+ * it by static_name (a string literal) or, when that is NULL, by its path.
+ * Returns NULL with err set when out of memory. */
+static struct capture *capture_alloc(const char *path, const char *static_name, const char *bpf,
+                                     struct ss_err *err)
 {
-    *out = NULL;
     struct capture *cap = calloc(1, sizeof(*cap));
     if (cap == NULL || (cap->path = strdup(path)) == NULL ||
         (bpf != NULL && bpf[0] != '\0' && (cap->bpf = strdup(bpf)) == NULL)) {
-        ss_err_set(err, "%s: out of memory", path);
+        ss_err_set(err, "%s: out of memory", static_name != NULL ? static_name : path);
         capture_close(cap);
-        return -1;
+        return NULL;
     }
-    cap->name = strcmp(path, "-") == 0 ? "stdin" : cap->path;
+    cap->name = static_name != NULL ? static_name : cap->path;
     cap->info.path = cap->path;
-    if (open_stream(cap, err) != 0)
-        goto fail;
+    return cap;
+}
 
+/* The common part of both openers: src is already behind cap's replaying
+ * stream; detects the format and compiles the filter. Returns 0 with *out set,
+ * or -1 with cap closed (and src, if owned). */
+static int capture_start(struct capture **out, struct capture *cap, struct ss_err *err)
+{
     long got = peek(cap, 4, err);
     if (got < 0)
         goto fail;
@@ -346,6 +349,46 @@ int capture_open_file(struct capture **out, const char *path, const char *bpf, s
 fail:
     capture_close(cap);
     return -1;
+}
+
+int capture_open_file(struct capture **out, const char *path, const char *bpf, struct ss_err *err)
+{
+    *out = NULL;
+    bool is_stdin = strcmp(path, "-") == 0;
+    struct capture *cap = capture_alloc(path, is_stdin ? "stdin" : NULL, bpf, err);
+    if (cap == NULL)
+        return -1;
+    FILE *src = is_stdin ? stdin : fopen(path, "rb");
+    if (src == NULL) {
+        ss_err_set(err, "%s: %s", cap->name, strerror(errno));
+        capture_close(cap);
+        return -1;
+    }
+    if (open_stream(cap, src, !is_stdin, err) != 0) {
+        capture_close(cap);
+        return -1;
+    }
+    return capture_start(out, cap, err);
+}
+
+int capture_open_stream(struct capture **out, FILE *fp, const char *name, const char *bpf,
+                        struct ss_err *err)
+{
+    *out = NULL;
+    if (name == NULL)
+        name = "stream";
+    if (fp == NULL) {
+        ss_err_set(err, "%s: no stream", name);
+        return -1;
+    }
+    struct capture *cap = capture_alloc(name, NULL, bpf, err);
+    if (cap == NULL)
+        return -1;
+    if (open_stream(cap, fp, false, err) != 0) {
+        capture_close(cap);
+        return -1;
+    }
+    return capture_start(out, cap, err);
 }
 
 static int fail(struct capture *cap, struct ss_err *err)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -45,6 +46,14 @@ struct capture_info {
  * pcapng capture (magic 0x...)", "bad filter expression: ...", ... */
 int capture_open_file(struct capture **cap, const char *path, const char *bpf,
                       struct ss_err *err);
+
+/* Like capture_open_file, but reads the already-open stream fp (a pipe, an
+ * fmemopen buffer, ...) from its current position. name (NULL: "stream") is
+ * used in messages and as info.path. fp is read but never closed: the caller
+ * closes it after capture_close, and must not read it in between. Returns 0,
+ * or -1 with *cap NULL and err set ("NAME: truncated file header", ...). */
+int capture_open_stream(struct capture **cap, FILE *fp, const char *name, const char *bpf,
+                        struct ss_err *err);
 
 /* Reads the next frame that passes the filter. Returns 1 (frame in *f), 0 at the
  * end of the file, -1 on damage (err names the file and the record number, or the

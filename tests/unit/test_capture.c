@@ -896,6 +896,106 @@ static void test_stdin_pipe_pcapng(void)
     free(b.p);
 }
 
+/* ---- already-open streams ---- */
+
+/* Reads a whole stream; returns the number of frames, or -1 if opening failed
+ * (message in *err). The last frame's first byte goes to *last_byte0. */
+static int read_stream(FILE *fp, const char *name, const char *bpf, struct ss_err *err,
+                       struct capture_info *info, uint8_t *last_byte0)
+{
+    struct capture *cap = NULL;
+    if (capture_open_stream(&cap, fp, name, bpf, err) != 0) {
+        CU_ASSERT_PTR_NULL(cap);
+        return -1;
+    }
+    struct capture_frame f;
+    int n = 0, rc;
+    while ((rc = capture_next(cap, &f, err)) == 1) {
+        *last_byte0 = f.cap_len > 0 ? f.data[0] : 0;
+        n++;
+    }
+    CU_ASSERT_EQUAL(rc, 0);
+    *info = *capture_get_info(cap);
+    CU_ASSERT_STRING_EQUAL(info->path, name != NULL ? name : "stream");
+    info->path = NULL; /* freed by capture_close */
+    capture_close(cap);
+    return n;
+}
+
+static void test_open_stream(void)
+{
+    struct ss_err err;
+    struct capture_info info;
+    uint8_t byte0 = 0;
+
+    /* classic pcap (big-endian, nanoseconds) from memory, with a filter */
+    uint8_t pkt[64];
+    struct buf b = { .be = true };
+    pcap_header(&b, true, 65535, 1);
+    for (uint16_t i = 0; i < 5; i++) {
+        size_t n = eth_packet(pkt, i % 2 ? 17 : 6, 1000, (uint16_t)(80 + i));
+        pkt[0] = (uint8_t)(0x40 + i); /* destination MAC byte marks the record */
+        put32(&b, i);
+        put32(&b, 0);
+        put32(&b, (uint32_t)n);
+        put32(&b, (uint32_t)n);
+        put(&b, pkt, n);
+    }
+    FILE *fp = fmemopen(b.p, b.len, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    CU_ASSERT_EQUAL(read_stream(fp, "mem.pcap", NULL, &err, &info, &byte0), 5);
+    CU_ASSERT_EQUAL(info.format, CAPTURE_PCAP);
+    CU_ASSERT(info.big_endian);
+    CU_ASSERT(info.nanosecond);
+    CU_ASSERT_EQUAL(byte0, 0x44);
+    /* the stream stays open and usable: rewind and read again, filtered */
+    CU_ASSERT_EQUAL(fseek(fp, 0, SEEK_SET), 0);
+    CU_ASSERT_EQUAL(read_stream(fp, "mem.pcap", "udp", &err, &info, &byte0), 2);
+    CU_ASSERT_EQUAL(info.frames_read, 5);
+    CU_ASSERT_EQUAL(info.frames_filtered_out, 3);
+    CU_ASSERT_EQUAL(byte0, 0x43);
+    fclose(fp);
+    free(b.p);
+
+    /* pcapng from memory, starting at the stream's current position */
+    static const uint8_t d[40] = { 0x77 };
+    struct buf g = { 0 };
+    put(&g, "JUNK", 4);
+    ng_shb(&g);
+    ng_idb(&g, 1, 0, -1, 0);
+    for (uint32_t i = 0; i < 3; i++)
+        ng_epb(&g, 0, i, d, 40, 40);
+    fp = fmemopen(g.p, g.len, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    CU_ASSERT_EQUAL(fseek(fp, 4, SEEK_SET), 0);
+    CU_ASSERT_EQUAL(read_stream(fp, NULL, NULL, &err, &info, &byte0), 3);
+    CU_ASSERT_EQUAL(info.format, CAPTURE_PCAPNG);
+    CU_ASSERT_EQUAL(byte0, 0x77);
+    /* from offset 0 the junk is the magic, and the name shows in the message */
+    CU_ASSERT_EQUAL(fseek(fp, 0, SEEK_SET), 0);
+    CU_ASSERT_EQUAL(read_stream(fp, "fuzz-input", NULL, &err, &info, &byte0), -1);
+    CU_ASSERT(has(&err, "fuzz-input: not a pcap or pcapng capture (magic 0x4a554e4b)"));
+    fclose(fp);
+
+    /* an empty stream, and a bad filter on a good one */
+    fp = fmemopen(g.p, 3, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    CU_ASSERT_EQUAL(read_stream(fp, "tiny", NULL, &err, &info, &byte0), -1);
+    CU_ASSERT(has(&err, "tiny: truncated file header"));
+    fclose(fp);
+    fp = fmemopen(g.p + 4, g.len - 4, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    CU_ASSERT_EQUAL(read_stream(fp, "ng", "port port", &err, &info, &byte0), -1);
+    CU_ASSERT(has(&err, "bad filter expression"));
+    fclose(fp);
+    free(g.p);
+
+    struct capture *cap = (struct capture *)&err; /* must be reset to NULL */
+    CU_ASSERT_EQUAL(capture_open_stream(&cap, NULL, "none", NULL, &err), -1);
+    CU_ASSERT_PTR_NULL(cap);
+    CU_ASSERT(has(&err, "none: no stream"));
+}
+
 static int make_tmpdir(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_capture.XXXXXX");
@@ -938,6 +1038,7 @@ int register_tests(void)
         { "BPF on a link type libpcap cannot filter", test_filter_unsupported_later_interface },
         { "stdin from a file", test_stdin_file },
         { "stdin from a pipe (pcapng)", test_stdin_pipe_pcapng },
+        { "already-open streams (fmemopen)", test_open_stream },
         { NULL, NULL },
     };
     CU_pSuite s = CU_add_suite("capture", make_tmpdir, remove_tmpdir);
