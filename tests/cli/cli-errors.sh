@@ -1,0 +1,65 @@
+#!/bin/sh
+# cli-errors.sh SOCKSCOPE SAMPLES_DIR - bad command lines and bad inputs give a
+# one-line error and a non-zero exit; results read before a fault are reported.
+set -u
+bin=$1
+samples=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+passed=0
+
+# expect RC PATTERN -- ARGS...: exit code RC, stderr exactly one line matching PATTERN
+expect() {
+    rc_want=$1 pattern=$2
+    shift 3
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    lines=$(wc -l <"$tmp/err")
+    if [ "$rc" -ne "$rc_want" ] || [ "$lines" -ne 1 ] || ! grep -q -- "$pattern" "$tmp/err"; then
+        echo "FAIL: sockscope $*: exit $rc (want $rc_want), stderr:"
+        sed 's/^/    /' "$tmp/err"
+        fail=$((fail + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+
+expect 2 'no input' -- 
+expect 2 'unknown option' -- -r x --bogus
+expect 2 'invalid number' -- -r x --max-flows abc
+expect 2 'needs an argument' -- -r
+expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap"
+printf 'hello, this is not a capture file\n' >"$tmp/text.pcap"
+expect 1 'text.pcap: not a pcap or pcapng' -- -r "$tmp/text.pcap"
+: >"$tmp/empty.pcap"
+expect 1 'empty.pcap' -- -r "$tmp/empty.pcap"
+expect 1 'bad filter expression' -- -r "$samples/synthetic.pcap" 'tcp and and'
+
+# a capture cut inside its last record: error naming the record, earlier results kept
+size=$(wc -c <"$samples/synthetic.pcap")
+head -c $((size - 10)) "$samples/synthetic.pcap" >"$tmp/cut.pcap"
+expect 1 'cut.pcap: record 20' -- -r "$tmp/cut.pcap" --json
+if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["capture"]["frames"] == 19 and len(d["connections"]) >= 5' "$tmp/out"; then
+    echo "FAIL: results before the damaged record were not all reported"
+    fail=$((fail + 1))
+else
+    passed=$((passed + 1))
+fi
+
+# the same capture on stdin, and a BPF filter
+"$bin" -r - --stats --json <"$samples/synthetic.pcap" >"$tmp/stdin.json" 2>"$tmp/err" &&
+    python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["frames"] == 20' "$tmp/stdin.json" &&
+    passed=$((passed + 1)) || { echo "FAIL: -r - (stdin)"; fail=$((fail + 1)); }
+"$bin" -r "$samples/synthetic.pcap" --stats --json udp >"$tmp/bpf.json" 2>"$tmp/err" &&
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 1 and c["frames_filtered_out"] == 19, c' "$tmp/bpf.json" &&
+    passed=$((passed + 1)) || { echo "FAIL: BPF filter 'udp'"; fail=$((fail + 1)); }
+
+# -o writes atomically: the file appears whole, no temporary is left behind
+"$bin" -r "$samples/synthetic.pcap" --json -o "$tmp/out.json" &&
+    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out.json" &&
+    [ "$(ls "$tmp" | grep -c tmp)" -eq 0 ] &&
+    passed=$((passed + 1)) || { echo "FAIL: -o FILE"; fail=$((fail + 1)); }
+
+echo "cli: $passed passed, $fail failed"
+[ "$fail" -eq 0 ]
