@@ -40,7 +40,7 @@ static void print_socket_line(FILE *out, const struct view_socket *s)
     views_format_endpoint(s->ip_version, &s->remote_addr, s->remote_port, rem, sizeof(rem));
     conn_uid(s->conn, uid, sizeof(uid));
     fprintf(out, "    -> %-28s %-8s %-12s %s", rem, views_role_name((enum sock_role)s->role),
-            s->proto == IPPROTO_NUM_TCP ? tcp_state_name((enum tcp_state)s->state) : "-", uid);
+            views_socket_state_text(s), uid);
     if (s->conn->incarnation > 1)
         fprintf(out, " (incarnation %" PRIu32 ")", s->conn->incarnation);
     fputc('\n', out);
@@ -88,7 +88,7 @@ static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
         for (size_t i = 0; i < v->n_socks; i++) {
             const struct view_socket *s = &v->socks[i];
             if (s->proto == proto && s->local_port == port &&
-                same_addr(s->ip_version, &s->local_addr, ipv, addr) && s->seen)
+                same_addr(s->ip_version, &s->local_addr, ipv, addr) && views_socket_existed(s))
                 n++;
         }
         size_t n_all = 0;
@@ -132,9 +132,12 @@ static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
             if (p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP)
                 fprintf(out, "  Backlog pressure: up to %" PRIu64 " sockets sat in SYN_RECV at once (%" PRIu64 " still at the end).\n",
                         p->syn_recv_peak, p->syn_recv_at_end);
-            fprintf(out, "  %zu %s on %s (one per connection, %zu answered), with these remote sockets:\n",
-                    n_all, plural(n_all, "socket shares local endpoint", "sockets share local endpoint"),
-                    ep, n);
+            if (n > 0)
+                fprintf(out, "  %zu %s %s, one per connection, with these remote sockets:\n", n,
+                        plural(n, "socket has local endpoint", "sockets share local endpoint"), ep);
+            else
+                fprintf(out, "  No socket on %s ever sent a packet; the %zu connection %s came from:\n",
+                        ep, n_all, plural(n_all, "attempt", "attempts"));
         } else {
             fprintf(out, "  %s %s is not a port that served anyone here: host %s used it as a client (ephemeral) port.\n",
                     pn, ep, host);
@@ -150,9 +153,13 @@ static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
                          "  In the socket API (and in sockscope's sockets view) the server holds one listening socket on it\n"
                          "  plus one connected socket per accepted connection: %zu + 1 sockets on one port.\n",
                     ep, v->ports[pi].n_conns, n);
-        } else if (n_all > 1) {
+        } else if (n == 0) {
+            fprintf(out, "  \"Socket\": in RFC 793 %s is one socket (an address and a port) whether or not anything listens;\n"
+                         "  in the socket API no socket on it was seen.\n",
+                    ep);
+        } else if (n > 1) {
             fprintf(out, "  \"Socket\": in RFC 793 %s is one socket; in the socket API each of the %zu connections above had its own socket on it.\n",
-                    ep, n_all);
+                    ep, n);
         } else {
             fprintf(out, "  \"Socket\": here both meanings agree: RFC 793's socket %s and the socket API's one socket are the same endpoint.\n",
                     ep);

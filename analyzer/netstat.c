@@ -108,6 +108,8 @@ int netstat_rows(const struct views *v, uint8_t ip_version, const struct ip_addr
         if (s->proto != IPPROTO_NUM_TCP && s->proto != IPPROTO_NUM_UDP)
             continue;
         enum tcp_state st;
+        if (s->superseded_ts != 0 && ts_ns >= s->superseded_ts)
+            continue; /* the 5-tuple's next incarnation replaced it */
         if (!views_socket_state_at(s->conn, s->side, ts_ns, v->end_ts, &st))
             continue;
         if (s->proto == IPPROTO_NUM_TCP && st == TCP_ST_CLOSED)

@@ -295,7 +295,7 @@ static void socket_row(FILE *out, const struct view_socket *s, const struct text
     snprintf(pk, sizeof(pk), "%u/%u", s->pkts_sent, s->pkts_recv);
     transitions_text(s, tr, sizeof(tr));
     diag_text(s, dg, sizeof(dg));
-    const char *st = s->proto == IPPROTO_NUM_TCP ? tcp_state_name((enum tcp_state)s->state) : "-";
+    const char *st = views_socket_state_text(s);
     fprintf(out, "  %-5s %-26s %-26s %-7s %-18s ", services_proto_name(s->proto), loc, rem,
             views_role_name((enum sock_role)s->role), uid);
     put_col(out, o, s->diag & (SOCK_D_CLOSE_WAIT_AT_END | SOCK_D_FIN_WAIT_2_AT_END) ? C_YELLOW : "",

@@ -223,6 +223,26 @@ bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint6
     return ts_ns >= c->first_ts && ts_ns <= conn_end(c, end_ts);
 }
 
+bool views_socket_existed(const struct view_socket *s)
+{
+    const struct conn *c = s->conn;
+    if (c->proto != IPPROTO_NUM_TCP)
+        return s->seen;
+    for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++)
+        if (c->transitions[i].side == s->side)
+            return true;
+    return false;
+}
+
+const char *views_socket_state_text(const struct view_socket *s)
+{
+    if (s->proto != IPPROTO_NUM_TCP)
+        return "-";
+    if (!views_socket_existed(s))
+        return "(none)";
+    return tcp_state_name((enum tcp_state)s->state);
+}
+
 /* ---- ordering ---- */
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -562,6 +582,46 @@ static int build_hosts(struct views *v)
     return 0;
 }
 
+/* socket order by 5-tuple, side, incarnation (for mark_superseded) */
+static int tuple_cmp(const void *a, const void *b)
+{
+    const struct view_socket *x = *(const struct view_socket *const *)a;
+    const struct view_socket *y = *(const struct view_socket *const *)b;
+    int r = endpoint_cmp(x->ip_version, &x->local_addr, x->local_port, x->proto, y->ip_version,
+                         &y->local_addr, y->local_port, y->proto);
+    if (r == 0)
+        r = endpoint_cmp(x->ip_version, &x->remote_addr, x->remote_port, x->proto,
+                         y->ip_version, &y->remote_addr, y->remote_port, y->proto);
+    if (r == 0)
+        r = x->side < y->side ? -1 : x->side > y->side;
+    if (r == 0)
+        r = conn_time_cmp(x->conn, y->conn);
+    return r;
+}
+
+/* Sets superseded_ts on every socket whose 5-tuple was used again later. */
+static int mark_superseded(struct views *v)
+{
+    if (v->n_socks < 2)
+        return 0;
+    struct view_socket **t = malloc(v->n_socks * sizeof(*t));
+    if (t == NULL)
+        return -1;
+    for (size_t i = 0; i < v->n_socks; i++)
+        t[i] = &v->socks[i];
+    qsort(t, v->n_socks, sizeof(*t), tuple_cmp);
+    for (size_t i = 0; i + 1 < v->n_socks; i++) {
+        struct view_socket *x = t[i], *y = t[i + 1];
+        if (x->side == y->side && x->proto == y->proto && x->local_port == y->local_port &&
+            x->remote_port == y->remote_port && x->ip_version == y->ip_version &&
+            memcmp(x->local_addr.b, y->local_addr.b, 16) == 0 &&
+            memcmp(x->remote_addr.b, y->remote_addr.b, 16) == 0)
+            x->superseded_ts = y->conn->first_ts;
+    }
+    free(t);
+    return 0;
+}
+
 void views_free(struct views *v)
 {
     if (v == NULL)
@@ -629,7 +689,7 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
             v->ports[pi].first_sock = i;
         v->ports[pi].n_socks++;
     }
-    if (build_hosts(v) != 0)
+    if (mark_superseded(v) != 0 || build_hosts(v) != 0)
         goto oom;
     free(idx);
     free(rbuf);
@@ -786,7 +846,9 @@ json_t *views_json_socket(const struct view_socket *s)
     json_object_set_new(o, "local_is_port", json_boolean(s->port_index >= 0));
     json_object_set_new(o, "seen", json_boolean(s->seen));
     bool tcp = s->proto == IPPROTO_NUM_TCP;
-    json_object_set_new(o, "state", tcp ? json_string(tcp_state_name((enum tcp_state)s->state)) : json_null());
+    json_object_set_new(o, "state", tcp && views_socket_existed(s)
+                                        ? json_string(tcp_state_name((enum tcp_state)s->state))
+                                        : json_null());
     json_t *tr = json_array();
     for (unsigned i = 0; tcp && i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
         const struct conn_transition *t = &c->transitions[i];

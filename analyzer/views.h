@@ -78,6 +78,8 @@ struct view_socket {
     uint64_t bytes_sent, bytes_recv; /* transport payload */
     uint32_t pkts_sent, pkts_recv;
     long port_index; /* the port its local endpoint is, or -1 */
+    uint64_t superseded_ts; /* a later incarnation of its 5-tuple started then (0 = none):
+                               the kernel had dropped this socket by that time */
 };
 
 /* One IP address. */
@@ -127,6 +129,13 @@ void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
  * did not exist at ts_ns. end_ts as in views_build. */
 bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint64_t end_ts,
                            enum tcp_state *st);
+
+/* True if the socket ever existed: TCP, it has a state transition; other
+ * protocols, it sent a packet. A SYN never answered has no responder socket. */
+bool views_socket_existed(const struct view_socket *s);
+/* Final state for text: the TCP state name, "-" for UDP/SCTP, "(none)" for a
+ * TCP socket that never existed. */
+const char *views_socket_state_text(const struct view_socket *s);
 
 /* Returns the index of the port (proto, addr, port) in v, or -1. */
 long views_find_port(const struct views *v, uint8_t proto, uint8_t ip_version,

@@ -1,0 +1,31 @@
+# Golden outputs (TESTLIST): one ctest golden.NAME per line; golden.schema
+# validates every JSON/NDJSON expected output against docs/schema.json;
+# corpus.schema validates sockscope's JSON for every capture in the corpus.
+set(SOCKSCOPE_GOLDEN_DIR ${CMAKE_CURRENT_LIST_DIR})
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SOCKSCOPE_GOLDEN_DIR}/TESTLIST)
+file(STRINGS ${SOCKSCOPE_GOLDEN_DIR}/TESTLIST SOCKSCOPE_GOLDEN_LINES)
+find_package(Python3 COMPONENTS Interpreter QUIET)
+set(SOCKSCOPE_GOLDEN_JSON_FILES)
+foreach(line ${SOCKSCOPE_GOLDEN_LINES})
+  if(line MATCHES "^[ \t]*#" OR line MATCHES "^[ \t]*$")
+    continue()
+  endif()
+  string(REGEX REPLACE "[ \t]+" ";" fields "${line}")
+  list(GET fields 0 name)
+  list(GET fields 2 expected)
+  add_test(NAME golden.${name}
+           COMMAND sh ${SOCKSCOPE_GOLDEN_DIR}/run-golden.sh $<TARGET_FILE:sockscope>
+                   ${CMAKE_SOURCE_DIR} ${name})
+  if(expected MATCHES "\\.(json|ndjson)$")
+    list(APPEND SOCKSCOPE_GOLDEN_JSON_FILES ${SOCKSCOPE_GOLDEN_DIR}/${expected})
+  endif()
+endforeach()
+if(Python3_Interpreter_FOUND)
+  add_test(NAME golden.schema
+           COMMAND ${Python3_EXECUTABLE} ${SOCKSCOPE_GOLDEN_DIR}/validate_json.py
+                   ${CMAKE_SOURCE_DIR}/docs/schema.json ${SOCKSCOPE_GOLDEN_JSON_FILES})
+  add_test(NAME corpus.schema
+           COMMAND sh ${SOCKSCOPE_GOLDEN_DIR}/corpus-schema.sh $<TARGET_FILE:sockscope>
+                   ${CMAKE_SOURCE_DIR} ${SOCKSCOPE_CORPUS_DIR})
+  set_tests_properties(corpus.schema PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 280)
+endif()
