@@ -1,0 +1,406 @@
+/* test_views.c - ports, sockets and hosts from hand-built connection records:
+ * listener inference, port status and its evidence, peak concurrency, roles,
+ * diagnostics, hosts' ephemeral ports, endpoint parsing. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "cunit_main.h"
+#include "views.h"
+
+#define S (1000000000ull)
+#define T0 (1700000000ull * S)
+
+static struct ip_addr ip4(const char *s)
+{
+    struct ip_addr a;
+    memset(&a, 0, sizeof(a));
+    inet_pton(AF_INET, s, a.b);
+    return a;
+}
+
+static void tr(struct conn *c, int side, enum tcp_state from, enum tcp_state to, uint64_t dt)
+{
+    struct conn_transition *t = &c->transitions[c->n_transitions++];
+    t->side = (uint8_t)side;
+    t->from = (uint8_t)from;
+    t->to = (uint8_t)to;
+    t->dt_ns = dt;
+    c->dir[side].state = (uint8_t)to;
+}
+
+static struct conn mk(uint8_t proto, const char *oa, uint16_t op, const char *ra, uint16_t rp,
+                      uint64_t first, uint64_t id)
+{
+    struct conn c;
+    memset(&c, 0, sizeof(c));
+    c.proto = proto;
+    c.ip_version = 4;
+    c.orig_addr = ip4(oa);
+    c.resp_addr = ip4(ra);
+    c.orig_port = op;
+    c.resp_port = rp;
+    c.first_ts = c.last_ts = first;
+    c.id = id;
+    c.incarnation = 1;
+    c.end_reason = END_END_OF_CAPTURE;
+    c.orientation = ORIENT_HANDSHAKE;
+    for (int i = 0; i < 2; i++)
+        c.dir[i].wscale = -1;
+    return c;
+}
+
+/* A completed handshake at first (SYN), +1 ms (SYN-ACK), +2 ms (ACK). */
+static struct conn mk_tcp_ok(const char *oa, uint16_t op, const char *ra, uint16_t rp,
+                             uint64_t first, uint64_t id)
+{
+    struct conn c = mk(IPPROTO_NUM_TCP, oa, op, ra, rp, first, id);
+    c.syn_ts = first;
+    c.synack_ts = first + 1000000;
+    c.ack_ts = first + 2000000;
+    c.handshake_validated = true;
+    tr(&c, 0, TCP_ST_CLOSED, TCP_ST_SYN_SENT, 0);
+    tr(&c, 1, TCP_ST_LISTEN, TCP_ST_SYN_RECEIVED, 1000000);
+    tr(&c, 0, TCP_ST_SYN_SENT, TCP_ST_ESTABLISHED, 1000000);
+    tr(&c, 1, TCP_ST_SYN_RECEIVED, TCP_ST_ESTABLISHED, 2000000);
+    c.dir[0].pkts = 3;
+    c.dir[1].pkts = 2;
+    c.dir[0].payload_bytes = 100;
+    c.dir[1].payload_bytes = 1000;
+    c.last_ts = first + 2000000;
+    return c;
+}
+
+static struct conn mk_syn_only(const char *oa, uint16_t op, const char *ra, uint16_t rp,
+                               uint64_t first, uint64_t id)
+{
+    struct conn c = mk(IPPROTO_NUM_TCP, oa, op, ra, rp, first, id);
+    c.syn_ts = first;
+    tr(&c, 0, TCP_ST_CLOSED, TCP_ST_SYN_SENT, 0);
+    c.dir[0].pkts = 1;
+    c.flags |= CONN_F_RESP_NOT_SEEN;
+    return c;
+}
+
+static const struct view_port *port_of(const struct views *v, uint8_t proto, const char *a,
+                                       uint16_t port)
+{
+    struct ip_addr ad = ip4(a);
+    long i = views_find_port(v, proto, 4, &ad, port);
+    return i < 0 ? NULL : &v->ports[i];
+}
+
+static void test_listener_inferred_from_syn_ack(void)
+{
+    struct conn c[2] = {mk_tcp_ok("10.0.0.1", 50000, "10.0.0.5", 9001, T0, 1),
+                        mk_tcp_ok("10.0.0.2", 50000, "10.0.0.5", 9001, T0 + S, 2)};
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_EQUAL(v.n_ports, 1);
+    const struct view_port *p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.5", 9001);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->status, PORT_OPEN);
+    CU_ASSERT_EQUAL(p->evidence, PEV_SYN_ACK);
+    CU_ASSERT(p->has_listener);
+    CU_ASSERT_EQUAL(p->listener_since_ts, T0);        /* the first answered SYN */
+    CU_ASSERT_EQUAL(p->evidence_ts, T0 + 1000000);    /* the first SYN-ACK */
+    CU_ASSERT_EQUAL(p->n_conns, 2);
+    CU_ASSERT_EQUAL(p->n_completed, 2);
+    CU_ASSERT_EQUAL(p->remote_sockets, 2);
+    CU_ASSERT_EQUAL(p->remote_hosts, 2);
+    CU_ASSERT_EQUAL(p->bytes_in, 200);
+    CU_ASSERT_EQUAL(p->bytes_out, 2000);
+    /* 4 sockets; the two server sockets grouped first under the port */
+    CU_ASSERT_EQUAL(v.n_socks, 4);
+    CU_ASSERT_EQUAL(p->first_sock, 0);
+    CU_ASSERT_EQUAL(p->n_socks, 2);
+    CU_ASSERT_EQUAL(v.socks[0].role, ROLE_SERVER);
+    CU_ASSERT_EQUAL(v.socks[0].local_port, 9001);
+    CU_ASSERT_EQUAL(v.socks[1].local_port, 9001);
+    CU_ASSERT_EQUAL(v.socks[2].role, ROLE_CLIENT);
+    CU_ASSERT_EQUAL(v.socks[2].port_index, -1);
+    views_free(&v);
+}
+
+static void test_simultaneous_open_has_no_listener(void)
+{
+    struct conn c = mk(IPPROTO_NUM_TCP, "10.0.0.1", 7001, "10.0.0.2", 7002, T0, 1);
+    c.flags |= CONN_F_SIMULTANEOUS_OPEN;
+    c.syn_ts = T0;
+    c.synack_ts = T0 + 100;
+    tr(&c, 0, TCP_ST_CLOSED, TCP_ST_SYN_SENT, 0);
+    tr(&c, 1, TCP_ST_CLOSED, TCP_ST_SYN_SENT, 10);
+    c.dir[0].pkts = c.dir[1].pkts = 2;
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + S, &err) == 0);
+    CU_ASSERT_EQUAL(v.ports[0].status, PORT_OPEN);
+    CU_ASSERT_EQUAL(v.ports[0].evidence, PEV_SIMULTANEOUS);
+    CU_ASSERT(!v.ports[0].has_listener);
+    CU_ASSERT_EQUAL(v.socks[0].role, ROLE_CLIENT);
+    CU_ASSERT_EQUAL(v.socks[1].role, ROLE_CLIENT);
+    CU_ASSERT(v.socks[0].diag & SOCK_D_SIMULTANEOUS_OPEN);
+    views_free(&v);
+}
+
+static void test_port_status_evidence(void)
+{
+    struct conn c[7];
+    /* closed: RST to SYN */
+    c[0] = mk_syn_only("10.0.0.1", 50001, "10.0.0.2", 81, T0, 1);
+    c[0].refused_by_rst = true;
+    c[0].dir[1].pkts = 1;
+    c[0].dir[1].last_ts = T0 + 500;
+    /* UDP closed: ICMP port unreachable */
+    c[1] = mk(IPPROTO_NUM_UDP, "10.0.0.1", 40000, "10.0.0.2", 5300, T0, 2);
+    c[1].orientation = ORIENT_FIRST_PACKET;
+    c[1].dir[0].pkts = 1;
+    c[1].has_icmp = true;
+    c[1].icmp = (struct conn_icmp_evidence){.type = 3, .code = 3, .ip_version = 4,
+                                            .from = ip4("10.0.0.2"), .ts_ns = T0 + 7};
+    /* UDP filtered: admin prohibited */
+    c[2] = c[1];
+    c[2].resp_port = 6001;
+    c[2].id = 3;
+    c[2].icmp.code = 13;
+    /* filtered: SYNs unanswered */
+    c[3] = mk_syn_only("10.0.0.1", 50002, "10.0.0.3", 80, T0, 4);
+    /* unknown: mid-stream */
+    c[4] = mk(IPPROTO_NUM_TCP, "10.0.0.1", 50123, "10.0.0.2", 22, T0, 5);
+    c[4].orientation = ORIENT_SERVER_PORT;
+    c[4].dir[0].pkts = c[4].dir[1].pkts = 1;
+    tr(&c[4], 0, TCP_ST_CLOSED, TCP_ST_ESTABLISHED, 0);
+    tr(&c[4], 1, TCP_ST_CLOSED, TCP_ST_ESTABLISHED, 0);
+    /* UDP open: answered */
+    c[5] = mk(IPPROTO_NUM_UDP, "10.0.0.1", 40001, "10.0.0.53", 53, T0, 6);
+    c[5].orientation = ORIENT_FIRST_PACKET;
+    c[5].dir[0].pkts = c[5].dir[1].pkts = 1;
+    /* unanswered SYN and a SYN-ACK on the same port: open wins */
+    c[6] = mk_tcp_ok("10.0.0.9", 1234, "10.0.0.3", 80, T0 + S, 7);
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 7, T0 + 10 * S, &err) == 0);
+    const struct view_port *p;
+    p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.2", 81);
+    CU_ASSERT(p && p->status == PORT_CLOSED && p->evidence == PEV_RST && p->n_rejected == 1);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.0.0.2", 5300);
+    CU_ASSERT(p && p->status == PORT_CLOSED && p->evidence == PEV_ICMP_PORT_UNREACH &&
+              p->evidence_ts == T0 + 7 && p->icmp_type == 3 && p->icmp_code == 3);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.0.0.2", 6001);
+    CU_ASSERT(p && p->status == PORT_FILTERED && p->evidence == PEV_ICMP_PROHIBITED);
+    p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.3", 80);
+    CU_ASSERT(p && p->status == PORT_OPEN && p->has_listener && p->n_conns == 2);
+    p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.2", 22);
+    CU_ASSERT(p && p->status == PORT_UNKNOWN && p->evidence == PEV_MIDSTREAM && !p->has_listener);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.0.0.53", 53);
+    CU_ASSERT(p && p->status == PORT_OPEN && p->evidence == PEV_UDP_REPLY && p->service &&
+              strcmp(p->service, "domain") == 0);
+    /* the refused client socket carries the diagnostic, the server side not */
+    for (size_t i = 0; i < v.n_socks; i++) {
+        const struct view_socket *s = &v.socks[i];
+        if (s->conn == &c[0])
+            CU_ASSERT_EQUAL((s->diag & SOCK_D_REFUSED) != 0, s->side == 0);
+        if (s->conn == &c[3] && s->side == 1)
+            CU_ASSERT(!views_socket_existed(s));
+        if (s->conn == &c[4])
+            CU_ASSERT_EQUAL(s->role, ROLE_UNKNOWN); /* mid-stream on a port not shown open */
+    }
+    views_free(&v);
+}
+
+static void test_filtered_only_when_nothing_better(void)
+{
+    struct conn c[1] = {mk_syn_only("10.0.0.1", 50002, "10.0.0.3", 80, T0, 4)};
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 1, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_EQUAL(v.ports[0].status, PORT_FILTERED);
+    CU_ASSERT_EQUAL(v.ports[0].evidence, PEV_SYN_UNANSWERED);
+    CU_ASSERT(!v.ports[0].has_listener);
+    views_free(&v);
+}
+
+static void test_peak_concurrency(void)
+{
+    /* [0,10], [5,15], [10,20] (closed at close_ts) and one open to the end (30) from 12 */
+    struct conn c[4];
+    for (int i = 0; i < 3; i++) {
+        c[i] = mk_tcp_ok("10.0.0.1", (uint16_t)(50000 + i), "10.0.0.2", 80, T0 + (uint64_t)i * 5 * S,
+                         (uint64_t)i + 1);
+        c[i].close_ts = c[i].first_ts + 10 * S;
+        c[i].end_reason = END_CLOSED;
+    }
+    c[3] = mk_tcp_ok("10.0.0.1", 50010, "10.0.0.2", 80, T0 + 12 * S, 9);
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 30 * S, &err) == 0);
+    /* at 12: [5,15], [10,20], [12,end] -> 3; the end at 10 comes before the start at 10 */
+    CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 3);
+    CU_ASSERT_EQUAL(v.ports[0].peak_ts, T0 + 12 * S);
+    views_free(&v);
+    /* exactly touching intervals never overlap */
+    CU_ASSERT_FATAL(views_build(&v, c, 1, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 1);
+    views_free(&v);
+    c[1].first_ts = c[0].close_ts;
+    c[1].close_ts = c[1].first_ts + S;
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 1);
+    views_free(&v);
+}
+
+static void test_syn_recv_pileup(void)
+{
+    struct conn c[4];
+    for (int i = 0; i < 4; i++) {
+        char a[32];
+        snprintf(a, sizeof(a), "198.51.100.%d", 10 + i);
+        c[i] = mk(IPPROTO_NUM_TCP, a, 1025, "10.0.0.2", 8765, T0 + (uint64_t)i * 1000, (uint64_t)i + 1);
+        c[i].syn_ts = c[i].first_ts;
+        c[i].synack_ts = c[i].first_ts + 100;
+        tr(&c[i], 0, TCP_ST_CLOSED, TCP_ST_SYN_SENT, 0);
+        tr(&c[i], 1, TCP_ST_LISTEN, TCP_ST_SYN_RECEIVED, 100);
+        c[i].dir[0].pkts = c[i].dir[1].pkts = 1;
+    }
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_EQUAL(v.ports[0].syn_recv_peak, 4);
+    CU_ASSERT_EQUAL(v.ports[0].syn_recv_at_end, 4);
+    CU_ASSERT_EQUAL(v.ports[0].syn_recv_peak_ts, T0 + 3100);
+    CU_ASSERT_EQUAL(v.ports[0].n_completed, 0);
+    views_free(&v);
+}
+
+static void test_roles_from_port_status(void)
+{
+    /* mid-stream traffic to a port another connection proves open: client/server */
+    struct conn c[2];
+    c[0] = mk_tcp_ok("10.0.0.1", 50000, "10.0.0.2", 22, T0, 1);
+    c[1] = mk(IPPROTO_NUM_TCP, "10.0.0.7", 50123, "10.0.0.2", 22, T0 + S, 2);
+    c[1].orientation = ORIENT_SERVER_PORT;
+    c[1].dir[0].pkts = c[1].dir[1].pkts = 1;
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10 * S, &err) == 0);
+    for (size_t i = 0; i < v.n_socks; i++)
+        CU_ASSERT_EQUAL(v.socks[i].role, v.socks[i].side == 0 ? ROLE_CLIENT : ROLE_SERVER);
+    views_free(&v);
+}
+
+static void test_socket_diagnostics(void)
+{
+    struct conn c = mk_tcp_ok("10.0.0.3", 50020, "10.0.0.2", 7777, T0, 1);
+    tr(&c, 1, TCP_ST_ESTABLISHED, TCP_ST_FIN_WAIT_1, 3000000);
+    tr(&c, 0, TCP_ST_ESTABLISHED, TCP_ST_CLOSE_WAIT, 3000000);
+    tr(&c, 1, TCP_ST_FIN_WAIT_1, TCP_ST_FIN_WAIT_2, 4000000);
+    struct view_socket s0, s1;
+    views_socket_of_conn(&c, 0, &s0);
+    views_socket_of_conn(&c, 1, &s1);
+    CU_ASSERT(s0.diag & SOCK_D_CLOSE_WAIT_AT_END);
+    CU_ASSERT(!(s0.diag & SOCK_D_FIN_WAIT_2_AT_END));
+    CU_ASSERT(s1.diag & SOCK_D_FIN_WAIT_2_AT_END);
+    CU_ASSERT_EQUAL(s0.bytes_sent, 100);
+    CU_ASSERT_EQUAL(s0.bytes_recv, 1000);
+    CU_ASSERT_EQUAL(s1.pkts_sent, 2);
+    CU_ASSERT_STRING_EQUAL(views_diag_name(SOCK_D_CLOSE_WAIT_AT_END), "close_wait_at_end");
+}
+
+static void test_hosts_ephemeral_and_reuse(void)
+{
+    struct conn c[3];
+    c[0] = mk_tcp_ok("10.0.0.1", 50040, "10.0.0.2", 7777, T0, 1);
+    c[1] = mk_tcp_ok("10.0.0.1", 50040, "10.0.0.2", 7777, T0 + 10 * S, 2);
+    c[1].incarnation = 2;
+    c[1].flags |= CONN_F_REUSE_IN_TIME_WAIT;
+    c[2] = mk_tcp_ok("10.0.0.1", 49152, "10.0.0.2", 7777, T0 + 20 * S, 3);
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_EQUAL(v.n_hosts, 2);
+    struct ip_addr a = ip4("10.0.0.1");
+    long hi = views_find_host(&v, 4, &a);
+    CU_ASSERT_FATAL(hi >= 0);
+    const struct view_host *h = &v.hosts[hi];
+    CU_ASSERT(h->has_ephemeral);
+    CU_ASSERT_EQUAL(h->eph_min, 49152);
+    CU_ASSERT_EQUAL(h->eph_max, 50040);
+    CU_ASSERT_EQUAL(h->eph_distinct, 2);
+    CU_ASSERT_EQUAL(h->tuple_reuses, 1);
+    CU_ASSERT_EQUAL(h->reuse_in_time_wait, 1);
+    CU_ASSERT_EQUAL(h->n_client, 3);
+    a = ip4("10.0.0.2");
+    hi = views_find_host(&v, 4, &a);
+    CU_ASSERT_FATAL(hi >= 0);
+    CU_ASSERT_EQUAL(v.hosts[hi].n_server, 3);
+    CU_ASSERT_EQUAL(v.hosts[hi].n_listening, 1);
+    CU_ASSERT(!v.hosts[hi].has_ephemeral);
+    /* the first incarnation's sockets end where the second starts */
+    for (size_t i = 0; i < v.n_socks; i++) {
+        if (v.socks[i].conn == &c[0])
+            CU_ASSERT_EQUAL(v.socks[i].superseded_ts, T0 + 10 * S);
+        if (v.socks[i].conn == &c[1] || v.socks[i].conn == &c[2])
+            CU_ASSERT_EQUAL(v.socks[i].superseded_ts, 0);
+    }
+    views_free(&v);
+}
+
+static void test_parse_endpoint(void)
+{
+    uint8_t ver;
+    struct ip_addr a;
+    uint16_t port;
+    bool has;
+    struct ss_err err;
+    CU_ASSERT(views_parse_endpoint("10.0.0.5:9001", &ver, &a, &port, &has, &err) == 0);
+    CU_ASSERT(ver == 4 && has && port == 9001 && a.b[0] == 10 && a.b[3] == 5);
+    CU_ASSERT(views_parse_endpoint("10.0.0.5", &ver, &a, &port, &has, &err) == 0);
+    CU_ASSERT(ver == 4 && !has);
+    CU_ASSERT(views_parse_endpoint("[fd99::2]:443", &ver, &a, &port, &has, &err) == 0);
+    CU_ASSERT(ver == 6 && has && port == 443 && a.b[0] == 0xfd && a.b[15] == 2);
+    CU_ASSERT(views_parse_endpoint("fd99::2", &ver, &a, &port, &has, &err) == 0);
+    CU_ASSERT(ver == 6 && !has);
+    CU_ASSERT(views_parse_endpoint("10.0.0.5:65536", &ver, &a, &port, &has, &err) == -1);
+    CU_ASSERT(views_parse_endpoint("10.0.0.5:", &ver, &a, &port, &has, &err) == -1);
+    CU_ASSERT(views_parse_endpoint("host.example:80", &ver, &a, &port, &has, &err) == -1);
+    CU_ASSERT(views_parse_endpoint("[fd99::2", &ver, &a, &port, &has, &err) == -1);
+    CU_ASSERT(views_parse_endpoint("", &ver, &a, &port, &has, &err) == -1);
+}
+
+static void test_empty_and_portless(void)
+{
+    struct conn c = mk(IPPROTO_NUM_ICMP, "10.0.0.2", 3, "10.0.0.1", 3, T0, 1);
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0, &err) == 0);
+    CU_ASSERT_EQUAL(v.n_ports, 0);
+    CU_ASSERT_EQUAL(v.n_socks, 0);
+    CU_ASSERT_EQUAL(v.n_hosts, 0);
+    CU_ASSERT_EQUAL(v.n_conns, 1);
+    views_free(&v);
+    CU_ASSERT_FATAL(views_build(&v, NULL, 0, T0, &err) == 0);
+    CU_ASSERT_EQUAL(v.n_ports, 0);
+    views_free(&v);
+    views_free(NULL);
+}
+
+int register_tests(void)
+{
+    static const struct test_entry tests[] = {
+        {"listener inferred from SYN-ACK", test_listener_inferred_from_syn_ack},
+        {"simultaneous open: open, no listener", test_simultaneous_open_has_no_listener},
+        {"port status evidence ladder", test_port_status_evidence},
+        {"unanswered SYNs: filtered", test_filtered_only_when_nothing_better},
+        {"peak concurrency", test_peak_concurrency},
+        {"SYN_RECV pile-up", test_syn_recv_pileup},
+        {"roles from port status", test_roles_from_port_status},
+        {"socket diagnostics", test_socket_diagnostics},
+        {"hosts: ephemeral ports and reuse", test_hosts_ephemeral_and_reuse},
+        {"endpoint parsing", test_parse_endpoint},
+        {"empty and portless input", test_empty_and_portless},
+        {NULL, NULL},
+    };
+    return add_suite("views", tests);
+}
