@@ -1,9 +1,11 @@
-/* frame.c - walks one captured frame: link -> IPv4/IPv6 (with reassembly) -> transport. */
+/* frame.c - walks one captured frame: link -> IPv4/IPv6 (with reassembly) -> transport,
+ * and with frame_ctx.decap through tunnels to the innermost packet (encap.c). */
 #include "frame.h"
 
 #include <string.h>
 
 #include "dissect.h"
+#include "encap.h"
 #include "ip_reasm.h"
 
 /* Records the final status of the frame on pkt (keeping the first failure). */
@@ -19,6 +21,110 @@ static bool is_ipv6_ext(uint8_t nh)
     return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
+/* Link header of linktype; *next says what follows. With decap, MPLS and PPPoE
+ * session ethertypes are handed on (link.c reports them as unsupported). */
+static enum dissect_status link_level(struct view *v, uint32_t linktype, struct packet *pkt,
+                                      bool decap, enum encap_next *next)
+{
+    enum l3_kind l3;
+    enum dissect_status st = link_dissect(v, linktype, pkt, &l3);
+    if (st == DISSECT_OK) {
+        *next = l3 == L3_IPV4 ? ENCAP_NEXT_IPV4 : ENCAP_NEXT_IPV6;
+        return DISSECT_OK;
+    }
+    if (decap && st == DISSECT_UNSUPPORTED && l3 == L3_OTHER &&
+        pkt->truncated_at == ANOM_L3_UNKNOWN_ETHERTYPE &&
+        (pkt->ethertype == ETHERTYPE_MPLS_UC || pkt->ethertype == ETHERTYPE_MPLS_MC ||
+         pkt->ethertype == ETHERTYPE_PPPOE_S)) {
+        pkt->status = DISSECT_OK; /* link.c's "unsupported" is taken back: we decode it */
+        pkt->truncated_at = (enum anomaly)0;
+        *next = pkt->ethertype == ETHERTYPE_PPPOE_S ? ENCAP_NEXT_PPPOE : ENCAP_NEXT_MPLS;
+        return DISSECT_OK;
+    }
+    return st;
+}
+
+/* A payload below a tunnel that sockscope does not decode: ordinary, no anomaly bit. */
+static enum dissect_status unknown_inner(struct packet *pkt)
+{
+    if (pkt->status == DISSECT_OK) {
+        pkt->status = DISSECT_UNSUPPORTED;
+        pkt->truncated_at = ANOM_ENCAP_UNKNOWN_INNER;
+    }
+    return DISSECT_UNSUPPORTED;
+}
+
+/* The transport header after the IP layer (v at it, clamped). */
+static enum dissect_status transport(struct view *v, struct packet *pkt)
+{
+    switch (pkt->proto) {
+    case IPPROTO_NUM_TCP:
+        return tcp_dissect(v, pkt);
+    case IPPROTO_NUM_UDP:
+        return udp_dissect(v, pkt);
+    case IPPROTO_NUM_ICMP:
+        return pkt->ip_version == 4 ? icmp4_dissect(v, pkt) : DISSECT_OK;
+    case IPPROTO_NUM_ICMPV6:
+        return pkt->ip_version == 6 ? icmp6_dissect(v, pkt) : DISSECT_OK;
+    case IPPROTO_NUM_SCTP:
+        return sctp_dissect(v, pkt);
+    default: /* other IP protocols: addressed, but nothing more to decode */
+        return DISSECT_OK;
+    }
+}
+
+/* Recognises a tunnel in the IP packet at the current level (v at the IP payload).
+ * Returns DISSECT_OK with *next set when a layer was pushed (v at the inner packet);
+ * DISSECT_OK with *next = ENCAP_NEXT_NONE when the packet is not a tunnel or the
+ * depth limit stops it (the packet is then fully decoded here, transport included);
+ * any other status when the carrier's transport or the tunnel header failed. */
+static enum dissect_status ip_tunnel(struct view *v, struct packet *pkt, enum encap_next *next)
+{
+    struct encap_hdr h;
+    enum dissect_status st;
+    *next = ENCAP_NEXT_NONE;
+    switch (pkt->proto) {
+    case 4:
+    case 41:
+        memset(&h, 0, sizeof(h));
+        h.type = ENCAP_IPIP;
+        h.next = pkt->proto == 4 ? ENCAP_NEXT_IPV4 : ENCAP_NEXT_IPV6;
+        break;
+    case 47:
+        if (pkt->n_encap >= PACKET_MAX_ENCAP)
+            break; /* encap_push below records the depth anomaly */
+        st = encap_gre_dissect(v, pkt, &h);
+        if (st != DISSECT_OK)
+            return st;
+        break;
+    case IPPROTO_NUM_UDP: {
+        st = udp_dissect(v, pkt);
+        if (st != DISSECT_OK)
+            return st;
+        struct view inner = pkt->payload;
+        st = encap_udp_dissect(&inner, pkt, &h);
+        if (st == DISSECT_UNSUPPORTED) /* an ordinary datagram */
+            return DISSECT_OK;
+        if (st != DISSECT_OK)
+            return st;
+        if (!encap_push(pkt, &h))
+            return DISSECT_OK; /* too deep: the carrier datagram is the packet */
+        *v = inner;
+        *next = h.next;
+        return DISSECT_OK;
+    }
+    default:
+        return transport(v, pkt);
+    }
+    if (pkt->n_encap >= PACKET_MAX_ENCAP) {
+        pkt->anomalies |= ANOM_BIT(ANOM_ENCAP_DEPTH);
+        return DISSECT_OK; /* too deep: the carrier is the packet (layer L3) */
+    }
+    encap_push(pkt, &h);
+    *next = h.next;
+    return DISSECT_OK;
+}
+
 enum dissect_status frame_dissect(struct frame_ctx *ctx, const struct frame_in *f,
                                   struct packet *pkt)
 {
@@ -28,58 +134,74 @@ enum dissect_status frame_dissect(struct frame_ctx *ctx, const struct frame_in *
     pkt->cap_len = f->cap_len;
     pkt->linktype = f->linktype;
     pkt->verify_checksums = ctx != NULL && ctx->verify_checksums;
+    bool decap = ctx != NULL && ctx->decap;
+    struct ip_reasm *r = ctx != NULL ? ctx->reasm : NULL;
 
     struct view v = { f->data, f->data != NULL ? f->cap_len : 0 };
-    enum l3_kind l3;
-    enum dissect_status st = link_dissect(&v, f->linktype, pkt, &l3);
-    if (st != DISSECT_OK)
-        return finish(pkt, st);
+    enum encap_next next = ENCAP_NEXT_NONE;
+    enum dissect_status st = link_level(&v, f->linktype, pkt, decap, &next);
 
-    st = l3 == L3_IPV4 ? ipv4_dissect(&v, pkt, 0) : ipv6_dissect(&v, pkt, 0);
-    if (st != DISSECT_OK)
-        return finish(pkt, st);
-
-    if (pkt->is_fragment) {
-        struct ip_reasm *r = ctx != NULL ? ctx->reasm : NULL;
-        if (r == NULL) /* counted by the caller through is_fragment; no transport */
-            return finish(pkt, DISSECT_OK);
-        struct view whole;
-        uint32_t total_len = 0;
-        uint32_t frag_len = dissect_ip_payload_len(pkt, v.len);
-        if (ip_reasm_add(r, pkt, v, frag_len, &whole, &total_len) != 1)
-            return finish(pkt, DISSECT_OK);
-        /* this frame completed the datagram: decode the transport from it */
-        pkt->is_fragment = false;
-        pkt->reassembled = true;
-        pkt->ip_len = pkt->ip_hdr_len + total_len;
-        v = whole;
-        view_clamp(&v, total_len);
-        if (pkt->ip_version == 6 && is_ipv6_ext(pkt->proto)) {
-            st = ipv6_dissect_ext(&v, pkt, pkt->proto, 0);
-            if (st != DISSECT_OK)
-                return finish(pkt, st);
+    /* one level per turn: link-level encapsulations, then IP, then maybe a tunnel */
+    while (st == DISSECT_OK && next != ENCAP_NEXT_NONE) {
+        struct encap_hdr h;
+        switch (next) {
+        case ENCAP_NEXT_ETHERNET:
+            st = link_level(&v, LINKTYPE_ETHERNET, pkt, decap, &next);
+            continue;
+        case ENCAP_NEXT_MPLS:
+        case ENCAP_NEXT_PPPOE:
+            if (pkt->n_encap >= PACKET_MAX_ENCAP) { /* stop decapsulating here */
+                pkt->anomalies |= ANOM_BIT(ANOM_ENCAP_DEPTH);
+                st = unknown_inner(pkt);
+                continue;
+            }
+            st = next == ENCAP_NEXT_MPLS ? encap_mpls_dissect(&v, pkt, &h)
+                                         : encap_pppoe_dissect(&v, pkt, &h);
+            if (st == DISSECT_OK) {
+                encap_push(pkt, &h);
+                next = h.next;
+            }
+            continue;
+        case ENCAP_NEXT_IPV4:
+        case ENCAP_NEXT_IPV6:
+            break;
+        default:
+            st = unknown_inner(pkt);
+            continue;
         }
-    }
 
-    switch (pkt->proto) {
-    case IPPROTO_NUM_TCP:
-        st = tcp_dissect(&v, pkt);
-        break;
-    case IPPROTO_NUM_UDP:
-        st = udp_dissect(&v, pkt);
-        break;
-    case IPPROTO_NUM_ICMP:
-        st = pkt->ip_version == 4 ? icmp4_dissect(&v, pkt) : DISSECT_OK;
-        break;
-    case IPPROTO_NUM_ICMPV6:
-        st = pkt->ip_version == 6 ? icmp6_dissect(&v, pkt) : DISSECT_OK;
-        break;
-    case IPPROTO_NUM_SCTP:
-        st = sctp_dissect(&v, pkt);
-        break;
-    default: /* other IP protocols: addressed, but nothing more to decode */
-        st = DISSECT_OK;
-        break;
+        st = next == ENCAP_NEXT_IPV4 ? ipv4_dissect(&v, pkt, 0) : ipv6_dissect(&v, pkt, 0);
+        next = ENCAP_NEXT_NONE;
+        if (st != DISSECT_OK)
+            break;
+        if (pkt->n_encap > 0 && pkt->encap[pkt->n_encap - 1].inner_ip_version == 0)
+            pkt->encap[pkt->n_encap - 1].inner_ip_version = pkt->ip_version;
+
+        if (pkt->is_fragment) {
+            /* The table's buffer is borrowed until its next call, so a frame is
+             * reassembled once: a fragment inside a reassembled tunnel is counted only. */
+            if (r == NULL) /* counted by the caller through is_fragment; no transport */
+                break;
+            struct view whole;
+            uint32_t total_len = 0;
+            uint32_t frag_len = dissect_ip_payload_len(pkt, v.len);
+            if (ip_reasm_add(r, pkt, v, frag_len, &whole, &total_len) != 1)
+                break;
+            r = NULL;
+            /* this frame completed the datagram: decode the transport from it */
+            pkt->is_fragment = false;
+            pkt->reassembled = true;
+            pkt->ip_len = pkt->ip_hdr_len + total_len;
+            v = whole;
+            view_clamp(&v, total_len);
+            if (pkt->ip_version == 6 && is_ipv6_ext(pkt->proto)) {
+                st = ipv6_dissect_ext(&v, pkt, pkt->proto, 0);
+                if (st != DISSECT_OK)
+                    break;
+            }
+        }
+
+        st = decap ? ip_tunnel(&v, pkt, &next) : transport(&v, pkt);
     }
     return finish(pkt, st);
 }

@@ -62,7 +62,11 @@ enum layer {
     X(SCTP_TRUNCATED, "sctp_truncated")                                                            \
     X(SCTP_BAD_CHUNK, "sctp_bad_chunk")                                                            \
     X(L3_UNKNOWN_ETHERTYPE, "l3_unknown_ethertype")                                                \
-    X(IP_LEN_ZERO, "ip_length_zero")
+    X(IP_LEN_ZERO, "ip_length_zero")                                                              \
+    X(ENCAP_TRUNCATED, "encap_truncated")                                                          \
+    X(ENCAP_MALFORMED, "encap_malformed")                                                          \
+    X(ENCAP_DEPTH, "encap_depth_limit")                                                            \
+    X(ENCAP_UNKNOWN_INNER, "encap_unknown_inner")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOM_##id,
@@ -101,6 +105,58 @@ enum csum_state { CSUM_UNKNOWN = 0, CSUM_GOOD, CSUM_BAD };
 
 #define PACKET_MAX_SACK 4
 #define PACKET_MAX_VLAN 3
+#define PACKET_MAX_ENCAP 4 /* tunnel layers recorded; one more sets ANOM_ENCAP_DEPTH */
+
+/* Encapsulations that frame_dissect looks through (encap.h has the names). */
+enum encap_type {
+    ENCAP_NONE = 0,
+    ENCAP_MPLS,      /* MPLS label stack: over Ethernet (ip_version 0) or over UDP 6635 */
+    ENCAP_PPPOE,     /* PPPoE session stage (ip_version 0) */
+    ENCAP_GRE,       /* GRE v0 (RFC 2784/2890) or v1 enhanced GRE (PPTP, RFC 2637) */
+    ENCAP_ERSPAN,    /* ERSPAN type I, II or III over GRE */
+    ENCAP_VXLAN,     /* RFC 7348, UDP 4789 */
+    ENCAP_VXLAN_GPE, /* VXLAN generic protocol extension, UDP 4790 */
+    ENCAP_GENEVE,    /* RFC 8926, UDP 6081 */
+    ENCAP_IPIP,      /* IP protocol 4 or 41: 4in4, 6in4, 4in6, 6in6 */
+    ENCAP_GTPU,      /* GTPv1-U G-PDU, UDP 2152 */
+    ENCAP_TEREDO,    /* RFC 4380, UDP 3544 */
+    ENCAP_AYIYA,     /* Anything In Anything, UDP 5072 */
+    ENCAP_TYPE_COUNT
+};
+
+/* One tunnel layer: the identity of the packet that carried the next one, as the
+ * dissectors saw it at that level (values, copied before the inner packet was
+ * decoded). A layer is recorded only once its carrier headers and its own
+ * encapsulation header were decoded completely, so every field here is valid. */
+struct encap_layer {
+    enum encap_type type;
+    /* the carrier at this level; ip_version 0 for MPLS/PPPoE directly over a link
+     * (no carrier IP, no carrier connection) */
+    uint8_t ip_version;       /* 0, 4, 6 */
+    uint8_t proto;            /* 17 (UDP tunnels), 47 (GRE, ERSPAN), 4/41 (IP-in-IP), 0 */
+    uint8_t inner_ip_version; /* 4/6 once the IP header this layer carries was recognised, else 0 */
+    uint8_t ttl;
+    struct ip_addr src, dst;
+    uint16_t sport, dport;    /* UDP carriers; 0 for GRE and IP-in-IP */
+    uint32_t ip_len;          /* carrier IP datagram length per its header (whole, if reassembled) */
+    uint16_t ip_hdr_len;
+    uint16_t udp_len;         /* carrier UDP length field (0 when not UDP) */
+    uint32_t l4_payload_len;  /* carrier UDP payload (UDP) or IP payload (GRE, IP-in-IP) length */
+    enum csum_state ip_csum, l4_csum;
+    bool reassembled;         /* the carrier was an IP datagram reassembled from fragments */
+    uint16_t n_vlan;          /* VLAN tags at this level's link header (outermost first) */
+    uint16_t vlan[PACKET_MAX_VLAN];
+    uint16_t ethertype;       /* last ethertype read at this level (0: none, e.g. raw IP) */
+    struct view l3;           /* the carrier's IP header onwards (what pkt->l3 was), or empty */
+    /* the encapsulation header itself */
+    uint32_t hdr_len;         /* bytes of it (GRE with options, Geneve with options, ...) */
+    uint32_t id;              /* GRE key, VXLAN/Geneve VNI, GTP TEID, MPLS top label, PPPoE
+                                 session id, ERSPAN session id; valid when has_id */
+    bool has_id;
+    bool id_symmetric;        /* id is the same in both directions of a conversation (VNI,
+                                 PPPoE session, GRE v0 key): part of the tunnel context.
+                                 TEIDs, MPLS labels, PPTP call ids and ERSPAN sessions are not */
+};
 
 struct tcp_info_copy {
     uint32_t seq, ack;
@@ -152,7 +208,8 @@ struct packet {
     uint16_t vlan[PACKET_MAX_VLAN]; /* 12-bit VLAN ids, outermost first */
 
     /* network layer */
-    struct view l3;     /* the outermost IP header onwards, as captured (for nDPI) */
+    struct view l3;     /* the innermost IP header onwards, as captured (for nDPI); the
+                           outermost one when frame_ctx.decap is off */
     uint8_t ip_version; /* 0 (none), 4, 6 */
     uint8_t ttl;        /* TTL / hop limit */
     uint8_t proto;      /* transport protocol after the IPv6 extension chain */
@@ -187,6 +244,15 @@ struct packet {
     bool verify_checksums; /* input: dissectors compute checksums when fully captured
                               (frame_dissect copies frame_ctx.verify_checksums) */
     uint16_t ethertype;    /* last ethertype / SLL protocol read, after VLAN tags (0: none) */
+
+    /* Tunnels (frame_ctx.decap): encap[0] is the outermost carrier, encap[n_encap - 1]
+     * the innermost one. With n_encap > 0 every field above except the frame fields
+     * (ts_ns, wire_len, cap_len, linktype), anomalies and verify_checksums describes
+     * the innermost packet only: n_vlan/vlan, ethertype, l3 and the IP/L4 fields
+     * start afresh below each encapsulation header; status, layer and truncated_at
+     * are those of the innermost packet (see frame.h for the contract). */
+    uint8_t n_encap;
+    struct encap_layer encap[PACKET_MAX_ENCAP];
 };
 
 /* Records an anomaly on pkt and returns status, for one-line error returns. */

@@ -110,7 +110,7 @@ static enum dissect_status dissect_copy(struct frame_ctx *ctx, const uint8_t *ra
 static void sweep(const uint8_t *raw, size_t len, uint32_t linktype, const size_t *ends,
                   const enum anomaly *cuts, size_t n_hdrs, uint32_t payload_len)
 {
-    struct frame_ctx ctx = { NULL, true };
+    struct frame_ctx ctx = { NULL, true, true };
     for (size_t n = 0; n <= len; n++) {
         struct packet pkt;
         enum dissect_status st = dissect_copy(&ctx, raw, n, (uint32_t)len, linktype, &pkt);
@@ -142,7 +142,7 @@ static void sweep(const uint8_t *raw, size_t len, uint32_t linktype, const size_
 
 static void test_frame_tcp_whole(void)
 {
-    struct frame_ctx ctx = { NULL, true };
+    struct frame_ctx ctx = { NULL, true, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, frame_tcp, sizeof(frame_tcp), sizeof(frame_tcp),
                                  LINKTYPE_ETHERNET, &pkt),
@@ -171,7 +171,7 @@ static void test_frame_truncations_vlan_ipv6_udp(void)
 {
     sweep(frame_udp6, sizeof(frame_udp6), LINKTYPE_ETHERNET, ends_udp6, cuts_udp6, 5, 4);
 
-    struct frame_ctx ctx = { NULL, true };
+    struct frame_ctx ctx = { NULL, true, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, frame_udp6, sizeof(frame_udp6), sizeof(frame_udp6),
                                  LINKTYPE_ETHERNET, &pkt),
@@ -190,7 +190,7 @@ static void test_frame_truncations_icmp(void)
     sweep(frame_icmp, sizeof(frame_icmp), LINKTYPE_ETHERNET, ends_icmp, cuts_icmp, 3, 28);
 
     /* a cut inside the quote is an anomaly on an OK packet */
-    struct frame_ctx ctx = { NULL, false };
+    struct frame_ctx ctx = { NULL, false, true };
     for (size_t n = 42; n <= sizeof(frame_icmp); n++) {
         struct packet pkt;
         CU_ASSERT_EQUAL(dissect_copy(&ctx, frame_icmp, n, sizeof(frame_icmp),
@@ -210,7 +210,7 @@ static void test_frame_truncations_sll2_sctp(void)
 {
     sweep(frame_sctp, sizeof(frame_sctp), LINKTYPE_LINUX_SLL2, ends_sctp, cuts_sctp, 3, 36);
 
-    struct frame_ctx ctx = { NULL, false };
+    struct frame_ctx ctx = { NULL, false, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, frame_sctp, sizeof(frame_sctp), sizeof(frame_sctp),
                                  LINKTYPE_LINUX_SLL2, &pkt),
@@ -226,7 +226,7 @@ static void test_frame_ethernet_padding(void)
     uint8_t buf[sizeof(frame_icmp) + 10];
     memset(buf, 0, sizeof(buf));
     memcpy(buf, frame_icmp, sizeof(frame_icmp));
-    struct frame_ctx ctx = { NULL, true };
+    struct frame_ctx ctx = { NULL, true, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, buf, sizeof(buf), sizeof(buf), LINKTYPE_ETHERNET, &pkt),
                     DISSECT_OK);
@@ -244,7 +244,7 @@ static void test_frame_qinq(void)
     memcpy(buf, frame_tcp, 12);
     memcpy(buf + 12, tags, sizeof(tags));
     memcpy(buf + 22, frame_tcp + 14, sizeof(frame_tcp) - 14);
-    struct frame_ctx ctx = { NULL, true };
+    struct frame_ctx ctx = { NULL, true, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, buf, sizeof(buf), sizeof(buf), LINKTYPE_ETHERNET, &pkt),
                     DISSECT_OK);
@@ -264,7 +264,7 @@ static void test_frame_bsd_null(void)
     for (int i = 0; i < 2; i++) {
         memcpy(buf, fam[i], 4);
         memcpy(buf + 4, frame_tcp + 14, sizeof(frame_tcp) - 14);
-        struct frame_ctx ctx = { NULL, false };
+        struct frame_ctx ctx = { NULL, false, true };
         struct packet pkt;
         CU_ASSERT_EQUAL(dissect_copy(&ctx, buf, sizeof(buf), sizeof(buf), LINKTYPE_NULL, &pkt),
                         DISSECT_OK);
@@ -277,7 +277,7 @@ static void test_frame_bsd_null(void)
 static void test_frame_arp_and_unknown(void)
 {
     static const uint8_t arp[] = { MACS, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1 };
-    struct frame_ctx ctx = { NULL, false };
+    struct frame_ctx ctx = { NULL, false, false }; /* no decap: GRE is just a protocol */
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, arp, sizeof(arp), sizeof(arp), LINKTYPE_ETHERNET, &pkt),
                     DISSECT_UNSUPPORTED);
@@ -302,7 +302,7 @@ static void test_frame_nothing_after_failure(void)
     uint8_t buf[sizeof(frame_tcp)];
     memcpy(buf, frame_tcp, sizeof(buf));
     buf[46] = 0x40;
-    struct frame_ctx ctx = { NULL, false };
+    struct frame_ctx ctx = { NULL, false, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, buf, sizeof(buf), sizeof(buf), LINKTYPE_ETHERNET, &pkt),
                     DISSECT_MALFORMED);
@@ -329,7 +329,7 @@ static const uint8_t frag2[] = {
 
 static void test_frame_fragments_counted(void)
 {
-    struct frame_ctx ctx = { NULL, false };
+    struct frame_ctx ctx = { NULL, false, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, frag1, sizeof(frag1), sizeof(frag1), LINKTYPE_ETHERNET,
                                  &pkt),
@@ -344,7 +344,7 @@ static void test_frame_fragments_reassembled(void)
 {
     struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    struct frame_ctx ctx = { r, true };
+    struct frame_ctx ctx = { r, true, true };
     struct packet pkt;
     CU_ASSERT_EQUAL(dissect_copy(&ctx, frag1, sizeof(frag1), sizeof(frag1), LINKTYPE_ETHERNET,
                                  &pkt),
