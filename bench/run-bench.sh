@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# run-bench.sh - sockscope benchmark: builds the Release tools, generates the
+# capture if missing, then times every reader on the same file in one run and
+# prints a Markdown table (also saved as BUILD/bench-results.md).
+#
+# usage: bench/run-bench.sh [BUILD_DIR]          (default: build-bench beside bench/)
+# environment:
+#   FLOWS=1000000 WINDOW=100000   capture shape (gen_bench -n / -w)
+#   FILE=path                     capture to use (default BUILD/bench-FLOWS-WINDOW.pcap)
+#   REPEAT=3                      runs per reader; the median wall time is reported
+#   SKIP_NDPI=1                   leave ndpiReader out
+set -euo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$SRC/build-bench}
+FLOWS=${FLOWS:-1000000}
+WINDOW=${WINDOW:-100000}
+REPEAT=${REPEAT:-3}
+FILE=${FILE:-$BUILD/bench-$FLOWS-$WINDOW.pcap}
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ]; then
+    echo "run-bench.sh: $TIME missing: apt-get install time" >&2
+    exit 1
+fi
+
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" -j2 --target sockscope gen_bench pcap_read_loop flow_probe >/dev/null
+GEN=$BUILD/bench/gen_bench
+LOOP=$BUILD/bench/pcap_read_loop
+PROBE=$BUILD/bench/flow_probe
+SS=$BUILD/sockscope
+
+if [ ! -s "$FILE" ]; then
+    "$GEN" -n "$FLOWS" -w "$WINDOW" -o "$FILE"
+fi
+TINY=$BUILD/bench-tiny.pcap
+"$GEN" -n 100 -w 10 -o "$TINY" 2>/dev/null
+
+# DPI is there when the binary calls nDPI's per-packet entry point.
+HAVE_DPI=0
+if nm -D --undefined-only "$SS" 2>/dev/null | grep -q ndpi_detection_process_packet ||
+   nm "$SS" 2>/dev/null | grep -q ndpi_detection_process_packet; then
+    HAVE_DPI=1
+fi
+HAVE_NDPI=0
+if [ "${SKIP_NDPI:-0}" != 1 ] && command -v ndpiReader >/dev/null; then
+    HAVE_NDPI=1
+fi
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# run NAME CMD...: REPEAT timed runs; sets WALL (median seconds), RSS_KB (of that
+# run) and OUT (its standard output file).
+run() {
+    local name=$1
+    shift
+    local i
+    : >"$TMP/$name.runs"
+    for ((i = 0; i < REPEAT; i++)); do
+        if ! "$TIME" -f '%e %M %x' -o "$TMP/$name.$i.time" "$@" >"$TMP/$name.$i.out" 2>"$TMP/$name.$i.err"; then
+            echo "run-bench.sh: $name failed: $*" >&2
+            cat "$TMP/$name.$i.err" >&2
+            exit 1
+        fi
+        echo "$(tail -n 1 "$TMP/$name.$i.time") $i" >>"$TMP/$name.runs"
+    done
+    local mid
+    mid=$(sort -n "$TMP/$name.runs" | sed -n "$(((REPEAT + 1) / 2))p")
+    WALL=$(echo "$mid" | cut -d' ' -f1)
+    RSS_KB=$(echo "$mid" | cut -d' ' -f2)
+    OUT=$TMP/$name.$(echo "$mid" | cut -d' ' -f4).out
+}
+
+# tiny-file resident size (KiB) of a command: what it costs before any flow
+tiny_rss() {
+    "$TIME" -f '%M' -o "$TMP/tiny.time" "$@" >/dev/null 2>&1
+    tail -n 1 "$TMP/tiny.time"
+}
+
+# peak open flows from sockscope's text statistics ("peak open  N")
+peak_open() {
+    sed -n 's/^ *peak open *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1
+}
+
+FILE_BYTES=$(stat -c %s "$FILE")
+"$LOOP" "$FILE" >/dev/null # warm the page cache: every reader then reads from memory
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+run loop "$LOOP" "$FILE"
+BASE_WALL=$WALL
+PACKETS=$(sed -n 's/.*packets=\([0-9]*\) .*/\1/p' "$OUT")
+ROWS=()
+# row LABEL WALL RSS_KB FLOWS BYTES_PER_FLOW
+row() {
+    ROWS+=("$(awk -v l="$1" -v w="$2" -v r="$3" -v f="$4" -v b="$5" -v p="$PACKETS" \
+        -v fb="$FILE_BYTES" -v bw="$BASE_WALL" 'BEGIN {
+        if (w <= 0) w = 0.01
+        printf "| %s | %.2f | %.0f | %.1f | %.1f | %.2fx | %s | %s |", l, w, p / w, fb / 1e6 / w,
+               r / 1024, w / (bw > 0 ? bw : 0.01), f, b }')")
+}
+row "pcap_read_loop (baseline)" "$BASE_WALL" "$RSS_KB" "" ""
+
+run probe "$PROBE" "$FILE"
+PROBE_LINE=$(cat "$OUT")
+P_OPEN=$(sed -n 's/.*peak_open=\([0-9]*\).*/\1/p' "$OUT")
+P_TINY=$(tiny_rss "$PROBE" "$TINY")
+PROBE_WALL=$WALL
+P_BPF=$(awk -v r="$RSS_KB" -v t="$P_TINY" -v n="$P_OPEN" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }')
+row "flow_probe (analyzer_feed only, no records kept)" "$WALL" "$RSS_KB" "$P_OPEN" "$P_BPF"
+
+run nodpi "$SS" -r "$FILE" --view stats --no-dpi
+NODPI_WALL=$WALL
+S_OPEN=$(peak_open "$OUT")
+S_TINY=$(tiny_rss "$SS" -r "$TINY" --view stats --no-dpi)
+S_BPF=$(awk -v r="$RSS_KB" -v t="$S_TINY" -v n="${S_OPEN:-0}" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }')
+row "sockscope --view stats --no-dpi" "$WALL" "$RSS_KB" "${S_OPEN:-?}" "$S_BPF"
+
+DPI_WALL=
+if [ "$HAVE_DPI" = 1 ]; then
+    run dpi "$SS" -r "$FILE" --view stats
+    DPI_WALL=$WALL
+    D_OPEN=$(peak_open "$OUT")
+    D_TINY=$(tiny_rss "$SS" -r "$TINY" --view stats)
+    D_BPF=$(awk -v r="$RSS_KB" -v t="$D_TINY" -v n="${D_OPEN:-0}" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }')
+    row "sockscope --view stats (DPI)" "$WALL" "$RSS_KB" "${D_OPEN:-?}" "$D_BPF"
+else
+    ROWS+=("| sockscope --view stats (DPI) | not available: this build does not call nDPI | | | | | | |")
+fi
+
+NDPI_WALL=
+if [ "$HAVE_NDPI" = 1 ]; then
+    run ndpi ndpiReader -i "$FILE" -q
+    NDPI_WALL=$WALL
+    row "ndpiReader -i FILE -q ($(ndpiReader -h 2>&1 | sed -n 's/.*nDPI \([0-9.]*\).*/\1/p' | head -n 1))" \
+        "$WALL" "$RSS_KB" "" ""
+fi
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+verdict() { # verdict OK? TEXT
+    if [ "$1" = 1 ]; then echo "- MET: $2"; else echo "- MISSED: $2"; fi
+}
+
+{
+    echo "sockscope benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -m)," \
+         "commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$SRC" diff --quiet HEAD -- analyzer dissectors 2>/dev/null || echo ' (with uncommitted analyzer/dissector changes)')"
+    echo
+    echo "capture: $FILE ($FILE_BYTES bytes, $PACKETS packets, $FLOWS flows, window $WINDOW);" \
+         "median of $REPEAT runs; load average $LOAD_BEFORE before, $LOAD_AFTER after"
+    echo
+    echo "| reader | wall s | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open flows | B per tracked flow |"
+    echo "|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "B per tracked flow = (peak RSS - peak RSS on a 100-flow capture) / peak open flows."
+    echo "flow_probe: $PROBE_LINE"
+    echo
+    verdict "$(awk -v a="$NODPI_WALL" -v b="$BASE_WALL" 'BEGIN { print (a <= 2 * b) ? 1 : 0 }')" \
+        "flow tracking within 2x of the read loop: sockscope --no-dpi $(awk -v a="$NODPI_WALL" -v b="$BASE_WALL" 'BEGIN { printf "%.1fx", a / b }'), flow_probe $(awk -v a="$PROBE_WALL" -v b="$BASE_WALL" 'BEGIN { printf "%.1fx", a / b }')"
+    verdict "$(awk -v s="$S_BPF" 'BEGIN { print (s > 0 && s <= 256) ? 1 : 0 }')" \
+        "<= 256 B per tracked connection: sockscope $S_BPF B, flow_probe $P_BPF B"
+    if [ -n "$DPI_WALL" ] && [ -n "$NDPI_WALL" ]; then
+        verdict "$(awk -v a="$DPI_WALL" -v b="$NDPI_WALL" 'BEGIN { print (a < b) ? 1 : 0 }')" \
+            "with DPI faster than ndpiReader: $DPI_WALL s vs $NDPI_WALL s"
+    else
+        echo "- NOT MEASURED: with DPI faster than ndpiReader (DPI in build: $HAVE_DPI, ndpiReader run: $HAVE_NDPI)"
+    fi
+} | tee "$BUILD/bench-results.md"
