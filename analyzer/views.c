@@ -427,7 +427,9 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
         rbuf[i].addr = c->orig_addr;
         rbuf[i].port = c->orig_port;
         ebuf[ne++] = (struct event){c->first_ts, +1};
-        ebuf[ne++] = (struct event){conn_end(c, end_ts), -1};
+        /* a one-packet connection still counts for an instant */
+        uint64_t until = conn_end(c, end_ts);
+        ebuf[ne++] = (struct event){until > c->first_ts ? until : c->first_ts + 1, -1};
         if (c->proto == IPPROTO_NUM_TCP && c->dir[1].state == TCP_ST_SYN_RECEIVED)
             p->syn_recv_at_end++;
     }
@@ -440,7 +442,7 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
         uint64_t from, to;
         if (grp[i]->proto == IPPROTO_NUM_TCP && syn_recv_interval(grp[i], end_ts, &from, &to)) {
             ebuf[ne++] = (struct event){from, +1};
-            ebuf[ne++] = (struct event){to, -1};
+            ebuf[ne++] = (struct event){to > from ? to : from + 1, -1};
         }
     }
     p->syn_recv_peak = sweep_peak(ebuf, ne, &p->syn_recv_peak_ts);

@@ -244,6 +244,13 @@ static void test_peak_concurrency(void)
     CU_ASSERT_FATAL(views_build(&v, c, 1, T0 + 30 * S, &err) == 0);
     CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 1);
     views_free(&v);
+    /* a one-packet connection at the very end of the capture still counts */
+    struct conn one = mk(IPPROTO_NUM_UDP, "10.0.0.1", 40100, "10.0.0.2", 7777, T0 + 30 * S, 7);
+    one.dir[0].pkts = 1;
+    CU_ASSERT_FATAL(views_build(&v, &one, 1, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 1);
+    CU_ASSERT_EQUAL(v.ports[0].peak_ts, T0 + 30 * S);
+    views_free(&v);
     c[1].first_ts = c[0].close_ts;
     c[1].close_ts = c[1].first_ts + S;
     CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 30 * S, &err) == 0);
