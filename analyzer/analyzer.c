@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "dpi.h"
 #include "flow_table.h"
 #include "frame.h"
 #include "ip_reasm.h"
@@ -19,6 +20,7 @@ struct analyzer {
     struct frame_ctx fctx;
     struct ip_reasm *reasm;
     struct flow_table *flows;
+    struct dpi *dpi; /* NULL when DPI is off */
     struct capture_stats stats;
     uint64_t now_ns;   /* highest timestamp seen: the clock for expiry */
     uint64_t conn_seq; /* counter behind uids */
@@ -34,6 +36,8 @@ void analyzer_config_defaults(struct analyzer_config *cfg)
     cfg->msl_ns = ANALYZER_DEFAULT_MSL_NS;
     cfg->max_flows = ANALYZER_DEFAULT_MAX_FLOWS;
     cfg->verify_checksums = false; /* as tshark; --verify-checksums for Zeek's behaviour */
+    cfg->dpi = true;
+    cfg->dpi_max_packets = 0;
 }
 
 struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_err *err)
@@ -58,17 +62,29 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
         analyzer_destroy(an);
         return NULL;
     }
+    if (cfg->dpi && (an->dpi = dpi_create(cfg->dpi_max_packets, err)) == NULL) {
+        analyzer_destroy(an);
+        return NULL;
+    }
     an->fctx.reasm = an->reasm;
     an->fctx.verify_checksums = cfg->verify_checksums;
     return an;
+}
+
+static void discard_dpi(void *user, struct conn *c)
+{
+    dpi_discard(user, c);
 }
 
 void analyzer_destroy(struct analyzer *an)
 {
     if (an == NULL)
         return;
+    if (an->dpi != NULL && an->flows != NULL)
+        flow_table_foreach(an->flows, discard_dpi, an->dpi);
     ip_reasm_destroy(an->reasm);
     flow_table_destroy(an->flows);
+    dpi_destroy(an->dpi);
     free(an);
 }
 
@@ -147,6 +163,8 @@ static void emit_and_remove(struct analyzer *an, struct conn *c, enum end_reason
     else if (reason == END_EVICTED)
         an->stats.flows_evicted++;
     an->stats.connections++;
+    if (an->dpi != NULL)
+        dpi_finish(an->dpi, c); /* result complete and nDPI state freed before the sink */
     if (an->cfg.on_conn != NULL)
         an->cfg.on_conn(an->cfg.user, c);
     flow_table_remove(an->flows, c);
@@ -360,6 +378,10 @@ static void track(struct analyzer *an, struct packet *pkt)
     }
     if ((upd & ZEEK_UPD_TOUCH_TIME) && pkt->ts_ns > c->zeek_last_ts)
         c->zeek_last_ts = pkt->ts_ns;
+    if (an->dpi != NULL && !c->dpi_done) {
+        dpi_feed(an->dpi, c, pkt);
+        an->stats.dpi_peak_inspecting = dpi_peak_inspecting(an->dpi);
+    }
     flow_table_touch(an->flows, c, conn_class(c));
     if (flow_table_count(an->flows) > an->stats.peak_flows)
         an->stats.peak_flows = flow_table_count(an->flows);

@@ -12,7 +12,7 @@ enum {
     OPT_STATS = 256, OPT_JSON, OPT_NDJSON, OPT_CONN_LOG, OPT_VIEW, OPT_TOP, OPT_SORT,
     OPT_NETSTAT, OPT_AT, OPT_EXPLAIN, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT, OPT_UDP_TIMEOUT,
     OPT_ICMP_TIMEOUT, OPT_MSL, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
-    OPT_INTERVAL, OPT_INTERIM,
+    OPT_INTERVAL, OPT_INTERIM, OPT_DPI_PACKETS,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +44,7 @@ static const struct option long_opts[] = {
     {"no-checksums", no_argument, NULL, OPT_NO_CHECKSUMS},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},
+    {"dpi-packets", required_argument, NULL, OPT_DPI_PACKETS},
     {"no-decap", no_argument, NULL, OPT_NO_DECAP},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"interim", required_argument, NULL, OPT_INTERIM},
@@ -63,6 +64,7 @@ void cli_usage(FILE *out)
             "          --netstat HOST [--at TIME], --explain ADDR[:PORT]\n"
             "tracking: --max-flows N, --tcp-timeout S, --udp-timeout S, --icmp-timeout S, --msl S,\n"
             "          --seed N (deterministic uids), --verify-checksums, --no-dpi, --no-decap\n"
+            "          --dpi-packets N (per connection; default 80 TCP / 24 UDP as ndpiReader)\n"
             "live:     --interval S, --interim S\n");
 }
 
@@ -198,7 +200,17 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             break;
         case OPT_NO_CHECKSUMS: opt->acfg.verify_checksums = false; break;
         case OPT_VERIFY_CHECKSUMS: opt->acfg.verify_checksums = true; break;
-        case OPT_NO_DPI: opt->no_dpi = true; break;
+        case OPT_NO_DPI:
+            opt->no_dpi = true;
+            opt->acfg.dpi = false;
+            break;
+        case OPT_DPI_PACKETS:
+            if (parse_ll(optarg, 1, 65535, &v) != 0) {
+                ss_err_set(err, "invalid number '%s' for --dpi-packets (1-65535)", optarg);
+                return -1;
+            }
+            opt->acfg.dpi_max_packets = (unsigned)v;
+            break;
         case OPT_NO_DECAP: opt->no_decap = true; break;
         case OPT_INTERVAL:
         case OPT_INTERIM:

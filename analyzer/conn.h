@@ -9,6 +9,8 @@
 #include "packet.h"
 #include "zeek_conn.h"
 
+struct ndpi_flow_struct; /* nDPI per-flow state (dpi.c) */
+
 /* RFC 9293 section 3.3.2 states, as one endpoint's state inferred from the capture. */
 enum tcp_state {
     TCP_ST_CLOSED = 0,
@@ -142,6 +144,21 @@ struct conn {
     struct conn_icmp_evidence icmp;
     bool refused_by_rst; /* the responder answered the SYN with RST */
     bool synack_acks_syn; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
+
+    /* application protocol (dpi.c, issue 5); zero and empty when DPI is off,
+     * for non-TCP/UDP connections, and until dpi_done */
+    struct ndpi_flow_struct *dpi_state; /* live nDPI state, NULL when not inspecting */
+    uint16_t app_master_id, app_id;     /* nDPI protocol ids ("TLS", "Google"; 0 = unknown) */
+    uint16_t app_category_id;           /* nDPI category id */
+    uint16_t dpi_packets;               /* packets given to nDPI */
+    uint8_t app_confidence;             /* nDPI's ndpi_confidence_t (dpi_confidence_name) */
+    bool dpi_done;                      /* detection over: the fields below are final */
+    bool app_host_truncated;            /* app_host was cut to fit */
+    bool app_port_mismatch;             /* detected protocol is not the IANA service of resp_port */
+    char service[24];                   /* Zeek style: "ssl", "dns", "http" ("" = none) */
+    char app_name[44];                  /* nDPI's "TLS.Google", "DNS", "Unknown" */
+    char app_category[24];              /* nDPI's category name ("Web", "Network") */
+    char app_host[64];                  /* TLS SNI / HTTP Host / DNS query name ("" = none) */
 };
 
 /* Zeek-style uid ("C" + 17 base62 chars) from conn->id, into buf (>= 20 bytes). */

@@ -88,8 +88,8 @@ void conn_log_record(FILE *out, const struct conn *c)
     uint64_t duration = c->zeek_last_ts > c->first_ts ? c->zeek_last_ts - c->first_ts : 0;
 
     time_field(out, c->first_ts);
-    fprintf(out, "\t%s\t%s\t%u\t%s\t%u\t%s\t-\t", uid, orig, c->orig_port, resp, c->resp_port,
-            services_zeek_proto(c->proto));
+    fprintf(out, "\t%s\t%s\t%u\t%s\t%u\t%s\t%s\t", uid, orig, c->orig_port, resp, c->resp_port,
+            services_zeek_proto(c->proto), c->service[0] ? c->service : "-");
     if (duration > 0) {
         time_field(out, duration);
         fprintf(out, "\t%" PRIu64 "\t%" PRIu64, zeek_conn_orig_bytes(&c->zeek),

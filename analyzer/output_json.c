@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "community_id.h"
+#include "dpi.h"
 #include "services.h"
 #include "timefmt.h"
 #include "zeek_conn.h"
@@ -78,6 +79,7 @@ json_t *output_json_capture(const struct capture_stats *st)
     json_object_set_new(cn, "timed_out", json_integer((json_int_t)st->flows_timed_out));
     json_object_set_new(cn, "icmp_errors_attached", json_integer((json_int_t)st->icmp_errors_attached));
     json_object_set_new(cn, "icmp_errors_unmatched", json_integer((json_int_t)st->icmp_errors_unmatched));
+    json_object_set_new(cn, "dpi_peak_inspecting", json_integer((json_int_t)st->dpi_peak_inspecting));
     json_object_set_new(o, "connections", cn);
     return o;
 }
@@ -131,6 +133,8 @@ json_t *output_json_conn(const struct conn *c)
     json_object_set_new(o, "id.resp_h", addr_json(&c->resp_addr, c->ip_version));
     json_object_set_new(o, "id.resp_p", json_integer(c->resp_port));
     json_object_set_new(o, "proto", json_string(services_zeek_proto(c->proto)));
+    if (c->service[0] != '\0')
+        json_object_set_new(o, "service", json_string(c->service));
     json_object_set_new(o, "ip_proto", json_integer(c->proto));
     if (duration > 0) {
         json_object_set_new(o, "duration", duration_json(duration));
@@ -161,6 +165,17 @@ json_t *output_json_conn(const struct conn *c)
         json_object_set_new(o, "prev_close_gap", duration_json(c->prev_close_gap_ns));
         json_object_set_new(o, "reuse_in_time_wait",
                             json_boolean((c->flags & CONN_F_REUSE_IN_TIME_WAIT) != 0));
+    }
+    if (c->dpi_done) { /* nDPI's answer (absent with --no-dpi) */
+        json_object_set_new(o, "app_protocol", json_string(c->app_name));
+        json_object_set_new(o, "app_category", json_string(c->app_category));
+        json_object_set_new(o, "app_confidence", json_string(dpi_confidence_name(c->app_confidence)));
+        if (c->app_host[0] != '\0')
+            json_object_set_new(o, "app_host", json_string(c->app_host));
+        if (c->app_host_truncated)
+            json_object_set_new(o, "app_host_truncated", json_true());
+        json_object_set_new(o, "app_port_mismatch", json_boolean(c->app_port_mismatch));
+        json_object_set_new(o, "dpi_packets", json_integer(c->dpi_packets));
     }
     if (c->vlan != 0)
         json_object_set_new(o, "vlan", json_integer(c->vlan));

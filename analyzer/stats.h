@@ -35,6 +35,7 @@ struct capture_stats {
     uint64_t connections, flows_evicted, flows_timed_out;
     uint64_t icmp_errors_attached, icmp_errors_unmatched;
     uint64_t peak_flows;
+    uint64_t dpi_peak_inspecting; /* most connections with live nDPI state at once */
 };
 
 /* Counts one frame's link type. */
