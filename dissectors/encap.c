@@ -280,7 +280,9 @@ static enum dissect_status gre(struct view *v, struct packet *pkt, struct encap_
         view_clamp(v, payload_len);
         /* PPP in HDLC-like framing: address 0xff and control 0x03 may be present */
         const uint8_t *a = view_peek(v, 2);
-        if (a != NULL && a[0] == 0xff && a[1] == 0x03)
+        if (a == NULL) /* address/control or a 2-byte protocol: both need 2 bytes */
+            return truncated(pkt);
+        if (a[0] == 0xff && a[1] == 0x03)
             pull_hdr(v, 2, h);
         size_t plen;
         if (ppp_protocol(v, h, &plen) != DISSECT_OK)

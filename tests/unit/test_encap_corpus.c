@@ -4,6 +4,7 @@
  * UDP carriers - equals the keys of tshark's conversation tables (tshark lists every
  * TCP/UDP/SCTP layer of a frame, so both the carriers and the inner flows). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +306,49 @@ static void test_no_decap(void)
     CU_ASSERT_EQUAL(outer_udp, frames);
 }
 
+/* Every malformed/ file through frame_dissect with decap (ASan/UBSan watch); the
+ * crafted deep nesting hits the depth limit. */
+static void test_malformed_files(void)
+{
+    const char *dir = corpus_dir();
+    if (dir == NULL)
+        return;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/malformed", dir);
+    DIR *d = opendir(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct dirent *e;
+    unsigned n_files = 0, depth_hits = 0;
+    struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/malformed/%s", dir, e->d_name);
+        struct capture *cap;
+        struct ss_err err;
+        if (capture_open_file(&cap, path, NULL, &err) != 0)
+            continue;
+        n_files++;
+        struct frame_ctx ctx = { r, true, true };
+        struct capture_frame f;
+        while (capture_next(cap, &f, &err) == 1) {
+            struct frame_in in = { f.data, f.cap_len, f.wire_len, f.linktype, f.ts_ns };
+            struct packet pkt;
+            frame_dissect(&ctx, &in, &pkt);
+            CU_ASSERT(pkt.n_encap <= PACKET_MAX_ENCAP);
+            if ((pkt.anomalies & ANOM_BIT(ANOM_ENCAP_DEPTH)) &&
+                strstr(e->d_name, "tunnel-nesting-deep") != NULL)
+                depth_hits++;
+        }
+        capture_close(cap);
+    }
+    closedir(d);
+    ip_reasm_destroy(r);
+    CU_ASSERT(n_files > 100);
+    CU_ASSERT_EQUAL(depth_hits, 2); /* IPv4-in-IPv4 and GRE-in-GRE */
+}
+
 int register_tests(void)
 {
     const char *dir = corpus_dir();
@@ -321,6 +365,7 @@ int register_tests(void)
     static const struct test_entry tests[] = {
         { "tunnel files decapsulate, conversations match tshark", test_tunnel_files },
         { "no decap: outer flows only", test_no_decap },
+        { "malformed files decapsulate safely", test_malformed_files },
         { NULL, NULL },
     };
     return add_suite("encap_corpus", tests);
