@@ -80,8 +80,10 @@ static void keyset_add(struct keyset *s, const char *key)
         s->v = realloc(s->v, s->cap * sizeof(*s->v));
         CU_ASSERT_PTR_NOT_NULL_FATAL(s->v);
     }
-    s->v[s->n] = strdup(key);
+    size_t len = strlen(key) + 1;
+    s->v[s->n] = malloc(len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s->v[s->n]);
+    memcpy(s->v[s->n], key, len);
     s->n++;
 }
 
