@@ -493,3 +493,12 @@ void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct co
 {
     flow_table_foreach(an->flows, fn, user);
 }
+
+/* ---- Live capture clock (issue 6: added by the live-capture helper) ------ */
+
+void analyzer_tick(struct analyzer *an, uint64_t now_ns)
+{
+    if (now_ns > an->now_ns)
+        an->now_ns = now_ns;
+    expire_idle(an);
+}

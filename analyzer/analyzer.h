@@ -68,4 +68,9 @@ void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct co
 /* Sets the capture end time used for the final TIME_WAIT expiry. */
 uint64_t analyzer_now(const struct analyzer *an);
 
+/* Live capture (issue 6): advances the clock to now_ns (never backwards) and
+ * emits the connections whose idle timeout or TIME_WAIT has run out, as a
+ * frame would, so that expiry also happens when no packet arrives. */
+void analyzer_tick(struct analyzer *an, uint64_t now_ns);
+
 #endif

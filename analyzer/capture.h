@@ -70,4 +70,65 @@ const struct capture_info *capture_get_info(const struct capture *cap);
 /* Closes and frees; capture_close(NULL) is a no-op. */
 void capture_close(struct capture *cap);
 
+
+/* ---- Live capture (capture_live.c, issue 6) ------------------------------ */
+
+struct capture_live;
+
+/* What to open and how, in tcpdump's terms. */
+struct capture_live_options {
+    const char *iface; /* "eth0", "any" */
+    const char *bpf;   /* NULL or "" = no filter */
+    int snaplen;       /* 0 = 262144 */
+    bool promisc;      /* false with -p */
+    int buffer_kib;    /* 0 = libpcap's default */
+    int timeout_ms;    /* packet buffer timeout; immediate mode is always on */
+};
+
+/* Statistics from pcap_stats. */
+struct capture_live_stats {
+    uint64_t received;          /* ps_recv: packets that passed the filter */
+    uint64_t dropped_kernel;    /* ps_drop: no room in the buffer */
+    uint64_t dropped_interface; /* ps_ifdrop: dropped by the interface or driver */
+};
+
+/* Opens o->iface for capture (pcap_create, snaplen, promiscuous mode, buffer
+ * size, immediate mode, nanosecond timestamps when the platform has them,
+ * activate, filter, non-blocking). Returns 0, or -1 with *lc NULL and err set
+ * to one line: "eth9: no such interface", "eth0: permission denied: capturing
+ * needs CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin=eip
+ * PATH)", "bad filter expression: ...". */
+int capture_live_open(struct capture_live **lc, const struct capture_live_options *o,
+                      struct ss_err *err);
+
+/* A descriptor to poll() for readability, or -1 if the platform has none
+ * (then poll with a timeout and call capture_live_dispatch anyway). */
+int capture_live_fd(const struct capture_live *lc);
+
+/* Handler for capture_live_dispatch; f is valid only during the call. */
+typedef void (*capture_live_cb)(void *user, const struct capture_frame *f);
+
+/* Hands up to max_frames frames that are ready now to fn (never blocks), and
+ * writes each to the -w dump if one is open. f->linktype is a LINKTYPE_*
+ * value, f->ts_ns the kernel's timestamp. Returns the number of frames (0 if
+ * none was ready), or -1 with err set (the interface went away). */
+int capture_live_dispatch(struct capture_live *lc, int max_frames, capture_live_cb fn,
+                          void *user, struct ss_err *err);
+
+/* Reads pcap_stats. Returns 0, or -1 with err set. */
+int capture_live_stats(struct capture_live *lc, struct capture_live_stats *st,
+                       struct ss_err *err);
+
+/* Starts saving every captured frame to path as pcap (nanosecond timestamps
+ * when the capture has them), readable with -r. Returns 0, or -1 with err. */
+int capture_live_dump_open(struct capture_live *lc, const char *path, struct ss_err *err);
+/* Flushes the dump to disk (no-op without one). Returns 0, or -1 with err set. */
+int capture_live_dump_flush(struct capture_live *lc, struct ss_err *err);
+
+/* Link type of the capture (LINKTYPE_*). */
+uint32_t capture_live_linktype(const struct capture_live *lc);
+
+/* Closes the dump (flushed) and the capture; capture_live_close(NULL) is a no-op. */
+void capture_live_close(struct capture_live *lc);
+
 #endif

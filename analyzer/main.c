@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "live.h"
 #include "run.h"
 
 int main(int argc, char **argv)
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
         cli_free(&opt);
         return EXIT_OK;
     }
-    int rc = run_offline(&opt);
+    int rc = opt.iface != NULL ? live_run(&opt) : run_offline(&opt);
     cli_free(&opt);
     return rc;
 }
