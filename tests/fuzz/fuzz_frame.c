@@ -1,5 +1,8 @@
 /* fuzz_frame.c - libFuzzer target: one raw frame through frame_dissect. The first
- * byte picks the link type, the rest is the frame. */
+ * byte picks the link type (linktypes[byte % N]; tests/fuzz/make_seeds.py reads
+ * the table) and flags: 0x80 makes the wire length exceed the captured length,
+ * 0x40 verifies checksums, 0x20 turns tunnel decapsulation off. The rest is the
+ * frame. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,7 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clock_ns += 1000000; /* 1 ms per input: stale datagrams expire now and then */
     struct frame_in f = { copy, (uint32_t)len, (uint32_t)len + (data[0] & 0x80u), linktype,
                           clock_ns };
-    struct frame_ctx ctx = { reasm, (data[0] & 0x40u) != 0 };
+    struct frame_ctx ctx = { .reasm = reasm,
+                             .verify_checksums = (data[0] & 0x40u) != 0,
+                             .decap = (data[0] & 0x20u) == 0 };
     struct packet pkt;
     (void)frame_dissect(&ctx, &f, &pkt);
     /* touch what downstream code reads, so a bad view is noticed */

@@ -8,7 +8,10 @@
               MAX_FRAME_SEEDS in all. Frames whose link type has no selector are
               skipped.
   OUT/pcap/   whole capture files smaller than MAX_PCAP_SEED bytes from samples/
-              and the corpus good/ and malformed/ directories, copied.
+              and the corpus good/ and malformed/ directories, copied; plus, for
+              the samples and up to DPI_SEEDS good files, a copy padded with zero
+              bytes to a length at which fuzz_pcap.c turns nDPI on (bits 4-8 of
+              the length zero), since few lengths do.
 Both also get tests/fuzz/regressions/<target>/* (past findings). Seeds are named
 by the SHA-1 of their content (duplicates collapse), so the output depends only
 on the inputs. A missing corpus is skipped with a note.
@@ -27,6 +30,7 @@ import sys
 FRAMES_PER_FILE = 20
 MAX_FRAME_SEEDS = 3000
 MAX_PCAP_SEED = 64 * 1024
+DPI_SEEDS = 40
 MAX_FRAME_LEN = 65536  # larger frames are skipped: they would raise libFuzzer's -max_len
 PCAP_LINKTYPE_MASK = 0x03FFFFFF
 
@@ -137,6 +141,13 @@ def captures_in(directory):
     return [p for p in files_in(directory) if not p.endswith((".c", ".md", ".txt", ".sh"))]
 
 
+def dpi_length(n):
+    """The smallest length >= n at which fuzz_pcap.c runs nDPI."""
+    while (n >> 4) & 0x1F != 0:
+        n = (n | 0xF) + 1
+    return n
+
+
 def spread(items, n):
     """At most n items, evenly spaced, always including the first."""
     if len(items) <= n:
@@ -216,6 +227,13 @@ def main():
         if os.path.getsize(path) < MAX_PCAP_SEED:
             with open(path, "rb") as f:
                 pcap.add(f.read())
+    good = [p for p in corpus if os.path.basename(os.path.dirname(p)) == "good"
+            and os.path.getsize(p) < MAX_PCAP_SEED]
+    for path in samples + spread(good, DPI_SEEDS):
+        with open(path, "rb") as f:
+            data = f.read()
+        if len(data) < MAX_PCAP_SEED:
+            pcap.add(data + bytes(dpi_length(len(data)) - len(data)))
 
     print(f"make_seeds.py: {len(frame.names)} frame seeds ({skipped} frames without a "
           f"selector skipped), {len(pcap.names)} capture seeds, from {len(samples)} "
