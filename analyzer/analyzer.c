@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "dpi.h"
+#include "encap.h"
 #include "flow_table.h"
 #include "frame.h"
 #include "ip_reasm.h"
@@ -24,7 +25,23 @@ struct analyzer {
     struct capture_stats stats;
     uint64_t now_ns;   /* highest timestamp seen: the clock for expiry */
     uint64_t conn_seq; /* counter behind uids */
+    /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
+    struct tunnel_desc **tunnels;
+    size_t n_tunnels, cap_tunnels;
+    uint32_t *tunnel_map; /* open addressing over tunnels, index + 1, 0 = empty */
+    size_t tunnel_map_size;
 };
+
+/* Where a packet sits in a tunnel chain, for keying and for tunnel_parents. */
+struct tunnel_path {
+    uint32_t ctx;                    /* 0 = not inside a tunnel */
+    const struct tunnel_desc *desc;
+    uint8_t n_parents;
+    uint64_t parents[CONN_MAX_TUNNEL_PARENTS];
+    bool is_carrier;                 /* the packet is a carrier built from an encap layer */
+};
+
+#define ANALYZER_MAX_TUNNELS 65536
 
 void analyzer_config_defaults(struct analyzer_config *cfg)
 {
@@ -36,6 +53,7 @@ void analyzer_config_defaults(struct analyzer_config *cfg)
     cfg->msl_ns = ANALYZER_DEFAULT_MSL_NS;
     cfg->max_flows = ANALYZER_DEFAULT_MAX_FLOWS;
     cfg->verify_checksums = false; /* as tshark; --verify-checksums for Zeek's behaviour */
+    cfg->decap = true;
     cfg->dpi = true;
     cfg->dpi_max_packets = 0;
 }
@@ -68,6 +86,7 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     }
     an->fctx.reasm = an->reasm;
     an->fctx.verify_checksums = cfg->verify_checksums;
+    an->fctx.decap = cfg->decap;
     return an;
 }
 
@@ -85,6 +104,10 @@ void analyzer_destroy(struct analyzer *an)
     ip_reasm_destroy(an->reasm);
     flow_table_destroy(an->flows);
     dpi_destroy(an->dpi);
+    for (size_t i = 0; i < an->n_tunnels; i++)
+        free(an->tunnels[i]);
+    free(an->tunnels);
+    free(an->tunnel_map);
     free(an);
 }
 
@@ -267,14 +290,14 @@ static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int sid
     return tcp_endpoint_conn_closed(c) && !(c->dir[side ^ 1].state == TCP_ST_SYN_SENT);
 }
 
-static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt)
+static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt, uint32_t ctx)
 {
     const struct icmp_quote *q = &pkt->icmp.quote;
     if (!q->valid || !q->has_ports)
         return;
     struct flow_key key;
     flow_key_make(&key, q->ip_version, q->proto, &q->src, q->sport, &q->dst, q->dport,
-                  pkt->n_vlan > 0 ? pkt->vlan[0] : 0, pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
+                  pkt->n_vlan > 0 ? pkt->vlan[0] : 0, pkt->n_vlan > 1 ? pkt->vlan[1] : 0, ctx);
     struct conn *c = flow_table_find(an->flows, &key);
     if (c == NULL) {
         an->stats.icmp_errors_unmatched++;
@@ -294,7 +317,11 @@ static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt)
         c->icmp.mtu = pkt->icmp.mtu;
 }
 
-static void track(struct analyzer *an, struct packet *pkt)
+/* Accounts pkt to its connection (creating it, or a new incarnation, as needed).
+ * Returns the connection (valid until the next call that may evict) and sets
+ * *key_out to its key and *is_new when it was created; NULL if none could be made. */
+static struct conn *track(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
+                          struct flow_key *key_out, bool *is_new)
 {
     uint16_t sport = pkt->sport, dport = pkt->dport;
     bool is_icmp = pkt->proto == IPPROTO_NUM_ICMP || pkt->proto == IPPROTO_NUM_ICMPV6;
@@ -305,7 +332,7 @@ static void track(struct analyzer *an, struct packet *pkt)
                     ? other
                     : pkt->icmp.code;
         if (pkt->icmp.is_error)
-            attach_icmp_evidence(an, pkt);
+            attach_icmp_evidence(an, pkt, tp->ctx);
     } else if (pkt->proto != IPPROTO_NUM_TCP && pkt->proto != IPPROTO_NUM_UDP &&
                pkt->proto != IPPROTO_NUM_SCTP) {
         sport = dport = 0;
@@ -314,8 +341,10 @@ static void track(struct analyzer *an, struct packet *pkt)
     struct flow_key key;
     bool src_is_lo = flow_key_make(&key, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
                                    dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
-                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
+                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
     (void)src_is_lo;
+    *key_out = key;
+    *is_new = false;
     struct conn *c = flow_table_find(an->flows, &key);
     uint32_t incarnation = 1;
     uint64_t prev_close = 0;
@@ -340,8 +369,11 @@ static void track(struct analyzer *an, struct packet *pkt)
     if (c == NULL) {
         c = new_conn(an, &key, pkt, sport, dport);
         if (c == NULL)
-            return;
+            return NULL;
+        *is_new = true;
         c->incarnation = incarnation;
+        c->ctx = tp->ctx;
+        c->tunnel = tp->desc;
         if (prev_close != 0) {
             c->prev_close_gap_ns = pkt->ts_ns > prev_close ? pkt->ts_ns - prev_close : 0;
             if (prev_time_wait || c->prev_close_gap_ns < 2 * an->cfg.msl_ns)
@@ -357,8 +389,15 @@ static void track(struct analyzer *an, struct packet *pkt)
     d->ip_bytes += pkt->ip_len;
     d->wire_bytes += pkt->wire_len;
     d->payload_bytes += pkt->l4_payload_len;
-    if (pkt->payload.len < pkt->l4_payload_len)
+    if (pkt->payload.len < pkt->l4_payload_len && !tp->is_carrier)
         c->flags |= CONN_F_PAYLOAD_TRUNCATED;
+    for (unsigned i = 0; i < tp->n_parents; i++) {
+        bool known = false;
+        for (unsigned j = 0; j < c->n_tunnel_parents; j++)
+            known = known || c->tunnel_parents[j] == tp->parents[i];
+        if (!known && c->n_tunnel_parents < CONN_MAX_TUNNEL_PARENTS)
+            c->tunnel_parents[c->n_tunnel_parents++] = tp->parents[i];
+    }
     if (pkt->l4_csum == CSUM_BAD || pkt->ip_csum == CSUM_BAD)
         c->flags |= CONN_F_BAD_CHECKSUM;
     if (pkt->ts_ns > c->last_ts)
@@ -385,6 +424,112 @@ static void track(struct analyzer *an, struct packet *pkt)
     flow_table_touch(an->flows, c, conn_class(c));
     if (flow_table_count(an->flows) > an->stats.peak_flows)
         an->stats.peak_flows = flow_table_count(an->flows);
+    return c;
+}
+
+/* The interned description of pkt's tunnel chain encap[0..depth); NULL when the
+ * table is full (the context then falls back to a hash of the chain). */
+static const struct tunnel_desc *intern_tunnel(struct analyzer *an, const struct packet *pkt,
+                                               unsigned depth, uint32_t *ctx)
+{
+    uint8_t key[ENCAP_KEY_MAX_LEN];
+    size_t len = encap_chain_key(pkt, depth, key, sizeof(key));
+    *ctx = 0;
+    if (len == 0)
+        return NULL;
+    uint64_t h = siphash24(key, len, an->cfg.seed);
+    if (an->tunnel_map == NULL || (an->n_tunnels + 1) * 2 > an->tunnel_map_size) {
+        if (an->n_tunnels >= ANALYZER_MAX_TUNNELS)
+            goto full;
+        size_t nsize = an->tunnel_map_size ? an->tunnel_map_size * 2 : 64;
+        uint32_t *nmap = calloc(nsize, sizeof(*nmap));
+        if (nmap == NULL)
+            goto full;
+        for (size_t i = 0; i < an->n_tunnels; i++) {
+            const struct tunnel_desc *d = an->tunnels[i];
+            size_t j = (size_t)siphash24(d->key, d->key_len, an->cfg.seed) & (nsize - 1);
+            while (nmap[j] != 0)
+                j = (j + 1) & (nsize - 1);
+            nmap[j] = (uint32_t)i + 1;
+        }
+        free(an->tunnel_map);
+        an->tunnel_map = nmap;
+        an->tunnel_map_size = nsize;
+    }
+    size_t mask = an->tunnel_map_size - 1;
+    size_t j = (size_t)h & mask;
+    for (; an->tunnel_map[j] != 0; j = (j + 1) & mask) {
+        struct tunnel_desc *d = an->tunnels[an->tunnel_map[j] - 1];
+        if (d->key_len == len && memcmp(d->key, key, len) == 0) {
+            *ctx = d->ctx;
+            return d;
+        }
+    }
+    if (an->n_tunnels >= ANALYZER_MAX_TUNNELS)
+        goto full;
+    if (an->n_tunnels == an->cap_tunnels) {
+        size_t ncap = an->cap_tunnels ? an->cap_tunnels * 2 : 16;
+        struct tunnel_desc **nt = realloc(an->tunnels, ncap * sizeof(*nt));
+        if (nt == NULL)
+            goto full;
+        an->tunnels = nt;
+        an->cap_tunnels = ncap;
+    }
+    struct tunnel_desc *d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        goto full;
+    d->n_levels = (uint8_t)depth;
+    for (unsigned i = 0; i < depth; i++) {
+        const struct encap_layer *l = &pkt->encap[i];
+        struct tunnel_level *tl = &d->level[i];
+        tl->type = (uint8_t)l->type;
+        tl->ip_version = l->ip_version;
+        tl->proto = l->proto;
+        tl->src = l->src;
+        tl->dst = l->dst;
+        tl->sport = l->sport;
+        tl->dport = l->dport;
+        tl->id = l->id;
+        tl->has_id = l->has_id;
+    }
+    d->key_len = len;
+    memcpy(d->key, key, len);
+    d->ctx = (uint32_t)an->n_tunnels + 1;
+    an->tunnels[an->n_tunnels++] = d;
+    an->tunnel_map[j] = d->ctx;
+    *ctx = d->ctx;
+    return d;
+full:
+    *ctx = (uint32_t)h | 0x80000000u; /* beyond the cap: a hashed context, no description */
+    return NULL;
+}
+
+/* The connection-level view of encapsulation layer l: the carrier packet. */
+static void carrier_packet(const struct packet *pkt, const struct encap_layer *l, struct packet *cp)
+{
+    memset(cp, 0, sizeof(*cp));
+    cp->ts_ns = pkt->ts_ns;
+    cp->wire_len = pkt->wire_len;
+    cp->cap_len = pkt->cap_len;
+    cp->linktype = pkt->linktype;
+    cp->n_vlan = l->n_vlan;
+    memcpy(cp->vlan, l->vlan, sizeof(cp->vlan));
+    cp->l3 = l->l3;
+    cp->ip_version = l->ip_version;
+    cp->ttl = l->ttl;
+    cp->proto = l->proto;
+    cp->src = l->src;
+    cp->dst = l->dst;
+    cp->ip_len = l->ip_len;
+    cp->ip_hdr_len = l->ip_hdr_len;
+    cp->ip_csum = l->ip_csum;
+    cp->l4_csum = l->l4_csum;
+    cp->reassembled = l->reassembled;
+    cp->sport = l->sport;
+    cp->dport = l->dport;
+    cp->udp_len = l->udp_len;
+    cp->l4_payload_len = l->l4_payload_len;
+    cp->layer = l->proto == IPPROTO_NUM_UDP ? LAYER_L4 : LAYER_L3;
 }
 
 void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
@@ -414,6 +559,33 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
 
     expire_idle(an);
 
+    /* carriers first, outermost first: each is a connection of its own, and the
+     * connections inside it list it in tunnel_parents */
+    struct tunnel_path tp;
+    memset(&tp, 0, sizeof(tp));
+    struct flow_key carrier_key;
+    bool have_carrier = false;
+    for (unsigned i = 0; i < pkt.n_encap; i++) {
+        const struct encap_layer *l = &pkt.encap[i];
+        if (l->ip_version == 0)
+            continue; /* MPLS or PPPoE on a link: no carrier connection */
+        struct packet cp;
+        carrier_packet(&pkt, l, &cp);
+        struct tunnel_path ctp = tp;
+        ctp.desc = intern_tunnel(an, &pkt, i, &ctp.ctx);
+        ctp.is_carrier = true;
+        bool is_new;
+        struct flow_key k;
+        struct conn *cc = track(an, &cp, &ctp, &k, &is_new);
+        if (cc != NULL && tp.n_parents < CONN_MAX_TUNNEL_PARENTS) {
+            tp.parents[tp.n_parents++] = cc->id;
+            carrier_key = k;
+            have_carrier = true;
+        }
+    }
+    if (pkt.n_encap > 0)
+        tp.desc = intern_tunnel(an, &pkt, pkt.n_encap, &tp.ctx);
+
     if (pkt.ip_version == 0 || pkt.layer < LAYER_L3)
         return;
     if (pkt.is_fragment && !pkt.reassembled)
@@ -423,7 +595,14 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
                   pkt.proto == IPPROTO_NUM_ICMPV6;
     if (ported && pkt.layer < LAYER_L4)
         return; /* transport header not decoded: counted as an anomaly, no flow */
-    track(an, &pkt);
+    bool is_new;
+    struct flow_key k;
+    struct conn *c = track(an, &pkt, &tp, &k, &is_new);
+    if (c != NULL && is_new && have_carrier) {
+        struct conn *carrier = flow_table_find(an->flows, &carrier_key);
+        if (carrier != NULL)
+            carrier->carried_conns++;
+    }
 }
 
 struct conn_ptr_vec {

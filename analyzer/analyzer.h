@@ -29,6 +29,7 @@ struct analyzer_config {
     uint64_t msl_ns;
     size_t max_flows; /* 0 = unlimited */
     bool verify_checksums;
+    bool decap;               /* look through tunnels (issue 7); --no-decap clears */
     bool dpi;                 /* application protocol detection with nDPI (--no-dpi clears) */
     unsigned dpi_max_packets; /* per connection; 0 = ndpiReader's 80 TCP / 24 UDP (--dpi-packets) */
     bool have_seed;   /* use seed (deterministic uids and hashing) instead of getrandom() */

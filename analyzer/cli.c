@@ -211,7 +211,10 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             }
             opt->acfg.dpi_max_packets = (unsigned)v;
             break;
-        case OPT_NO_DECAP: opt->no_decap = true; break;
+        case OPT_NO_DECAP:
+            opt->no_decap = true;
+            opt->acfg.decap = false;
+            break;
         case OPT_INTERVAL:
         case OPT_INTERIM:
             if (parse_seconds(optarg, &ns) != 0 || ns == 0) {
@@ -258,6 +261,30 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
     }
     if (opt->n_files > 0 && opt->iface != NULL) {
         ss_err_set(err, "-r and -i cannot be combined");
+        return -1;
+    }
+    if (opt->iface == NULL) {
+        /* capture options have no meaning for a saved file (-w: tcpdump would
+         * rewrite it; sockscope's -w saves what a live capture saw) */
+        const char *live_only = opt->write_file != NULL ? "-w"
+                                : opt->drop_user != NULL ? "-Z"
+                                : opt->no_promisc        ? "-p"
+                                : opt->buffer_kib != 0   ? "-B"
+                                : opt->snaplen != 0      ? "-s"
+                                : opt->interval_s > 0    ? "--interval"
+                                : opt->interim_s > 0     ? "--interim"
+                                                         : NULL;
+        if (live_only != NULL) {
+            ss_err_set(err, "%s needs -i IFACE (live capture)", live_only);
+            return -1;
+        }
+    }
+    if (opt->interim_s > 0 && opt->format != FMT_NDJSON) {
+        ss_err_set(err, "--interim needs --ndjson (it writes update records)");
+        return -1;
+    }
+    if (opt->interval_s > 0 && opt->format != FMT_NDJSON && opt->format != FMT_TEXT) {
+        ss_err_set(err, "--interval needs text or --ndjson output");
         return -1;
     }
     if (opt->at != NULL && opt->netstat_host == NULL) {

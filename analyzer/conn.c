@@ -81,12 +81,17 @@ const char *conn_flag_name(uint32_t f)
 
 void conn_uid(const struct conn *c, char *buf, size_t len)
 {
+    conn_uid_of_id(c->id, buf, len);
+}
+
+void conn_uid_of_id(uint64_t id, char *buf, size_t len)
+{
     static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     char tmp[20];
     size_t n = 0;
     tmp[n++] = 'C';
     /* 17 base62 digits, as Zeek's uids have: 64 bits of id, then a mix of it */
-    uint64_t v = c->id, w = c->id * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+    uint64_t v = id, w = id * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
     for (int i = 0; i < 11; i++) {
         tmp[n++] = b62[v % 62];
         v /= 62;

@@ -94,6 +94,26 @@ struct conn_dir {
 };
 
 #define CONN_MAX_TRANSITIONS 14
+#define CONN_MAX_TUNNEL_PARENTS 4
+
+/* One encapsulation chain (outermost first) as first seen: type and carrier
+ * endpoints of each level (ip_version 0 for MPLS/PPPoE directly on a link). */
+struct tunnel_level {
+    uint8_t type; /* enum encap_type (encap.h) */
+    uint8_t ip_version, proto;
+    bool has_id;
+    struct ip_addr src, dst;
+    uint16_t sport, dport;
+    uint32_t id;
+};
+
+struct tunnel_desc {
+    uint8_t n_levels;
+    struct tunnel_level level[PACKET_MAX_ENCAP];
+    uint32_t ctx;             /* the context value inner connections carry */
+    size_t key_len;
+    uint8_t key[48 * PACKET_MAX_ENCAP]; /* encap_chain_key bytes */
+};
 
 /* One state transition of one socket. Its time is first_ts + dt_ns. */
 struct conn_transition {
@@ -159,10 +179,20 @@ struct conn {
     char app_name[44];                  /* nDPI's "TLS.Google", "DNS", "Unknown" */
     char app_category[24];              /* nDPI's category name ("Web", "Network") */
     char app_host[64];                  /* TLS SNI / HTTP Host / DNS query name ("" = none) */
+
+    /* tunnels (issue 7): set on connections that came through encapsulations */
+    uint32_t ctx;                        /* tunnel context in the flow key (0 = none) */
+    const struct tunnel_desc *tunnel;    /* the encapsulation chain; owned by the analyzer,
+                                            valid until analyzer_destroy (NULL = none) */
+    uint8_t n_tunnel_parents;
+    uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS]; /* ids of carrier connections */
+    uint32_t carried_conns;              /* as a carrier: inner connections it carried */
 };
 
 /* Zeek-style uid ("C" + 17 base62 chars) from conn->id, into buf (>= 20 bytes). */
 void conn_uid(const struct conn *c, char *buf, size_t len);
+/* The uid of the connection whose id is id (e.g. a tunnel parent). */
+void conn_uid_of_id(uint64_t id, char *buf, size_t len);
 
 /* Formats an IP address (inet_ntop). */
 void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size_t len);

@@ -97,10 +97,18 @@ void conn_log_record(FILE *out, const struct conn *c)
     } else {
         fprintf(out, "-\t-\t-");
     }
-    fprintf(out, "\t%s\t-\t-\t%" PRIu64 "\t%s\t%u\t%" PRIu64 "\t%u\t%" PRIu64 "\t(empty)\t%s",
+    fprintf(out, "\t%s\t-\t-\t%" PRIu64 "\t%s\t%u\t%" PRIu64 "\t%u\t%" PRIu64 "\t",
             zeek_conn_state(&c->zeek), zeek_conn_missed_bytes(&c->zeek),
             c->zeek.history[0] ? c->zeek.history : "-", c->dir[0].pkts, c->dir[0].ip_bytes,
-            c->dir[1].pkts, c->dir[1].ip_bytes, cid);
+            c->dir[1].pkts, c->dir[1].ip_bytes);
+    if (c->n_tunnel_parents == 0)
+        fputs("(empty)", out);
+    for (unsigned i = 0; i < c->n_tunnel_parents; i++) {
+        char puid[24];
+        conn_uid_of_id(c->tunnel_parents[i], puid, sizeof(puid));
+        fprintf(out, "%s%s", i ? "," : "", puid);
+    }
+    fprintf(out, "\t%s", cid);
     fprintf(out, "\t%" PRIu64 "\t%" PRIu64 "\t%s\t%u", c->dir[0].wire_bytes, c->dir[1].wire_bytes,
             end_reason_name((enum end_reason)c->end_reason), c->incarnation);
     if (c->proto == IPPROTO_NUM_TCP)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "community_id.h"
+#include "encap.h"
 #include "dpi.h"
 #include "services.h"
 #include "timefmt.h"
@@ -118,6 +119,34 @@ static void community_id_of(const struct conn *c, char *out, size_t len)
         out[0] = '\0';
 }
 
+/* The encapsulation chain, outermost first: type and carrier endpoints per level. */
+static json_t *tunnel_json(const struct tunnel_desc *t)
+{
+    json_t *arr = json_array();
+    for (unsigned i = 0; i < t->n_levels; i++) {
+        const struct tunnel_level *l = &t->level[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "type", json_string(encap_type_name((enum encap_type)l->type)));
+        const char *zt = encap_zeek_type((enum encap_type)l->type);
+        if (zt != NULL)
+            json_object_set_new(e, "zeek_type", json_string(zt));
+        if (l->ip_version != 0) {
+            json_object_set_new(e, "proto", json_string(services_zeek_proto(l->proto)));
+            json_object_set_new(e, "ip_proto", json_integer(l->proto));
+            json_object_set_new(e, "src_addr", addr_json(&l->src, l->ip_version));
+            json_object_set_new(e, "dst_addr", addr_json(&l->dst, l->ip_version));
+            if (l->proto == IPPROTO_NUM_UDP) {
+                json_object_set_new(e, "src_port", json_integer(l->sport));
+                json_object_set_new(e, "dst_port", json_integer(l->dport));
+            }
+        }
+        if (l->has_id)
+            json_object_set_new(e, "id", json_integer(l->id));
+        json_array_append_new(arr, e);
+    }
+    return arr;
+}
+
 json_t *output_json_conn(const struct conn *c)
 {
     json_t *o = json_object();
@@ -150,6 +179,19 @@ json_t *output_json_conn(const struct conn *c)
     json_object_set_new(o, "resp_ip_bytes", json_integer((json_int_t)c->dir[1].ip_bytes));
     if (cid[0] != '\0')
         json_object_set_new(o, "community_id", json_string(cid));
+    if (c->n_tunnel_parents > 0) {
+        json_t *tp = json_array();
+        for (unsigned i = 0; i < c->n_tunnel_parents; i++) {
+            char puid[24];
+            conn_uid_of_id(c->tunnel_parents[i], puid, sizeof(puid));
+            json_array_append_new(tp, json_string(puid));
+        }
+        json_object_set_new(o, "tunnel_parents", tp);
+    }
+    if (c->tunnel != NULL)
+        json_object_set_new(o, "tunnel", tunnel_json(c->tunnel));
+    if (c->carried_conns > 0)
+        json_object_set_new(o, "carried_conns", json_integer(c->carried_conns));
 
     /* sockscope's own fields */
     json_object_set_new(o, "orig_wire_bytes", json_integer((json_int_t)c->dir[0].wire_bytes));

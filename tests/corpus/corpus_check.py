@@ -194,7 +194,7 @@ def tshark_table(corpus, fname):
 
 
 def our_table(binary, path):
-    rc, out, err = run([binary, "-r", path, "--ndjson", "--no-decap", "--no-dpi"], 300)
+    rc, out, err = run([binary, "-r", path, "--ndjson", "--no-dpi"], 300)
     if rc != 0:
         return None, f"exit {rc}: {err.strip()[:200]}"
     table = {}
