@@ -10,7 +10,7 @@
   OUT/pcap/   whole capture files smaller than MAX_PCAP_SEED bytes from samples/
               and the corpus good/ and malformed/ directories, copied; plus, for
               the samples and up to DPI_SEEDS good files, a copy padded with zero
-              bytes to a length at which fuzz_pcap.c turns nDPI on (bits 4-8 of
+              bytes to a length at which fuzz_pcap.c turns nDPI on (bits 4-9 of
               the length zero), since few lengths do.
 Both also get tests/fuzz/regressions/<target>/* (past findings). Seeds are named
 by the SHA-1 of their content (duplicates collapse), so the output depends only
@@ -143,7 +143,7 @@ def captures_in(directory):
 
 def dpi_length(n):
     """The smallest length >= n at which fuzz_pcap.c runs nDPI."""
-    while (n >> 4) & 0x1F != 0:
+    while (n >> 4) & 0x3F != 0:
         n = (n | 0xF) + 1
     return n
 
