@@ -1,7 +1,8 @@
 /* gen_samples.c - writes the deterministic sample captures in samples/
  * (classic pcap: tcpdump.org "pcap savefile format"; pcapng: RFC draft
  * draft-ietf-opsawg-pcapng; IPv4 RFC 791, IPv6 RFC 8200, TCP RFC 9293 with
- * RFC 7323 options, UDP RFC 768, ICMP RFC 792, DNS RFC 1035, NTP RFC 5905).
+ * RFC 7323 options, UDP RFC 768, ICMP RFC 792, DNS RFC 1035, NTP RFC 5905;
+ * tunnels: VXLAN RFC 7348, GRE RFC 2784/2890, IP-in-IP RFC 2003).
  *
  * Usage: gen_samples OUTDIR
  *
@@ -30,10 +31,15 @@
 #define ETHERTYPE_IPV6 0x86ddu
 #define ETHERTYPE_VLAN 0x8100u
 
+#define UDP_PORT_VXLAN 4789u
+
 #define IPPROTO_NUM_HOPOPTS 0u
 #define IPPROTO_NUM_ICMP    1u
+#define IPPROTO_NUM_IPIP    4u
 #define IPPROTO_NUM_TCP     6u
 #define IPPROTO_NUM_UDP     17u
+#define IPPROTO_NUM_IPV6    41u
+#define IPPROTO_NUM_GRE     47u
 
 #define TCP_FIN 0x01u
 #define TCP_SYN 0x02u
@@ -177,12 +183,26 @@ static struct host host_fd99(unsigned last)
 
 enum link_kind { LINK_ETH, LINK_ETH_VLAN, LINK_SLL2, LINK_RAW };
 
+enum tunnel_kind { TUN_VXLAN, TUN_GRE, TUN_IPIP };
+
+/* An overlay between two tunnel endpoints: every IP packet sent on a link
+ * with this tunnel is wrapped in outer headers from one endpoint to the
+ * other, and the outer packet goes out on the link. */
+struct tunnel {
+    enum tunnel_kind kind;
+    struct host *outer_a, *outer_b; /* tunnel endpoints; their IP ids advance */
+    const struct host *inner_a;     /* the inner host behind outer_a; any other is behind outer_b */
+    uint16_t a_port;                /* TUN_VXLAN: outer_a's UDP port (outer_b answers to it from 4789) */
+    uint32_t id;                    /* TUN_VXLAN: VNI; TUN_GRE: key */
+};
+
 struct link {
     enum link_kind kind;
     uint32_t ifid;            /* pcapng interface id; 0 in classic pcap */
     uint16_t vlan_id;         /* LINK_ETH_VLAN */
     uint32_t sll2_ifindex;    /* LINK_SLL2 */
     const struct host *local; /* LINK_SLL2: frames from it are "outgoing" */
+    const struct tunnel *tun; /* non-NULL: IP packets travel through this tunnel */
 };
 
 /* ---- output files ---------------------------------------------------- */
@@ -340,10 +360,18 @@ static void gen_sleep(struct gen *g, uint64_t usec)
 
 /* ---- link, IP and L4 assembly ------------------------------------------ */
 
-/* Wraps an IP packet in the link header and writes it. */
+static void emit_tunneled(struct gen *g, const struct link *lk, const struct host *src,
+                          const struct host *dst, const struct buf *ip);
+
+/* Wraps an IP packet in the link header (and the link's tunnel, if any) and
+ * writes it. */
 static void emit_l3(struct gen *g, const struct link *lk, const struct host *src,
                     const struct host *dst, const struct buf *ip)
 {
+    if (lk->tun != NULL) {
+        emit_tunneled(g, lk, src, dst, ip);
+        return;
+    }
     struct buf f = { .len = 0 };
     unsigned ethertype = src->family == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
     switch (lk->kind) {
@@ -431,6 +459,58 @@ static void l4_checksum(struct buf *l4, const struct host *src, const struct hos
     if (c == 0 && proto == IPPROTO_NUM_UDP)
         c = 0xffff; /* 0 means "no checksum" in UDP */
     buf_set_be16(l4, off, c);
+}
+
+/* Wraps the inner IP packet ip (src -> dst) in lk's tunnel headers: VXLAN
+ * (outer UDP with a valid checksum, VXLAN header with the I flag and the VNI,
+ * inner Ethernet), GRE version 0 with the key bit and key, or IP-in-IP
+ * (protocol 4 for IPv4 inside, 41 for IPv6), then sends the outer IPv4
+ * packet between the tunnel endpoints on lk without its tunnel. */
+static void emit_tunneled(struct gen *g, const struct link *lk, const struct host *src,
+                          const struct host *dst, const struct buf *ip)
+{
+    const struct tunnel *t = lk->tun;
+    bool from_a = src == t->inner_a;
+    struct host *osrc = from_a ? t->outer_a : t->outer_b;
+    struct host *odst = from_a ? t->outer_b : t->outer_a;
+    unsigned inner_type = src->family == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+    struct buf p = { .len = 0 }; /* what the outer IP header carries */
+    unsigned proto = IPPROTO_NUM_IPIP;
+    switch (t->kind) {
+    case TUN_VXLAN:
+        proto = IPPROTO_NUM_UDP;
+        buf_be16(&p, from_a ? t->a_port : UDP_PORT_VXLAN);
+        buf_be16(&p, from_a ? UDP_PORT_VXLAN : t->a_port);
+        buf_be16(&p, 0); /* length, set below */
+        buf_be16(&p, 0);
+        buf_be32(&p, 0x08000000u);  /* flags: I (VNI valid); reserved zero */
+        buf_be32(&p, t->id << 8);   /* VNI, reserved byte */
+        buf_put(&p, dst->mac, 6);   /* inner Ethernet */
+        buf_put(&p, src->mac, 6);
+        buf_be16(&p, inner_type);
+        buf_put(&p, ip->b, ip->len);
+        buf_set_be16(&p, 4, (unsigned)p.len);
+        l4_checksum(&p, osrc, odst, IPPROTO_NUM_UDP);
+        break;
+    case TUN_GRE:
+        proto = IPPROTO_NUM_GRE;
+        buf_be16(&p, 0x2000u); /* K bit, version 0 */
+        buf_be16(&p, inner_type);
+        buf_be32(&p, t->id);
+        buf_put(&p, ip->b, ip->len);
+        break;
+    case TUN_IPIP:
+        proto = src->family == 6 ? IPPROTO_NUM_IPV6 : IPPROTO_NUM_IPIP;
+        buf_put(&p, ip->b, ip->len);
+        break;
+    }
+    struct buf outer = { .len = 0 };
+    ipv4_header(&outer, osrc, odst, proto, p.len, 0, osrc->ip_id);
+    osrc->ip_id++;
+    buf_put(&outer, p.b, p.len);
+    struct link base = *lk;
+    base.tun = NULL;
+    emit_l3(g, &base, osrc, odst, &outer);
 }
 
 /* Builds the IP datagram carrying l4 (checksum filled in here) into ip. */
@@ -1419,6 +1499,110 @@ static int write_udp_services(const char *dir)
     return gen_close(&g);
 }
 
+/* One inner HTTP exchange as Zeek history ShADadFf, conn_state SF: the
+ * server ACKs the request before it answers, the client closes first. */
+static void http_conversation(struct tcp_conv *c, const char *host, const char *body)
+{
+    struct buf req = { .len = 0 }, rsp = { .len = 0 };
+    http_get(&req, host, "/");
+    http_ok(&rsp, body);
+    conv_handshake(c);
+    conv_send(c, C2S, req.b, req.len);
+    conv_ack(c, S2C);
+    conv_send(c, S2C, rsp.b, rsp.len);
+    conv_ack(c, C2S);
+    conv_fin(c, C2S);
+    conv_fin(c, S2C);
+    conv_ack(c, C2S);
+}
+
+/* 7. Tunnels on one Ethernet link: (a) VXLAN VNI 100 between the VTEPs
+ * 10.99.0.1:49813 and 10.99.0.2:4789 (replies come back on the same UDP
+ * flow) carrying a DNS exchange and an HTTP connection 192.168.50.10:40000 ->
+ * 192.168.50.20:80; (b) the same inner 5-tuple again in VNI 200, another
+ * tenant, over the same outer UDP flow; (c) GRE key 7 10.99.1.1 -> 10.99.1.2
+ * carrying IPv6 TCP fd99::10:51000 -> [fd99::20]:443; (d) IP-in-IP
+ * 10.99.2.1 -> 10.99.2.2 carrying one syslog datagram. */
+static int write_tunnels(const char *dir)
+{
+    struct gen g;
+    if (gen_open(&g, dir, "tunnels.pcap", false, LINKTYPE_ETHERNET) != 0)
+        return -1;
+
+    /* (a) and (b): VXLAN */
+    struct host vtep1 = host_v4(10, 99, 0, 1, NULL, 0x9901);
+    struct host vtep2 = host_v4(10, 99, 0, 2, NULL, 0x9902);
+    struct host a_cli = host_v4(192, 168, 50, 10, NULL, 0x500a);
+    struct host a_web = host_v4(192, 168, 50, 20, NULL, 0x5014);
+    struct host a_dns = host_v4(192, 168, 50, 53, NULL, 0x5035);
+    struct host b_cli = host_v4(192, 168, 50, 10, NULL, 0x600a);
+    struct host b_web = host_v4(192, 168, 50, 20, NULL, 0x6014);
+    struct tunnel vni100 = { .kind = TUN_VXLAN, .outer_a = &vtep1, .outer_b = &vtep2,
+                             .inner_a = &a_cli, .a_port = 49813, .id = 100 };
+    struct tunnel vni200 = vni100;
+    vni200.inner_a = &b_cli;
+    vni200.id = 200;
+    struct link in100 = { .kind = LINK_ETH, .tun = &vni100 };
+    struct link in200 = { .kind = LINK_ETH, .tun = &vni200 };
+
+    static const uint8_t web_addr[4] = { 192, 168, 50, 20 };
+    dns_exchange(&g, &in100, &a_cli, 53000, &a_dns, 0x7e01, "web.tenant-a.example", 1, web_addr,
+                 4, 600);
+    gen_sleep(&g, 1000);
+    struct tcp_conv a =
+        conv_make(&g, &in100, &a_cli, 40000, 0x50a00001u, &a_web, 80, 0x50b00001u, C2S, 1500);
+    a.mss = 1410; /* 1500 minus the 50 bytes of VXLAN overhead, minus 40 */
+    http_conversation(&a, "web.tenant-a.example", "<html><body>tenant A</body></html>\n");
+
+    gen_sleep(&g, 200000);
+    struct tcp_conv b =
+        conv_make(&g, &in200, &b_cli, 40000, 0x60a00002u, &b_web, 80, 0x60b00002u, C2S, 1700);
+    b.mss = 1410;
+    http_conversation(&b, "web.tenant-b.example", "<html><body>tenant B</body></html>\n");
+
+    /* (c) GRE with key 7 carrying IPv6 TCP to port 443, TLS-shaped records */
+    gen_sleep(&g, 200000);
+    struct host gre1 = host_v4(10, 99, 1, 1, NULL, 0x9911);
+    struct host gre2 = host_v4(10, 99, 1, 2, NULL, 0x9912);
+    struct host v6c = host_fd99(0x10), v6s = host_fd99(0x20);
+    struct tunnel gre = { .kind = TUN_GRE, .outer_a = &gre1, .outer_b = &gre2, .inner_a = &v6c,
+                          .id = 7 };
+    struct link ingre = { .kind = LINK_ETH, .tun = &gre };
+    struct tcp_conv t =
+        conv_make(&g, &ingre, &v6c, 51000, 0x0fd99010u, &v6s, 443, 0x0fd99020u, C2S, 2000);
+    conv_handshake(&t);
+    for (int i = 0; i < 2; i++) {
+        uint8_t rec[5 + 80];
+        size_t n = i == 0 ? 40 : 80;
+        rec[0] = 23; /* application_data */
+        rec[1] = 3;
+        rec[2] = 3;
+        rec[3] = (uint8_t)(n >> 8);
+        rec[4] = (uint8_t)n;
+        prng_fill(rec + 5, n, 0x7e7e0000u + (uint32_t)i);
+        conv_send(&t, i == 0 ? C2S : S2C, rec, 5 + n);
+        if (i == 0)
+            conv_ack(&t, S2C);
+    }
+    conv_ack(&t, C2S);
+    conv_fin(&t, C2S);
+    conv_fin(&t, S2C);
+    conv_ack(&t, C2S);
+
+    /* (d) IP-in-IP carrying one UDP datagram (syslog) */
+    gen_sleep(&g, 200000);
+    struct host ipip1 = host_v4(10, 99, 2, 1, NULL, 0x9921);
+    struct host ipip2 = host_v4(10, 99, 2, 2, NULL, 0x9922);
+    struct host logc = host_v4(192, 168, 60, 10, NULL, 0x3c0a);
+    struct host logd = host_v4(192, 168, 60, 20, NULL, 0x3c14);
+    struct tunnel ipip = { .kind = TUN_IPIP, .outer_a = &ipip1, .outer_b = &ipip2,
+                           .inner_a = &logc };
+    struct link inipip = { .kind = LINK_ETH, .tun = &ipip };
+    static const char msg[] = "<14>Nov 14 22:13:20 edge1 tunnel: link up\n";
+    udp_send(&g, &inipip, &logc, 40514, &logd, 514, msg, sizeof(msg) - 1, NULL);
+    return gen_close(&g);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -1432,6 +1616,7 @@ int main(int argc, char **argv)
         write_lifecycle,
         write_mixed_link,
         write_udp_services,
+        write_tunnels,
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
