@@ -1,7 +1,9 @@
 /* flow_probe.c - the flow-tracking path alone: capture_next + analyzer_feed with a
  * record callback that only counts, so no output and no record store weigh in.
  * Prints the time, the connections emitted, the peak of open flows and the flow
- * table's own bytes per open flow (what flow_table_memory reports). */
+ * table's own bytes per open flow (what flow_table_memory reports). DPI is off
+ * unless --dpi is given. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,16 +34,19 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: flow_probe FILE\n");
+    bool dpi = argc == 3 && strcmp(argv[1], "--dpi") == 0;
+    if (argc != 2 && !dpi) {
+        fprintf(stderr, "usage: flow_probe [--dpi] FILE\n");
         return 2;
     }
+    const char *path = argv[argc - 1];
     struct ss_err err = {{0}};
     struct probe pr = {0, 0};
     struct analyzer_config cfg;
     analyzer_config_defaults(&cfg);
     cfg.have_seed = true; /* deterministic hashing: runs compare */
     memset(cfg.seed, 0x5a, sizeof(cfg.seed));
+    cfg.dpi = dpi;
     cfg.on_conn = on_conn;
     cfg.user = &pr;
     double t0 = now_s();
@@ -51,7 +56,7 @@ int main(int argc, char **argv)
         return 1;
     }
     struct capture *cap = NULL;
-    if (capture_open_file(&cap, argv[1], NULL, &err) != 0) {
+    if (capture_open_file(&cap, path, NULL, &err) != 0) {
         fprintf(stderr, "flow_probe: %s\n", err.msg);
         analyzer_destroy(an);
         return 1;
@@ -84,10 +89,10 @@ int main(int argc, char **argv)
     if (secs <= 0)
         secs = 1e-9;
     printf("packets=%llu bytes=%llu seconds=%.3f feed_seconds=%.3f packets_per_s=%.0f "
-           "MB_per_s=%.1f connections=%llu tcp_connections=%llu peak_open=%llu "
+           "MB_per_s=%.1f dpi=%d connections=%llu tcp_connections=%llu peak_open=%llu "
            "table_bytes=%zu table_bytes_per_open_flow=%.1f sizeof_conn=%zu sizeof_flow_key=%zu\n",
            (unsigned long long)packets, (unsigned long long)bytes, secs, t_feed,
-           (double)packets / secs, (double)bytes / 1e6 / secs, (unsigned long long)pr.records,
+           (double)packets / secs, (double)bytes / 1e6 / secs, dpi ? 1 : 0, (unsigned long long)pr.records,
            (unsigned long long)pr.tcp_records, (unsigned long long)peak_open, peak_mem,
            peak_open ? (double)peak_mem / (double)peak_open : 0.0, sizeof(struct conn),
            sizeof(struct flow_key));

@@ -36,10 +36,10 @@ fi
 TINY=$BUILD/bench-tiny.pcap
 "$GEN" -n 100 -w 10 -o "$TINY" 2>/dev/null
 
-# DPI is there when the binary calls nDPI's per-packet entry point.
+# DPI is there when the binary calls nDPI's per-packet entry point. (No grep -q:
+# under pipefail an early exit would fail the pipeline with nm's SIGPIPE.)
 HAVE_DPI=0
-if nm -D --undefined-only "$SS" 2>/dev/null | grep -q ndpi_detection_process_packet ||
-   nm "$SS" 2>/dev/null | grep -q ndpi_detection_process_packet; then
+if { nm -D --undefined-only "$SS"; nm "$SS"; } 2>/dev/null | grep ndpi_detection_process_packet >/dev/null; then
     HAVE_DPI=1
 fi
 HAVE_NDPI=0
@@ -51,7 +51,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # run NAME CMD...: REPEAT timed runs; sets WALL (median seconds), RSS_KB (of that
-# run) and OUT (its standard output file).
+# run), OUT (its standard output file) and SPREAD (every run's seconds, sorted).
 run() {
     local name=$1
     shift
@@ -70,6 +70,7 @@ run() {
     WALL=$(echo "$mid" | cut -d' ' -f1)
     RSS_KB=$(echo "$mid" | cut -d' ' -f2)
     OUT=$TMP/$name.$(echo "$mid" | cut -d' ' -f4).out
+    SPREAD=$(sort -n "$TMP/$name.runs" | cut -d' ' -f1 | paste -sd/ -)
 }
 
 # tiny-file resident size (KiB) of a command: what it costs before any flow
@@ -94,10 +95,10 @@ ROWS=()
 # row LABEL WALL RSS_KB FLOWS BYTES_PER_FLOW
 row() {
     ROWS+=("$(awk -v l="$1" -v w="$2" -v r="$3" -v f="$4" -v b="$5" -v p="$PACKETS" \
-        -v fb="$FILE_BYTES" -v bw="$BASE_WALL" 'BEGIN {
+        -v fb="$FILE_BYTES" -v bw="$BASE_WALL" -v sp="$SPREAD" 'BEGIN {
         if (w <= 0) w = 0.01
-        printf "| %s | %.2f | %.0f | %.1f | %.1f | %.2fx | %s | %s |", l, w, p / w, fb / 1e6 / w,
-               r / 1024, w / (bw > 0 ? bw : 0.01), f, b }')")
+        printf "| %s | %.2f | %s | %.0f | %.1f | %.1f | %.2fx | %s | %s |", l, w, sp, p / w,
+               fb / 1e6 / w, r / 1024, w / (bw > 0 ? bw : 0.01), f, b }')")
 }
 row "pcap_read_loop (baseline)" "$BASE_WALL" "$RSS_KB" "" ""
 
@@ -125,7 +126,7 @@ if [ "$HAVE_DPI" = 1 ]; then
     D_BPF=$(awk -v r="$RSS_KB" -v t="$D_TINY" -v n="${D_OPEN:-0}" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }')
     row "sockscope --view stats (DPI)" "$WALL" "$RSS_KB" "${D_OPEN:-?}" "$D_BPF"
 else
-    ROWS+=("| sockscope --view stats (DPI) | not available: this build does not call nDPI | | | | | | |")
+    ROWS+=("| sockscope --view stats (DPI) | not available: this build does not call nDPI | | | | | | | |")
 fi
 
 NDPI_WALL=
@@ -148,15 +149,16 @@ verdict() { # verdict OK? TEXT
     echo "capture: $FILE ($FILE_BYTES bytes, $PACKETS packets, $FLOWS flows, window $WINDOW);" \
          "median of $REPEAT runs; load average $LOAD_BEFORE before, $LOAD_AFTER after"
     echo
-    echo "| reader | wall s | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open flows | B per tracked flow |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| reader | wall s (median) | all runs s | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open flows | B per tracked flow |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "B per tracked flow = (peak RSS - peak RSS on a 100-flow capture) / peak open flows."
     echo "flow_probe: $PROBE_LINE"
     echo
-    verdict "$(awk -v a="$NODPI_WALL" -v b="$BASE_WALL" 'BEGIN { print (a <= 2 * b) ? 1 : 0 }')" \
-        "flow tracking within 2x of the read loop: sockscope --no-dpi $(awk -v a="$NODPI_WALL" -v b="$BASE_WALL" 'BEGIN { printf "%.1fx", a / b }'), flow_probe $(awk -v a="$PROBE_WALL" -v b="$BASE_WALL" 'BEGIN { printf "%.1fx", a / b }')"
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a (baseline under 10 ms)" }'; }
+    verdict "$(awk -v a="$NODPI_WALL" -v b="$BASE_WALL" 'BEGIN { print (b > 0 && a <= 2 * b) ? 1 : 0 }')" \
+        "flow tracking within 2x of the read loop: sockscope --no-dpi $(ratio "$NODPI_WALL" "$BASE_WALL"), flow_probe $(ratio "$PROBE_WALL" "$BASE_WALL")"
     verdict "$(awk -v s="$S_BPF" 'BEGIN { print (s > 0 && s <= 256) ? 1 : 0 }')" \
         "<= 256 B per tracked connection: sockscope $S_BPF B, flow_probe $P_BPF B"
     if [ -n "$DPI_WALL" ] && [ -n "$NDPI_WALL" ]; then
