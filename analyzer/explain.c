@@ -70,100 +70,156 @@ static void print_reuse(FILE *out, const struct view_socket *const *socks, size_
         fprintf(out, "  4-tuple reuse: none (every connection here has its own 4-tuple).\n");
 }
 
-static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
-                             const struct ip_addr *addr, uint16_t port)
+/* The next tunnel context after *ctx (or the first, when first) in which the
+ * endpoint (proto, addr, port) has a port or a socket; false when none is left. */
+static bool next_ctx(const struct views *v, uint8_t proto, uint8_t ipv, const struct ip_addr *addr,
+                     uint16_t port, bool first, uint32_t *ctx)
+{
+    bool found = false;
+    uint32_t best = 0;
+    for (size_t i = 0; i < v->n_socks; i++) {
+        const struct view_socket *s = &v->socks[i];
+        uint32_t c = s->conn->ctx;
+        if (s->proto != proto || s->local_port != port ||
+            !same_addr(s->ip_version, &s->local_addr, ipv, addr) || (!first && c <= *ctx))
+            continue;
+        if (!found || c < best)
+            best = c;
+        found = true;
+    }
+    /* a port always has sockets, so the sockets above cover every port's context */
+    if (found)
+        *ctx = best;
+    return found;
+}
+
+/* The tunnel lines of an endpoint in context ctx: which tunnel it is inside,
+ * and what a tunnel endpoint carried. */
+static void print_tunnel(FILE *out, const struct views *v, long pi,
+                         const struct view_socket *const *socks, size_t n)
+{
+    if (n > 0 && socks[0]->conn->ctx != 0) {
+        char tt[320];
+        views_tunnel_text(socks[0]->conn->tunnel, socks[0]->conn->ctx, tt, sizeof(tt));
+        fprintf(out, "  Inside tunnel %s (its connections name the carriers in tunnel_parents):\n",
+                tt);
+    }
+    if (pi >= 0 && (v->ports[pi].carried_conns > 0 || v->ports[pi].carried_sockets > 0)) {
+        const struct view_port *p = &v->ports[pi];
+        fprintf(out, "  Tunnel endpoint: its connections carried %" PRIu64 " inner %s (%" PRIu64
+                     " inner %s); those are reported on their own, inside the tunnel.\n",
+                p->carried_conns, plural(p->carried_conns, "connection", "connections"),
+                p->carried_sockets, plural(p->carried_sockets, "socket", "sockets"));
+    }
+}
+
+/* The account of endpoint (proto, addr, port) in tunnel context ctx; false
+ * (nothing printed) when it has neither a port nor a socket there. */
+static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto, uint32_t ctx,
+                                 uint8_t ipv, const struct ip_addr *addr, uint16_t port)
 {
     char ep[80], host[64], ts[TIMEFMT_ISO_SIZE];
     views_format_endpoint(ipv, addr, port, ep, sizeof(ep));
     ip_addr_format(addr, ipv, host, sizeof(host));
+    const char *pn = services_proto_name(proto);
+    long pi = views_find_port_ctx(v, ctx, proto, ipv, addr, port);
+    /* the sockets whose local endpoint this is */
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_socks; i++) {
+        const struct view_socket *s = &v->socks[i];
+        if (s->proto == proto && s->local_port == port && s->conn->ctx == ctx &&
+            same_addr(s->ip_version, &s->local_addr, ipv, addr) && views_socket_existed(s))
+            n++;
+    }
+    size_t n_all = 0;
+    const struct view_socket *socks[64];
+    for (size_t i = 0; i < v->n_socks; i++) {
+        const struct view_socket *s = &v->socks[i];
+        if (s->proto == proto && s->local_port == port && s->conn->ctx == ctx &&
+            same_addr(s->ip_version, &s->local_addr, ipv, addr)) {
+            if (n_all < sizeof(socks) / sizeof(socks[0]))
+                socks[n_all] = s;
+            n_all++;
+        }
+    }
+    if (pi < 0 && n_all == 0)
+        return false;
+    size_t shown = n_all < 64 ? n_all : 64;
+    print_tunnel(out, v, pi, socks, shown);
+    if (pi >= 0) {
+        const struct view_port *p = &v->ports[pi];
+        fprintf(out, "  %s %s is a port (service endpoint) of host %s; IANA service: %s.\n",
+                pn, ep, host, p->service ? p->service : "none registered in sockscope's table");
+        timefmt_iso(p->evidence_ts, ts, sizeof(ts));
+        fprintf(out, "  Status: %s: %s (first seen %s).\n",
+                views_status_name((enum port_status)p->status),
+                evidence_text((enum port_evidence)p->evidence), ts);
+        if (p->has_listener) {
+            timefmt_iso(p->listener_since_ts, ts, sizeof(ts));
+            fprintf(out, "  A listener accepted on it: a socket in LISTEN on %s, inferred from the SYN-ACKs (from %s).\n",
+                    ep, ts);
+        } else if (proto == IPPROTO_NUM_TCP) {
+            fprintf(out, "  No listener was seen accepting on it.\n");
+        }
+        timefmt_iso(p->peak_ts, ts, sizeof(ts));
+        fprintf(out, "  %" PRIu64 " %s (%" PRIu64 " completed, %" PRIu64 " rejected, %" PRIu64
+                     " reset), at most %" PRIu64 " at once (%s), from %" PRIu64
+                     " remote %s on %" PRIu64 " %s.\n",
+                p->n_conns, plural(p->n_conns, "connection", "connections"), p->n_completed,
+                p->n_rejected, p->n_reset, p->peak_concurrent, ts, p->remote_sockets,
+                plural(p->remote_sockets, "socket", "sockets"), p->remote_hosts,
+                plural(p->remote_hosts, "host", "hosts"));
+        if (p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP)
+            fprintf(out, "  Backlog pressure: up to %" PRIu64 " sockets sat in SYN_RECV at once (%" PRIu64 " still at the end).\n",
+                    p->syn_recv_peak, p->syn_recv_at_end);
+        if (n > 0)
+            fprintf(out, "  %zu %s %s, one per connection, with these remote sockets:\n", n,
+                    plural(n, "socket has local endpoint", "sockets share local endpoint"), ep);
+        else
+            fprintf(out, "  No socket on %s ever sent a packet; the %zu connection %s came from:\n",
+                    ep, n_all, plural(n_all, "attempt", "attempts"));
+    } else {
+        fprintf(out, "  %s %s is not a port that served anyone here: host %s used it as a client (ephemeral) port.\n",
+                pn, ep, host);
+        fprintf(out, "  %zu %s on it:\n", n_all, plural(n_all, "socket", "sockets"));
+    }
+    for (size_t i = 0; i < shown; i++)
+        print_socket_line(out, socks[i]);
+    if (shown < n_all)
+        fprintf(out, "    ... %zu more\n", n_all - shown);
+    print_reuse(out, socks, shown);
+    if (pi >= 0 && v->ports[pi].has_listener) {
+        fprintf(out, "  \"Socket\": in RFC 793 a socket is an address and a port, so %s is one socket shared by all %" PRIu64 " connections.\n"
+                     "  In the socket API (and in sockscope's sockets view) the server holds one listening socket on it\n"
+                     "  plus one connected socket per accepted connection: %zu + 1 sockets on one port.\n",
+                ep, v->ports[pi].n_conns, n);
+    } else if (n == 0) {
+        fprintf(out, "  \"Socket\": in RFC 793 %s is one socket (an address and a port) whether or not anything listens;\n"
+                     "  in the socket API no socket on it was seen.\n",
+                ep);
+    } else if (n > 1) {
+        fprintf(out, "  \"Socket\": in RFC 793 %s is one socket; in the socket API each of the %zu connections above had its own socket on it.\n",
+                ep, n);
+    } else {
+        fprintf(out, "  \"Socket\": here both meanings agree: RFC 793's socket %s and the socket API's one socket are the same endpoint.\n",
+                ep);
+    }
+    return true;
+}
+
+static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
+                             const struct ip_addr *addr, uint16_t port)
+{
+    char ep[80];
+    views_format_endpoint(ipv, addr, port, ep, sizeof(ep));
     fprintf(out, "%s\n", ep);
     bool found = false;
     static const uint8_t protos[] = {IPPROTO_NUM_TCP, IPPROTO_NUM_UDP, IPPROTO_NUM_SCTP};
     for (size_t k = 0; k < sizeof(protos); k++) {
-        uint8_t proto = protos[k];
-        const char *pn = services_proto_name(proto);
-        long pi = views_find_port(v, proto, ipv, addr, port);
-        /* the sockets whose local endpoint this is */
-        size_t n = 0;
-        for (size_t i = 0; i < v->n_socks; i++) {
-            const struct view_socket *s = &v->socks[i];
-            if (s->proto == proto && s->local_port == port &&
-                same_addr(s->ip_version, &s->local_addr, ipv, addr) && views_socket_existed(s))
-                n++;
-        }
-        size_t n_all = 0;
-        const struct view_socket *socks[64];
-        for (size_t i = 0; i < v->n_socks; i++) {
-            const struct view_socket *s = &v->socks[i];
-            if (s->proto == proto && s->local_port == port &&
-                same_addr(s->ip_version, &s->local_addr, ipv, addr)) {
-                if (n_all < sizeof(socks) / sizeof(socks[0]))
-                    socks[n_all] = s;
-                n_all++;
-            }
-        }
-        if (pi < 0 && n_all == 0)
-            continue;
-        found = true;
-        size_t shown = n_all < 64 ? n_all : 64;
-        if (pi >= 0) {
-            const struct view_port *p = &v->ports[pi];
-            fprintf(out, "  %s %s is a port (service endpoint) of host %s; IANA service: %s.\n",
-                    pn, ep, host, p->service ? p->service : "none registered in sockscope's table");
-            timefmt_iso(p->evidence_ts, ts, sizeof(ts));
-            fprintf(out, "  Status: %s: %s (first seen %s).\n",
-                    views_status_name((enum port_status)p->status),
-                    evidence_text((enum port_evidence)p->evidence), ts);
-            if (p->has_listener) {
-                timefmt_iso(p->listener_since_ts, ts, sizeof(ts));
-                fprintf(out, "  A listener accepted on it: a socket in LISTEN on %s, inferred from the SYN-ACKs (from %s).\n",
-                        ep, ts);
-            } else if (proto == IPPROTO_NUM_TCP) {
-                fprintf(out, "  No listener was seen accepting on it.\n");
-            }
-            timefmt_iso(p->peak_ts, ts, sizeof(ts));
-            fprintf(out, "  %" PRIu64 " %s (%" PRIu64 " completed, %" PRIu64 " rejected, %" PRIu64
-                         " reset), at most %" PRIu64 " at once (%s), from %" PRIu64
-                         " remote %s on %" PRIu64 " %s.\n",
-                    p->n_conns, plural(p->n_conns, "connection", "connections"), p->n_completed,
-                    p->n_rejected, p->n_reset, p->peak_concurrent, ts, p->remote_sockets,
-                    plural(p->remote_sockets, "socket", "sockets"), p->remote_hosts,
-                    plural(p->remote_hosts, "host", "hosts"));
-            if (p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP)
-                fprintf(out, "  Backlog pressure: up to %" PRIu64 " sockets sat in SYN_RECV at once (%" PRIu64 " still at the end).\n",
-                        p->syn_recv_peak, p->syn_recv_at_end);
-            if (n > 0)
-                fprintf(out, "  %zu %s %s, one per connection, with these remote sockets:\n", n,
-                        plural(n, "socket has local endpoint", "sockets share local endpoint"), ep);
-            else
-                fprintf(out, "  No socket on %s ever sent a packet; the %zu connection %s came from:\n",
-                        ep, n_all, plural(n_all, "attempt", "attempts"));
-        } else {
-            fprintf(out, "  %s %s is not a port that served anyone here: host %s used it as a client (ephemeral) port.\n",
-                    pn, ep, host);
-            fprintf(out, "  %zu %s on it:\n", n_all, plural(n_all, "socket", "sockets"));
-        }
-        for (size_t i = 0; i < shown; i++)
-            print_socket_line(out, socks[i]);
-        if (shown < n_all)
-            fprintf(out, "    ... %zu more\n", n_all - shown);
-        print_reuse(out, socks, shown);
-        if (pi >= 0 && v->ports[pi].has_listener) {
-            fprintf(out, "  \"Socket\": in RFC 793 a socket is an address and a port, so %s is one socket shared by all %" PRIu64 " connections.\n"
-                         "  In the socket API (and in sockscope's sockets view) the server holds one listening socket on it\n"
-                         "  plus one connected socket per accepted connection: %zu + 1 sockets on one port.\n",
-                    ep, v->ports[pi].n_conns, n);
-        } else if (n == 0) {
-            fprintf(out, "  \"Socket\": in RFC 793 %s is one socket (an address and a port) whether or not anything listens;\n"
-                         "  in the socket API no socket on it was seen.\n",
-                    ep);
-        } else if (n > 1) {
-            fprintf(out, "  \"Socket\": in RFC 793 %s is one socket; in the socket API each of the %zu connections above had its own socket on it.\n",
-                    ep, n);
-        } else {
-            fprintf(out, "  \"Socket\": here both meanings agree: RFC 793's socket %s and the socket API's one socket are the same endpoint.\n",
-                    ep);
-        }
+        /* one account per tunnel context the endpoint lives in (0 = no tunnel first) */
+        uint32_t ctx = 0;
+        for (bool first = true; next_ctx(v, protos[k], ipv, addr, port, first, &ctx); first = false)
+            found = explain_endpoint_ctx(out, v, protos[k], ctx, ipv, addr, port) || found;
     }
     if (!found)
         fprintf(out, "  not seen in the capture (no TCP, UDP or SCTP traffic to or from it).\n");
@@ -186,13 +242,18 @@ static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const st
         const struct view_port *p = &v->ports[i];
         if (!same_addr(p->ip_version, &p->addr, ipv, addr))
             continue;
-        fprintf(out, "    %s %u%s%s%s: %s (%s), %" PRIu64 " %s, %zu sockets%s\n",
+        char tt[320] = "";
+        if (p->ctx != 0) {
+            strcpy(tt, ", in ");
+            views_tunnel_text(p->tunnel, p->ctx, tt + 5, sizeof(tt) - 5);
+        }
+        fprintf(out, "    %s %u%s%s%s: %s (%s), %" PRIu64 " %s, %zu sockets%s%s\n",
                 services_proto_name(p->proto), p->port, p->service ? " (" : "",
                 p->service ? p->service : "", p->service ? ")" : "",
                 views_status_name((enum port_status)p->status),
                 views_evidence_name((enum port_evidence)p->evidence), p->n_conns,
                 plural(p->n_conns, "connection", "connections"), p->n_socks,
-                p->has_listener ? ", listener inferred" : "");
+                p->has_listener ? ", listener inferred" : "", tt);
     }
     fprintf(out, "  Sockets: %" PRIu64 " client, %" PRIu64 " server, %" PRIu64 " unknown role.\n",
             h->n_client, h->n_server, h->n_unknown);

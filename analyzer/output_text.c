@@ -69,12 +69,27 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
     row(out, "ICMP errors unmatched", st->icmp_errors_unmatched);
 }
 
+/* The tunnel column of a connection: the context it lives in and, for a
+ * carrier, how many inner connections it carried ("" when neither). */
+static void conn_tunnel_text(const struct conn *c, char *buf, size_t len)
+{
+    views_tunnel_text(c->tunnel, c->ctx, buf, len);
+    if (c->carried_conns > 0) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%scarried %u inner %s", used ? "; " : "",
+                 (unsigned)c->carried_conns, c->carried_conns == 1 ? "connection" : "connections");
+    }
+}
+
 void output_text_conns(FILE *out, const struct conn *conns, size_t n, size_t top)
 {
-    fprintf(out, "%-18s %-5s %-40s %-40s %-6s %-12s %7s %7s %9s %9s\n", "uid", "proto",
-            "originator", "responder", "state", "history", "o_pkts", "r_pkts", "o_bytes",
-            "r_bytes");
     size_t lim = top != 0 && top < n ? top : n;
+    bool tunnels = false; /* the tunnel column only when a row has something in it */
+    for (size_t i = 0; i < lim && !tunnels; i++)
+        tunnels = conns[i].ctx != 0 || conns[i].carried_conns > 0;
+    fprintf(out, "%-18s %-5s %-40s %-40s %-6s %-12s %7s %7s %9s %9s%s\n", "uid", "proto",
+            "originator", "responder", "state", "history", "o_pkts", "r_pkts", "o_bytes",
+            "r_bytes", tunnels ? "  tunnel" : "");
     for (size_t i = 0; i < lim; i++) {
         const struct conn *c = &conns[i];
         char uid[24], oa[64], ra[64], o[80], r[80], ob[16], rb[16];
@@ -85,9 +100,13 @@ void output_text_conns(FILE *out, const struct conn *conns, size_t n, size_t top
         snprintf(r, sizeof(r), c->ip_version == 6 ? "[%s]:%u" : "%s:%u", ra, c->resp_port);
         humanfmt_bytes(c->dir[0].payload_bytes, ob, sizeof(ob));
         humanfmt_bytes(c->dir[1].payload_bytes, rb, sizeof(rb));
-        fprintf(out, "%-18s %-5s %-40s %-40s %-6s %-12s %7u %7u %9s %9s\n", uid,
+        char tt[320] = "";
+        if (tunnels)
+            conn_tunnel_text(c, tt, sizeof(tt));
+        fprintf(out, "%-18s %-5s %-40s %-40s %-6s %-12s %7u %7u %9s %9s%s%s\n", uid,
                 services_zeek_proto(c->proto), o, r, zeek_conn_state(&c->zeek),
-                c->zeek.history[0] ? c->zeek.history : "-", c->dir[0].pkts, c->dir[1].pkts, ob, rb);
+                c->zeek.history[0] ? c->zeek.history : "-", c->dir[0].pkts, c->dir[1].pkts, ob, rb,
+                tunnels ? "  " : "", tunnels ? (tt[0] ? tt : "-") : "");
     }
     if (lim < n)
         fprintf(out, "... %zu more (--top)\n", n - lim);
@@ -198,12 +217,29 @@ void output_text_summary(FILE *out, const struct capture_stats *st, const struct
             v->n_hosts == 1 ? "host" : "hosts");
 }
 
+/* The tunnel column of a port: the context it lives in and, for a tunnel
+ * endpoint, the inner sockets its connections carried ("" when neither). */
+static void port_tunnel_text(const struct view_port *p, char *buf, size_t len)
+{
+    views_tunnel_text(p->tunnel, p->ctx, buf, len);
+    if (p->carried_sockets > 0 || p->carried_conns > 0) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%scarrying %" PRIu64 " inner %s", used ? "; " : "",
+                 p->carried_sockets, p->carried_sockets == 1 ? "socket" : "sockets");
+    }
+}
+
 void output_text_ports(FILE *out, const struct views *v, const struct text_opts *o)
 {
+    bool tunnels = false; /* the tunnel column only when a port has something in it */
+    for (size_t i = 0; i < v->n_ports && !tunnels; i++)
+        tunnels = v->ports[i].ctx != 0 || v->ports[i].carried_sockets > 0 ||
+                  v->ports[i].carried_conns > 0;
     heading(out, o, "Ports (service endpoints)");
-    fprintf(out, "%-5s %-30s %-12s %-9s %-22s %6s %5s %5s %5s %5s %7s %5s %9s %9s %s\n", "proto",
+    fprintf(out, "%-5s %-30s %-12s %-9s %-22s %6s %5s %5s %5s %5s %7s %5s %9s %9s %s%s\n", "proto",
             "address:port", "service", "status", "evidence", "conns", "done", "rej", "rst",
-            "peak", "remotes", "hosts", "bytes_in", "bytes_out", "listener");
+            "peak", "remotes", "hosts", "bytes_in", "bytes_out", tunnels ? "listener  " : "listener",
+            tunnels ? "tunnel" : "");
     bool sorted;
     size_t *ord = row_order(v, "ports", v->n_ports, o, &sorted);
     size_t lim = row_limit(o, v->n_ports);
@@ -220,15 +256,21 @@ void output_text_ports(FILE *out, const struct views *v, const struct text_opts 
         if (p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP)
             snprintf(l + strlen(l), sizeof(l) - strlen(l), ", SYN_RECV pile-up %" PRIu64,
                      p->syn_recv_peak);
+        char tt[320] = "";
+        if (tunnels) {
+            port_tunnel_text(p, tt, sizeof(tt));
+            size_t ll = strlen(l);
+            snprintf(l + ll, sizeof(l) - ll, "%*s", ll < 8 ? (int)(8 - ll) : 0, "");
+        }
         fprintf(out, "%-5s %-30s %-12s ", services_proto_name(p->proto), ep,
                 p->service ? p->service : "-");
         put_col(out, o, status_color((enum port_status)p->status),
                 views_status_name((enum port_status)p->status), 9);
         fprintf(out, " %-22s %6" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64
-                     " %7" PRIu64 " %5" PRIu64 " %9s %9s %s\n",
+                     " %7" PRIu64 " %5" PRIu64 " %9s %9s %s%s%s\n",
                 views_evidence_name((enum port_evidence)p->evidence), p->n_conns, p->n_completed,
                 p->n_rejected, p->n_reset, p->peak_concurrent, p->remote_sockets, p->remote_hosts,
-                bi, bo, l);
+                bi, bo, l, tunnels ? "  " : "", tunnels ? (tt[0] ? tt : "-") : "");
     }
     if (lim < v->n_ports)
         fprintf(out, "... %zu more (--top)\n", v->n_ports - lim);
@@ -283,7 +325,10 @@ static void diag_text(const struct view_socket *s, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
-static void socket_row(FILE *out, const struct view_socket *s, const struct text_opts *o)
+/* Prints one socket row; with_tunnel appends the tunnel it is in (for sorted
+ * output, where no group heading says it). */
+static void socket_row(FILE *out, const struct view_socket *s, const struct text_opts *o,
+                       bool with_tunnel)
 {
     char loc[80], rem[80], uid[24], sb[HUMANFMT_SIZE], rb[HUMANFMT_SIZE], pk[32], tr[512],
         dg[160];
@@ -300,7 +345,21 @@ static void socket_row(FILE *out, const struct view_socket *s, const struct text
             views_role_name((enum sock_role)s->role), uid);
     put_col(out, o, s->diag & (SOCK_D_CLOSE_WAIT_AT_END | SOCK_D_FIN_WAIT_2_AT_END) ? C_YELLOW : "",
             st, 12);
-    fprintf(out, " %9s %9s %9s  %-s  %s\n", sb, rb, pk, dg, tr[0] ? tr : "-");
+    fprintf(out, " %9s %9s %9s  %-s  %s", sb, rb, pk, dg, tr[0] ? tr : "-");
+    if (with_tunnel && s->conn->ctx != 0) {
+        char tt[256];
+        views_tunnel_text(s->conn->tunnel, s->conn->ctx, tt, sizeof(tt));
+        fprintf(out, "  [in %s]", tt);
+    }
+    fputc('\n', out);
+}
+
+/* Same local endpoint and tunnel context: one group of the sockets view. */
+static bool same_local(const struct view_socket *a, const struct view_socket *b)
+{
+    return a->proto == b->proto && a->local_port == b->local_port &&
+           a->ip_version == b->ip_version && a->conn->ctx == b->conn->ctx &&
+           memcmp(a->local_addr.b, b->local_addr.b, 16) == 0;
 }
 
 void output_text_sockets(FILE *out, const struct views *v, const struct text_opts *o)
@@ -318,32 +377,35 @@ void output_text_sockets(FILE *out, const struct views *v, const struct text_opt
         bool new_group = r == 0 || sorted;
         if (!sorted && r > 0) {
             const struct view_socket *prev = &v->socks[ord ? ord[r - 1] : r - 1];
-            new_group = prev->proto != s->proto || prev->local_port != s->local_port ||
-                        prev->ip_version != s->ip_version ||
-                        memcmp(prev->local_addr.b, s->local_addr.b, 16) != 0;
+            new_group = !same_local(prev, s);
         }
         if (new_group && !sorted) {
-            char ep[80];
+            char ep[80], tt[320] = "";
             views_format_endpoint(s->ip_version, &s->local_addr, s->local_port, ep, sizeof(ep));
             size_t n = 1;
-            while (i + n < v->n_socks && v->socks[i + n].proto == s->proto &&
-                   v->socks[i + n].local_port == s->local_port &&
-                   v->socks[i + n].ip_version == s->ip_version &&
-                   memcmp(v->socks[i + n].local_addr.b, s->local_addr.b, 16) == 0)
+            while (i + n < v->n_socks && same_local(&v->socks[i + n], s))
                 n++;
+            if (s->conn->ctx != 0) {
+                strcpy(tt, ", in ");
+                views_tunnel_text(s->conn->tunnel, s->conn->ctx, tt + 5, sizeof(tt) - 5);
+            }
             if (s->port_index >= 0) {
                 const struct view_port *p = &v->ports[s->port_index];
-                fprintf(out, "%s %s: port, %s%s, %zu %s\n", services_proto_name(s->proto), ep,
+                size_t used = strlen(tt);
+                if (p->carried_sockets > 0)
+                    snprintf(tt + used, sizeof(tt) - used, ", carrying %" PRIu64 " inner %s",
+                             p->carried_sockets, p->carried_sockets == 1 ? "socket" : "sockets");
+                fprintf(out, "%s %s: port, %s%s, %zu %s%s\n", services_proto_name(s->proto), ep,
                         views_status_name((enum port_status)p->status),
                         p->has_listener ? ", listener in LISTEN" : "", n,
-                        n == 1 ? "socket" : "sockets");
+                        n == 1 ? "socket" : "sockets", tt);
             } else {
-                fprintf(out, "%s %s: %s endpoint, %zu %s\n", services_proto_name(s->proto), ep,
+                fprintf(out, "%s %s: %s endpoint, %zu %s%s\n", services_proto_name(s->proto), ep,
                         s->role == ROLE_CLIENT ? "client" : "local", n,
-                        n == 1 ? "socket" : "sockets");
+                        n == 1 ? "socket" : "sockets", tt);
             }
         }
-        socket_row(out, s, o);
+        socket_row(out, s, o, sorted);
     }
     if (lim < v->n_socks)
         fprintf(out, "... %zu more (--top)\n", v->n_socks - lim);

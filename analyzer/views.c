@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encap.h"
 #include "output_json.h"
 #include "services.h"
 #include "tcp_endpoint.h"
@@ -274,12 +275,22 @@ static int conn_time_cmp(const struct conn *x, const struct conn *y)
     return r;
 }
 
+/* connections by responder endpoint, tunnel context, time: port groups */
 static int conn_resp_cmp(const void *a, const void *b)
 {
     const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
     int r = endpoint_cmp(x->ip_version, &x->resp_addr, x->resp_port, x->proto, y->ip_version,
                          &y->resp_addr, y->resp_port, y->proto);
+    if (r == 0)
+        r = cmp_u64(x->ctx, y->ctx);
     return r != 0 ? r : conn_time_cmp(x, y);
+}
+
+static bool same_port_group(const struct conn *x, const struct conn *y)
+{
+    return x->ctx == y->ctx && endpoint_cmp(x->ip_version, &x->resp_addr, x->resp_port, x->proto,
+                                            y->ip_version, &y->resp_addr, y->resp_port,
+                                            y->proto) == 0;
 }
 
 /* sockets: those on a port first (port order), then by local endpoint, then time */
@@ -293,6 +304,8 @@ static int sock_cmp(const void *a, const void *b)
         return x->port_index < y->port_index ? -1 : 1;
     int r = endpoint_cmp(x->ip_version, &x->local_addr, x->local_port, x->proto, y->ip_version,
                          &y->local_addr, y->local_port, y->proto);
+    if (r == 0)
+        r = cmp_u64(x->conn->ctx, y->conn->ctx);
     if (r == 0)
         r = conn_time_cmp(x->conn, y->conn);
     if (r == 0)
@@ -386,6 +399,8 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
     p->ip_version = c0->ip_version;
     p->addr = c0->resp_addr;
     p->port = c0->resp_port;
+    p->ctx = c0->ctx;
+    p->tunnel = c0->tunnel;
     p->service = services_name(p->proto, p->port);
     p->n_conns = n;
     enum port_evidence best = PEV_UDP_UNANSWERED;
@@ -424,6 +439,7 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
             p->n_reset++;
         p->bytes_in += c->dir[0].payload_bytes;
         p->bytes_out += c->dir[1].payload_bytes;
+        p->carried_conns += c->carried_conns;
         rbuf[i].addr = c->orig_addr;
         rbuf[i].port = c->orig_port;
         ebuf[ne++] = (struct event){c->first_ts, +1};
@@ -456,8 +472,10 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
     }
 }
 
-long views_find_port(const struct views *v, uint8_t proto, uint8_t ip_version,
-                     const struct ip_addr *addr, uint16_t port)
+/* Binary search over the ports (endpoint, then ctx order): the first port of
+ * the endpoint whose ctx is >= ctx, or -1 when the endpoint has none. */
+static long port_lower_bound(const struct views *v, uint32_t ctx, uint8_t proto,
+                             uint8_t ip_version, const struct ip_addr *addr, uint16_t port)
 {
     size_t lo = 0, hi = v->n_ports;
     while (lo < hi) {
@@ -466,13 +484,79 @@ long views_find_port(const struct views *v, uint8_t proto, uint8_t ip_version,
         int r = endpoint_cmp(p->ip_version, &p->addr, p->port, p->proto, ip_version, addr, port,
                              proto);
         if (r == 0)
-            return (long)mid;
+            r = cmp_u64(p->ctx, ctx);
         if (r < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return -1;
+    if (lo == v->n_ports)
+        return -1;
+    const struct view_port *p = &v->ports[lo];
+    if (endpoint_cmp(p->ip_version, &p->addr, p->port, p->proto, ip_version, addr, port, proto) != 0)
+        return -1;
+    return (long)lo;
+}
+
+long views_find_port(const struct views *v, uint8_t proto, uint8_t ip_version,
+                     const struct ip_addr *addr, uint16_t port)
+{
+    return port_lower_bound(v, 0, proto, ip_version, addr, port);
+}
+
+long views_find_port_ctx(const struct views *v, uint32_t ctx, uint8_t proto, uint8_t ip_version,
+                         const struct ip_addr *addr, uint16_t port)
+{
+    long i = port_lower_bound(v, ctx, proto, ip_version, addr, port);
+    return i >= 0 && v->ports[i].ctx == ctx ? i : -1;
+}
+
+/* Name of the id of an encapsulation in text ("vni", "key", ...). */
+static const char *tunnel_id_name(enum encap_type t)
+{
+    switch (t) {
+    case ENCAP_VXLAN:
+    case ENCAP_VXLAN_GPE:
+    case ENCAP_GENEVE: return "vni";
+    case ENCAP_GRE: return "key";
+    case ENCAP_MPLS: return "label";
+    case ENCAP_GTPU: return "teid";
+    case ENCAP_PPPOE:
+    case ENCAP_ERSPAN: return "session";
+    default: return "id";
+    }
+}
+
+void views_tunnel_text(const struct tunnel_desc *t, uint32_t ctx, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (ctx == 0)
+        return;
+    if (t == NULL) {
+        snprintf(buf, len, "tunnel context 0x%08x", (unsigned)ctx);
+        return;
+    }
+    size_t used = 0;
+    for (unsigned i = 0; i < t->n_levels && i < PACKET_MAX_ENCAP && used < len; i++) {
+        const struct tunnel_level *l = &t->level[i];
+        char id[32] = "", via[112] = "";
+        if (l->has_id)
+            snprintf(id, sizeof(id), " %s %u", tunnel_id_name((enum encap_type)l->type),
+                     (unsigned)l->id);
+        if (l->ip_version != 0) {
+            char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+            ip_addr_format(&l->src, l->ip_version, a, sizeof(a));
+            ip_addr_format(&l->dst, l->ip_version, b, sizeof(b));
+            snprintf(via, sizeof(via), " via %s->%s", a, b);
+        }
+        int w = snprintf(buf + used, len - used, "%s%s%s%s", i ? " / " : "",
+                         encap_type_name((enum encap_type)l->type), id, via);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
 }
 
 long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr)
@@ -595,6 +679,8 @@ static int tuple_cmp(const void *a, const void *b)
         r = endpoint_cmp(x->ip_version, &x->remote_addr, x->remote_port, x->proto,
                          y->ip_version, &y->remote_addr, y->remote_port, y->proto);
     if (r == 0)
+        r = cmp_u64(x->conn->ctx, y->conn->ctx);
+    if (r == 0)
         r = x->side < y->side ? -1 : x->side > y->side;
     if (r == 0)
         r = conn_time_cmp(x->conn, y->conn);
@@ -614,7 +700,8 @@ static int mark_superseded(struct views *v)
     qsort(t, v->n_socks, sizeof(*t), tuple_cmp);
     for (size_t i = 0; i + 1 < v->n_socks; i++) {
         struct view_socket *x = t[i], *y = t[i + 1];
-        if (x->side == y->side && x->proto == y->proto && x->local_port == y->local_port &&
+        if (x->side == y->side && x->conn->ctx == y->conn->ctx && x->proto == y->proto &&
+            x->local_port == y->local_port &&
             x->remote_port == y->remote_port && x->ip_version == y->ip_version &&
             memcmp(x->local_addr.b, y->local_addr.b, 16) == 0 &&
             memcmp(x->remote_addr.b, y->remote_addr.b, 16) == 0)
@@ -622,6 +709,46 @@ static int mark_superseded(struct views *v)
     }
     free(t);
     return 0;
+}
+
+static int conn_id_cmp(const void *a, const void *b)
+{
+    const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+    return cmp_u64(x->id, y->id);
+}
+
+/* bsearch: a uint64_t id against a connection pointer */
+static int id_conn_cmp(const void *key, const void *elem)
+{
+    const struct conn *c = *(const struct conn *const *)elem;
+    return cmp_u64(*(const uint64_t *)key, c->id);
+}
+
+/* Adds every socket of an inner connection to carried_sockets of the port of
+ * each carrier in its tunnel_parents (carriers with ports: UDP tunnels). conns
+ * is the ported connections idx[0..n), reordered here. */
+static void count_carried(struct views *v, const struct conn **conns, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < v->n_socks && !any; i++)
+        any = v->socks[i].conn->n_tunnel_parents > 0;
+    if (!any)
+        return;
+    qsort(conns, n, sizeof(*conns), conn_id_cmp);
+    for (size_t i = 0; i < v->n_socks; i++) {
+        const struct conn *c = v->socks[i].conn;
+        for (unsigned k = 0; k < c->n_tunnel_parents && k < CONN_MAX_TUNNEL_PARENTS; k++) {
+            const struct conn **hit =
+                bsearch(&c->tunnel_parents[k], conns, n, sizeof(*conns), id_conn_cmp);
+            if (hit == NULL)
+                continue; /* the carrier has no ports (GRE, IP-in-IP) */
+            const struct conn *t = *hit;
+            long pi = views_find_port_ctx(v, t->ctx, t->proto, t->ip_version, &t->resp_addr,
+                                          t->resp_port);
+            if (pi >= 0)
+                v->ports[pi].carried_sockets++;
+        }
+    }
 }
 
 void views_free(struct views *v)
@@ -661,9 +788,7 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
     qsort(idx, np, sizeof(*idx), conn_resp_cmp);
     for (size_t i = 0; i < np;) {
         size_t j = i + 1;
-        while (j < np && endpoint_cmp(idx[i]->ip_version, &idx[i]->resp_addr, idx[i]->resp_port,
-                                      idx[i]->proto, idx[j]->ip_version, &idx[j]->resp_addr,
-                                      idx[j]->resp_port, idx[j]->proto) == 0)
+        while (j < np && same_port_group(idx[i], idx[j]))
             j++;
         build_port(&v->ports[v->n_ports++], idx + i, j - i, end_ts, rbuf, ebuf);
         i = j;
@@ -672,11 +797,11 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
         for (int side = 0; side < 2; side++) {
             struct view_socket *s = &v->socks[v->n_socks++];
             views_socket_of_conn(idx[i], side, s);
-            s->port_index = views_find_port(v, s->proto, s->ip_version, &s->local_addr,
-                                            s->local_port);
+            s->port_index = views_find_port_ctx(v, idx[i]->ctx, s->proto, s->ip_version,
+                                                &s->local_addr, s->local_port);
             if (s->role == ROLE_UNKNOWN) {
-                long pi = views_find_port(v, idx[i]->proto, idx[i]->ip_version,
-                                          &idx[i]->resp_addr, idx[i]->resp_port);
+                long pi = views_find_port_ctx(v, idx[i]->ctx, idx[i]->proto, idx[i]->ip_version,
+                                              &idx[i]->resp_addr, idx[i]->resp_port);
                 if (pi >= 0 && v->ports[pi].status == PORT_OPEN)
                     s->role = side == 0 ? ROLE_CLIENT : ROLE_SERVER;
             }
@@ -691,6 +816,7 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
             v->ports[pi].first_sock = i;
         v->ports[pi].n_socks++;
     }
+    count_carried(v, idx, np);
     if (mark_superseded(v) != 0 || build_hosts(v) != 0)
         goto oom;
     free(idx);
@@ -818,6 +944,15 @@ json_t *views_json_port(const struct views *v, const struct view_port *p)
     json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
     json_object_set_new(o, "bytes_out", json_integer((json_int_t)p->bytes_out));
     json_object_set_new(o, "sockets", json_integer((json_int_t)p->n_socks));
+    if (p->ctx != 0) {
+        char tt[256];
+        views_tunnel_text(p->tunnel, p->ctx, tt, sizeof(tt));
+        json_object_set_new(o, "tunnel", json_string(tt));
+    }
+    if (p->carried_conns > 0 || p->carried_sockets > 0) {
+        json_object_set_new(o, "carried_conns", json_integer((json_int_t)p->carried_conns));
+        json_object_set_new(o, "carried_sockets", json_integer((json_int_t)p->carried_sockets));
+    }
     if (p->proto == IPPROTO_NUM_TCP) {
         json_t *sr = json_object();
         json_object_set_new(sr, "peak", json_integer((json_int_t)p->syn_recv_peak));
@@ -845,6 +980,11 @@ json_t *views_json_socket(const struct view_socket *s)
     json_object_set_new(o, "side", json_string(s->side == 0 ? "orig" : "resp"));
     json_object_set_new(o, "uid", json_string(uid));
     json_object_set_new(o, "incarnation", json_integer(c->incarnation));
+    if (c->ctx != 0) {
+        char tt[256];
+        views_tunnel_text(c->tunnel, c->ctx, tt, sizeof(tt));
+        json_object_set_new(o, "tunnel", json_string(tt));
+    }
     json_object_set_new(o, "local_is_port", json_boolean(s->port_index >= 0));
     json_object_set_new(o, "seen", json_boolean(s->seen));
     bool tcp = s->proto == IPPROTO_NUM_TCP;

@@ -42,11 +42,19 @@ enum sock_role { ROLE_CLIENT = 0, ROLE_SERVER, ROLE_UNKNOWN };
 /* A SYN_RECV peak at least this large on one listener is flagged. */
 #define VIEWS_SYN_RECV_PILEUP 3
 
-/* One service endpoint (proto, addr, port) that served as a responder. */
+/* One service endpoint (proto, addr, port) that served as a responder, in one
+ * tunnel context: the same addr:port inside two tunnels (two VXLAN tenants) or
+ * inside a tunnel and outside it are two ports. */
 struct view_port {
     uint8_t proto, ip_version;
     struct ip_addr addr;
     uint16_t port;
+    uint32_t ctx;                     /* tunnel context of its connections (0 = none) */
+    const struct tunnel_desc *tunnel; /* that context's chain (borrowed from the
+                                         connections; NULL when ctx is 0 or hashed) */
+    uint64_t carried_conns;   /* as a tunnel endpoint: inner connections its connections carried */
+    uint64_t carried_sockets; /* sockets of the inner connections that list one of its
+                                 connections in tunnel_parents */
     uint8_t status;   /* enum port_status */
     uint8_t evidence; /* enum port_evidence */
     uint64_t evidence_ts;           /* first time the deciding evidence was seen */
@@ -137,10 +145,25 @@ bool views_socket_existed(const struct view_socket *s);
  * TCP socket that never existed. */
 const char *views_socket_state_text(const struct view_socket *s);
 
-/* Returns the index of the port (proto, addr, port) in v, or -1. */
+/* Returns the index of the port (proto, addr, port) in v, or -1. Ports are
+ * ordered by endpoint, then tunnel context; without a context this finds the
+ * first one, which is the untunnelled port when there is one, and the ports
+ * of the other contexts follow it at index + 1, ... */
 long views_find_port(const struct views *v, uint8_t proto, uint8_t ip_version,
                      const struct ip_addr *addr, uint16_t port);
-/* Returns the index of host addr in v, or -1. */
+/* Returns the index of the port (proto, addr, port) in tunnel context ctx, or -1. */
+long views_find_port_ctx(const struct views *v, uint32_t ctx, uint8_t proto, uint8_t ip_version,
+                         const struct ip_addr *addr, uint16_t port);
+
+/* Writes a one-line account of a tunnel context into buf (always terminated,
+ * truncated to len): each level outermost first, as "vxlan vni 100 via
+ * 10.99.0.1->10.99.0.2", "gre key 7 via A->B", "ipip via A->B", joined by
+ * " / "; the carrier addresses are those of the first packet seen. t NULL
+ * with ctx != 0 (a context past the analyzer's table) gives "tunnel context
+ * 0x...". ctx 0 gives "". */
+void views_tunnel_text(const struct tunnel_desc *t, uint32_t ctx, char *buf, size_t len);
+/* Returns the index of host addr in v, or -1. Hosts are addresses: the same
+ * address in two tunnel contexts is one host row. */
 long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr);
 
 /* "open", "closed", "filtered", "unknown" */
