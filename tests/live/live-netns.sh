@@ -16,7 +16,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=16"
 
 # --msl 0.2: a closed connection lingers 0.4 s, so it must be expired by the
 # timer while no packet arrives (analyzer_tick), before SIGINT
-ip netns exec "$NS_A" "$bin" -i veth-a --ndjson --interim 1 --interval 1 --msl 0.2 \
+ip netns exec "$NS_A" "$bin" -i veth-a -B 16384 --ndjson --interim 1 --interval 1 --msl 0.2 \
     -w "$TMP/live.pcap" -o "$TMP/out.ndjson" >"$TMP/stdout" 2>"$TMP/stderr" &
 ss_pid=$!
 PIDS="$ss_pid"
