@@ -73,7 +73,8 @@ port-vs-socket-server.pcap 6 0
 synthetic.pcap 4 1
 lifecycle.pcap 14 0
 mixed-link.pcapng 1 2
-udp-services.pcap 0 7'
+udp-services.pcap 0 7
+tunnels.pcap 3 3'
     fail=0
     n=0
     for name in $(captures "$samples"); do
