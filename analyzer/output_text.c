@@ -236,8 +236,8 @@ void output_text_ports(FILE *out, const struct views *v, const struct text_opts 
         tunnels = v->ports[i].ctx != 0 || v->ports[i].carried_sockets > 0 ||
                   v->ports[i].carried_conns > 0;
     heading(out, o, "Ports (service endpoints)");
-    fprintf(out, "%-5s %-30s %-12s %-9s %-22s %6s %5s %5s %5s %5s %7s %5s %9s %9s %s%s\n", "proto",
-            "address:port", "service", "status", "evidence", "conns", "done", "rej", "rst",
+    fprintf(out, "%-5s %-30s %-12s %-16s %-9s %-22s %6s %5s %5s %5s %5s %7s %5s %9s %9s %s%s\n",
+            "proto", "address:port", "service", "detected", "status", "evidence", "conns", "done", "rej", "rst",
             "peak", "remotes", "hosts", "bytes_in", "bytes_out", tunnels ? "listener  " : "listener",
             tunnels ? "tunnel" : "");
     bool sorted;
@@ -262,8 +262,17 @@ void output_text_ports(FILE *out, const struct views *v, const struct text_opts 
             size_t ll = strlen(l);
             snprintf(l + ll, sizeof(l) - ll, "%*s", ll < 8 ? (int)(8 - ll) : 0, "");
         }
-        fprintf(out, "%-5s %-30s %-12s ", services_proto_name(p->proto), ep,
-                p->service ? p->service : "-");
+        /* detected protocols, "!" when one is not the IANA service of the port */
+        char det[96] = "";
+        for (unsigned k = 0; k < p->n_detected; k++)
+            snprintf(det + strlen(det), sizeof(det) - strlen(det), "%s%s", k ? "," : "",
+                     p->detected[k]);
+        if (p->detected_more)
+            snprintf(det + strlen(det), sizeof(det) - strlen(det), ",...");
+        if (p->mismatch)
+            snprintf(det + strlen(det), sizeof(det) - strlen(det), " !");
+        fprintf(out, "%-5s %-30s %-12s %-16s ", services_proto_name(p->proto), ep,
+                p->service ? p->service : "-", det[0] ? det : "-");
         put_col(out, o, status_color((enum port_status)p->status),
                 views_status_name((enum port_status)p->status), 9);
         fprintf(out, " %-22s %6" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64

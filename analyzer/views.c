@@ -439,6 +439,18 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
             p->n_reset++;
         p->bytes_in += c->dir[0].payload_bytes;
         p->bytes_out += c->dir[1].payload_bytes;
+        /* only what nDPI saw in the payload (service is set then), not a port guess */
+        if (c->dpi_done && c->service[0] != '\0' && strcmp(c->app_name, "Unknown") != 0) {
+            bool known = false;
+            for (unsigned k = 0; k < p->n_detected; k++)
+                known = known || strcmp(p->detected[k], c->app_name) == 0;
+            if (!known && p->n_detected < VIEW_PORT_MAX_DETECTED)
+                p->detected[p->n_detected++] = c->app_name;
+            else if (!known)
+                p->detected_more = true;
+            if (c->app_port_mismatch)
+                p->mismatch = true;
+        }
         p->carried_conns += c->carried_conns;
         rbuf[i].addr = c->orig_addr;
         rbuf[i].port = c->orig_port;
@@ -913,6 +925,11 @@ json_t *views_json_port(const struct views *v, const struct view_port *p)
     json_object_set_new(o, "addr", addr_json(p->ip_version, &p->addr));
     json_object_set_new(o, "port", json_integer(p->port));
     json_object_set_new(o, "service", p->service ? json_string(p->service) : json_null());
+    json_t *det = json_array();
+    for (unsigned k = 0; k < p->n_detected; k++)
+        json_array_append_new(det, json_string(p->detected[k]));
+    json_object_set_new(o, "detected", det);
+    json_object_set_new(o, "mismatch", json_boolean(p->mismatch));
     json_object_set_new(o, "status", json_string(views_status_name((enum port_status)p->status)));
     json_t *ev = json_object();
     json_object_set_new(ev, "kind", json_string(views_evidence_name((enum port_evidence)p->evidence)));

@@ -45,6 +45,8 @@ enum sock_role { ROLE_CLIENT = 0, ROLE_SERVER, ROLE_UNKNOWN };
 /* One service endpoint (proto, addr, port) that served as a responder, in one
  * tunnel context: the same addr:port inside two tunnels (two VXLAN tenants) or
  * inside a tunnel and outside it are two ports. */
+#define VIEW_PORT_MAX_DETECTED 4
+
 struct view_port {
     uint8_t proto, ip_version;
     struct ip_addr addr;
@@ -69,6 +71,12 @@ struct view_port {
     uint64_t remote_sockets, remote_hosts;
     uint64_t bytes_in, bytes_out; /* transport payload to / from the port */
     const char *service;          /* IANA name or NULL (static) */
+    /* application protocols nDPI detected on its connections (distinct, borrowed from
+     * the connection records), and whether one of them is not the IANA service */
+    unsigned n_detected;
+    const char *detected[VIEW_PORT_MAX_DETECTED];
+    bool detected_more;           /* more distinct protocols than detected[] holds */
+    bool mismatch;
     size_t first_sock, n_socks;   /* its sockets: socks[first_sock .. +n_socks) */
 };
 

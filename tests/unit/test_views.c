@@ -2,6 +2,7 @@
  * listener inference, port status and its evidence, peak concurrency, roles,
  * diagnostics, hosts' ephemeral ports, endpoint parsing. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -393,6 +394,42 @@ static void test_empty_and_portless(void)
     views_free(NULL);
 }
 
+static void set_app(struct conn *c, const char *service, const char *app, bool mismatch)
+{
+    c->dpi_done = true;
+    snprintf(c->service, sizeof(c->service), "%s", service);
+    snprintf(c->app_name, sizeof(c->app_name), "%s", app);
+    c->app_port_mismatch = mismatch;
+}
+
+static void test_detected_protocols_and_mismatch(void)
+{
+    /* SSH on 443 next to TLS on 443: both detected, the port flagged */
+    struct conn c[4] = {mk_tcp_ok("10.0.0.1", 50000, "10.0.0.5", 443, T0, 1),
+                        mk_tcp_ok("10.0.0.2", 50001, "10.0.0.5", 443, T0 + S, 2),
+                        mk_tcp_ok("10.0.0.3", 50002, "10.0.0.5", 443, T0 + 2 * S, 3),
+                        mk_tcp_ok("10.0.0.4", 50003, "10.0.0.6", 80, T0 + 3 * S, 4)};
+    set_app(&c[0], "ssl", "TLS", false);
+    set_app(&c[1], "ssh", "SSH", true);
+    set_app(&c[2], "ssl", "TLS", false);
+    /* a port guess (no service) is not a detection */
+    set_app(&c[3], "", "HTTP", false);
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, &err) == 0);
+    const struct view_port *p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.5", 443);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->n_detected, 2);
+    CU_ASSERT_STRING_EQUAL(p->detected[0], "TLS");
+    CU_ASSERT_STRING_EQUAL(p->detected[1], "SSH");
+    CU_ASSERT_TRUE(p->mismatch);
+    const struct view_port *q = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.6", 80);
+    CU_ASSERT_FATAL(q != NULL);
+    CU_ASSERT_EQUAL(q->n_detected, 0);
+    CU_ASSERT_FALSE(q->mismatch);
+    views_free(&v);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -407,6 +444,7 @@ int register_tests(void)
         {"hosts: ephemeral ports and reuse", test_hosts_ephemeral_and_reuse},
         {"endpoint parsing", test_parse_endpoint},
         {"empty and portless input", test_empty_and_portless},
+        {"detected protocols and IANA mismatch per port", test_detected_protocols_and_mismatch},
         {NULL, NULL},
     };
     return add_suite("views", tests);
