@@ -1,8 +1,19 @@
-/* flow_table.c - connection table: seeded SipHash over a zero-padded canonical key,
- * linear probing with backward-shift deletion (no tombstones), entries in a chunked
- * pool addressed by 32-bit index, per-class LRU lists threaded through the entries. */
+/* flow_table.c - connection table: seeded SipHash over the meaningful bytes of a
+ * zero-padded canonical key, linear probing with backward-shift deletion (no
+ * tombstones), entries in a chunked pool addressed by 32-bit index, per-class LRU
+ * lists in a dense side array.
+ *
+ * Layout for one cache miss per lookup: a bucket holds the entry index and the low
+ * 32 bits of the key's hash (the tag), so a probe compares tags and dereferences an
+ * entry only on a tag match; the key sits in the first cache line of its 64-byte
+ * aligned entry, right before the connection's own hot fields. The stored tag also
+ * gives every bucket's home slot without rehashing (growth, deletion). The LRU
+ * links live apart from the entries (8 bytes per index) so that relinking on every
+ * packet does not pull the neighbours' entries into the cache. */
 #include "flow_table.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,14 +22,24 @@
 #define CHUNK_SHIFT 10
 #define CHUNK_SIZE  (1u << CHUNK_SHIFT)
 #define NIL         0u /* index 0 is never used */
+#define CLS_FREE    0xFFu
+#define ENTRY_ALIGN 64
 
 struct flow_entry {
-    struct conn conn; /* first: a struct conn * is a struct flow_entry * */
-    struct flow_key key;
-    uint32_t lru_prev, lru_next; /* neighbours in the class list, or the free list */
+    alignas(ENTRY_ALIGN) struct flow_key key; /* first cache line: key, tag, index */
+    uint32_t hash; /* low 32 bits of key_hash: the bucket tag */
     uint32_t idx;
-    uint8_t cls;
-    bool in_use;
+    uint8_t cls;   /* enum flow_class, CLS_FREE when not in use */
+    struct conn conn;
+};
+
+struct bucket {
+    uint32_t tag; /* low 32 bits of the key's hash (meaningless when idx is NIL) */
+    uint32_t idx; /* entry index, NIL = empty */
+};
+
+struct lru_link {
+    uint32_t prev, next; /* neighbours in the class list, or next in the free list */
 };
 
 struct lru_list {
@@ -27,10 +48,11 @@ struct lru_list {
 
 struct flow_table {
     uint8_t seed[16];
-    uint32_t *buckets; /* entry index, NIL = empty */
-    size_t n_buckets;  /* power of two */
+    struct bucket *buckets;
+    size_t n_buckets; /* power of two, at most 2^32 */
     size_t count;
     struct flow_entry **chunks;
+    struct lru_link **links; /* one array of CHUNK_SIZE per chunk */
     size_t n_chunks;
     uint32_t next_unused; /* next never-used index */
     uint32_t free_head;   /* recycled entries */
@@ -42,9 +64,14 @@ static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t idx)
     return &ft->chunks[idx >> CHUNK_SHIFT][idx & (CHUNK_SIZE - 1)];
 }
 
+static struct lru_link *link_at(const struct flow_table *ft, uint32_t idx)
+{
+    return &ft->links[idx >> CHUNK_SHIFT][idx & (CHUNK_SIZE - 1)];
+}
+
 static struct flow_entry *entry_of(const struct conn *c)
 {
-    return (struct flow_entry *)(uintptr_t)c;
+    return (struct flow_entry *)(uintptr_t)((const char *)c - offsetof(struct flow_entry, conn));
 }
 
 static int addr_port_cmp(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp)
@@ -74,9 +101,28 @@ bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, cons
     return a_is_lo;
 }
 
+/* SipHash of the key's bytes after offset 32 (ports, VLANs, context, protocol)
+ * plus the addresses: only their first 4 bytes for IPv4, whose other 12 are zero
+ * (flow_key_make copies an ip_addr, zero-padded for IPv4), so an IPv4 key hashes
+ * 24 bytes instead of 48. Keys that compare equal always hash equal. */
 static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
 {
-    return siphash24(key, sizeof(*key), ft->seed);
+    uint8_t buf[sizeof(*key)];
+    size_t tail = sizeof(*key) - offsetof(struct flow_key, lo_port);
+    memcpy(buf, &key->lo_port, tail);
+    if (key->ip_version == 4) {
+        memcpy(buf + tail, key->lo_addr, 4);
+        memcpy(buf + tail + 4, key->hi_addr, 4);
+        return siphash24(buf, tail + 8, ft->seed);
+    }
+    memcpy(buf + tail, key->lo_addr, 16);
+    memcpy(buf + tail + 16, key->hi_addr, 16);
+    return siphash24(buf, sizeof(buf), ft->seed);
+}
+
+static struct bucket *alloc_buckets(size_t n)
+{
+    return calloc(n, sizeof(struct bucket));
 }
 
 struct flow_table *flow_table_create(const uint8_t seed[16])
@@ -86,7 +132,7 @@ struct flow_table *flow_table_create(const uint8_t seed[16])
         return NULL;
     memcpy(ft->seed, seed, 16);
     ft->n_buckets = 1024;
-    ft->buckets = calloc(ft->n_buckets, sizeof(*ft->buckets));
+    ft->buckets = alloc_buckets(ft->n_buckets);
     if (ft->buckets == NULL) {
         free(ft);
         return NULL;
@@ -99,26 +145,27 @@ void flow_table_destroy(struct flow_table *ft)
 {
     if (ft == NULL)
         return;
-    for (size_t i = 0; i < ft->n_chunks; i++)
+    for (size_t i = 0; i < ft->n_chunks; i++) {
         free(ft->chunks[i]);
+        free(ft->links[i]);
+    }
     free(ft->chunks);
+    free(ft->links);
     free(ft->buckets);
     free(ft);
 }
 
-static size_t probe_start(const struct flow_table *ft, const struct flow_key *key)
-{
-    return (size_t)key_hash(ft, key) & (ft->n_buckets - 1);
-}
-
 struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key)
 {
+    uint32_t tag = (uint32_t)key_hash(ft, key);
     size_t mask = ft->n_buckets - 1;
-    for (size_t i = probe_start(ft, key);; i = (i + 1) & mask) {
-        uint32_t idx = ft->buckets[i];
-        if (idx == NIL)
+    for (size_t i = tag & mask;; i = (i + 1) & mask) {
+        const struct bucket *b = &ft->buckets[i];
+        if (b->idx == NIL)
             return NULL;
-        struct flow_entry *e = entry_at(ft, idx);
+        if (b->tag != tag)
+            continue;
+        struct flow_entry *e = entry_at(ft, b->idx);
         if (memcmp(&e->key, key, sizeof(*key)) == 0)
             return &e->conn;
     }
@@ -127,17 +174,19 @@ struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key)
 static int grow_buckets(struct flow_table *ft)
 {
     size_t n = ft->n_buckets * 2;
-    uint32_t *nb = calloc(n, sizeof(*nb));
+    if (n > (size_t)UINT32_MAX + 1)
+        return -1;
+    struct bucket *nb = alloc_buckets(n);
     if (nb == NULL)
         return -1;
     for (size_t i = 0; i < ft->n_buckets; i++) {
-        uint32_t idx = ft->buckets[i];
-        if (idx == NIL)
+        struct bucket b = ft->buckets[i];
+        if (b.idx == NIL)
             continue;
-        size_t j = (size_t)key_hash(ft, &entry_at(ft, idx)->key) & (n - 1);
-        while (nb[j] != NIL)
+        size_t j = b.tag & (n - 1);
+        while (nb[j].idx != NIL)
             j = (j + 1) & (n - 1);
-        nb[j] = idx;
+        nb[j] = b;
     }
     free(ft->buckets);
     ft->buckets = nb;
@@ -149,7 +198,7 @@ static uint32_t alloc_entry(struct flow_table *ft)
 {
     if (ft->free_head != NIL) {
         uint32_t idx = ft->free_head;
-        ft->free_head = entry_at(ft, idx)->lru_next;
+        ft->free_head = link_at(ft, idx)->next;
         return idx;
     }
     uint32_t idx = ft->next_unused;
@@ -161,9 +210,18 @@ static uint32_t alloc_entry(struct flow_table *ft)
         if (nc == NULL)
             return NIL;
         ft->chunks = nc;
-        nc[chunk] = malloc(CHUNK_SIZE * sizeof(struct flow_entry));
-        if (nc[chunk] == NULL)
+        struct lru_link **nl = realloc(ft->links, (chunk + 1) * sizeof(*nl));
+        if (nl == NULL)
             return NIL;
+        ft->links = nl;
+        /* sizeof(struct flow_entry) is a multiple of its 64-byte alignment */
+        nc[chunk] = aligned_alloc(ENTRY_ALIGN, CHUNK_SIZE * sizeof(struct flow_entry));
+        nl[chunk] = malloc(CHUNK_SIZE * sizeof(struct lru_link));
+        if (nc[chunk] == NULL || nl[chunk] == NULL) {
+            free(nc[chunk]);
+            free(nl[chunk]);
+            return NIL;
+        }
         ft->n_chunks = chunk + 1;
     }
     ft->next_unused++;
@@ -173,25 +231,27 @@ static uint32_t alloc_entry(struct flow_table *ft)
 static void lru_unlink(struct flow_table *ft, struct flow_entry *e)
 {
     struct lru_list *l = &ft->lru[e->cls];
-    if (e->lru_prev != NIL)
-        entry_at(ft, e->lru_prev)->lru_next = e->lru_next;
+    struct lru_link *k = link_at(ft, e->idx);
+    if (k->prev != NIL)
+        link_at(ft, k->prev)->next = k->next;
     else
-        l->head = e->lru_next;
-    if (e->lru_next != NIL)
-        entry_at(ft, e->lru_next)->lru_prev = e->lru_prev;
+        l->head = k->next;
+    if (k->next != NIL)
+        link_at(ft, k->next)->prev = k->prev;
     else
-        l->tail = e->lru_prev;
-    e->lru_prev = e->lru_next = NIL;
+        l->tail = k->prev;
+    k->prev = k->next = NIL;
 }
 
 static void lru_append(struct flow_table *ft, struct flow_entry *e, enum flow_class cls)
 {
     struct lru_list *l = &ft->lru[cls];
+    struct lru_link *k = link_at(ft, e->idx);
     e->cls = (uint8_t)cls;
-    e->lru_next = NIL;
-    e->lru_prev = l->tail;
+    k->next = NIL;
+    k->prev = l->tail;
     if (l->tail != NIL)
-        entry_at(ft, l->tail)->lru_next = e->idx;
+        link_at(ft, l->tail)->next = e->idx;
     else
         l->head = e->idx;
     l->tail = e->idx;
@@ -208,13 +268,14 @@ struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key
     struct flow_entry *e = entry_at(ft, idx);
     memset(e, 0, sizeof(*e));
     e->key = *key;
+    e->hash = (uint32_t)key_hash(ft, key);
     e->idx = idx;
-    e->in_use = true;
     size_t mask = ft->n_buckets - 1;
-    size_t i = probe_start(ft, key);
-    while (ft->buckets[i] != NIL)
+    size_t i = e->hash & mask;
+    while (ft->buckets[i].idx != NIL)
         i = (i + 1) & mask;
-    ft->buckets[i] = idx;
+    ft->buckets[i].tag = e->hash;
+    ft->buckets[i].idx = idx;
     ft->count++;
     lru_append(ft, e, cls);
     return &e->conn;
@@ -224,13 +285,13 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
 {
     struct flow_entry *e = entry_of(c);
     size_t mask = ft->n_buckets - 1;
-    size_t i = probe_start(ft, &e->key);
-    while (ft->buckets[i] != e->idx)
+    size_t i = e->hash & mask;
+    while (ft->buckets[i].idx != e->idx)
         i = (i + 1) & mask;
     /* backward-shift deletion keeps every probe chain unbroken */
     size_t hole = i;
-    for (size_t j = (hole + 1) & mask; ft->buckets[j] != NIL; j = (j + 1) & mask) {
-        size_t home = (size_t)key_hash(ft, &entry_at(ft, ft->buckets[j])->key) & mask;
+    for (size_t j = (hole + 1) & mask; ft->buckets[j].idx != NIL; j = (j + 1) & mask) {
+        size_t home = ft->buckets[j].tag & mask;
         /* move j into the hole unless its home lies cyclically in (hole, j] */
         bool home_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!home_between) {
@@ -238,10 +299,11 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
             hole = j;
         }
     }
-    ft->buckets[hole] = NIL;
+    ft->buckets[hole].idx = NIL;
+    ft->buckets[hole].tag = 0;
     lru_unlink(ft, e);
-    e->in_use = false;
-    e->lru_next = ft->free_head;
+    e->cls = CLS_FREE;
+    link_at(ft, e->idx)->next = ft->free_head;
     ft->free_head = e->idx;
     ft->count--;
 }
@@ -274,14 +336,15 @@ size_t flow_table_count(const struct flow_table *ft)
 size_t flow_table_memory(const struct flow_table *ft)
 {
     return sizeof(*ft) + ft->n_buckets * sizeof(*ft->buckets) +
-           ft->n_chunks * (sizeof(struct flow_entry *) + CHUNK_SIZE * sizeof(struct flow_entry));
+           ft->n_chunks * (sizeof(struct flow_entry *) + sizeof(struct lru_link *) +
+                           CHUNK_SIZE * (sizeof(struct flow_entry) + sizeof(struct lru_link)));
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(void *user, struct conn *c), void *user)
 {
     for (uint32_t idx = 1; idx < ft->next_unused; idx++) {
         struct flow_entry *e = entry_at(ft, idx);
-        if (e->in_use)
+        if (e->cls != CLS_FREE)
             fn(user, &e->conn);
     }
 }
