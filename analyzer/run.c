@@ -24,8 +24,27 @@ struct conn_store {
 struct run_ctx {
     const struct cli_options *opt;
     struct conn_store store;
+    bool keep; /* store records: the output needs them (not statistics only) */
     struct outfile *out;
 };
+
+static bool view_is(const struct cli_options *opt, const char *name)
+{
+    return opt->view != NULL && strcmp(opt->view, name) == 0;
+}
+
+/* True when opt's output is the capture statistics alone: --stats, or --view
+ * stats in text, conn.log or --json (NDJSON's --view stats still streams the
+ * connections and writes ports), and neither --explain nor --netstat. Then no
+ * connection record is kept and no view is built. */
+static bool stats_only(const struct cli_options *opt)
+{
+    if (opt->explain != NULL || opt->netstat_host != NULL)
+        return false;
+    if (opt->stats)
+        return true;
+    return opt->format != FMT_NDJSON && view_is(opt, "stats");
+}
 
 static void store_conn(struct run_ctx *rc, const struct conn *c)
 {
@@ -79,7 +98,8 @@ static void on_conn(void *user, const struct conn *c)
     if (rc->opt->format == FMT_NDJSON && !rc->opt->stats && rc->opt->explain == NULL &&
         rc->opt->netstat_host == NULL)
         run_ndjson_conn(rc->out->fp, c);
-    store_conn(rc, c);
+    if (rc->keep)
+        store_conn(rc, c);
 }
 
 static int by_ts(const void *a, const void *b)
@@ -150,15 +170,25 @@ static json_t *netstat_json(const struct views *v, uint8_t ipv, const struct ip_
     return o;
 }
 
-static bool view_is(const struct cli_options *opt, const char *name)
-{
-    return opt->view != NULL && strcmp(opt->view, name) == 0;
-}
-
 int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns, size_t n,
                      const struct capture_stats *st, bool color)
 {
     struct ss_err err = {{0}};
+    if (stats_only(opt)) {
+        /* the same bytes as the branches below print for these options */
+        if (opt->format == FMT_JSON) {
+            json_t *root = json_object();
+            json_object_set_new(root, "capture", output_json_capture(st));
+            json_dumpf(root, fp, OUTPUT_JSON_DUMP_FLAGS | JSON_INDENT(2));
+            fputc('\n', fp);
+            json_decref(root);
+        } else if (opt->format == FMT_NDJSON) {
+            put_ndjson(fp, "capture", output_json_capture(st));
+        } else {
+            output_text_stats(fp, st);
+        }
+        return EXIT_OK;
+    }
     if (n > 1)
         qsort(conns, n, sizeof(*conns), by_ts);
     if (opt->format == FMT_CONN_LOG && opt->explain == NULL && opt->netstat_host == NULL) {
@@ -272,7 +302,7 @@ int run_offline(const struct cli_options *opt)
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_OUTPUT;
     }
-    struct run_ctx rc = {.opt = opt, .out = &out};
+    struct run_ctx rc = {.opt = opt, .keep = !stats_only(opt), .out = &out};
     struct analyzer_config cfg = opt->acfg;
     cfg.on_conn = on_conn;
     cfg.user = &rc;
