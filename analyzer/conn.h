@@ -71,11 +71,13 @@ const char *orientation_name(enum orientation o);
 /* Returns the name of flag bit f ("seq_gap"), or NULL. */
 const char *conn_flag_name(uint32_t f);
 
-/* One direction of a connection (what one socket sent). */
+/* One direction of a connection (what one socket sent). Ordered by size so that
+ * the struct has no holes; the TCP flags are one-bit fields. */
 struct conn_dir {
     uint64_t ip_bytes;      /* sum of IP total lengths */
     uint64_t wire_bytes;    /* sum of frames' original lengths (link header included) */
     uint64_t payload_bytes; /* transport payload per the IP/L4 length fields */
+    uint64_t last_ts;       /* time of the last packet sent */
     uint32_t pkts;
     /* TCP analysis (0 for other protocols) */
     uint32_t retransmissions, out_of_order, zero_window, dup_acks, keepalives;
@@ -84,13 +86,12 @@ struct conn_dir {
     uint32_t last_ack;  /* last acknowledgment number sent */
     uint32_t fin_seq;   /* sequence number of the FIN (valid when fin_sent) */
     uint32_t rst_seq;
+    uint32_t dup_ack_run; /* consecutive duplicate ACKs */
     uint16_t last_window; /* raw */
     uint16_t mss;         /* from the SYN (0 = not seen) */
     int8_t wscale;        /* window-scale shift from the SYN, -1 = not seen */
-    bool has_isn, has_seq, fin_sent, fin_acked, rst_sent, has_ack;
     uint8_t state;        /* enum tcp_state of this side's socket */
-    uint32_t dup_ack_run; /* consecutive duplicate ACKs */
-    uint64_t last_ts;     /* time of the last packet sent */
+    bool has_isn : 1, has_seq : 1, fin_sent : 1, fin_acked : 1, rst_sent : 1, has_ack : 1;
 };
 
 #define CONN_MAX_TRANSITIONS 14
@@ -115,21 +116,26 @@ struct tunnel_desc {
     uint8_t key[48 * PACKET_MAX_ENCAP]; /* encap_chain_key bytes */
 };
 
-/* One state transition of one socket. Its time is first_ts + dt_ns. */
+/* One state transition of one socket, in 8 bytes. Its time is first_ts + dt_ns;
+ * dt_ns saturates at CONN_TRANSITION_MAX_DT_NS (2^48 - 1 ns, 78 hours). */
+#define CONN_TRANSITION_MAX_DT_NS ((UINT64_C(1) << 48) - 1)
 struct conn_transition {
-    uint64_t dt_ns;
-    uint8_t side; /* 0 = originator, 1 = responder */
-    uint8_t from, to;
+    uint64_t dt_ns : 48;
+    uint64_t side : 4; /* 0 = originator, 1 = responder */
+    uint64_t from : 6, to : 6; /* enum tcp_state */
 };
 
 /* What an ICMP error quoting this connection's packets said. */
 struct conn_icmp_evidence {
-    uint8_t type, code, ip_version;
-    struct ip_addr from;   /* who sent the ICMP error */
     uint64_t ts_ns;
     uint32_t mtu;          /* for fragmentation-needed / packet-too-big */
+    struct ip_addr from;   /* who sent the ICMP error */
+    uint8_t type, code, ip_version;
 };
 
+/* Field order: what every packet reads or updates first (identity, times, flags,
+ * both directions, Zeek state), then what changes rarely; sized so that there
+ * are no holes. */
 struct conn {
     /* identity: the 5-tuple as originator -> responder, plus VLAN context */
     struct ip_addr orig_addr, resp_addr;
@@ -137,33 +143,41 @@ struct conn {
     uint8_t proto, ip_version;
     uint16_t vlan, vlan_inner;
 
-    uint64_t id;          /* uid source (random per run) */
-    uint32_t incarnation; /* 1, 2, ... per 5-tuple within the run */
-    uint64_t first_ts, last_ts;
-    uint64_t zeek_last_ts; /* Zeek's last_time: stops once both sides closed */
-    uint64_t close_ts;    /* time the connection closed (0 = not closed) */
-    uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
-
-    struct conn_dir dir[2]; /* [0] = originator, [1] = responder */
-    struct zeek_conn zeek;
-
     uint8_t orientation;  /* enum orientation */
     uint8_t end_reason;   /* enum end_reason */
     bool direction_inferred;
     bool handshake_validated;
+    uint8_t n_transitions;    /* entries used in transitions[] */
+    uint8_t n_tunnel_parents; /* entries used in tunnel_parents[] */
     uint32_t flags;       /* CONN_F_* */
+    uint32_t incarnation; /* 1, 2, ... per 5-tuple within the run */
 
+    uint64_t id;          /* uid source (random per run) */
+    uint64_t first_ts, last_ts;
+    uint64_t zeek_last_ts; /* Zeek's last_time: stops once both sides closed */
+
+    struct conn_dir dir[2]; /* [0] = originator, [1] = responder */
+    struct zeek_conn zeek;
+
+    uint64_t close_ts;    /* time the connection closed (0 = not closed) */
+    uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
     /* handshake times (0 = not seen) */
     uint64_t syn_ts, synack_ts, ack_ts;
 
     uint32_t out_of_window_rsts;
-    uint8_t n_transitions;
-    struct conn_transition transitions[CONN_MAX_TRANSITIONS];
-
     bool has_icmp;
-    struct conn_icmp_evidence icmp;
     bool refused_by_rst; /* the responder answered the SYN with RST */
     bool synack_acks_syn; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
+    struct conn_transition transitions[CONN_MAX_TRANSITIONS];
+
+    struct conn_icmp_evidence icmp;
+
+    /* tunnels (issue 7): set on connections that came through encapsulations */
+    uint32_t ctx;                        /* tunnel context in the flow key (0 = none) */
+    uint32_t carried_conns;              /* as a carrier: inner connections it carried */
+    const struct tunnel_desc *tunnel;    /* the encapsulation chain; owned by the analyzer,
+                                            valid until analyzer_destroy (NULL = none) */
+    uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS]; /* ids of carrier connections */
 
     /* application protocol (dpi.c, issue 5); zero and empty when DPI is off,
      * for non-TCP/UDP connections, and until dpi_done */
@@ -179,14 +193,6 @@ struct conn {
     char app_name[44];                  /* nDPI's "TLS.Google", "DNS", "Unknown" */
     char app_category[24];              /* nDPI's category name ("Web", "Network") */
     char app_host[64];                  /* TLS SNI / HTTP Host / DNS query name ("" = none) */
-
-    /* tunnels (issue 7): set on connections that came through encapsulations */
-    uint32_t ctx;                        /* tunnel context in the flow key (0 = none) */
-    const struct tunnel_desc *tunnel;    /* the encapsulation chain; owned by the analyzer,
-                                            valid until analyzer_destroy (NULL = none) */
-    uint8_t n_tunnel_parents;
-    uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS]; /* ids of carrier connections */
-    uint32_t carried_conns;              /* as a carrier: inner connections it carried */
 };
 
 /* Zeek-style uid ("C" + 17 base62 chars) from conn->id, into buf (>= 20 bytes). */

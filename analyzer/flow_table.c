@@ -6,8 +6,8 @@
  * Layout for one cache miss per lookup: a bucket holds the entry index and the low
  * 32 bits of the key's hash (the tag), so a probe compares tags and dereferences an
  * entry only on a tag match; the key sits in the first cache line of its 64-byte
- * aligned entry, right before the connection's own hot fields. The stored tag also
- * gives every bucket's home slot without rehashing (growth, deletion). The LRU
+ * aligned entry, right before the connection's own hot fields. The tags also give
+ * every bucket's home slot without rehashing (growth, backward-shift deletion). The LRU
  * links live apart from the entries (8 bytes per index) so that relinking on every
  * packet does not pull the neighbours' entries into the cache. */
 #include "flow_table.h"
@@ -16,20 +16,25 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "siphash.h"
 
-#define CHUNK_SHIFT 10
-#define CHUNK_SIZE  (1u << CHUNK_SHIFT)
 #define NIL         0u /* index 0 is never used */
 #define CLS_FREE    0xFFu
 #define ENTRY_ALIGN 64
+#define HUGE_PAGE   (2u << 20)
+/* entries per chunk: as many as fill one huge page (a compile-time constant, so
+ * the divisions below are multiplications) */
+#define CHUNK_SIZE  ((uint32_t)(HUGE_PAGE / sizeof(struct flow_entry)))
 
+/* 56 bytes before the connection: with sizeof(struct conn) = 840 an entry is
+ * exactly 14 cache lines (the key and the connection's first 8 bytes share the
+ * first). */
 struct flow_entry {
-    alignas(ENTRY_ALIGN) struct flow_key key; /* first cache line: key, tag, index */
-    uint32_t hash; /* low 32 bits of key_hash: the bucket tag */
+    alignas(ENTRY_ALIGN) struct flow_key key;
     uint32_t idx;
-    uint8_t cls;   /* enum flow_class, CLS_FREE when not in use */
+    uint8_t cls; /* enum flow_class, CLS_FREE when not in use */
     struct conn conn;
 };
 
@@ -61,12 +66,12 @@ struct flow_table {
 
 static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t idx)
 {
-    return &ft->chunks[idx >> CHUNK_SHIFT][idx & (CHUNK_SIZE - 1)];
+    return &ft->chunks[idx / CHUNK_SIZE][idx % CHUNK_SIZE];
 }
 
 static struct lru_link *link_at(const struct flow_table *ft, uint32_t idx)
 {
-    return &ft->links[idx >> CHUNK_SHIFT][idx & (CHUNK_SIZE - 1)];
+    return &ft->links[idx / CHUNK_SIZE][idx % CHUNK_SIZE];
 }
 
 static struct flow_entry *entry_of(const struct conn *c)
@@ -120,9 +125,18 @@ static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key
     return siphash24(buf, sizeof(buf), ft->seed);
 }
 
+static void *alloc_huge(size_t size);
+
+/* Large bucket arrays go on huge pages as the entries do (see alloc_huge). */
 static struct bucket *alloc_buckets(size_t n)
 {
-    return calloc(n, sizeof(struct bucket));
+    size_t size = n * sizeof(struct bucket);
+    if (size < HUGE_PAGE)
+        return calloc(n, sizeof(struct bucket));
+    struct bucket *b = alloc_huge(size);
+    if (b != NULL)
+        memset(b, 0, size);
+    return b;
 }
 
 struct flow_table *flow_table_create(const uint8_t seed[16])
@@ -194,6 +208,23 @@ static int grow_buckets(struct flow_table *ft)
     return 0;
 }
 
+static size_t huge_round(size_t size)
+{
+    return (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+}
+
+/* size bytes aligned to a huge page (a multiple of ENTRY_ALIGN), with
+ * transparent huge pages asked for: the entries are read at random, one TLB
+ * entry then covers 2 MiB of them. */
+static void *alloc_huge(size_t size)
+{
+    size_t rounded = huge_round(size);
+    void *p = aligned_alloc(HUGE_PAGE, rounded);
+    if (p != NULL)
+        (void)madvise(p, rounded, MADV_HUGEPAGE);
+    return p;
+}
+
 static uint32_t alloc_entry(struct flow_table *ft)
 {
     if (ft->free_head != NIL) {
@@ -204,7 +235,7 @@ static uint32_t alloc_entry(struct flow_table *ft)
     uint32_t idx = ft->next_unused;
     if (idx == UINT32_MAX)
         return NIL;
-    size_t chunk = idx >> CHUNK_SHIFT;
+    size_t chunk = idx / CHUNK_SIZE;
     if (chunk >= ft->n_chunks) {
         struct flow_entry **nc = realloc(ft->chunks, (chunk + 1) * sizeof(*nc));
         if (nc == NULL)
@@ -215,7 +246,7 @@ static uint32_t alloc_entry(struct flow_table *ft)
             return NIL;
         ft->links = nl;
         /* sizeof(struct flow_entry) is a multiple of its 64-byte alignment */
-        nc[chunk] = aligned_alloc(ENTRY_ALIGN, CHUNK_SIZE * sizeof(struct flow_entry));
+        nc[chunk] = alloc_huge(CHUNK_SIZE * sizeof(struct flow_entry));
         nl[chunk] = malloc(CHUNK_SIZE * sizeof(struct lru_link));
         if (nc[chunk] == NULL || nl[chunk] == NULL) {
             free(nc[chunk]);
@@ -268,13 +299,13 @@ struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key
     struct flow_entry *e = entry_at(ft, idx);
     memset(e, 0, sizeof(*e));
     e->key = *key;
-    e->hash = (uint32_t)key_hash(ft, key);
     e->idx = idx;
+    uint32_t tag = (uint32_t)key_hash(ft, key);
     size_t mask = ft->n_buckets - 1;
-    size_t i = e->hash & mask;
+    size_t i = tag & mask;
     while (ft->buckets[i].idx != NIL)
         i = (i + 1) & mask;
-    ft->buckets[i].tag = e->hash;
+    ft->buckets[i].tag = tag;
     ft->buckets[i].idx = idx;
     ft->count++;
     lru_append(ft, e, cls);
@@ -285,7 +316,7 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
 {
     struct flow_entry *e = entry_of(c);
     size_t mask = ft->n_buckets - 1;
-    size_t i = e->hash & mask;
+    size_t i = (size_t)key_hash(ft, &e->key) & mask;
     while (ft->buckets[i].idx != e->idx)
         i = (i + 1) & mask;
     /* backward-shift deletion keeps every probe chain unbroken */
@@ -335,9 +366,13 @@ size_t flow_table_count(const struct flow_table *ft)
 
 size_t flow_table_memory(const struct flow_table *ft)
 {
-    return sizeof(*ft) + ft->n_buckets * sizeof(*ft->buckets) +
+    size_t buckets = ft->n_buckets * sizeof(*ft->buckets);
+    if (buckets >= HUGE_PAGE)
+        buckets = huge_round(buckets);
+    return sizeof(*ft) + buckets +
            ft->n_chunks * (sizeof(struct flow_entry *) + sizeof(struct lru_link *) +
-                           CHUNK_SIZE * (sizeof(struct flow_entry) + sizeof(struct lru_link)));
+                           huge_round(CHUNK_SIZE * sizeof(struct flow_entry)) +
+                           CHUNK_SIZE * sizeof(struct lru_link));
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(void *user, struct conn *c), void *user)

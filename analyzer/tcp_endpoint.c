@@ -27,10 +27,11 @@ void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns)
         return;
     }
     struct conn_transition *t = &c->transitions[c->n_transitions++];
-    t->dt_ns = ts_ns >= c->first_ts ? ts_ns - c->first_ts : 0;
-    t->side = (uint8_t)side;
-    t->from = from;
-    t->to = (uint8_t)to;
+    uint64_t dt = ts_ns >= c->first_ts ? ts_ns - c->first_ts : 0;
+    t->dt_ns = (dt < CONN_TRANSITION_MAX_DT_NS ? dt : CONN_TRANSITION_MAX_DT_NS) & CONN_TRANSITION_MAX_DT_NS;
+    t->side = (unsigned)side & 1u;
+    t->from = from & 0x3Fu;
+    t->to = (unsigned)to & 0x3Fu;
 }
 
 void conn_swap_sides(struct conn *c)
@@ -45,7 +46,7 @@ void conn_swap_sides(struct conn *c)
     c->dir[0] = c->dir[1];
     c->dir[1] = d;
     for (unsigned i = 0; i < c->n_transitions; i++)
-        c->transitions[i].side ^= 1;
+        c->transitions[i].side = c->transitions[i].side == 0 ? 1u : 0u;
     c->flags |= CONN_F_FLIPPED;
 }
 

@@ -24,10 +24,10 @@ static struct ip_addr ip4(const char *s)
 static void tr(struct conn *c, int side, enum tcp_state from, enum tcp_state to, uint64_t dt)
 {
     struct conn_transition *t = &c->transitions[c->n_transitions++];
-    t->side = (uint8_t)side;
-    t->from = (uint8_t)from;
-    t->to = (uint8_t)to;
-    t->dt_ns = dt;
+    t->side = (unsigned)side & 1u;
+    t->from = (unsigned)from & 0x3Fu;
+    t->to = (unsigned)to & 0x3Fu;
+    t->dt_ns = dt & CONN_TRANSITION_MAX_DT_NS;
     c->dir[side].state = (uint8_t)to;
 }
 
