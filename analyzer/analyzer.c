@@ -220,6 +220,15 @@ static void evict_oldest(struct analyzer *an)
         emit_and_remove(an, victim, END_EVICTED, an->now_ns);
 }
 
+/* True if packet address a:ap is c's originator endpoint (inlined: per packet). */
+static bool is_orig_endpoint(const struct conn *c, const struct ip_addr *a, uint16_t ap)
+{
+    uint64_t x[2], y[2];
+    memcpy(x, a->b, sizeof(x));
+    memcpy(y, c->orig_addr.b, sizeof(y));
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0 && ap == c->orig_port;
+}
+
 static bool addr_is_broadcast(const struct packet *pkt)
 {
     static const uint8_t bcast[4] = {255, 255, 255, 255};
@@ -350,9 +359,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     uint64_t prev_close = 0;
     bool prev_time_wait = false;
     if (c != NULL && pkt->proto == IPPROTO_NUM_TCP) {
-        int side = memcmp(&pkt->src, &c->orig_addr, sizeof(pkt->src)) == 0 && sport == c->orig_port
-                       ? 0
-                       : 1;
+        int side = is_orig_endpoint(c, &pkt->src, sport) ? 0 : 1;
         if (tcp_is_reuse(c, pkt, side)) {
             incarnation = c->incarnation + 1;
             prev_close = c->close_ts;
@@ -381,8 +388,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         }
     }
 
-    int side = memcmp(&pkt->src, &c->orig_addr, sizeof(pkt->src)) == 0 && sport == c->orig_port ? 0
-                                                                                                : 1;
+    int side = is_orig_endpoint(c, &pkt->src, sport) ? 0 : 1;
     /* a connection to self (same address and port both ways) has one side only */
     struct conn_dir *d = &c->dir[side];
     d->pkts++;

@@ -79,6 +79,20 @@ static struct flow_entry *entry_of(const struct conn *c)
     return (struct flow_entry *)(uintptr_t)((const char *)c - offsetof(struct flow_entry, conn));
 }
 
+_Static_assert(sizeof(struct flow_key) % sizeof(uint64_t) == 0, "flow_key is whole words");
+
+/* memcmp(a, b, sizeof *a) == 0, inlined as word compares (one call per packet) */
+static bool key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+    enum { WORDS = sizeof(struct flow_key) / sizeof(uint64_t) };
+    uint64_t x[WORDS], y[WORDS], diff = 0;
+    memcpy(x, a, sizeof(x));
+    memcpy(y, b, sizeof(y));
+    for (size_t i = 0; i < WORDS; i++)
+        diff |= x[i] ^ y[i];
+    return diff == 0;
+}
+
 static int addr_port_cmp(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp)
 {
     int r = memcmp(a->b, b->b, sizeof(a->b));
@@ -180,7 +194,7 @@ struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key)
         if (b->tag != tag)
             continue;
         struct flow_entry *e = entry_at(ft, b->idx);
-        if (memcmp(&e->key, key, sizeof(*key)) == 0)
+        if (key_equal(&e->key, key))
             return &e->conn;
     }
 }
