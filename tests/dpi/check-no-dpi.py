@@ -47,6 +47,12 @@ def compare(on, off, extra):
             return "--no-dpi capture summary has dpi_peak_inspecting != 0"
         a.get("connections", {}).pop("dpi_peak_inspecting", None)
         return "" if a == b else "capture summaries differ"
+    if t == "port":
+        # detection results of the port: empty and false without DPI
+        if off.get("detected") not in (None, []) or off.get("mismatch") not in (None, False):
+            return "--no-dpi port record has detected protocols"
+        on = {k: v for k, v in on.items() if k not in ("detected", "mismatch")}
+        off = {k: v for k, v in off.items() if k not in ("detected", "mismatch")}
     for k in set(on) | set(off):
         if k in on and k in off:
             if on[k] != off[k]:
