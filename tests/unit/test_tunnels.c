@@ -24,9 +24,10 @@
 #define VXLAN_PORT      4789
 #define VTEP_PORT       49813
 
-static const char http_get_a[] = "GET / HTTP/1.1\r\nHost: web.tenant-a.example\r\n"
-                                 "User-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n";
-static const char http_body_a[] = "<html><body>tenant A</body></html>\n";
+/* the payloads gen_samples puts in tenant A's HTTP connection (only lengths are used) */
+#define HTTP_GET_A  "GET / HTTP/1.1\r\nHost: web.tenant-a.example\r\n" \
+                    "User-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"
+#define HTTP_BODY_A "<html><body>tenant A</body></html>\n"
 
 /* Connection records as emitted, with their tunnel descriptions copied (the
  * analyzer owns those and frees them in analyzer_destroy). */
@@ -291,11 +292,11 @@ static void test_totals(void)
 
     /* inner HTTP, client side: SYN, ACK, GET, ACK, FIN, ACK; server side:
      * SYN-ACK, ACK, 200 OK, FIN (inner IP lengths) */
-    size_t get = sizeof(http_get_a) - 1;
+    size_t get = strlen(HTTP_GET_A);
     size_t rsp = strlen("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\n"
                         "Content-Length: 35\r\n\r\n") +
-                 sizeof(http_body_a) - 1;
-    CU_ASSERT_EQUAL(sizeof(http_body_a) - 1, 35);
+                 strlen(HTTP_BODY_A);
+    CU_ASSERT_EQUAL(strlen(HTTP_BODY_A), 35);
     CU_ASSERT_EQUAL(a->dir[0].pkts, 6);
     CU_ASSERT_EQUAL(a->dir[1].pkts, 4);
     CU_ASSERT_EQUAL(a->dir[0].ip_bytes, TCP_SYN_IP4 + 5 * TCP_EST_IP4 + get);
