@@ -397,6 +397,8 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     d->payload_bytes += pkt->l4_payload_len;
     if (pkt->payload.len < pkt->l4_payload_len && !tp->is_carrier)
         c->flags |= CONN_F_PAYLOAD_TRUNCATED;
+    if (pkt->anomalies & ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN))
+        c->flags |= CONN_F_HEADERS_TRUNCATED;
     for (unsigned i = 0; i < tp->n_parents; i++) {
         bool known = false;
         for (unsigned j = 0; j < c->n_tunnel_parents; j++)

@@ -66,7 +66,8 @@ enum layer {
     X(ENCAP_TRUNCATED, "encap_truncated")                                                          \
     X(ENCAP_MALFORMED, "encap_malformed")                                                          \
     X(ENCAP_DEPTH, "encap_depth_limit")                                                            \
-    X(ENCAP_UNKNOWN_INNER, "encap_unknown_inner")
+    X(ENCAP_UNKNOWN_INNER, "encap_unknown_inner")                                                  \
+    X(TCP_OPTIONS_CUT_BY_SNAPLEN, "tcp_options_cut_by_snaplen")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOM_##id,

@@ -90,8 +90,15 @@ enum dissect_status tcp_dissect(struct view *v, struct packet *pkt)
     size_t hdr_len = (size_t)(h[12] >> 4) * 4;
     if (hdr_len < TCP_MIN_HDR_LEN || hdr_len > seg_len)
         return packet_anomaly(pkt, ANOM_TCP_BAD_DATA_OFFSET, DISSECT_MALFORMED);
-    if (view_pull(v, hdr_len) == NULL) /* options cut by the snaplen */
-        return packet_anomaly(pkt, ANOM_TCP_TRUNCATED, DISSECT_TRUNCATED);
+    /* Options cut by the snaplen (a SYN's 20 option bytes in a 54-byte headers-only
+     * capture): every field the connection needs is in the fixed header, so decode
+     * it, keep the options that were captured whole, and note the cut. */
+    size_t opt_captured = hdr_len - TCP_MIN_HDR_LEN;
+    if (view_pull(v, hdr_len) == NULL) {
+        opt_captured = captured - TCP_MIN_HDR_LEN;
+        view_pull(v, captured);
+        pkt->anomalies |= ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN);
+    }
 
     struct tcp_info_copy *t = &pkt->tcp;
     t->seq = rd_be32(h + 4);
@@ -99,7 +106,8 @@ enum dissect_status tcp_dissect(struct view *v, struct packet *pkt)
     t->flags = (uint16_t)(h[13] | (h[12] & 0x01) << 8);
     t->window = rd_be16(h + 14);
     t->data_off_bytes = (uint8_t)hdr_len;
-    if (!parse_options(h + TCP_MIN_HDR_LEN, hdr_len - TCP_MIN_HDR_LEN, t))
+    if (!parse_options(h + TCP_MIN_HDR_LEN, opt_captured, t) &&
+        opt_captured == hdr_len - TCP_MIN_HDR_LEN) /* a cut option is not a bad one */
         pkt->anomalies |= ANOM_BIT(ANOM_TCP_BAD_OPTIONS);
 
     if (pkt->verify_checksums && pkt->ip_version != 0 && captured >= seg_len) {

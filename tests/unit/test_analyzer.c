@@ -23,6 +23,9 @@ static void on_conn(void *user, const struct conn *c)
         col->c[col->n++] = *c;
 }
 
+/* When nonzero, frames are cut to this many captured bytes (a headers-only capture). */
+static uint32_t cut_to;
+
 /* Runs a sample through an analyzer; cfg may adjust the defaults. */
 static int run_sample(const char *name, struct collected *col, void (*tweak)(struct analyzer_config *))
 {
@@ -46,8 +49,11 @@ static int run_sample(const char *name, struct collected *col, void (*tweak)(str
         return -1;
     }
     struct capture_frame f;
-    while (capture_next(cap, &f, &err) == 1)
+    while (capture_next(cap, &f, &err) == 1) {
+        if (cut_to != 0 && f.cap_len > cut_to)
+            f.cap_len = cut_to;
         analyzer_feed(an, &f);
+    }
     capture_close(cap);
     analyzer_flush(an, END_END_OF_CAPTURE);
     analyzer_destroy(an);
@@ -200,6 +206,37 @@ static void test_timeouts_emit_with_reason(void)
     CU_ASSERT(timed_out >= 3);
 }
 
+/* snaplen 54, 68, 96: the same packets, bytes, socket states and Zeek states as the
+ * full capture, from the headers alone */
+static void test_headers_only_captures(void)
+{
+    static struct collected full, cut;
+    CU_ASSERT_EQUAL_FATAL(run_sample("synthetic.pcap", &full, NULL), 0);
+    static const uint32_t snaplens[] = {54, 68, 96};
+    for (size_t k = 0; k < 3; k++) {
+        cut_to = snaplens[k];
+        CU_ASSERT_EQUAL_FATAL(run_sample("synthetic.pcap", &cut, NULL), 0);
+        cut_to = 0;
+        CU_ASSERT_EQUAL_FATAL(cut.n, full.n);
+        for (size_t i = 0; i < full.n && i < cut.n; i++) {
+            const struct conn *a = &full.c[i], *b = &cut.c[i];
+            CU_ASSERT_EQUAL(a->proto, b->proto);
+            CU_ASSERT_EQUAL(a->orig_port, b->orig_port);
+            for (int s = 0; s < 2; s++) {
+                CU_ASSERT_EQUAL(a->dir[s].pkts, b->dir[s].pkts);
+                CU_ASSERT_EQUAL(a->dir[s].ip_bytes, b->dir[s].ip_bytes);
+                CU_ASSERT_EQUAL(a->dir[s].wire_bytes, b->dir[s].wire_bytes);
+                CU_ASSERT_EQUAL(a->dir[s].payload_bytes, b->dir[s].payload_bytes);
+                CU_ASSERT_EQUAL(a->dir[s].state, b->dir[s].state);
+            }
+            CU_ASSERT_STRING_EQUAL(zeek_conn_state(&a->zeek), zeek_conn_state(&b->zeek));
+            CU_ASSERT_EQUAL(zeek_conn_orig_bytes(&a->zeek), zeek_conn_orig_bytes(&b->zeek));
+            CU_ASSERT_EQUAL(zeek_conn_resp_bytes(&a->zeek), zeek_conn_resp_bytes(&b->zeek));
+            CU_ASSERT_EQUAL(a->incarnation, b->incarnation);
+        }
+    }
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -209,6 +246,7 @@ int register_tests(void)
         {"lifecycle: reuse in TIME_WAIT, simultaneous open/close", test_lifecycle_reuse_in_time_wait},
         {"--max-flows evicts and reports", test_max_flows_evicts_and_reports},
         {"timeouts emit records with the reason", test_timeouts_emit_with_reason},
+        {"headers-only captures (snaplen 54, 68, 96)", test_headers_only_captures},
         {NULL, NULL},
     };
     return add_suite("analyzer", tests);

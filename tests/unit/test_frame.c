@@ -30,7 +30,9 @@ static const uint8_t frame_tcp[] = {
     0x03, 0x03, 0x07,                               /* window scale 7 */
     'h', 'e', 'l', 'l', 'o',
 };
-static const size_t ends_tcp[] = { 14, 34, 74 };
+/* the TCP header is complete at its fixed 20 bytes: options cut by the capture are
+ * noted (ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN) but the segment still counts */
+static const size_t ends_tcp[] = { 14, 34, 54 };
 static const enum anomaly cuts_tcp[] = { ANOM_LINK_TRUNCATED, ANOM_IPV4_TRUNCATED,
                                          ANOM_TCP_TRUNCATED };
 
@@ -129,7 +131,7 @@ static void sweep(const uint8_t *raw, size_t len, uint32_t linktype, const size_
             CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
             /* lengths come from the headers, whatever was captured */
             CU_ASSERT_EQUAL(pkt.l4_payload_len, payload_len);
-            CU_ASSERT_EQUAL(pkt.payload.len, payload_len - (len - n));
+            CU_ASSERT_EQUAL(pkt.payload.len, len - n >= payload_len ? 0 : payload_len - (len - n));
             if (n < len) {
                 CU_ASSERT_EQUAL(pkt.l4_csum, CSUM_UNKNOWN);
             }
@@ -165,6 +167,18 @@ static void test_frame_tcp_whole(void)
 static void test_frame_truncations_tcp(void)
 {
     sweep(frame_tcp, sizeof(frame_tcp), LINKTYPE_ETHERNET, ends_tcp, cuts_tcp, 3, 5);
+    /* between the fixed header and the end of the options: decoded, cut noted */
+    struct frame_ctx ctx = { NULL, true, true };
+    for (size_t n = 54; n <= sizeof(frame_tcp); n++) {
+        struct packet pkt;
+        CU_ASSERT_EQUAL(dissect_copy(&ctx, frame_tcp, n, sizeof(frame_tcp), LINKTYPE_ETHERNET,
+                                     &pkt), DISSECT_OK);
+        CU_ASSERT_EQUAL(HAS_ANOM(pkt, ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN) != 0, n < 74);
+        CU_ASSERT_EQUAL(pkt.tcp.flags, TCP_PSH | TCP_ACK);
+        CU_ASSERT_EQUAL(pkt.tcp.seq, 0x01020304u);
+        CU_ASSERT_EQUAL(pkt.tcp.has_mss, n >= 58); /* MSS option captured whole */
+        CU_ASSERT_FALSE(HAS_ANOM(pkt, ANOM_TCP_BAD_OPTIONS));
+    }
 }
 
 static void test_frame_truncations_vlan_ipv6_udp(void)
