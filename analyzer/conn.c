@@ -1,6 +1,8 @@
 /* conn.c - names and formatting for connection records. */
 #include "conn.h"
 
+#include "community_id.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,4 +117,18 @@ void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size
     } else {
         snprintf(buf, len, "-");
     }
+}
+
+void conn_community_id(const struct conn *c, char *out, size_t len)
+{
+    struct community_id_input in;
+    memset(&in, 0, sizeof(in));
+    in.ip_version = c->ip_version;
+    memcpy(in.saddr, c->orig_addr.b, 16);
+    memcpy(in.daddr, c->resp_addr.b, 16);
+    in.proto = c->proto;
+    in.sport = c->orig_port; /* ICMP: type; community_id_v1 maps the counterpart */
+    in.dport = c->resp_port;
+    if (len > 0 && community_id_v1(&in, 0, out, len) != 0)
+        out[0] = '\0';
 }

@@ -200,6 +200,9 @@ void conn_uid(const struct conn *c, char *buf, size_t len);
 /* The uid of the connection whose id is id (e.g. a tunnel parent). */
 void conn_uid_of_id(uint64_t id, char *buf, size_t len);
 
+/* Community ID v1 of the connection (seed 0) into out; "" when it has none. */
+void conn_community_id(const struct conn *c, char *out, size_t len);
+
 /* Formats an IP address (inet_ntop). */
 void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size_t len);
 

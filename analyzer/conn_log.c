@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "community_id.h"
 #include "services.h"
 #include "zeek_conn.h"
 
@@ -75,15 +74,8 @@ void conn_log_record(FILE *out, const struct conn *c)
     conn_uid(c, uid, sizeof(uid));
     ip_addr_format(&c->orig_addr, c->ip_version, orig, sizeof(orig));
     ip_addr_format(&c->resp_addr, c->ip_version, resp, sizeof(resp));
-    struct community_id_input in;
-    memset(&in, 0, sizeof(in));
-    in.ip_version = c->ip_version;
-    memcpy(in.saddr, c->orig_addr.b, 16);
-    memcpy(in.daddr, c->resp_addr.b, 16);
-    in.proto = c->proto;
-    in.sport = c->orig_port;
-    in.dport = c->resp_port;
-    if (community_id_v1(&in, 0, cid, sizeof(cid)) != 0 || cid[0] == '\0')
+    conn_community_id(c, cid, sizeof(cid));
+    if (cid[0] == '\0')
         snprintf(cid, sizeof(cid), "-");
     uint64_t duration = c->zeek_last_ts > c->first_ts ? c->zeek_last_ts - c->first_ts : 0;
 

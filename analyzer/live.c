@@ -109,20 +109,6 @@ static void on_frame(void *user, const struct capture_frame *f)
     analyzer_feed(lx->an, f);
 }
 
-static void put_record(FILE *fp, const char *type, json_t *body)
-{
-    json_t *rec = json_object();
-    json_object_set_new(rec, "type", json_string(type));
-    json_object_update(rec, body);
-    json_decref(body);
-    char *s = json_dumps(rec, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
-    if (s != NULL) {
-        fprintf(fp, "%s\n", s);
-        free(s);
-    }
-    json_decref(rec);
-}
-
 static json_t *live_stats_json(const char *iface, const struct capture_live_stats *ls)
 {
     json_t *o = json_object();
@@ -188,7 +174,7 @@ static void write_snapshot(FILE *fp, bool ndjson, const struct live_ctx *lx, uin
         for (size_t i = 0; i < v.n_socks; i++)
             json_array_append_new(a, views_json_socket(&v.socks[i]));
         json_object_set_new(o, "sockets", a);
-        put_record(fp, "snapshot", o);
+        output_json_ndjson_line(fp, "snapshot", o);
     } else {
         char when[64];
         timefmt_iso(now_ns, when, sizeof(when));
@@ -211,7 +197,7 @@ static void write_snapshot(FILE *fp, bool ndjson, const struct live_ctx *lx, uin
 
 static void put_update(void *user, struct conn *c)
 {
-    put_record(user, "update", output_json_conn(c));
+    output_json_ndjson_line(user, "update", output_json_conn(c));
 }
 
 /* ---- privileges ------------------------------------------------------------ */

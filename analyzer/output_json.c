@@ -2,14 +2,28 @@
 #include "output_json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "community_id.h"
 #include "encap.h"
 #include "dpi.h"
 #include "services.h"
 #include "timefmt.h"
 #include "zeek_conn.h"
+
+void output_json_ndjson_line(FILE *fp, const char *type, json_t *body)
+{
+    json_t *rec = json_object();
+    json_object_set_new(rec, "type", json_string(type));
+    json_object_update(rec, body);
+    json_decref(body);
+    char *s = json_dumps(rec, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
+    if (s != NULL) {
+        fprintf(fp, "%s\n", s);
+        free(s);
+    }
+    json_decref(rec);
+}
 
 json_t *output_json_time(uint64_t ts_ns)
 {
@@ -105,20 +119,6 @@ static json_t *dir_tcp_json(const struct conn_dir *d)
     return o;
 }
 
-static void community_id_of(const struct conn *c, char *out, size_t len)
-{
-    struct community_id_input in;
-    memset(&in, 0, sizeof(in));
-    in.ip_version = c->ip_version;
-    memcpy(in.saddr, c->orig_addr.b, 16);
-    memcpy(in.daddr, c->resp_addr.b, 16);
-    in.proto = c->proto;
-    in.sport = c->orig_port;
-    in.dport = c->resp_port;
-    if (community_id_v1(&in, 0, out, len) != 0)
-        out[0] = '\0';
-}
-
 /* The encapsulation chain, outermost first: type and carrier endpoints per level. */
 static json_t *tunnel_json(const struct tunnel_desc *t)
 {
@@ -152,7 +152,7 @@ json_t *output_json_conn(const struct conn *c)
     json_t *o = json_object();
     char uid[24], cid[64];
     conn_uid(c, uid, sizeof(uid));
-    community_id_of(c, cid, sizeof(cid));
+    conn_community_id(c, cid, sizeof(cid));
     uint64_t duration = c->zeek_last_ts > c->first_ts ? c->zeek_last_ts - c->first_ts : 0;
 
     json_object_set_new(o, "ts", output_json_time(c->first_ts));

@@ -3,6 +3,8 @@
 #ifndef SOCKSCOPE_OUTPUT_JSON_H
 #define SOCKSCOPE_OUTPUT_JSON_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "conn.h"
@@ -19,6 +21,9 @@ json_t *output_json_time(uint64_t ts_ns);
 /* New reference: the "capture" object (schema version, frames, bytes, link types,
  * anomalies, ...). */
 json_t *output_json_capture(const struct capture_stats *st);
+
+/* Writes body (a reference it steals) as one NDJSON line {"type": type, ...body}. */
+void output_json_ndjson_line(FILE *fp, const char *type, json_t *body);
 
 /* New reference: one connection record with Zeek's conn.log field names plus
  * sockscope's own fields. */

@@ -62,23 +62,9 @@ static void store_conn(struct run_ctx *rc, const struct conn *c)
     s->v[s->n++] = *c;
 }
 
-static void put_ndjson(FILE *fp, const char *type, json_t *body)
-{
-    json_t *rec = json_object();
-    json_object_set_new(rec, "type", json_string(type));
-    json_object_update(rec, body);
-    json_decref(body);
-    char *s = json_dumps(rec, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
-    if (s != NULL) {
-        fprintf(fp, "%s\n", s);
-        free(s);
-    }
-    json_decref(rec);
-}
-
 void run_ndjson_conn(FILE *fp, const struct conn *c)
 {
-    put_ndjson(fp, "connection", output_json_conn(c));
+    output_json_ndjson_line(fp, "connection", output_json_conn(c));
     if (views_conn_has_ports(c)) {
         for (int side = 0; side < 2; side++) {
             struct view_socket s;
@@ -86,7 +72,7 @@ void run_ndjson_conn(FILE *fp, const struct conn *c)
             json_t *o = views_json_socket(&s);
             /* every responder endpoint is a port (views.h) */
             json_object_set_new(o, "local_is_port", json_boolean(side == 1));
-            put_ndjson(fp, "socket", o);
+            output_json_ndjson_line(fp, "socket", o);
         }
     }
     fflush(fp);
@@ -183,7 +169,7 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
             fputc('\n', fp);
             json_decref(root);
         } else if (opt->format == FMT_NDJSON) {
-            put_ndjson(fp, "capture", output_json_capture(st));
+            output_json_ndjson_line(fp, "capture", output_json_capture(st));
         } else {
             output_text_stats(fp, st);
         }
@@ -259,11 +245,11 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     } else if (opt->format == FMT_NDJSON) {
         if (!opt->stats)
             for (size_t i = 0; i < v.n_ports; i++)
-                put_ndjson(fp, "port", views_json_port(&v, &v.ports[i]));
+                output_json_ndjson_line(fp, "port", views_json_port(&v, &v.ports[i]));
         if (opt->netstat_host != NULL && !opt->stats)
             for (size_t i = 0; i < n_rows; i++)
-                put_ndjson(fp, "netstat", netstat_row_json(&v, &rows[i]));
-        put_ndjson(fp, "capture", output_json_capture(st));
+                output_json_ndjson_line(fp, "netstat", netstat_row_json(&v, &rows[i]));
+        output_json_ndjson_line(fp, "capture", output_json_capture(st));
     } else if (opt->netstat_host != NULL) {
         netstat_print(fp, rows, n_rows);
     } else if (opt->stats || view_is(opt, "stats")) {
