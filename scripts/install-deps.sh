@@ -4,9 +4,10 @@
 set -eu
 pkgs="build-essential cmake pkg-config libpcap-dev libjansson-dev libndpi-dev libcunit1-dev"
 if [ "${1:-}" = "--test" ]; then
-    # clang: libFuzzer; python3: corpus/golden/schema scripts; tshark, libndpi-bin:
+    # clang + libclang-rt-14-dev (only recommended by clang, holds the ASan/UBSan and
+    # libFuzzer runtimes); python3: corpus/golden/schema scripts; tshark, libndpi-bin:
     # reference peers; iproute2, iputils-ping, netcat-openbsd: live-capture tests
-    pkgs="$pkgs clang python3 tshark libndpi-bin iproute2 netcat-openbsd time"
+    pkgs="$pkgs clang libclang-rt-14-dev python3 tshark libndpi-bin iproute2 netcat-openbsd time"
 fi
 missing=""
 for p in $pkgs; do
