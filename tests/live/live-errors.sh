@@ -26,7 +26,8 @@ expect() { # expect CODE 'stderr line' command...
 }
 
 TMPE=$(mktemp)
-trap 'rm -f "$TMPE"' EXIT
+nobody_dir=
+trap 'rm -f "$TMPE"; [ -n "$nobody_dir" ] && rm -rf "$nobody_dir"' EXIT
 
 expect 2 "sockscope: -w needs -i IFACE (live capture)" "$bin" -r "$src/samples/synthetic.pcap" -w /tmp/x.pcap
 expect 2 "sockscope: -Z needs -i IFACE (live capture)" "$bin" -r "$src/samples/synthetic.pcap" -Z nobody
@@ -37,8 +38,13 @@ expect 2 "sockscope: --interval needs text or --ndjson output" "$bin" -i lo --js
 if [ "$(id -u)" = 0 ]; then
     expect 1 "sockscope: ss-nosuch0: no such interface" "$bin" -i ss-nosuch0
     expect 1 "sockscope: -Z ss-no-such-user: no such user" "$bin" -i lo -Z ss-no-such-user
-    # without the capability: run as nobody (uid/gid 65534)
-    exe=$(readlink -f "$bin")
+    # without the capability: run as nobody (uid/gid 65534), from a copy in a
+    # directory nobody can reach (the build tree may sit under a private home)
+    nobody_dir=$(mktemp -d /tmp/ss-nobody.XXXXXX)
+    chmod 755 "$nobody_dir"
+    cp "$bin" "$nobody_dir/sockscope"
+    chmod 755 "$nobody_dir/sockscope"
+    exe="$nobody_dir/sockscope"
     expect 1 "sockscope: lo: permission denied: capturing needs CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin=eip $exe)" \
         python3 -c 'import os, sys; os.setgroups([]); os.setgid(65534); os.setuid(65534); os.execv(sys.argv[1], sys.argv[1:])' \
         "$exe" -i lo
