@@ -2,6 +2,7 @@
  * fragment reassembly table, the flow table and the statistics; no globals. */
 #include "analyzer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -39,6 +40,7 @@ struct tunnel_path {
     uint8_t n_parents;
     uint64_t parents[CONN_MAX_TUNNEL_PARENTS];
     bool is_carrier;                 /* the packet is a carrier built from an encap layer */
+    uint8_t carrier_type;            /* then: its enum encap_type */
 };
 
 #define ANALYZER_MAX_TUNNELS 65536
@@ -326,6 +328,29 @@ static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt, 
         c->icmp.mtu = pkt->icmp.mtu;
 }
 
+/* A carrier's application is the tunnel sockscope opened, not what nDPI would guess
+ * from the encapsulated bytes: service as Zeek's tunnel analyzers name it. */
+static void name_carrier(struct conn *c, enum encap_type type)
+{
+    static const struct {
+        enum encap_type type;
+        const char *zeek, *name;
+    } names[] = {
+        {ENCAP_VXLAN, "vxlan", "VXLAN"},     {ENCAP_VXLAN_GPE, "", "VXLAN-GPE"},
+        {ENCAP_GENEVE, "geneve", "Geneve"},  {ENCAP_GTPU, "gtpv1", "GTP-U"},
+        {ENCAP_TEREDO, "teredo", "Teredo"},  {ENCAP_AYIYA, "ayiya", "AYIYA"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (names[i].type != type)
+            continue;
+        c->dpi_done = true;
+        snprintf(c->service, sizeof(c->service), "%s", names[i].zeek);
+        snprintf(c->app_name, sizeof(c->app_name), "%s", names[i].name);
+        snprintf(c->app_category, sizeof(c->app_category), "Network"); /* nDPI's category */
+        return;
+    }
+}
+
 /* Accounts pkt to its connection (creating it, or a new incarnation, as needed).
  * Returns the connection (valid until the next call that may evict) and sets
  * *key_out to its key and *is_new when it was created; NULL if none could be made. */
@@ -381,6 +406,8 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         c->incarnation = incarnation;
         c->ctx = tp->ctx;
         c->tunnel = tp->desc;
+        if (tp->is_carrier && an->dpi != NULL) /* a detection result: not with --no-dpi */
+            name_carrier(c, (enum encap_type)tp->carrier_type);
         if (prev_close != 0) {
             c->prev_close_gap_ns = pkt->ts_ns > prev_close ? pkt->ts_ns - prev_close : 0;
             if (prev_time_wait || c->prev_close_gap_ns < 2 * an->cfg.msl_ns)
@@ -425,7 +452,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     }
     if ((upd & ZEEK_UPD_TOUCH_TIME) && pkt->ts_ns > c->zeek_last_ts)
         c->zeek_last_ts = pkt->ts_ns;
-    if (an->dpi != NULL && !c->dpi_done) {
+    if (an->dpi != NULL && !c->dpi_done && !tp->is_carrier) {
         dpi_feed(an->dpi, c, pkt);
         an->stats.dpi_peak_inspecting = dpi_peak_inspecting(an->dpi);
     }
@@ -582,6 +609,7 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
         struct tunnel_path ctp = tp;
         ctp.desc = intern_tunnel(an, &pkt, i, &ctp.ctx);
         ctp.is_carrier = true;
+        ctp.carrier_type = (uint8_t)l->type;
         bool is_new;
         struct flow_key k;
         struct conn *cc = track(an, &cp, &ctp, &k, &is_new);

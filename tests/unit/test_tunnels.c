@@ -188,6 +188,11 @@ static void test_parents_and_carried(void)
     CU_ASSERT(vx->carried_conns >= 2);
     CU_ASSERT_EQUAL(vx->carried_conns, 3); /* DNS, HTTP in VNI 100, HTTP in VNI 200 */
     CU_ASSERT_STRING_EQUAL(zeek_conn_state(&vx->zeek), "SF");
+    /* the carrier's application is the tunnel, named as Zeek's analyzer, never an nDPI
+     * guess from the encapsulated bytes */
+    CU_ASSERT_STRING_EQUAL(vx->service, "vxlan");
+    CU_ASSERT_STRING_EQUAL(vx->app_name, "VXLAN");
+    CU_ASSERT_FALSE(vx->app_port_mismatch);
 
     const struct conn *a = inner_http(&col, 100), *b = inner_http(&col, 200);
     const struct conn *dns =
