@@ -50,6 +50,9 @@ static void on_conn(void *user, const struct conn *c)
     col->n++;
 }
 
+/* DPI off by default here (speed); the carrier-naming test turns it on */
+static bool with_dpi;
+
 static int run_tunnels(struct collected *col, bool decap)
 {
     const char *src = getenv("SOCKSCOPE_SOURCE_DIR");
@@ -59,7 +62,7 @@ static int run_tunnels(struct collected *col, bool decap)
     analyzer_config_defaults(&cfg);
     cfg.have_seed = true;
     cfg.decap = decap;
-    cfg.dpi = false;
+    cfg.dpi = with_dpi;
     cfg.on_conn = on_conn;
     cfg.user = col;
     memset(col, 0, sizeof(*col));
@@ -188,11 +191,6 @@ static void test_parents_and_carried(void)
     CU_ASSERT(vx->carried_conns >= 2);
     CU_ASSERT_EQUAL(vx->carried_conns, 3); /* DNS, HTTP in VNI 100, HTTP in VNI 200 */
     CU_ASSERT_STRING_EQUAL(zeek_conn_state(&vx->zeek), "SF");
-    /* the carrier's application is the tunnel, named as Zeek's analyzer, never an nDPI
-     * guess from the encapsulated bytes */
-    CU_ASSERT_STRING_EQUAL(vx->service, "vxlan");
-    CU_ASSERT_STRING_EQUAL(vx->app_name, "VXLAN");
-    CU_ASSERT_FALSE(vx->app_port_mismatch);
 
     const struct conn *a = inner_http(&col, 100), *b = inner_http(&col, 200);
     const struct conn *dns =
@@ -457,11 +455,28 @@ static void test_views_keep_contexts_apart(void)
     views_free(&v);
 }
 
+/* The carrier's application is the tunnel, named as Zeek's analyzer, never an nDPI
+ * guess from the encapsulated bytes (nDPI calls this VXLAN carrier "RX"). */
+static void test_carrier_named_as_tunnel(void)
+{
+    static struct collected col;
+    with_dpi = true;
+    int rc = run_tunnels(&col, true);
+    with_dpi = false;
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    const struct conn *vx = vxlan_carrier(&col);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vx);
+    CU_ASSERT_STRING_EQUAL(vx->service, "vxlan");
+    CU_ASSERT_STRING_EQUAL(vx->app_name, "VXLAN");
+    CU_ASSERT_FALSE(vx->app_port_mismatch);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"same inner 5-tuple in two VNIs: two connections", test_same_5tuple_two_tenants},
         {"tunnel_parents and carried_conns", test_parents_and_carried},
+        {"a carrier is named as its tunnel, not by nDPI", test_carrier_named_as_tunnel},
         {"tunnel descriptions: VXLAN, GRE, IP-in-IP", test_tunnel_descriptions},
         {"packet and byte totals of carriers and inner connections", test_totals},
         {"--no-decap: carriers only", test_no_decap_only_carriers},
