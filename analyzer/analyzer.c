@@ -23,6 +23,7 @@ struct analyzer {
     struct ip_reasm *reasm;
     struct flow_table *flows;
     struct dpi *dpi; /* NULL when DPI is off */
+    bool dpi_owned;  /* false when it is cfg.dpi_shared */
     struct capture_stats stats;
     uint64_t now_ns;   /* highest timestamp seen: the clock for expiry */
     uint64_t conn_seq; /* counter behind uids */
@@ -82,7 +83,11 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
         analyzer_destroy(an);
         return NULL;
     }
-    if (cfg->dpi && (an->dpi = dpi_create(cfg->dpi_max_packets, err)) == NULL) {
+    if (cfg->dpi && cfg->dpi_shared != NULL) {
+        an->dpi = cfg->dpi_shared;
+    } else if (cfg->dpi && (an->dpi = dpi_create(cfg->dpi_max_packets, err)) != NULL) {
+        an->dpi_owned = true;
+    } else if (cfg->dpi) {
         analyzer_destroy(an);
         return NULL;
     }
@@ -105,7 +110,8 @@ void analyzer_destroy(struct analyzer *an)
         flow_table_foreach(an->flows, discard_dpi, an->dpi);
     ip_reasm_destroy(an->reasm);
     flow_table_destroy(an->flows);
-    dpi_destroy(an->dpi);
+    if (an->dpi_owned)
+        dpi_destroy(an->dpi);
     for (size_t i = 0; i < an->n_tunnels; i++)
         free(an->tunnels[i]);
     free(an->tunnels);

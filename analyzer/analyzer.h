@@ -24,12 +24,16 @@
 /* Called once per connection record when it is final; c is valid only during the call. */
 typedef void (*analyzer_conn_cb)(void *user, const struct conn *c);
 
+struct dpi;
+
 struct analyzer_config {
     uint64_t tcp_timeout_ns, udp_timeout_ns, icmp_timeout_ns, other_timeout_ns;
     uint64_t msl_ns;
     size_t max_flows; /* 0 = unlimited */
     bool verify_checksums;
     bool decap;               /* look through tunnels (issue 7); --no-decap clears */
+    struct dpi *dpi_shared;   /* borrowed nDPI module to use instead of creating one (a
+                                 fuzzer's, created once); NULL: the analyzer owns its own */
     bool dpi;                 /* application protocol detection with nDPI (--no-dpi clears) */
     unsigned dpi_max_packets; /* per connection; 0 = ndpiReader's 80 TCP / 24 UDP (--dpi-packets) */
     bool have_seed;   /* use seed (deterministic uids and hashing) instead of getrandom() */

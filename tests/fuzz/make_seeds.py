@@ -10,8 +10,8 @@
   OUT/pcap/   whole capture files smaller than MAX_PCAP_SEED bytes from samples/
               and the corpus good/ and malformed/ directories, copied; plus, for
               the samples and up to DPI_SEEDS good files, a copy padded with zero
-              bytes to a length at which fuzz_pcap.c turns nDPI on (bits 4-9 of
-              the length zero), since few lengths do.
+              bytes to a length at which fuzz_pcap.c turns nDPI on (bit 2 of
+              the length clear), so every such seed is also run with detection.
 Both also get tests/fuzz/regressions/<target>/* (past findings). Seeds are named
 by the SHA-1 of their content (duplicates collapse), so the output depends only
 on the inputs. A missing corpus is skipped with a note.
@@ -142,10 +142,8 @@ def captures_in(directory):
 
 
 def dpi_length(n):
-    """The smallest length >= n at which fuzz_pcap.c runs nDPI."""
-    while (n >> 4) & 0x3F != 0:
-        n = (n | 0xF) + 1
-    return n
+    """The smallest length >= n at which fuzz_pcap.c runs nDPI (bit 2 clear)."""
+    return n + 4 if n & 4 else n
 
 
 def spread(items, n):
