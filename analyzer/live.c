@@ -364,6 +364,8 @@ int live_run(const struct cli_options *opt)
     lx.keep.max = opt->acfg.max_flows != 0 && opt->acfg.max_flows < LIVE_KEEP_MAX
                       ? opt->acfg.max_flows
                       : LIVE_KEEP_MAX;
+    if (run_stats_only(opt))
+        lx.keep.max = 0; /* statistics alone: no record is needed at the end */
     struct analyzer_config cfg = opt->acfg;
     cfg.on_conn = on_conn;
     cfg.user = &lx;

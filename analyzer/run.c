@@ -37,7 +37,7 @@ static bool view_is(const struct cli_options *opt, const char *name)
  * stats in text, conn.log or --json (NDJSON's --view stats still streams the
  * connections and writes ports), and neither --explain nor --netstat. Then no
  * connection record is kept and no view is built. */
-static bool stats_only(const struct cli_options *opt)
+bool run_stats_only(const struct cli_options *opt)
 {
     if (opt->explain != NULL || opt->netstat_host != NULL)
         return false;
@@ -160,7 +160,7 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
                      const struct capture_stats *st, bool color)
 {
     struct ss_err err = {{0}};
-    if (stats_only(opt)) {
+    if (run_stats_only(opt)) {
         /* the same bytes as the branches below print for these options */
         if (opt->format == FMT_JSON) {
             json_t *root = json_object();
@@ -288,7 +288,7 @@ int run_offline(const struct cli_options *opt)
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_OUTPUT;
     }
-    struct run_ctx rc = {.opt = opt, .keep = !stats_only(opt), .out = &out};
+    struct run_ctx rc = {.opt = opt, .keep = !run_stats_only(opt), .out = &out};
     struct analyzer_config cfg = opt->acfg;
     cfg.on_conn = on_conn;
     cfg.user = &rc;
