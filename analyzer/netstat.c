@@ -41,6 +41,8 @@ static int table_of(const struct netstat_row *r)
 static int row_cmp(const void *a, const void *b)
 {
     const struct netstat_row *x = a, *y = b;
+    if (x->ctx != y->ctx)
+        return x->ctx < y->ctx ? -1 : 1;
     int tx = table_of(x), ty = table_of(y);
     if (tx != ty)
         return tx < ty ? -1 : 1;
@@ -100,6 +102,8 @@ int netstat_rows(const struct views *v, uint8_t ip_version, const struct ip_addr
         w->has_state = p->proto == IPPROTO_NUM_TCP;
         w->state = TCP_ST_LISTEN;
         w->port_index = (long)i;
+        w->ctx = p->ctx;
+        w->tunnel = p->tunnel;
     }
     for (size_t i = 0; i < v->n_socks; i++) {
         const struct view_socket *s = &v->socks[i];
@@ -129,6 +133,8 @@ int netstat_rows(const struct views *v, uint8_t ip_version, const struct ip_addr
         w->state = (uint8_t)st;
         w->port_index = -1;
         w->sock = s;
+        w->ctx = s->conn->ctx;
+        w->tunnel = s->conn->tunnel;
     }
     if (k == 0) {
         free(r);
@@ -140,7 +146,8 @@ int netstat_rows(const struct views *v, uint8_t ip_version, const struct ip_addr
     return 0;
 }
 
-void netstat_print(FILE *out, const struct netstat_row *rows, size_t n)
+/* One netstat block: the two header lines and rows[0..n). */
+static void print_block(FILE *out, const struct netstat_row *rows, size_t n)
 {
     fprintf(out, "Active Internet connections (servers and established)\n");
     fprintf(out, "Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n");
@@ -153,6 +160,33 @@ void netstat_print(FILE *out, const struct netstat_row *rows, size_t n)
         fprintf(out, "%-4s  %6d %6d %-*s %-*s %-11s\n", netstat_proto_name(&rows[i]), 0, 0, lw,
                 la, rw, ra,
                 rows[i].has_state ? tcp_state_netstat_name((enum tcp_state)rows[i].state) : "");
+    }
+}
+
+void netstat_print(FILE *out, const struct netstat_row *rows, size_t n)
+{
+    bool tunnelled = false;
+    for (size_t i = 0; i < n && !tunnelled; i++)
+        tunnelled = rows[i].ctx != 0;
+    if (!tunnelled) { /* the plain net-tools output */
+        print_block(out, rows, n);
+        return;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && rows[j].ctx == rows[i].ctx)
+            j++;
+        if (i > 0)
+            fputc('\n', out);
+        if (rows[i].ctx == 0) {
+            fprintf(out, "Not tunnelled:\n");
+        } else {
+            char tt[256];
+            views_tunnel_text(rows[i].tunnel, rows[i].ctx, tt, sizeof(tt));
+            fprintf(out, "Tunnel: %s\n", tt);
+        }
+        print_block(out, rows + i, j - i);
+        i = j;
     }
 }
 
@@ -181,6 +215,11 @@ json_t *netstat_row_json(const struct views *v, const struct netstat_row *r)
         json_object_set_new(o, "uid", json_string(uid));
     } else {
         json_object_set_new(o, "uid", json_null());
+    }
+    if (r->ctx != 0) {
+        char tt[256];
+        views_tunnel_text(r->tunnel, r->ctx, tt, sizeof(tt));
+        json_object_set_new(o, "tunnel", json_string(tt));
     }
     (void)v;
     return o;

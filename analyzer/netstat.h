@@ -20,10 +20,15 @@ struct netstat_row {
     uint8_t state;    /* enum tcp_state when has_state */
     long port_index;  /* listener rows: index into views.ports, else -1 */
     const struct view_socket *sock; /* connected rows, else NULL */
+    uint32_t ctx;     /* tunnel context of the socket or listener (0 = none) */
+    const struct tunnel_desc *tunnel; /* that context's chain (borrowed from the
+                                         connections; NULL when ctx is 0 or hashed) */
 };
 
-/* Rows for host at ts_ns, in netstat's order of tables (tcp, tcp6, udp, udp6),
- * listeners first, then sockets by connection start. TCP sockets in CLOSED are
+/* Rows for host at ts_ns in every tunnel context, grouped by context
+ * (ascending, 0 = not tunnelled first), and within a context in netstat's order
+ * of tables (tcp, tcp6, udp, udp6), listeners first, then sockets by
+ * connection start. TCP sockets in CLOSED are
  * left out (the kernel has freed them); TIME_WAIT stays until 2*MSL ran out.
  * A LISTEN row appears from the first SYN its listener answered (for UDP: from
  * the first datagram the port answered); its local address is the address the
@@ -43,11 +48,16 @@ void netstat_format_remote(const struct netstat_row *r, char *buf, size_t len);
 /* New JSON reference for one row: proto ("tcp", "tcp6", "udp", "udp6"),
  * local_addr, local_port, remote_addr ("0.0.0.0" or "::" for a listener),
  * remote_port (null for a listener), state (netstat's name, null for UDP),
- * uid (null for a listener). */
+ * uid (null for a listener), and tunnel (views_tunnel_text) only when the
+ * row is inside a tunnel. */
 json_t *netstat_row_json(const struct views *v, const struct netstat_row *r);
 
 /* Prints the header and rows in net-tools' `netstat -an` layout (Recv-Q and
- * Send-Q always 0: a capture cannot tell them at a past moment). */
+ * Send-Q always 0: a capture cannot tell them at a past moment). rows must be
+ * grouped by ctx as netstat_rows leaves them. When every row is outside
+ * tunnels this is one plain block; otherwise one block (header and rows) per
+ * context, each preceded by "Tunnel: <views_tunnel_text>" or, for ctx 0,
+ * "Not tunnelled:", with a blank line between blocks. */
 void netstat_print(FILE *out, const struct netstat_row *rows, size_t n);
 
 #endif

@@ -423,9 +423,16 @@ void output_text_sockets(FILE *out, const struct views *v, const struct text_opt
 
 void output_text_hosts(FILE *out, const struct views *v, const struct text_opts *o)
 {
+    bool tunnels = false; /* the tunnel column only when a host is inside a tunnel */
+    for (size_t i = 0; i < v->n_hosts && !tunnels; i++)
+        tunnels = v->hosts[i].ctx != 0;
     heading(out, o, "Hosts");
-    fprintf(out, "%-40s %5s %5s %6s %6s %7s %-13s %8s %6s %9s  %s\n", "address", "ports", "open",
-            "client", "server", "unknown", "ephemeral", "distinct", "reuses", "in_tw", "listening");
+    fprintf(out, "%-40s %5s %5s %6s %6s %7s %-13s %8s %6s %9s  ", "address", "ports", "open",
+            "client", "server", "unknown", "ephemeral", "distinct", "reuses", "in_tw");
+    if (tunnels)
+        fprintf(out, "%-20s  %s\n", "listening", "tunnel");
+    else
+        fprintf(out, "%s\n", "listening");
     bool sorted;
     size_t *ord = row_order(v, "hosts", v->n_hosts, o, &sorted);
     size_t lim = row_limit(o, v->n_hosts);
@@ -441,7 +448,7 @@ void output_text_hosts(FILE *out, const struct views *v, const struct text_opts 
         lp[0] = '\0';
         for (size_t i = 0; i < v->n_ports && used < sizeof(lp); i++) {
             const struct view_port *p = &v->ports[i];
-            if (p->status != PORT_OPEN || p->ip_version != h->ip_version ||
+            if (p->status != PORT_OPEN || p->ctx != h->ctx || p->ip_version != h->ip_version ||
                 memcmp(p->addr.b, h->addr.b, 16) != 0)
                 continue;
             int w = snprintf(lp + used, sizeof(lp) - used, "%s%s/%u", used ? " " : "",
@@ -451,9 +458,16 @@ void output_text_hosts(FILE *out, const struct views *v, const struct text_opts 
             used += (size_t)w;
         }
         fprintf(out, "%-40s %5" PRIu64 " %5" PRIu64 " %6" PRIu64 " %6" PRIu64 " %7" PRIu64
-                     " %-13s %8" PRIu64 " %6" PRIu64 " %9" PRIu64 "  %s\n",
+                     " %-13s %8" PRIu64 " %6" PRIu64 " %9" PRIu64 "  ",
                 a, h->n_ports, h->n_listening, h->n_client, h->n_server, h->n_unknown, eph,
-                h->eph_distinct, h->tuple_reuses, h->reuse_in_time_wait, lp[0] ? lp : "-");
+                h->eph_distinct, h->tuple_reuses, h->reuse_in_time_wait);
+        if (tunnels) {
+            char tt[256];
+            views_tunnel_text(h->tunnel, h->ctx, tt, sizeof(tt));
+            fprintf(out, "%-20s  %s\n", lp[0] ? lp : "-", tt[0] ? tt : "-");
+        } else {
+            fprintf(out, "%s\n", lp[0] ? lp : "-");
+        }
     }
     if (lim < v->n_hosts)
         fprintf(out, "... %zu more (--top)\n", v->n_hosts - lim);

@@ -571,7 +571,10 @@ void views_tunnel_text(const struct tunnel_desc *t, uint32_t ctx, char *buf, siz
     }
 }
 
-long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr)
+/* Binary search over the hosts (address, then ctx order): the first host of
+ * the address whose ctx is >= ctx, or -1 when the address has none. */
+static long host_lower_bound(const struct views *v, uint32_t ctx, uint8_t ip_version,
+                             const struct ip_addr *addr)
 {
     size_t lo = 0, hi = v->n_hosts;
     while (lo < hi) {
@@ -579,26 +582,54 @@ long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_
         const struct view_host *h = &v->hosts[mid];
         int r = endpoint_cmp(h->ip_version, &h->addr, 0, 0, ip_version, addr, 0, 0);
         if (r == 0)
-            return (long)mid;
+            r = cmp_u64(h->ctx, ctx);
         if (r < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return -1;
+    if (lo == v->n_hosts)
+        return -1;
+    const struct view_host *h = &v->hosts[lo];
+    if (endpoint_cmp(h->ip_version, &h->addr, 0, 0, ip_version, addr, 0, 0) != 0)
+        return -1;
+    return (long)lo;
+}
+
+long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr)
+{
+    return host_lower_bound(v, 0, ip_version, addr);
+}
+
+long views_find_host_ctx(const struct views *v, uint32_t ctx, uint8_t ip_version,
+                         const struct ip_addr *addr)
+{
+    long i = host_lower_bound(v, ctx, ip_version, addr);
+    return i >= 0 && v->hosts[i].ctx == ctx ? i : -1;
 }
 
 struct hostkey {
     uint8_t ip_version;
     struct ip_addr addr;
+    uint32_t ctx;                     /* tunnel context of the socket */
+    const struct tunnel_desc *tunnel; /* its chain */
     uint16_t port; /* client local port (for distinct counts) */
     bool client;
 };
+
+/* Same address in the same tunnel context: one host. */
+static bool same_host_key(const struct hostkey *x, const struct hostkey *y)
+{
+    return x->ctx == y->ctx &&
+           endpoint_cmp(x->ip_version, &x->addr, 0, 0, y->ip_version, &y->addr, 0, 0) == 0;
+}
 
 static int hostkey_cmp(const void *a, const void *b)
 {
     const struct hostkey *x = a, *y = b;
     int r = endpoint_cmp(x->ip_version, &x->addr, 0, 0, y->ip_version, &y->addr, 0, 0);
+    if (r == 0)
+        r = cmp_u64(x->ctx, y->ctx);
     if (r != 0)
         return r;
     if (x->client != y->client)
@@ -615,14 +646,13 @@ static int build_hosts(struct views *v)
         return -1;
     for (size_t i = 0; i < v->n_socks; i++) {
         const struct view_socket *s = &v->socks[i];
-        k[i] = (struct hostkey){s->ip_version, s->local_addr, s->local_port,
-                                s->role == ROLE_CLIENT};
+        k[i] = (struct hostkey){s->ip_version, s->local_addr, s->conn->ctx, s->conn->tunnel,
+                                s->local_port, s->role == ROLE_CLIENT};
     }
     qsort(k, v->n_socks, sizeof(*k), hostkey_cmp);
     size_t nh = 0;
     for (size_t i = 0; i < v->n_socks; i++)
-        if (i == 0 || endpoint_cmp(k[i].ip_version, &k[i].addr, 0, 0, k[i - 1].ip_version,
-                                   &k[i - 1].addr, 0, 0) != 0)
+        if (i == 0 || !same_host_key(&k[i], &k[i - 1]))
             nh++;
     v->hosts = calloc(nh, sizeof(*v->hosts));
     if (v->hosts == NULL) {
@@ -630,12 +660,13 @@ static int build_hosts(struct views *v)
         return -1;
     }
     for (size_t i = 0; i < v->n_socks; i++) {
-        bool new_host = i == 0 || endpoint_cmp(k[i].ip_version, &k[i].addr, 0, 0,
-                                               k[i - 1].ip_version, &k[i - 1].addr, 0, 0) != 0;
+        bool new_host = i == 0 || !same_host_key(&k[i], &k[i - 1]);
         if (new_host) {
             struct view_host *h = &v->hosts[v->n_hosts++];
             h->ip_version = k[i].ip_version;
             h->addr = k[i].addr;
+            h->ctx = k[i].ctx;
+            h->tunnel = k[i].tunnel;
         }
         struct view_host *h = &v->hosts[v->n_hosts - 1];
         if (k[i].client) {
@@ -652,7 +683,7 @@ static int build_hosts(struct views *v)
     free(k);
     for (size_t i = 0; i < v->n_socks; i++) {
         const struct view_socket *s = &v->socks[i];
-        long hi = views_find_host(v, s->ip_version, &s->local_addr);
+        long hi = views_find_host_ctx(v, s->conn->ctx, s->ip_version, &s->local_addr);
         if (hi < 0)
             continue;
         struct view_host *h = &v->hosts[hi];
@@ -670,7 +701,8 @@ static int build_hosts(struct views *v)
         }
     }
     for (size_t i = 0; i < v->n_ports; i++) {
-        long hi = views_find_host(v, v->ports[i].ip_version, &v->ports[i].addr);
+        long hi = views_find_host_ctx(v, v->ports[i].ctx, v->ports[i].ip_version,
+                                      &v->ports[i].addr);
         if (hi < 0)
             continue;
         v->hosts[hi].n_ports++;
@@ -1057,7 +1089,7 @@ json_t *views_json_host(const struct views *v, const struct view_host *h)
     json_t *lp = json_array();
     for (size_t i = 0; i < v->n_ports; i++) {
         const struct view_port *p = &v->ports[i];
-        if (p->status != PORT_OPEN || p->ip_version != h->ip_version ||
+        if (p->status != PORT_OPEN || p->ctx != h->ctx || p->ip_version != h->ip_version ||
             memcmp(p->addr.b, h->addr.b, 16) != 0)
             continue;
         json_t *e = json_object();
@@ -1082,6 +1114,11 @@ json_t *views_json_host(const struct views *v, const struct view_host *h)
         json_object_set_new(e, "reuse_in_time_wait", json_integer((json_int_t)h->reuse_in_time_wait));
     }
     json_object_set_new(o, "ephemeral", e);
+    if (h->ctx != 0) {
+        char tt[256];
+        views_tunnel_text(h->tunnel, h->ctx, tt, sizeof(tt));
+        json_object_set_new(o, "tunnel", json_string(tt));
+    }
     return o;
 }
 

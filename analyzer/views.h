@@ -98,10 +98,14 @@ struct view_socket {
                                the kernel had dropped this socket by that time */
 };
 
-/* One IP address. */
+/* One IP address in one tunnel context: the same inner address in two
+ * tunnels (two VXLAN tenants) or inside a tunnel and outside it are two hosts. */
 struct view_host {
     uint8_t ip_version;
     struct ip_addr addr;
+    uint32_t ctx;                     /* tunnel context of its sockets (0 = none) */
+    const struct tunnel_desc *tunnel; /* that context's chain (borrowed from the
+                                         connections; NULL when ctx is 0 or hashed) */
     uint64_t n_listening;   /* open ports on it */
     uint64_t n_ports;       /* ports (any status) on it */
     uint64_t n_client, n_server, n_unknown; /* its sockets by role */
@@ -170,9 +174,14 @@ long views_find_port_ctx(const struct views *v, uint32_t ctx, uint8_t proto, uin
  * with ctx != 0 (a context past the analyzer's table) gives "tunnel context
  * 0x...". ctx 0 gives "". */
 void views_tunnel_text(const struct tunnel_desc *t, uint32_t ctx, char *buf, size_t len);
-/* Returns the index of host addr in v, or -1. Hosts are addresses: the same
- * address in two tunnel contexts is one host row. */
+/* Returns the index of host addr in v, or -1. Hosts are ordered by address,
+ * then tunnel context; without a context this finds the first one, which is
+ * the untunnelled host when there is one, and the same address in the other
+ * contexts follows it at index + 1, ... */
 long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr);
+/* Returns the index of host addr in tunnel context ctx, or -1. */
+long views_find_host_ctx(const struct views *v, uint32_t ctx, uint8_t ip_version,
+                         const struct ip_addr *addr);
 
 /* "open", "closed", "filtered", "unknown" */
 const char *views_status_name(enum port_status s);

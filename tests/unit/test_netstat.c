@@ -1,6 +1,6 @@
 /* test_netstat.c - netstat -an at moments before, during and after each
  * transition of a TCP connection's two sockets; inferred LISTEN rows; UDP
- * rows; incarnations; net-tools' column layout. */
+ * rows; incarnations; net-tools' column layout; one block per tunnel context. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +242,80 @@ static void test_tcp_layout(void)
     views_free(&v);
 }
 
+/* A one-level VXLAN chain with VNI vni between 10.99.0.1 and 10.99.0.2. */
+static void vxlan_desc(struct tunnel_desc *t, uint32_t ctx, uint32_t vni)
+{
+    memset(t, 0, sizeof(*t));
+    t->n_levels = 1;
+    t->ctx = ctx;
+    t->level[0].type = ENCAP_VXLAN;
+    t->level[0].ip_version = 4;
+    t->level[0].proto = IPPROTO_NUM_UDP;
+    t->level[0].src = ip4("10.99.0.1");
+    t->level[0].dst = ip4("10.99.0.2");
+    t->level[0].has_id = true;
+    t->level[0].id = vni;
+}
+
+static void test_blocks_per_tunnel_context(void)
+{
+    /* 10.0.0.2:80 in tenant 200, tenant 100 and outside tunnels (given in
+     * that order): one block per context, untunnelled first */
+    struct tunnel_desc t100, t200;
+    vxlan_desc(&t100, 1, 100);
+    vxlan_desc(&t200, 2, 200);
+    struct conn c[3] = {full_life(T0, 1), full_life(T0 + 5 * MS, 2), full_life(T0 + 10 * MS, 3)};
+    c[0].ctx = 2;
+    c[0].tunnel = &t200;
+    c[1].ctx = 1;
+    c[1].tunnel = &t100;
+    c[2].orig_port = 50001;
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10000 * MS, &err) == 0);
+    struct ip_addr h = ip4("10.0.0.2");
+    struct netstat_row *rows;
+    size_t n;
+    CU_ASSERT_FATAL(netstat_rows(&v, 4, &h, T0 + 50 * MS, &rows, &n, &err) == 0);
+    CU_ASSERT_FATAL(n == 6);
+    CU_ASSERT(rows[0].ctx == 0 && rows[1].ctx == 0 && rows[2].ctx == 1 && rows[4].ctx == 2);
+    CU_ASSERT(rows[2].sock == NULL && rows[3].sock != NULL && rows[3].sock->conn == &c[1]);
+    CU_ASSERT(rows[4].tunnel == &t200);
+    char buf[2048];
+    FILE *f = fmemopen(buf, sizeof(buf), "w");
+    CU_ASSERT_FATAL(f != NULL);
+    netstat_print(f, rows, n);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(buf,
+        "Not tunnelled:\n"
+        "Active Internet connections (servers and established)\n"
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n"
+        "tcp        0      0 10.0.0.2:80             0.0.0.0:*               LISTEN     \n"
+        "tcp        0      0 10.0.0.2:80             10.0.0.1:50001          ESTABLISHED\n"
+        "\n"
+        "Tunnel: vxlan vni 100 via 10.99.0.1->10.99.0.2\n"
+        "Active Internet connections (servers and established)\n"
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n"
+        "tcp        0      0 10.0.0.2:80             0.0.0.0:*               LISTEN     \n"
+        "tcp        0      0 10.0.0.2:80             10.0.0.1:50000          ESTABLISHED\n"
+        "\n"
+        "Tunnel: vxlan vni 200 via 10.99.0.1->10.99.0.2\n"
+        "Active Internet connections (servers and established)\n"
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n"
+        "tcp        0      0 10.0.0.2:80             0.0.0.0:*               LISTEN     \n"
+        "tcp        0      0 10.0.0.2:80             10.0.0.1:50000          ESTABLISHED\n");
+    /* JSON: tunnel only on the tunnelled rows */
+    json_t *j = netstat_row_json(&v, &rows[0]);
+    CU_ASSERT(json_object_get(j, "tunnel") == NULL);
+    json_decref(j);
+    j = netstat_row_json(&v, &rows[5]);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "tunnel")),
+                           "vxlan vni 200 via 10.99.0.1->10.99.0.2");
+    json_decref(j);
+    free(rows);
+    views_free(&v);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -250,6 +324,7 @@ int register_tests(void)
         {"reused 4-tuple replaces the TIME_WAIT row", test_reuse_replaces_time_wait},
         {"UDP rows and layout", test_udp_rows_and_layout},
         {"TCP layout", test_tcp_layout},
+        {"one block per tunnel context", test_blocks_per_tunnel_context},
         {NULL, NULL},
     };
     return add_suite("netstat", tests);

@@ -1,6 +1,7 @@
 /* test_views.c - ports, sockets and hosts from hand-built connection records:
  * listener inference, port status and its evidence, peak concurrency, roles,
- * diagnostics, hosts' ephemeral ports, endpoint parsing. */
+ * diagnostics, hosts' ephemeral ports, hosts per tunnel context, endpoint
+ * parsing. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -355,6 +356,91 @@ static void test_hosts_ephemeral_and_reuse(void)
     views_free(&v);
 }
 
+/* A one-level VXLAN chain with VNI vni between 10.99.0.1 and 10.99.0.2. */
+static void vxlan_desc(struct tunnel_desc *t, uint32_t ctx, uint32_t vni)
+{
+    memset(t, 0, sizeof(*t));
+    t->n_levels = 1;
+    t->ctx = ctx;
+    t->level[0].type = ENCAP_VXLAN;
+    t->level[0].ip_version = 4;
+    t->level[0].proto = IPPROTO_NUM_UDP;
+    t->level[0].src = ip4("10.99.0.1");
+    t->level[0].dst = ip4("10.99.0.2");
+    t->level[0].sport = 49813;
+    t->level[0].dport = 4789;
+    t->level[0].has_id = true;
+    t->level[0].id = vni;
+}
+
+static void test_hosts_split_by_tunnel_context(void)
+{
+    /* the same client and server addresses in two VXLAN tenants and outside
+     * any tunnel: three hosts per address */
+    struct tunnel_desc t100, t200;
+    vxlan_desc(&t100, 1, 100);
+    vxlan_desc(&t200, 2, 200);
+    struct conn c[4];
+    c[0] = mk_tcp_ok("192.168.50.10", 40000, "192.168.50.20", 80, T0, 1);
+    c[0].ctx = 1;
+    c[0].tunnel = &t100;
+    c[1] = mk_tcp_ok("192.168.50.10", 53000, "192.168.50.20", 80, T0 + S, 2);
+    c[1].ctx = 1;
+    c[1].tunnel = &t100;
+    c[2] = mk_tcp_ok("192.168.50.10", 40000, "192.168.50.20", 80, T0 + 2 * S, 3);
+    c[2].ctx = 2;
+    c[2].tunnel = &t200;
+    c[3] = mk_syn_only("192.168.50.10", 41000, "192.168.50.20", 22, T0 + 3 * S, 4);
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_EQUAL_FATAL(v.n_hosts, 6);
+    struct ip_addr cl = ip4("192.168.50.10"), sv = ip4("192.168.50.20");
+    /* address order, then context: 0 first, then 1, 2 */
+    long h0 = views_find_host(&v, 4, &sv);
+    long h1 = views_find_host_ctx(&v, 1, 4, &sv);
+    long h2 = views_find_host_ctx(&v, 2, 4, &sv);
+    CU_ASSERT_FATAL(h0 >= 0 && h1 >= 0 && h2 >= 0);
+    CU_ASSERT_EQUAL(views_find_host_ctx(&v, 0, 4, &sv), h0);
+    CU_ASSERT_EQUAL(h1, h0 + 1);
+    CU_ASSERT_EQUAL(h2, h0 + 2);
+    CU_ASSERT_EQUAL(views_find_host_ctx(&v, 3, 4, &sv), -1);
+    CU_ASSERT_EQUAL(v.hosts[h0].ctx, 0);
+    CU_ASSERT(v.hosts[h0].tunnel == NULL);
+    CU_ASSERT_EQUAL(v.hosts[h1].ctx, 1);
+    CU_ASSERT(v.hosts[h1].tunnel == &t100);
+    CU_ASSERT(v.hosts[h2].tunnel == &t200);
+    /* tenant 100's server: two accepted sockets on its own port 80 */
+    CU_ASSERT_EQUAL(v.hosts[h1].n_server, 2);
+    CU_ASSERT_EQUAL(v.hosts[h1].n_ports, 1);
+    CU_ASSERT_EQUAL(v.hosts[h1].n_listening, 1);
+    CU_ASSERT_EQUAL(v.hosts[h2].n_server, 1);
+    CU_ASSERT_EQUAL(v.hosts[h2].n_listening, 1);
+    /* outside tunnels: port 22, filtered, not open */
+    CU_ASSERT_EQUAL(v.hosts[h0].n_ports, 1);
+    CU_ASSERT_EQUAL(v.hosts[h0].n_listening, 0);
+    /* clients: ephemeral ranges per context */
+    long c1 = views_find_host_ctx(&v, 1, 4, &cl), c2 = views_find_host_ctx(&v, 2, 4, &cl);
+    CU_ASSERT_FATAL(c1 >= 0 && c2 >= 0);
+    CU_ASSERT_EQUAL(v.hosts[c1].n_client, 2);
+    CU_ASSERT_EQUAL(v.hosts[c1].eph_min, 40000);
+    CU_ASSERT_EQUAL(v.hosts[c1].eph_max, 53000);
+    CU_ASSERT_EQUAL(v.hosts[c1].eph_distinct, 2);
+    CU_ASSERT_EQUAL(v.hosts[c2].n_client, 1);
+    CU_ASSERT_EQUAL(v.hosts[c2].eph_max, 40000);
+    /* JSON: tunnel only inside a tunnel; listening ports of its own context */
+    json_t *j = views_json_host(&v, &v.hosts[h1]);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "tunnel")),
+                           "vxlan vni 100 via 10.99.0.1->10.99.0.2");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "listening_ports")), 1);
+    json_decref(j);
+    j = views_json_host(&v, &v.hosts[h0]);
+    CU_ASSERT(json_object_get(j, "tunnel") == NULL);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "listening_ports")), 0);
+    json_decref(j);
+    views_free(&v);
+}
+
 static void test_parse_endpoint(void)
 {
     uint8_t ver;
@@ -442,6 +528,7 @@ int register_tests(void)
         {"roles from port status", test_roles_from_port_status},
         {"socket diagnostics", test_socket_diagnostics},
         {"hosts: ephemeral ports and reuse", test_hosts_ephemeral_and_reuse},
+        {"hosts: one per address and tunnel context", test_hosts_split_by_tunnel_context},
         {"endpoint parsing", test_parse_endpoint},
         {"empty and portless input", test_empty_and_portless},
         {"detected protocols and IANA mismatch per port", test_detected_protocols_and_mismatch},
