@@ -61,5 +61,19 @@ fi
     [ "$(ls "$tmp" | grep -c tmp)" -eq 0 ] &&
     passed=$((passed + 1)) || { echo "FAIL: -o FILE"; fail=$((fail + 1)); }
 
+# color only on a terminal, and never with NO_COLOR (script(1) gives a terminal)
+if command -v script >/dev/null 2>&1; then
+    esc=$(printf '\033[')
+    script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null >"$tmp/tty.out" 2>&1
+    NO_COLOR=1 script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null >"$tmp/tty-nc.out" 2>&1
+    "$bin" -r "$samples/udp-services.pcap" --view ports >"$tmp/pipe.out" 2>&1
+    if grep -q "$esc" "$tmp/tty.out" && ! grep -q "$esc" "$tmp/tty-nc.out" && ! grep -q "$esc" "$tmp/pipe.out"; then
+        passed=$((passed + 1))
+    else
+        echo "FAIL: color must be used on a terminal only, and not with NO_COLOR"
+        fail=$((fail + 1))
+    fi
+fi
+
 echo "cli: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]
