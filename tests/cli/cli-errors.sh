@@ -67,7 +67,7 @@ if command -v script >/dev/null 2>&1; then
     script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null >"$tmp/tty.out" 2>&1
     NO_COLOR=1 script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null >"$tmp/tty-nc.out" 2>&1
     "$bin" -r "$samples/udp-services.pcap" --view ports >"$tmp/pipe.out" 2>&1
-    if grep -q "$esc" "$tmp/tty.out" && ! grep -q "$esc" "$tmp/tty-nc.out" && ! grep -q "$esc" "$tmp/pipe.out"; then
+    if grep -qF "$esc" "$tmp/tty.out" && ! grep -qF "$esc" "$tmp/tty-nc.out" && ! grep -qF "$esc" "$tmp/pipe.out"; then
         passed=$((passed + 1))
     else
         echo "FAIL: color must be used on a terminal only, and not with NO_COLOR"
