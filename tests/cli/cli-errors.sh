@@ -64,8 +64,8 @@ fi
 # color only on a terminal, and never with NO_COLOR (script(1) gives a terminal)
 if command -v script >/dev/null 2>&1; then
     esc=$(printf '\033[')
-    script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null >"$tmp/tty.out" 2>&1
-    NO_COLOR=1 script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null >"$tmp/tty-nc.out" 2>&1
+    script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null </dev/null >"$tmp/tty.out" 2>&1
+    NO_COLOR=1 script -qec "'$bin' -r '$samples/udp-services.pcap' --view ports" /dev/null </dev/null >"$tmp/tty-nc.out" 2>&1
     "$bin" -r "$samples/udp-services.pcap" --view ports >"$tmp/pipe.out" 2>&1
     if grep -qF "$esc" "$tmp/tty.out" && ! grep -qF "$esc" "$tmp/tty-nc.out" && ! grep -qF "$esc" "$tmp/pipe.out"; then
         passed=$((passed + 1))
