@@ -10,7 +10,10 @@
  * lengths with bit 2 set turn nDPI detection off. Creating an nDPI module costs about
  * 100 ms under ASan, 100 times a whole small input, so the target creates one module
  * on its first input and lends it to every analyzer (analyzer_config.dpi_shared); it
- * stays reachable from that static pointer, so LeakSanitizer does not count it. */
+ * stays reachable from that static pointer, so LeakSanitizer does not count it.
+ * The first FUZZ_VIEW_CONNS records are also kept, and the views (ports, sockets,
+ * hosts) and every host's netstat at the capture end and at its start are built
+ * and serialized, so the view code meets hostile records too. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,9 +25,18 @@
 #include "analyzer.h"
 #include "capture.h"
 #include "dpi.h"
+#include "netstat.h"
+#include "views.h"
 #include "output_json.h"
 
 #define FUZZ_SMALL_MAX_FLOWS 4
+#define FUZZ_VIEW_CONNS      256
+
+/* Records kept for the views; the harness owns them for one input. */
+struct kept {
+    struct conn c[FUZZ_VIEW_CONNS];
+    size_t n;
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,7 +58,9 @@ static void dump_and_free(json_t *o)
 
 static void on_conn(void *user, const struct conn *c)
 {
-    (void)user;
+    struct kept *k = user;
+    if (k->n < FUZZ_VIEW_CONNS)
+        k->c[k->n++] = *c;
     dump_and_free(output_json_conn(c));
 }
 
@@ -81,7 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.dpi = (size & 4u) == 0;
     cfg.dpi_shared = shared_dpi;
     cfg.on_conn = on_conn;
-    cfg.user = NULL;
+    static struct kept kept; /* large: not on the stack */
+    kept.n = 0;
+    cfg.user = &kept;
     struct analyzer *an = analyzer_create(&cfg, &err);
     if (an == NULL)
         abort(); /* only out of memory; not expected here */
@@ -94,6 +110,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     analyzer_flush(an, END_END_OF_CAPTURE);
     dump_and_free(output_json_capture(analyzer_stats(an)));
+
+    const struct capture_stats *st = analyzer_stats(an);
+    struct views v;
+    if (views_build(&v, kept.c, kept.n, st->last_ts, &err) == 0) {
+        for (size_t i = 0; i < v.n_ports; i++)
+            dump_and_free(views_json_port(&v, &v.ports[i]));
+        for (size_t i = 0; i < v.n_socks; i++)
+            dump_and_free(views_json_socket(&v.socks[i]));
+        for (size_t i = 0; i < v.n_hosts; i++) {
+            dump_and_free(views_json_host(&v, &v.hosts[i]));
+            const uint64_t moments[2] = {st->last_ts, st->first_ts};
+            for (int m = 0; m < 2; m++) {
+                struct netstat_row *rows = NULL;
+                size_t n = 0;
+                if (netstat_rows(&v, v.hosts[i].ip_version, &v.hosts[i].addr, moments[m], &rows,
+                                 &n, &err) == 0) {
+                    for (size_t r = 0; r < n; r++)
+                        dump_and_free(netstat_row_json(&v, &rows[r]));
+                }
+                free(rows);
+            }
+        }
+        views_free(&v);
+    }
 
     analyzer_destroy(an);
     capture_close(cap);
