@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const tcp_state_names[TCP_ST_COUNT] = {
@@ -131,4 +132,19 @@ void conn_community_id(const struct conn *c, char *out, size_t len)
     in.dport = c->resp_port;
     if (len > 0 && community_id_v1(&in, 0, out, len) != 0)
         out[0] = '\0';
+}
+
+void conn_vec_push(struct conn_vec *v, const struct conn *c)
+{
+    if (v->n == v->cap) {
+        size_t ncap = v->cap ? v->cap * 2 : 1024;
+        struct conn *nv = realloc(v->v, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            v->oom = true;
+            return;
+        }
+        v->v = nv;
+        v->cap = ncap;
+    }
+    v->v[v->n++] = *c;
 }

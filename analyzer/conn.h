@@ -85,13 +85,12 @@ struct conn_dir {
     uint32_t next_seq;  /* highest sequence number sent + 1 (32-bit, compared with wrap) */
     uint32_t last_ack;  /* last acknowledgment number sent */
     uint32_t fin_seq;   /* sequence number of the FIN (valid when fin_sent) */
-    uint32_t rst_seq;
-    uint32_t dup_ack_run; /* consecutive duplicate ACKs */
     uint16_t last_window; /* raw */
     uint16_t mss;         /* from the SYN (0 = not seen) */
     int8_t wscale;        /* window-scale shift from the SYN, -1 = not seen */
     uint8_t state;        /* enum tcp_state of this side's socket */
     bool has_isn : 1, has_seq : 1, fin_sent : 1, fin_acked : 1, rst_sent : 1, has_ack : 1;
+    bool existed : 1; /* the socket has had a state (a first transition was recorded) */
 };
 
 #define CONN_MAX_TRANSITIONS 14
@@ -194,6 +193,16 @@ struct conn {
     char app_category[24];              /* nDPI's category name ("Web", "Network") */
     char app_host[64];                  /* TLS SNI / HTTP Host / DNS query name ("" = none) */
 };
+
+/* A growing array of connection records (copies), as the outputs keep them. */
+struct conn_vec {
+    struct conn *v;
+    size_t n, cap;
+    bool oom; /* a push failed for lack of memory (that record was not kept) */
+};
+
+/* Appends a copy of c; on allocation failure sets v->oom and keeps the rest. */
+void conn_vec_push(struct conn_vec *v, const struct conn *c);
 
 /* Zeek-style uid ("C" + 17 base62 chars) from conn->id, into buf (>= 20 bytes). */
 void conn_uid(const struct conn *c, char *buf, size_t len);

@@ -121,26 +121,9 @@ static json_t *live_stats_json(const char *iface, const struct capture_live_stat
 
 /* ---- snapshots and interim updates ---------------------------------------- */
 
-struct conn_vec {
-    struct conn *v;
-    size_t n, cap;
-    bool oom;
-};
-
 static void collect_open(void *user, struct conn *c)
 {
-    struct conn_vec *cv = user;
-    if (cv->n == cv->cap) {
-        size_t ncap = cv->cap ? cv->cap * 2 : 256;
-        struct conn *nv = realloc(cv->v, ncap * sizeof(*nv));
-        if (nv == NULL) {
-            cv->oom = true;
-            return;
-        }
-        cv->v = nv;
-        cv->cap = ncap;
-    }
-    cv->v[cv->n++] = *c;
+    conn_vec_push(user, c);
 }
 
 /* Writes a summary of the open ports and live sockets at now_ns: an NDJSON

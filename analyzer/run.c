@@ -15,15 +15,9 @@
 #include "timefmt.h"
 #include "views.h"
 
-struct conn_store {
-    struct conn *v;
-    size_t n, cap;
-    bool oom;
-};
-
 struct run_ctx {
     const struct cli_options *opt;
-    struct conn_store store;
+    struct conn_vec store;
     bool keep; /* store records: the output needs them (not statistics only) */
     struct outfile *out;
 };
@@ -44,22 +38,6 @@ bool run_stats_only(const struct cli_options *opt)
     if (opt->stats)
         return true;
     return opt->format != FMT_NDJSON && view_is(opt, "stats");
-}
-
-static void store_conn(struct run_ctx *rc, const struct conn *c)
-{
-    struct conn_store *s = &rc->store;
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 1024;
-        struct conn *nv = realloc(s->v, ncap * sizeof(*nv));
-        if (nv == NULL) {
-            s->oom = true;
-            return;
-        }
-        s->v = nv;
-        s->cap = ncap;
-    }
-    s->v[s->n++] = *c;
 }
 
 void run_ndjson_conn(FILE *fp, const struct conn *c)
@@ -85,7 +63,7 @@ static void on_conn(void *user, const struct conn *c)
         rc->opt->netstat_host == NULL)
         run_ndjson_conn(rc->out->fp, c);
     if (rc->keep)
-        store_conn(rc, c);
+        conn_vec_push(&rc->store, c);
 }
 
 static int by_ts(const void *a, const void *b)

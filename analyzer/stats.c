@@ -69,7 +69,10 @@ void stats_count_packet(struct capture_stats *st, const struct packet *pkt)
     case DISSECT_UNSUPPORTED: st->unsupported_frames++; break;
     default: break;
     }
-    for (unsigned a = 0; a < ANOM_COUNT; a++)
-        if (pkt->anomalies & ANOM_BIT(a))
+    /* only the bits that are set: most packets have none */
+    for (uint64_t bits = pkt->anomalies; bits != 0; bits &= bits - 1) {
+        unsigned a = (unsigned)__builtin_ctzll(bits);
+        if (a < ANOM_COUNT)
             st->anomalies[a]++;
+    }
 }

@@ -14,12 +14,9 @@
 void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns)
 {
     struct conn_dir *d = &c->dir[side];
-    bool first = true;
-    for (unsigned i = 0; i < c->n_transitions; i++)
-        if (c->transitions[i].side == side)
-            first = false;
-    if (!first && d->state == to)
+    if (d->existed && d->state == to)
         return;
+    d->existed = true;
     uint8_t from = d->state;
     d->state = (uint8_t)to;
     if (c->n_transitions >= CONN_MAX_TRANSITIONS) {
@@ -52,10 +49,7 @@ void conn_swap_sides(struct conn *c)
 
 static bool has_existed(const struct conn *c, int side)
 {
-    for (unsigned i = 0; i < c->n_transitions; i++)
-        if (c->transitions[i].side == side)
-            return true;
-    return false;
+    return c->dir[side].existed;
 }
 
 /* RFC 9293 3.10.7.4 / RFC 5961: a RST is believed when its sequence number lies
@@ -266,7 +260,6 @@ static void on_rst(struct conn *c, const struct packet *pkt, int side, uint64_t 
         return;
     }
     d->rst_sent = true;
-    d->rst_seq = pkt->tcp.seq;
     if (pd->state == TCP_ST_SYN_SENT && !has_existed(c, side))
         c->refused_by_rst = true;
     if (has_existed(c, side) && d->state != TCP_ST_CLOSED)
