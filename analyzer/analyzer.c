@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "closed_tuples.h"
 #include "dpi.h"
 #include "encap.h"
 #include "flow_table.h"
@@ -22,10 +23,12 @@ struct analyzer {
     struct frame_ctx fctx;
     struct ip_reasm *reasm;
     struct flow_table *flows;
+    struct closed_tuples *closed; /* TCP 5-tuples whose record was written, for 2*MSL */
     struct dpi *dpi; /* NULL when DPI is off */
     bool dpi_owned;  /* false when it is cfg.dpi_shared */
     struct capture_stats stats;
     uint64_t now_ns;   /* highest timestamp seen: the clock for expiry */
+    bool flushing;     /* analyzer_flush: records are written, nothing is remembered */
     uint64_t conn_seq; /* counter behind uids */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
@@ -54,6 +57,7 @@ void analyzer_config_defaults(struct analyzer_config *cfg)
     cfg->icmp_timeout_ns = ANALYZER_DEFAULT_ICMP_TIMEOUT_NS;
     cfg->other_timeout_ns = ANALYZER_DEFAULT_OTHER_TIMEOUT_NS;
     cfg->msl_ns = ANALYZER_DEFAULT_MSL_NS;
+    cfg->close_delay_ns = ANALYZER_DEFAULT_CLOSE_DELAY_NS;
     cfg->max_flows = ANALYZER_DEFAULT_MAX_FLOWS;
     cfg->verify_checksums = false; /* as tshark; --verify-checksums for Zeek's behaviour */
     cfg->decap = true;
@@ -78,7 +82,8 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     }
     an->reasm = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
     an->flows = flow_table_create(an->cfg.seed);
-    if (an->reasm == NULL || an->flows == NULL) {
+    an->closed = closed_tuples_create(an->cfg.seed);
+    if (an->reasm == NULL || an->flows == NULL || an->closed == NULL) {
         ss_err_set(err, "out of memory");
         analyzer_destroy(an);
         return NULL;
@@ -110,6 +115,7 @@ void analyzer_destroy(struct analyzer *an)
         flow_table_foreach(an->flows, discard_dpi, an->dpi);
     ip_reasm_destroy(an->reasm);
     flow_table_destroy(an->flows);
+    closed_tuples_destroy(an->closed);
     if (an->dpi_owned)
         dpi_destroy(an->dpi);
     for (size_t i = 0; i < an->n_tunnels; i++)
@@ -131,7 +137,12 @@ size_t analyzer_open_flows(const struct analyzer *an)
 
 size_t analyzer_flow_memory(const struct analyzer *an)
 {
-    return flow_table_memory(an->flows);
+    return flow_table_memory(an->flows) + closed_tuples_memory(an->closed);
+}
+
+size_t analyzer_closed_tuples(const struct analyzer *an)
+{
+    return closed_tuples_count(an->closed);
 }
 
 uint64_t analyzer_now(const struct analyzer *an)
@@ -159,11 +170,19 @@ static bool icmp_counterpart(bool v6, uint8_t type, uint8_t *other)
     return false;
 }
 
+/* How long a closed TCP connection stays whole before its record is written:
+ * Zeek's tcp_close_delay, at most its 2*MSL. */
+static uint64_t linger_ns(const struct analyzer *an)
+{
+    uint64_t two_msl = 2 * an->cfg.msl_ns;
+    return an->cfg.close_delay_ns < two_msl ? an->cfg.close_delay_ns : two_msl;
+}
+
 static uint64_t class_timeout(const struct analyzer *an, enum flow_class cls)
 {
     switch (cls) {
     case FLOW_CLASS_TCP: return an->cfg.tcp_timeout_ns;
-    case FLOW_CLASS_TCP_CLOSED: return 2 * an->cfg.msl_ns;
+    case FLOW_CLASS_TCP_CLOSED: return linger_ns(an);
     case FLOW_CLASS_UDP: return an->cfg.udp_timeout_ns;
     default: return an->cfg.icmp_timeout_ns;
     }
@@ -178,12 +197,66 @@ static enum flow_class conn_class(const struct conn *c)
     return FLOW_CLASS_OTHER;
 }
 
+/* When side's TIME_WAIT ends (2*MSL after it began), or 0 if it is not in TIME_WAIT. */
+static uint64_t time_wait_end(const struct conn *c, int side, uint64_t two_msl)
+{
+    if (c->dir[side].state != TCP_ST_TIME_WAIT)
+        return 0;
+    uint64_t since = 0;
+    for (unsigned i = 0; i < c->n_transitions; i++)
+        if (c->transitions[i].side == side && c->transitions[i].to == TCP_ST_TIME_WAIT)
+            since = c->first_ts + c->transitions[i].dt_ns;
+    return since != 0 ? since + two_msl : 0;
+}
+
+/* Remembers the 5-tuple of closed connection c, whose record is being written
+ * before its 2*MSL ran out. Late packets of c then make an after_close record
+ * of the same incarnation; a new SYN makes the next incarnation. */
+static void remember_closed(struct analyzer *an, const struct conn *c)
+{
+    uint64_t two_msl = 2 * an->cfg.msl_ns;
+    const struct flow_key *key = flow_table_key(c);
+    struct closed_tuple t;
+    const struct closed_tuple *old = closed_tuples_find(an->closed, key);
+    if (old != NULL && (c->flags & CONN_F_AFTER_CLOSE) && old->incarnation == c->incarnation) {
+        t = *old; /* late packets only: the closed connection's facts stand */
+        if (c->last_ts > t.last_ts)
+            t.last_ts = c->last_ts;
+    } else {
+        memset(&t, 0, sizeof(t));
+        t.key = *key;
+        t.last_ts = c->last_ts;
+        t.close_ts = c->close_ts;
+        t.incarnation = c->incarnation;
+        t.orientation = c->orientation;
+        for (int s = 0; s < 2; s++) {
+            t.tw_end[s] = time_wait_end(c, s, two_msl);
+            t.final_state[s] = c->dir[s].state;
+            if (c->dir[s].has_isn) {
+                t.isn[s] = c->dir[s].isn;
+                t.flags |= s == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN;
+            }
+        }
+        if (memcmp(key->lo_addr, c->orig_addr.b, 16) == 0 && key->lo_port == c->orig_port)
+            t.flags |= CLOSED_TUPLE_ORIG_LO;
+    }
+    if (closed_tuples_add(an->closed, &t) != 0)
+        an->stats.closed_tuples_dropped++;
+}
+
 /* Finalizes c with reason at time now and hands it to the sink; removes it. */
 static void emit_and_remove(struct analyzer *an, struct conn *c, enum end_reason reason,
                             uint64_t now)
 {
-    if (c->proto == IPPROTO_NUM_TCP)
+    if (c->proto == IPPROTO_NUM_TCP) {
+        /* A closed connection's record is written after the close delay, while
+         * a socket may still be in TIME_WAIT: as every record, it shows the
+         * states as they were when written (the views end TIME_WAIT 2*MSL
+         * after it began). Its 5-tuple is remembered for the rest of 2*MSL. */
+        if (reason == END_CLOSED && !an->flushing && linger_ns(an) < 2 * an->cfg.msl_ns)
+            remember_closed(an, c);
         tcp_endpoint_expire_time_wait(c, now, 2 * an->cfg.msl_ns);
+    }
     c->end_reason = (uint8_t)reason;
     if (c->dir[0].pkts == 0)
         c->flags |= CONN_F_ORIG_NOT_SEEN;
@@ -214,6 +287,7 @@ static void expire_idle(struct analyzer *an)
             emit_and_remove(an, c, r, c->last_ts + timeout);
         }
     }
+    closed_tuples_expire(an->closed, an->now_ns, 2 * an->cfg.msl_ns, an->cfg.max_flows);
 }
 
 static void evict_oldest(struct analyzer *an)
@@ -307,6 +381,48 @@ static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int sid
     return tcp_endpoint_conn_closed(c) && !(c->dir[side ^ 1].state == TCP_ST_SYN_SENT);
 }
 
+/* Whether TCP segment pkt, sent by side of a remembered closed connection, opens
+ * the next incarnation (as tcp_is_reuse for a closed connection). */
+static bool closed_is_reuse(const struct closed_tuple *t, const struct packet *pkt, int side)
+{
+    if ((pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+        return false;
+    if (t->flags & (side == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN))
+        return pkt->tcp.seq != t->isn[side];
+    return t->final_state[side ^ 1] != TCP_ST_SYN_SENT;
+}
+
+/* Makes new connection c (created for a late packet of the remembered closed
+ * connection t) continue it: same incarnation and roles, both sockets where t
+ * left them (no transition: they do not reopen), flagged after_close. */
+static void continue_closed(struct conn *c, const struct closed_tuple *t, const struct flow_key *key)
+{
+    bool orig_lo = (t->flags & CLOSED_TUPLE_ORIG_LO) != 0;
+    bool c_orig_lo = memcmp(key->lo_addr, c->orig_addr.b, 16) == 0 && key->lo_port == c->orig_port;
+    if (orig_lo != c_orig_lo) {
+        struct ip_addr a = c->orig_addr;
+        uint16_t p = c->orig_port;
+        c->orig_addr = c->resp_addr;
+        c->orig_port = c->resp_port;
+        c->resp_addr = a;
+        c->resp_port = p;
+    }
+    zeek_conn_init(&c->zeek, IPPROTO_NUM_TCP); /* no '^': the roles are the closed one's */
+    c->orientation = t->orientation;
+    c->direction_inferred = t->orientation != ORIENT_HANDSHAKE;
+    c->incarnation = t->incarnation;
+    c->close_ts = t->close_ts;
+    c->flags |= CONN_F_AFTER_CLOSE;
+    for (int s = 0; s < 2; s++) {
+        c->dir[s].state = t->final_state[s];
+        c->dir[s].existed = true;
+        if (t->flags & (s == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN)) {
+            c->dir[s].isn = t->isn[s];
+            c->dir[s].has_isn = true;
+        }
+    }
+}
+
 static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt, uint32_t ctx)
 {
     const struct icmp_quote *q = &pkt->icmp.quote;
@@ -382,13 +498,13 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     bool src_is_lo = flow_key_make(&key, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
                                    dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
                                    pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
-    (void)src_is_lo;
     *key_out = key;
     *is_new = false;
     struct conn *c = flow_table_find(an->flows, &key);
     uint32_t incarnation = 1;
     uint64_t prev_close = 0;
     bool prev_time_wait = false;
+    uint64_t two_msl = 2 * an->cfg.msl_ns;
     if (c != NULL && pkt->proto == IPPROTO_NUM_TCP) {
         int side = is_orig_endpoint(c, &pkt->src, sport) ? 0 : 1;
         if (tcp_is_reuse(c, pkt, side)) {
@@ -400,8 +516,34 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                     (c->dir[s].state == TCP_ST_TIME_WAIT || c->dir[s].state == TCP_ST_CLOSED))
                     prev_time_wait = true;
             }
+            if (c->flags & CONN_F_AFTER_CLOSE) {
+                /* late packets of a closed connection: its TIME_WAIT is remembered */
+                const struct closed_tuple *t = closed_tuples_find(an->closed, &key);
+                if (t != NULL)
+                    prev_time_wait = t->tw_end[0] > pkt->ts_ns || t->tw_end[1] > pkt->ts_ns;
+                closed_tuples_remove(an->closed, &key);
+            }
             emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
             c = NULL;
+        }
+    }
+    struct closed_tuple closed;
+    bool late = false;
+    if (c == NULL && pkt->proto == IPPROTO_NUM_TCP && closed_tuples_count(an->closed) > 0) {
+        const struct closed_tuple *t = closed_tuples_find(an->closed, &key);
+        if (t != NULL && t->last_ts + two_msl > pkt->ts_ns) {
+            closed = *t;
+            int side = src_is_lo == ((closed.flags & CLOSED_TUPLE_ORIG_LO) != 0) ? 0 : 1;
+            if (closed_is_reuse(&closed, pkt, side)) {
+                incarnation = closed.incarnation + 1;
+                prev_close = closed.close_ts;
+                prev_time_wait = closed.tw_end[0] > pkt->ts_ns || closed.tw_end[1] > pkt->ts_ns;
+                closed_tuples_remove(an->closed, &key);
+            } else {
+                late = true; /* kept: the late record then updates it */
+            }
+        } else if (t != NULL) {
+            closed_tuples_remove(an->closed, &key); /* 2*MSL ran out: forgotten */
         }
     }
     if (c == NULL) {
@@ -410,6 +552,10 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
             return NULL;
         *is_new = true;
         c->incarnation = incarnation;
+        if (late) {
+            continue_closed(c, &closed, &key);
+            an->stats.after_close_records++;
+        }
         c->ctx = tp->ctx;
         c->tunnel = tp->desc;
         if (tp->is_carrier && an->dpi != NULL) /* a detection result: not with --no-dpi */
@@ -463,8 +609,14 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         an->stats.dpi_peak_inspecting = dpi_peak_inspecting(an->dpi);
     }
     flow_table_touch(an->flows, c, conn_class(c));
-    if (flow_table_count(an->flows) > an->stats.peak_flows)
-        an->stats.peak_flows = flow_table_count(an->flows);
+    if (*is_new) {
+        size_t open = flow_table_count(an->flows);
+        if (open > an->stats.peak_flows)
+            an->stats.peak_flows = open;
+        size_t tracked = open + closed_tuples_count(an->closed);
+        if (tracked > an->stats.peak_tracked)
+            an->stats.peak_tracked = tracked;
+    }
     return c;
 }
 
@@ -677,6 +829,7 @@ static int by_first_ts(const void *a, const void *b)
 void analyzer_flush(struct analyzer *an, enum end_reason reason)
 {
     struct conn_ptr_vec vec = {0};
+    an->flushing = true;
     flow_table_foreach(an->flows, collect, &vec);
     if (vec.n > 0)
         qsort(vec.v, vec.n, sizeof(*vec.v), by_first_ts);
@@ -685,7 +838,7 @@ void analyzer_flush(struct analyzer *an, enum end_reason reason)
         /* connections that had already closed and lingered out end as closed */
         enum end_reason r = reason;
         if (c->proto == IPPROTO_NUM_TCP && tcp_endpoint_conn_closed(c) &&
-            c->last_ts + 2 * an->cfg.msl_ns <= an->now_ns)
+            c->last_ts + linger_ns(an) <= an->now_ns)
             r = END_CLOSED;
         emit_and_remove(an, c, r, an->now_ns);
     }
@@ -697,6 +850,7 @@ void analyzer_flush(struct analyzer *an, enum end_reason reason)
                 emit_and_remove(an, c, reason, an->now_ns);
     }
     free(vec.v);
+    an->flushing = false;
 }
 
 static void mark_drops(void *user, struct conn *c)

@@ -19,6 +19,9 @@
 #define ANALYZER_DEFAULT_ICMP_TIMEOUT_NS  (60ull * NS_PER_SEC)
 #define ANALYZER_DEFAULT_OTHER_TIMEOUT_NS (60ull * NS_PER_SEC)
 #define ANALYZER_DEFAULT_MSL_NS           (60ull * NS_PER_SEC)
+/* Zeek's tcp_close_delay: a closed TCP connection's record is written this long
+ * after its last packet (at most 2*MSL); its 5-tuple is remembered until 2*MSL. */
+#define ANALYZER_DEFAULT_CLOSE_DELAY_NS   (5ull * NS_PER_SEC)
 #define ANALYZER_DEFAULT_MAX_FLOWS        1000000u
 
 /* Called once per connection record when it is final; c is valid only during the call. */
@@ -29,6 +32,7 @@ struct dpi;
 struct analyzer_config {
     uint64_t tcp_timeout_ns, udp_timeout_ns, icmp_timeout_ns, other_timeout_ns;
     uint64_t msl_ns;
+    uint64_t close_delay_ns;
     size_t max_flows; /* 0 = unlimited */
     bool verify_checksums;
     bool decap;               /* look through tunnels (issue 7); --no-decap clears */
@@ -66,6 +70,8 @@ void analyzer_note_drops(struct analyzer *an);
 struct capture_stats *analyzer_stats(struct analyzer *an);
 size_t analyzer_open_flows(const struct analyzer *an);
 size_t analyzer_flow_memory(const struct analyzer *an);
+/* Closed TCP 5-tuples remembered for their 2*MSL after their record was written. */
+size_t analyzer_closed_tuples(const struct analyzer *an);
 
 /* Calls fn on each open connection (for interim updates and snapshots). */
 void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct conn *c), void *user);

@@ -11,7 +11,7 @@
 enum {
     OPT_STATS = 256, OPT_JSON, OPT_NDJSON, OPT_CONN_LOG, OPT_VIEW, OPT_TOP, OPT_SORT,
     OPT_NETSTAT, OPT_AT, OPT_EXPLAIN, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT, OPT_UDP_TIMEOUT,
-    OPT_ICMP_TIMEOUT, OPT_MSL, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
+    OPT_ICMP_TIMEOUT, OPT_MSL, OPT_CLOSE_DELAY, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
     OPT_INTERVAL, OPT_INTERIM, OPT_DPI_PACKETS,
 };
 
@@ -40,6 +40,7 @@ static const struct option long_opts[] = {
     {"udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT},
     {"icmp-timeout", required_argument, NULL, OPT_ICMP_TIMEOUT},
     {"msl", required_argument, NULL, OPT_MSL},
+    {"close-delay", required_argument, NULL, OPT_CLOSE_DELAY},
     {"seed", required_argument, NULL, OPT_SEED},
     {"no-checksums", no_argument, NULL, OPT_NO_CHECKSUMS},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
@@ -63,7 +64,7 @@ void cli_usage(FILE *out)
             "views:    --view ports|sockets|conns|hosts|netstat|stats, --top N, --sort FIELD,\n"
             "          --netstat HOST [--at TIME], --explain ADDR[:PORT]\n"
             "tracking: --max-flows N, --tcp-timeout S, --udp-timeout S, --icmp-timeout S, --msl S,\n"
-            "          --seed N (deterministic uids), --verify-checksums, --no-dpi, --no-decap\n"
+            "          --close-delay S, --seed N (deterministic uids), --verify-checksums, --no-dpi, --no-decap\n"
             "          --dpi-packets N (per connection; default 80 TCP / 24 UDP as ndpiReader)\n"
             "live:     --interval S, --interim S\n");
 }
@@ -173,10 +174,12 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         case OPT_UDP_TIMEOUT:
         case OPT_ICMP_TIMEOUT:
         case OPT_MSL:
+        case OPT_CLOSE_DELAY:
             if (parse_seconds(optarg, &ns) != 0) {
                 ss_err_set(err, "invalid duration '%s' for --%s (seconds)", optarg,
                            ch == OPT_TCP_TIMEOUT ? "tcp-timeout" : ch == OPT_UDP_TIMEOUT ? "udp-timeout"
-                           : ch == OPT_ICMP_TIMEOUT ? "icmp-timeout" : "msl");
+                           : ch == OPT_ICMP_TIMEOUT ? "icmp-timeout"
+                           : ch == OPT_MSL ? "msl" : "close-delay");
                 return -1;
             }
             if (ch == OPT_TCP_TIMEOUT)
@@ -185,8 +188,10 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
                 opt->acfg.udp_timeout_ns = ns;
             else if (ch == OPT_ICMP_TIMEOUT)
                 opt->acfg.icmp_timeout_ns = opt->acfg.other_timeout_ns = ns;
-            else
+            else if (ch == OPT_MSL)
                 opt->acfg.msl_ns = ns;
+            else
+                opt->acfg.close_delay_ns = ns;
             break;
         case OPT_SEED:
             if (parse_ll(optarg, 0, INT64_MAX, &v) != 0) {

@@ -67,6 +67,8 @@ const char *orientation_name(enum orientation o);
 #define CONN_F_FLIPPED           0x0400u /* roles were swapped after creation */
 #define CONN_F_REUSE_IN_TIME_WAIT 0x0800u /* this incarnation started before 2*MSL after the previous close */
 #define CONN_F_BAD_CHECKSUM      0x1000u
+#define CONN_F_AFTER_CLOSE        0x2000u /* late packets of a closed connection whose record
+                                             was already written (same incarnation) */
 
 /* Returns the name of flag bit f ("seq_gap"), or NULL. */
 const char *conn_flag_name(uint32_t f);

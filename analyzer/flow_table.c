@@ -124,7 +124,7 @@ bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, cons
  * plus the addresses: only their first 4 bytes for IPv4, whose other 12 are zero
  * (flow_key_make copies an ip_addr, zero-padded for IPv4), so an IPv4 key hashes
  * 24 bytes instead of 48. Keys that compare equal always hash equal. */
-static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
+uint64_t flow_key_hash(const struct flow_key *key, const uint8_t seed[16])
 {
     uint8_t buf[sizeof(*key)];
     size_t tail = sizeof(*key) - offsetof(struct flow_key, lo_port);
@@ -132,11 +132,16 @@ static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key
     if (key->ip_version == 4) {
         memcpy(buf + tail, key->lo_addr, 4);
         memcpy(buf + tail + 4, key->hi_addr, 4);
-        return siphash24(buf, tail + 8, ft->seed);
+        return siphash24(buf, tail + 8, seed);
     }
     memcpy(buf + tail, key->lo_addr, 16);
     memcpy(buf + tail + 16, key->hi_addr, 16);
-    return siphash24(buf, sizeof(buf), ft->seed);
+    return siphash24(buf, sizeof(buf), seed);
+}
+
+static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
+{
+    return flow_key_hash(key, ft->seed);
 }
 
 static void *alloc_huge(size_t size);

@@ -27,6 +27,9 @@ bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, cons
                    uint16_t ap, const struct ip_addr *b, uint16_t bp, uint16_t vlan,
                    uint16_t vlan_inner, uint32_t ctx);
 
+/* Seeded SipHash of a key (only its meaningful bytes: 24 for IPv4, 48 for IPv6). */
+uint64_t flow_key_hash(const struct flow_key *key, const uint8_t seed[16]);
+
 /* Expiry classes: each has its own LRU list ordered by last activity. */
 enum flow_class { FLOW_CLASS_TCP = 0, FLOW_CLASS_TCP_CLOSED, FLOW_CLASS_UDP, FLOW_CLASS_OTHER,
                   FLOW_CLASS_COUNT };

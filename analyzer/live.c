@@ -135,7 +135,7 @@ static void write_snapshot(FILE *fp, bool ndjson, const struct live_ctx *lx, uin
     analyzer_foreach_open(lx->an, collect_open, &cv);
     struct views v;
     struct ss_err err = {{0}};
-    if (views_build(&v, cv.v, cv.n, now_ns, &err) != 0) {
+    if (views_build(&v, cv.v, cv.n, now_ns, 2 * lx->opt->acfg.msl_ns, &err) != 0) {
         fprintf(stderr, "sockscope: snapshot: %s\n", err.msg);
         free(cv.v);
         return;

@@ -114,7 +114,7 @@ int netstat_rows(const struct views *v, uint8_t ip_version, const struct ip_addr
         enum tcp_state st;
         if (s->superseded_ts != 0 && ts_ns >= s->superseded_ts)
             continue; /* the 5-tuple's next incarnation replaced it */
-        if (!views_socket_state_at(s->conn, s->side, ts_ns, v->end_ts, &st))
+        if (!views_socket_state_at(s->conn, s->side, ts_ns, v->end_ts, v->two_msl_ns, &st))
             continue;
         if (s->proto == IPPROTO_NUM_TCP && st == TCP_ST_CLOSED)
             continue;

@@ -63,6 +63,9 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
     fprintf(out, "Connections\n");
     fprintf(out, "  %-28s %" PRIu64 "\n", "total", st->connections);
     row(out, "peak open", st->peak_flows);
+    row(out, "peak tracked (+TIME_WAIT)", st->peak_tracked);
+    if (st->after_close_records != 0)
+        row(out, "after-close records", st->after_close_records);
     row(out, "timed out", st->flows_timed_out);
     row(out, "evicted (--max-flows)", st->flows_evicted);
     row(out, "ICMP errors attached", st->icmp_errors_attached);

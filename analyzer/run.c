@@ -167,7 +167,7 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
         return EXIT_OK;
     }
     struct views v;
-    if (views_build(&v, conns, n, st->last_ts, &err) != 0) {
+    if (views_build(&v, conns, n, st->last_ts, 2 * opt->acfg.msl_ns, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_OUTPUT;
     }

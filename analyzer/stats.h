@@ -34,7 +34,10 @@ struct capture_stats {
     /* connection figures */
     uint64_t connections, flows_evicted, flows_timed_out;
     uint64_t icmp_errors_attached, icmp_errors_unmatched;
-    uint64_t peak_flows;
+    uint64_t peak_flows;     /* most open connections at once */
+    uint64_t peak_tracked;   /* most open connections + remembered closed 5-tuples at once */
+    uint64_t after_close_records; /* records of late packets of an already written connection */
+    uint64_t closed_tuples_dropped; /* closed 5-tuples not remembered (out of memory) */
     uint64_t dpi_peak_inspecting; /* most connections with live nDPI state at once */
 };
 

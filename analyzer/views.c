@@ -210,12 +210,33 @@ void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
         s->diag |= SOCK_D_REUSE_IN_TIME_WAIT;
 }
 
+/* When side's TIME_WAIT, entered at or before ts_ns, began (0 = it is not in
+ * TIME_WAIT at ts_ns). */
+static uint64_t time_wait_since(const struct conn *c, int side, uint64_t ts_ns)
+{
+    uint64_t since = 0;
+    for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
+        const struct conn_transition *t = &c->transitions[i];
+        if (t->side != side)
+            continue;
+        if (c->first_ts + t->dt_ns > ts_ns)
+            break;
+        since = t->to == TCP_ST_TIME_WAIT ? c->first_ts + t->dt_ns : 0;
+    }
+    return since;
+}
+
 bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint64_t end_ts,
-                           enum tcp_state *st)
+                           uint64_t two_msl_ns, enum tcp_state *st)
 {
     if (c->proto == IPPROTO_NUM_TCP) {
         bool exists = false;
         *st = tcp_endpoint_state_at(c, side, ts_ns, &exists);
+        if (*st == TCP_ST_TIME_WAIT && two_msl_ns != 0) {
+            uint64_t since = time_wait_since(c, side, ts_ns);
+            if (since != 0 && ts_ns - since >= two_msl_ns)
+                *st = TCP_ST_CLOSED; /* its 2*MSL ran out */
+        }
         return exists;
     }
     *st = TCP_ST_ESTABLISHED; /* "exists" for sockets without TCP states */
@@ -689,7 +710,7 @@ static int build_hosts(struct views *v)
         struct view_host *h = &v->hosts[hi];
         if (s->role == ROLE_CLIENT) {
             h->n_client++;
-            if (s->conn->incarnation > 1) {
+            if (s->conn->incarnation > 1 && !(s->conn->flags & CONN_F_AFTER_CLOSE)) {
                 h->tuple_reuses++;
                 if (s->conn->flags & CONN_F_REUSE_IN_TIME_WAIT)
                     h->reuse_in_time_wait++;
@@ -742,14 +763,24 @@ static int mark_superseded(struct views *v)
     for (size_t i = 0; i < v->n_socks; i++)
         t[i] = &v->socks[i];
     qsort(t, v->n_socks, sizeof(*t), tuple_cmp);
-    for (size_t i = 0; i + 1 < v->n_socks; i++) {
-        struct view_socket *x = t[i], *y = t[i + 1];
-        if (x->side == y->side && x->conn->ctx == y->conn->ctx && x->proto == y->proto &&
-            x->local_port == y->local_port &&
+    /* from the last: the next socket of the same 5-tuple and side, skipping
+     * after_close records (late packets of the same incarnation, not a new one) */
+    const struct view_socket *next = NULL;
+    for (size_t i = v->n_socks; i-- > 0;) {
+        struct view_socket *x = t[i];
+        const struct view_socket *y = next;
+        if (y != NULL && x->side == y->side && x->conn->ctx == y->conn->ctx &&
+            x->proto == y->proto && x->local_port == y->local_port &&
             x->remote_port == y->remote_port && x->ip_version == y->ip_version &&
             memcmp(x->local_addr.b, y->local_addr.b, 16) == 0 &&
             memcmp(x->remote_addr.b, y->remote_addr.b, 16) == 0)
             x->superseded_ts = y->conn->first_ts;
+        else
+            y = NULL;
+        if (!(x->conn->flags & CONN_F_AFTER_CLOSE))
+            next = x;
+        else if (y == NULL)
+            next = NULL; /* a group's last record is late packets: nothing supersedes */
     }
     free(t);
     return 0;
@@ -806,12 +837,13 @@ void views_free(struct views *v)
 }
 
 int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t end_ts,
-                struct ss_err *err)
+                uint64_t two_msl_ns, struct ss_err *err)
 {
     memset(v, 0, sizeof(*v));
     v->conns = conns;
     v->n_conns = n;
     v->end_ts = end_ts;
+    v->two_msl_ns = two_msl_ns;
     size_t np = 0;
     for (size_t i = 0; i < n; i++)
         if (views_conn_has_ports(&conns[i]))
@@ -841,6 +873,12 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
         for (int side = 0; side < 2; side++) {
             struct view_socket *s = &v->socks[v->n_socks++];
             views_socket_of_conn(idx[i], side, s);
+            /* a record written during TIME_WAIT: its final state is the one
+             * at the capture end */
+            enum tcp_state st;
+            if (s->proto == IPPROTO_NUM_TCP && s->state == TCP_ST_TIME_WAIT &&
+                views_socket_state_at(idx[i], side, end_ts, end_ts, two_msl_ns, &st))
+                s->state = (uint8_t)st;
             s->port_index = views_find_port_ctx(v, idx[i]->ctx, s->proto, s->ip_version,
                                                 &s->local_addr, s->local_port);
             if (s->role == ROLE_UNKNOWN) {

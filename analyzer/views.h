@@ -120,6 +120,7 @@ struct views {
     const struct conn *conns; /* borrowed */
     size_t n_conns;
     uint64_t end_ts; /* capture end: open connections last until then */
+    uint64_t two_msl_ns; /* how long TIME_WAIT lasts (2*MSL; 0 = until the record says) */
     struct view_port *ports;
     size_t n_ports;
     struct view_socket *socks; /* grouped by local endpoint, ports first in port order */
@@ -128,12 +129,17 @@ struct views {
     size_t n_hosts;
 };
 
+/* 2*MSL with the analyzer's default MSL (tests, callers without a config). */
+#define VIEWS_DEFAULT_TWO_MSL_NS (120ull * 1000000000ull)
+
 /* Builds ports, sockets and hosts from n connection records (borrowed: they
  * must outlive v and stay unmoved). end_ts is the capture's last timestamp.
- * Returns 0, or -1 with err set (out of memory; v is then empty). Free with
- * views_free. */
+ * two_msl_ns is how long a TIME_WAIT lasts: a record written during TIME_WAIT
+ * (a closed connection's, written after the close delay) ends in that state,
+ * and the views end it 2*MSL after it began. Returns 0, or -1 with err set
+ * (out of memory; v is then empty). Free with views_free. */
 int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t end_ts,
-                struct ss_err *err);
+                uint64_t two_msl_ns, struct ss_err *err);
 void views_free(struct views *v);
 
 /* True if c carries ports (TCP, UDP, SCTP) and so has sockets. */
@@ -144,11 +150,12 @@ bool views_conn_has_ports(const struct conn *c);
 void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s);
 
 /* When c's socket of side existed and its state at ts_ns (TCP: from the
- * transitions; other protocols: between its first and last packet, or the
- * capture end for records flushed at the end). Returns false if the socket
- * did not exist at ts_ns. end_ts as in views_build. */
+ * transitions, a TIME_WAIT ending two_msl_ns after it began (0: never);
+ * other protocols: between its first and last packet, or the capture end for
+ * records flushed at the end). Returns false if the socket did not exist at
+ * ts_ns. end_ts and two_msl_ns as in views_build. */
 bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint64_t end_ts,
-                           enum tcp_state *st);
+                           uint64_t two_msl_ns, enum tcp_state *st);
 
 /* True if the socket ever existed: TCP, it has a state transition; other
  * protocols, it sent a packet. A SYN never answered has no responder socket. */

@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     const struct capture_stats *st = analyzer_stats(an);
     struct views v;
-    if (views_build(&v, kept.c, kept.n, st->last_ts, &err) == 0) {
+    if (views_build(&v, kept.c, kept.n, st->last_ts, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0) {
         for (size_t i = 0; i < v.n_ports; i++)
             dump_and_free(views_json_port(&v, &v.ports[i]));
         for (size_t i = 0; i < v.n_socks; i++)

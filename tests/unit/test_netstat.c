@@ -99,7 +99,7 @@ static void test_client_moments(void)
     struct conn c = full_life(T0, 1);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 10000 * MS, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 10000 * MS, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     static const struct {
         int64_t dt_ms; /* -1 = before the first packet */
         const char *state;
@@ -126,7 +126,7 @@ static void test_server_moments(void)
     struct conn c = full_life(T0, 1);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 10000 * MS, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 10000 * MS, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     static const struct {
         int64_t dt_ms;
         const char *state;
@@ -161,7 +161,7 @@ static void test_reuse_replaces_time_wait(void)
     c[1].flags |= CONN_F_REUSE_IN_TIME_WAIT;
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10000 * MS, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10000 * MS, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     bool listen;
     CU_ASSERT_STRING_EQUAL(state_on(&v, "10.0.0.1", T0 + 1000 * MS, &listen), "TIME_WAIT");
     /* one row only once the new SYN is out */
@@ -189,7 +189,7 @@ static void test_udp_rows_and_layout(void)
     c.dir[0].pkts = c.dir[1].pkts = 1;
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 5 * MS, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 5 * MS, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     struct ip_addr h = ip4("10.0.0.53");
     struct netstat_row *rows;
     size_t n;
@@ -223,7 +223,7 @@ static void test_tcp_layout(void)
     struct conn c = full_life(T0, 1);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 10000 * MS, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + 10000 * MS, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     struct ip_addr h = ip4("10.0.0.2");
     struct netstat_row *rows;
     size_t n;
@@ -272,7 +272,7 @@ static void test_blocks_per_tunnel_context(void)
     c[2].orig_port = 50001;
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10000 * MS, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10000 * MS, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     struct ip_addr h = ip4("10.0.0.2");
     struct netstat_row *rows;
     size_t n;

@@ -392,7 +392,7 @@ static void test_views_keep_contexts_apart(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, col.c, col.n, col.c[col.n - 1].last_ts, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, col.c, col.n, col.c[col.n - 1].last_ts, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     struct ip_addr web = ip4("192.168.50.20"), cli = ip4("192.168.50.10");
 
     long pa = views_find_port_ctx(&v, a->ctx, IPPROTO_NUM_TCP, 4, &web, 80);

@@ -99,7 +99,7 @@ static void test_listener_inferred_from_syn_ack(void)
                         mk_tcp_ok("10.0.0.2", 50000, "10.0.0.5", 9001, T0 + S, 2)};
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.n_ports, 1);
     const struct view_port *p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.5", 9001);
     CU_ASSERT_FATAL(p != NULL);
@@ -137,7 +137,7 @@ static void test_simultaneous_open_has_no_listener(void)
     c.dir[0].pkts = c.dir[1].pkts = 2;
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0 + S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.ports[0].status, PORT_OPEN);
     CU_ASSERT_EQUAL(v.ports[0].evidence, PEV_SIMULTANEOUS);
     CU_ASSERT(!v.ports[0].has_listener);
@@ -183,7 +183,7 @@ static void test_port_status_evidence(void)
     c[6] = mk_tcp_ok("10.0.0.9", 1234, "10.0.0.3", 80, T0 + S, 7);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 7, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 7, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     const struct view_port *p;
     p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.2", 81);
     CU_ASSERT(p && p->status == PORT_CLOSED && p->evidence == PEV_RST && p->n_rejected == 1);
@@ -217,7 +217,7 @@ static void test_filtered_only_when_nothing_better(void)
     struct conn c[1] = {mk_syn_only("10.0.0.1", 50002, "10.0.0.3", 80, T0, 4)};
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 1, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 1, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.ports[0].status, PORT_FILTERED);
     CU_ASSERT_EQUAL(v.ports[0].evidence, PEV_SYN_UNANSWERED);
     CU_ASSERT(!v.ports[0].has_listener);
@@ -237,25 +237,25 @@ static void test_peak_concurrency(void)
     c[3] = mk_tcp_ok("10.0.0.1", 50010, "10.0.0.2", 80, T0 + 12 * S, 9);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 30 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     /* at 12: [5,15], [10,20], [12,end] -> 3; the end at 10 comes before the start at 10 */
     CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 3);
     CU_ASSERT_EQUAL(v.ports[0].peak_ts, T0 + 12 * S);
     views_free(&v);
     /* exactly touching intervals never overlap */
-    CU_ASSERT_FATAL(views_build(&v, c, 1, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 1, T0 + 30 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 1);
     views_free(&v);
     /* a one-packet connection at the very end of the capture still counts */
     struct conn one = mk(IPPROTO_NUM_UDP, "10.0.0.1", 40100, "10.0.0.2", 7777, T0 + 30 * S, 7);
     one.dir[0].pkts = 1;
-    CU_ASSERT_FATAL(views_build(&v, &one, 1, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, &one, 1, T0 + 30 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 1);
     CU_ASSERT_EQUAL(v.ports[0].peak_ts, T0 + 30 * S);
     views_free(&v);
     c[1].first_ts = c[0].close_ts;
     c[1].close_ts = c[1].first_ts + S;
-    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 30 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.ports[0].peak_concurrent, 1);
     views_free(&v);
 }
@@ -275,7 +275,7 @@ static void test_syn_recv_pileup(void)
     }
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.ports[0].syn_recv_peak, 4);
     CU_ASSERT_EQUAL(v.ports[0].syn_recv_at_end, 4);
     CU_ASSERT_EQUAL(v.ports[0].syn_recv_peak_ts, T0 + 3100);
@@ -293,7 +293,7 @@ static void test_roles_from_port_status(void)
     c[1].dir[0].pkts = c[1].dir[1].pkts = 1;
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     for (size_t i = 0; i < v.n_socks; i++)
         CU_ASSERT_EQUAL(v.socks[i].role, v.socks[i].side == 0 ? ROLE_CLIENT : ROLE_SERVER);
     views_free(&v);
@@ -327,7 +327,7 @@ static void test_hosts_ephemeral_and_reuse(void)
     c[2] = mk_tcp_ok("10.0.0.1", 49152, "10.0.0.2", 7777, T0 + 20 * S, 3);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 30 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 30 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.n_hosts, 2);
     struct ip_addr a = ip4("10.0.0.1");
     long hi = views_find_host(&v, 4, &a);
@@ -393,7 +393,7 @@ static void test_hosts_split_by_tunnel_context(void)
     c[3] = mk_syn_only("192.168.50.10", 41000, "192.168.50.20", 22, T0 + 3 * S, 4);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL_FATAL(v.n_hosts, 6);
     struct ip_addr cl = ip4("192.168.50.10"), sv = ip4("192.168.50.20");
     /* address order, then context: 0 first, then 1, 2 */
@@ -468,13 +468,13 @@ static void test_empty_and_portless(void)
     struct conn c = mk(IPPROTO_NUM_ICMP, "10.0.0.2", 3, "10.0.0.1", 3, T0, 1);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, T0, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.n_ports, 0);
     CU_ASSERT_EQUAL(v.n_socks, 0);
     CU_ASSERT_EQUAL(v.n_hosts, 0);
     CU_ASSERT_EQUAL(v.n_conns, 1);
     views_free(&v);
-    CU_ASSERT_FATAL(views_build(&v, NULL, 0, T0, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, NULL, 0, T0, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     CU_ASSERT_EQUAL(v.n_ports, 0);
     views_free(&v);
     views_free(NULL);
@@ -502,7 +502,7 @@ static void test_detected_protocols_and_mismatch(void)
     set_app(&c[3], "", "HTTP", false);
     struct views v;
     struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, &err) == 0);
+    CU_ASSERT_FATAL(views_build(&v, c, 4, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     const struct view_port *p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.5", 443);
     CU_ASSERT_FATAL(p != NULL);
     CU_ASSERT_EQUAL(p->n_detected, 2);

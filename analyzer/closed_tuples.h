@@ -1,0 +1,66 @@
+/* closed_tuples.h - what sockscope remembers of a TCP connection whose record
+ * was written: enough to number the next incarnation of its 5-tuple, tell a
+ * reuse from a retransmitted SYN, and see whether the reuse came during
+ * TIME_WAIT. A closed connection's record is written shortly after its last
+ * packet (Zeek's tcp_close_delay); its 5-tuple is remembered here, in 96
+ * bytes instead of a whole connection, until 2*MSL after that packet.
+ *
+ * Layout: the entries sit in insertion order in a queue of fixed-size chunks
+ * (insertion order is expiry order, so forgetting is popping the head), and a
+ * seeded-SipHash open-addressing index of (hash tag, queue position) pairs
+ * finds them by key. Nothing moves on growth but the index. */
+#ifndef SOCKSCOPE_CLOSED_TUPLES_H
+#define SOCKSCOPE_CLOSED_TUPLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow_table.h"
+
+struct closed_tuple {
+    struct flow_key key;
+    uint64_t last_ts;     /* last packet of the closed connection */
+    uint64_t close_ts;    /* when it closed (conn.close_ts) */
+    uint64_t tw_end[2];   /* [0] originator, [1] responder: end of its socket's
+                             TIME_WAIT, 0 when it was not in TIME_WAIT */
+    uint32_t isn[2];      /* the ISN each side's SYN carried (valid per has_isn) */
+    uint32_t incarnation; /* of the closed connection; 0 marks a free entry */
+    uint8_t flags;        /* CLOSED_TUPLE_* */
+    uint8_t orientation;  /* enum orientation of the closed connection */
+    uint8_t final_state[2]; /* enum tcp_state of each socket when the record was written */
+};
+
+#define CLOSED_TUPLE_ORIG_ISN 0x01u /* isn[0] is valid */
+#define CLOSED_TUPLE_RESP_ISN 0x02u /* isn[1] is valid */
+#define CLOSED_TUPLE_ORIG_LO  0x04u /* the originator is the key's lo endpoint */
+
+struct closed_tuples;
+
+/* Returns an empty store hashing with seed, or NULL on allocation failure. */
+struct closed_tuples *closed_tuples_create(const uint8_t seed[16]);
+/* closed_tuples_destroy(NULL) is a no-op. */
+void closed_tuples_destroy(struct closed_tuples *ct);
+
+/* The entry for key, or NULL. Valid until the next add, remove or expiry. */
+const struct closed_tuple *closed_tuples_find(const struct closed_tuples *ct,
+                                              const struct flow_key *key);
+
+/* Remembers t (t->incarnation must not be 0), replacing an entry with the same
+ * key. Returns 0, or -1 when memory ran out (nothing is then remembered). */
+int closed_tuples_add(struct closed_tuples *ct, const struct closed_tuple *t);
+
+/* Forgets the entry for key, if any. */
+void closed_tuples_remove(struct closed_tuples *ct, const struct flow_key *key);
+
+/* Forgets, oldest first, the entries with last_ts + lifetime_ns <= now_ns, and
+ * the oldest ones beyond max entries (0 = no cap). Entries added out of
+ * last_ts order are forgotten once the ones added before them are. */
+void closed_tuples_expire(struct closed_tuples *ct, uint64_t now_ns, uint64_t lifetime_ns,
+                          size_t max);
+
+size_t closed_tuples_count(const struct closed_tuples *ct);
+/* Bytes held (index + chunks). */
+size_t closed_tuples_memory(const struct closed_tuples *ct);
+
+#endif
