@@ -29,6 +29,7 @@ struct analyzer {
     struct capture_stats stats;
     uint64_t now_ns;   /* highest timestamp seen: the clock for expiry */
     bool flushing;     /* analyzer_flush: records are written, nothing is remembered */
+    struct conn rec;   /* the record being handed to a sink (conn_materialize) */
     uint64_t conn_seq; /* counter behind uids */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
@@ -102,17 +103,20 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     return an;
 }
 
-static void discard_dpi(void *user, struct conn *c)
+/* analyzer_destroy: frees what an open connection holds besides its entry. */
+static void discard_open(void *user, struct conn *c)
 {
-    dpi_discard(user, c);
+    if (user != NULL)
+        dpi_discard(user, c);
+    conn_cold_free(c);
 }
 
 void analyzer_destroy(struct analyzer *an)
 {
     if (an == NULL)
         return;
-    if (an->dpi != NULL && an->flows != NULL)
-        flow_table_foreach(an->flows, discard_dpi, an->dpi);
+    if (an->flows != NULL)
+        flow_table_foreach(an->flows, discard_open, an->dpi);
     ip_reasm_destroy(an->reasm);
     flow_table_destroy(an->flows);
     closed_tuples_destroy(an->closed);
@@ -217,20 +221,22 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
     uint64_t two_msl = 2 * an->cfg.msl_ns;
     const struct flow_key *key = flow_table_key(c);
     struct closed_tuple t;
+    uint64_t tw_end[2];
     const struct closed_tuple *old = closed_tuples_find(an->closed, key);
     if (old != NULL && (c->flags & CONN_F_AFTER_CLOSE) && old->incarnation == c->incarnation) {
         t = *old; /* late packets only: the closed connection's facts stand */
+        for (int s = 0; s < 2; s++)
+            tw_end[s] = closed_tuple_tw_end(old, s);
         if (c->last_ts > t.last_ts)
             t.last_ts = c->last_ts;
     } else {
         memset(&t, 0, sizeof(t));
-        t.key = *key;
         t.last_ts = c->last_ts;
         t.close_ts = c->close_ts;
         t.incarnation = c->incarnation;
         t.orientation = c->orientation;
         for (int s = 0; s < 2; s++) {
-            t.tw_end[s] = time_wait_end(c, s, two_msl);
+            tw_end[s] = time_wait_end(c, s, two_msl);
             t.final_state[s] = c->dir[s].state;
             if (c->dir[s].has_isn) {
                 t.isn[s] = c->dir[s].isn;
@@ -240,8 +246,27 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
         if (memcmp(key->lo_addr, c->orig_addr.b, 16) == 0 && key->lo_port == c->orig_port)
             t.flags |= CLOSED_TUPLE_ORIG_LO;
     }
-    if (closed_tuples_add(an->closed, &t) != 0)
+    /* TIME_WAIT ends as microseconds after last_ts, rounded up */
+    for (int s = 0; s < 2; s++) {
+        uint64_t left_us = tw_end[s] > t.last_ts ? (tw_end[s] - t.last_ts + 999) / 1000 : 0;
+        t.tw_left_us[s] = left_us < CLOSED_TUPLE_TW_TO_END ? (uint32_t)left_us
+                                                            : CLOSED_TUPLE_TW_TO_END;
+    }
+    if (closed_tuples_add(an->closed, key, &t) != 0)
         an->stats.closed_tuples_dropped++;
+}
+
+static void name_carrier_record(struct conn *rec);
+
+/* The record of open connection c: its fields, and the application names
+ * derived from what detection kept. */
+static void make_record(const struct analyzer *an, const struct conn *c, struct conn *rec)
+{
+    conn_materialize(c, rec);
+    if (rec->carrier_type != 0)
+        name_carrier_record(rec);
+    else if (an->dpi != NULL)
+        dpi_name_record(an->dpi, rec);
 }
 
 /* Finalizes c with reason at time now and hands it to the sink; removes it. */
@@ -269,8 +294,11 @@ static void emit_and_remove(struct analyzer *an, struct conn *c, enum end_reason
     an->stats.connections++;
     if (an->dpi != NULL)
         dpi_finish(an->dpi, c); /* result complete and nDPI state freed before the sink */
-    if (an->cfg.on_conn != NULL)
-        an->cfg.on_conn(an->cfg.user, c);
+    if (an->cfg.on_conn != NULL) {
+        make_record(an, c, &an->rec);
+        an->cfg.on_conn(an->cfg.user, &an->rec);
+    }
+    conn_cold_free(c);
     flow_table_remove(an->flows, c);
 }
 
@@ -437,38 +465,53 @@ static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt, 
         return;
     }
     an->stats.icmp_errors_attached++;
+    struct conn_cold *k = conn_cold_get(c);
+    if (k == NULL)
+        return; /* out of memory: counted as attached, the evidence is lost */
     /* keep the first error, but let a later PMTU figure update the MTU */
-    if (!c->has_icmp) {
-        c->has_icmp = true;
-        c->icmp.type = pkt->icmp.type;
-        c->icmp.code = pkt->icmp.code;
-        c->icmp.ip_version = pkt->ip_version;
-        c->icmp.from = pkt->src;
-        c->icmp.ts_ns = pkt->ts_ns;
+    if (!k->has_icmp) {
+        k->has_icmp = true;
+        k->icmp.type = pkt->icmp.type;
+        k->icmp.code = pkt->icmp.code;
+        k->icmp.ip_version = pkt->ip_version;
+        k->icmp.from = pkt->src;
+        k->icmp.ts_ns = pkt->ts_ns;
     }
     if (pkt->icmp.mtu != 0)
-        c->icmp.mtu = pkt->icmp.mtu;
+        k->icmp.mtu = pkt->icmp.mtu;
 }
 
 /* A carrier's application is the tunnel sockscope opened, not what nDPI would guess
  * from the encapsulated bytes: service as Zeek's tunnel analyzers name it. */
+static const struct {
+    enum encap_type type;
+    const char *zeek, *name;
+} carrier_names[] = {
+    {ENCAP_VXLAN, "vxlan", "VXLAN"},     {ENCAP_VXLAN_GPE, "", "VXLAN-GPE"},
+    {ENCAP_GENEVE, "geneve", "Geneve"},  {ENCAP_GTPU, "gtpv1", "GTP-U"},
+    {ENCAP_TEREDO, "teredo", "Teredo"},  {ENCAP_AYIYA, "ayiya", "AYIYA"},
+};
+
+/* Marks new carrier connection c as named by its tunnel (nDPI is not asked). */
 static void name_carrier(struct conn *c, enum encap_type type)
 {
-    static const struct {
-        enum encap_type type;
-        const char *zeek, *name;
-    } names[] = {
-        {ENCAP_VXLAN, "vxlan", "VXLAN"},     {ENCAP_VXLAN_GPE, "", "VXLAN-GPE"},
-        {ENCAP_GENEVE, "geneve", "Geneve"},  {ENCAP_GTPU, "gtpv1", "GTP-U"},
-        {ENCAP_TEREDO, "teredo", "Teredo"},  {ENCAP_AYIYA, "ayiya", "AYIYA"},
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (names[i].type != type)
+    for (size_t i = 0; i < sizeof(carrier_names) / sizeof(carrier_names[0]); i++) {
+        if (carrier_names[i].type == type) {
+            c->dpi_done = true;
+            c->carrier_type = (uint8_t)type;
+            return;
+        }
+    }
+}
+
+static void name_carrier_record(struct conn *rec)
+{
+    for (size_t i = 0; i < sizeof(carrier_names) / sizeof(carrier_names[0]); i++) {
+        if (carrier_names[i].type != (enum encap_type)rec->carrier_type)
             continue;
-        c->dpi_done = true;
-        snprintf(c->service, sizeof(c->service), "%s", names[i].zeek);
-        snprintf(c->app_name, sizeof(c->app_name), "%s", names[i].name);
-        snprintf(c->app_category, sizeof(c->app_category), "Network"); /* nDPI's category */
+        snprintf(rec->service, sizeof(rec->service), "%s", carrier_names[i].zeek);
+        snprintf(rec->app_name, sizeof(rec->app_name), "%s", carrier_names[i].name);
+        snprintf(rec->app_category, sizeof(rec->app_category), "Network"); /* nDPI's category */
         return;
     }
 }
@@ -520,7 +563,8 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                 /* late packets of a closed connection: its TIME_WAIT is remembered */
                 const struct closed_tuple *t = closed_tuples_find(an->closed, &key);
                 if (t != NULL)
-                    prev_time_wait = t->tw_end[0] > pkt->ts_ns || t->tw_end[1] > pkt->ts_ns;
+                    prev_time_wait = closed_tuple_tw_end(t, 0) > pkt->ts_ns ||
+                                     closed_tuple_tw_end(t, 1) > pkt->ts_ns;
                 closed_tuples_remove(an->closed, &key);
             }
             emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
@@ -537,7 +581,8 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
             if (closed_is_reuse(&closed, pkt, side)) {
                 incarnation = closed.incarnation + 1;
                 prev_close = closed.close_ts;
-                prev_time_wait = closed.tw_end[0] > pkt->ts_ns || closed.tw_end[1] > pkt->ts_ns;
+                prev_time_wait = closed_tuple_tw_end(&closed, 0) > pkt->ts_ns ||
+                                 closed_tuple_tw_end(&closed, 1) > pkt->ts_ns;
                 closed_tuples_remove(an->closed, &key);
             } else {
                 late = true; /* kept: the late record then updates it */
@@ -578,12 +623,13 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         c->flags |= CONN_F_PAYLOAD_TRUNCATED;
     if (pkt->anomalies & ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN))
         c->flags |= CONN_F_HEADERS_TRUNCATED;
-    for (unsigned i = 0; i < tp->n_parents; i++) {
+    struct conn_cold *k = tp->n_parents > 0 ? conn_cold_get(c) : NULL;
+    for (unsigned i = 0; k != NULL && i < tp->n_parents; i++) {
         bool known = false;
-        for (unsigned j = 0; j < c->n_tunnel_parents; j++)
-            known = known || c->tunnel_parents[j] == tp->parents[i];
-        if (!known && c->n_tunnel_parents < CONN_MAX_TUNNEL_PARENTS)
-            c->tunnel_parents[c->n_tunnel_parents++] = tp->parents[i];
+        for (unsigned j = 0; j < k->n_tunnel_parents; j++)
+            known = known || k->tunnel_parents[j] == tp->parents[i];
+        if (!known && k->n_tunnel_parents < CONN_MAX_TUNNEL_PARENTS)
+            k->tunnel_parents[k->n_tunnel_parents++] = tp->parents[i];
     }
     if (pkt->l4_csum == CSUM_BAD || pkt->ip_csum == CSUM_BAD)
         c->flags |= CONN_F_BAD_CHECKSUM;
@@ -864,9 +910,24 @@ void analyzer_note_drops(struct analyzer *an)
     flow_table_foreach(an->flows, mark_drops, NULL);
 }
 
+struct foreach_open_ctx {
+    const struct analyzer *an;
+    void (*fn)(void *user, struct conn *c);
+    void *user;
+};
+
+static void foreach_open_record(void *user, struct conn *c)
+{
+    const struct foreach_open_ctx *x = user;
+    struct conn rec;
+    make_record(x->an, c, &rec); /* keeps dpi_state: whether it is still inspected */
+    x->fn(x->user, &rec);
+}
+
 void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct conn *c), void *user)
 {
-    flow_table_foreach(an->flows, fn, user);
+    struct foreach_open_ctx x = {an, fn, user};
+    flow_table_foreach(an->flows, foreach_open_record, &x);
 }
 
 /* ---- Live capture clock (issue 6: added by the live-capture helper) ------ */

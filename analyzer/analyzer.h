@@ -73,7 +73,8 @@ size_t analyzer_flow_memory(const struct analyzer *an);
 /* Closed TCP 5-tuples remembered for their 2*MSL after their record was written. */
 size_t analyzer_closed_tuples(const struct analyzer *an);
 
-/* Calls fn on each open connection (for interim updates and snapshots). */
+/* Calls fn on a record of each open connection, made as when it is written
+ * (for interim updates and snapshots); the record lives only during the call. */
 void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct conn *c), void *user);
 
 /* Sets the capture end time used for the final TIME_WAIT expiry. */

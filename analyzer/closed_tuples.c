@@ -6,9 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_ENTRIES 8192u /* 768 KiB per chunk */
+#define CHUNK_ENTRIES 16384u /* 768 KiB per chunk */
 
-_Static_assert(sizeof(struct closed_tuple) == 96, "closed_tuple stays at 96 bytes");
+_Static_assert(sizeof(struct closed_tuple) == 48, "closed_tuple stays at 48 bytes");
+
+uint64_t closed_tuple_tw_end(const struct closed_tuple *t, int side)
+{
+    uint32_t left = t->tw_left_us[side];
+    if (left == 0)
+        return 0;
+    if (left == CLOSED_TUPLE_TW_TO_END)
+        return UINT64_MAX;
+    return t->last_ts + (uint64_t)left * 1000u;
+}
 
 #define EMPTY UINT32_MAX /* slot.pos of an empty slot (no entry takes that low half) */
 
@@ -79,15 +89,13 @@ void closed_tuples_destroy(struct closed_tuples *ct)
     free(ct);
 }
 
-/* Index of key's slot, or SIZE_MAX. */
-static size_t find_slot(const struct closed_tuples *ct, const struct flow_key *key, uint32_t tag)
+/* Index of the slot of the entry with fingerprint fp, or SIZE_MAX. */
+static size_t find_slot(const struct closed_tuples *ct, uint64_t fp)
 {
     size_t mask = ct->n_slots - 1;
+    uint32_t tag = (uint32_t)fp;
     for (size_t i = tag & mask; ct->slots[i].pos != EMPTY; i = (i + 1) & mask) {
-        if (ct->slots[i].tag != tag)
-            continue;
-        const struct closed_tuple *t = slot_entry(ct, &ct->slots[i]);
-        if (memcmp(&t->key, key, sizeof(*key)) == 0)
+        if (ct->slots[i].tag == tag && slot_entry(ct, &ct->slots[i])->fingerprint == fp)
             return i;
     }
     return SIZE_MAX;
@@ -98,8 +106,7 @@ const struct closed_tuple *closed_tuples_find(const struct closed_tuples *ct,
 {
     if (ct->count == 0)
         return NULL;
-    uint32_t tag = (uint32_t)flow_key_hash(key, ct->seed);
-    size_t i = find_slot(ct, key, tag);
+    size_t i = find_slot(ct, flow_key_hash(key, ct->seed));
     return i == SIZE_MAX ? NULL : slot_entry(ct, &ct->slots[i]);
 }
 
@@ -126,7 +133,7 @@ void closed_tuples_remove(struct closed_tuples *ct, const struct flow_key *key)
 {
     if (ct->count == 0)
         return;
-    size_t i = find_slot(ct, key, (uint32_t)flow_key_hash(key, ct->seed));
+    size_t i = find_slot(ct, flow_key_hash(key, ct->seed));
     if (i != SIZE_MAX)
         drop_slot(ct, i);
 }
@@ -175,9 +182,13 @@ static int reserve_tail(struct closed_tuples *ct)
     return 0;
 }
 
-int closed_tuples_add(struct closed_tuples *ct, const struct closed_tuple *t)
+int closed_tuples_add(struct closed_tuples *ct, const struct flow_key *key,
+                      const struct closed_tuple *t)
 {
-    closed_tuples_remove(ct, &t->key);
+    uint64_t fp = flow_key_hash(key, ct->seed);
+    size_t old = ct->count > 0 ? find_slot(ct, fp) : SIZE_MAX;
+    if (old != SIZE_MAX)
+        drop_slot(ct, old);
     if ((ct->count + 1) * 2 > ct->n_slots && grow_slots(ct) != 0)
         return -1;
     if (ct->tail - ct->head >= UINT32_MAX - 1)
@@ -190,8 +201,10 @@ int closed_tuples_add(struct closed_tuples *ct, const struct closed_tuple *t)
     if (reserve_tail(ct) != 0)
         return -1;
     uint64_t pos = ct->tail++;
-    *entry_at(ct, pos) = *t;
-    uint32_t tag = (uint32_t)flow_key_hash(&t->key, ct->seed);
+    struct closed_tuple *e = entry_at(ct, pos);
+    *e = *t;
+    e->fingerprint = fp;
+    uint32_t tag = (uint32_t)fp;
     size_t mask = ct->n_slots - 1;
     size_t i = tag & mask;
     while (ct->slots[i].pos != EMPTY)
@@ -208,7 +221,7 @@ static void pop_head(struct closed_tuples *ct)
 {
     struct closed_tuple *t = entry_at(ct, ct->head);
     if (t->incarnation != 0) {
-        size_t i = find_slot(ct, &t->key, (uint32_t)flow_key_hash(&t->key, ct->seed));
+        size_t i = find_slot(ct, t->fingerprint);
         if (i != SIZE_MAX)
             drop_slot(ct, i);
     }

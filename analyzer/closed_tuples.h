@@ -2,13 +2,19 @@
  * was written: enough to number the next incarnation of its 5-tuple, tell a
  * reuse from a retransmitted SYN, and see whether the reuse came during
  * TIME_WAIT. A closed connection's record is written shortly after its last
- * packet (Zeek's tcp_close_delay); its 5-tuple is remembered here, in 96
+ * packet (Zeek's tcp_close_delay); its 5-tuple is remembered here, in 48
  * bytes instead of a whole connection, until 2*MSL after that packet.
  *
+ * The 5-tuple itself is not stored: an entry is found by its key's 64-bit
+ * seeded SipHash (flow_key_hash with the run's random seed). Two keys with the
+ * same fingerprint would share an entry; with n entries a lookup meets a false
+ * match with probability about n / 2^64 (3e-14 for a million), and an attacker
+ * cannot aim for one without the seed.
+ *
  * Layout: the entries sit in insertion order in a queue of fixed-size chunks
- * (insertion order is expiry order, so forgetting is popping the head), and a
- * seeded-SipHash open-addressing index of (hash tag, queue position) pairs
- * finds them by key. Nothing moves on growth but the index. */
+ * (insertion order is expiry order, so forgetting is popping the head), and an
+ * open-addressing index of (hash tag, queue position) pairs finds them.
+ * Nothing moves on growth but the index. */
 #ifndef SOCKSCOPE_CLOSED_TUPLES_H
 #define SOCKSCOPE_CLOSED_TUPLES_H
 
@@ -18,13 +24,17 @@
 
 #include "flow_table.h"
 
+/* tw_left_us value: the TIME_WAIT lasts as long as the entry is remembered */
+#define CLOSED_TUPLE_TW_TO_END UINT32_MAX
+
 struct closed_tuple {
-    struct flow_key key;
+    uint64_t fingerprint; /* flow_key_hash of the 5-tuple (set by closed_tuples_add) */
     uint64_t last_ts;     /* last packet of the closed connection */
     uint64_t close_ts;    /* when it closed (conn.close_ts) */
-    uint64_t tw_end[2];   /* [0] originator, [1] responder: end of its socket's
-                             TIME_WAIT, 0 when it was not in TIME_WAIT */
-    uint32_t isn[2];      /* the ISN each side's SYN carried (valid per has_isn) */
+    uint32_t isn[2];      /* [0] originator, [1] responder: the ISN its SYN carried
+                             (valid per CLOSED_TUPLE_*_ISN) */
+    uint32_t tw_left_us[2]; /* that socket's TIME_WAIT ends this many microseconds
+                               after last_ts; 0 = not in TIME_WAIT (then or by then) */
     uint32_t incarnation; /* of the closed connection; 0 marks a free entry */
     uint8_t flags;        /* CLOSED_TUPLE_* */
     uint8_t orientation;  /* enum orientation of the closed connection */
@@ -34,6 +44,9 @@ struct closed_tuple {
 #define CLOSED_TUPLE_ORIG_ISN 0x01u /* isn[0] is valid */
 #define CLOSED_TUPLE_RESP_ISN 0x02u /* isn[1] is valid */
 #define CLOSED_TUPLE_ORIG_LO  0x04u /* the originator is the key's lo endpoint */
+
+/* When side's TIME_WAIT ends (0 = it is not in TIME_WAIT). */
+uint64_t closed_tuple_tw_end(const struct closed_tuple *t, int side);
 
 struct closed_tuples;
 
@@ -46,9 +59,11 @@ void closed_tuples_destroy(struct closed_tuples *ct);
 const struct closed_tuple *closed_tuples_find(const struct closed_tuples *ct,
                                               const struct flow_key *key);
 
-/* Remembers t (t->incarnation must not be 0), replacing an entry with the same
- * key. Returns 0, or -1 when memory ran out (nothing is then remembered). */
-int closed_tuples_add(struct closed_tuples *ct, const struct closed_tuple *t);
+/* Remembers t for key (t->incarnation must not be 0; its fingerprint is set
+ * here), replacing an entry with the same key. Returns 0, or -1 when memory
+ * ran out (nothing is then remembered). */
+int closed_tuples_add(struct closed_tuples *ct, const struct flow_key *key,
+                      const struct closed_tuple *t);
 
 /* Forgets the entry for key, if any. */
 void closed_tuples_remove(struct closed_tuples *ct, const struct flow_key *key);

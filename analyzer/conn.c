@@ -149,3 +149,32 @@ void conn_vec_push(struct conn_vec *v, const struct conn *c)
     }
     v->v[v->n++] = *c;
 }
+
+struct conn_cold *conn_cold_get(struct conn *c)
+{
+    if (c->cold == NULL)
+        c->cold = calloc(1, sizeof(*c->cold));
+    return c->cold;
+}
+
+void conn_cold_free(struct conn *c)
+{
+    free(c->cold);
+    c->cold = NULL;
+}
+
+void conn_materialize(const struct conn *c, struct conn *rec)
+{
+    memcpy(rec, c, CONN_OPEN_SIZE);
+    memset((char *)rec + CONN_OPEN_SIZE, 0, sizeof(*rec) - CONN_OPEN_SIZE);
+    rec->cold = NULL;
+    const struct conn_cold *k = c->cold;
+    if (k == NULL)
+        return;
+    rec->has_icmp = k->has_icmp;
+    rec->icmp = k->icmp;
+    rec->n_tunnel_parents = k->n_tunnel_parents;
+    memcpy(rec->tunnel_parents, k->tunnel_parents, sizeof(rec->tunnel_parents));
+    rec->app_host_truncated = k->app_host_truncated;
+    memcpy(rec->app_host, k->app_host, sizeof(rec->app_host));
+}

@@ -4,6 +4,7 @@
 #define SOCKSCOPE_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "packet.h"
@@ -136,7 +137,16 @@ struct conn_icmp_evidence {
 
 /* Field order: what every packet reads or updates first (identity, times, flags,
  * both directions, Zeek state), then what changes rarely; sized so that there
- * are no holes. */
+ * are no holes.
+ *
+ * An open connection lives in the flow table with only its first
+ * CONN_OPEN_SIZE bytes: the fields from `has_icmp` on are rare or derived
+ * (ICMP evidence, tunnel parents, application names) and exist only in
+ * records. While the connection is open the rare ones wait in `cold`
+ * (allocated when first needed), and the names are derived from the nDPI ids
+ * when the record is made (analyzer.c: materialize). Code that holds an open
+ * connection (the flow table's) must not touch them; sanitizer builds poison
+ * them in the table. */
 struct conn {
     /* identity: the 5-tuple as originator -> responder, plus VLAN context */
     struct ip_addr orig_addr, resp_addr;
@@ -148,8 +158,8 @@ struct conn {
     uint8_t end_reason;   /* enum end_reason */
     bool direction_inferred;
     bool handshake_validated;
-    uint8_t n_transitions;    /* entries used in transitions[] */
-    uint8_t n_tunnel_parents; /* entries used in tunnel_parents[] */
+    uint8_t n_transitions; /* entries used in transitions[] */
+    uint8_t carrier_type;  /* a tunnel carrier named by its encap_type (DPI on), 0 = none */
     uint32_t flags;       /* CONN_F_* */
     uint32_t incarnation; /* 1, 2, ... per 5-tuple within the run */
 
@@ -166,19 +176,19 @@ struct conn {
     uint64_t syn_ts, synack_ts, ack_ts;
 
     uint32_t out_of_window_rsts;
-    bool has_icmp;
     bool refused_by_rst; /* the responder answered the SYN with RST */
     bool synack_acks_syn; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
+    bool dpi_done;        /* detection over: the application fields are final */
+    uint8_t app_confidence; /* nDPI's ndpi_confidence_t (dpi_confidence_name) */
     struct conn_transition transitions[CONN_MAX_TRANSITIONS];
-
-    struct conn_icmp_evidence icmp;
 
     /* tunnels (issue 7): set on connections that came through encapsulations */
     uint32_t ctx;                        /* tunnel context in the flow key (0 = none) */
     uint32_t carried_conns;              /* as a carrier: inner connections it carried */
     const struct tunnel_desc *tunnel;    /* the encapsulation chain; owned by the analyzer,
                                             valid until analyzer_destroy (NULL = none) */
-    uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS]; /* ids of carrier connections */
+    struct conn_cold *cold;              /* open connections: the rare record-only fields
+                                            below, NULL until needed; always NULL in records */
 
     /* application protocol (dpi.c, issue 5); zero and empty when DPI is off,
      * for non-TCP/UDP connections, and until dpi_done */
@@ -186,15 +196,42 @@ struct conn {
     uint16_t app_master_id, app_id;     /* nDPI protocol ids ("TLS", "Google"; 0 = unknown) */
     uint16_t app_category_id;           /* nDPI category id */
     uint16_t dpi_packets;               /* packets given to nDPI */
-    uint8_t app_confidence;             /* nDPI's ndpi_confidence_t (dpi_confidence_name) */
-    bool dpi_done;                      /* detection over: the fields below are final */
+
+    /* ---- records only (not stored in the flow table) ---- */
+    bool has_icmp;
+    uint8_t n_tunnel_parents;           /* entries used in tunnel_parents[] */
     bool app_host_truncated;            /* app_host was cut to fit */
     bool app_port_mismatch;             /* detected protocol is not the IANA service of resp_port */
+    struct conn_icmp_evidence icmp;
+    uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS]; /* ids of carrier connections */
     char service[24];                   /* Zeek style: "ssl", "dns", "http" ("" = none) */
     char app_name[44];                  /* nDPI's "TLS.Google", "DNS", "Unknown" */
     char app_category[24];              /* nDPI's category name ("Web", "Network") */
     char app_host[64];                  /* TLS SNI / HTTP Host / DNS query name ("" = none) */
 };
+
+/* Bytes of an open connection kept in the flow table. */
+#define CONN_OPEN_SIZE offsetof(struct conn, has_icmp)
+
+/* An open connection's rare record-only fields (conn.cold), copied into the
+ * record when it is made. */
+struct conn_cold {
+    bool has_icmp;
+    uint8_t n_tunnel_parents;
+    bool app_host_truncated;
+    struct conn_icmp_evidence icmp;
+    uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS];
+    char app_host[64];
+};
+
+/* c's cold part, allocated (zeroed) on first use; NULL when memory ran out. */
+struct conn_cold *conn_cold_get(struct conn *c);
+/* Frees c's cold part (c->cold becomes NULL). */
+void conn_cold_free(struct conn *c);
+
+/* Makes record rec from open connection c: its CONN_OPEN_SIZE bytes, the cold
+ * part's fields, the rest zero (the application names are the caller's). */
+void conn_materialize(const struct conn *c, struct conn *rec);
 
 /* A growing array of connection records (copies), as the outputs keep them. */
 struct conn_vec {

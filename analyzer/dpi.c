@@ -289,7 +289,9 @@ static void release_state(struct dpi *d, struct conn *c)
     d->live--;
 }
 
-/* Records the final answer p for c, then frees the nDPI state. */
+/* Records the final answer p for open connection c (the ids, and the host
+ * name in its cold part), then frees the nDPI state. The names are derived
+ * from the ids when the record is made (dpi_name_record). */
 static void complete(struct dpi *d, struct conn *c, ndpi_protocol p)
 {
     struct ndpi_flow_struct *f = c->dpi_state;
@@ -297,20 +299,29 @@ static void complete(struct dpi *d, struct conn *c, ndpi_protocol p)
     c->app_id = p.app_protocol;
     c->app_category_id = (uint16_t)p.category;
     c->app_confidence = f != NULL ? (uint8_t)f->confidence : (uint8_t)NDPI_CONFIDENCE_UNKNOWN;
-    char name[64];
-    ndpi_protocol2name(d->mod, p, name, sizeof(name));
-    copy_printable(c->app_name, sizeof(c->app_name), name, sizeof(name));
-    const char *cat = ndpi_category_get_name(d->mod, p.category);
-    copy_printable(c->app_category, sizeof(c->app_category), cat ? cat : "", 64);
-    c->app_host_truncated = false;
-    c->app_host[0] = '\0';
-    if (f != NULL)
-        c->app_host_truncated = copy_printable(c->app_host, sizeof(c->app_host),
-                                               f->host_server_name, sizeof(f->host_server_name));
+    if (f != NULL && f->host_server_name[0] != '\0') {
+        struct conn_cold *k = conn_cold_get(c);
+        if (k != NULL)
+            k->app_host_truncated = copy_printable(k->app_host, sizeof(k->app_host),
+                                                   f->host_server_name,
+                                                   sizeof(f->host_server_name));
+    }
     c->dpi_done = true;
     release_state(d, c);
-    fill_service(d, c);
-    fill_mismatch(d, c);
+}
+
+void dpi_name_record(const struct dpi *d, struct conn *rec)
+{
+    if (!rec->dpi_done)
+        return;
+    ndpi_protocol p = {rec->app_master_id, rec->app_id, (ndpi_protocol_category_t)rec->app_category_id};
+    char name[64];
+    ndpi_protocol2name(d->mod, p, name, sizeof(name));
+    copy_printable(rec->app_name, sizeof(rec->app_name), name, sizeof(name));
+    const char *cat = ndpi_category_get_name(d->mod, p.category);
+    copy_printable(rec->app_category, sizeof(rec->app_category), cat ? cat : "", 64);
+    fill_service(d, rec);
+    fill_mismatch(d, rec);
 }
 
 static void put_be16(uint8_t *p, size_t v)
@@ -405,8 +416,6 @@ void dpi_finish(struct dpi *d, struct conn *c)
         uint8_t guessed = 0;
         ndpi_protocol p = ndpi_detection_giveup(d->mod, c->dpi_state, 1, &guessed);
         complete(d, c, p);
-    } else if (c->dpi_done) {
-        fill_mismatch(d, c); /* the responder may have changed since */
     }
 }
 

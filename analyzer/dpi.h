@@ -31,21 +31,26 @@ struct dpi *dpi_create(unsigned max_packets, struct ss_err *err);
  * discarded first. dpi_destroy(NULL) is a no-op. */
 void dpi_destroy(struct dpi *d);
 
-/* Feeds one packet of connection c (pkt->proto TCP or UDP, pkt->l3 the IP
+/* Feeds one packet of open connection c (pkt->proto TCP or UDP, pkt->l3 the IP
  * header onwards as captured). Allocates c->dpi_state on c's first packet and
  * frees it as soon as nDPI's answer is final or the packet limit is passed;
- * then c->dpi_done is set and the app_* / service fields are filled. Ignores
+ * then c->dpi_done is set, the app ids are kept, and the host name goes to
+ * c's cold part. Ignores
  * connections already done, other protocols, packets without an IP view and
  * reassembled datagrams (their l3 view is a single fragment). Never fails: if
  * the state cannot be allocated the connection is finished as unknown. */
 void dpi_feed(struct dpi *d, struct conn *c, const struct packet *pkt);
 
-/* Ends detection for a connection whose record is final: gives up with
- * guessing (as ndpiReader does at the end of a capture) if it is still running,
- * fills the result fields, frees the state, and recomputes
- * c->app_port_mismatch for the final responder port. No-op for a connection
- * that never reached dpi_feed with a packet. */
+/* Ends detection for an open connection whose record is about to be made:
+ * gives up with guessing (as ndpiReader does at the end of a capture) if it
+ * is still running, keeps the result ids and frees the state. No-op for a
+ * connection that never reached dpi_feed with a packet. */
 void dpi_finish(struct dpi *d, struct conn *c);
+
+/* Fills a record's application names from its nDPI ids (app_name,
+ * app_category, service) and app_port_mismatch for its responder port. No-op
+ * until dpi_done. */
+void dpi_name_record(const struct dpi *d, struct conn *rec);
 
 /* Frees c's state, if any, without a result (for analyzer_destroy). */
 void dpi_discard(struct dpi *d, struct conn *c);

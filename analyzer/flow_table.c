@@ -20,23 +20,45 @@
 
 #include "siphash.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define FLOW_TABLE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FLOW_TABLE_ASAN 1
+#endif
+#endif
+#ifdef FLOW_TABLE_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define NIL         0u /* index 0 is never used */
 #define CLS_FREE    0xFFu
 #define ENTRY_ALIGN 64
 #define HUGE_PAGE   (2u << 20)
 /* entries per chunk: as many as fill one huge page (a compile-time constant, so
  * the divisions below are multiplications) */
-#define CHUNK_SIZE  ((uint32_t)(HUGE_PAGE / sizeof(struct flow_entry)))
+#define CHUNK_SIZE  ((uint32_t)(HUGE_PAGE / ENTRY_SIZE))
 
-/* 56 bytes before the connection: with sizeof(struct conn) = 840 an entry is
- * exactly 14 cache lines (the key and the connection's first 8 bytes share the
- * first). */
+/* An entry: this header, then the open connection's first CONN_OPEN_SIZE
+ * bytes (conn.h: the record-only tail is not stored), rounded up to whole
+ * cache lines. Sanitizer builds keep room for the whole struct conn and poison
+ * the tail, so that touching a record-only field of an open connection is
+ * reported instead of landing in the next entry. */
 struct flow_entry {
     alignas(ENTRY_ALIGN) struct flow_key key;
     uint32_t idx;
     uint8_t cls; /* enum flow_class, CLS_FREE when not in use */
-    struct conn conn;
+    alignas(8) unsigned char conn[]; /* struct conn, CONN_OPEN_SIZE bytes of it */
 };
+
+#ifdef FLOW_TABLE_ASAN
+#define CONN_STORED sizeof(struct conn)
+#else
+#define CONN_STORED CONN_OPEN_SIZE
+#endif
+#define ENTRY_SIZE \
+    ((offsetof(struct flow_entry, conn) + CONN_STORED + ENTRY_ALIGN - 1) / ENTRY_ALIGN * ENTRY_ALIGN)
+_Static_assert(CONN_OPEN_SIZE % 8 == 0, "the stored part of a connection is whole words");
 
 struct bucket {
     uint32_t tag; /* low 32 bits of the key's hash (meaningless when idx is NIL) */
@@ -56,7 +78,7 @@ struct flow_table {
     struct bucket *buckets;
     size_t n_buckets; /* power of two, at most 2^32 */
     size_t count;
-    struct flow_entry **chunks;
+    unsigned char **chunks;  /* CHUNK_SIZE entries of ENTRY_SIZE bytes each */
     struct lru_link **links; /* one array of CHUNK_SIZE per chunk */
     size_t n_chunks;
     uint32_t next_unused; /* next never-used index */
@@ -66,7 +88,13 @@ struct flow_table {
 
 static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t idx)
 {
-    return &ft->chunks[idx / CHUNK_SIZE][idx % CHUNK_SIZE];
+    return (struct flow_entry *)(void *)((char *)ft->chunks[idx / CHUNK_SIZE] +
+                                         (size_t)(idx % CHUNK_SIZE) * ENTRY_SIZE);
+}
+
+static struct conn *conn_of(struct flow_entry *e)
+{
+    return (struct conn *)(void *)e->conn;
 }
 
 static struct lru_link *link_at(const struct flow_table *ft, uint32_t idx)
@@ -179,6 +207,9 @@ void flow_table_destroy(struct flow_table *ft)
     if (ft == NULL)
         return;
     for (size_t i = 0; i < ft->n_chunks; i++) {
+#ifdef FLOW_TABLE_ASAN
+        ASAN_UNPOISON_MEMORY_REGION(ft->chunks[i], CHUNK_SIZE * ENTRY_SIZE);
+#endif
         free(ft->chunks[i]);
         free(ft->links[i]);
     }
@@ -200,7 +231,7 @@ struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key)
             continue;
         struct flow_entry *e = entry_at(ft, b->idx);
         if (key_equal(&e->key, key))
-            return &e->conn;
+            return conn_of(e);
     }
 }
 
@@ -256,7 +287,7 @@ static uint32_t alloc_entry(struct flow_table *ft)
         return NIL;
     size_t chunk = idx / CHUNK_SIZE;
     if (chunk >= ft->n_chunks) {
-        struct flow_entry **nc = realloc(ft->chunks, (chunk + 1) * sizeof(*nc));
+        unsigned char **nc = realloc(ft->chunks, (chunk + 1) * sizeof(*nc));
         if (nc == NULL)
             return NIL;
         ft->chunks = nc;
@@ -264,8 +295,8 @@ static uint32_t alloc_entry(struct flow_table *ft)
         if (nl == NULL)
             return NIL;
         ft->links = nl;
-        /* sizeof(struct flow_entry) is a multiple of its 64-byte alignment */
-        nc[chunk] = alloc_huge(CHUNK_SIZE * sizeof(struct flow_entry));
+        /* ENTRY_SIZE is a multiple of the 64-byte alignment */
+        nc[chunk] = alloc_huge(CHUNK_SIZE * ENTRY_SIZE);
         nl[chunk] = malloc(CHUNK_SIZE * sizeof(struct lru_link));
         if (nc[chunk] == NULL || nl[chunk] == NULL) {
             free(nc[chunk]);
@@ -273,6 +304,12 @@ static uint32_t alloc_entry(struct flow_table *ft)
             return NIL;
         }
         ft->n_chunks = chunk + 1;
+#ifdef FLOW_TABLE_ASAN
+        for (uint32_t i = 0; i < CHUNK_SIZE; i++)
+            ASAN_POISON_MEMORY_REGION(nc[chunk] + (size_t)i * ENTRY_SIZE +
+                                          offsetof(struct flow_entry, conn) + CONN_OPEN_SIZE,
+                                      sizeof(struct conn) - CONN_OPEN_SIZE);
+#endif
     }
     ft->next_unused++;
     return idx;
@@ -316,7 +353,7 @@ struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key
     if (idx == NIL)
         return NULL;
     struct flow_entry *e = entry_at(ft, idx);
-    memset(e, 0, sizeof(*e));
+    memset(e, 0, offsetof(struct flow_entry, conn) + CONN_OPEN_SIZE);
     e->key = *key;
     e->idx = idx;
     uint32_t tag = (uint32_t)key_hash(ft, key);
@@ -328,7 +365,7 @@ struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key
     ft->buckets[i].idx = idx;
     ft->count++;
     lru_append(ft, e, cls);
-    return &e->conn;
+    return conn_of(e);
 }
 
 void flow_table_remove(struct flow_table *ft, struct conn *c)
@@ -370,7 +407,7 @@ void flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls
 struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls)
 {
     uint32_t idx = ft->lru[cls].head;
-    return idx == NIL ? NULL : &entry_at(ft, idx)->conn;
+    return idx == NIL ? NULL : conn_of(entry_at(ft, idx));
 }
 
 const struct flow_key *flow_table_key(const struct conn *c)
@@ -390,7 +427,7 @@ size_t flow_table_memory(const struct flow_table *ft)
         buckets = huge_round(buckets);
     return sizeof(*ft) + buckets +
            ft->n_chunks * (sizeof(struct flow_entry *) + sizeof(struct lru_link *) +
-                           huge_round(CHUNK_SIZE * sizeof(struct flow_entry)) +
+                           huge_round(CHUNK_SIZE * ENTRY_SIZE) +
                            CHUNK_SIZE * sizeof(struct lru_link));
 }
 
@@ -399,6 +436,6 @@ void flow_table_foreach(struct flow_table *ft, void (*fn)(void *user, struct con
     for (uint32_t idx = 1; idx < ft->next_unused; idx++) {
         struct flow_entry *e = entry_at(ft, idx);
         if (e->cls != CLS_FREE)
-            fn(user, &e->conn);
+            fn(user, conn_of(e));
     }
 }

@@ -82,6 +82,7 @@ int main(int argc, char **argv)
     if (analyzer_flow_memory(an) > peak_mem)
         peak_mem = analyzer_flow_memory(an);
     uint64_t peak_open = analyzer_stats(an)->peak_flows;
+    uint64_t peak_tracked = analyzer_stats(an)->peak_tracked;
     double t_feed = now_s() - t0;
     analyzer_flush(an, END_END_OF_CAPTURE);
     double secs = now_s() - t0;
@@ -90,11 +91,13 @@ int main(int argc, char **argv)
         secs = 1e-9;
     printf("packets=%llu bytes=%llu seconds=%.3f feed_seconds=%.3f packets_per_s=%.0f "
            "MB_per_s=%.1f dpi=%d connections=%llu tcp_connections=%llu peak_open=%llu "
-           "table_bytes=%zu table_bytes_per_open_flow=%.1f sizeof_conn=%zu sizeof_flow_key=%zu\n",
+           "peak_tracked=%llu table_bytes=%zu table_bytes_per_tracked_flow=%.1f sizeof_conn=%zu "
+           "sizeof_flow_key=%zu\n",
            (unsigned long long)packets, (unsigned long long)bytes, secs, t_feed,
            (double)packets / secs, (double)bytes / 1e6 / secs, dpi ? 1 : 0, (unsigned long long)pr.records,
-           (unsigned long long)pr.tcp_records, (unsigned long long)peak_open, peak_mem,
-           peak_open ? (double)peak_mem / (double)peak_open : 0.0, sizeof(struct conn),
+           (unsigned long long)pr.tcp_records, (unsigned long long)peak_open,
+           (unsigned long long)peak_tracked, peak_mem,
+           peak_tracked ? (double)peak_mem / (double)peak_tracked : 0.0, sizeof(struct conn),
            sizeof(struct flow_key));
     return 0;
 }

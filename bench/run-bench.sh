@@ -79,9 +79,18 @@ tiny_rss() {
     tail -n 1 "$TMP/tiny.time"
 }
 
+# per_flow RSS_KB TINY_KB N: bytes of resident memory per flow beyond a tiny run
+per_flow() {
+    awk -v r="$1" -v t="$2" -v n="${3:-0}" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }'
+}
+
 # peak open flows from sockscope's text statistics ("peak open  N")
 peak_open() {
     sed -n 's/^ *peak open *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1
+}
+# peak tracked flows: open + closed 5-tuples remembered ("peak tracked (+TIME_WAIT)  N")
+peak_tracked() {
+    sed -n 's/^ *peak tracked[^0-9]*\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1
 }
 
 FILE_BYTES=$(stat -c %s "$FILE")
@@ -105,26 +114,32 @@ row "pcap_read_loop (baseline)" "$BASE_WALL" "$RSS_KB" "" ""
 run probe "$PROBE" "$FILE"
 PROBE_LINE=$(cat "$OUT")
 P_OPEN=$(sed -n 's/.*peak_open=\([0-9]*\).*/\1/p' "$OUT")
+P_TRACKED=$(sed -n 's/.*peak_tracked=\([0-9]*\).*/\1/p' "$OUT")
 P_TINY=$(tiny_rss "$PROBE" "$TINY")
 PROBE_WALL=$WALL
-P_BPF=$(awk -v r="$RSS_KB" -v t="$P_TINY" -v n="$P_OPEN" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }')
-row "flow_probe (analyzer_feed only, no records kept)" "$WALL" "$RSS_KB" "$P_OPEN" "$P_BPF"
+P_BPF=$(per_flow "$RSS_KB" "$P_TINY" "$P_TRACKED")
+row "flow_probe (analyzer_feed only, no records kept)" "$WALL" "$RSS_KB" "$P_OPEN / $P_TRACKED" \
+    "$P_BPF ($(per_flow "$RSS_KB" "$P_TINY" "$P_OPEN"))"
 
 run nodpi "$SS" -r "$FILE" --view stats --no-dpi
 NODPI_WALL=$WALL
 S_OPEN=$(peak_open "$OUT")
+S_TRACKED=$(peak_tracked "$OUT")
 S_TINY=$(tiny_rss "$SS" -r "$TINY" --view stats --no-dpi)
-S_BPF=$(awk -v r="$RSS_KB" -v t="$S_TINY" -v n="${S_OPEN:-0}" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }')
-row "sockscope --view stats --no-dpi" "$WALL" "$RSS_KB" "${S_OPEN:-?}" "$S_BPF"
+S_BPF=$(per_flow "$RSS_KB" "$S_TINY" "$S_TRACKED")
+row "sockscope --view stats --no-dpi" "$WALL" "$RSS_KB" "${S_OPEN:-?} / ${S_TRACKED:-?}" \
+    "$S_BPF ($(per_flow "$RSS_KB" "$S_TINY" "$S_OPEN"))"
 
 DPI_WALL=
 if [ "$HAVE_DPI" = 1 ]; then
     run dpi "$SS" -r "$FILE" --view stats
     DPI_WALL=$WALL
     D_OPEN=$(peak_open "$OUT")
+    D_TRACKED=$(peak_tracked "$OUT")
     D_TINY=$(tiny_rss "$SS" -r "$TINY" --view stats)
-    D_BPF=$(awk -v r="$RSS_KB" -v t="$D_TINY" -v n="${D_OPEN:-0}" 'BEGIN { printf "%.0f", n ? (r - t) * 1024 / n : 0 }')
-    row "sockscope --view stats (DPI)" "$WALL" "$RSS_KB" "${D_OPEN:-?}" "$D_BPF"
+    D_BPF=$(per_flow "$RSS_KB" "$D_TINY" "$D_TRACKED")
+    row "sockscope --view stats (DPI)" "$WALL" "$RSS_KB" "${D_OPEN:-?} / ${D_TRACKED:-?}" \
+        "$D_BPF ($(per_flow "$RSS_KB" "$D_TINY" "$D_OPEN"))"
 else
     ROWS+=("| sockscope --view stats (DPI) | not available: this build does not call nDPI | | | | | | | |")
 fi
@@ -149,11 +164,12 @@ verdict() { # verdict OK? TEXT
     echo "capture: $FILE ($FILE_BYTES bytes, $PACKETS packets, $FLOWS flows, window $WINDOW);" \
          "median of $REPEAT runs; load average $LOAD_BEFORE before, $LOAD_AFTER after"
     echo
-    echo "| reader | wall s (median) | all runs s | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open flows | B per tracked flow |"
+    echo "| reader | wall s (median) | all runs s | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open / tracked | B per tracked flow (per open) |"
     echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "B per tracked flow = (peak RSS - peak RSS on a 100-flow capture) / peak open flows."
+    echo "B per tracked flow = (peak RSS - peak RSS on a 100-flow capture) / peak tracked flows (open"
+    echo "connections + closed TCP 5-tuples remembered for their TIME_WAIT); per open: / peak open."
     echo "flow_probe: $PROBE_LINE"
     echo
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a (baseline under 10 ms)" }'; }

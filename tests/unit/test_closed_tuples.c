@@ -24,10 +24,10 @@
 
 static const uint8_t seed[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
-static struct closed_tuple tuple_n(uint32_t n, uint64_t last_ts)
+/* Entry n and its key (key_n). */
+static struct flow_key key_n(uint32_t n)
 {
-    struct closed_tuple t;
-    memset(&t, 0, sizeof(t));
+    struct flow_key k;
     struct ip_addr a = {{0}}, b = {{0}};
     a.b[0] = 10;
     a.b[1] = 99;
@@ -37,7 +37,14 @@ static struct closed_tuple tuple_n(uint32_t n, uint64_t last_ts)
     b.b[1] = 99;
     b.b[2] = 255;
     b.b[3] = 1;
-    flow_key_make(&t.key, 4, 6, &a, (uint16_t)(1024 + (n >> 16)), &b, 80, 0, 0, 0);
+    flow_key_make(&k, 4, 6, &a, (uint16_t)(1024 + (n >> 16)), &b, 80, 0, 0, 0);
+    return k;
+}
+
+static struct closed_tuple tuple_n(uint32_t n, uint64_t last_ts)
+{
+    struct closed_tuple t;
+    memset(&t, 0, sizeof(t));
     t.last_ts = last_ts;
     t.incarnation = n + 1;
     return t;
@@ -48,22 +55,44 @@ static void test_store_add_find_remove(void)
     struct closed_tuples *ct = closed_tuples_create(seed);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ct);
     struct closed_tuple a = tuple_n(1, T0), b = tuple_n(2, T0);
-    CU_ASSERT_PTR_NULL(closed_tuples_find(ct, &a.key));
-    CU_ASSERT_EQUAL(closed_tuples_add(ct, &a), 0);
-    CU_ASSERT_EQUAL(closed_tuples_add(ct, &b), 0);
-    const struct closed_tuple *f = closed_tuples_find(ct, &a.key);
+    struct flow_key ka = key_n(1), kb = key_n(2);
+    CU_ASSERT_PTR_NULL(closed_tuples_find(ct, &ka));
+    CU_ASSERT_EQUAL(closed_tuples_add(ct, &ka, &a), 0);
+    CU_ASSERT_EQUAL(closed_tuples_add(ct, &kb, &b), 0);
+    const struct closed_tuple *f = closed_tuples_find(ct, &ka);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     CU_ASSERT_EQUAL(f->incarnation, 2);
+    CU_ASSERT_EQUAL(f->fingerprint, flow_key_hash(&ka, seed));
+    /* the same 5-tuple the other way round is the same key */
+    struct flow_key rev;
+    struct ip_addr lo = {{0}}, hi = {{0}};
+    memcpy(lo.b, ka.lo_addr, 16);
+    memcpy(hi.b, ka.hi_addr, 16);
+    flow_key_make(&rev, 4, 6, &hi, ka.hi_port, &lo, ka.lo_port, 0, 0, 0);
+    CU_ASSERT_PTR_EQUAL(closed_tuples_find(ct, &rev), f);
+    /* another seed does not find it */
+    uint8_t other[16] = {0};
+    struct closed_tuples *ct2 = closed_tuples_create(other);
+    CU_ASSERT_EQUAL(closed_tuples_add(ct2, &ka, &a), 0);
+    CU_ASSERT_NOT_EQUAL(closed_tuples_find(ct2, &ka)->fingerprint, f->fingerprint);
+    closed_tuples_destroy(ct2);
     /* adding the same key replaces */
     a.incarnation = 7;
-    CU_ASSERT_EQUAL(closed_tuples_add(ct, &a), 0);
+    CU_ASSERT_EQUAL(closed_tuples_add(ct, &ka, &a), 0);
     CU_ASSERT_EQUAL(closed_tuples_count(ct), 2);
-    CU_ASSERT_EQUAL(closed_tuples_find(ct, &a.key)->incarnation, 7);
-    closed_tuples_remove(ct, &a.key);
-    CU_ASSERT_PTR_NULL(closed_tuples_find(ct, &a.key));
-    CU_ASSERT_PTR_NOT_NULL(closed_tuples_find(ct, &b.key));
+    CU_ASSERT_EQUAL(closed_tuples_find(ct, &ka)->incarnation, 7);
+    closed_tuples_remove(ct, &ka);
+    CU_ASSERT_PTR_NULL(closed_tuples_find(ct, &ka));
+    CU_ASSERT_PTR_NOT_NULL(closed_tuples_find(ct, &kb));
     CU_ASSERT_EQUAL(closed_tuples_count(ct), 1);
-    closed_tuples_remove(ct, &a.key); /* absent: no-op */
+    closed_tuples_remove(ct, &ka); /* absent: no-op */
+    /* TIME_WAIT ends as an offset from last_ts */
+    struct closed_tuple tw = tuple_n(5, T0);
+    tw.tw_left_us[0] = 1500;
+    tw.tw_left_us[1] = CLOSED_TUPLE_TW_TO_END;
+    CU_ASSERT_EQUAL(closed_tuple_tw_end(&tw, 0), T0 + 1500000);
+    CU_ASSERT_EQUAL(closed_tuple_tw_end(&tw, 1), UINT64_MAX);
+    CU_ASSERT_EQUAL(closed_tuple_tw_end(&b, 0), 0);
     CU_ASSERT_EQUAL(closed_tuples_count(ct), 1);
     closed_tuples_destroy(ct);
     closed_tuples_destroy(NULL);
@@ -78,42 +107,44 @@ static void test_store_expiry_and_growth(void)
     const uint32_t n = 50000;
     for (uint32_t i = 0; i < n; i++) {
         struct closed_tuple t = tuple_n(i, T0 + i * MS);
-        CU_ASSERT_EQUAL_FATAL(closed_tuples_add(ct, &t), 0);
+        struct flow_key k = key_n(i);
+        CU_ASSERT_EQUAL_FATAL(closed_tuples_add(ct, &k, &t), 0);
     }
     CU_ASSERT_EQUAL(closed_tuples_count(ct), n);
     size_t full = closed_tuples_memory(ct);
     uint32_t missing = 0;
     for (uint32_t i = 0; i < n; i++) {
-        struct closed_tuple t = tuple_n(i, 0);
-        const struct closed_tuple *f = closed_tuples_find(ct, &t.key);
+        struct flow_key k = key_n(i);
+        const struct closed_tuple *f = closed_tuples_find(ct, &k);
         missing += f == NULL || f->incarnation != i + 1;
     }
     CU_ASSERT_EQUAL(missing, 0);
     /* every odd one consumed (a reuse), then the first 40000 ms expire */
     for (uint32_t i = 1; i < n; i += 2) {
-        struct closed_tuple t = tuple_n(i, 0);
-        closed_tuples_remove(ct, &t.key);
+        struct flow_key k = key_n(i);
+        closed_tuples_remove(ct, &k);
     }
     CU_ASSERT_EQUAL(closed_tuples_count(ct), n / 2);
     closed_tuples_expire(ct, T0 + 40000 * MS, 1 * MS, 0);
     CU_ASSERT_EQUAL(closed_tuples_count(ct), (n - 40000) / 2);
     CU_ASSERT(closed_tuples_memory(ct) < full);
     for (uint32_t i = 39990; i < n; i++) {
-        struct closed_tuple t = tuple_n(i, 0);
+        struct flow_key k = key_n(i);
         bool want = i >= 40000 && i % 2 == 0; /* gone: last_ts + 1 ms <= now, i <= 39999 */
-        CU_ASSERT_EQUAL(closed_tuples_find(ct, &t.key) != NULL, want);
+        CU_ASSERT_EQUAL(closed_tuples_find(ct, &k) != NULL, want);
     }
     /* a cap forgets the oldest first */
     closed_tuples_expire(ct, 0, 1 * MS, 10);
     CU_ASSERT_EQUAL(closed_tuples_count(ct), 10);
-    struct closed_tuple last = tuple_n(n - 2, 0);
-    CU_ASSERT_PTR_NOT_NULL(closed_tuples_find(ct, &last.key));
+    struct flow_key last = key_n(n - 2);
+    CU_ASSERT_PTR_NOT_NULL(closed_tuples_find(ct, &last));
     /* emptied, then used again */
     closed_tuples_expire(ct, UINT64_MAX / 2, 1, 0);
     CU_ASSERT_EQUAL(closed_tuples_count(ct), 0);
     struct closed_tuple again = tuple_n(3, T0);
-    CU_ASSERT_EQUAL(closed_tuples_add(ct, &again), 0);
-    CU_ASSERT_PTR_NOT_NULL(closed_tuples_find(ct, &again.key));
+    struct flow_key ka = key_n(3);
+    CU_ASSERT_EQUAL(closed_tuples_add(ct, &ka, &again), 0);
+    CU_ASSERT_PTR_NOT_NULL(closed_tuples_find(ct, &ka));
     closed_tuples_destroy(ct);
 }
 
