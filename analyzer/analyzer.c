@@ -30,6 +30,23 @@ struct analyzer {
     uint64_t now_ns;   /* highest timestamp seen: the clock for expiry */
     bool flushing;     /* analyzer_flush: records are written, nothing is remembered */
     struct conn rec;   /* the record being handed to a sink (conn_materialize) */
+    /* analyzer_feed_ahead: frames held back (copies), oldest first, so that
+     * the memory of the flows they belong to is fetched while earlier frames
+     * are processed */
+    struct ahead_slot {
+        struct capture_frame f;
+        uint8_t *buf;
+        size_t cap;
+        struct packet pkt; /* the frame dissected (views into buf) ... */
+        bool pkt_ready;    /* ... as feed_now would have: no fragment met */
+        struct flow_hint {
+            struct flow_key key; /* the packet's TCP/UDP 5-tuple ... */
+            uint64_t hash;       /* ... and its flow_key_hash */
+            bool valid;
+        } hint;
+    } ahead[ANALYZER_AHEAD + 1];
+    struct frame_ctx fctx_ahead; /* fctx without reassembly: dissection without side effects */
+    unsigned ahead_first, ahead_n;
     uint64_t conn_seq; /* counter behind uids */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
@@ -100,6 +117,8 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     an->fctx.reasm = an->reasm;
     an->fctx.verify_checksums = cfg->verify_checksums;
     an->fctx.decap = cfg->decap;
+    an->fctx_ahead = an->fctx;
+    an->fctx_ahead.reasm = NULL;
     return an;
 }
 
@@ -124,6 +143,8 @@ void analyzer_destroy(struct analyzer *an)
         dpi_destroy(an->dpi);
     for (size_t i = 0; i < an->n_tunnels; i++)
         free(an->tunnels[i]);
+    for (size_t i = 0; i <= ANALYZER_AHEAD; i++)
+        free(an->ahead[i].buf);
     free(an->tunnels);
     free(an->tunnel_map);
     free(an);
@@ -220,10 +241,14 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
 {
     uint64_t two_msl = 2 * an->cfg.msl_ns;
     const struct flow_key *key = flow_table_key(c);
+    uint64_t hash = flow_key_hash(key, an->cfg.seed);
     struct closed_tuple t;
     uint64_t tw_end[2];
-    const struct closed_tuple *old = closed_tuples_find(an->closed, key);
-    if (old != NULL && (c->flags & CONN_F_AFTER_CLOSE) && old->incarnation == c->incarnation) {
+    /* only a record of late packets can find its 5-tuple still remembered
+     * (any other connection consumed the entry when it began) */
+    bool late = (c->flags & CONN_F_AFTER_CLOSE) != 0;
+    const struct closed_tuple *old = late ? closed_tuples_find_hashed(an->closed, hash) : NULL;
+    if (old != NULL && old->incarnation == c->incarnation) {
         t = *old; /* late packets only: the closed connection's facts stand */
         for (int s = 0; s < 2; s++)
             tw_end[s] = closed_tuple_tw_end(old, s);
@@ -252,7 +277,7 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
         t.tw_left_us[s] = left_us < CLOSED_TUPLE_TW_TO_END ? (uint32_t)left_us
                                                             : CLOSED_TUPLE_TW_TO_END;
     }
-    if (closed_tuples_add(an->closed, key, &t) != 0)
+    if (closed_tuples_add_hashed(an->closed, hash, &t, late) != 0)
         an->stats.closed_tuples_dropped++;
 }
 
@@ -345,16 +370,16 @@ static bool addr_is_broadcast(const struct packet *pkt)
     return pkt->ip_version == 4 && memcmp(pkt->dst.b, bcast, 4) == 0;
 }
 
-static struct conn *new_conn(struct analyzer *an, const struct flow_key *key,
+static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, uint64_t hash,
                              const struct packet *pkt, uint16_t sport, uint16_t dport)
 {
     if (an->cfg.max_flows != 0 && flow_table_count(an->flows) >= an->cfg.max_flows)
         evict_oldest(an);
-    struct conn *c = flow_table_insert(an->flows, key, FLOW_CLASS_OTHER);
+    struct conn *c = flow_table_insert_hashed(an->flows, key, FLOW_CLASS_OTHER, hash);
     if (c == NULL) {
         /* out of memory: make room by evicting the oldest and retry once */
         evict_oldest(an);
-        c = flow_table_insert(an->flows, key, FLOW_CLASS_OTHER);
+        c = flow_table_insert_hashed(an->flows, key, FLOW_CLASS_OTHER, hash);
         if (c == NULL)
             return NULL;
     }
@@ -520,6 +545,7 @@ static void name_carrier_record(struct conn *rec)
  * Returns the connection (valid until the next call that may evict) and sets
  * *key_out to its key and *is_new when it was created; NULL if none could be made. */
 static struct conn *track(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
+                          const struct flow_hint *hint,
                           struct flow_key *key_out, bool *is_new)
 {
     uint16_t sport = pkt->sport, dport = pkt->dport;
@@ -543,7 +569,12 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                                    pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
     *key_out = key;
     *is_new = false;
-    struct conn *c = flow_table_find(an->flows, &key);
+    /* one hash for the flow table and the closed 5-tuples (same function and
+     * seed); the look-ahead computed it already for most packets */
+    uint64_t flow_hash = hint != NULL && hint->valid && memcmp(&hint->key, &key, sizeof(key)) == 0
+                     ? hint->hash
+                     : flow_key_hash(&key, an->cfg.seed);
+    struct conn *c = flow_table_find_hashed(an->flows, &key, flow_hash);
     uint32_t incarnation = 1;
     uint64_t prev_close = 0;
     bool prev_time_wait = false;
@@ -561,11 +592,11 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
             }
             if (c->flags & CONN_F_AFTER_CLOSE) {
                 /* late packets of a closed connection: its TIME_WAIT is remembered */
-                const struct closed_tuple *t = closed_tuples_find(an->closed, &key);
+                const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, flow_hash);
                 if (t != NULL)
                     prev_time_wait = closed_tuple_tw_end(t, 0) > pkt->ts_ns ||
                                      closed_tuple_tw_end(t, 1) > pkt->ts_ns;
-                closed_tuples_remove(an->closed, &key);
+                closed_tuples_remove_hashed(an->closed, flow_hash);
             }
             emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
             c = NULL;
@@ -574,7 +605,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     struct closed_tuple closed;
     bool late = false;
     if (c == NULL && pkt->proto == IPPROTO_NUM_TCP && closed_tuples_count(an->closed) > 0) {
-        const struct closed_tuple *t = closed_tuples_find(an->closed, &key);
+        const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, flow_hash);
         if (t != NULL && t->last_ts + two_msl > pkt->ts_ns) {
             closed = *t;
             int side = src_is_lo == ((closed.flags & CLOSED_TUPLE_ORIG_LO) != 0) ? 0 : 1;
@@ -583,16 +614,16 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                 prev_close = closed.close_ts;
                 prev_time_wait = closed_tuple_tw_end(&closed, 0) > pkt->ts_ns ||
                                  closed_tuple_tw_end(&closed, 1) > pkt->ts_ns;
-                closed_tuples_remove(an->closed, &key);
+                closed_tuples_remove_hashed(an->closed, flow_hash);
             } else {
                 late = true; /* kept: the late record then updates it */
             }
         } else if (t != NULL) {
-            closed_tuples_remove(an->closed, &key); /* 2*MSL ran out: forgotten */
+            closed_tuples_remove_hashed(an->closed, flow_hash); /* 2*MSL ran out: forgotten */
         }
     }
     if (c == NULL) {
-        c = new_conn(an, &key, pkt, sport, dport);
+        c = new_conn(an, &key, flow_hash, pkt, sport, dport);
         if (c == NULL)
             return NULL;
         *is_new = true;
@@ -771,7 +802,106 @@ static void carrier_packet(const struct packet *pkt, const struct encap_layer *l
     cp->layer = l->proto == IPPROTO_NUM_UDP ? LAYER_L4 : LAYER_L3;
 }
 
+static void feed_now(struct analyzer *an, const struct capture_frame *f,
+                     const struct flow_hint *hint, struct packet *ready);
+
+#ifndef AHEAD_ENTRY_BACK
+#define AHEAD_ENTRY_BACK 2 /* frames behind the newest: fetch the entry ... */
+#endif
+#ifndef AHEAD_LINKS_BACK
+#define AHEAD_LINKS_BACK 3 /* ... then its expiry-list neighbours */
+#endif
+
+/* Processes the oldest held-back frame. */
+static void ahead_pop(struct analyzer *an)
+{
+    struct ahead_slot *s = &an->ahead[an->ahead_first];
+    an->ahead_first = (an->ahead_first + 1) % (ANALYZER_AHEAD + 1);
+    an->ahead_n--;
+    feed_now(an, &s->f, &s->hint, s->pkt_ready ? &s->pkt : NULL);
+}
+
+void analyzer_drain(struct analyzer *an)
+{
+    while (an->ahead_n > 0)
+        ahead_pop(an);
+}
+
 void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
+{
+    analyzer_drain(an);
+    feed_now(an, f, NULL, NULL);
+}
+
+/* Stage one of the look-ahead: the frame dissected as feed_now would, but
+ * without the reassembly table (no side effects; a frame that meets a
+ * fragment is dissected again in order), the 5-tuple of an unencapsulated
+ * TCP or UDP packet hashed as the flow table does, and the bucket it points
+ * to fetched. */
+static void ahead_dissect(struct analyzer *an, struct ahead_slot *s)
+{
+    struct frame_in in = {
+        .data = s->f.data, .cap_len = s->f.cap_len, .wire_len = s->f.wire_len,
+        .linktype = s->f.linktype, .ts_ns = s->f.ts_ns,
+    };
+    struct packet *pkt = &s->pkt;
+    struct flow_hint *hn = &s->hint;
+    hn->valid = false;
+    frame_dissect(&an->fctx_ahead, &in, pkt);
+    s->pkt_ready = !pkt->is_fragment;
+    if (pkt->layer < LAYER_L4 || pkt->is_fragment || pkt->n_encap > 0 ||
+        (pkt->proto != IPPROTO_NUM_TCP && pkt->proto != IPPROTO_NUM_UDP))
+        return;
+    flow_key_make(&hn->key, pkt->ip_version, pkt->proto, &pkt->src, pkt->sport, &pkt->dst,
+                  pkt->dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
+                  pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
+    hn->hash = flow_key_hash(&hn->key, an->cfg.seed);
+    hn->valid = true;
+    flow_table_prefetch_bucket(an->flows, hn->hash);
+    if (pkt->proto == IPPROTO_NUM_TCP && (pkt->tcp.flags & TCP_SYN))
+        closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
+}
+
+void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
+{
+    /* copy the frame: the capture reuses its buffer on the next read */
+    unsigned idx = (an->ahead_first + an->ahead_n) % (ANALYZER_AHEAD + 1);
+    struct ahead_slot *s = &an->ahead[idx];
+    if (f->cap_len > s->cap) {
+        size_t ncap = f->cap_len < 2048 ? 2048 : f->cap_len;
+        uint8_t *nb = realloc(s->buf, ncap);
+        if (nb == NULL) { /* no room to hold it back: process in order now */
+            analyzer_feed(an, f);
+            return;
+        }
+        s->buf = nb;
+        s->cap = ncap;
+    }
+    s->f = *f;
+    if (f->cap_len > 0)
+        memcpy(s->buf, f->data, f->cap_len);
+    s->f.data = s->buf;
+    an->ahead_n++;
+    ahead_dissect(an, s);
+    /* the frames before it, each a stage further: the entry its (now cached)
+     * bucket points to, then that entry's neighbours in the expiry list */
+    static const unsigned back_of[2] = {AHEAD_ENTRY_BACK, AHEAD_LINKS_BACK};
+    for (unsigned st = 0; st < 2; st++) {
+        unsigned back = back_of[st];
+        if (back >= an->ahead_n)
+            continue;
+        const struct ahead_slot *p =
+            &an->ahead[(idx + ANALYZER_AHEAD + 1 - back) % (ANALYZER_AHEAD + 1)];
+        if (p->hint.valid)
+            flow_table_prefetch_entry(an->flows, p->hint.hash, st == 1);
+    }
+    if (an->ahead_n > ANALYZER_AHEAD)
+        ahead_pop(an);
+}
+
+/* Processes frame f (ready: its dissection, when the look-ahead made it). */
+static void feed_now(struct analyzer *an, const struct capture_frame *f,
+                     const struct flow_hint *hint, struct packet *ready)
 {
     struct capture_stats *st = &an->stats;
     st->frames++;
@@ -792,9 +922,12 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
         .linktype = f->linktype,
         .ts_ns = f->ts_ns,
     };
-    struct packet pkt;
-    frame_dissect(&an->fctx, &in, &pkt);
-    stats_count_packet(st, &pkt);
+    struct packet local, *pkt = ready;
+    if (pkt == NULL) {
+        pkt = &local;
+        frame_dissect(&an->fctx, &in, pkt);
+    }
+    stats_count_packet(st, pkt);
 
     expire_idle(an);
 
@@ -804,40 +937,40 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
     memset(&tp, 0, sizeof(tp));
     struct flow_key carrier_key;
     bool have_carrier = false;
-    for (unsigned i = 0; i < pkt.n_encap; i++) {
-        const struct encap_layer *l = &pkt.encap[i];
+    for (unsigned i = 0; i < pkt->n_encap; i++) {
+        const struct encap_layer *l = &pkt->encap[i];
         if (l->ip_version == 0)
             continue; /* MPLS or PPPoE on a link: no carrier connection */
         struct packet cp;
-        carrier_packet(&pkt, l, &cp);
+        carrier_packet(pkt, l, &cp);
         struct tunnel_path ctp = tp;
-        ctp.desc = intern_tunnel(an, &pkt, i, &ctp.ctx);
+        ctp.desc = intern_tunnel(an, pkt, i, &ctp.ctx);
         ctp.is_carrier = true;
         ctp.carrier_type = (uint8_t)l->type;
         bool is_new;
         struct flow_key k;
-        struct conn *cc = track(an, &cp, &ctp, &k, &is_new);
+        struct conn *cc = track(an, &cp, &ctp, hint, &k, &is_new);
         if (cc != NULL && tp.n_parents < CONN_MAX_TUNNEL_PARENTS) {
             tp.parents[tp.n_parents++] = cc->id;
             carrier_key = k;
             have_carrier = true;
         }
     }
-    if (pkt.n_encap > 0)
-        tp.desc = intern_tunnel(an, &pkt, pkt.n_encap, &tp.ctx);
+    if (pkt->n_encap > 0)
+        tp.desc = intern_tunnel(an, pkt, pkt->n_encap, &tp.ctx);
 
-    if (pkt.ip_version == 0 || pkt.layer < LAYER_L3)
+    if (pkt->ip_version == 0 || pkt->layer < LAYER_L3)
         return;
-    if (pkt.is_fragment && !pkt.reassembled)
+    if (pkt->is_fragment && !pkt->reassembled)
         return;
-    bool ported = pkt.proto == IPPROTO_NUM_TCP || pkt.proto == IPPROTO_NUM_UDP ||
-                  pkt.proto == IPPROTO_NUM_SCTP || pkt.proto == IPPROTO_NUM_ICMP ||
-                  pkt.proto == IPPROTO_NUM_ICMPV6;
-    if (ported && pkt.layer < LAYER_L4)
+    bool ported = pkt->proto == IPPROTO_NUM_TCP || pkt->proto == IPPROTO_NUM_UDP ||
+                  pkt->proto == IPPROTO_NUM_SCTP || pkt->proto == IPPROTO_NUM_ICMP ||
+                  pkt->proto == IPPROTO_NUM_ICMPV6;
+    if (ported && pkt->layer < LAYER_L4)
         return; /* transport header not decoded: counted as an anomaly, no flow */
     bool is_new;
     struct flow_key k;
-    struct conn *c = track(an, &pkt, &tp, &k, &is_new);
+    struct conn *c = track(an, pkt, &tp, hint, &k, &is_new);
     if (c != NULL && is_new && have_carrier) {
         struct conn *carrier = flow_table_find(an->flows, &carrier_key);
         if (carrier != NULL)
@@ -874,6 +1007,7 @@ static int by_first_ts(const void *a, const void *b)
 
 void analyzer_flush(struct analyzer *an, enum end_reason reason)
 {
+    analyzer_drain(an);
     struct conn_ptr_vec vec = {0};
     an->flushing = true;
     flow_table_foreach(an->flows, collect, &vec);
@@ -907,6 +1041,7 @@ static void mark_drops(void *user, struct conn *c)
 
 void analyzer_note_drops(struct analyzer *an)
 {
+    analyzer_drain(an);
     flow_table_foreach(an->flows, mark_drops, NULL);
 }
 
@@ -926,6 +1061,7 @@ static void foreach_open_record(void *user, struct conn *c)
 
 void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct conn *c), void *user)
 {
+    analyzer_drain(an);
     struct foreach_open_ctx x = {an, fn, user};
     flow_table_foreach(an->flows, foreach_open_record, &x);
 }
@@ -934,6 +1070,7 @@ void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct co
 
 void analyzer_tick(struct analyzer *an, uint64_t now_ns)
 {
+    analyzer_drain(an);
     if (now_ns > an->now_ns)
         an->now_ns = now_ns;
     expire_idle(an);

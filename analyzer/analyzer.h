@@ -59,6 +59,21 @@ void analyzer_destroy(struct analyzer *an);
 /* Processes one captured frame. Never fails: problems become anomaly counts. */
 void analyzer_feed(struct analyzer *an, const struct capture_frame *f);
 
+/* Frames analyzer_feed_ahead holds back. */
+#ifndef ANALYZER_AHEAD
+#define ANALYZER_AHEAD 4
+#endif
+
+/* As analyzer_feed, for reading a file: keeps a copy of f and processes the
+ * frame ANALYZER_AHEAD calls back, after fetching the memory of the flows of
+ * the frames in between (the flow table does not fit in a cache: this hides
+ * the wait for it). The results are the same as with analyzer_feed once
+ * analyzer_drain (or flush, tick, note_drops, foreach_open, which drain) has
+ * run; until then the held frames are not counted. */
+void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f);
+/* Processes every frame analyzer_feed_ahead holds back. */
+void analyzer_drain(struct analyzer *an);
+
 /* Emits every connection still open with the given reason (end of capture or
  * shutdown), oldest first. */
 void analyzer_flush(struct analyzer *an, enum end_reason reason);

@@ -106,8 +106,21 @@ const struct closed_tuple *closed_tuples_find(const struct closed_tuples *ct,
 {
     if (ct->count == 0)
         return NULL;
-    size_t i = find_slot(ct, flow_key_hash(key, ct->seed));
+    return closed_tuples_find_hashed(ct, flow_key_hash(key, ct->seed));
+}
+
+const struct closed_tuple *closed_tuples_find_hashed(const struct closed_tuples *ct, uint64_t hash)
+{
+    if (ct->count == 0)
+        return NULL;
+    size_t i = find_slot(ct, hash);
     return i == SIZE_MAX ? NULL : slot_entry(ct, &ct->slots[i]);
+}
+
+void closed_tuples_prefetch(const struct closed_tuples *ct, uint64_t hash)
+{
+    if (ct->count > 0)
+        __builtin_prefetch(&ct->slots[(uint32_t)hash & (ct->n_slots - 1)]);
 }
 
 /* Empties slot i and frees its queue entry in place (the queue skips it). */
@@ -131,9 +144,14 @@ static void drop_slot(struct closed_tuples *ct, size_t i)
 
 void closed_tuples_remove(struct closed_tuples *ct, const struct flow_key *key)
 {
+    closed_tuples_remove_hashed(ct, flow_key_hash(key, ct->seed));
+}
+
+void closed_tuples_remove_hashed(struct closed_tuples *ct, uint64_t hash)
+{
     if (ct->count == 0)
         return;
-    size_t i = find_slot(ct, flow_key_hash(key, ct->seed));
+    size_t i = find_slot(ct, hash);
     if (i != SIZE_MAX)
         drop_slot(ct, i);
 }
@@ -185,8 +203,13 @@ static int reserve_tail(struct closed_tuples *ct)
 int closed_tuples_add(struct closed_tuples *ct, const struct flow_key *key,
                       const struct closed_tuple *t)
 {
-    uint64_t fp = flow_key_hash(key, ct->seed);
-    size_t old = ct->count > 0 ? find_slot(ct, fp) : SIZE_MAX;
+    return closed_tuples_add_hashed(ct, flow_key_hash(key, ct->seed), t, true);
+}
+
+int closed_tuples_add_hashed(struct closed_tuples *ct, uint64_t fp, const struct closed_tuple *t,
+                             bool may_exist)
+{
+    size_t old = may_exist && ct->count > 0 ? find_slot(ct, fp) : SIZE_MAX;
     if (old != SIZE_MAX)
         drop_slot(ct, old);
     if ((ct->count + 1) * 2 > ct->n_slots && grow_slots(ct) != 0)
@@ -221,9 +244,16 @@ static void pop_head(struct closed_tuples *ct)
 {
     struct closed_tuple *t = entry_at(ct, ct->head);
     if (t->incarnation != 0) {
-        size_t i = find_slot(ct, t->fingerprint);
-        if (i != SIZE_MAX)
-            drop_slot(ct, i);
+        /* the slot that points at this very position (should two keys ever
+         * share a fingerprint, each has its own) */
+        size_t mask = ct->n_slots - 1;
+        uint32_t tag = (uint32_t)t->fingerprint, pos = (uint32_t)ct->head;
+        for (size_t i = tag & mask; ct->slots[i].pos != EMPTY; i = (i + 1) & mask) {
+            if (ct->slots[i].pos == pos) {
+                drop_slot(ct, i);
+                break;
+            }
+        }
     }
     uint64_t old = ct->head++;
     if (ct->head / CHUNK_ENTRIES != old / CHUNK_ENTRIES) { /* the queue left a chunk */

@@ -68,6 +68,16 @@ int closed_tuples_add(struct closed_tuples *ct, const struct flow_key *key,
 /* Forgets the entry for key, if any. */
 void closed_tuples_remove(struct closed_tuples *ct, const struct flow_key *key);
 
+/* find and remove with hash = flow_key_hash(key, the store's seed) computed
+ * already; prefetch is a look-ahead hint (fetches the index slot). */
+const struct closed_tuple *closed_tuples_find_hashed(const struct closed_tuples *ct, uint64_t hash);
+/* add with the hash computed; may_exist false when the caller knows the key is
+ * not there (it skips looking for an entry to replace). */
+int closed_tuples_add_hashed(struct closed_tuples *ct, uint64_t hash, const struct closed_tuple *t,
+                             bool may_exist);
+void closed_tuples_remove_hashed(struct closed_tuples *ct, uint64_t hash);
+void closed_tuples_prefetch(const struct closed_tuples *ct, uint64_t hash);
+
 /* Forgets, oldest first, the entries with last_ts + lifetime_ns <= now_ns, and
  * the oldest ones beyond max entries (0 = no cap). Entries added out of
  * last_ts order are forgotten once the ones added before them are. */

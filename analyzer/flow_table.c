@@ -47,7 +47,8 @@
 struct flow_entry {
     alignas(ENTRY_ALIGN) struct flow_key key;
     uint32_t idx;
-    uint8_t cls; /* enum flow_class, CLS_FREE when not in use */
+    uint32_t tag; /* its bucket's tag: removal finds the bucket without rehashing */
+    uint8_t cls;  /* enum flow_class, CLS_FREE when not in use */
     alignas(8) unsigned char conn[]; /* struct conn, CONN_OPEN_SIZE bytes of it */
 };
 
@@ -221,7 +222,12 @@ void flow_table_destroy(struct flow_table *ft)
 
 struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key)
 {
-    uint32_t tag = (uint32_t)key_hash(ft, key);
+    return flow_table_find_hashed(ft, key, key_hash(ft, key));
+}
+
+struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key *key, uint64_t hash)
+{
+    uint32_t tag = (uint32_t)hash;
     size_t mask = ft->n_buckets - 1;
     for (size_t i = tag & mask;; i = (i + 1) & mask) {
         const struct bucket *b = &ft->buckets[i];
@@ -232,6 +238,39 @@ struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key)
         struct flow_entry *e = entry_at(ft, b->idx);
         if (key_equal(&e->key, key))
             return conn_of(e);
+    }
+}
+
+void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
+{
+    __builtin_prefetch(&ft->buckets[(uint32_t)hash & (ft->n_buckets - 1)]);
+}
+
+void flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool neighbours)
+{
+    uint32_t tag = (uint32_t)hash;
+    size_t mask = ft->n_buckets - 1;
+    for (size_t i = tag & mask, n = 0; n < 8; i = (i + 1) & mask, n++) {
+        const struct bucket *b = &ft->buckets[i];
+        if (b->idx == NIL)
+            return;
+        if (b->tag != tag)
+            continue;
+        const struct lru_link *k = link_at(ft, b->idx);
+        if (neighbours) {
+            /* the entry and its link were fetched a frame ago: relinking it
+             * will touch its neighbours' links */
+            if (k->prev != NIL)
+                __builtin_prefetch(link_at(ft, k->prev));
+            if (k->next != NIL)
+                __builtin_prefetch(link_at(ft, k->next));
+            return;
+        }
+        const char *e = (const char *)entry_at(ft, b->idx);
+        for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
+            __builtin_prefetch(e + off);
+        __builtin_prefetch(k);
+        return;
     }
 }
 
@@ -347,6 +386,12 @@ static void lru_append(struct flow_table *ft, struct flow_entry *e, enum flow_cl
 struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key,
                                enum flow_class cls)
 {
+    return flow_table_insert_hashed(ft, key, cls, key_hash(ft, key));
+}
+
+struct conn *flow_table_insert_hashed(struct flow_table *ft, const struct flow_key *key,
+                                      enum flow_class cls, uint64_t hash)
+{
     if ((ft->count + 1) * 2 > ft->n_buckets && grow_buckets(ft) != 0)
         return NULL;
     uint32_t idx = alloc_entry(ft);
@@ -356,7 +401,8 @@ struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key
     memset(e, 0, offsetof(struct flow_entry, conn) + CONN_OPEN_SIZE);
     e->key = *key;
     e->idx = idx;
-    uint32_t tag = (uint32_t)key_hash(ft, key);
+    uint32_t tag = (uint32_t)hash;
+    e->tag = tag;
     size_t mask = ft->n_buckets - 1;
     size_t i = tag & mask;
     while (ft->buckets[i].idx != NIL)
@@ -372,7 +418,7 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
 {
     struct flow_entry *e = entry_of(c);
     size_t mask = ft->n_buckets - 1;
-    size_t i = (size_t)key_hash(ft, &e->key) & mask;
+    size_t i = e->tag & mask;
     while (ft->buckets[i].idx != e->idx)
         i = (i + 1) & mask;
     /* backward-shift deletion keeps every probe chain unbroken */

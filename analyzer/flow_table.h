@@ -45,11 +45,22 @@ void flow_table_destroy(struct flow_table *ft);
 /* Returns the connection for key or NULL. The table owns it: the pointer stays
  * valid until flow_table_remove() of that entry or flow_table_destroy(). */
 struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key);
+/* The same, with hash = flow_key_hash(key, the table's seed) already computed. */
+struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key *key, uint64_t hash);
+
+/* Look-ahead hints (no effect on contents): fetch into the cache the bucket
+ * where a key with this flow_key_hash starts; once that bucket is in the
+ * cache, the entry the first bucket with its tag points to and its expiry-list
+ * link; once those are, with neighbours, the links of its list neighbours. */
+void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
+void flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool neighbours);
 
 /* Inserts a zeroed connection for key (which must not be present) in class cls.
  * Returns NULL only on allocation failure. */
 struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key,
                                enum flow_class cls);
+struct conn *flow_table_insert_hashed(struct flow_table *ft, const struct flow_key *key,
+                                      enum flow_class cls, uint64_t hash);
 
 /* Removes c (returned by find/insert) and recycles its memory. */
 void flow_table_remove(struct flow_table *ft, struct conn *c);

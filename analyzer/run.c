@@ -290,7 +290,7 @@ int run_offline(const struct cli_options *opt)
         struct capture_frame f;
         int r = 0;
         while ((opt->count == 0 || remaining > 0) && (r = capture_next(cap, &f, &err)) == 1) {
-            analyzer_feed(an, &f);
+            analyzer_feed_ahead(an, &f);
             if (opt->count != 0)
                 remaining--;
         }

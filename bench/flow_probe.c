@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     uint64_t packets = 0, bytes = 0;
     size_t peak_mem = 0;
     while ((r = capture_next(cap, &f, &err)) == 1) {
-        analyzer_feed(an, &f);
+        analyzer_feed_ahead(an, &f);
         packets++;
         bytes += f.cap_len;
         /* the table only grows, but sample it now and then rather than trust that */
