@@ -29,6 +29,7 @@ expect 2 'no input' --
 expect 2 'unknown option' -- -r x --bogus
 expect 2 'invalid number' -- -r x --max-flows abc
 expect 2 'needs an argument' -- -r
+expect 2 "invalid duration 'soon' for --close-delay" -- -r x --close-delay soon
 expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap"
 printf 'hello, this is not a capture file\n' >"$tmp/text.pcap"
 expect 1 'text.pcap: not a pcap or pcapng' -- -r "$tmp/text.pcap"
@@ -54,6 +55,19 @@ fi
 "$bin" -r "$samples/synthetic.pcap" --stats --json udp >"$tmp/bpf.json" 2>"$tmp/err" &&
     python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 1 and c["frames_filtered_out"] == 19, c' "$tmp/bpf.json" &&
     passed=$((passed + 1)) || { echo "FAIL: BPF filter 'udp'"; fail=$((fail + 1)); }
+
+# --close-delay: a closed connection's record is written that long after its
+# last packet (default 5 s); at 2*MSL or more it stays whole until reused
+"$bin" -r "$samples/synthetic.pcap" --json --no-dpi >"$tmp/cd5.json" 2>"$tmp/err" &&
+    "$bin" -r "$samples/synthetic.pcap" --json --no-dpi --close-delay 600 >"$tmp/cd600.json" 2>"$tmp/err" &&
+    python3 -c '
+import json, sys
+def first_http(p):
+    cs = [c for c in json.load(open(p))["connections"] if c["id.resp_p"] == 80 and c["incarnation"] == 1]
+    return cs[0]["end_reason"]
+assert first_http(sys.argv[1]) == "closed", first_http(sys.argv[1])
+assert first_http(sys.argv[2]) == "reuse", first_http(sys.argv[2])' "$tmp/cd5.json" "$tmp/cd600.json" &&
+    passed=$((passed + 1)) || { echo "FAIL: --close-delay"; fail=$((fail + 1)); }
 
 # -o writes atomically: the file appears whole, no temporary is left behind
 "$bin" -r "$samples/synthetic.pcap" --json -o "$tmp/out.json" &&
