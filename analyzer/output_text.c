@@ -325,7 +325,7 @@ static void diag_text(const struct view_socket *s, char *buf, size_t len)
                                      c->icmp.code, from);
         }
     }
-    for (uint32_t bit = SOCK_D_REFUSED << 1; bit <= SOCK_D_REUSE_IN_TIME_WAIT; bit <<= 1) {
+    for (uint32_t bit = SOCK_D_REFUSED << 1; bit <= SOCK_D_LAST; bit <<= 1) {
         if (!(s->diag & bit) || used >= len)
             continue;
         int w = snprintf(buf + used, len - used, "%s%s", used ? "," : "", views_diag_name(bit));

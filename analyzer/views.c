@@ -59,6 +59,7 @@ const char *views_diag_name(uint32_t d)
     case SOCK_D_SIMULTANEOUS_OPEN: return "simultaneous_open";
     case SOCK_D_SIMULTANEOUS_CLOSE: return "simultaneous_close";
     case SOCK_D_REUSE_IN_TIME_WAIT: return "reuse_in_time_wait";
+    case SOCK_D_AFTER_CLOSE: return "after_close";
     default: return NULL;
     }
 }
@@ -208,6 +209,8 @@ void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
         s->diag |= SOCK_D_SIMULTANEOUS_CLOSE;
     if (c->flags & CONN_F_REUSE_IN_TIME_WAIT)
         s->diag |= SOCK_D_REUSE_IN_TIME_WAIT;
+    if (c->flags & CONN_F_AFTER_CLOSE)
+        s->diag |= SOCK_D_AFTER_CLOSE;
 }
 
 /* When side's TIME_WAIT, entered at or before ts_ns, began (0 = it is not in
@@ -423,12 +426,18 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
     p->ctx = c0->ctx;
     p->tunnel = c0->tunnel;
     p->service = services_name(p->proto, p->port);
-    p->n_conns = n;
     enum port_evidence best = PEV_UDP_UNANSWERED;
     bool have = false;
     size_t ne = 0;
     for (size_t i = 0; i < n; i++) {
         const struct conn *c = grp[i];
+        rbuf[i].addr = c->orig_addr;
+        rbuf[i].port = c->orig_port;
+        p->bytes_in += c->dir[0].payload_bytes;
+        p->bytes_out += c->dir[1].payload_bytes;
+        if (c->flags & CONN_F_AFTER_CLOSE)
+            continue; /* late packets of a connection counted already: bytes only */
+        p->n_conns++;
         uint64_t ts;
         enum port_evidence ev = conn_evidence(c, &ts);
         enum port_status st = evidence_status(ev);
@@ -458,8 +467,6 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
             p->n_rejected++;
         else if (c->proto == IPPROTO_NUM_TCP && (c->dir[0].rst_sent || c->dir[1].rst_sent))
             p->n_reset++;
-        p->bytes_in += c->dir[0].payload_bytes;
-        p->bytes_out += c->dir[1].payload_bytes;
         /* only what nDPI saw in the payload (service is set then), not a port guess */
         if (c->dpi_done && c->service[0] != '\0' && strcmp(c->app_name, "Unknown") != 0) {
             bool known = false;
@@ -473,8 +480,6 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
                 p->mismatch = true;
         }
         p->carried_conns += c->carried_conns;
-        rbuf[i].addr = c->orig_addr;
-        rbuf[i].port = c->orig_port;
         ebuf[ne++] = (struct event){c->first_ts, +1};
         /* a one-packet connection still counts for an instant */
         uint64_t until = conn_end(c, end_ts);
@@ -489,7 +494,8 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
     ne = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t from, to;
-        if (grp[i]->proto == IPPROTO_NUM_TCP && syn_recv_interval(grp[i], end_ts, &from, &to)) {
+        if (grp[i]->proto == IPPROTO_NUM_TCP && !(grp[i]->flags & CONN_F_AFTER_CLOSE) &&
+            syn_recv_interval(grp[i], end_ts, &from, &to)) {
             ebuf[ne++] = (struct event){from, +1};
             ebuf[ne++] = (struct event){to > from ? to : from + 1, -1};
         }
@@ -708,7 +714,9 @@ static int build_hosts(struct views *v)
         if (hi < 0)
             continue;
         struct view_host *h = &v->hosts[hi];
-        if (s->role == ROLE_CLIENT) {
+        if (s->conn->flags & CONN_F_AFTER_CLOSE) {
+            /* the same socket as the connection's own record */
+        } else if (s->role == ROLE_CLIENT) {
             h->n_client++;
             if (s->conn->incarnation > 1 && !(s->conn->flags & CONN_F_AFTER_CLOSE)) {
                 h->tuple_reuses++;
@@ -1112,7 +1120,7 @@ json_t *views_json_socket(const struct view_socket *s)
     }
     json_object_set_new(o, "refused_by", rb);
     json_t *d = json_array();
-    for (uint32_t bit = 1; bit <= SOCK_D_REUSE_IN_TIME_WAIT; bit <<= 1)
+    for (uint32_t bit = 1; bit <= SOCK_D_LAST; bit <<= 1)
         if ((s->diag & bit) && bit != SOCK_D_REFUSED)
             json_array_append_new(d, json_string(views_diag_name(bit)));
     json_object_set_new(o, "diagnostics", d);

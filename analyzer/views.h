@@ -38,6 +38,8 @@ enum sock_role { ROLE_CLIENT = 0, ROLE_SERVER, ROLE_UNKNOWN };
 #define SOCK_D_SIMULTANEOUS_OPEN 0x08u
 #define SOCK_D_SIMULTANEOUS_CLOSE 0x10u
 #define SOCK_D_REUSE_IN_TIME_WAIT 0x20u /* 4-tuple reused before 2*MSL ran out */
+#define SOCK_D_AFTER_CLOSE       0x40u /* late packets of a connection already written */
+#define SOCK_D_LAST              SOCK_D_AFTER_CLOSE
 
 /* A SYN_RECV peak at least this large on one listener is flagged. */
 #define VIEWS_SYN_RECV_PILEUP 3

@@ -320,6 +320,27 @@ static void test_late_packets_after_close(void)
     CU_ASSERT_FALSE(col.c[3].flags & CONN_F_AFTER_CLOSE);
     CU_ASSERT(col.c[3].flags & CONN_F_REUSE_IN_TIME_WAIT);
     CU_ASSERT_EQUAL(col.c[3].prev_close_gap_ns, 40 * S - 4 * MS);
+
+    /* the views: two connections on the port (the late records add bytes, not
+     * connections), their sockets marked, one reuse for the client host */
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, col.c, col.n, T0 + 41 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    struct ip_addr server = {{0}}, client = {{0}};
+    inet_pton(AF_INET, SERVER, server.b);
+    inet_pton(AF_INET, CLIENT, client.b);
+    long pi = views_find_port_ctx(&v, 0, 6, 4, &server, SPORT);
+    CU_ASSERT_FATAL(pi >= 0);
+    CU_ASSERT_EQUAL(v.ports[pi].n_conns, 2);
+    size_t marked = 0;
+    for (size_t i = 0; i < v.n_socks; i++)
+        marked += (v.socks[i].diag & SOCK_D_AFTER_CLOSE) != 0;
+    CU_ASSERT_EQUAL(marked, 4);
+    long hi = views_find_host_ctx(&v, 0, 4, &client);
+    CU_ASSERT_FATAL(hi >= 0);
+    CU_ASSERT_EQUAL(v.hosts[hi].n_client, 2);
+    CU_ASSERT_EQUAL(v.hosts[hi].tuple_reuses, 1);
+    views_free(&v);
 }
 
 /* 2*MSL after the last packet the tuple is forgotten: a SYN is incarnation 1. */
