@@ -331,7 +331,9 @@ static void expire_idle(struct analyzer *an)
 {
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         uint64_t timeout = class_timeout(an, (enum flow_class)cls);
-        if (timeout == 0)
+        /* an idle timeout of 0 is none (as Zeek's "0 secs"); a close delay of 0
+         * writes a closed connection's record at the next packet or tick */
+        if (timeout == 0 && cls != FLOW_CLASS_TCP_CLOSED)
             continue;
         struct conn *c;
         while ((c = flow_table_oldest(an->flows, (enum flow_class)cls)) != NULL &&

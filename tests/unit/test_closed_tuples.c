@@ -379,6 +379,40 @@ static void test_close_delay_whole_time_wait(void)
     CU_ASSERT(col.c[1].flags & CONN_F_REUSE_IN_TIME_WAIT);
 }
 
+/* --close-delay 0: the record comes at the next packet or tick; --msl 0 too
+ * (no TIME_WAIT to wait out), and then nothing is remembered. */
+static void test_close_delay_zero(void)
+{
+    static struct collected col;
+    struct analyzer *an = start(&col, 0);
+    connection(an, T0, 1000, 5000);
+    CU_ASSERT_EQUAL(col.n, 0);
+    analyzer_tick(an, T0 + 4 * MS);
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    CU_ASSERT_EQUAL(col.c[0].end_reason, END_CLOSED);
+    CU_ASSERT_EQUAL(analyzer_closed_tuples(an), 1);
+    finish(&col);
+
+    memset(&col, 0, sizeof(col));
+    struct analyzer_config cfg;
+    analyzer_config_defaults(&cfg);
+    cfg.have_seed = true;
+    cfg.dpi = false;
+    cfg.on_conn = on_conn;
+    cfg.user = &col;
+    cfg.msl_ns = 0;
+    struct ss_err err;
+    col.an = an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    connection(an, T0, 1000, 5000);
+    analyzer_tick(an, T0 + 5 * MS);
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    CU_ASSERT_EQUAL(col.c[0].end_reason, END_CLOSED);
+    CU_ASSERT_EQUAL(col.c[0].dir[0].state, TCP_ST_CLOSED); /* a TIME_WAIT of 0 ended */
+    CU_ASSERT_EQUAL(analyzer_closed_tuples(an), 0);
+    finish(&col);
+}
+
 /* Peak figures: open connections, and open + remembered. */
 static void test_peak_tracked(void)
 {
@@ -447,6 +481,7 @@ int register_tests(void)
         {"late packets: an after_close record of the same incarnation", test_late_packets_after_close},
         {"forgotten after 2*MSL", test_forgotten_after_two_msl},
         {"--close-delay >= 2*MSL keeps the whole TIME_WAIT", test_close_delay_whole_time_wait},
+        {"--close-delay 0 and --msl 0", test_close_delay_zero},
         {"peak open and peak tracked", test_peak_tracked},
         {"views end TIME_WAIT after 2*MSL", test_views_end_time_wait},
         {NULL, NULL},
