@@ -1,5 +1,6 @@
 /* checksum.c - Internet checksum (RFC 1071) and the TCP/UDP/ICMPv6 pseudo header
- * (RFC 9293 section 3.1, RFC 768, RFC 8200 section 8.1). */
+ * (RFC 9293 section 3.1, RFC 768, RFC 8200 section 8.1); SCTP's CRC32c (RFC 9260
+ * appendix A). */
 #include "dissect.h"
 
 uint32_t inet_csum_add(uint32_t sum, const uint8_t *p, size_t len)
@@ -47,4 +48,15 @@ uint16_t inet_csum_pseudo(const struct packet *pkt, uint8_t proto, const uint8_t
     }
     sum = inet_csum_add(sum, l4, l4_len);
     return inet_csum_fold(sum);
+}
+
+uint32_t crc32c_update(uint32_t crc, const uint8_t *p, size_t len)
+{
+    /* bit by bit: only SCTP with --verify-checksums comes here */
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+    }
+    return crc;
 }

@@ -105,4 +105,9 @@ uint32_t inet_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t inet_csum_fold(uint32_t sum);
 uint16_t inet_csum_pseudo(const struct packet *pkt, uint8_t proto, const uint8_t *l4, size_t l4_len);
 
+/* CRC32c (Castagnoli, reflected polynomial 0x82F63B78), SCTP's checksum (RFC 9260
+ * appendix A): crc32c_update(0xFFFFFFFF, ...) over the data, then complement.
+ * crc32c("123456789") = 0xE3069283. */
+uint32_t crc32c_update(uint32_t crc, const uint8_t *p, size_t len);
+
 #endif

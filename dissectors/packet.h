@@ -61,6 +61,7 @@ enum layer {
     X(ICMP_QUOTE_MALFORMED, "icmp_quote_malformed")                                                \
     X(SCTP_TRUNCATED, "sctp_truncated")                                                            \
     X(SCTP_BAD_CHUNK, "sctp_bad_chunk")                                                            \
+    X(SCTP_BAD_CHECKSUM, "sctp_bad_checksum")                                                      \
     X(L3_UNKNOWN_ETHERTYPE, "l3_unknown_ethertype")                                                \
     X(IP_LEN_ZERO, "ip_length_zero")                                                              \
     X(ENCAP_TRUNCATED, "encap_truncated")                                                          \

@@ -1,5 +1,5 @@
-/* sctp.c - SCTP common header and chunk walk (RFC 9260 sections 3.1 and 3.2).
- * The CRC32c checksum is not verified. */
+/* sctp.c - SCTP common header and chunk walk (RFC 9260 sections 3.1 and 3.2),
+ * and the CRC32c checksum (appendix A) with --verify-checksums. */
 #include "dissect.h"
 
 #define SCTP_HDR_LEN       12
@@ -20,6 +20,20 @@ enum dissect_status sctp_dissect(struct view *v, struct packet *pkt)
         return packet_anomaly(pkt, ANOM_SCTP_TRUNCATED, DISSECT_TRUNCATED);
     pkt->sctp.vtag = rd_be32(h + 4);
     pkt->l4_payload_len = ip_payload > SCTP_HDR_LEN ? ip_payload - SCTP_HDR_LEN : 0;
+    if (pkt->verify_checksums && ip_payload >= SCTP_HDR_LEN && captured >= ip_payload) {
+        /* over the whole packet with the checksum field as zeros; the field
+         * holds the complemented CRC least significant byte first */
+        static const uint8_t zeros[4] = {0};
+        uint32_t crc = crc32c_update(0xFFFFFFFFu, h, 8);
+        crc = crc32c_update(crc, zeros, 4);
+        crc = crc32c_update(crc, h + SCTP_HDR_LEN, ip_payload - SCTP_HDR_LEN);
+        uint32_t stored = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 |
+                          (uint32_t)h[11] << 24;
+        bool ok = ~crc == stored;
+        pkt->l4_csum = ok ? CSUM_GOOD : CSUM_BAD;
+        if (!ok)
+            pkt->anomalies |= ANOM_BIT(ANOM_SCTP_BAD_CHECKSUM);
+    }
     pkt->payload = *v;
 
     /* chunks: what the IP length says is left, walked as far as captured */

@@ -19,7 +19,7 @@ static void ip_ctx(struct packet *pkt, uint32_t l4_len)
 static const uint8_t two_chunks[] = {
     0x13, 0x88, 0x8e, 0x3c, /* sport 5000, dport 36412 */
     0xca, 0xfe, 0xba, 0xbe, /* verification tag */
-    0x00, 0x00, 0x00, 0x00, /* CRC32c (not checked) */
+    0x00, 0x00, 0x00, 0x00, /* CRC32c (checked only with verify_checksums) */
     0x00, 0x03, 0x00, 0x13, /* DATA, flags B|E, length 19 */
     0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'a', 'b', 'c', 0x00, /* TSN, stream, PPID, data, pad */
     0x03, 0x00, 0x00, 0x10, /* SACK, length 16 */
@@ -41,6 +41,62 @@ static void test_sctp_chunks(void)
     CU_ASSERT_EQUAL(pkt.payload.len, sizeof(two_chunks) - 12);
     CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
     CU_ASSERT_EQUAL(pkt.anomalies, 0);
+}
+
+/* CRC32c check values: the catalogue's "123456789" and iSCSI's (RFC 3720
+ * appendix B.4) 32 zero bytes and 32 bytes 0..31. */
+static void test_crc32c_check_values(void)
+{
+    const uint8_t digits[] = "123456789";
+    CU_ASSERT_EQUAL(~crc32c_update(0xFFFFFFFFu, digits, 9), 0xE3069283u);
+    uint8_t b[32];
+    memset(b, 0, sizeof(b));
+    CU_ASSERT_EQUAL(~crc32c_update(0xFFFFFFFFu, b, sizeof(b)), 0x8A9136AAu);
+    for (unsigned i = 0; i < sizeof(b); i++)
+        b[i] = (uint8_t)i;
+    CU_ASSERT_EQUAL(~crc32c_update(0xFFFFFFFFu, b, sizeof(b)), 0x46DD794Eu);
+}
+
+/* --verify-checksums: a zero field is bad; the complemented CRC of the packet
+ * (field as zeros), least significant byte first, is good; a packet cut by the
+ * snaplen is not judged. */
+static void test_sctp_checksum(void)
+{
+    uint8_t raw[sizeof(two_chunks)];
+    memcpy(raw, two_chunks, sizeof(raw));
+    struct view v = { raw, sizeof(raw) };
+    struct packet pkt;
+    ip_ctx(&pkt, sizeof(raw));
+    pkt.verify_checksums = true;
+    CU_ASSERT_EQUAL(sctp_dissect(&v, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.l4_csum, CSUM_BAD);
+    CU_ASSERT(HAS_ANOM(pkt, ANOM_SCTP_BAD_CHECKSUM));
+
+    uint32_t crc = ~crc32c_update(0xFFFFFFFFu, raw, sizeof(raw)); /* field is zero here */
+    raw[8] = (uint8_t)crc;
+    raw[9] = (uint8_t)(crc >> 8);
+    raw[10] = (uint8_t)(crc >> 16);
+    raw[11] = (uint8_t)(crc >> 24);
+    v = (struct view){ raw, sizeof(raw) };
+    ip_ctx(&pkt, sizeof(raw));
+    pkt.verify_checksums = true;
+    CU_ASSERT_EQUAL(sctp_dissect(&v, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.l4_csum, CSUM_GOOD);
+    CU_ASSERT_EQUAL(pkt.anomalies, 0);
+
+    raw[20] ^= 1; /* one bit of data flipped */
+    v = (struct view){ raw, sizeof(raw) };
+    ip_ctx(&pkt, sizeof(raw));
+    pkt.verify_checksums = true;
+    sctp_dissect(&v, &pkt);
+    CU_ASSERT_EQUAL(pkt.l4_csum, CSUM_BAD);
+
+    v = (struct view){ raw, 20 }; /* cut by the snaplen: not judged */
+    ip_ctx(&pkt, sizeof(raw));
+    pkt.verify_checksums = true;
+    sctp_dissect(&v, &pkt);
+    CU_ASSERT_EQUAL(pkt.l4_csum, CSUM_UNKNOWN);
+    CU_ASSERT_FALSE(HAS_ANOM(pkt, ANOM_SCTP_BAD_CHECKSUM));
 }
 
 static void test_sctp_init_last_padding_missing(void)
@@ -113,6 +169,8 @@ int register_tests(void)
         { "DATA and SACK chunks", test_sctp_chunks },
         { "INIT without final padding", test_sctp_init_last_padding_missing },
         { "bad chunk lengths", test_sctp_bad_chunk },
+        { "CRC32c check values", test_crc32c_check_values },
+        { "CRC32c checksum with verify_checksums", test_sctp_checksum },
         { "chunks cut by the snaplen", test_sctp_chunks_cut_by_snaplen },
         { "truncated common header", test_sctp_truncated },
         { NULL, NULL },
