@@ -225,19 +225,54 @@ static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
         fprintf(out, "  not seen in the capture (no TCP, UDP or SCTP traffic to or from it).\n");
 }
 
+/* The per-context lines of a host seen in several tunnel contexts. */
+static void print_host_context(FILE *out, const struct view_host *h)
+{
+    char tt[320];
+    if (h->ctx == 0)
+        snprintf(tt, sizeof(tt), "not tunnelled");
+    else
+        views_tunnel_text(h->tunnel, h->ctx, tt, sizeof(tt));
+    fprintf(out, "    %s: %" PRIu64 " %s (%" PRIu64 " open); sockets %" PRIu64 " client, %" PRIu64
+                 " server, %" PRIu64 " unknown role\n",
+            tt, h->n_ports, plural(h->n_ports, "port", "ports"), h->n_listening, h->n_client,
+            h->n_server, h->n_unknown);
+}
+
 static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const struct ip_addr *addr)
 {
     char host[64];
     ip_addr_format(addr, ipv, host, sizeof(host));
     fprintf(out, "Host %s\n", host);
-    long hi = views_find_host(v, ipv, addr);
-    if (hi < 0) {
+    long first = views_find_host(v, ipv, addr);
+    if (first < 0) {
         fprintf(out, "  not seen in the capture (no TCP, UDP or SCTP traffic to or from it).\n");
         return;
     }
-    const struct view_host *h = &v->hosts[hi];
-    fprintf(out, "  Ports (service endpoints) on it: %" PRIu64 " (%" PRIu64 " open).\n", h->n_ports,
-            h->n_listening);
+    /* the address in every tunnel context it was seen in (each a network of its
+     * own): the figures summed, and context by context at the end */
+    size_t end = (size_t)first;
+    struct view_host h = {0};
+    while (end < v->n_hosts && same_addr(v->hosts[end].ip_version, &v->hosts[end].addr, ipv, addr)) {
+        const struct view_host *c = &v->hosts[end++];
+        h.n_ports += c->n_ports;
+        h.n_listening += c->n_listening;
+        h.n_client += c->n_client;
+        h.n_server += c->n_server;
+        h.n_unknown += c->n_unknown;
+        if (c->has_ephemeral) {
+            if (!h.has_ephemeral || c->eph_min < h.eph_min)
+                h.eph_min = c->eph_min;
+            if (!h.has_ephemeral || c->eph_max > h.eph_max)
+                h.eph_max = c->eph_max;
+            h.has_ephemeral = true;
+            h.eph_distinct += c->eph_distinct; /* distinct within each context */
+        }
+        h.tuple_reuses += c->tuple_reuses;
+        h.reuse_in_time_wait += c->reuse_in_time_wait;
+    }
+    fprintf(out, "  Ports (service endpoints) on it: %" PRIu64 " (%" PRIu64 " open).\n", h.n_ports,
+            h.n_listening);
     for (size_t i = 0; i < v->n_ports; i++) {
         const struct view_port *p = &v->ports[i];
         if (!same_addr(p->ip_version, &p->addr, ipv, addr))
@@ -256,12 +291,12 @@ static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const st
                 p->has_listener ? ", listener inferred" : "", tt);
     }
     fprintf(out, "  Sockets: %" PRIu64 " client, %" PRIu64 " server, %" PRIu64 " unknown role.\n",
-            h->n_client, h->n_server, h->n_unknown);
-    if (h->has_ephemeral)
+            h.n_client, h.n_server, h.n_unknown);
+    if (h.has_ephemeral)
         fprintf(out, "  As a client it used local ports %u-%u (%" PRIu64 " distinct); %" PRIu64
                      " 4-tuple %s, %" PRIu64 " before TIME_WAIT ran out.\n",
-                h->eph_min, h->eph_max, h->eph_distinct, h->tuple_reuses,
-                plural(h->tuple_reuses, "reuse", "reuses"), h->reuse_in_time_wait);
+                h.eph_min, h.eph_max, h.eph_distinct, h.tuple_reuses,
+                plural(h.tuple_reuses, "reuse", "reuses"), h.reuse_in_time_wait);
     for (size_t i = 0; i < v->n_socks; i++) {
         const struct view_socket *s = &v->socks[i];
         if (s->role != ROLE_CLIENT || !same_addr(s->ip_version, &s->local_addr, ipv, addr))
@@ -270,6 +305,17 @@ static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const st
         views_format_endpoint(s->ip_version, &s->local_addr, s->local_port, loc, sizeof(loc));
         fprintf(out, "    %s %s", services_proto_name(s->proto), loc);
         print_socket_line(out, s);
+        if (s->conn->ctx != 0) {
+            char tt[320];
+            views_tunnel_text(s->conn->tunnel, s->conn->ctx, tt, sizeof(tt));
+            fprintf(out, "      in %s\n", tt);
+        }
+    }
+    if (end - (size_t)first > 1) {
+        fprintf(out, "  Seen in %zu tunnel contexts (separate networks that reuse the address):\n",
+                end - (size_t)first);
+        for (size_t j = (size_t)first; j < end; j++)
+            print_host_context(out, &v->hosts[j]);
     }
 }
 
