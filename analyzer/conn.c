@@ -175,6 +175,7 @@ void conn_materialize(const struct conn *c, struct conn *rec)
     rec->icmp = k->icmp;
     rec->n_tunnel_parents = k->n_tunnel_parents;
     memcpy(rec->tunnel_parents, k->tunnel_parents, sizeof(rec->tunnel_parents));
+    memcpy(rec->tcp_counts, k->tcp_counts, sizeof(rec->tcp_counts));
     rec->app_host_truncated = k->app_host_truncated;
     memcpy(rec->app_host, k->app_host, sizeof(rec->app_host));
 }

@@ -82,8 +82,7 @@ struct conn_dir {
     uint64_t payload_bytes; /* transport payload per the IP/L4 length fields */
     uint64_t last_ts;       /* time of the last packet sent */
     uint32_t pkts;
-    /* TCP analysis (0 for other protocols) */
-    uint32_t retransmissions, out_of_order, zero_window, dup_acks, keepalives;
+    /* TCP sequence tracking (0 for other protocols) */
     uint32_t isn;       /* initial sequence number (valid when has_isn) */
     uint32_t next_seq;  /* highest sequence number sent + 1 (32-bit, compared with wrap) */
     uint32_t last_ack;  /* last acknowledgment number sent */
@@ -116,6 +115,13 @@ struct tunnel_desc {
     uint32_t ctx;             /* the context value inner connections carry */
     size_t key_len;
     uint8_t key[48 * PACKET_MAX_ENCAP]; /* encap_chain_key bytes */
+};
+
+/* TCP analysis events of one direction (what one socket sent). Rare in clean
+ * traffic: an open connection keeps them in its cold part (conn.h: struct
+ * conn_cold), allocated at the first one. */
+struct conn_tcp_counts {
+    uint32_t retransmissions, out_of_order, zero_window, dup_acks, keepalives;
 };
 
 /* One state transition of one socket, in 8 bytes. Its time is first_ts + dt_ns;
@@ -204,6 +210,7 @@ struct conn {
     bool app_port_mismatch;             /* detected protocol is not the IANA service of resp_port */
     struct conn_icmp_evidence icmp;
     uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS]; /* ids of carrier connections */
+    struct conn_tcp_counts tcp_counts[2]; /* [0] = originator, [1] = responder */
     char service[24];                   /* Zeek style: "ssl", "dns", "http" ("" = none) */
     char app_name[44];                  /* nDPI's "TLS.Google", "DNS", "Unknown" */
     char app_category[24];              /* nDPI's category name ("Web", "Network") */
@@ -221,6 +228,7 @@ struct conn_cold {
     bool app_host_truncated;
     struct conn_icmp_evidence icmp;
     uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS];
+    struct conn_tcp_counts tcp_counts[2];
     char app_host[64];
 };
 

@@ -108,14 +108,14 @@ static json_t *addr_json(const struct ip_addr *a, uint8_t v)
     return json_string(buf);
 }
 
-static json_t *dir_tcp_json(const struct conn_dir *d)
+static json_t *dir_tcp_json(const struct conn_dir *d, const struct conn_tcp_counts *n)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "retransmissions", json_integer(d->retransmissions));
-    json_object_set_new(o, "out_of_order", json_integer(d->out_of_order));
-    json_object_set_new(o, "zero_window", json_integer(d->zero_window));
-    json_object_set_new(o, "dup_acks", json_integer(d->dup_acks));
-    json_object_set_new(o, "keepalives", json_integer(d->keepalives));
+    json_object_set_new(o, "retransmissions", json_integer(n->retransmissions));
+    json_object_set_new(o, "out_of_order", json_integer(n->out_of_order));
+    json_object_set_new(o, "zero_window", json_integer(n->zero_window));
+    json_object_set_new(o, "dup_acks", json_integer(n->dup_acks));
+    json_object_set_new(o, "keepalives", json_integer(n->keepalives));
     json_object_set_new(o, "mss", d->mss ? json_integer(d->mss) : json_null());
     json_object_set_new(o, "wscale", d->wscale >= 0 ? json_integer(d->wscale) : json_null());
     return o;
@@ -249,8 +249,8 @@ json_t *output_json_conn(const struct conn *c)
         }
         json_object_set_new(o, "transitions", tr);
         json_t *tcp = json_object();
-        json_object_set_new(tcp, "orig", dir_tcp_json(&c->dir[0]));
-        json_object_set_new(tcp, "resp", dir_tcp_json(&c->dir[1]));
+        json_object_set_new(tcp, "orig", dir_tcp_json(&c->dir[0], &c->tcp_counts[0]));
+        json_object_set_new(tcp, "resp", dir_tcp_json(&c->dir[1], &c->tcp_counts[1]));
         json_object_set_new(tcp, "rtt_syn_synack",
                             c->syn_ts && c->synack_ts >= c->syn_ts ? duration_json(c->synack_ts - c->syn_ts) : json_null());
         json_object_set_new(tcp, "rtt_synack_ack",

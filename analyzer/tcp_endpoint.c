@@ -42,6 +42,11 @@ void conn_swap_sides(struct conn *c)
     struct conn_dir d = c->dir[0];
     c->dir[0] = c->dir[1];
     c->dir[1] = d;
+    if (c->cold != NULL) {
+        struct conn_tcp_counts n = c->cold->tcp_counts[0];
+        c->cold->tcp_counts[0] = c->cold->tcp_counts[1];
+        c->cold->tcp_counts[1] = n;
+    }
     for (unsigned i = 0; i < c->n_transitions; i++)
         c->transitions[i].side = c->transitions[i].side == 0 ? 1u : 0u;
     c->flags |= CONN_F_FLIPPED;
@@ -270,6 +275,16 @@ static void on_rst(struct conn *c, const struct packet *pkt, int side, uint64_t 
         c->close_ts = ts;
 }
 
+/* Counts one analysis event of side's direction. The counters live in the
+ * connection's cold part, allocated at its first event (rare in clean traffic);
+ * only when memory runs out is an event not counted. */
+#define COUNT_EVENT(c, side, field)                                        \
+    do {                                                                   \
+        struct conn_cold *k_ = conn_cold_get(c);                           \
+        if (k_ != NULL)                                                    \
+            k_->tcp_counts[side].field++;                                  \
+    } while (0)
+
 /* Sequence analysis of one direction; runs before the state machine. */
 static void analyse_sequence(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
 {
@@ -284,15 +299,15 @@ static void analyse_sequence(struct conn *c, const struct packet *pkt, int side,
         if (len > 0 || fin) {
             if (SEQ_LT(seq, d->next_seq)) {
                 if (len <= 1 && !fin && seq + 1 == d->next_seq) {
-                    d->keepalives++;
+                    COUNT_EVENT(c, side, keepalives);
                 } else if (SEQ_LEQ(end, d->next_seq) || SEQ_LT(seq, d->next_seq)) {
                     uint64_t thr = TCP_OOO_THRESHOLD_NS;
                     if (c->synack_ts > c->syn_ts && c->syn_ts != 0 && c->synack_ts - c->syn_ts < thr)
                         thr = c->synack_ts - c->syn_ts;
                     if (d->last_ts != 0 && ts - d->last_ts < thr && ts >= d->last_ts)
-                        d->out_of_order++;
+                        COUNT_EVENT(c, side, out_of_order);
                     else
-                        d->retransmissions++;
+                        COUNT_EVENT(c, side, retransmissions);
                 }
             } else if (SEQ_GT(seq, d->next_seq)) {
                 c->flags |= CONN_F_SEQ_GAP;
@@ -300,7 +315,7 @@ static void analyse_sequence(struct conn *c, const struct packet *pkt, int side,
             if (d->fin_sent && SEQ_GT(end, d->fin_seq + 1))
                 c->flags |= CONN_F_DATA_AFTER_FIN;
         } else if (len == 0 && seq + 1 == d->next_seq && ack) {
-            d->keepalives++; /* zero-length keep-alive probe */
+            COUNT_EVENT(c, side, keepalives); /* zero-length keep-alive probe */
         }
     }
     if (!rst) {
@@ -308,10 +323,10 @@ static void analyse_sequence(struct conn *c, const struct packet *pkt, int side,
             d->next_seq = end;
         d->has_seq = true;
         if (!syn && pkt->tcp.window == 0 && ack && (d->last_window != 0 || d->pkts <= 1))
-            d->zero_window++;
+            COUNT_EVENT(c, side, zero_window);
         if (ack && !syn && !fin && len == 0 && d->has_ack && pkt->tcp.ack == d->last_ack &&
             pkt->tcp.window == d->last_window && pd->has_seq && SEQ_GT(pd->next_seq, pkt->tcp.ack)) {
-            d->dup_acks++;
+            COUNT_EVENT(c, side, dup_acks);
         }
         d->last_window = pkt->tcp.window;
     }

@@ -87,7 +87,7 @@ static void test_synthetic_worked_examples(void)
     CU_ASSERT_EQUAL(http->orientation, ORIENT_HANDSHAKE);
     /* written 5 s (the close delay) after its last packet, before the reuse */
     CU_ASSERT_EQUAL(http->end_reason, END_CLOSED);
-    CU_ASSERT_EQUAL(http->dir[1].retransmissions, 1);
+    CU_ASSERT_EQUAL(http->tcp_counts[1].retransmissions, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(again);
     CU_ASSERT_STRING_EQUAL(zeek_conn_history(&again->zeek), "ShAR");
     CU_ASSERT_STRING_EQUAL(zeek_conn_state(&again->zeek), "RSTO");
