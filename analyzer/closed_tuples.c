@@ -130,9 +130,7 @@ static void drop_slot(struct closed_tuples *ct, size_t i)
     slot_entry(ct, &ct->slots[i])->incarnation = 0;
     size_t hole = i;
     for (size_t j = (hole + 1) & mask; ct->slots[j].pos != EMPTY; j = (j + 1) & mask) {
-        size_t home = ct->slots[j].tag & mask;
-        bool home_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (!home_between) {
+        if (!linear_probe_stays(ct->slots[j].tag & mask, hole, j)) {
             ct->slots[hole] = ct->slots[j];
             hole = j;
         }

@@ -424,10 +424,8 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
     /* backward-shift deletion keeps every probe chain unbroken */
     size_t hole = i;
     for (size_t j = (hole + 1) & mask; ft->buckets[j].idx != NIL; j = (j + 1) & mask) {
-        size_t home = ft->buckets[j].tag & mask;
         /* move j into the hole unless its home lies cyclically in (hole, j] */
-        bool home_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (!home_between) {
+        if (!linear_probe_stays(ft->buckets[j].tag & mask, hole, j)) {
             ft->buckets[hole] = ft->buckets[j];
             hole = j;
         }

@@ -27,6 +27,14 @@ bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, cons
                    uint16_t ap, const struct ip_addr *b, uint16_t bp, uint16_t vlan,
                    uint16_t vlan_inner, uint32_t ctx);
 
+/* Backward-shift deletion in a linear-probing table of size mask + 1: whether
+ * the element at slot j, whose home slot is home, must stay when slot hole
+ * empties (its home lies cyclically in (hole, j]). */
+static inline bool linear_probe_stays(size_t home, size_t hole, size_t j)
+{
+    return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+}
+
 /* Seeded SipHash of a key (only its meaningful bytes: 24 for IPv4, 48 for IPv6). */
 uint64_t flow_key_hash(const struct flow_key *key, const uint8_t seed[16]);
 
