@@ -89,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.verify_checksums = (size & 1u) != 0;
     if ((size & 2u) != 0)
         cfg.max_flows = FUZZ_SMALL_MAX_FLOWS;
+    if ((size & 16u) != 0)
+        cfg.close_delay_ns = 0; /* closed connections written at once: more remembered 5-tuples */
     static struct dpi *shared_dpi; /* the harness's one nDPI module, see above */
     if (shared_dpi == NULL && (shared_dpi = dpi_create(0, &err)) == NULL)
         abort();
