@@ -304,8 +304,14 @@ static void transitions_text(const struct view_socket *s, char *buf, size_t len)
         int w = snprintf(buf + used, len - used, "%s%s@%s", used ? " " : "",
                          tcp_state_name((enum tcp_state)t->to), d);
         if (w < 0 || (size_t)w >= len - used)
-            break;
+            return;
         used += (size_t)w;
+    }
+    if (s->time_wait_end_ts > c->first_ts) { /* the end of TIME_WAIT the views applied */
+        char d[TIMEFMT_DURATION_SIZE];
+        timefmt_duration(s->time_wait_end_ts - c->first_ts, d, sizeof(d));
+        snprintf(buf + used, len - used, "%s%s@%s", used ? " " : "",
+                 tcp_state_name(TCP_ST_CLOSED), d);
     }
 }
 

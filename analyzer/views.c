@@ -885,8 +885,11 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
              * at the capture end */
             enum tcp_state st;
             if (s->proto == IPPROTO_NUM_TCP && s->state == TCP_ST_TIME_WAIT &&
-                views_socket_state_at(idx[i], side, end_ts, end_ts, two_msl_ns, &st))
+                views_socket_state_at(idx[i], side, end_ts, end_ts, two_msl_ns, &st) &&
+                st == TCP_ST_CLOSED) {
                 s->state = (uint8_t)st;
+                s->time_wait_end_ts = time_wait_since(idx[i], side, end_ts) + two_msl_ns;
+            }
             s->port_index = views_find_port_ctx(v, idx[i]->ctx, s->proto, s->ip_version,
                                                 &s->local_addr, s->local_port);
             if (s->role == ROLE_UNKNOWN) {
@@ -1095,6 +1098,13 @@ json_t *views_json_socket(const struct view_socket *s)
         json_object_set_new(e, "ts", output_json_time(c->first_ts + t->dt_ns));
         json_object_set_new(e, "from", json_string(tcp_state_name((enum tcp_state)t->from)));
         json_object_set_new(e, "to", json_string(tcp_state_name((enum tcp_state)t->to)));
+        json_array_append_new(tr, e);
+    }
+    if (tcp && s->time_wait_end_ts != 0) { /* the end of TIME_WAIT the views applied */
+        json_t *e = json_object();
+        json_object_set_new(e, "ts", output_json_time(s->time_wait_end_ts));
+        json_object_set_new(e, "from", json_string(tcp_state_name(TCP_ST_TIME_WAIT)));
+        json_object_set_new(e, "to", json_string(tcp_state_name(TCP_ST_CLOSED)));
         json_array_append_new(tr, e);
     }
     json_object_set_new(o, "transitions", tr);

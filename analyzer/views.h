@@ -96,6 +96,9 @@ struct view_socket {
     uint64_t bytes_sent, bytes_recv; /* transport payload */
     uint32_t pkts_sent, pkts_recv;
     long port_index; /* the port its local endpoint is, or -1 */
+    uint64_t time_wait_end_ts; /* its TIME_WAIT ran out (2*MSL) before the capture end, at
+                                  this time: state is CLOSED, the record ends in TIME_WAIT
+                                  (0 = no such end) */
     uint64_t superseded_ts; /* a later incarnation of its 5-tuple started then (0 = none):
                                the kernel had dropped this socket by that time */
 };

@@ -459,16 +459,23 @@ static void test_views_end_time_wait(void)
             CU_ASSERT_EQUAL(rows[0].state, TCP_ST_TIME_WAIT);
         free(rows);
     }
-    /* the socket's final state is the one at the capture end */
-    for (size_t i = 0; i < v.n_socks; i++)
-        if (v.socks[i].side == 0)
+    /* the socket's final state is the one at the capture end, and when its
+     * TIME_WAIT ended is known to the views */
+    for (size_t i = 0; i < v.n_socks; i++) {
+        if (v.socks[i].side == 0) {
             CU_ASSERT_EQUAL(v.socks[i].state, TCP_ST_CLOSED);
+            CU_ASSERT_EQUAL(v.socks[i].time_wait_end_ts, tw + two_msl);
+        }
+    }
     views_free(&v);
     /* a capture ending within 2*MSL leaves it in TIME_WAIT */
     CU_ASSERT_FATAL(views_build(&v, col.c, 1, T0 + 30 * S, two_msl, &err) == 0);
-    for (size_t i = 0; i < v.n_socks; i++)
-        if (v.socks[i].side == 0)
+    for (size_t i = 0; i < v.n_socks; i++) {
+        if (v.socks[i].side == 0) {
             CU_ASSERT_EQUAL(v.socks[i].state, TCP_ST_TIME_WAIT);
+            CU_ASSERT_EQUAL(v.socks[i].time_wait_end_ts, 0);
+        }
+    }
     views_free(&v);
 }
 
