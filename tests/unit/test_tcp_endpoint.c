@@ -304,11 +304,16 @@ static void test_swap_sides(void)
     handshake();
     c.orig_port = 1111;
     c.resp_port = 80;
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    seg(0, TCP_ACK, 1001, 5001, 100); /* the client retransmits (kept in the cold part) */
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
     uint8_t side0 = c.transitions[0].side;
     conn_swap_sides(&c);
     CU_ASSERT_EQUAL(c.orig_port, 80);
     CU_ASSERT_EQUAL(c.transitions[0].side, side0 ^ 1);
     CU_ASSERT(c.flags & CONN_F_FLIPPED);
+    CU_ASSERT_EQUAL(CNT(1, retransmissions), 1); /* the counters follow the sides */
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
 }
 
 int register_tests(void)
