@@ -222,18 +222,6 @@ static enum flow_class conn_class(const struct conn *c)
     return FLOW_CLASS_OTHER;
 }
 
-/* When side's TIME_WAIT ends (2*MSL after it began), or 0 if it is not in TIME_WAIT. */
-static uint64_t time_wait_end(const struct conn *c, int side, uint64_t two_msl)
-{
-    if (c->dir[side].state != TCP_ST_TIME_WAIT)
-        return 0;
-    uint64_t since = 0;
-    for (unsigned i = 0; i < c->n_transitions; i++)
-        if (c->transitions[i].side == side && c->transitions[i].to == TCP_ST_TIME_WAIT)
-            since = c->first_ts + c->transitions[i].dt_ns;
-    return since != 0 ? since + two_msl : 0;
-}
-
 /* Remembers the 5-tuple of closed connection c, whose record is being written
  * before its 2*MSL ran out. Late packets of c then make an after_close record
  * of the same incarnation; a new SYN makes the next incarnation. */
@@ -261,7 +249,10 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
         t.incarnation = c->incarnation;
         t.orientation = c->orientation;
         for (int s = 0; s < 2; s++) {
-            tw_end[s] = time_wait_end(c, s, two_msl);
+            uint64_t since = c->dir[s].state == TCP_ST_TIME_WAIT
+                                 ? tcp_endpoint_time_wait_since(c, s, UINT64_MAX)
+                                 : 0;
+            tw_end[s] = since != 0 ? since + two_msl : 0;
             t.final_state[s] = c->dir[s].state;
             if (c->dir[s].has_isn) {
                 t.isn[s] = c->dir[s].isn;

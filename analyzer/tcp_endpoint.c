@@ -370,15 +370,26 @@ void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
     d->last_ts = ts;
 }
 
+uint64_t tcp_endpoint_time_wait_since(const struct conn *c, int side, uint64_t ts_ns)
+{
+    uint64_t since = 0;
+    for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
+        const struct conn_transition *t = &c->transitions[i];
+        if (t->side != side)
+            continue;
+        if (c->first_ts + t->dt_ns > ts_ns)
+            break;
+        since = t->to == TCP_ST_TIME_WAIT ? c->first_ts + t->dt_ns : 0;
+    }
+    return since;
+}
+
 void tcp_endpoint_expire_time_wait(struct conn *c, uint64_t now_ns, uint64_t two_msl_ns)
 {
     for (int side = 0; side < 2; side++) {
         if (c->dir[side].state != TCP_ST_TIME_WAIT)
             continue;
-        uint64_t since = 0;
-        for (unsigned i = 0; i < c->n_transitions; i++)
-            if (c->transitions[i].side == side && c->transitions[i].to == TCP_ST_TIME_WAIT)
-                since = c->first_ts + c->transitions[i].dt_ns;
+        uint64_t since = tcp_endpoint_time_wait_since(c, side, UINT64_MAX);
         if (since != 0 && now_ns >= since + two_msl_ns)
             conn_set_state(c, side, TCP_ST_CLOSED, since + two_msl_ns);
     }

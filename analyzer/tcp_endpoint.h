@@ -21,6 +21,10 @@ void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
 /* Ends TIME_WAIT for sockets whose 2*MSL ran out by now_ns (adds the transition). */
 void tcp_endpoint_expire_time_wait(struct conn *c, uint64_t now_ns, uint64_t two_msl_ns);
 
+/* When side's socket entered the TIME_WAIT it is in at ts_ns (UINT64_MAX: at
+ * its last transition), or 0 when it is not in TIME_WAIT then. */
+uint64_t tcp_endpoint_time_wait_since(const struct conn *c, int side, uint64_t ts_ns);
+
 /* State of side's socket at ts_ns; *exists is false before its first transition. */
 enum tcp_state tcp_endpoint_state_at(const struct conn *c, int side, uint64_t ts_ns, bool *exists);
 

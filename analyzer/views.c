@@ -213,22 +213,6 @@ void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
         s->diag |= SOCK_D_AFTER_CLOSE;
 }
 
-/* When side's TIME_WAIT, entered at or before ts_ns, began (0 = it is not in
- * TIME_WAIT at ts_ns). */
-static uint64_t time_wait_since(const struct conn *c, int side, uint64_t ts_ns)
-{
-    uint64_t since = 0;
-    for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
-        const struct conn_transition *t = &c->transitions[i];
-        if (t->side != side)
-            continue;
-        if (c->first_ts + t->dt_ns > ts_ns)
-            break;
-        since = t->to == TCP_ST_TIME_WAIT ? c->first_ts + t->dt_ns : 0;
-    }
-    return since;
-}
-
 bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint64_t end_ts,
                            uint64_t two_msl_ns, enum tcp_state *st)
 {
@@ -236,7 +220,7 @@ bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint6
         bool exists = false;
         *st = tcp_endpoint_state_at(c, side, ts_ns, &exists);
         if (*st == TCP_ST_TIME_WAIT && two_msl_ns != 0) {
-            uint64_t since = time_wait_since(c, side, ts_ns);
+            uint64_t since = tcp_endpoint_time_wait_since(c, side, ts_ns);
             if (since != 0 && ts_ns - since >= two_msl_ns)
                 *st = TCP_ST_CLOSED; /* its 2*MSL ran out */
         }
@@ -888,7 +872,7 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
                 views_socket_state_at(idx[i], side, end_ts, end_ts, two_msl_ns, &st) &&
                 st == TCP_ST_CLOSED) {
                 s->state = (uint8_t)st;
-                s->time_wait_end_ts = time_wait_since(idx[i], side, end_ts) + two_msl_ns;
+                s->time_wait_end_ts = tcp_endpoint_time_wait_since(idx[i], side, end_ts) + two_msl_ns;
             }
             s->port_index = views_find_port_ctx(v, idx[i]->ctx, s->proto, s->ip_version,
                                                 &s->local_addr, s->local_port);
