@@ -40,9 +40,10 @@ struct analyzer {
         struct packet pkt; /* the frame dissected (views into buf) ... */
         bool pkt_ready;    /* ... as feed_now would have: no fragment met */
         struct flow_hint {
-            struct flow_key key; /* the packet's TCP/UDP 5-tuple ... */
-            uint64_t hash;       /* ... and its flow_key_hash */
-            bool valid;
+            const struct packet *pkt; /* the packet it was made from (NULL = none) */
+            struct flow_key key;      /* its TCP/UDP 5-tuple, as track() makes it ... */
+            uint64_t hash;            /* ... its flow_key_hash */
+            bool src_is_lo;           /* ... and flow_key_make's result */
         } hint;
     } ahead[ANALYZER_AHEAD + 1];
     struct frame_ctx fctx_ahead; /* fctx without reassembly: dissection without side effects */
@@ -556,17 +557,24 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         sport = dport = 0;
     }
 
+    /* one key and hash for the flow table and the closed 5-tuples (same
+     * function and seed): the look-ahead made them already when this is the
+     * packet it dissected (an unencapsulated TCP or UDP one) */
     struct flow_key key;
-    bool src_is_lo = flow_key_make(&key, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
-                                   dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
-                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
+    bool src_is_lo;
+    uint64_t flow_hash;
+    if (hint != NULL && hint->pkt == pkt) {
+        key = hint->key;
+        src_is_lo = hint->src_is_lo;
+        flow_hash = hint->hash;
+    } else {
+        src_is_lo = flow_key_make(&key, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
+                                  dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
+                                  pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
+        flow_hash = flow_key_hash(&key, an->cfg.seed);
+    }
     *key_out = key;
     *is_new = false;
-    /* one hash for the flow table and the closed 5-tuples (same function and
-     * seed); the look-ahead computed it already for most packets */
-    uint64_t flow_hash = hint != NULL && hint->valid && memcmp(&hint->key, &key, sizeof(key)) == 0
-                     ? hint->hash
-                     : flow_key_hash(&key, an->cfg.seed);
     struct conn *c = flow_table_find_hashed(an->flows, &key, flow_hash);
     uint32_t incarnation = 1;
     uint64_t prev_close = 0;
@@ -798,12 +806,10 @@ static void carrier_packet(const struct packet *pkt, const struct encap_layer *l
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
                      const struct flow_hint *hint, struct packet *ready);
 
-#ifndef AHEAD_ENTRY_BACK
-#define AHEAD_ENTRY_BACK 2 /* frames behind the newest: fetch the entry ... */
-#endif
-#ifndef AHEAD_LINKS_BACK
-#define AHEAD_LINKS_BACK 3 /* ... then its expiry-list neighbours */
-#endif
+/* how many frames behind the newest the look-ahead fetches a frame's entry,
+ * then its expiry-list neighbours (the newest gets its bucket fetched) */
+#define AHEAD_ENTRY_BACK 2
+#define AHEAD_LINKS_BACK 3
 
 /* Processes the oldest held-back frame. */
 static void ahead_pop(struct analyzer *an)
@@ -839,20 +845,29 @@ static void ahead_dissect(struct analyzer *an, struct ahead_slot *s)
     };
     struct packet *pkt = &s->pkt;
     struct flow_hint *hn = &s->hint;
-    hn->valid = false;
+    hn->pkt = NULL;
     frame_dissect(&an->fctx_ahead, &in, pkt);
     s->pkt_ready = !pkt->is_fragment;
     if (pkt->layer < LAYER_L4 || pkt->is_fragment || pkt->n_encap > 0 ||
         (pkt->proto != IPPROTO_NUM_TCP && pkt->proto != IPPROTO_NUM_UDP))
         return;
-    flow_key_make(&hn->key, pkt->ip_version, pkt->proto, &pkt->src, pkt->sport, &pkt->dst,
-                  pkt->dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
-                  pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
+    /* as track() keys it: no tunnel context, the TCP/UDP ports as they are */
+    hn->src_is_lo = flow_key_make(&hn->key, pkt->ip_version, pkt->proto, &pkt->src, pkt->sport,
+                                  &pkt->dst, pkt->dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
+                                  pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
     hn->hash = flow_key_hash(&hn->key, an->cfg.seed);
-    hn->valid = true;
+    hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
     flow_table_prefetch_bucket(an->flows, hn->hash);
     if (pkt->proto == IPPROTO_NUM_TCP && (pkt->tcp.flags & TCP_SYN))
         closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
+}
+
+/* Later stages of the look-ahead for the frame `back` slots before slot idx. */
+static void ahead_prefetch(const struct analyzer *an, unsigned idx, unsigned back, bool links)
+{
+    const struct ahead_slot *p = &an->ahead[(idx + ANALYZER_AHEAD + 1 - back) % (ANALYZER_AHEAD + 1)];
+    if (p->hint.pkt != NULL)
+        flow_table_prefetch_entry(an->flows, p->hint.hash, links);
 }
 
 void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
@@ -878,16 +893,10 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
     ahead_dissect(an, s);
     /* the frames before it, each a stage further: the entry its (now cached)
      * bucket points to, then that entry's neighbours in the expiry list */
-    static const unsigned back_of[2] = {AHEAD_ENTRY_BACK, AHEAD_LINKS_BACK};
-    for (unsigned st = 0; st < 2; st++) {
-        unsigned back = back_of[st];
-        if (back >= an->ahead_n)
-            continue;
-        const struct ahead_slot *p =
-            &an->ahead[(idx + ANALYZER_AHEAD + 1 - back) % (ANALYZER_AHEAD + 1)];
-        if (p->hint.valid)
-            flow_table_prefetch_entry(an->flows, p->hint.hash, st == 1);
-    }
+    if (an->ahead_n > AHEAD_ENTRY_BACK)
+        ahead_prefetch(an, idx, AHEAD_ENTRY_BACK, false);
+    if (an->ahead_n > AHEAD_LINKS_BACK)
+        ahead_prefetch(an, idx, AHEAD_LINKS_BACK, true);
     if (an->ahead_n > ANALYZER_AHEAD)
         ahead_pop(an);
 }

@@ -60,9 +60,7 @@ void analyzer_destroy(struct analyzer *an);
 void analyzer_feed(struct analyzer *an, const struct capture_frame *f);
 
 /* Frames analyzer_feed_ahead holds back. */
-#ifndef ANALYZER_AHEAD
 #define ANALYZER_AHEAD 4
-#endif
 
 /* As analyzer_feed, for reading a file: keeps a copy of f and processes the
  * frame ANALYZER_AHEAD calls back, after fetching the memory of the flows of
