@@ -11,6 +11,7 @@
 
 #include "analyzer.h"
 #include "closed_tuples.h"
+#include "conn_fixture.h"
 #include "cunit_main.h"
 #include "netstat.h"
 #include "views.h"
@@ -326,9 +327,7 @@ static void test_late_packets_after_close(void)
     struct views v;
     struct ss_err err;
     CU_ASSERT_FATAL(views_build(&v, col.c, col.n, T0 + 41 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
-    struct ip_addr server = {{0}}, client = {{0}};
-    inet_pton(AF_INET, SERVER, server.b);
-    inet_pton(AF_INET, CLIENT, client.b);
+    struct ip_addr server = ip4(SERVER), client = ip4(CLIENT);
     long pi = views_find_port_ctx(&v, 0, 6, 4, &server, SPORT);
     CU_ASSERT_FATAL(pi >= 0);
     CU_ASSERT_EQUAL(v.ports[pi].n_conns, 2);
@@ -445,8 +444,7 @@ static void test_views_end_time_wait(void)
     struct ss_err err;
     uint64_t two_msl = 2 * ANALYZER_DEFAULT_MSL_NS;
     CU_ASSERT_FATAL(views_build(&v, col.c, 1, T0 + 200 * S, two_msl, &err) == 0);
-    struct ip_addr host = {{0}};
-    inet_pton(AF_INET, CLIENT, host.b);
+    struct ip_addr host = ip4(CLIENT);
     uint64_t tw = T0 + 3 * MS + 500; /* the server's FIN reached FIN_WAIT_2 */
     uint64_t at[] = {T0 + 60 * S, tw + two_msl - 1, tw + two_msl};
     size_t want[] = {1, 1, 0};

@@ -7,29 +7,12 @@
 
 #include <CUnit/CUnit.h>
 
+#include "conn_fixture.h"
 #include "cunit_main.h"
 #include "netstat.h"
 
 #define MS (1000000ull)
 #define T0 (1700000000ull * 1000000000ull)
-
-static struct ip_addr ip4(const char *s)
-{
-    struct ip_addr a;
-    memset(&a, 0, sizeof(a));
-    inet_pton(AF_INET, s, a.b);
-    return a;
-}
-
-static void tr(struct conn *c, int side, enum tcp_state from, enum tcp_state to, uint64_t dt)
-{
-    struct conn_transition *t = &c->transitions[c->n_transitions++];
-    t->side = (unsigned)side & 1u;
-    t->from = (unsigned)from & 0x3Fu;
-    t->to = (unsigned)to & 0x3Fu;
-    t->dt_ns = dt & CONN_TRANSITION_MAX_DT_NS;
-    c->dir[side].state = (uint8_t)to;
-}
 
 /* Client 10.0.0.1:50000 -> server 10.0.0.2:80: SYN at 0, SYN-ACK 10 ms, ACK
  * 20 ms, client FIN 100 ms, ACK of it 110 ms, server FIN 120 ms, last ACK

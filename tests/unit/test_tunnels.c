@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "conn_fixture.h"
 #include "cunit_main.h"
 #include "views.h"
 #include "zeek_conn.h"
@@ -81,24 +82,6 @@ static int run_tunnels(struct collected *col, bool decap)
     analyzer_flush(an, END_END_OF_CAPTURE);
     analyzer_destroy(an);
     return 0;
-}
-
-static struct ip_addr ip4(const char *s)
-{
-    struct ip_addr a;
-    memset(&a, 0, sizeof(a));
-    if (inet_pton(AF_INET, s, a.b) != 1)
-        CU_FAIL("bad test address");
-    return a;
-}
-
-static struct ip_addr ip6(const char *s)
-{
-    struct ip_addr a;
-    memset(&a, 0, sizeof(a));
-    if (inet_pton(AF_INET6, s, a.b) != 1)
-        CU_FAIL("bad test address");
-    return a;
 }
 
 static bool addr_is(const struct ip_addr *a, struct ip_addr want)

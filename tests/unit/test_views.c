@@ -8,29 +8,12 @@
 
 #include <CUnit/CUnit.h>
 
+#include "conn_fixture.h"
 #include "cunit_main.h"
 #include "views.h"
 
 #define S (1000000000ull)
 #define T0 (1700000000ull * S)
-
-static struct ip_addr ip4(const char *s)
-{
-    struct ip_addr a;
-    memset(&a, 0, sizeof(a));
-    inet_pton(AF_INET, s, a.b);
-    return a;
-}
-
-static void tr(struct conn *c, int side, enum tcp_state from, enum tcp_state to, uint64_t dt)
-{
-    struct conn_transition *t = &c->transitions[c->n_transitions++];
-    t->side = (unsigned)side & 1u;
-    t->from = (unsigned)from & 0x3Fu;
-    t->to = (unsigned)to & 0x3Fu;
-    t->dt_ns = dt & CONN_TRANSITION_MAX_DT_NS;
-    c->dir[side].state = (uint8_t)to;
-}
 
 static struct conn mk(uint8_t proto, const char *oa, uint16_t op, const char *ra, uint16_t rp,
                       uint64_t first, uint64_t id)
