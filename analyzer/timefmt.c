@@ -110,22 +110,36 @@ static bool take_fraction_ns(const char **p, uint64_t *frac_ns)
     return true;
 }
 
+/* Reads "<digits>[.<digits>]": the whole part and the fraction in 1e-9 units.
+ * Returns 0; 1 when the whole part is missing or overflows; 2 when the '.' is
+ * not followed by a digit. */
+static int take_decimal(const char **p, uint64_t *whole, uint64_t *frac_ns)
+{
+    *frac_ns = 0;
+    if (!take_uint(p, whole))
+        return 1;
+    if (**p == '.') {
+        (*p)++;
+        if (!take_fraction_ns(p, frac_ns))
+            return 2;
+    }
+    return 0;
+}
+
 /* "+<number>[.<fraction>][unit]" */
 static int parse_offset(const char *s, uint64_t first_ts_ns, uint64_t *out_ns,
                         struct ss_err *err)
 {
     const char *p = s + 1;
-    uint64_t whole, frac = 0;
-    if (!take_uint(&p, &whole)) {
+    uint64_t whole, frac;
+    int bad = take_decimal(&p, &whole, &frac);
+    if (bad == 1) {
         ss_err_set(err, "bad time offset \"%s\": expected a number after '+', e.g. +12.5s", s);
         return -1;
     }
-    if (*p == '.') {
-        p++;
-        if (!take_fraction_ns(&p, &frac)) {
-            ss_err_set(err, "bad time offset \"%s\": expected digits after '.'", s);
-            return -1;
-        }
+    if (bad == 2) {
+        ss_err_set(err, "bad time offset \"%s\": expected digits after '.'", s);
+        return -1;
     }
     uint64_t unit_ns;
     if (*p == '\0' || strcmp(p, "s") == 0)
@@ -222,17 +236,15 @@ static int parse_iso(const char *s, uint64_t *out_ns, struct ss_err *err)
 static int parse_epoch(const char *s, uint64_t *out_ns, struct ss_err *err)
 {
     const char *p = s;
-    uint64_t secs, frac = 0;
-    if (!take_uint(&p, &secs)) {
+    uint64_t secs, frac;
+    int bad = take_decimal(&p, &secs, &frac);
+    if (bad == 1) {
         ss_err_set(err, "bad time \"%s\": seconds out of range", s);
         return -1;
     }
-    if (*p == '.') {
-        p++;
-        if (!take_fraction_ns(&p, &frac)) {
-            ss_err_set(err, "bad time \"%s\": expected digits after '.'", s);
-            return -1;
-        }
+    if (bad == 2) {
+        ss_err_set(err, "bad time \"%s\": expected digits after '.'", s);
+        return -1;
     }
     if (*p != '\0') {
         ss_err_set(err, "bad time \"%s\": unexpected \"%s\" after the epoch seconds", s, p);
