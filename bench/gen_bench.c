@@ -241,6 +241,31 @@ static size_t build_http_response(struct gen *g, uint32_t idx)
     return n;
 }
 
+/* The start of a TLS handshake record carrying a hello of hello_len bytes:
+ * record header (version 3.record_minor), handshake header of type hs_type,
+ * version 3.3, 32 random bytes from r, an empty session id. Returns the bytes
+ * written (44). */
+static size_t tls_hello_start(uint8_t *p, uint8_t record_minor, uint8_t hs_type, size_t hello_len,
+                              struct rng *r)
+{
+    size_t n = 0;
+    p[n++] = 0x16; /* handshake */
+    p[n++] = 0x03;
+    p[n++] = record_minor;
+    put16(p + n, (uint32_t)(4 + hello_len));
+    n += 2;
+    p[n++] = hs_type;
+    p[n++] = 0;
+    put16(p + n, (uint32_t)hello_len);
+    n += 2;
+    p[n++] = 0x03;
+    p[n++] = 0x03;
+    for (int i = 0; i < 32; i++)
+        p[n++] = (uint8_t)rng_next(r);
+    p[n++] = 0; /* session id */
+    return n;
+}
+
 /* TLS 1.2 record carrying a ClientHello with an SNI extension (RFC 8446 4.1.2, RFC 6066 3). */
 static size_t build_tls_client_hello(struct gen *g, uint32_t idx)
 {
@@ -253,22 +278,8 @@ static size_t build_tls_client_hello(struct gen *g, uint32_t idx)
     size_t sni_ext = 4 + 2 + 1 + 2 + name_len;
     size_t exts = sni_ext + 4 + 2 + 4; /* SNI + supported_groups with one group */
     size_t hello = 2 + 32 + 1 + 2 + sizeof(suites) + 2 + 2 + exts;
-    size_t n = 0;
-    p[n++] = 0x16; /* handshake */
-    p[n++] = 0x03;
-    p[n++] = 0x01;
-    put16(p + n, (uint32_t)(4 + hello));
-    n += 2;
-    p[n++] = 0x01; /* ClientHello */
-    p[n++] = 0;
-    put16(p + n, (uint32_t)hello);
-    n += 2;
-    p[n++] = 0x03;
-    p[n++] = 0x03;
     struct rng r = {h};
-    for (int i = 0; i < 32; i++)
-        p[n++] = (uint8_t)rng_next(&r);
-    p[n++] = 0; /* session id */
+    size_t n = tls_hello_start(p, 0x01, 0x01 /* ClientHello */, hello, &r);
     put16(p + n, sizeof(suites));
     n += 2;
     memcpy(p + n, suites, sizeof(suites));
@@ -297,23 +308,9 @@ static size_t build_tls_response(struct gen *g, uint32_t idx)
 {
     uint64_t h = mix(g->seed ^ 0x3333, idx);
     uint8_t *p = g->payload;
-    size_t n = 0;
     size_t hello = 2 + 32 + 1 + 2 + 1 + 2 + 6;
-    p[n++] = 0x16;
-    p[n++] = 0x03;
-    p[n++] = 0x03;
-    put16(p + n, (uint32_t)(4 + hello));
-    n += 2;
-    p[n++] = 0x02; /* ServerHello */
-    p[n++] = 0;
-    put16(p + n, (uint32_t)hello);
-    n += 2;
-    p[n++] = 0x03;
-    p[n++] = 0x03;
     struct rng r = {h};
-    for (int i = 0; i < 32; i++)
-        p[n++] = (uint8_t)rng_next(&r);
-    p[n++] = 0;
+    size_t n = tls_hello_start(p, 0x03, 0x02 /* ServerHello */, hello, &r);
     put16(p + n, 0x1301);
     n += 2;
     p[n++] = 0;
