@@ -49,6 +49,8 @@ struct analyzer {
     struct frame_ctx fctx_ahead; /* fctx without reassembly: dissection without side effects */
     unsigned ahead_first, ahead_n;
     uint64_t conn_seq; /* counter behind uids */
+    const struct conn *next_due[FLOW_CLASS_COUNT]; /* oldest of each class when last fetched
+                                                      (a hint only: compared, never read) */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
     size_t n_tunnels, cap_tunnels;
@@ -332,6 +334,12 @@ static void expire_idle(struct analyzer *an)
                c->last_ts + timeout <= an->now_ns) {
             enum end_reason r = cls == FLOW_CLASS_TCP_CLOSED ? END_CLOSED : END_TIMEOUT;
             emit_and_remove(an, c, r, c->last_ts + timeout);
+        }
+        /* the next one due is written a few packets from now, long after its
+         * entry left the cache: fetch it once, when it becomes the oldest */
+        if (c != NULL && c != an->next_due[cls]) {
+            an->next_due[cls] = c;
+            flow_table_prefetch_conn(an->flows, c);
         }
     }
     closed_tuples_expire(an->closed, an->now_ns, 2 * an->cfg.msl_ns, an->cfg.max_flows);

@@ -149,7 +149,7 @@ bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, cons
     return a_is_lo;
 }
 
-/* SipHash of the key's bytes after offset 32 (ports, VLANs, context, protocol)
+/* SipHash-1-3 of the key's bytes after offset 32 (ports, VLANs, context, protocol)
  * plus the addresses: only their first 4 bytes for IPv4, whose other 12 are zero
  * (flow_key_make copies an ip_addr, zero-padded for IPv4), so an IPv4 key hashes
  * 24 bytes instead of 48. Keys that compare equal always hash equal. */
@@ -161,11 +161,11 @@ uint64_t flow_key_hash(const struct flow_key *key, const uint8_t seed[16])
     if (key->ip_version == 4) {
         memcpy(buf + tail, key->lo_addr, 4);
         memcpy(buf + tail + 4, key->hi_addr, 4);
-        return siphash24(buf, tail + 8, seed);
+        return siphash13(buf, tail + 8, seed);
     }
     memcpy(buf + tail, key->lo_addr, 16);
     memcpy(buf + tail + 16, key->hi_addr, 16);
-    return siphash24(buf, sizeof(buf), seed);
+    return siphash13(buf, sizeof(buf), seed);
 }
 
 static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
@@ -272,6 +272,19 @@ void flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool 
         __builtin_prefetch(k);
         return;
     }
+}
+
+void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
+{
+    const struct flow_entry *e = entry_of(c);
+    const char *b = (const char *)e;
+    for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
+        __builtin_prefetch(b + off, 1);
+    /* removal walks from its bucket and unlinks it from the expiry list */
+    __builtin_prefetch(&ft->buckets[e->tag & (ft->n_buckets - 1)], 1);
+    const struct lru_link *k = link_at(ft, e->idx);
+    if (k->next != NIL)
+        __builtin_prefetch(link_at(ft, k->next), 1);
 }
 
 static int grow_buckets(struct flow_table *ft)

@@ -62,6 +62,9 @@ struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key
  * link; once those are, with neighbours, the links of its list neighbours. */
 void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
 void flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool neighbours);
+/* Fetch the whole entry of stored connection c, its bucket and its successor's
+ * expiry link (for a connection about to be written and removed). */
+void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c);
 
 /* Inserts a zeroed connection for key (which must not be present) in class cls.
  * Returns NULL only on allocation failure. */

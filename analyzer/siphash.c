@@ -1,4 +1,5 @@
-/* siphash.c - SipHash-2-4 (Aumasson and Bernstein 2012, sections 2 and 3). */
+/* siphash.c - SipHash-c-d (Aumasson and Bernstein 2012, sections 2 and 3): the
+ * paper's SipHash-2-4 and the SipHash-1-3 variant (Python, Rust). */
 #include "siphash.h"
 
 static uint64_t rotl64(uint64_t x, unsigned n)
@@ -36,15 +37,10 @@ static void sip_round(struct sip_state *s)
     s->v2 = rotl64(s->v2, 32);
 }
 
-static void sip_compress(struct sip_state *s, uint64_t m)
-{
-    s->v3 ^= m;
-    sip_round(s); /* c = 2 compression rounds */
-    sip_round(s);
-    s->v0 ^= m;
-}
-
-uint64_t siphash24(const void *data, size_t len, const uint8_t key[SIPHASH_KEY_LEN])
+/* SipHash-c-d of len bytes at data: c rounds per message word, d to finish.
+ * Inlined with constant c and d into each variant below. */
+static inline uint64_t siphash_cd(const void *data, size_t len, const uint8_t key[SIPHASH_KEY_LEN],
+                                  unsigned c, unsigned d)
 {
     const uint8_t *p = data;
     uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
@@ -57,18 +53,36 @@ uint64_t siphash24(const void *data, size_t len, const uint8_t key[SIPHASH_KEY_L
     };
 
     size_t n_full = len / 8u;
-    for (size_t i = 0; i < n_full; i++)
-        sip_compress(&s, load_le64(p + 8u * i));
+    for (size_t i = 0; i < n_full; i++) {
+        uint64_t m = load_le64(p + 8u * i);
+        s.v3 ^= m;
+        for (unsigned r = 0; r < c; r++)
+            sip_round(&s);
+        s.v0 ^= m;
+    }
 
     /* last block: remaining bytes, zero padded, length mod 256 in the top byte */
     uint64_t last = (uint64_t)(len & 0xffu) << 56;
     size_t n_tail = len & 7u;
     for (size_t i = 0; i < n_tail; i++) /* never reached with data == NULL */
         last |= (uint64_t)p[8u * n_full + i] << (8u * i);
-    sip_compress(&s, last);
+    s.v3 ^= last;
+    for (unsigned r = 0; r < c; r++)
+        sip_round(&s);
+    s.v0 ^= last;
 
     s.v2 ^= 0xff;
-    for (unsigned i = 0; i < 4; i++) /* d = 4 finalisation rounds */
+    for (unsigned r = 0; r < d; r++)
         sip_round(&s);
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+uint64_t siphash24(const void *data, size_t len, const uint8_t key[SIPHASH_KEY_LEN])
+{
+    return siphash_cd(data, len, key, 2, 4);
+}
+
+uint64_t siphash13(const void *data, size_t len, const uint8_t key[SIPHASH_KEY_LEN])
+{
+    return siphash_cd(data, len, key, 1, 3);
 }

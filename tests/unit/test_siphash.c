@@ -68,6 +68,32 @@ static void test_siphash_empty_null(void)
     CU_ASSERT_EQUAL(siphash24(NULL, 0, key), 0x726fdb47dd0e0e31ull);
 }
 
+/* SipHash-1-3 under the all-zero key. Two independent references agree on
+ * these: Python 3.11's hash() of bytes with PYTHONHASHSEED=0 (algorithm
+ * "siphash13", zero key) and the published vectors of the Rust crate
+ * digest-sip_hash ("", "siphash", "digest-sip_hash"). Python gave the
+ * range(n) ones (its hash of b"" is special-cased to 0, so that one is the
+ * crate's). 24 and 48 bytes are what IPv4 and IPv6 flow keys hash. */
+static void test_siphash13_vectors(void)
+{
+    uint8_t key[SIPHASH_KEY_LEN] = {0}, msg[64];
+    for (unsigned i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)i;
+    CU_ASSERT_EQUAL(siphash13(NULL, 0, key), 0xd1fba762150c532cull);
+    CU_ASSERT_EQUAL(siphash13("siphash", 7, key), 0x8264ceeccb16bcbeull);
+    CU_ASSERT_EQUAL(siphash13("digest-sip_hash", 15, key), 0xce31007e34130c0aull);
+    static const struct { size_t len; uint64_t h; } v[] = {
+        {7, 0x2f098ab0c751325aull},  {8, 0xead411e67ebe2eeaull},  {15, 0xf30eb725bb91c9eaull},
+        {24, 0x31185a47af932f3aull}, {48, 0xfe1f2445ba50237full}, {63, 0x385d3e39e5f37359ull},
+    };
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        CU_ASSERT_EQUAL(siphash13(msg, v[i].len, key), v[i].h);
+    /* a different function from SipHash-2-4, and the key matters */
+    CU_ASSERT_NOT_EQUAL(siphash13(msg, 24, key), siphash24(msg, 24, key));
+    key[0] = 1;
+    CU_ASSERT_NOT_EQUAL(siphash13(msg, 24, key), 0x31185a47af932f3aull);
+}
+
 static void test_siphash_key_matters(void)
 {
     uint8_t key[SIPHASH_KEY_LEN], msg[12] = "flow key 12";
@@ -97,6 +123,7 @@ int register_tests(void)
         {"63-byte vector", test_siphash_63_bytes},
         {"empty input, NULL data", test_siphash_empty_null},
         {"key changes output", test_siphash_key_matters},
+        {"SipHash-1-3 vectors (Python, Rust)", test_siphash13_vectors},
         {"unaligned input", test_siphash_unaligned_input},
         {NULL, NULL},
     };
