@@ -33,20 +33,8 @@ struct analyzer {
     /* analyzer_feed_ahead: frames held back (copies), oldest first, so that
      * the memory of the flows they belong to is fetched while earlier frames
      * are processed */
-    struct ahead_slot {
-        struct capture_frame f;
-        uint8_t *buf;
-        size_t cap;
-        struct packet pkt; /* the frame dissected (views into buf) ... */
-        bool pkt_ready;    /* ... as feed_now would have: no fragment met */
-        struct flow_hint {
-            const struct packet *pkt; /* the packet it was made from (NULL = none) */
-            struct flow_key key;      /* its TCP/UDP 5-tuple, as track() makes it ... */
-            uint64_t hash;            /* ... its flow_key_hash */
-            bool src_is_lo;           /* ... and flow_key_make's result */
-        } hint;
-    } ahead[ANALYZER_AHEAD + 1];
-    struct frame_ctx fctx_ahead; /* fctx without reassembly: dissection without side effects */
+    struct analyzer_frame ahead[ANALYZER_AHEAD + 1];
+    struct analyzer_prep prep; /* how the look-ahead dissects and hashes */
     unsigned ahead_first, ahead_n;
     uint64_t conn_seq; /* counter behind uids */
     const struct conn *next_due[FLOW_CLASS_COUNT]; /* oldest of each class when last fetched
@@ -120,8 +108,9 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     an->fctx.reasm = an->reasm;
     an->fctx.verify_checksums = cfg->verify_checksums;
     an->fctx.decap = cfg->decap;
-    an->fctx_ahead = an->fctx;
-    an->fctx_ahead.reasm = NULL;
+    an->prep.fctx = an->fctx;
+    an->prep.fctx.reasm = NULL; /* dissection without side effects */
+    memcpy(an->prep.seed, an->cfg.seed, sizeof(an->prep.seed));
     return an;
 }
 
@@ -147,7 +136,7 @@ void analyzer_destroy(struct analyzer *an)
     for (size_t i = 0; i < an->n_tunnels; i++)
         free(an->tunnels[i]);
     for (size_t i = 0; i <= ANALYZER_AHEAD; i++)
-        free(an->ahead[i].buf);
+        analyzer_frame_free(&an->ahead[i]);
     free(an->tunnels);
     free(an->tunnel_map);
     free(an);
@@ -547,7 +536,7 @@ static void name_carrier_record(struct conn *rec)
  * Returns the connection (valid until the next call that may evict) and sets
  * *key_out to its key and *is_new when it was created; NULL if none could be made. */
 static struct conn *track(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
-                          const struct flow_hint *hint,
+                          const struct analyzer_flow_hint *hint,
                           struct flow_key *key_out, bool *is_new)
 {
     uint16_t sport = pkt->sport, dport = pkt->dport;
@@ -812,17 +801,103 @@ static void carrier_packet(const struct packet *pkt, const struct encap_layer *l
 }
 
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
-                     const struct flow_hint *hint, struct packet *ready);
+                     const struct analyzer_flow_hint *hint, struct packet *ready);
 
 /* how many frames behind the newest the look-ahead fetches a frame's entry,
  * then its expiry-list neighbours (the newest gets its bucket fetched) */
 #define AHEAD_ENTRY_BACK 2
 #define AHEAD_LINKS_BACK 3
 
+int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f)
+{
+    if (f->cap_len > af->cap) {
+        size_t ncap = f->cap_len < 2048 ? 2048 : f->cap_len;
+        uint8_t *nb = realloc(af->buf, ncap);
+        if (nb == NULL)
+            return -1;
+        af->buf = nb;
+        af->cap = ncap;
+    }
+    af->f = *f;
+    if (f->cap_len > 0)
+        memcpy(af->buf, f->data, f->cap_len);
+    af->f.data = af->buf;
+    return 0;
+}
+
+void analyzer_frame_free(struct analyzer_frame *af)
+{
+    free(af->buf);
+    af->buf = NULL;
+    af->cap = 0;
+}
+
+void analyzer_frame_prefetch(const struct analyzer_frame *af)
+{
+    const char *p = (const char *)af;
+    size_t end = offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, encap);
+    for (size_t off = 0; off < end; off += 64)
+        __builtin_prefetch(p + off);
+    __builtin_prefetch(af->buf);
+}
+
+void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep)
+{
+    *prep = an->prep;
+}
+
+/* The frame dissected as feed_now would, but without the reassembly table (no
+ * side effects; a frame that meets a fragment is dissected again in order),
+ * and the 5-tuple of an unencapsulated TCP or UDP packet made and hashed as
+ * track() and the flow table do. */
+void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af)
+{
+    struct frame_in in = {
+        .data = af->f.data, .cap_len = af->f.cap_len, .wire_len = af->f.wire_len,
+        .linktype = af->f.linktype, .ts_ns = af->f.ts_ns,
+    };
+    struct packet *pkt = &af->pkt;
+    struct analyzer_flow_hint *hn = &af->hint;
+    hn->pkt = NULL;
+    struct frame_ctx fctx = prep->fctx;
+    frame_dissect(&fctx, &in, pkt);
+    af->pkt_ready = !pkt->is_fragment;
+    if (pkt->layer < LAYER_L4 || pkt->is_fragment || pkt->n_encap > 0 ||
+        (pkt->proto != IPPROTO_NUM_TCP && pkt->proto != IPPROTO_NUM_UDP))
+        return;
+    /* as track() keys it: no tunnel context, the TCP/UDP ports as they are */
+    hn->src_is_lo = flow_key_make(&hn->key, pkt->ip_version, pkt->proto, &pkt->src, pkt->sport,
+                                  &pkt->dst, pkt->dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
+                                  pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
+    hn->hash = flow_key_hash(&hn->key, prep->seed);
+    hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
+}
+
+void analyzer_prefetch(const struct analyzer *an, const struct analyzer_frame *af,
+                       enum analyzer_prefetch_stage stage)
+{
+    const struct analyzer_flow_hint *hn = &af->hint;
+    if (hn->pkt == NULL)
+        return;
+    switch (stage) {
+    case ANALYZER_FETCH_BUCKET:
+        flow_table_prefetch_bucket(an->flows, hn->hash);
+        if (af->pkt.proto == IPPROTO_NUM_TCP && (af->pkt.tcp.flags & TCP_SYN))
+            closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
+        break;
+    case ANALYZER_FETCH_ENTRY:
+        flow_table_prefetch_entry(an->flows, hn->hash, false);
+        break;
+    case ANALYZER_FETCH_LINKS:
+        flow_table_prefetch_entry(an->flows, hn->hash, true);
+        break;
+    }
+}
+
 /* Processes the oldest held-back frame. */
 static void ahead_pop(struct analyzer *an)
 {
-    struct ahead_slot *s = &an->ahead[an->ahead_first];
+    struct analyzer_frame *s = &an->ahead[an->ahead_first];
     an->ahead_first = (an->ahead_first + 1) % (ANALYZER_AHEAD + 1);
     an->ahead_n--;
     feed_now(an, &s->f, &s->hint, s->pkt_ready ? &s->pkt : NULL);
@@ -840,78 +915,43 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
     feed_now(an, f, NULL, NULL);
 }
 
-/* Stage one of the look-ahead: the frame dissected as feed_now would, but
- * without the reassembly table (no side effects; a frame that meets a
- * fragment is dissected again in order), the 5-tuple of an unencapsulated
- * TCP or UDP packet hashed as the flow table does, and the bucket it points
- * to fetched. */
-static void ahead_dissect(struct analyzer *an, struct ahead_slot *s)
+void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 {
-    struct frame_in in = {
-        .data = s->f.data, .cap_len = s->f.cap_len, .wire_len = s->f.wire_len,
-        .linktype = s->f.linktype, .ts_ns = s->f.ts_ns,
-    };
-    struct packet *pkt = &s->pkt;
-    struct flow_hint *hn = &s->hint;
-    hn->pkt = NULL;
-    frame_dissect(&an->fctx_ahead, &in, pkt);
-    s->pkt_ready = !pkt->is_fragment;
-    if (pkt->layer < LAYER_L4 || pkt->is_fragment || pkt->n_encap > 0 ||
-        (pkt->proto != IPPROTO_NUM_TCP && pkt->proto != IPPROTO_NUM_UDP))
-        return;
-    /* as track() keys it: no tunnel context, the TCP/UDP ports as they are */
-    hn->src_is_lo = flow_key_make(&hn->key, pkt->ip_version, pkt->proto, &pkt->src, pkt->sport,
-                                  &pkt->dst, pkt->dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
-                                  pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
-    hn->hash = flow_key_hash(&hn->key, an->cfg.seed);
-    hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
-    flow_table_prefetch_bucket(an->flows, hn->hash);
-    if (pkt->proto == IPPROTO_NUM_TCP && (pkt->tcp.flags & TCP_SYN))
-        closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
+    analyzer_drain(an);
+    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL);
 }
 
-/* Later stages of the look-ahead for the frame `back` slots before slot idx. */
-static void ahead_prefetch(const struct analyzer *an, unsigned idx, unsigned back, bool links)
+/* The frame `back` slots before slot idx. */
+static const struct analyzer_frame *ahead_back(const struct analyzer *an, unsigned idx, unsigned back)
 {
-    const struct ahead_slot *p = &an->ahead[(idx + ANALYZER_AHEAD + 1 - back) % (ANALYZER_AHEAD + 1)];
-    if (p->hint.pkt != NULL)
-        flow_table_prefetch_entry(an->flows, p->hint.hash, links);
+    return &an->ahead[(idx + ANALYZER_AHEAD + 1 - back) % (ANALYZER_AHEAD + 1)];
 }
 
 void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
 {
     /* copy the frame: the capture reuses its buffer on the next read */
     unsigned idx = (an->ahead_first + an->ahead_n) % (ANALYZER_AHEAD + 1);
-    struct ahead_slot *s = &an->ahead[idx];
-    if (f->cap_len > s->cap) {
-        size_t ncap = f->cap_len < 2048 ? 2048 : f->cap_len;
-        uint8_t *nb = realloc(s->buf, ncap);
-        if (nb == NULL) { /* no room to hold it back: process in order now */
-            analyzer_feed(an, f);
-            return;
-        }
-        s->buf = nb;
-        s->cap = ncap;
+    struct analyzer_frame *s = &an->ahead[idx];
+    if (analyzer_frame_copy(s, f) != 0) { /* no room to hold it back: process in order now */
+        analyzer_feed(an, f);
+        return;
     }
-    s->f = *f;
-    if (f->cap_len > 0)
-        memcpy(s->buf, f->data, f->cap_len);
-    s->f.data = s->buf;
     an->ahead_n++;
-    ahead_dissect(an, s);
+    analyzer_prepare(&an->prep, s);
+    analyzer_prefetch(an, s, ANALYZER_FETCH_BUCKET);
     /* the frames before it, each a stage further: the entry its (now cached)
      * bucket points to, then that entry's neighbours in the expiry list */
     if (an->ahead_n > AHEAD_ENTRY_BACK)
-        ahead_prefetch(an, idx, AHEAD_ENTRY_BACK, false);
+        analyzer_prefetch(an, ahead_back(an, idx, AHEAD_ENTRY_BACK), ANALYZER_FETCH_ENTRY);
     if (an->ahead_n > AHEAD_LINKS_BACK)
-        ahead_prefetch(an, idx, AHEAD_LINKS_BACK, true);
+        analyzer_prefetch(an, ahead_back(an, idx, AHEAD_LINKS_BACK), ANALYZER_FETCH_LINKS);
     if (an->ahead_n > ANALYZER_AHEAD)
         ahead_pop(an);
 }
 
 /* Processes frame f (ready: its dissection, when the look-ahead made it). */
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
-                     const struct flow_hint *hint, struct packet *ready)
+                     const struct analyzer_flow_hint *hint, struct packet *ready)
 {
     struct capture_stats *st = &an->stats;
     st->frames++;

@@ -10,6 +10,8 @@
 #include "capture.h"
 #include "conn.h"
 #include "err.h"
+#include "flow_table.h"
+#include "frame.h"
 #include "stats.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -71,6 +73,59 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f);
 void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f);
 /* Processes every frame analyzer_feed_ahead holds back. */
 void analyzer_drain(struct analyzer *an);
+
+/* ---- Frames prepared ahead (the look-ahead's parts, for a reader thread) ----
+ *
+ * What can be worked out from a frame alone, before its turn: its dissection
+ * (without IP reassembly, so without side effects) and its TCP/UDP flow key
+ * and hash. analyzer_prepare only reads its analyzer_prep (a copy of the
+ * analyzer's settings), so another thread may run it while the analyzer
+ * works; everything else here runs on the analyzer's thread. */
+struct analyzer_flow_hint {
+    const struct packet *pkt; /* the packet it was made from (NULL = none) */
+    struct flow_key key;      /* its TCP/UDP 5-tuple, as the tracker makes it ... */
+    uint64_t hash;            /* ... its flow_key_hash */
+    bool src_is_lo;           /* ... and flow_key_make's result */
+};
+
+struct analyzer_frame {
+    struct capture_frame f; /* f.data points into buf */
+    uint8_t *buf;
+    size_t cap;
+    bool pkt_ready;         /* pkt is the frame dissected as analyzer_feed would
+                               have (no fragment met) */
+    struct analyzer_flow_hint hint;
+    struct packet pkt;      /* (views into buf) */
+};
+
+/* Fetches into the cache what feeding af reads of it: the frame's first bytes,
+ * the hint and the packet up to its tunnel layers. */
+void analyzer_frame_prefetch(const struct analyzer_frame *af);
+
+struct analyzer_prep {
+    struct frame_ctx fctx; /* no reassembly table */
+    uint8_t seed[16];
+};
+
+/* A copy of what analyzer_prepare needs from an (constant for its life). */
+void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep);
+/* Copies frame f into af (its buffer grows as needed). Returns 0, or -1 when
+ * memory ran out (af unchanged). */
+int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f);
+/* Frees af's buffer. */
+void analyzer_frame_free(struct analyzer_frame *af);
+/* Dissects and keys af (after analyzer_frame_copy). Thread-safe as above. */
+void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af);
+
+/* Look-ahead stages, each a few frames before the frame is fed: the bucket its
+ * hash points to, then the entry that bucket names, then the entry's
+ * neighbours in the expiry list. Hints only: they change nothing. */
+enum analyzer_prefetch_stage { ANALYZER_FETCH_BUCKET, ANALYZER_FETCH_ENTRY, ANALYZER_FETCH_LINKS };
+void analyzer_prefetch(const struct analyzer *an, const struct analyzer_frame *af,
+                       enum analyzer_prefetch_stage stage);
+
+/* Processes a prepared frame (as analyzer_feed; af is not kept). */
+void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af);
 
 /* Emits every connection still open with the given reason (end of capture or
  * shutdown), oldest first. */

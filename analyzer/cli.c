@@ -11,7 +11,7 @@
 enum {
     OPT_STATS = 256, OPT_JSON, OPT_NDJSON, OPT_CONN_LOG, OPT_VIEW, OPT_TOP, OPT_SORT,
     OPT_NETSTAT, OPT_AT, OPT_EXPLAIN, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT, OPT_UDP_TIMEOUT,
-    OPT_ICMP_TIMEOUT, OPT_MSL, OPT_CLOSE_DELAY, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
+    OPT_ICMP_TIMEOUT, OPT_MSL, OPT_CLOSE_DELAY, OPT_THREADS, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
     OPT_INTERVAL, OPT_INTERIM, OPT_DPI_PACKETS,
 };
 
@@ -41,6 +41,7 @@ static const struct option long_opts[] = {
     {"icmp-timeout", required_argument, NULL, OPT_ICMP_TIMEOUT},
     {"msl", required_argument, NULL, OPT_MSL},
     {"close-delay", required_argument, NULL, OPT_CLOSE_DELAY},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"no-checksums", no_argument, NULL, OPT_NO_CHECKSUMS},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
@@ -66,6 +67,7 @@ void cli_usage(FILE *out)
             "tracking: --max-flows N, --tcp-timeout S, --udp-timeout S, --icmp-timeout S, --msl S,\n"
             "          --close-delay S, --seed N (deterministic uids), --verify-checksums, --no-dpi, --no-decap\n"
             "          --dpi-packets N (per connection; default 80 TCP / 24 UDP as ndpiReader)\n"
+            "files:    --threads 1|2 (2: read and dissect on a second thread; default 2 with 2+ CPUs)\n"
             "live:     --interval S, --interim S\n");
 }
 
@@ -193,6 +195,13 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             else
                 opt->acfg.close_delay_ns = ns;
             break;
+        case OPT_THREADS:
+            if (parse_ll(optarg, 1, 2, &v) != 0) {
+                ss_err_set(err, "invalid thread count '%s' for --threads (1 or 2)", optarg);
+                return -1;
+            }
+            opt->threads = (int)v;
+            break;
         case OPT_SEED:
             if (parse_ll(optarg, 0, INT64_MAX, &v) != 0) {
                 ss_err_set(err, "invalid seed '%s'", optarg);
@@ -283,6 +292,10 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             ss_err_set(err, "%s needs -i IFACE (live capture)", live_only);
             return -1;
         }
+    }
+    if (opt->iface != NULL && opt->threads != 0) {
+        ss_err_set(err, "--threads applies to -r files (a live capture is read as it arrives)");
+        return -1;
     }
     if (opt->interim_s > 0 && opt->format != FMT_NDJSON) {
         ss_err_set(err, "--interim needs --ndjson (it writes update records)");

@@ -12,6 +12,7 @@
 #include "outfile.h"
 #include "output_json.h"
 #include "output_text.h"
+#include "reader_thread.h"
 #include "timefmt.h"
 #include "views.h"
 
@@ -254,6 +255,15 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     return code;
 }
 
+/* A second thread reads and dissects when asked, or by default when there is
+ * a second CPU to run it. */
+static bool use_reader_thread(const struct cli_options *opt)
+{
+    if (opt->threads != 0)
+        return opt->threads > 1;
+    return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
 int run_offline(const struct cli_options *opt)
 {
     struct ss_err err = {{0}};
@@ -287,18 +297,14 @@ int run_offline(const struct cli_options *opt)
             break;
         }
         st->files++;
-        struct capture_frame f;
-        int r = 0;
-        while ((opt->count == 0 || remaining > 0) && (r = capture_next(cap, &f, &err)) == 1) {
-            analyzer_feed_ahead(an, &f);
-            if (opt->count != 0)
-                remaining--;
-        }
-        if (opt->count == 0 || remaining > 0) {
-            if (r < 0) {
-                fprintf(stderr, "sockscope: %s\n", err.msg);
-                rc_code = EXIT_INPUT_FAIL;
-            }
+        uint64_t max = opt->count == 0 ? 0 : (uint64_t)remaining, fed = 0;
+        int r = use_reader_thread(opt) ? reader_thread_run(an, cap, max, &fed, &err)
+                                       : reader_single_run(an, cap, max, &fed, &err);
+        if (opt->count != 0)
+            remaining -= (long long)fed;
+        if (r < 0) {
+            fprintf(stderr, "sockscope: %s\n", err.msg);
+            rc_code = EXIT_INPUT_FAIL;
         }
         st->frames_filtered_out += capture_get_info(cap)->frames_filtered_out;
         capture_close(cap);

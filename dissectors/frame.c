@@ -2,6 +2,7 @@
  * and with frame_ctx.decap through tunnels to the innermost packet (encap.c). */
 #include "frame.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "dissect.h"
@@ -128,7 +129,9 @@ static enum dissect_status ip_tunnel(struct view *v, struct packet *pkt, enum en
 enum dissect_status frame_dissect(struct frame_ctx *ctx, const struct frame_in *f,
                                   struct packet *pkt)
 {
-    memset(pkt, 0, sizeof(*pkt));
+    /* everything but the tunnel stack, whose layers encap_push clears as it
+     * fills them: 304 bytes written per frame instead of 752 */
+    memset(pkt, 0, offsetof(struct packet, encap));
     pkt->ts_ns = f->ts_ns;
     pkt->wire_len = f->wire_len;
     pkt->cap_len = f->cap_len;

@@ -24,8 +24,8 @@ struct frame_ctx {
                                 the outermost packet, as --no-decap */
 };
 
-/* Zeroes pkt and decodes f into it. Returns the status of the deepest layer
- * attempted; pkt->layer says how far decoding got. A fragment that does not
+/* Zeroes pkt (all but the tunnel layers beyond n_encap) and decodes f into
+ * it. Returns the status of the deepest layer attempted; pkt->layer says how far decoding got. A fragment that does not
  * complete a datagram returns DISSECT_OK with pkt->is_fragment set and
  * layer LAYER_L3.
  *

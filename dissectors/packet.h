@@ -252,7 +252,9 @@ struct packet {
      * (ts_ns, wire_len, cap_len, linktype), anomalies and verify_checksums describes
      * the innermost packet only: n_vlan/vlan, ethertype, l3 and the IP/L4 fields
      * start afresh below each encapsulation header; status, layer and truncated_at
-     * are those of the innermost packet (see frame.h for the contract). */
+     * are those of the innermost packet (see frame.h for the contract).
+     * Layers at n_encap and beyond are not initialised (frame_dissect clears
+     * only what comes before encap[]; encap_push clears a layer it fills). */
     uint8_t n_encap;
     struct encap_layer encap[PACKET_MAX_ENCAP];
 };

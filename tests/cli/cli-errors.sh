@@ -30,6 +30,8 @@ expect 2 'unknown option' -- -r x --bogus
 expect 2 'invalid number' -- -r x --max-flows abc
 expect 2 'needs an argument' -- -r
 expect 2 "invalid duration 'soon' for --close-delay" -- -r x --close-delay soon
+expect 2 "invalid thread count '3' for --threads" -- -r x --threads 3
+expect 2 '--threads applies to -r files' -- -i lo --threads 2
 expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap"
 printf 'hello, this is not a capture file\n' >"$tmp/text.pcap"
 expect 1 'text.pcap: not a pcap or pcapng' -- -r "$tmp/text.pcap"
@@ -41,6 +43,13 @@ expect 1 'bad filter expression' -- -r "$samples/synthetic.pcap" 'tcp and and'
 size=$(wc -c <"$samples/synthetic.pcap")
 head -c $((size - 10)) "$samples/synthetic.pcap" >"$tmp/cut.pcap"
 expect 1 'cut.pcap: record 20' -- -r "$tmp/cut.pcap" --json
+cp "$tmp/out" "$tmp/cut-default.json"
+expect 1 'cut.pcap: record 20' -- -r "$tmp/cut.pcap" --json --threads 1 --seed 1
+cp "$tmp/out" "$tmp/cut-1.json"
+expect 1 'cut.pcap: record 20' -- -r "$tmp/cut.pcap" --json --threads 2 --seed 1
+cmp -s "$tmp/out" "$tmp/cut-1.json" && passed=$((passed + 1)) ||
+    { echo "FAIL: --threads 1 and 2 differ on a cut capture"; fail=$((fail + 1)); }
+cp "$tmp/cut-default.json" "$tmp/out"
 if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["capture"]["frames"] == 19 and len(d["connections"]) >= 5' "$tmp/out"; then
     echo "FAIL: results before the damaged record were not all reported"
     fail=$((fail + 1))
@@ -55,6 +64,25 @@ fi
 "$bin" -r "$samples/synthetic.pcap" --stats --json udp >"$tmp/bpf.json" 2>"$tmp/err" &&
     python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 1 and c["frames_filtered_out"] == 19, c' "$tmp/bpf.json" &&
     passed=$((passed + 1)) || { echo "FAIL: BPF filter 'udp'"; fail=$((fail + 1)); }
+
+# --threads 1 and 2 (the reader thread) write the same bytes, with -c too,
+# and across several -r files
+for args in "-r $samples/lifecycle.pcap --ndjson" "-r $samples/tunnels.pcap --json -c 17" \
+    "-r $samples/synthetic.pcap -r $samples/lifecycle.pcap -c 50 --conn-log" \
+    "-r $samples/port-vs-socket-server.pcap --view sockets"; do
+    # shellcheck disable=SC2086 # word splitting wanted: args is an argument list
+    "$bin" $args --seed 5 --threads 1 >"$tmp/t1" 2>&1
+    rc1=$?
+    # shellcheck disable=SC2086
+    "$bin" $args --seed 5 --threads 2 >"$tmp/t2" 2>&1
+    rc2=$?
+    if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ -s "$tmp/t1" ] && cmp -s "$tmp/t1" "$tmp/t2"; then
+        passed=$((passed + 1))
+    else
+        echo "FAIL: --threads 1 and 2 differ (exit $rc1 / $rc2): $args"
+        fail=$((fail + 1))
+    fi
+done
 
 # --close-delay: a closed connection's record is written that long after its
 # last packet (default 5 s); at 2*MSL or more it stays whole until reused

@@ -7,7 +7,8 @@
  * Settings follow from the input length, so both sides of each are reachable
  * and a given input always runs the same way: odd lengths verify checksums,
  * lengths with bit 1 set cap the table at a few flows (so eviction runs), and
- * lengths with bit 2 set turn nDPI detection off. Creating an nDPI module costs about
+ * lengths with bit 2 set turn nDPI detection off; bit 3 clear feeds through the
+ * look-ahead, on the reader thread when bit 5 is set too. Creating an nDPI module costs about
  * 100 ms under ASan, 100 times a whole small input, so the target creates one module
  * on its first input and lends it to every analyzer (analyzer_config.dpi_shared); it
  * stays reachable from that static pointer, so LeakSanitizer does not count it.
@@ -26,6 +27,7 @@
 #include "capture.h"
 #include "dpi.h"
 #include "netstat.h"
+#include "reader_thread.h"
 #include "views.h"
 #include "output_json.h"
 
@@ -106,13 +108,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct capture_frame f;
     int rc;
-    /* half the inputs through the look-ahead path (run.c's), half frame by frame */
+    /* half the inputs through run.c's file paths (the look-ahead on one
+     * thread, or the reader thread), half frame by frame */
     bool ahead = (size & 8u) == 0;
-    while ((rc = capture_next(cap, &f, &err)) == 1) {
-        if (ahead)
-            analyzer_feed_ahead(an, &f);
-        else
-            analyzer_feed(an, &f);
+    if (ahead && (size & 32u) != 0) {
+        uint64_t fed;
+        rc = reader_thread_run(an, cap, 0, &fed, &err);
+    } else {
+        while ((rc = capture_next(cap, &f, &err)) == 1) {
+            if (ahead)
+                analyzer_feed_ahead(an, &f);
+            else
+                analyzer_feed(an, &f);
+        }
     }
     if (rc < 0 && err.msg[0] == '\0')
         abort();

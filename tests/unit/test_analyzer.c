@@ -1,15 +1,18 @@
 /* test_analyzer.c - the pipeline on the bundled samples: connection records,
  * incarnations, orientation, handshake validation, ICMP evidence, timeouts,
  * eviction, and the Zeek worked examples of DESIGN.md. */
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer.h"
 #include "cunit_main.h"
+#include "reader_thread.h"
 #include "zeek_conn.h"
 
-#define MAX_CONNS 64
+#define MAX_CONNS 1024
 
 struct collected {
     struct conn c[MAX_CONNS];
@@ -25,15 +28,25 @@ static void on_conn(void *user, const struct conn *c)
 
 /* When nonzero, frames are cut to this many captured bytes (a headers-only capture). */
 static uint32_t cut_to;
-/* Feed through analyzer_feed_ahead (the file reader's path) instead of analyzer_feed. */
-static bool feed_ahead;
+/* How run_sample feeds: analyzer_feed frame by frame (the reference), the
+ * one-thread file path (analyzer_feed_ahead), or the reader thread. */
+enum feed_mode { FEED_EACH, FEED_AHEAD, FEED_THREAD };
+static enum feed_mode feed_mode;
+/* When nonzero, only this many frames are read (-c); last_rc and last_fed say
+ * what the last run_sample read returned and how many frames it fed. */
+static uint64_t max_frames;
+static int last_rc;
+static uint64_t last_fed;
 
 /* Runs a sample through an analyzer; cfg may adjust the defaults. */
 static int run_sample(const char *name, struct collected *col, void (*tweak)(struct analyzer_config *))
 {
     const char *src = getenv("SOCKSCOPE_SOURCE_DIR");
     char path[1024];
-    snprintf(path, sizeof(path), "%s/samples/%s", src ? src : ".", name);
+    if (name[0] == '/')
+        snprintf(path, sizeof(path), "%s", name);
+    else
+        snprintf(path, sizeof(path), "%s/samples/%s", src ? src : ".", name);
     struct analyzer_config cfg;
     analyzer_config_defaults(&cfg);
     cfg.have_seed = true;
@@ -51,13 +64,21 @@ static int run_sample(const char *name, struct collected *col, void (*tweak)(str
         return -1;
     }
     struct capture_frame f;
-    while (capture_next(cap, &f, &err) == 1) {
-        if (cut_to != 0 && f.cap_len > cut_to)
-            f.cap_len = cut_to;
-        if (feed_ahead)
-            analyzer_feed_ahead(an, &f);
-        else
-            analyzer_feed(an, &f);
+    last_fed = 0;
+    if (feed_mode == FEED_THREAD) {
+        CU_ASSERT_EQUAL(cut_to, 0); /* the reader thread reads the file itself */
+        last_rc = reader_thread_run(an, cap, max_frames, &last_fed, &err);
+    } else {
+        while ((max_frames == 0 || last_fed < max_frames) &&
+               (last_rc = capture_next(cap, &f, &err)) == 1) {
+            if (cut_to != 0 && f.cap_len > cut_to)
+                f.cap_len = cut_to;
+            if (feed_mode == FEED_AHEAD)
+                analyzer_feed_ahead(an, &f);
+            else
+                analyzer_feed(an, &f);
+            last_fed++;
+        }
     }
     capture_close(cap);
     analyzer_flush(an, END_END_OF_CAPTURE);
@@ -243,43 +264,186 @@ static void test_headers_only_captures(void)
     }
 }
 
-/* The look-ahead path gives the very same records as frame-by-frame feeding,
- * on every sample (fragments, tunnels, VLANs, DPI on and off). */
+/* The look-ahead path and the reader thread give the very same records as
+ * frame-by-frame feeding, on every sample (fragments, tunnels, VLANs, DPI on
+ * and off), in the same order. */
 static void dpi_off(struct analyzer_config *cfg)
 {
     cfg->dpi = false;
 }
 
-static void test_feed_ahead_same_records(void)
+/* Every record of a equals b's, byte for byte (tunnel pointers aside). */
+static void assert_same_records(struct collected *a, struct collected *b, const char *what)
 {
-    static struct collected one, ahead;
-    static const char *samples[] = {"port-vs-socket-client.pcap", "port-vs-socket-server.pcap",
-                                    "synthetic.pcap", "lifecycle.pcap", "mixed-link.pcapng",
-                                    "udp-services.pcap", "tunnels.pcap"};
-    for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+    CU_ASSERT_EQUAL(a->n, b->n);
+    for (size_t k = 0; k < a->n && k < b->n; k++) {
+        /* tunnel descriptions are each analyzer's own (and freed with it):
+         * the context number in the record names them */
+        CU_ASSERT_EQUAL(a->c[k].tunnel == NULL, b->c[k].tunnel == NULL);
+        a->c[k].tunnel = b->c[k].tunnel = NULL;
+        const unsigned char *x = (const void *)&a->c[k], *y = (const void *)&b->c[k];
+        size_t off = 0;
+        while (off < sizeof(a->c[k]) && x[off] == y[off])
+            off++;
+        if (off < sizeof(a->c[k]))
+            fprintf(stderr, "%s: record %zu differs at byte %zu\n", what, k, off);
+        CU_ASSERT_EQUAL(off, sizeof(a->c[k]));
+    }
+}
+
+static const char *const all_samples[] = {"port-vs-socket-client.pcap", "port-vs-socket-server.pcap",
+                                          "synthetic.pcap", "lifecycle.pcap", "mixed-link.pcapng",
+                                          "udp-services.pcap", "tunnels.pcap"};
+#define N_SAMPLES (sizeof(all_samples) / sizeof(all_samples[0]))
+
+static void test_feed_paths_same_records(enum feed_mode mode)
+{
+    static struct collected one, other;
+    for (size_t i = 0; i < N_SAMPLES; i++) {
         for (int dpi = 0; dpi < 2; dpi++) {
-            feed_ahead = false;
-            CU_ASSERT_EQUAL_FATAL(run_sample(samples[i], &one, dpi ? NULL : dpi_off), 0);
-            feed_ahead = true;
-            CU_ASSERT_EQUAL_FATAL(run_sample(samples[i], &ahead, dpi ? NULL : dpi_off), 0);
-            feed_ahead = false;
-            CU_ASSERT_EQUAL(one.n, ahead.n);
+            char what[128];
+            snprintf(what, sizeof(what), "%s dpi=%d mode=%d", all_samples[i], dpi, (int)mode);
+            feed_mode = FEED_EACH;
+            CU_ASSERT_EQUAL_FATAL(run_sample(all_samples[i], &one, dpi ? NULL : dpi_off), 0);
+            uint64_t fed = last_fed;
+            feed_mode = mode;
+            CU_ASSERT_EQUAL_FATAL(run_sample(all_samples[i], &other, dpi ? NULL : dpi_off), 0);
+            feed_mode = FEED_EACH;
+            CU_ASSERT_EQUAL(last_rc, 0);
+            CU_ASSERT_EQUAL(last_fed, fed);
             CU_ASSERT(one.n > 0);
-            for (size_t k = 0; k < one.n && k < ahead.n; k++) {
-                /* tunnel descriptions are each analyzer's own (and freed with it):
-                 * the context number in the record names them */
-                CU_ASSERT_EQUAL(one.c[k].tunnel == NULL, ahead.c[k].tunnel == NULL);
-                one.c[k].tunnel = ahead.c[k].tunnel = NULL;
-                const unsigned char *x = (const void *)&one.c[k], *y = (const void *)&ahead.c[k];
-                size_t off = 0;
-                while (off < sizeof(one.c[k]) && x[off] == y[off])
-                    off++;
-                if (off < sizeof(one.c[k]))
-                    fprintf(stderr, "%s dpi=%d record %zu differs at byte %zu\n", samples[i], dpi, k, off);
-                CU_ASSERT_EQUAL(off, sizeof(one.c[k]));
-            }
+            assert_same_records(&one, &other, what);
         }
     }
+}
+
+static void test_feed_ahead_same_records(void)
+{
+    test_feed_paths_same_records(FEED_AHEAD);
+}
+
+static void test_reader_thread_same_records(void)
+{
+    test_feed_paths_same_records(FEED_THREAD);
+}
+
+/* -c N through the reader thread: exactly the first N frames are fed (the
+ * thread reads no further), at every N from 1 to past the end. */
+static void test_reader_thread_count(void)
+{
+    static struct collected one, other;
+    uint64_t total = 0;
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL_FATAL(run_sample("lifecycle.pcap", &one, dpi_off), 0);
+    total = last_fed;
+    CU_ASSERT_FATAL(total > 100);
+    for (uint64_t n = 1; n <= total + 1; n++) {
+        char what[64];
+        snprintf(what, sizeof(what), "lifecycle.pcap -c %llu", (unsigned long long)n);
+        max_frames = n;
+        feed_mode = FEED_EACH;
+        CU_ASSERT_EQUAL_FATAL(run_sample("lifecycle.pcap", &one, dpi_off), 0);
+        int rc_each = last_rc;
+        feed_mode = FEED_THREAD;
+        CU_ASSERT_EQUAL_FATAL(run_sample("lifecycle.pcap", &other, dpi_off), 0);
+        CU_ASSERT_EQUAL(last_fed, n <= total ? n : total);
+        CU_ASSERT_EQUAL(last_rc, rc_each);
+        CU_ASSERT_EQUAL(last_rc, n <= total ? 1 : 0);
+        assert_same_records(&one, &other, what);
+    }
+    max_frames = 0;
+    feed_mode = FEED_EACH;
+}
+
+/* Writes copies of sample name one after another into out, each copy's times
+ * shifted 1000 s further (so its connections are new incarnations). Returns
+ * the frames written, 0 on failure. */
+static uint64_t write_repeated(const char *name, int copies, const char *out)
+{
+    const char *src = getenv("SOCKSCOPE_SOURCE_DIR");
+    char in[1024], ebuf[PCAP_ERRBUF_SIZE];
+    snprintf(in, sizeof(in), "%s/samples/%s", src ? src : ".", name);
+    uint64_t n = 0;
+    pcap_dumper_t *d = NULL;
+    for (int k = 0; k < copies; k++) {
+        pcap_t *p = pcap_open_offline(in, ebuf);
+        if (p == NULL)
+            break;
+        if (d == NULL && (d = pcap_dump_open(p, out)) == NULL) {
+            pcap_close(p);
+            break;
+        }
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        while (pcap_next_ex(p, &h, &data) == 1) {
+            struct pcap_pkthdr h2 = *h;
+            h2.ts.tv_sec += 1000 * k;
+            pcap_dump((u_char *)d, &h2, data);
+            n++;
+        }
+        pcap_close(p);
+    }
+    if (d != NULL)
+        pcap_dump_close(d);
+    return d != NULL ? n : 0;
+}
+
+/* Many times the ring: the reader wraps around it and waits for room, and
+ * the records still match frame-by-frame feeding. */
+static void test_reader_thread_wraps_ring(void)
+{
+    static struct collected one, other;
+    char out[] = "/tmp/sockscope-test-rep-XXXXXX";
+    int fd = mkstemp(out);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    uint64_t frames = write_repeated("lifecycle.pcap", 40, out);
+    CU_ASSERT_FATAL(frames > 4000);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL(run_sample(out, &one, dpi_off), 0);
+    CU_ASSERT_EQUAL(last_fed, frames);
+    CU_ASSERT(one.n > 40 && one.n < MAX_CONNS);
+    feed_mode = FEED_THREAD;
+    CU_ASSERT_EQUAL(run_sample(out, &other, dpi_off), 0);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL(last_rc, 0);
+    CU_ASSERT_EQUAL(last_fed, frames);
+    assert_same_records(&one, &other, "lifecycle.pcap x40");
+    remove(out);
+}
+
+/* A file cut inside a record: the reader thread reports the read error, after
+ * feeding every whole frame before it, as the one-thread path does. */
+static void test_reader_thread_read_error(void)
+{
+    static struct collected one, other;
+    const char *src = getenv("SOCKSCOPE_SOURCE_DIR");
+    char in[1024], out[] = "/tmp/sockscope-test-cut-XXXXXX";
+    snprintf(in, sizeof(in), "%s/samples/lifecycle.pcap", src ? src : ".");
+    FILE *fi = fopen(in, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
+    static unsigned char buf[1 << 20];
+    size_t len = fread(buf, 1, sizeof(buf), fi);
+    fclose(fi);
+    CU_ASSERT_FATAL(len > 200 && len < sizeof(buf));
+    int fd = mkstemp(out);
+    CU_ASSERT_FATAL(fd >= 0);
+    FILE *fo = fdopen(fd, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fo);
+    CU_ASSERT_EQUAL(fwrite(buf, 1, len * 2 / 3, fo), len * 2 / 3); /* cut mid-record */
+    fclose(fo);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL(run_sample(out, &one, dpi_off), 0);
+    CU_ASSERT_EQUAL(last_rc, -1);
+    uint64_t fed = last_fed;
+    CU_ASSERT(fed > 0);
+    feed_mode = FEED_THREAD;
+    CU_ASSERT_EQUAL(run_sample(out, &other, dpi_off), 0);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL(last_rc, -1);
+    CU_ASSERT_EQUAL(last_fed, fed);
+    assert_same_records(&one, &other, "lifecycle.pcap cut");
+    remove(out);
 }
 
 int register_tests(void)
@@ -293,6 +457,10 @@ int register_tests(void)
         {"timeouts emit records with the reason", test_timeouts_emit_with_reason},
         {"headers-only captures (snaplen 54, 68, 96)", test_headers_only_captures},
         {"analyzer_feed_ahead gives the same records", test_feed_ahead_same_records},
+        {"reader thread gives the same records", test_reader_thread_same_records},
+        {"reader thread with -c N feeds exactly N frames", test_reader_thread_count},
+        {"reader thread wraps its ring", test_reader_thread_wraps_ring},
+        {"reader thread reports a read error after the frames before it", test_reader_thread_read_error},
         {NULL, NULL},
     };
     return add_suite("analyzer", tests);

@@ -1,0 +1,223 @@
+/* reader_thread.c - a capture file read and dissected on a second thread,
+ * tracked on the caller's (see reader_thread.h).
+ *
+ * One reader, one tracker, a ring of frames between them. Each side owns one
+ * position: the reader publishes head (frames ready), the tracker publishes
+ * tail (frames it is done with, whose slots the reader may reuse). Positions
+ * are published every PUBLISH_EVERY frames, not every frame, so that the two
+ * cores do not pass the line holding them back and forth per packet. A side
+ * that finds nothing to do spins briefly, then sleeps on a condition variable;
+ * the other side wakes it when it publishes and sees a sleeper. */
+#include "reader_thread.h"
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RING_SLOTS    256u /* a power of two */
+#define RING_MASK     (RING_SLOTS - 1u)
+#define PUBLISH_EVERY 16u  /* divides RING_SLOTS */
+#define SPIN_CHECKS   2000
+/* how many frames ahead of the one being fed the tracker fetches a frame's
+ * bucket, then its entry, then the entry's expiry-list neighbours (as
+ * analyzer_feed_ahead does) */
+#define FETCH_BUCKET_AHEAD 4u
+#define FETCH_ENTRY_AHEAD  2u
+#define FETCH_LINKS_AHEAD  1u
+/* ... and, further ahead, the slot itself, which the reader's core wrote */
+#define FETCH_SLOT_AHEAD   8u
+
+_Static_assert((RING_SLOTS & RING_MASK) == 0, "ring size is a power of two");
+_Static_assert(RING_SLOTS % PUBLISH_EVERY == 0, "publication period divides the ring");
+
+struct ring {
+    struct analyzer_frame slot[RING_SLOTS];
+    alignas(64) atomic_uint_fast64_t head; /* frames the reader made ready */
+    alignas(64) atomic_uint_fast64_t tail; /* frames the tracker has finished */
+    alignas(64) atomic_bool done;          /* the reader stopped: head is final */
+    atomic_int sleepers;                   /* threads waiting on cv */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* the reader's, read by the tracker after the join */
+    struct capture *cap;
+    struct analyzer_prep prep;
+    uint64_t max_frames;
+    int result;
+    struct ss_err err;
+};
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Publishes *pos = v (sequentially consistent, so that a waiter that counted
+ * itself in sleepers before checking *pos either sees v or is woken). */
+static void publish(struct ring *r, atomic_uint_fast64_t *pos, uint64_t v)
+{
+    atomic_store(pos, v);
+    if (atomic_load(&r->sleepers) > 0) {
+        pthread_mutex_lock(&r->mu);
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+static bool reached(struct ring *r, atomic_uint_fast64_t *pos, uint64_t want, bool or_done)
+{
+    return atomic_load(pos) >= want || (or_done && atomic_load(&r->done));
+}
+
+/* Waits until *pos >= want (or, with or_done, the reader has stopped); returns
+ * *pos. The timed wait is a second guard against a lost wake-up. */
+static uint64_t wait_for(struct ring *r, atomic_uint_fast64_t *pos, uint64_t want, bool or_done)
+{
+    for (int i = 0; i < SPIN_CHECKS && !reached(r, pos, want, or_done); i++)
+        cpu_relax();
+    if (!reached(r, pos, want, or_done)) {
+        pthread_mutex_lock(&r->mu);
+        atomic_fetch_add(&r->sleepers, 1);
+        while (!reached(r, pos, want, or_done)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 1000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+        }
+        atomic_fetch_sub(&r->sleepers, 1);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return atomic_load(pos);
+}
+
+static void *reader_main(void *arg)
+{
+    struct ring *r = arg;
+    uint64_t head = 0, tail = 0;
+    int res = 1;
+    while (r->max_frames == 0 || head < r->max_frames) {
+        if (head - tail == RING_SLOTS) {
+            /* full: let the tracker see everything, then wait until it has
+             * emptied half the ring (not one slot at a time) */
+            publish(r, &r->head, head);
+            tail = wait_for(r, &r->tail, head - RING_SLOTS / 2, false);
+        }
+        struct capture_frame f;
+        res = capture_next(r->cap, &f, &r->err);
+        if (res != 1)
+            break;
+        struct analyzer_frame *af = &r->slot[head & RING_MASK];
+        if (analyzer_frame_copy(af, &f) != 0) {
+            ss_err_set(&r->err, "out of memory holding a frame of %u bytes", (unsigned)f.cap_len);
+            res = -1;
+            break;
+        }
+        analyzer_prepare(&r->prep, af);
+        head++;
+        if (head % PUBLISH_EVERY == 0)
+            publish(r, &r->head, head);
+    }
+    r->result = res;
+    atomic_store(&r->head, head);
+    atomic_store(&r->done, true);
+    publish(r, &r->head, head); /* wakes a sleeping tracker */
+    return NULL;
+}
+
+static void ring_destroy(struct ring *r)
+{
+    for (unsigned i = 0; i < RING_SLOTS; i++)
+        analyzer_frame_free(&r->slot[i]);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
+
+int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_frames,
+                      uint64_t *n_fed, struct ss_err *err)
+{
+    struct ring *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return reader_single_run(an, cap, max_frames, n_fed, err);
+    if (pthread_mutex_init(&r->mu, NULL) != 0) {
+        free(r);
+        return reader_single_run(an, cap, max_frames, n_fed, err);
+    }
+    if (pthread_cond_init(&r->cv, NULL) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+        return reader_single_run(an, cap, max_frames, n_fed, err);
+    }
+    atomic_init(&r->head, 0);
+    atomic_init(&r->tail, 0);
+    atomic_init(&r->done, false);
+    atomic_init(&r->sleepers, 0);
+    r->cap = cap;
+    r->max_frames = max_frames;
+    analyzer_prep_get(an, &r->prep);
+    /* the analyzer must hold nothing back: frames are fed strictly in order */
+    analyzer_drain(an);
+
+    pthread_t reader;
+    if (pthread_create(&reader, NULL, reader_main, r) != 0) {
+        ring_destroy(r);
+        return reader_single_run(an, cap, max_frames, n_fed, err);
+    }
+    uint64_t next = 0, head = 0;
+    for (;;) {
+        if (next == head) {
+            publish(r, &r->tail, next);
+            head = wait_for(r, &r->head, next + 1, true);
+            if (head == next)
+                break; /* the reader stopped and everything is fed */
+        }
+        if (next + FETCH_SLOT_AHEAD < head)
+            analyzer_frame_prefetch(&r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
+        if (next + FETCH_BUCKET_AHEAD < head)
+            analyzer_prefetch(an, &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK],
+                              ANALYZER_FETCH_BUCKET);
+        if (next + FETCH_ENTRY_AHEAD < head)
+            analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK],
+                              ANALYZER_FETCH_ENTRY);
+        if (next + FETCH_LINKS_AHEAD < head)
+            analyzer_prefetch(an, &r->slot[(next + FETCH_LINKS_AHEAD) & RING_MASK],
+                              ANALYZER_FETCH_LINKS);
+        analyzer_feed_prepared(an, &r->slot[next & RING_MASK]);
+        next++;
+        if (next % PUBLISH_EVERY == 0)
+            publish(r, &r->tail, next);
+    }
+    pthread_join(reader, NULL);
+    *n_fed = next;
+    int res = r->result;
+    if (res < 0 && err != NULL)
+        *err = r->err;
+    ring_destroy(r);
+    return res;
+}
+
+int reader_single_run(struct analyzer *an, struct capture *cap, uint64_t max_frames,
+                      uint64_t *n_fed, struct ss_err *err)
+{
+    uint64_t n = 0;
+    int res = 1;
+    struct capture_frame f;
+    while ((max_frames == 0 || n < max_frames) && (res = capture_next(cap, &f, err)) == 1) {
+        analyzer_feed_ahead(an, &f);
+        n++;
+    }
+    analyzer_drain(an);
+    *n_fed = n;
+    return res;
+}
