@@ -832,13 +832,15 @@ void analyzer_frame_free(struct analyzer_frame *af)
     af->cap = 0;
 }
 
-void analyzer_frame_prefetch(const struct analyzer_frame *af)
+void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af)
 {
     const char *p = (const char *)af;
-    size_t end = offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, encap);
+    size_t end = offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, icmp);
     for (size_t off = 0; off < end; off += 64)
         __builtin_prefetch(p + off);
-    __builtin_prefetch(af->buf);
+    /* the frame's bytes: only nDPI reads them once the packet is dissected */
+    if (an->dpi != NULL)
+        __builtin_prefetch(af->buf);
 }
 
 void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep)

@@ -98,9 +98,10 @@ struct analyzer_frame {
     struct packet pkt;      /* (views into buf) */
 };
 
-/* Fetches into the cache what feeding af reads of it: the frame's first bytes,
- * the hint and the packet up to its tunnel layers. */
-void analyzer_frame_prefetch(const struct analyzer_frame *af);
+/* Fetches into the cache what feeding af to an reads of it: the hint, the
+ * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when nDPI will read them, the frame's
+ * first bytes. */
+void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af);
 
 struct analyzer_prep {
     struct frame_ctx fctx; /* no reassembly table */

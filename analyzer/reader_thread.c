@@ -14,6 +14,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,9 @@
 #define FETCH_LINKS_AHEAD  1u
 /* ... and, further ahead, the slot itself, which the reader's core wrote */
 #define FETCH_SLOT_AHEAD   8u
+/* the reader fetches, for writing, the slot this many frames ahead of the one
+ * it fills */
+#define REFILL_AHEAD       4u
 
 _Static_assert((RING_SLOTS & RING_MASK) == 0, "ring size is a power of two");
 _Static_assert(RING_SLOTS % PUBLISH_EVERY == 0, "publication period divides the ring");
@@ -49,6 +53,37 @@ struct ring {
     int result;
     struct ss_err err;
 };
+
+/* PREFETCHW (fetch a line for writing, taking it from the other core's cache
+ * at once rather than sharing it first) where the CPU has it: CPUID
+ * 0x80000001 ECX bit 8. Elsewhere nothing, not a read prefetch: sharing the
+ * line first would cost the same round trip again on the first write. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+static bool have_prefetchw(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8)) != 0;
+}
+static void slot_prefetch_write(const struct analyzer_frame *af)
+{
+    /* as an instruction of its own: GCC drops __builtin_prefetch(p, 1) when
+     * the whole build may not assume the extension */
+    const char *p = (const char *)af;
+    size_t end = offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, encap);
+    for (size_t off = 0; off < end; off += 64)
+        __asm__ __volatile__("prefetchw %0" : : "m"(p[off]));
+}
+#else
+static bool have_prefetchw(void)
+{
+    return false;
+}
+static void slot_prefetch_write(const struct analyzer_frame *af)
+{
+    (void)af;
+}
+#endif
 
 static void cpu_relax(void)
 {
@@ -106,6 +141,7 @@ static void *reader_main(void *arg)
     struct ring *r = arg;
     uint64_t head = 0, tail = 0;
     int res = 1;
+    bool prefetchw = have_prefetchw();
     while (r->max_frames == 0 || head < r->max_frames) {
         if (head - tail == RING_SLOTS) {
             /* full: let the tracker see everything, then wait until it has
@@ -113,6 +149,9 @@ static void *reader_main(void *arg)
             publish(r, &r->head, head);
             tail = wait_for(r, &r->tail, head - RING_SLOTS / 2, false);
         }
+        /* a slot a few frames on, for writing: the tracker's core read it last */
+        if (prefetchw && head + REFILL_AHEAD - tail < RING_SLOTS)
+            slot_prefetch_write(&r->slot[(head + REFILL_AHEAD) & RING_MASK]);
         struct capture_frame f;
         res = capture_next(r->cap, &f, &r->err);
         if (res != 1)
@@ -183,7 +222,7 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
                 break; /* the reader stopped and everything is fed */
         }
         if (next + FETCH_SLOT_AHEAD < head)
-            analyzer_frame_prefetch(&r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
+            analyzer_frame_prefetch(an, &r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
         if (next + FETCH_BUCKET_AHEAD < head)
             analyzer_prefetch(an, &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK],
                               ANALYZER_FETCH_BUCKET);

@@ -230,8 +230,6 @@ struct packet {
     uint32_t l4_payload_len; /* payload length per the IP/L4 length fields (not what was captured) */
     enum csum_state l4_csum;
     struct tcp_info_copy tcp;
-    struct icmp_info_copy icmp;
-    struct sctp_info_copy sctp;
     uint16_t udp_len;
 
     /* captured payload after the transport header (may be shorter than l4_payload_len) */
@@ -246,6 +244,11 @@ struct packet {
     bool verify_checksums; /* input: dissectors compute checksums when fully captured
                               (frame_dissect copies frame_ctx.verify_checksums) */
     uint16_t ethertype;    /* last ethertype / SLL protocol read, after VLAN tags (0: none) */
+
+    /* the rarer transports last: a TCP or UDP packet is read from the first
+     * four cache lines of this struct (the tracker reads it on another core) */
+    struct icmp_info_copy icmp;
+    struct sctp_info_copy sctp;
 
     /* Tunnels (frame_ctx.decap): encap[0] is the outermost carrier, encap[n_encap - 1]
      * the innermost one. With n_encap > 0 every field above except the frame fields
