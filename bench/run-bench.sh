@@ -50,15 +50,16 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# run NAME CMD...: REPEAT timed runs; sets WALL (median seconds), RSS_KB (of that
-# run), OUT (its standard output file) and SPREAD (every run's seconds, sorted).
+# run NAME CMD...: REPEAT timed runs; sets WALL (median seconds), RSS_KB and CPU
+# (user + system seconds, all threads) of that run, OUT (its standard output
+# file) and SPREAD (every run's seconds, sorted).
 run() {
     local name=$1
     shift
     local i
     : >"$TMP/$name.runs"
     for ((i = 0; i < REPEAT; i++)); do
-        if ! "$TIME" -f '%e %M %x' -o "$TMP/$name.$i.time" "$@" >"$TMP/$name.$i.out" 2>"$TMP/$name.$i.err"; then
+        if ! "$TIME" -f '%e %M %x %U %S' -o "$TMP/$name.$i.time" "$@" >"$TMP/$name.$i.out" 2>"$TMP/$name.$i.err"; then
             echo "run-bench.sh: $name failed: $*" >&2
             cat "$TMP/$name.$i.err" >&2
             exit 1
@@ -69,7 +70,8 @@ run() {
     mid=$(sort -n "$TMP/$name.runs" | sed -n "$(((REPEAT + 1) / 2))p")
     WALL=$(echo "$mid" | cut -d' ' -f1)
     RSS_KB=$(echo "$mid" | cut -d' ' -f2)
-    OUT=$TMP/$name.$(echo "$mid" | cut -d' ' -f4).out
+    OUT=$TMP/$name.$(echo "$mid" | cut -d' ' -f6).out
+    CPU=$(echo "$mid" | awk '{ printf "%.2f", $4 + $5 }')
     SPREAD=$(sort -n "$TMP/$name.runs" | cut -d' ' -f1 | paste -sd/ -)
 }
 
@@ -101,33 +103,45 @@ run loop "$LOOP" "$FILE"
 BASE_WALL=$WALL
 PACKETS=$(sed -n 's/.*packets=\([0-9]*\) .*/\1/p' "$OUT")
 ROWS=()
-# row LABEL WALL RSS_KB FLOWS BYTES_PER_FLOW
+# row LABEL WALL RSS_KB FLOWS BYTES_PER_FLOW (CPU and SPREAD: of the last run())
 row() {
     ROWS+=("$(awk -v l="$1" -v w="$2" -v r="$3" -v f="$4" -v b="$5" -v p="$PACKETS" \
-        -v fb="$FILE_BYTES" -v bw="$BASE_WALL" -v sp="$SPREAD" 'BEGIN {
+        -v fb="$FILE_BYTES" -v bw="$BASE_WALL" -v sp="$SPREAD" -v cpu="$CPU" 'BEGIN {
         if (w <= 0) w = 0.01
-        printf "| %s | %.2f | %s | %.0f | %.1f | %.1f | %.2fx | %s | %s |", l, w, sp, p / w,
-               fb / 1e6 / w, r / 1024, w / (bw > 0 ? bw : 0.01), f, b }')")
+        printf "| %s | %.2f | %s | %s | %.0f | %.1f | %.1f | %.2fx | %s | %s |", l, w, sp, cpu,
+               p / w, fb / 1e6 / w, r / 1024, w / (bw > 0 ? bw : 0.01), f, b }')")
 }
 row "pcap_read_loop (baseline)" "$BASE_WALL" "$RSS_KB" "" ""
 
-run probe "$PROBE" "$FILE"
+run probe1 "$PROBE" --threads 1 "$FILE"
+P1_OPEN=$(sed -n 's/.*peak_open=\([0-9]*\).*/\1/p' "$OUT")
+P1_TRACKED=$(sed -n 's/.*peak_tracked=\([0-9]*\).*/\1/p' "$OUT")
+P1_TINY=$(tiny_rss "$PROBE" --threads 1 "$TINY")
+PROBE1_WALL=$WALL
+row "flow_probe --threads 1 (analyzer only, one thread)" "$WALL" "$RSS_KB" "$P1_OPEN / $P1_TRACKED" \
+    "$(per_flow "$RSS_KB" "$P1_TINY" "$P1_TRACKED") ($(per_flow "$RSS_KB" "$P1_TINY" "$P1_OPEN"))"
+
+run probe "$PROBE" --threads 2 "$FILE"
 PROBE_LINE=$(cat "$OUT")
 P_OPEN=$(sed -n 's/.*peak_open=\([0-9]*\).*/\1/p' "$OUT")
 P_TRACKED=$(sed -n 's/.*peak_tracked=\([0-9]*\).*/\1/p' "$OUT")
-P_TINY=$(tiny_rss "$PROBE" "$TINY")
+P_TINY=$(tiny_rss "$PROBE" --threads 2 "$TINY")
 PROBE_WALL=$WALL
 P_BPF=$(per_flow "$RSS_KB" "$P_TINY" "$P_TRACKED")
-row "flow_probe (analyzer_feed only, no records kept)" "$WALL" "$RSS_KB" "$P_OPEN / $P_TRACKED" \
+row "flow_probe --threads 2 (analyzer only, reader thread)" "$WALL" "$RSS_KB" "$P_OPEN / $P_TRACKED" \
     "$P_BPF ($(per_flow "$RSS_KB" "$P_TINY" "$P_OPEN"))"
 
-run nodpi "$SS" -r "$FILE" --view stats --no-dpi
+run nodpi1 "$SS" -r "$FILE" --view stats --no-dpi --threads 1
+NODPI1_WALL=$WALL
+row "sockscope --view stats --no-dpi --threads 1" "$WALL" "$RSS_KB" "$(peak_open "$OUT") / $(peak_tracked "$OUT")" ""
+
+run nodpi "$SS" -r "$FILE" --view stats --no-dpi --threads 2
 NODPI_WALL=$WALL
 S_OPEN=$(peak_open "$OUT")
 S_TRACKED=$(peak_tracked "$OUT")
-S_TINY=$(tiny_rss "$SS" -r "$TINY" --view stats --no-dpi)
+S_TINY=$(tiny_rss "$SS" -r "$TINY" --view stats --no-dpi --threads 2)
 S_BPF=$(per_flow "$RSS_KB" "$S_TINY" "$S_TRACKED")
-row "sockscope --view stats --no-dpi" "$WALL" "$RSS_KB" "${S_OPEN:-?} / ${S_TRACKED:-?}" \
+row "sockscope --view stats --no-dpi (--threads 2, the default)" "$WALL" "$RSS_KB" "${S_OPEN:-?} / ${S_TRACKED:-?}" \
     "$S_BPF ($(per_flow "$RSS_KB" "$S_TINY" "$S_OPEN"))"
 
 DPI_WALL=
@@ -138,10 +152,10 @@ if [ "$HAVE_DPI" = 1 ]; then
     D_TRACKED=$(peak_tracked "$OUT")
     D_TINY=$(tiny_rss "$SS" -r "$TINY" --view stats)
     D_BPF=$(per_flow "$RSS_KB" "$D_TINY" "$D_TRACKED")
-    row "sockscope --view stats (DPI)" "$WALL" "$RSS_KB" "${D_OPEN:-?} / ${D_TRACKED:-?}" \
+    row "sockscope --view stats (DPI, --threads 2)" "$WALL" "$RSS_KB" "${D_OPEN:-?} / ${D_TRACKED:-?}" \
         "$D_BPF ($(per_flow "$RSS_KB" "$D_TINY" "$D_OPEN"))"
 else
-    ROWS+=("| sockscope --view stats (DPI) | not available: this build does not call nDPI | | | | | | | |")
+    ROWS+=("| sockscope --view stats (DPI) | not available: this build does not call nDPI | | | | | | | | |")
 fi
 
 NDPI_WALL=
@@ -164,8 +178,8 @@ verdict() { # verdict OK? TEXT
     echo "capture: $FILE ($FILE_BYTES bytes, $PACKETS packets, $FLOWS flows, window $WINDOW);" \
          "median of $REPEAT runs; load average $LOAD_BEFORE before, $LOAD_AFTER after"
     echo
-    echo "| reader | wall s (median) | all runs s | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open / tracked | B per tracked flow (per open) |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| reader | wall s (median) | all runs s | CPU s (user+sys) | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open / tracked | B per tracked flow (per open) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "B per tracked flow = (peak RSS - peak RSS on a 100-flow capture) / peak tracked flows (open"
@@ -174,7 +188,7 @@ verdict() { # verdict OK? TEXT
     echo
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a (baseline under 10 ms)" }'; }
     verdict "$(awk -v a="$NODPI_WALL" -v b="$BASE_WALL" 'BEGIN { print (b > 0 && a <= 2 * b) ? 1 : 0 }')" \
-        "flow tracking within 2x of the read loop: sockscope --no-dpi $(ratio "$NODPI_WALL" "$BASE_WALL"), flow_probe $(ratio "$PROBE_WALL" "$BASE_WALL")"
+        "flow tracking within 2x of the read loop: sockscope --no-dpi $(ratio "$NODPI_WALL" "$BASE_WALL") (one thread: $(ratio "$NODPI1_WALL" "$BASE_WALL")), flow_probe $(ratio "$PROBE_WALL" "$BASE_WALL") (one thread: $(ratio "$PROBE1_WALL" "$BASE_WALL"))"
     verdict "$(awk -v s="$S_BPF" 'BEGIN { print (s > 0 && s <= 256) ? 1 : 0 }')" \
         "<= 256 B per tracked connection: sockscope $S_BPF B, flow_probe $P_BPF B"
     if [ -n "$DPI_WALL" ] && [ -n "$NDPI_WALL" ]; then

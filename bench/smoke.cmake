@@ -1,6 +1,7 @@
 # bench.smoke: gen_bench -n 1000 must write a capture that the bare libpcap loop
 # reads whole (same packet count as the generator reports) and in which the
-# flow probe finds exactly one connection per generated flow (no 5-tuple reuse).
+# flow probe finds exactly one connection per generated flow (no 5-tuple reuse),
+# on one thread and with the reader thread.
 execute_process(COMMAND ${GEN} -n 1000 -w 100 -o ${OUT}
                 RESULT_VARIABLE rc ERROR_VARIABLE gen_err OUTPUT_QUIET)
 if(NOT rc EQUAL 0)
@@ -26,15 +27,17 @@ if(NOT CMAKE_MATCH_1 EQUAL gen_packets)
   message(FATAL_ERROR "pcap_read_loop read ${CMAKE_MATCH_1} packets, gen_bench wrote ${gen_packets}")
 endif()
 
-execute_process(COMMAND ${PROBE} ${OUT} RESULT_VARIABLE rc OUTPUT_VARIABLE probe_out
-                ERROR_VARIABLE probe_err)
-if(NOT rc EQUAL 0 OR NOT probe_out MATCHES "packets=([0-9]+) .*connections=([0-9]+) tcp_connections=([0-9]+)")
-  message(FATAL_ERROR "flow_probe failed (${rc}): ${probe_out}${probe_err}")
-endif()
-if(NOT CMAKE_MATCH_1 EQUAL gen_packets OR NOT CMAKE_MATCH_2 EQUAL 1000
-   OR NOT CMAKE_MATCH_3 EQUAL gen_tcp)
-  message(FATAL_ERROR "flow_probe: ${probe_out} (expected packets=${gen_packets}, "
-                      "connections=1000, tcp_connections=${gen_tcp})")
-endif()
+foreach(threads 1 2)
+  execute_process(COMMAND ${PROBE} --threads ${threads} ${OUT} RESULT_VARIABLE rc
+                  OUTPUT_VARIABLE probe_out ERROR_VARIABLE probe_err)
+  if(NOT rc EQUAL 0 OR NOT probe_out MATCHES "packets=([0-9]+) .*connections=([0-9]+) tcp_connections=([0-9]+)")
+    message(FATAL_ERROR "flow_probe --threads ${threads} failed (${rc}): ${probe_out}${probe_err}")
+  endif()
+  if(NOT CMAKE_MATCH_1 EQUAL gen_packets OR NOT CMAKE_MATCH_2 EQUAL 1000
+     OR NOT CMAKE_MATCH_3 EQUAL gen_tcp)
+    message(FATAL_ERROR "flow_probe --threads ${threads}: ${probe_out} (expected packets=${gen_packets}, "
+                        "connections=1000, tcp_connections=${gen_tcp})")
+  endif()
+endforeach()
 message(STATUS "bench.smoke: ${loop_out}")
 file(REMOVE ${OUT})
