@@ -6,8 +6,10 @@
  * tail (frames it is done with, whose slots the reader may reuse). Positions
  * are published every PUBLISH_EVERY frames, not every frame, so that the two
  * cores do not pass the line holding them back and forth per packet. A side
- * that finds nothing to do spins briefly, then sleeps on a condition variable;
- * the other side wakes it when it publishes and sees a sleeper. */
+ * that finds nothing to do spins briefly, then sleeps on a condition variable
+ * after writing down the position it waits for; the other side wakes it when
+ * it publishes that position or a later one (not at every publication: a full
+ * ring waits for half of it to empty). */
 #include "reader_thread.h"
 
 #include <pthread.h>
@@ -22,7 +24,7 @@
 #define RING_SLOTS    256u /* a power of two */
 #define RING_MASK     (RING_SLOTS - 1u)
 #define PUBLISH_EVERY 16u  /* divides RING_SLOTS */
-#define SPIN_CHECKS   2000
+#define SPIN_CHECKS   200  /* about 10 us of PAUSE before sleeping */
 /* how many frames ahead of the one being fed the tracker fetches a frame's
  * bucket, then its entry, then the entry's expiry-list neighbours (as
  * analyzer_feed_ahead does) */
@@ -38,12 +40,18 @@
 _Static_assert((RING_SLOTS & RING_MASK) == 0, "ring size is a power of two");
 _Static_assert(RING_SLOTS % PUBLISH_EVERY == 0, "publication period divides the ring");
 
+/* A position one side publishes and the other may sleep on. */
+struct position {
+    alignas(64) atomic_uint_fast64_t value;
+    atomic_uint_fast64_t wanted; /* the other side sleeps until value >= wanted;
+                                    UINT64_MAX when it does not sleep */
+};
+
 struct ring {
     struct analyzer_frame slot[RING_SLOTS];
-    alignas(64) atomic_uint_fast64_t head; /* frames the reader made ready */
-    alignas(64) atomic_uint_fast64_t tail; /* frames the tracker has finished */
-    alignas(64) atomic_bool done;          /* the reader stopped: head is final */
-    atomic_int sleepers;                   /* threads waiting on cv */
+    struct position head; /* frames the reader made ready */
+    struct position tail; /* frames the tracker has finished */
+    alignas(64) atomic_bool done; /* the reader stopped: head is final */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     /* the reader's, read by the tracker after the join */
@@ -94,32 +102,34 @@ static void cpu_relax(void)
 #endif
 }
 
-/* Publishes *pos = v (sequentially consistent, so that a waiter that counted
- * itself in sleepers before checking *pos either sees v or is woken). */
-static void publish(struct ring *r, atomic_uint_fast64_t *pos, uint64_t v)
+/* Publishes pos = v and wakes the other side if it sleeps waiting for v or
+ * less. Sequentially consistent on both sides (value then wanted here, wanted
+ * then value in wait_for), so one of them sees the other's store; the mutex
+ * keeps the wake-up from falling between the waiter's check and its sleep. */
+static void publish(struct ring *r, struct position *pos, uint64_t v)
 {
-    atomic_store(pos, v);
-    if (atomic_load(&r->sleepers) > 0) {
+    atomic_store(&pos->value, v);
+    if (v >= atomic_load(&pos->wanted)) {
         pthread_mutex_lock(&r->mu);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
     }
 }
 
-static bool reached(struct ring *r, atomic_uint_fast64_t *pos, uint64_t want, bool or_done)
+static bool reached(struct ring *r, struct position *pos, uint64_t want, bool or_done)
 {
-    return atomic_load(pos) >= want || (or_done && atomic_load(&r->done));
+    return atomic_load(&pos->value) >= want || (or_done && atomic_load(&r->done));
 }
 
-/* Waits until *pos >= want (or, with or_done, the reader has stopped); returns
- * *pos. The timed wait is a second guard against a lost wake-up. */
-static uint64_t wait_for(struct ring *r, atomic_uint_fast64_t *pos, uint64_t want, bool or_done)
+/* Waits until pos >= want (or, with or_done, the reader has stopped); returns
+ * pos. The timed wait is a second guard against a lost wake-up. */
+static uint64_t wait_for(struct ring *r, struct position *pos, uint64_t want, bool or_done)
 {
     for (int i = 0; i < SPIN_CHECKS && !reached(r, pos, want, or_done); i++)
         cpu_relax();
     if (!reached(r, pos, want, or_done)) {
         pthread_mutex_lock(&r->mu);
-        atomic_fetch_add(&r->sleepers, 1);
+        atomic_store(&pos->wanted, want);
         while (!reached(r, pos, want, or_done)) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -130,10 +140,10 @@ static uint64_t wait_for(struct ring *r, atomic_uint_fast64_t *pos, uint64_t wan
             }
             pthread_cond_timedwait(&r->cv, &r->mu, &ts);
         }
-        atomic_fetch_sub(&r->sleepers, 1);
+        atomic_store(&pos->wanted, UINT64_MAX);
         pthread_mutex_unlock(&r->mu);
     }
-    return atomic_load(pos);
+    return atomic_load(&pos->value);
 }
 
 static void *reader_main(void *arg)
@@ -168,9 +178,11 @@ static void *reader_main(void *arg)
             publish(r, &r->head, head);
     }
     r->result = res;
-    atomic_store(&r->head, head);
+    atomic_store(&r->head.value, head);
     atomic_store(&r->done, true);
-    publish(r, &r->head, head); /* wakes a sleeping tracker */
+    pthread_mutex_lock(&r->mu); /* wake a sleeping tracker, whatever it waits for */
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
@@ -198,10 +210,11 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
         free(r);
         return reader_single_run(an, cap, max_frames, n_fed, err);
     }
-    atomic_init(&r->head, 0);
-    atomic_init(&r->tail, 0);
+    atomic_init(&r->head.value, 0);
+    atomic_init(&r->head.wanted, UINT64_MAX);
+    atomic_init(&r->tail.value, 0);
+    atomic_init(&r->tail.wanted, UINT64_MAX);
     atomic_init(&r->done, false);
-    atomic_init(&r->sleepers, 0);
     r->cap = cap;
     r->max_frames = max_frames;
     analyzer_prep_get(an, &r->prep);
