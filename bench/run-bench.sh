@@ -7,7 +7,7 @@
 # environment:
 #   FLOWS=1000000 WINDOW=100000   capture shape (gen_bench -n / -w)
 #   FILE=path                     capture to use (default BUILD/bench-FLOWS-WINDOW.pcap)
-#   REPEAT=3                      runs per reader; the median wall time is reported
+#   REPEAT=3                      rounds (each runs every reader once); medians reported
 #   SKIP_NDPI=1                   leave ndpiReader out
 set -euo pipefail
 
@@ -50,23 +50,37 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# run NAME CMD...: REPEAT timed runs; sets WALL (median seconds), RSS_KB and CPU
-# (user + system seconds, all threads) of that run, OUT (its standard output
-# file) and SPREAD (every run's seconds, sorted).
-run() {
+# reader NAME CMD...: a command to time. measure then runs REPEAT rounds, each
+# running every reader once in turn, so that a busy moment of a shared host
+# falls on all readers alike instead of on one reader's block of runs.
+READERS=()
+reader() {
     local name=$1
     shift
-    local i
+    READERS+=("$name")
+    printf '%q ' "$@" >"$TMP/$name.cmd"
     : >"$TMP/$name.runs"
+}
+measure() {
+    local i name
     for ((i = 0; i < REPEAT; i++)); do
-        if ! "$TIME" -f '%e %M %x %U %S' -o "$TMP/$name.$i.time" "$@" >"$TMP/$name.$i.out" 2>"$TMP/$name.$i.err"; then
-            echo "run-bench.sh: $name failed: $*" >&2
-            cat "$TMP/$name.$i.err" >&2
-            exit 1
-        fi
-        echo "$(tail -n 1 "$TMP/$name.$i.time") $i" >>"$TMP/$name.runs"
+        for name in "${READERS[@]}"; do
+            # the command was written with printf %q: eval gives back its words
+            if ! eval "\"\$TIME\" -f '%e %M %x %U %S' -o \"\$TMP/\$name.\$i.time\" $(cat "$TMP/$name.cmd")" \
+                >"$TMP/$name.$i.out" 2>"$TMP/$name.$i.err"; then
+                echo "run-bench.sh: $name failed: $(cat "$TMP/$name.cmd")" >&2
+                cat "$TMP/$name.$i.err" >&2
+                exit 1
+            fi
+            echo "$(tail -n 1 "$TMP/$name.$i.time") $i" >>"$TMP/$name.runs"
+        done
     done
-    local mid
+}
+# summary NAME: sets WALL (median seconds), RSS_KB and CPU (user + system
+# seconds, all threads) of that run, OUT (its standard output file) and SPREAD
+# (every run's seconds, sorted).
+summary() {
+    local name=$1 mid
     mid=$(sort -n "$TMP/$name.runs" | sed -n "$(((REPEAT + 1) / 2))p")
     WALL=$(echo "$mid" | cut -d' ' -f1)
     RSS_KB=$(echo "$mid" | cut -d' ' -f2)
@@ -99,11 +113,20 @@ FILE_BYTES=$(stat -c %s "$FILE")
 "$LOOP" "$FILE" >/dev/null # warm the page cache: every reader then reads from memory
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
-run loop "$LOOP" "$FILE"
+reader loop "$LOOP" "$FILE"
+reader probe1 "$PROBE" --threads 1 "$FILE"
+reader probe "$PROBE" --threads 2 "$FILE"
+reader nodpi1 "$SS" -r "$FILE" --view stats --no-dpi --threads 1
+reader nodpi "$SS" -r "$FILE" --view stats --no-dpi --threads 2
+[ "$HAVE_DPI" = 1 ] && reader dpi "$SS" -r "$FILE" --view stats
+[ "$HAVE_NDPI" = 1 ] && reader ndpi ndpiReader -i "$FILE" -q
+measure
+
+summary loop
 BASE_WALL=$WALL
 PACKETS=$(sed -n 's/.*packets=\([0-9]*\) .*/\1/p' "$OUT")
 ROWS=()
-# row LABEL WALL RSS_KB FLOWS BYTES_PER_FLOW (CPU and SPREAD: of the last run())
+# row LABEL WALL RSS_KB FLOWS BYTES_PER_FLOW (CPU and SPREAD: of the last summary)
 row() {
     ROWS+=("$(awk -v l="$1" -v w="$2" -v r="$3" -v f="$4" -v b="$5" -v p="$PACKETS" \
         -v fb="$FILE_BYTES" -v bw="$BASE_WALL" -v sp="$SPREAD" -v cpu="$CPU" 'BEGIN {
@@ -113,7 +136,7 @@ row() {
 }
 row "pcap_read_loop (baseline)" "$BASE_WALL" "$RSS_KB" "" ""
 
-run probe1 "$PROBE" --threads 1 "$FILE"
+summary probe1
 P1_OPEN=$(sed -n 's/.*peak_open=\([0-9]*\).*/\1/p' "$OUT")
 P1_TRACKED=$(sed -n 's/.*peak_tracked=\([0-9]*\).*/\1/p' "$OUT")
 P1_TINY=$(tiny_rss "$PROBE" --threads 1 "$TINY")
@@ -121,7 +144,7 @@ PROBE1_WALL=$WALL
 row "flow_probe --threads 1 (analyzer only, one thread)" "$WALL" "$RSS_KB" "$P1_OPEN / $P1_TRACKED" \
     "$(per_flow "$RSS_KB" "$P1_TINY" "$P1_TRACKED") ($(per_flow "$RSS_KB" "$P1_TINY" "$P1_OPEN"))"
 
-run probe "$PROBE" --threads 2 "$FILE"
+summary probe
 PROBE_LINE=$(cat "$OUT")
 P_OPEN=$(sed -n 's/.*peak_open=\([0-9]*\).*/\1/p' "$OUT")
 P_TRACKED=$(sed -n 's/.*peak_tracked=\([0-9]*\).*/\1/p' "$OUT")
@@ -131,11 +154,11 @@ P_BPF=$(per_flow "$RSS_KB" "$P_TINY" "$P_TRACKED")
 row "flow_probe --threads 2 (analyzer only, reader thread)" "$WALL" "$RSS_KB" "$P_OPEN / $P_TRACKED" \
     "$P_BPF ($(per_flow "$RSS_KB" "$P_TINY" "$P_OPEN"))"
 
-run nodpi1 "$SS" -r "$FILE" --view stats --no-dpi --threads 1
+summary nodpi1
 NODPI1_WALL=$WALL
 row "sockscope --view stats --no-dpi --threads 1" "$WALL" "$RSS_KB" "$(peak_open "$OUT") / $(peak_tracked "$OUT")" ""
 
-run nodpi "$SS" -r "$FILE" --view stats --no-dpi --threads 2
+summary nodpi
 NODPI_WALL=$WALL
 S_OPEN=$(peak_open "$OUT")
 S_TRACKED=$(peak_tracked "$OUT")
@@ -146,7 +169,7 @@ row "sockscope --view stats --no-dpi (--threads 2, the default)" "$WALL" "$RSS_K
 
 DPI_WALL=
 if [ "$HAVE_DPI" = 1 ]; then
-    run dpi "$SS" -r "$FILE" --view stats
+    summary dpi
     DPI_WALL=$WALL
     D_OPEN=$(peak_open "$OUT")
     D_TRACKED=$(peak_tracked "$OUT")
@@ -160,7 +183,7 @@ fi
 
 NDPI_WALL=
 if [ "$HAVE_NDPI" = 1 ]; then
-    run ndpi ndpiReader -i "$FILE" -q
+    summary ndpi
     NDPI_WALL=$WALL
     row "ndpiReader -i FILE -q ($(ndpiReader -h 2>&1 | sed -n 's/.*nDPI \([0-9.]*\).*/\1/p' | head -n 1))" \
         "$WALL" "$RSS_KB" "" ""
@@ -176,7 +199,7 @@ verdict() { # verdict OK? TEXT
          "commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$SRC" diff --quiet HEAD -- analyzer dissectors 2>/dev/null || echo ' (with uncommitted analyzer/dissector changes)')"
     echo
     echo "capture: $FILE ($FILE_BYTES bytes, $PACKETS packets, $FLOWS flows, window $WINDOW);" \
-         "median of $REPEAT runs; load average $LOAD_BEFORE before, $LOAD_AFTER after"
+         "median of $REPEAT rounds (each runs every reader once); load average $LOAD_BEFORE before, $LOAD_AFTER after"
     echo
     echo "| reader | wall s (median) | all runs s | CPU s (user+sys) | packets/s | MB/s (file) | peak RSS MiB | x baseline | peak open / tracked | B per tracked flow (per open) |"
     echo "|---|---|---|---|---|---|---|---|---|---|"
