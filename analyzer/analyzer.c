@@ -39,6 +39,14 @@ struct analyzer {
     uint64_t conn_seq; /* counter behind uids */
     const struct conn *next_due[FLOW_CLASS_COUNT]; /* oldest of each class when last fetched
                                                       (a hint only: compared, never read) */
+    /* The oldest connection of no class is due before this time, so a packet
+     * earlier than it skips the idle-timeout pass (which only ever looks at
+     * each class's oldest). Never later than the true first deadline:
+     * expire_flows computes it, and whatever makes a connection the oldest of
+     * its class outside that pass (touching or removing the oldest, adding to
+     * an empty class) lowers it; a removal that makes it early only costs a
+     * needless pass. */
+    uint64_t next_due_ns;
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
     size_t n_tunnels, cap_tunnels;
@@ -310,8 +318,11 @@ static void emit_and_remove(struct analyzer *an, struct conn *c, enum end_reason
     flow_table_remove(an->flows, c);
 }
 
-static void expire_idle(struct analyzer *an)
+/* The idle-timeout pass over the open connections: each class's oldest are
+ * written while due; then next_due_ns is when the next one will be. */
+static void expire_flows(struct analyzer *an)
 {
+    uint64_t due = UINT64_MAX;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         uint64_t timeout = class_timeout(an, (enum flow_class)cls);
         /* an idle timeout of 0 is none (as Zeek's "0 secs"); a close delay of 0
@@ -324,6 +335,8 @@ static void expire_idle(struct analyzer *an)
             enum end_reason r = cls == FLOW_CLASS_TCP_CLOSED ? END_CLOSED : END_TIMEOUT;
             emit_and_remove(an, c, r, c->last_ts + timeout);
         }
+        if (c != NULL && c->last_ts + timeout < due)
+            due = c->last_ts + timeout;
         /* the next one due is written a few packets from now, long after its
          * entry left the cache: fetch it once, when it becomes the oldest */
         if (c != NULL && c != an->next_due[cls]) {
@@ -331,6 +344,27 @@ static void expire_idle(struct analyzer *an)
             flow_table_prefetch_conn(an->flows, c);
         }
     }
+    an->next_due_ns = due;
+}
+
+/* Outside expire_flows, the oldest of some class changed: its deadline may be
+ * earlier than next_due_ns (timestamps that go back in time leave a class's
+ * list out of time order). */
+static void note_oldest_changed(struct analyzer *an)
+{
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        uint64_t timeout = class_timeout(an, (enum flow_class)cls);
+        if (timeout == 0 && cls != FLOW_CLASS_TCP_CLOSED)
+            continue;
+        const struct conn *c = flow_table_oldest(an->flows, (enum flow_class)cls);
+        if (c != NULL && c->last_ts + timeout < an->next_due_ns)
+            an->next_due_ns = c->last_ts + timeout;
+    }
+}
+
+static void expire_idle(struct analyzer *an)
+{
+    expire_flows(an);
     closed_tuples_expire(an->closed, an->now_ns, 2 * an->cfg.msl_ns, an->cfg.max_flows);
 }
 
@@ -342,8 +376,10 @@ static void evict_oldest(struct analyzer *an)
         if (c != NULL && (victim == NULL || c->last_ts < victim->last_ts))
             victim = c;
     }
-    if (victim != NULL)
+    if (victim != NULL) {
         emit_and_remove(an, victim, END_EVICTED, an->now_ns);
+        note_oldest_changed(an);
+    }
 }
 
 /* True if packet address a:ap is c's originator endpoint (inlined: per packet). */
@@ -597,6 +633,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                 closed_tuples_remove_hashed(an->closed, flow_hash);
             }
             emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
+            note_oldest_changed(an);
             c = NULL;
         }
     }
@@ -683,7 +720,9 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         dpi_feed(an->dpi, c, pkt);
         an->stats.dpi_peak_inspecting = dpi_peak_inspecting(an->dpi);
     }
-    flow_table_touch(an->flows, c, conn_class(c));
+    enum flow_class cls = conn_class(c);
+    if (flow_table_touch(an->flows, c, cls) || flow_table_oldest(an->flows, cls) == c)
+        note_oldest_changed(an);
     if (*is_new) {
         size_t open = flow_table_count(an->flows);
         if (open > an->stats.peak_flows)
@@ -981,7 +1020,9 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
     }
     stats_count_packet(st, pkt);
 
-    expire_idle(an);
+    if (an->now_ns >= an->next_due_ns)
+        expire_flows(an);
+    closed_tuples_expire(an->closed, an->now_ns, 2 * an->cfg.msl_ns, an->cfg.max_flows);
 
     /* carriers first, outermost first: each is a connection of its own, and the
      * connections inside it list it in tunnel_parents */

@@ -275,6 +275,16 @@ void closed_tuples_expire(struct closed_tuples *ct, uint64_t now_ns, uint64_t li
     }
 }
 
+uint64_t closed_tuples_next_expiry(const struct closed_tuples *ct, uint64_t lifetime_ns)
+{
+    if (ct->head == ct->tail)
+        return UINT64_MAX;
+    const struct closed_tuple *t = entry_at(ct, ct->head);
+    if (t->incarnation == 0)
+        return 0; /* a removed entry waits at the head: pop it at once */
+    return t->last_ts + lifetime_ns;
+}
+
 size_t closed_tuples_count(const struct closed_tuples *ct)
 {
     return ct->count;

@@ -84,6 +84,11 @@ void closed_tuples_prefetch(const struct closed_tuples *ct, uint64_t hash);
 void closed_tuples_expire(struct closed_tuples *ct, uint64_t now_ns, uint64_t lifetime_ns,
                           size_t max);
 
+/* When closed_tuples_expire(ct, now, lifetime_ns, 0) would next drop something:
+ * the oldest entry's last_ts + lifetime_ns, 0 when a removed entry waits at the
+ * head, UINT64_MAX when there is none. */
+uint64_t closed_tuples_next_expiry(const struct closed_tuples *ct, uint64_t lifetime_ns);
+
 size_t closed_tuples_count(const struct closed_tuples *ct);
 /* Bytes held (index + chunks). */
 size_t closed_tuples_memory(const struct closed_tuples *ct);

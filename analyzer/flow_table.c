@@ -452,13 +452,17 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
     ft->count--;
 }
 
-void flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls)
+bool flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls)
 {
     struct flow_entry *e = entry_of(c);
     if (e->cls == cls && ft->lru[cls].tail == e->idx)
-        return;
+        return false;
+    unsigned old = e->cls;
+    bool was_oldest = old < FLOW_CLASS_COUNT && ft->lru[old].head == e->idx;
     lru_unlink(ft, e);
+    bool successor = was_oldest && ft->lru[old].head != NIL;
     lru_append(ft, e, cls);
+    return successor;
 }
 
 struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls)

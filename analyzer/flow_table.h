@@ -76,8 +76,10 @@ struct conn *flow_table_insert_hashed(struct flow_table *ft, const struct flow_k
 /* Removes c (returned by find/insert) and recycles its memory. */
 void flow_table_remove(struct flow_table *ft, struct conn *c);
 
-/* Moves c to the tail (most recent) of class cls's LRU list. */
-void flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls);
+/* Moves c to the tail (most recent) of class cls's LRU list. Returns true if
+ * another connection became the oldest of the class c was in (c was its
+ * oldest and not its only one). */
+bool flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls);
 
 /* Least recently touched connection of class cls, or NULL. */
 struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls);

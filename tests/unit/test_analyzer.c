@@ -355,6 +355,186 @@ static void test_reader_thread_count(void)
     feed_mode = FEED_EACH;
 }
 
+/* One Ethernet/IPv4/UDP datagram 10.99.0.1:sport -> 10.99.0.2:53 at ts. */
+static void udp_dgram(struct analyzer *an, uint64_t ts, uint16_t sport)
+{
+    uint8_t f[14 + 20 + 8 + 4];
+    memset(f, 0, sizeof(f));
+    f[12] = 0x08; /* IPv4 */
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[3] = 32; /* total length */
+    ip[8] = 64;
+    ip[9] = 17;
+    const uint8_t src[4] = {10, 99, 0, 1}, dst[4] = {10, 99, 0, 2};
+    memcpy(ip + 12, src, 4);
+    memcpy(ip + 16, dst, 4);
+    uint8_t *udp = ip + 20;
+    udp[0] = (uint8_t)(sport >> 8);
+    udp[1] = (uint8_t)sport;
+    udp[3] = 53;
+    udp[5] = 12; /* length */
+    struct capture_frame fr = {.data = f, .cap_len = sizeof(f), .wire_len = sizeof(f),
+                               .linktype = 1, .ts_ns = ts};
+    analyzer_feed(an, &fr);
+}
+
+/* Idle timeouts look at each class's oldest connection only, and a packet
+ * skips that pass when no oldest is due yet. With timestamps that go back in
+ * time the list is out of time order: when the oldest is touched, its
+ * successor may be due long before the deadline computed earlier. Here B
+ * (last seen at 5 s) sits behind A (10 s); A's packet at 10.2 s makes B the
+ * oldest, due since 6 s: the packet at 10.3 s writes it (timeout), and B's
+ * datagram at 10.4 s starts a new connection instead of joining the old. */
+static void test_timeout_after_time_goes_back(void)
+{
+    static struct collected col;
+    memset(&col, 0, sizeof(col));
+    struct analyzer_config cfg;
+    analyzer_config_defaults(&cfg);
+    cfg.have_seed = true;
+    cfg.dpi = false;
+    cfg.udp_timeout_ns = NS_PER_SEC;
+    cfg.on_conn = on_conn;
+    cfg.user = &col;
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    const uint64_t MS = 1000000;
+    udp_dgram(an, 10000 * MS, 1000); /* A */
+    udp_dgram(an, 5000 * MS, 2000);  /* B, earlier */
+    udp_dgram(an, 10200 * MS, 1000); /* A again: B becomes the oldest */
+    udp_dgram(an, 10300 * MS, 3000); /* C: B is written before it */
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    CU_ASSERT_EQUAL(col.c[0].orig_port, 2000);
+    CU_ASSERT_EQUAL(col.c[0].end_reason, END_TIMEOUT);
+    udp_dgram(an, 10400 * MS, 2000); /* B's 5-tuple again: a new connection */
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    size_t b = 0;
+    for (size_t i = 0; i < col.n; i++)
+        b += col.c[i].orig_port == 2000;
+    CU_ASSERT_EQUAL(b, 2);
+    CU_ASSERT_EQUAL(col.n, 4);
+}
+
+/* The same after an eviction: --max-flows 2 evicts A, the oldest of the
+ * oldest, and B (due since 6 s) behind it is then written at the next packet,
+ * so its datagram at 10.2 s starts a new connection. */
+static void test_timeout_after_eviction_when_time_goes_back(void)
+{
+    static struct collected col;
+    memset(&col, 0, sizeof(col));
+    struct analyzer_config cfg;
+    analyzer_config_defaults(&cfg);
+    cfg.have_seed = true;
+    cfg.dpi = false;
+    cfg.udp_timeout_ns = NS_PER_SEC;
+    cfg.max_flows = 2;
+    cfg.on_conn = on_conn;
+    cfg.user = &col;
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    const uint64_t MS = 1000000;
+    udp_dgram(an, 10000 * MS, 1000); /* A */
+    udp_dgram(an, 5000 * MS, 2000);  /* B, earlier */
+    udp_dgram(an, 10100 * MS, 3000); /* C: the table is full, A is evicted */
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    CU_ASSERT_EQUAL(col.c[0].orig_port, 1000);
+    CU_ASSERT_EQUAL(col.c[0].end_reason, END_EVICTED);
+    udp_dgram(an, 10200 * MS, 2000); /* B written first (timeout), then a new B */
+    CU_ASSERT_EQUAL_FATAL(col.n, 2);
+    CU_ASSERT_EQUAL(col.c[1].orig_port, 2000);
+    CU_ASSERT_EQUAL(col.c[1].end_reason, END_TIMEOUT);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL(col.n, 4);
+}
+
+/* One Ethernet/IPv4/TCP segment without payload between 10.99.0.1:cport
+ * (the client) and 10.99.0.2:80, at ts. */
+static void tcp_seg(struct analyzer *an, uint64_t ts, uint16_t cport, bool from_client,
+                    uint8_t flags, uint32_t seq, uint32_t ack)
+{
+    uint8_t f[14 + 20 + 20];
+    memset(f, 0, sizeof(f));
+    f[12] = 0x08;
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[3] = 40;
+    ip[8] = 64;
+    ip[9] = 6;
+    const uint8_t client[4] = {10, 99, 0, 1}, server[4] = {10, 99, 0, 2};
+    memcpy(ip + 12, from_client ? client : server, 4);
+    memcpy(ip + 16, from_client ? server : client, 4);
+    uint8_t *tcp = ip + 20;
+    uint16_t sp = from_client ? cport : 80, dp = from_client ? 80 : cport;
+    tcp[0] = (uint8_t)(sp >> 8);
+    tcp[1] = (uint8_t)sp;
+    tcp[2] = (uint8_t)(dp >> 8);
+    tcp[3] = (uint8_t)dp;
+    for (int i = 0; i < 4; i++) {
+        tcp[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+        tcp[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+    }
+    tcp[12] = 0x50;
+    tcp[13] = flags;
+    tcp[14] = 0xff;
+    struct capture_frame fr = {.data = f, .cap_len = sizeof(f), .wire_len = sizeof(f),
+                               .linktype = 1, .ts_ns = ts};
+    analyzer_feed(an, &fr);
+}
+
+/* A whole TCP connection from t (ms apart): handshake, then both close. */
+static void tcp_conn(struct analyzer *an, uint64_t t, uint16_t cport, uint32_t cisn)
+{
+    const uint64_t MS = 1000000;
+    const uint32_t sisn = 7000;
+    tcp_seg(an, t, cport, true, 0x02, cisn, 0);
+    tcp_seg(an, t + MS, cport, false, 0x12, sisn, cisn + 1);
+    tcp_seg(an, t + 2 * MS, cport, true, 0x10, cisn + 1, sisn + 1);
+    tcp_seg(an, t + 3 * MS, cport, true, 0x11, cisn + 1, sisn + 1);
+    tcp_seg(an, t + 4 * MS, cport, false, 0x11, sisn + 1, cisn + 2);
+    tcp_seg(an, t + 5 * MS, cport, true, 0x10, cisn + 2, sisn + 2);
+}
+
+/* The same when a reuse removes the oldest closed connection: X closed at
+ * 100 s waits out its close delay ahead of Y, which closed at 50 s (time went
+ * back); with Z open (so that X's new incarnation is not the oldest of its
+ * class), X's reuse at 100.5 s makes Y the oldest, due since 55 s, so the next
+ * packet writes Y as closed (and Y's own SYN then starts incarnation 2 from
+ * the remembered 5-tuple, not as a reuse of an open entry). */
+static void test_close_delay_after_reuse_when_time_goes_back(void)
+{
+    static struct collected col;
+    memset(&col, 0, sizeof(col));
+    struct analyzer_config cfg;
+    analyzer_config_defaults(&cfg);
+    cfg.have_seed = true;
+    cfg.dpi = false;
+    cfg.on_conn = on_conn;
+    cfg.user = &col;
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    const uint64_t MS = 1000000;
+    tcp_conn(an, 100000 * MS, 1000, 100); /* X */
+    tcp_conn(an, 50000 * MS, 2000, 200);  /* Y, earlier */
+    tcp_seg(an, 100200 * MS, 3000, true, 0x02, 300, 0); /* Z, open: X's reuse joins it */
+    CU_ASSERT_EQUAL_FATAL(col.n, 0);
+    tcp_seg(an, 100500 * MS, 1000, true, 0x02, 5000, 0); /* X reused */
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    CU_ASSERT_EQUAL(col.c[0].end_reason, END_REUSE);
+    tcp_seg(an, 100600 * MS, 2000, true, 0x02, 6000, 0); /* Y written first */
+    CU_ASSERT_EQUAL_FATAL(col.n, 2);
+    CU_ASSERT_EQUAL(col.c[1].orig_port, 2000);
+    CU_ASSERT_EQUAL(col.c[1].end_reason, END_CLOSED);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL(col.n, 5);
+}
+
 /* Writes copies of sample name one after another into out, each copy's times
  * shifted 1000 s further (so its connections are new incarnations). Returns
  * the frames written, 0 on failure. */
@@ -460,6 +640,9 @@ int register_tests(void)
         {"reader thread gives the same records", test_reader_thread_same_records},
         {"reader thread with -c N feeds exactly N frames", test_reader_thread_count},
         {"reader thread wraps its ring", test_reader_thread_wraps_ring},
+        {"idle timeout of an oldest made so when time went back", test_timeout_after_time_goes_back},
+        {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
+        {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
         {"reader thread reports a read error after the frames before it", test_reader_thread_read_error},
         {NULL, NULL},
     };
