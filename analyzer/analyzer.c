@@ -963,7 +963,8 @@ void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 }
 
 /* The frame `back` slots before slot idx. */
-static const struct analyzer_frame *ahead_back(const struct analyzer *an, unsigned idx, unsigned back)
+static const struct analyzer_frame *ahead_back(const struct analyzer *an, unsigned idx,
+                                               unsigned back)
 {
     return &an->ahead[(idx + ANALYZER_AHEAD + 1 - back) % (ANALYZER_AHEAD + 1)];
 }

@@ -99,8 +99,8 @@ struct analyzer_frame {
 };
 
 /* Fetches into the cache what feeding af to an reads of it: the hint, the
- * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when nDPI will read them, the frame's
- * first bytes. */
+ * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when
+ * nDPI will read them, the frame's first bytes. */
 void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af);
 
 struct analyzer_prep {

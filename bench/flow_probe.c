@@ -113,7 +113,8 @@ int main(int argc, char **argv)
            "peak_tracked=%llu table_bytes=%zu table_bytes_per_tracked_flow=%.1f sizeof_conn=%zu "
            "sizeof_flow_key=%zu\n",
            (unsigned long long)packets, (unsigned long long)bytes, secs, t_feed,
-           (double)packets / secs, (double)bytes / 1e6 / secs, dpi ? 1 : 0, threads, (unsigned long long)pr.records,
+           (double)packets / secs, (double)bytes / 1e6 / secs, dpi ? 1 : 0, threads,
+           (unsigned long long)pr.records,
            (unsigned long long)pr.tcp_records, (unsigned long long)peak_open,
            (unsigned long long)peak_tracked, peak_mem,
            peak_tracked ? (double)peak_mem / (double)peak_tracked : 0.0, sizeof(struct conn),

@@ -640,10 +640,12 @@ int register_tests(void)
         {"reader thread gives the same records", test_reader_thread_same_records},
         {"reader thread with -c N feeds exactly N frames", test_reader_thread_count},
         {"reader thread wraps its ring", test_reader_thread_wraps_ring},
-        {"idle timeout of an oldest made so when time went back", test_timeout_after_time_goes_back},
+        {"idle timeout of an oldest made so when time went back",
+         test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
         {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
-        {"reader thread reports a read error after the frames before it", test_reader_thread_read_error},
+        {"reader thread reports a read error after the frames before it",
+         test_reader_thread_read_error},
         {NULL, NULL},
     };
     return add_suite("analyzer", tests);
