@@ -229,7 +229,7 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
 {
     uint64_t two_msl = 2 * an->cfg.msl_ns;
     const struct flow_key *key = flow_table_key(c);
-    uint64_t hash = flow_key_hash(key, an->cfg.seed);
+    uint64_t hash = flow_table_hash(c);
     struct closed_tuple t;
     uint64_t tw_end[2];
     /* only a record of late packets can find its 5-tuple still remembered
@@ -342,6 +342,8 @@ static void expire_flows(struct analyzer *an)
         if (c != NULL && c != an->next_due[cls]) {
             an->next_due[cls] = c;
             flow_table_prefetch_conn(an->flows, c);
+            if (cls == FLOW_CLASS_TCP_CLOSED) /* its 5-tuple is remembered then */
+                closed_tuples_prefetch(an->closed, flow_table_hash(c));
         }
     }
     an->next_due_ns = due;

@@ -46,11 +46,14 @@
  * reported instead of landing in the next entry. */
 struct flow_entry {
     alignas(ENTRY_ALIGN) struct flow_key key;
+    uint64_t hash; /* the key's hash: removal finds the bucket by its low 32 bits (the
+                      tag) and the closed 5-tuples take it whole, without rehashing */
     uint32_t idx;
-    uint32_t tag; /* its bucket's tag: removal finds the bucket without rehashing */
     uint8_t cls;  /* enum flow_class, CLS_FREE when not in use */
     alignas(8) unsigned char conn[]; /* struct conn, CONN_OPEN_SIZE bytes of it */
 };
+_Static_assert(offsetof(struct flow_entry, conn) == ENTRY_ALIGN,
+               "the header (key, hash, index, class) is one cache line");
 
 #ifdef FLOW_TABLE_ASAN
 #define CONN_STORED sizeof(struct conn)
@@ -281,7 +284,7 @@ void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
     for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
         __builtin_prefetch(b + off, 1);
     /* removal walks from its bucket and unlinks it from the expiry list */
-    __builtin_prefetch(&ft->buckets[e->tag & (ft->n_buckets - 1)], 1);
+    __builtin_prefetch(&ft->buckets[(uint32_t)e->hash & (ft->n_buckets - 1)], 1);
     const struct lru_link *k = link_at(ft, e->idx);
     if (k->next != NIL)
         __builtin_prefetch(link_at(ft, k->next), 1);
@@ -415,7 +418,7 @@ struct conn *flow_table_insert_hashed(struct flow_table *ft, const struct flow_k
     e->key = *key;
     e->idx = idx;
     uint32_t tag = (uint32_t)hash;
-    e->tag = tag;
+    e->hash = hash;
     size_t mask = ft->n_buckets - 1;
     size_t i = tag & mask;
     while (ft->buckets[i].idx != NIL)
@@ -431,7 +434,7 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
 {
     struct flow_entry *e = entry_of(c);
     size_t mask = ft->n_buckets - 1;
-    size_t i = e->tag & mask;
+    size_t i = (uint32_t)e->hash & mask;
     while (ft->buckets[i].idx != e->idx)
         i = (i + 1) & mask;
     /* backward-shift deletion keeps every probe chain unbroken */
@@ -469,6 +472,11 @@ struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls)
 {
     uint32_t idx = ft->lru[cls].head;
     return idx == NIL ? NULL : conn_of(entry_at(ft, idx));
+}
+
+uint64_t flow_table_hash(const struct conn *c)
+{
+    return entry_of(c)->hash;
 }
 
 const struct flow_key *flow_table_key(const struct conn *c)

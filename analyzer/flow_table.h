@@ -84,6 +84,9 @@ bool flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls
 /* Least recently touched connection of class cls, or NULL. */
 struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls);
 
+/* flow_key_hash of a stored connection's key (kept in its entry). */
+uint64_t flow_table_hash(const struct conn *c);
+
 /* Key of a stored connection. */
 const struct flow_key *flow_table_key(const struct conn *c);
 
