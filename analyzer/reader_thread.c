@@ -132,7 +132,7 @@ static uint64_t wait_for(struct ring *r, struct position *pos, uint64_t want, bo
         atomic_store(&pos->wanted, want);
         while (!reached(r, pos, want, or_done)) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
+            clock_gettime(CLOCK_MONOTONIC, &ts); /* the condition variable's clock */
             ts.tv_nsec += 1000000;
             if (ts.tv_nsec >= 1000000000) {
                 ts.tv_sec++;
@@ -205,7 +205,16 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
         free(r);
         return reader_single_run(an, cap, max_frames, n_fed, err);
     }
-    if (pthread_cond_init(&r->cv, NULL) != 0) {
+    /* timed waits on the monotonic clock: a change of the wall clock cannot
+     * stretch them */
+    pthread_condattr_t ca;
+    bool cv_ok = pthread_condattr_init(&ca) == 0;
+    if (cv_ok) {
+        cv_ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+                pthread_cond_init(&r->cv, &ca) == 0;
+        pthread_condattr_destroy(&ca);
+    }
+    if (!cv_ok) {
         pthread_mutex_destroy(&r->mu);
         free(r);
         return reader_single_run(an, cap, max_frames, n_fed, err);

@@ -2,9 +2,11 @@
  * incarnations, orientation, handshake validation, ICMP evidence, timeouts,
  * eviction, and the Zeek worked examples of DESIGN.md. */
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analyzer.h"
@@ -592,6 +594,100 @@ static void test_reader_thread_wraps_ring(void)
     remove(out);
 }
 
+/* The reader thread's waits, both ways: a slow sink (each record takes 200 us)
+ * fills the ring, so the reader sleeps until half of it is free; a capture
+ * trickling through a pipe (512 bytes a millisecond) empties it, so the
+ * tracker sleeps until frames come. Same records as frame-by-frame feeding. */
+static void slow_on_conn(void *user, const struct conn *c)
+{
+    on_conn(user, c);
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+}
+
+struct trickle {
+    int fd;
+    const unsigned char *data;
+    size_t len;
+};
+
+static void *trickle_main(void *arg)
+{
+    struct trickle *t = arg;
+    for (size_t off = 0; off < t->len; off += 512) {
+        size_t n = t->len - off < 512 ? t->len - off : 512;
+        if (write(t->fd, t->data + off, n) != (ssize_t)n)
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    close(t->fd);
+    return NULL;
+}
+
+static void test_reader_thread_waits(void)
+{
+    static struct collected one, other;
+    char out[] = "/tmp/sockscope-test-slow-XXXXXX";
+    int fd = mkstemp(out);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    uint64_t frames = write_repeated("lifecycle.pcap", 8, out);
+    CU_ASSERT_FATAL(frames > 800);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL_FATAL(run_sample(out, &one, dpi_off), 0);
+
+    /* slow sink */
+    struct analyzer_config cfg;
+    analyzer_config_defaults(&cfg);
+    cfg.have_seed = true;
+    cfg.dpi = false;
+    cfg.on_conn = slow_on_conn;
+    cfg.user = &other;
+    memset(&other, 0, sizeof(other));
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    struct capture *cap = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    CU_ASSERT_EQUAL_FATAL(capture_open_file(&cap, out, NULL, &err), 0);
+    uint64_t fed = 0;
+    CU_ASSERT_EQUAL(reader_thread_run(an, cap, 0, &fed, &err), 0);
+    CU_ASSERT_EQUAL(fed, frames);
+    capture_close(cap);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    assert_same_records(&one, &other, "slow sink");
+
+    /* trickling pipe */
+    FILE *fi = fopen(out, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
+    static unsigned char buf[1 << 20];
+    size_t len = fread(buf, 1, sizeof(buf), fi);
+    fclose(fi);
+    CU_ASSERT_FATAL(len > 0 && len < sizeof(buf));
+    int pfd[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(pfd), 0);
+    struct trickle t = {pfd[1], buf, len};
+    pthread_t writer;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&writer, NULL, trickle_main, &t), 0);
+    FILE *fp = fdopen(pfd[0], "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    cfg.on_conn = on_conn;
+    memset(&other, 0, sizeof(other));
+    an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    CU_ASSERT_EQUAL_FATAL(capture_open_stream(&cap, fp, "pipe", NULL, &err), 0);
+    CU_ASSERT_EQUAL(reader_thread_run(an, cap, 0, &fed, &err), 0);
+    CU_ASSERT_EQUAL(fed, frames);
+    capture_close(cap);
+    fclose(fp);
+    pthread_join(writer, NULL);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    assert_same_records(&one, &other, "trickling pipe");
+    remove(out);
+}
+
 /* A file cut inside a record: the reader thread reports the read error, after
  * feeding every whole frame before it, as the one-thread path does. */
 static void test_reader_thread_read_error(void)
@@ -640,6 +736,7 @@ int register_tests(void)
         {"reader thread gives the same records", test_reader_thread_same_records},
         {"reader thread with -c N feeds exactly N frames", test_reader_thread_count},
         {"reader thread wraps its ring", test_reader_thread_wraps_ring},
+        {"reader thread waits for a slow sink and a slow pipe", test_reader_thread_waits},
         {"idle timeout of an oldest made so when time went back",
          test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
