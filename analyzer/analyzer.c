@@ -851,8 +851,11 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
 
 int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f)
 {
-    if (f->cap_len > af->cap) {
-        size_t ncap = f->cap_len < 2048 ? 2048 : f->cap_len;
+    size_t ncap = f->cap_len < ANALYZER_FRAME_BUF_MIN ? ANALYZER_FRAME_BUF_MIN : f->cap_len;
+    /* grow as needed; a buffer above ANALYZER_FRAME_BUF_KEEP is sized to each
+     * frame, so that a few jumbo frames do not leave every slot of a ring
+     * holding a jumbo buffer */
+    if (ncap > af->cap || (af->cap > ANALYZER_FRAME_BUF_KEEP && ncap != af->cap)) {
         uint8_t *nb = realloc(af->buf, ncap);
         if (nb == NULL)
             return -1;

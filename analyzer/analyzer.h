@@ -110,8 +110,11 @@ struct analyzer_prep {
 
 /* A copy of what analyzer_prepare needs from an (constant for its life). */
 void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep);
-/* Copies frame f into af (its buffer grows as needed). Returns 0, or -1 when
- * memory ran out (af unchanged). */
+/* Copies frame f into af. Its buffer is at least ANALYZER_FRAME_BUF_MIN bytes
+ * and grows as needed; once above ANALYZER_FRAME_BUF_KEEP it is resized to
+ * each frame. Returns 0, or -1 when memory ran out (af unchanged). */
+#define ANALYZER_FRAME_BUF_MIN  2048u
+#define ANALYZER_FRAME_BUF_KEEP 16384u
 int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f);
 /* Frees af's buffer. */
 void analyzer_frame_free(struct analyzer_frame *af);

@@ -570,7 +570,7 @@ static uint64_t write_repeated(const char *name, int copies, const char *out)
     return d != NULL ? n : 0;
 }
 
-/* Many times the ring: the reader wraps around it and waits for room, and
+/* Four times the ring: the reader wraps around it and waits for room, and
  * the records still match frame-by-frame feeding. */
 static void test_reader_thread_wraps_ring(void)
 {
@@ -596,8 +596,8 @@ static void test_reader_thread_wraps_ring(void)
 
 /* The reader thread's waits, both ways: a slow sink (each record takes 200 us)
  * fills the ring, so the reader sleeps until half of it is free; a capture
- * trickling through a pipe (512 bytes a millisecond) empties it, so the
- * tracker sleeps until frames come. Same records as frame-by-frame feeding. */
+ * trickling through a pipe (4 KiB a millisecond) empties it, so the tracker
+ * sleeps until frames come. Same records as frame-by-frame feeding. */
 static void slow_on_conn(void *user, const struct conn *c)
 {
     on_conn(user, c);
@@ -614,8 +614,8 @@ struct trickle {
 static void *trickle_main(void *arg)
 {
     struct trickle *t = arg;
-    for (size_t off = 0; off < t->len; off += 512) {
-        size_t n = t->len - off < 512 ? t->len - off : 512;
+    for (size_t off = 0; off < t->len; off += 4096) {
+        size_t n = t->len - off < 4096 ? t->len - off : 4096;
         if (write(t->fd, t->data + off, n) != (ssize_t)n)
             break;
         struct timespec ts = {0, 1000000};
@@ -632,8 +632,8 @@ static void test_reader_thread_waits(void)
     int fd = mkstemp(out);
     CU_ASSERT_FATAL(fd >= 0);
     close(fd);
-    uint64_t frames = write_repeated("lifecycle.pcap", 8, out);
-    CU_ASSERT_FATAL(frames > 800);
+    uint64_t frames = write_repeated("lifecycle.pcap", 40, out);
+    CU_ASSERT_FATAL(frames > 4000); /* four times the ring */
     feed_mode = FEED_EACH;
     CU_ASSERT_EQUAL_FATAL(run_sample(out, &one, dpi_off), 0);
 
@@ -688,6 +688,64 @@ static void test_reader_thread_waits(void)
     remove(out);
 }
 
+/* Jumbo frames (loopback captures carry 64 KiB ones): 600 frames alternating
+ * 65,000 and 60 bytes, so the reader waits on the ring's byte budget long
+ * before it runs out of slots, and slot buffers are resized frame by frame.
+ * Same records as frame-by-frame feeding. */
+static void test_reader_thread_jumbo_frames(void)
+{
+    static struct collected one, other;
+    char out[] = "/tmp/sockscope-test-jumbo-XXXXXX";
+    int fd = mkstemp(out);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dead);
+    pcap_dumper_t *d = pcap_dump_open(dead, out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    static uint8_t f[65000];
+    for (unsigned i = 0; i < 600; i++) {
+        uint32_t len = i % 2 == 0 ? sizeof(f) : 60;
+        memset(f, 0, sizeof(f));
+        f[12] = 0x08;
+        uint8_t *ip = f + 14;
+        uint32_t ip_len = len - 14;
+        ip[0] = 0x45;
+        ip[2] = (uint8_t)(ip_len >> 8);
+        ip[3] = (uint8_t)ip_len;
+        ip[8] = 64;
+        ip[9] = 17;
+        const uint8_t src[4] = {10, 99, 0, 1}, dst[4] = {10, 99, 0, 2};
+        memcpy(ip + 12, src, 4);
+        memcpy(ip + 16, dst, 4);
+        uint8_t *udp = ip + 20;
+        uint16_t sport = (uint16_t)(5000 + i % 10), udp_len = (uint16_t)(ip_len - 20);
+        udp[0] = (uint8_t)(sport >> 8);
+        udp[1] = (uint8_t)sport;
+        udp[2] = 0x1f;
+        udp[3] = 0x90; /* 8080 */
+        udp[4] = (uint8_t)(udp_len >> 8);
+        udp[5] = (uint8_t)udp_len;
+        struct pcap_pkthdr h = {.caplen = len, .len = len};
+        h.ts.tv_sec = 1000 + i / 100;
+        h.ts.tv_usec = (int)(i % 100) * 1000;
+        pcap_dump((u_char *)d, &h, f);
+    }
+    pcap_dump_close(d);
+    pcap_close(dead);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL(run_sample(out, &one, dpi_off), 0);
+    CU_ASSERT_EQUAL(last_fed, 600);
+    CU_ASSERT_EQUAL(one.n, 10);
+    feed_mode = FEED_THREAD;
+    CU_ASSERT_EQUAL(run_sample(out, &other, dpi_off), 0);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL(last_rc, 0);
+    CU_ASSERT_EQUAL(last_fed, 600);
+    assert_same_records(&one, &other, "jumbo frames");
+    remove(out);
+}
+
 /* A file cut inside a record: the reader thread reports the read error, after
  * feeding every whole frame before it, as the one-thread path does. */
 static void test_reader_thread_read_error(void)
@@ -737,6 +795,8 @@ int register_tests(void)
         {"reader thread with -c N feeds exactly N frames", test_reader_thread_count},
         {"reader thread wraps its ring", test_reader_thread_wraps_ring},
         {"reader thread waits for a slow sink and a slow pipe", test_reader_thread_waits},
+        {"reader thread holds a bounded number of bytes of jumbo frames",
+         test_reader_thread_jumbo_frames},
         {"idle timeout of an oldest made so when time went back",
          test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
