@@ -67,7 +67,7 @@ void cli_usage(FILE *out)
             "tracking: --max-flows N, --tcp-timeout S, --udp-timeout S, --icmp-timeout S, --msl S,\n"
             "          --close-delay S, --seed N (deterministic uids), --verify-checksums, --no-dpi, --no-decap\n"
             "          --dpi-packets N (per connection; default 80 TCP / 24 UDP as ndpiReader)\n"
-            "files:    --threads 1|2 (2: read and dissect on a second thread; default 2 with 2+ CPUs)\n"
+            "files:    --threads 1|2 (2: read and dissect on a second thread; default 2 when 2+ CPUs are usable)\n"
             "live:     --interval S, --interim S\n");
 }
 

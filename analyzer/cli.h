@@ -36,7 +36,7 @@ struct cli_options {
     const char *explain;    /* --explain */
     bool no_dpi, no_decap;
     double interval_s, interim_s;
-    int threads;            /* --threads 1|2 for files, 0 = 2 when 2+ CPUs are online */
+    int threads;            /* --threads 1|2 for files, 0 = 2 when the process may use 2+ CPUs */
     struct analyzer_config acfg;
     bool help, version;
 };
