@@ -47,6 +47,7 @@ struct analyzer {
      * an empty class) lowers it; a removal that makes it early only costs a
      * needless pass. */
     uint64_t next_due_ns;
+    size_t peak_flow_memory; /* flow_memory() sampled every 65,536 frames */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
     size_t n_tunnels, cap_tunnels;
@@ -160,9 +161,15 @@ size_t analyzer_open_flows(const struct analyzer *an)
     return flow_table_count(an->flows);
 }
 
-size_t analyzer_flow_memory(const struct analyzer *an)
+static size_t flow_memory(const struct analyzer *an)
 {
     return flow_table_memory(an->flows) + closed_tuples_memory(an->closed);
+}
+
+size_t analyzer_peak_flow_memory(const struct analyzer *an)
+{
+    size_t now = flow_memory(an);
+    return now > an->peak_flow_memory ? now : an->peak_flow_memory;
 }
 
 size_t analyzer_closed_tuples(const struct analyzer *an)
@@ -320,14 +327,20 @@ static void emit_and_remove(struct analyzer *an, struct conn *c, enum end_reason
 
 /* The idle-timeout pass over the open connections: each class's oldest are
  * written while due; then next_due_ns is when the next one will be. */
+/* Class cls's idle timeout into *timeout; false when its connections never
+ * time out (an idle timeout of 0 is none, as Zeek's "0 secs"; a close delay of
+ * 0 writes a closed connection's record at the next packet or tick). */
+static bool class_expires(const struct analyzer *an, int cls, uint64_t *timeout)
+{
+    *timeout = class_timeout(an, (enum flow_class)cls);
+    return *timeout != 0 || cls == FLOW_CLASS_TCP_CLOSED;
+}
+
 static void expire_flows(struct analyzer *an)
 {
-    uint64_t due = UINT64_MAX;
+    uint64_t due = UINT64_MAX, timeout;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
-        uint64_t timeout = class_timeout(an, (enum flow_class)cls);
-        /* an idle timeout of 0 is none (as Zeek's "0 secs"); a close delay of 0
-         * writes a closed connection's record at the next packet or tick */
-        if (timeout == 0 && cls != FLOW_CLASS_TCP_CLOSED)
+        if (!class_expires(an, cls, &timeout))
             continue;
         struct conn *c;
         while ((c = flow_table_oldest(an->flows, (enum flow_class)cls)) != NULL &&
@@ -354,19 +367,21 @@ static void expire_flows(struct analyzer *an)
  * list out of time order). */
 static void note_oldest_changed(struct analyzer *an)
 {
+    uint64_t timeout;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
-        uint64_t timeout = class_timeout(an, (enum flow_class)cls);
-        if (timeout == 0 && cls != FLOW_CLASS_TCP_CLOSED)
-            continue;
         const struct conn *c = flow_table_oldest(an->flows, (enum flow_class)cls);
-        if (c != NULL && c->last_ts + timeout < an->next_due_ns)
+        if (c != NULL && class_expires(an, cls, &timeout) &&
+            c->last_ts + timeout < an->next_due_ns)
             an->next_due_ns = c->last_ts + timeout;
     }
 }
 
+/* Idle timeouts (only when a class's oldest is due) and the remembered
+ * 5-tuples whose 2*MSL ran out. */
 static void expire_idle(struct analyzer *an)
 {
-    expire_flows(an);
+    if (an->now_ns >= an->next_due_ns)
+        expire_flows(an);
     closed_tuples_expire(an->closed, an->now_ns, 2 * an->cfg.msl_ns, an->cfg.max_flows);
 }
 
@@ -1002,6 +1017,8 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
 {
     struct capture_stats *st = &an->stats;
     st->frames++;
+    if ((st->frames & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
+        an->peak_flow_memory = flow_memory(an); /* remembered 5-tuples free chunks */
     st->bytes += f->wire_len;
     st->captured_bytes += f->cap_len;
     if (st->first_ts == 0 || f->ts_ns < st->first_ts)
@@ -1026,9 +1043,7 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
     }
     stats_count_packet(st, pkt);
 
-    if (an->now_ns >= an->next_due_ns)
-        expire_flows(an);
-    closed_tuples_expire(an->closed, an->now_ns, 2 * an->cfg.msl_ns, an->cfg.max_flows);
+    expire_idle(an);
 
     /* carriers first, outermost first: each is a connection of its own, and the
      * connections inside it list it in tunnel_parents */

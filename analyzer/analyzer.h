@@ -141,7 +141,9 @@ void analyzer_note_drops(struct analyzer *an);
 
 struct capture_stats *analyzer_stats(struct analyzer *an);
 size_t analyzer_open_flows(const struct analyzer *an);
-size_t analyzer_flow_memory(const struct analyzer *an);
+/* Most bytes the flow table and the remembered closed 5-tuples have held:
+ * sampled every 65,536 frames, and now. */
+size_t analyzer_peak_flow_memory(const struct analyzer *an);
 /* Closed TCP 5-tuples remembered for their 2*MSL after their record was written. */
 size_t analyzer_closed_tuples(const struct analyzer *an);
 

@@ -1,8 +1,8 @@
 /* flow_probe.c - the flow-tracking path alone: capture_next + analyzer_feed with a
  * record callback that only counts, so no output and no record store weigh in.
- * Prints the time, the connections emitted, the peak of open flows and the flow
- * table's own bytes per open flow (what flow_table_memory reports). DPI is off
- * unless --dpi is given. --threads 2 reads on a second thread as sockscope
+ * Prints the time, the connections emitted, the peak of open flows and the
+ * peak bytes of the flow table and remembered 5-tuples per tracked flow
+ * (analyzer_peak_flow_memory). DPI is off unless --dpi is given. --threads 2 reads on a second thread as sockscope
  * does by default (reader_thread.c); the default here is 1, the one-thread path. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,33 +73,17 @@ int main(int argc, char **argv)
         analyzer_destroy(an);
         return 1;
     }
-    int r;
-    uint64_t packets = 0, bytes = 0;
-    size_t peak_mem = 0;
-    if (threads == 2) {
-        /* the table only grows: its size at the end is its peak */
-        r = reader_thread_run(an, cap, 0, &packets, &err);
-        bytes = analyzer_stats(an)->captured_bytes;
-    } else {
-        struct capture_frame f;
-        while ((r = capture_next(cap, &f, &err)) == 1) {
-            analyzer_feed_ahead(an, &f);
-            packets++;
-            bytes += f.cap_len;
-            /* the table only grows, but sample it now and then rather than trust that */
-            if ((packets & 0xffff) == 0 && analyzer_flow_memory(an) > peak_mem)
-                peak_mem = analyzer_flow_memory(an);
-        }
-        analyzer_drain(an);
-    }
+    uint64_t packets = 0;
+    int r = threads == 2 ? reader_thread_run(an, cap, 0, &packets, &err)
+                         : reader_single_run(an, cap, 0, &packets, &err);
     capture_close(cap);
     if (r < 0) {
         fprintf(stderr, "flow_probe: %s\n", err.msg);
         analyzer_destroy(an);
         return 1;
     }
-    if (analyzer_flow_memory(an) > peak_mem)
-        peak_mem = analyzer_flow_memory(an);
+    uint64_t bytes = analyzer_stats(an)->captured_bytes;
+    size_t peak_mem = analyzer_peak_flow_memory(an);
     uint64_t peak_open = analyzer_stats(an)->peak_flows;
     uint64_t peak_tracked = analyzer_stats(an)->peak_tracked;
     double t_feed = now_s() - t0;

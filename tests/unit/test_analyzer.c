@@ -11,6 +11,7 @@
 
 #include "analyzer.h"
 #include "cunit_main.h"
+#include "frame_fixture.h"
 #include "reader_thread.h"
 #include "zeek_conn.h"
 
@@ -357,28 +358,34 @@ static void test_reader_thread_count(void)
     feed_mode = FEED_EACH;
 }
 
+/* A seeded analyzer without DPI whose records go through cb into col (emptied
+ * first); udp_timeout_ns and max_flows replace the defaults when nonzero. */
+static struct analyzer *open_analyzer(struct collected *col, analyzer_conn_cb cb,
+                                      uint64_t udp_timeout_ns, size_t max_flows)
+{
+    memset(col, 0, sizeof(*col));
+    struct analyzer_config cfg;
+    analyzer_config_defaults(&cfg);
+    cfg.have_seed = true;
+    cfg.dpi = false;
+    if (udp_timeout_ns != 0)
+        cfg.udp_timeout_ns = udp_timeout_ns;
+    if (max_flows != 0)
+        cfg.max_flows = max_flows;
+    cfg.on_conn = cb;
+    cfg.user = col;
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    return an;
+}
+
 /* One Ethernet/IPv4/UDP datagram 10.99.0.1:sport -> 10.99.0.2:53 at ts. */
 static void udp_dgram(struct analyzer *an, uint64_t ts, uint16_t sport)
 {
     uint8_t f[14 + 20 + 8 + 4];
-    memset(f, 0, sizeof(f));
-    f[12] = 0x08; /* IPv4 */
-    uint8_t *ip = f + 14;
-    ip[0] = 0x45;
-    ip[3] = 32; /* total length */
-    ip[8] = 64;
-    ip[9] = 17;
-    const uint8_t src[4] = {10, 99, 0, 1}, dst[4] = {10, 99, 0, 2};
-    memcpy(ip + 12, src, 4);
-    memcpy(ip + 16, dst, 4);
-    uint8_t *udp = ip + 20;
-    udp[0] = (uint8_t)(sport >> 8);
-    udp[1] = (uint8_t)sport;
-    udp[3] = 53;
-    udp[5] = 12; /* length */
-    struct capture_frame fr = {.data = f, .cap_len = sizeof(f), .wire_len = sizeof(f),
-                               .linktype = 1, .ts_ns = ts};
-    analyzer_feed(an, &fr);
+    fixture_ip4_frame(f, sizeof(f), 17, fixture_client, sport, fixture_server, 53, 0, 0, 0);
+    fixture_feed(an, f, sizeof(f), ts);
 }
 
 /* Idle timeouts look at each class's oldest connection only, and a packet
@@ -391,17 +398,7 @@ static void udp_dgram(struct analyzer *an, uint64_t ts, uint16_t sport)
 static void test_timeout_after_time_goes_back(void)
 {
     static struct collected col;
-    memset(&col, 0, sizeof(col));
-    struct analyzer_config cfg;
-    analyzer_config_defaults(&cfg);
-    cfg.have_seed = true;
-    cfg.dpi = false;
-    cfg.udp_timeout_ns = NS_PER_SEC;
-    cfg.on_conn = on_conn;
-    cfg.user = &col;
-    struct ss_err err;
-    struct analyzer *an = analyzer_create(&cfg, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    struct analyzer *an = open_analyzer(&col, on_conn, NS_PER_SEC, 0);
     const uint64_t MS = 1000000;
     udp_dgram(an, 10000 * MS, 1000); /* A */
     udp_dgram(an, 5000 * MS, 2000);  /* B, earlier */
@@ -426,18 +423,7 @@ static void test_timeout_after_time_goes_back(void)
 static void test_timeout_after_eviction_when_time_goes_back(void)
 {
     static struct collected col;
-    memset(&col, 0, sizeof(col));
-    struct analyzer_config cfg;
-    analyzer_config_defaults(&cfg);
-    cfg.have_seed = true;
-    cfg.dpi = false;
-    cfg.udp_timeout_ns = NS_PER_SEC;
-    cfg.max_flows = 2;
-    cfg.on_conn = on_conn;
-    cfg.user = &col;
-    struct ss_err err;
-    struct analyzer *an = analyzer_create(&cfg, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    struct analyzer *an = open_analyzer(&col, on_conn, NS_PER_SEC, 2);
     const uint64_t MS = 1000000;
     udp_dgram(an, 10000 * MS, 1000); /* A */
     udp_dgram(an, 5000 * MS, 2000);  /* B, earlier */
@@ -454,38 +440,12 @@ static void test_timeout_after_eviction_when_time_goes_back(void)
     CU_ASSERT_EQUAL(col.n, 4);
 }
 
-/* One Ethernet/IPv4/TCP segment without payload between 10.99.0.1:cport
- * (the client) and 10.99.0.2:80, at ts. */
+/* One TCP segment without payload between 10.99.0.1:cport (the client) and
+ * 10.99.0.2:80, at ts. */
 static void tcp_seg(struct analyzer *an, uint64_t ts, uint16_t cport, bool from_client,
                     uint8_t flags, uint32_t seq, uint32_t ack)
 {
-    uint8_t f[14 + 20 + 20];
-    memset(f, 0, sizeof(f));
-    f[12] = 0x08;
-    uint8_t *ip = f + 14;
-    ip[0] = 0x45;
-    ip[3] = 40;
-    ip[8] = 64;
-    ip[9] = 6;
-    const uint8_t client[4] = {10, 99, 0, 1}, server[4] = {10, 99, 0, 2};
-    memcpy(ip + 12, from_client ? client : server, 4);
-    memcpy(ip + 16, from_client ? server : client, 4);
-    uint8_t *tcp = ip + 20;
-    uint16_t sp = from_client ? cport : 80, dp = from_client ? 80 : cport;
-    tcp[0] = (uint8_t)(sp >> 8);
-    tcp[1] = (uint8_t)sp;
-    tcp[2] = (uint8_t)(dp >> 8);
-    tcp[3] = (uint8_t)dp;
-    for (int i = 0; i < 4; i++) {
-        tcp[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
-        tcp[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
-    }
-    tcp[12] = 0x50;
-    tcp[13] = flags;
-    tcp[14] = 0xff;
-    struct capture_frame fr = {.data = f, .cap_len = sizeof(f), .wire_len = sizeof(f),
-                               .linktype = 1, .ts_ns = ts};
-    analyzer_feed(an, &fr);
+    fixture_tcp(an, ts, cport, 80, from_client, flags, seq, ack);
 }
 
 /* A whole TCP connection from t (ms apart): handshake, then both close. */
@@ -510,16 +470,7 @@ static void tcp_conn(struct analyzer *an, uint64_t t, uint16_t cport, uint32_t c
 static void test_close_delay_after_reuse_when_time_goes_back(void)
 {
     static struct collected col;
-    memset(&col, 0, sizeof(col));
-    struct analyzer_config cfg;
-    analyzer_config_defaults(&cfg);
-    cfg.have_seed = true;
-    cfg.dpi = false;
-    cfg.on_conn = on_conn;
-    cfg.user = &col;
-    struct ss_err err;
-    struct analyzer *an = analyzer_create(&cfg, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
     const uint64_t MS = 1000000;
     tcp_conn(an, 100000 * MS, 1000, 100); /* X */
     tcp_conn(an, 50000 * MS, 2000, 200);  /* Y, earlier */
@@ -625,6 +576,22 @@ static void *trickle_main(void *arg)
     return NULL;
 }
 
+/* Feeds cap to an on the reader thread (every one of its frames), closes
+ * both, and compares what came out with one. */
+static void thread_run_and_compare(struct analyzer *an, struct capture *cap, uint64_t frames,
+                                   struct collected *one, struct collected *other,
+                                   const char *what)
+{
+    struct ss_err err;
+    uint64_t fed = 0;
+    CU_ASSERT_EQUAL(reader_thread_run(an, cap, 0, &fed, &err), 0);
+    CU_ASSERT_EQUAL(fed, frames);
+    capture_close(cap);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    assert_same_records(one, other, what);
+}
+
 static void test_reader_thread_waits(void)
 {
     static struct collected one, other;
@@ -638,25 +605,11 @@ static void test_reader_thread_waits(void)
     CU_ASSERT_EQUAL_FATAL(run_sample(out, &one, dpi_off), 0);
 
     /* slow sink */
-    struct analyzer_config cfg;
-    analyzer_config_defaults(&cfg);
-    cfg.have_seed = true;
-    cfg.dpi = false;
-    cfg.on_conn = slow_on_conn;
-    cfg.user = &other;
-    memset(&other, 0, sizeof(other));
     struct ss_err err;
-    struct analyzer *an = analyzer_create(&cfg, &err);
     struct capture *cap = NULL;
-    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    struct analyzer *an = open_analyzer(&other, slow_on_conn, 0, 0);
     CU_ASSERT_EQUAL_FATAL(capture_open_file(&cap, out, NULL, &err), 0);
-    uint64_t fed = 0;
-    CU_ASSERT_EQUAL(reader_thread_run(an, cap, 0, &fed, &err), 0);
-    CU_ASSERT_EQUAL(fed, frames);
-    capture_close(cap);
-    analyzer_flush(an, END_END_OF_CAPTURE);
-    analyzer_destroy(an);
-    assert_same_records(&one, &other, "slow sink");
+    thread_run_and_compare(an, cap, frames, &one, &other, "slow sink");
 
     /* trickling pipe */
     FILE *fi = fopen(out, "rb");
@@ -672,19 +625,11 @@ static void test_reader_thread_waits(void)
     CU_ASSERT_EQUAL_FATAL(pthread_create(&writer, NULL, trickle_main, &t), 0);
     FILE *fp = fdopen(pfd[0], "rb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-    cfg.on_conn = on_conn;
-    memset(&other, 0, sizeof(other));
-    an = analyzer_create(&cfg, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    an = open_analyzer(&other, on_conn, 0, 0);
     CU_ASSERT_EQUAL_FATAL(capture_open_stream(&cap, fp, "pipe", NULL, &err), 0);
-    CU_ASSERT_EQUAL(reader_thread_run(an, cap, 0, &fed, &err), 0);
-    CU_ASSERT_EQUAL(fed, frames);
-    capture_close(cap);
+    thread_run_and_compare(an, cap, frames, &one, &other, "trickling pipe");
     fclose(fp);
     pthread_join(writer, NULL);
-    analyzer_flush(an, END_END_OF_CAPTURE);
-    analyzer_destroy(an);
-    assert_same_records(&one, &other, "trickling pipe");
     remove(out);
 }
 
@@ -706,26 +651,8 @@ static void test_reader_thread_jumbo_frames(void)
     static uint8_t f[65000];
     for (unsigned i = 0; i < 600; i++) {
         uint32_t len = i % 2 == 0 ? sizeof(f) : 60;
-        memset(f, 0, sizeof(f));
-        f[12] = 0x08;
-        uint8_t *ip = f + 14;
-        uint32_t ip_len = len - 14;
-        ip[0] = 0x45;
-        ip[2] = (uint8_t)(ip_len >> 8);
-        ip[3] = (uint8_t)ip_len;
-        ip[8] = 64;
-        ip[9] = 17;
-        const uint8_t src[4] = {10, 99, 0, 1}, dst[4] = {10, 99, 0, 2};
-        memcpy(ip + 12, src, 4);
-        memcpy(ip + 16, dst, 4);
-        uint8_t *udp = ip + 20;
-        uint16_t sport = (uint16_t)(5000 + i % 10), udp_len = (uint16_t)(ip_len - 20);
-        udp[0] = (uint8_t)(sport >> 8);
-        udp[1] = (uint8_t)sport;
-        udp[2] = 0x1f;
-        udp[3] = 0x90; /* 8080 */
-        udp[4] = (uint8_t)(udp_len >> 8);
-        udp[5] = (uint8_t)udp_len;
+        fixture_ip4_frame(f, len, 17, fixture_client, (uint16_t)(5000 + i % 10), fixture_server,
+                          8080, 0, 0, 0);
         struct pcap_pkthdr h = {.caplen = len, .len = len};
         h.ts.tv_sec = 1000 + i / 100;
         h.ts.tv_usec = (int)(i % 100) * 1000;

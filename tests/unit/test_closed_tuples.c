@@ -13,6 +13,7 @@
 #include "closed_tuples.h"
 #include "conn_fixture.h"
 #include "cunit_main.h"
+#include "frame_fixture.h"
 #include "netstat.h"
 #include "views.h"
 #include "zeek_conn.h"
@@ -180,39 +181,12 @@ static uint16_t cport = 40000; /* the client's port */
 #define F_RST 0x04
 #define F_ACK 0x10
 
-/* Feeds one Ethernet/IPv4/TCP segment with no payload. */
+/* Feeds one Ethernet/IPv4/TCP segment with no payload (CLIENT and SERVER are
+ * frame_fixture.h's addresses). */
 static void seg(struct analyzer *an, uint64_t ts, bool from_client, uint8_t flags, uint32_t seq,
                 uint32_t ack)
 {
-    uint8_t f[54];
-    memset(f, 0, sizeof(f));
-    f[12] = 0x08; /* IPv4 */
-    uint8_t *ip = f + 14;
-    ip[0] = 0x45;
-    ip[3] = 40; /* total length */
-    ip[8] = 64;
-    ip[9] = 6;
-    struct in_addr c, s;
-    inet_pton(AF_INET, CLIENT, &c);
-    inet_pton(AF_INET, SERVER, &s);
-    memcpy(ip + 12, from_client ? &c : &s, 4);
-    memcpy(ip + 16, from_client ? &s : &c, 4);
-    uint8_t *tcp = ip + 20;
-    uint16_t sp = from_client ? CPORT : SPORT, dp = from_client ? SPORT : CPORT;
-    tcp[0] = (uint8_t)(sp >> 8);
-    tcp[1] = (uint8_t)sp;
-    tcp[2] = (uint8_t)(dp >> 8);
-    tcp[3] = (uint8_t)dp;
-    for (int i = 0; i < 4; i++) {
-        tcp[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
-        tcp[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
-    }
-    tcp[12] = 0x50;
-    tcp[13] = flags;
-    tcp[14] = 0xff; /* window */
-    struct capture_frame fr = {.data = f, .cap_len = sizeof(f), .wire_len = sizeof(f),
-                               .linktype = 1, .ts_ns = ts};
-    analyzer_feed(an, &fr);
+    fixture_tcp(an, ts, CPORT, SPORT, from_client, flags, seq, ack);
 }
 
 /* A whole connection from t: handshake, client closes first, server closes;
