@@ -380,21 +380,61 @@ static void test_pcap_truncated_record(void)
     CU_ASSERT(has(&o.err, "truncated"));
 }
 
+/* Frames read from an already-open stream (the replaying stream's path, as
+ * for stdin and pipes) up to the end or the first error: how many, the end
+ * code, and the message in *err. */
+static int read_stream_until_error(FILE *fp, struct ss_err *err, int *end_rc)
+{
+    struct capture *cap = NULL;
+    if (capture_open_stream(&cap, fp, "stream", NULL, err) != 0)
+        return -1;
+    struct capture_frame f;
+    int n = 0;
+    while ((*end_rc = capture_next(cap, &f, err)) == 1)
+        n++;
+    capture_close(cap);
+    return n;
+}
+
 static void test_pcap_caplen_over_snaplen(void)
 {
     struct buf b = { 0 };
     pcap_header(&b, false, 100, 1);
     pcap_record(&b, 1, 0, 60, 60, 0);
-    pcap_record(&b, 2, 0, 60, 60, 0);
+    pcap_record(&b, 2, 0, 100, 100, 0); /* exactly the snaplen: fine */
     pcap_record(&b, 3, 0, 200, 200, 0); /* libpcap alone would truncate it silently */
     pcap_record(&b, 4, 0, 60, 60, 0);
+    /* a regular file is read directly (the file position shows the cut) */
     struct readout o;
-    read_all(write_buf("oversnap.pcap", &b), NULL, &o);
+    const char *path = write_buf("oversnap.pcap", &b);
+    read_all(path, NULL, &o);
     CU_ASSERT_EQUAL(o.open_rc, 0);
     CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.f[1].cap_len, 100);
     CU_ASSERT_EQUAL(o.end_rc, -1);
-    CU_ASSERT(has(&o.err, "oversnap.pcap: record 3: "));
-    CU_ASSERT(has(&o.err, "snaplen 100"));
+    CU_ASSERT(has(&o.err, "oversnap.pcap: record 3: captured length 200 exceeds the file's snaplen 100"));
+    /* a stream goes through the replaying stream (record headers walked) */
+    FILE *fp = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    struct ss_err err;
+    int end_rc = 0;
+    CU_ASSERT_EQUAL(read_stream_until_error(fp, &err, &end_rc), 2);
+    CU_ASSERT_EQUAL(end_rc, -1);
+    CU_ASSERT(has(&err, "stream: record 3: captured length 200 exceeds the file's snaplen 100"));
+    fclose(fp);
+
+    /* the last record cut, and one exactly snaplen long at the end */
+    for (int last_len = 100; last_len <= 101; last_len++) {
+        struct buf c = { 0 };
+        pcap_header(&c, false, 100, 1);
+        pcap_record(&c, 1, 0, 60, 60, 0);
+        pcap_record(&c, 2, 0, (uint32_t)last_len, (uint32_t)last_len, 0);
+        read_all(write_buf("oversnap_end.pcap", &c), NULL, &o);
+        CU_ASSERT_EQUAL(o.n, last_len == 100 ? 2 : 1);
+        CU_ASSERT_EQUAL(o.end_rc, last_len == 100 ? 0 : -1);
+        if (last_len > 100)
+            CU_ASSERT(has(&o.err, "record 2: captured length 101 exceeds"));
+    }
 }
 
 static void test_pcap_caplen_over_libpcap_max(void)
