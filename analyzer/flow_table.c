@@ -83,7 +83,9 @@ struct flow_table {
     size_t n_buckets; /* power of two, at most 2^32 */
     size_t count;
     unsigned char **chunks;  /* CHUNK_SIZE entries of ENTRY_SIZE bytes each */
-    struct lru_link **links; /* one array of CHUNK_SIZE per chunk */
+    struct lru_link *links;  /* one array for every index: link_at is one add, not a
+                                division by CHUNK_SIZE (grown geometrically) */
+    size_t links_cap;        /* links allocated */
     size_t n_chunks;
     uint32_t next_unused; /* next never-used index */
     uint32_t free_head;   /* recycled entries */
@@ -103,7 +105,7 @@ static struct conn *conn_of(struct flow_entry *e)
 
 static struct lru_link *link_at(const struct flow_table *ft, uint32_t idx)
 {
-    return &ft->links[idx / CHUNK_SIZE][idx % CHUNK_SIZE];
+    return &ft->links[idx];
 }
 
 static struct flow_entry *entry_of(const struct conn *c)
@@ -125,11 +127,26 @@ static bool key_equal(const struct flow_key *a, const struct flow_key *b)
     return diff == 0;
 }
 
+/* The address's bytes as two big-endian words: comparing them in order is
+ * memcmp's byte order, without a call per packet. */
+static void addr_words(const struct ip_addr *a, uint64_t w[2])
+{
+    memcpy(w, a->b, 16);
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+    w[0] = __builtin_bswap64(w[0]);
+    w[1] = __builtin_bswap64(w[1]);
+#endif
+}
+
 static int addr_port_cmp(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp)
 {
-    int r = memcmp(a->b, b->b, sizeof(a->b));
-    if (r != 0)
-        return r;
+    uint64_t x[2], y[2];
+    addr_words(a, x);
+    addr_words(b, y);
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    if (x[1] != y[1])
+        return x[1] < y[1] ? -1 : 1;
     return (ap > bp) - (ap < bp);
 }
 
@@ -215,7 +232,6 @@ void flow_table_destroy(struct flow_table *ft)
         ASAN_UNPOISON_MEMORY_REGION(ft->chunks[i], CHUNK_SIZE * ENTRY_SIZE);
 #endif
         free(ft->chunks[i]);
-        free(ft->links[i]);
     }
     free(ft->chunks);
     free(ft->links);
@@ -346,18 +362,19 @@ static uint32_t alloc_entry(struct flow_table *ft)
         if (nc == NULL)
             return NIL;
         ft->chunks = nc;
-        struct lru_link **nl = realloc(ft->links, (chunk + 1) * sizeof(*nl));
-        if (nl == NULL)
-            return NIL;
-        ft->links = nl;
+        size_t need = (chunk + 1) * (size_t)CHUNK_SIZE;
+        if (need > ft->links_cap) {
+            size_t cap = ft->links_cap * 2 > need ? ft->links_cap * 2 : need;
+            struct lru_link *nl = realloc(ft->links, cap * sizeof(*nl));
+            if (nl == NULL)
+                return NIL;
+            ft->links = nl;
+            ft->links_cap = cap;
+        }
         /* ENTRY_SIZE is a multiple of the 64-byte alignment */
         nc[chunk] = alloc_huge(CHUNK_SIZE * ENTRY_SIZE);
-        nl[chunk] = malloc(CHUNK_SIZE * sizeof(struct lru_link));
-        if (nc[chunk] == NULL || nl[chunk] == NULL) {
-            free(nc[chunk]);
-            free(nl[chunk]);
+        if (nc[chunk] == NULL)
             return NIL;
-        }
         ft->n_chunks = chunk + 1;
 #ifdef FLOW_TABLE_ASAN
         for (uint32_t i = 0; i < CHUNK_SIZE; i++)
@@ -494,10 +511,8 @@ size_t flow_table_memory(const struct flow_table *ft)
     size_t buckets = ft->n_buckets * sizeof(*ft->buckets);
     if (buckets >= HUGE_PAGE)
         buckets = huge_round(buckets);
-    return sizeof(*ft) + buckets +
-           ft->n_chunks * (sizeof(struct flow_entry *) + sizeof(struct lru_link *) +
-                           huge_round(CHUNK_SIZE * ENTRY_SIZE) +
-                           CHUNK_SIZE * sizeof(struct lru_link));
+    return sizeof(*ft) + buckets + ft->links_cap * sizeof(struct lru_link) +
+           ft->n_chunks * (sizeof(struct flow_entry *) + huge_round(CHUNK_SIZE * ENTRY_SIZE));
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(void *user, struct conn *c), void *user)
