@@ -18,6 +18,13 @@
 #include "tcp_endpoint.h"
 #include "zeek_conn.h"
 
+/* analyzer_feed_ahead's ring: ANALYZER_AHEAD frames held plus the newest, in
+ * a power of two of slots so that positions wrap with a mask, not a division */
+#define AHEAD_SLOTS 8u
+#define AHEAD_MASK  (AHEAD_SLOTS - 1u)
+_Static_assert(AHEAD_SLOTS > ANALYZER_AHEAD && (AHEAD_SLOTS & AHEAD_MASK) == 0,
+               "the look-ahead ring holds ANALYZER_AHEAD + 1 frames in a power of two");
+
 struct analyzer {
     struct analyzer_config cfg;
     struct frame_ctx fctx;
@@ -33,7 +40,7 @@ struct analyzer {
     /* analyzer_feed_ahead: frames held back (copies), oldest first, so that
      * the memory of the flows they belong to is fetched while earlier frames
      * are processed */
-    struct analyzer_frame ahead[ANALYZER_AHEAD + 1];
+    struct analyzer_frame ahead[AHEAD_SLOTS];
     struct analyzer_prep prep; /* how the look-ahead dissects and hashes */
     unsigned ahead_first, ahead_n;
     uint64_t conn_seq; /* counter behind uids */
@@ -144,7 +151,7 @@ void analyzer_destroy(struct analyzer *an)
         dpi_destroy(an->dpi);
     for (size_t i = 0; i < an->n_tunnels; i++)
         free(an->tunnels[i]);
-    for (size_t i = 0; i <= ANALYZER_AHEAD; i++)
+    for (size_t i = 0; i < AHEAD_SLOTS; i++)
         analyzer_frame_free(&an->ahead[i]);
     free(an->tunnels);
     free(an->tunnel_map);
@@ -587,7 +594,8 @@ static void name_carrier_record(struct conn *rec)
 
 /* Accounts pkt to its connection (creating it, or a new incarnation, as needed).
  * Returns the connection (valid until the next call that may evict) and sets
- * *key_out to its key and *is_new when it was created; NULL if none could be made. */
+ * *key_out (unless NULL) to its key and *is_new when it was created; NULL if none
+ * could be made. */
 static struct conn *track(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
                           const struct analyzer_flow_hint *hint,
                           struct flow_key *key_out, bool *is_new)
@@ -610,22 +618,24 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     /* one key and hash for the flow table and the closed 5-tuples (same
      * function and seed): the look-ahead made them already when this is the
      * packet it dissected (an unencapsulated TCP or UDP one) */
-    struct flow_key key;
+    struct flow_key made;
+    const struct flow_key *key = &made;
     bool src_is_lo;
     uint64_t flow_hash;
     if (hint != NULL && hint->pkt == pkt) {
-        key = hint->key;
+        key = &hint->key;
         src_is_lo = hint->src_is_lo;
         flow_hash = hint->hash;
     } else {
-        src_is_lo = flow_key_make(&key, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
+        src_is_lo = flow_key_make(&made, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
                                   dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
-        flow_hash = flow_key_hash(&key, an->cfg.seed);
+        flow_hash = flow_key_hash(&made, an->cfg.seed);
     }
-    *key_out = key;
+    if (key_out != NULL)
+        *key_out = *key;
     *is_new = false;
-    struct conn *c = flow_table_find_hashed(an->flows, &key, flow_hash);
+    struct conn *c = flow_table_find_hashed(an->flows, key, flow_hash);
     uint32_t incarnation = 1;
     uint64_t prev_close = 0;
     bool prev_time_wait = false;
@@ -675,13 +685,13 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         }
     }
     if (c == NULL) {
-        c = new_conn(an, &key, flow_hash, pkt, sport, dport);
+        c = new_conn(an, key, flow_hash, pkt, sport, dport);
         if (c == NULL)
             return NULL;
         *is_new = true;
         c->incarnation = incarnation;
         if (late) {
-            continue_closed(c, &closed, &key);
+            continue_closed(c, &closed, key);
             an->stats.after_close_records++;
         }
         c->ctx = tp->ctx;
@@ -738,7 +748,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         an->stats.dpi_peak_inspecting = dpi_peak_inspecting(an->dpi);
     }
     enum flow_class cls = conn_class(c);
-    if (flow_table_touch(an->flows, c, cls) || flow_table_oldest(an->flows, cls) == c)
+    if (flow_table_touch(an->flows, c, cls))
         note_oldest_changed(an);
     if (*is_new) {
         size_t open = flow_table_count(an->flows);
@@ -920,6 +930,7 @@ void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *a
     struct packet *pkt = &af->pkt;
     struct analyzer_flow_hint *hn = &af->hint;
     hn->pkt = NULL;
+    hn->entry = 0;
     struct frame_ctx fctx = prep->fctx;
     frame_dissect(&fctx, &in, pkt);
     af->pkt_ready = !pkt->is_fragment;
@@ -934,10 +945,10 @@ void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *a
     hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
 }
 
-void analyzer_prefetch(const struct analyzer *an, const struct analyzer_frame *af,
+void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
                        enum analyzer_prefetch_stage stage)
 {
-    const struct analyzer_flow_hint *hn = &af->hint;
+    struct analyzer_flow_hint *hn = &af->hint;
     if (hn->pkt == NULL)
         return;
     switch (stage) {
@@ -947,10 +958,10 @@ void analyzer_prefetch(const struct analyzer *an, const struct analyzer_frame *a
             closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
         break;
     case ANALYZER_FETCH_ENTRY:
-        flow_table_prefetch_entry(an->flows, hn->hash, false);
+        hn->entry = flow_table_prefetch_entry(an->flows, hn->hash);
         break;
     case ANALYZER_FETCH_LINKS:
-        flow_table_prefetch_entry(an->flows, hn->hash, true);
+        flow_table_prefetch_links(an->flows, hn->entry);
         break;
     }
 }
@@ -959,7 +970,7 @@ void analyzer_prefetch(const struct analyzer *an, const struct analyzer_frame *a
 static void ahead_pop(struct analyzer *an)
 {
     struct analyzer_frame *s = &an->ahead[an->ahead_first];
-    an->ahead_first = (an->ahead_first + 1) % (ANALYZER_AHEAD + 1);
+    an->ahead_first = (an->ahead_first + 1) & AHEAD_MASK;
     an->ahead_n--;
     feed_now(an, &s->f, &s->hint, s->pkt_ready ? &s->pkt : NULL);
 }
@@ -983,16 +994,15 @@ void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 }
 
 /* The frame `back` slots before slot idx. */
-static const struct analyzer_frame *ahead_back(const struct analyzer *an, unsigned idx,
-                                               unsigned back)
+static struct analyzer_frame *ahead_back(struct analyzer *an, unsigned idx, unsigned back)
 {
-    return &an->ahead[(idx + ANALYZER_AHEAD + 1 - back) % (ANALYZER_AHEAD + 1)];
+    return &an->ahead[(idx - back) & AHEAD_MASK];
 }
 
 void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
 {
     /* copy the frame: the capture reuses its buffer on the next read */
-    unsigned idx = (an->ahead_first + an->ahead_n) % (ANALYZER_AHEAD + 1);
+    unsigned idx = (an->ahead_first + an->ahead_n) & AHEAD_MASK;
     struct analyzer_frame *s = &an->ahead[idx];
     if (analyzer_frame_copy(s, f) != 0) { /* no room to hold it back: process in order now */
         analyzer_feed(an, f);
@@ -1083,8 +1093,7 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
     if (ported && pkt->layer < LAYER_L4)
         return; /* transport header not decoded: counted as an anomaly, no flow */
     bool is_new;
-    struct flow_key k;
-    struct conn *c = track(an, pkt, &tp, hint, &k, &is_new);
+    struct conn *c = track(an, pkt, &tp, hint, NULL, &is_new);
     if (c != NULL && is_new && have_carrier) {
         struct conn *carrier = flow_table_find(an->flows, &carrier_key);
         if (carrier != NULL)

@@ -86,6 +86,8 @@ struct analyzer_flow_hint {
     struct flow_key key;      /* its TCP/UDP 5-tuple, as the tracker makes it ... */
     uint64_t hash;            /* ... its flow_key_hash */
     bool src_is_lo;           /* ... and flow_key_make's result */
+    uint32_t entry;           /* the flow-table entry the ENTRY stage found (0 = none),
+                                 for the LINKS stage: a hint, possibly stale */
 };
 
 struct analyzer_frame {
@@ -125,7 +127,7 @@ void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *a
  * hash points to, then the entry that bucket names, then the entry's
  * neighbours in the expiry list. Hints only: they change nothing. */
 enum analyzer_prefetch_stage { ANALYZER_FETCH_BUCKET, ANALYZER_FETCH_ENTRY, ANALYZER_FETCH_LINKS };
-void analyzer_prefetch(const struct analyzer *an, const struct analyzer_frame *af,
+void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
                        enum analyzer_prefetch_stage stage);
 
 /* Processes a prepared frame (as analyzer_feed; af is not kept). */

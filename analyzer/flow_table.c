@@ -265,32 +265,37 @@ void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
     __builtin_prefetch(&ft->buckets[(uint32_t)hash & (ft->n_buckets - 1)]);
 }
 
-void flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool neighbours)
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
 {
     uint32_t tag = (uint32_t)hash;
     size_t mask = ft->n_buckets - 1;
     for (size_t i = tag & mask, n = 0; n < 8; i = (i + 1) & mask, n++) {
         const struct bucket *b = &ft->buckets[i];
         if (b->idx == NIL)
-            return;
+            return NIL;
         if (b->tag != tag)
             continue;
-        const struct lru_link *k = link_at(ft, b->idx);
-        if (neighbours) {
-            /* the entry and its link were fetched a frame ago: relinking it
-             * will touch its neighbours' links */
-            if (k->prev != NIL)
-                __builtin_prefetch(link_at(ft, k->prev));
-            if (k->next != NIL)
-                __builtin_prefetch(link_at(ft, k->next));
-            return;
-        }
         const char *e = (const char *)entry_at(ft, b->idx);
         for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
             __builtin_prefetch(e + off);
-        __builtin_prefetch(k);
-        return;
+        __builtin_prefetch(link_at(ft, b->idx));
+        return b->idx;
     }
+    return NIL;
+}
+
+void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx)
+{
+    /* the entry's link was fetched a frame ago: relinking it will touch its
+     * neighbours' links. idx may have been freed or reused since, but every
+     * index below next_unused has a link. */
+    if (idx == NIL || idx >= ft->next_unused)
+        return;
+    const struct lru_link *k = link_at(ft, idx);
+    if (k->prev != NIL && k->prev < ft->next_unused)
+        __builtin_prefetch(link_at(ft, k->prev));
+    if (k->next != NIL && k->next < ft->next_unused)
+        __builtin_prefetch(link_at(ft, k->next));
 }
 
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
@@ -368,6 +373,8 @@ static uint32_t alloc_entry(struct flow_table *ft)
             struct lru_link *nl = realloc(ft->links, cap * sizeof(*nl));
             if (nl == NULL)
                 return NIL;
+            /* zeroed: a stale look-ahead hint may read a never-used link */
+            memset(nl + ft->links_cap, 0, (cap - ft->links_cap) * sizeof(*nl));
             ft->links = nl;
             ft->links_cap = cap;
         }
@@ -476,13 +483,13 @@ bool flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls
 {
     struct flow_entry *e = entry_of(c);
     if (e->cls == cls && ft->lru[cls].tail == e->idx)
-        return false;
+        return ft->lru[cls].head == e->idx;
     unsigned old = e->cls;
     bool was_oldest = old < FLOW_CLASS_COUNT && ft->lru[old].head == e->idx;
     lru_unlink(ft, e);
     bool successor = was_oldest && ft->lru[old].head != NIL;
     lru_append(ft, e, cls);
-    return successor;
+    return successor || ft->lru[cls].head == e->idx;
 }
 
 struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls)

@@ -59,9 +59,11 @@ struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key
 /* Look-ahead hints (no effect on contents): fetch into the cache the bucket
  * where a key with this flow_key_hash starts; once that bucket is in the
  * cache, the entry the first bucket with its tag points to and its expiry-list
- * link; once those are, with neighbours, the links of its list neighbours. */
+ * link (returns that entry's index, 0 if none); once those are, the links of
+ * that entry's list neighbours (idx may have gone stale since: still safe). */
 void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
-void flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool neighbours);
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash);
+void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);
 /* Fetch the whole entry of stored connection c, its bucket and its successor's
  * expiry link (for a connection about to be written and removed). */
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c);
@@ -76,9 +78,10 @@ struct conn *flow_table_insert_hashed(struct flow_table *ft, const struct flow_k
 /* Removes c (returned by find/insert) and recycles its memory. */
 void flow_table_remove(struct flow_table *ft, struct conn *c);
 
-/* Moves c to the tail (most recent) of class cls's LRU list. Returns true if
- * another connection became the oldest of the class c was in (c was its
- * oldest and not its only one). */
+/* Moves c to the tail (most recent) of class cls's LRU list. Returns true
+ * when an expiry deadline may have moved: another connection became the
+ * oldest of the class c was in (c was its oldest and not its only one), or c
+ * is now the oldest of cls (the only one in it). */
 bool flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls);
 
 /* Least recently touched connection of class cls, or NULL. */

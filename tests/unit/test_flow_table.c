@@ -115,11 +115,27 @@ static void test_lru_order_per_class(void)
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_UDP), c[3]);
     CU_ASSERT_PTR_NULL(flow_table_oldest(ft, FLOW_CLASS_OTHER));
-    flow_table_touch(ft, c[0], FLOW_CLASS_TCP);
+    /* true: the oldest of a class changed, or the touched one is its class's oldest */
+    CU_ASSERT_TRUE(flow_table_touch(ft, c[0], FLOW_CLASS_TCP)); /* c[1] became the oldest */
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[1]);
+    CU_ASSERT_FALSE(flow_table_touch(ft, c[2], FLOW_CLASS_TCP)); /* from the middle */
+    CU_ASSERT_FALSE(flow_table_touch(ft, c[2], FLOW_CLASS_TCP)); /* already the newest */
+    CU_ASSERT_TRUE(flow_table_touch(ft, c[3], FLOW_CLASS_UDP));  /* alone: the oldest */
     /* moving to another class takes it off the first list */
-    flow_table_touch(ft, c[1], FLOW_CLASS_TCP_CLOSED);
+    CU_ASSERT_TRUE(flow_table_touch(ft, c[1], FLOW_CLASS_TCP_CLOSED));
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP_CLOSED), c[1]);
+    CU_ASSERT_TRUE(flow_table_touch(ft, c[0], FLOW_CLASS_TCP)); /* c[2] became the oldest */
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[2]);
+    /* alone in TCP_CLOSED, to the end of TCP's list: no class has a new oldest */
+    CU_ASSERT_FALSE(flow_table_touch(ft, c[1], FLOW_CLASS_TCP));
+    CU_ASSERT_PTR_NULL(flow_table_oldest(ft, FLOW_CLASS_TCP_CLOSED));
+    CU_ASSERT_FALSE(flow_table_touch(ft, c[0], FLOW_CLASS_TCP)); /* from the middle again */
+    /* order now c[2], c[1], c[0] */
+    CU_ASSERT_TRUE(flow_table_touch(ft, c[2], FLOW_CLASS_TCP));
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[1]);
+    CU_ASSERT_TRUE(flow_table_touch(ft, c[1], FLOW_CLASS_TCP_CLOSED));
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP_CLOSED), c[1]);
     flow_table_remove(ft, c[2]);
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
