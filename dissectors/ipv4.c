@@ -69,9 +69,14 @@ enum dissect_status ipv4_dissect(struct view *v, struct packet *pkt, unsigned fl
     pkt->ip_len = total_len;
     pkt->ip_hdr_len = (uint16_t)hdr_len;
     pkt->frag_id = rd_be16(h + 4);
-    pkt->more_frags = (frag & IPV4_MF) != 0;
-    pkt->frag_offset_bytes = (uint16_t)((frag & IPV4_OFFSET_MASK) * 8u);
-    pkt->is_fragment = pkt->more_frags || pkt->frag_offset_bytes != 0;
+    /* from locals, not read back from pkt: GCC reads the two fields just
+     * stored as one word, which waits for both stores (a store-forwarding
+     * stall on every packet) */
+    bool more_frags = (frag & IPV4_MF) != 0;
+    uint16_t frag_offset_bytes = (uint16_t)((frag & IPV4_OFFSET_MASK) * 8u);
+    pkt->more_frags = more_frags;
+    pkt->frag_offset_bytes = frag_offset_bytes;
+    pkt->is_fragment = more_frags || frag_offset_bytes != 0;
 
     if (!options_ok(hdr_start + IPV4_MIN_HDR_LEN, hdr_len - IPV4_MIN_HDR_LEN))
         pkt->anomalies |= ANOM_BIT(ANOM_IPV4_BAD_OPTIONS);
