@@ -49,6 +49,7 @@ struct replay {
     size_t head_len, head_pos;
     /* classic pcap record walk (only when track is set) */
     bool track, big_endian;
+    uint8_t lengths;  /* which record field holds the captured length: enum pcap_lengths */
     uint32_t snaplen; /* from the file header; 0 = unspecified */
     uint64_t skip;    /* bytes still to pass before the next record header */
     uint8_t rec[PCAP_REC_HDR_LEN];
@@ -88,6 +89,13 @@ struct capture {
     struct ss_err fail; /* repeated by capture_next after a failure */
 };
 
+/* Files written before pcap format 2.3 have a record's two lengths the other
+ * way round, and 2.3 files either way; libpcap 1.10 reads the captured length
+ * from the second field for versions 2.0-2.2 and, for 2.3, from the smaller
+ * of the two. The record walk follows it (checked: libpcap returns the second
+ * field of a 2.1 file as the captured length). */
+enum pcap_lengths { LENGTHS_AS_IS, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
+
 static uint32_t rd32(const uint8_t *p, bool be)
 {
     if (be)
@@ -117,6 +125,10 @@ static void replay_track(struct replay *rp, const uint8_t *p, size_t n)
             rp->rec_have = 0;
             rp->records++;
             uint32_t caplen = rd32(rp->rec + 8, rp->big_endian);
+            uint32_t origlen = rd32(rp->rec + 12, rp->big_endian);
+            if (rp->lengths == LENGTHS_SWAPPED ||
+                (rp->lengths == LENGTHS_MAYBE_SWAPPED && caplen > origlen))
+                caplen = origlen;
             if (rp->snaplen != 0 && caplen > rp->snaplen && rp->oversize_record == 0) {
                 rp->oversize_record = rp->records;
                 rp->oversize_caplen = caplen;
@@ -313,6 +325,12 @@ static int open_pcap(struct capture *cap, bool big_endian, bool nsec, struct ss_
     cap->pcap_linktype = rd32(rp->head + 20, big_endian) & PCAP_LINKTYPE_MASK;
     rp->track = true;
     rp->big_endian = big_endian;
+    uint32_t version = rd32(rp->head + 4, big_endian); /* major and minor, 16 bits each */
+    uint16_t major = (uint16_t)(big_endian ? version >> 16 : version & 0xffffu);
+    uint16_t minor = (uint16_t)(big_endian ? version & 0xffffu : version >> 16);
+    rp->lengths = major != 2 || minor > 3 ? LENGTHS_AS_IS
+                  : minor == 3            ? LENGTHS_MAYBE_SWAPPED
+                                          : LENGTHS_SWAPPED;
     rp->snaplen = cap->info.snaplen;
     rp->skip = PCAP_FILE_HDR_LEN;
     cap->next_rec_pos = PCAP_FILE_HDR_LEN;

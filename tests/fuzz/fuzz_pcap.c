@@ -14,12 +14,20 @@
  * stays reachable from that static pointer, so LeakSanitizer does not count it.
  * The first FUZZ_VIEW_CONNS records are also kept, and the views (ports, sockets,
  * hosts) and every host's netstat at the capture end and at its start are built
- * and serialized, so the view code meets hostile records too. */
+ * and serialized, so the view code meets hostile records too.
+ *
+ * Before that, every input is read twice more, through a stream and as a
+ * regular file (a memfd opened by its /proc path), and the two readers must
+ * agree frame by frame and on the error: regular files are handed to libpcap
+ * directly and a record cut to the snaplen is found by the file position,
+ * streams walk the record headers (capture.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -66,10 +74,69 @@ static void on_conn(void *user, const struct conn *c)
     dump_and_free(output_json_conn(c));
 }
 
+/* The message after the capture's name ("NAME: record 3: ..."). */
+static const char *after_name(const char *msg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(msg, name, n) == 0 ? msg + n : msg;
+}
+
+/* Reads data as a stream and as a regular file; aborts when the two disagree. */
+static void compare_readers(const uint8_t *data, size_t size)
+{
+    int fd = memfd_create("fuzz", 0);
+    if (fd < 0)
+        return; /* no memfd here: nothing to compare */
+    size_t done = 0;
+    while (done < size) {
+        ssize_t w = write(fd, data + done, size - done);
+        if (w <= 0) {
+            close(fd);
+            return;
+        }
+        done += (size_t)w;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    FILE *fp = fmemopen((void *)(uintptr_t)data, size, "rb");
+    if (fp == NULL) {
+        close(fd);
+        return;
+    }
+    struct ss_err e1 = { { 0 } }, e2 = { { 0 } };
+    struct capture *c1 = NULL, *c2 = NULL;
+    int o1 = capture_open_stream(&c1, fp, "fuzz", NULL, &e1);
+    int o2 = capture_open_file(&c2, path, NULL, &e2);
+    if (o1 != o2 || (o1 != 0 && strcmp(after_name(e1.msg, "fuzz"), after_name(e2.msg, path)) != 0))
+        abort();
+    if (o1 == 0) {
+        struct capture_frame f1, f2;
+        int r1, r2;
+        do {
+            r1 = capture_next(c1, &f1, &e1);
+            r2 = capture_next(c2, &f2, &e2);
+            if (r1 != r2)
+                abort();
+            if (r1 == 1 && (f1.cap_len != f2.cap_len || f1.wire_len != f2.wire_len ||
+                            f1.ts_ns != f2.ts_ns || f1.linktype != f2.linktype ||
+                            f1.record_no != f2.record_no ||
+                            (f1.cap_len > 0 && memcmp(f1.data, f2.data, f1.cap_len) != 0)))
+                abort();
+        } while (r1 == 1);
+        if (r1 < 0 && strcmp(after_name(e1.msg, "fuzz"), after_name(e2.msg, path)) != 0)
+            abort();
+        capture_close(c1);
+        capture_close(c2);
+    }
+    fclose(fp);
+    close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0; /* fmemopen refuses a zero-size buffer */
+    compare_readers(data, size);
     /* fmemopen wants a writable pointer even in read mode; it never writes */
     FILE *fp = fmemopen((void *)(uintptr_t)data, size, "rb");
     if (fp == NULL)

@@ -437,6 +437,71 @@ static void test_pcap_caplen_over_snaplen(void)
     }
 }
 
+/* A classic pcap header of format version 2.minor (little-endian, microseconds). */
+static void pcap_header_version(struct buf *b, uint16_t minor, uint32_t snaplen)
+{
+    put32(b, 0xa1b2c3d4u);
+    put16(b, 2);
+    put16(b, minor);
+    put32(b, 0);
+    put32(b, 0);
+    put32(b, snaplen);
+    put32(b, 1);
+}
+
+/* A record whose header fields are given as stored: field3 at offset 8, field4
+ * at 12; n bytes of data follow. */
+static void pcap_record_fields(struct buf *b, uint32_t sec, uint32_t field3, uint32_t field4,
+                               uint32_t n)
+{
+    put32(b, sec);
+    put32(b, 0);
+    put32(b, field3);
+    put32(b, field4);
+    for (uint32_t i = 0; i < n; i++)
+        put8(b, (uint8_t)i);
+}
+
+/* Formats before 2.3 store a record's lengths the other way round (2.3 either
+ * way: the smaller is the captured one); libpcap reads them so, and the stream
+ * path's record walk must agree, or it reports records that are not too long
+ * (found by fuzz_pcap comparing the two paths). */
+static void test_pcap_swapped_lengths(void)
+{
+    for (uint16_t minor = 1; minor <= 4; minor++) {
+        struct buf b = { 0 };
+        pcap_header_version(&b, minor, 100);
+        bool swapped = minor < 3, maybe = minor == 3;
+        /* captured 60 of 1500: stored (1500, 60) when swapped, else (60, 1500) */
+        pcap_record_fields(&b, 1, swapped ? 1500 : 60, swapped ? 60 : 1500, 60);
+        /* stored (90, 40): 2.3 takes the smaller (40) as captured */
+        uint32_t second = maybe || swapped ? 40 : 90;
+        pcap_record_fields(&b, 2, 90, 40, second);
+        /* then a record too long for the snaplen (captured 120) */
+        pcap_record_fields(&b, 3, swapped ? 200 : 120, swapped ? 120 : 200, 120);
+        char name[32];
+        snprintf(name, sizeof(name), "version2_%u.pcap", (unsigned)minor);
+        const char *path = write_buf(name, &b);
+        struct readout o;
+        read_all(path, NULL, &o);
+        CU_ASSERT_EQUAL(o.open_rc, 0);
+        CU_ASSERT_EQUAL_FATAL(o.n, 2);
+        CU_ASSERT_EQUAL(o.f[0].cap_len, 60);
+        CU_ASSERT_EQUAL(o.f[0].wire_len, 1500);
+        CU_ASSERT_EQUAL(o.f[1].cap_len, second);
+        CU_ASSERT_EQUAL(o.end_rc, -1);
+        CU_ASSERT(has(&o.err, "record 3: captured length 120 exceeds the file's snaplen 100"));
+        FILE *fp = fopen(path, "rb");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+        struct ss_err err;
+        int end_rc = 0;
+        CU_ASSERT_EQUAL(read_stream_until_error(fp, &err, &end_rc), 2);
+        CU_ASSERT_EQUAL(end_rc, -1);
+        CU_ASSERT(has(&err, "stream: record 3: captured length 120 exceeds the file's snaplen 100"));
+        fclose(fp);
+    }
+}
+
 static void test_pcap_caplen_over_libpcap_max(void)
 {
     struct buf b = { 0 };
@@ -1059,6 +1124,7 @@ int register_tests(void)
         { "pcap FCS bits in LinkType masked", test_pcap_fcs_bits_masked },
         { "pcap truncated record", test_pcap_truncated_record },
         { "pcap caplen > snaplen", test_pcap_caplen_over_snaplen },
+        { "pcap lengths swapped (format 2.0-2.3)", test_pcap_swapped_lengths },
         { "pcap caplen > 262144", test_pcap_caplen_over_libpcap_max },
         { "pcapng LE resolutions and offsets", test_pcapng_le },
         { "pcapng BE resolutions and offsets", test_pcapng_be },
