@@ -54,6 +54,13 @@ struct analyzer {
      * an empty class) lowers it; a removal that makes it early only costs a
      * needless pass. */
     uint64_t next_due_ns;
+    /* The same for the remembered 5-tuples: before this time closed_tuples_expire
+     * would drop nothing. Set from closed_tuples_next_expiry after each pass,
+     * and to 0 (pass at the next packet) by every add (a first entry, or one
+     * over the cap) and remove (its dead entry may be the head: dropped at
+     * once, as when the pass ran every packet). Adds and removes come per
+     * connection, packets far more often. */
+    uint64_t closed_due_ns;
     size_t peak_flow_memory; /* flow_memory() sampled every 65,536 frames */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
@@ -284,6 +291,7 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
     }
     if (closed_tuples_add_hashed(an->closed, hash, &t, late) != 0)
         an->stats.closed_tuples_dropped++;
+    an->closed_due_ns = 0;
 }
 
 static void name_carrier_record(struct conn *rec);
@@ -389,7 +397,12 @@ static void expire_idle(struct analyzer *an)
 {
     if (an->now_ns >= an->next_due_ns)
         expire_flows(an);
-    closed_tuples_expire(an->closed, an->now_ns, 2 * an->cfg.msl_ns, an->cfg.max_flows);
+    if (an->now_ns >= an->closed_due_ns) {
+        uint64_t lifetime = 2 * an->cfg.msl_ns;
+        closed_tuples_expire(an->closed, an->now_ns, lifetime, an->cfg.max_flows);
+        /* what the cap leaves over is dropped at the next add's pass */
+        an->closed_due_ns = closed_tuples_next_expiry(an->closed, lifetime);
+    }
 }
 
 static void evict_oldest(struct analyzer *an)
@@ -658,6 +671,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                     prev_time_wait = closed_tuple_tw_end(t, 0) > pkt->ts_ns ||
                                      closed_tuple_tw_end(t, 1) > pkt->ts_ns;
                 closed_tuples_remove_hashed(an->closed, flow_hash);
+                an->closed_due_ns = 0;
             }
             emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
             note_oldest_changed(an);
@@ -677,11 +691,13 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                 prev_time_wait = closed_tuple_tw_end(&closed, 0) > pkt->ts_ns ||
                                  closed_tuple_tw_end(&closed, 1) > pkt->ts_ns;
                 closed_tuples_remove_hashed(an->closed, flow_hash);
+                an->closed_due_ns = 0;
             } else {
                 late = true; /* kept: the late record then updates it */
             }
         } else if (t != NULL) {
             closed_tuples_remove_hashed(an->closed, flow_hash); /* 2*MSL ran out: forgotten */
+            an->closed_due_ns = 0;
         }
     }
     if (c == NULL) {
@@ -1039,15 +1055,15 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
     if (f->ts_ns > an->now_ns)
         an->now_ns = f->ts_ns;
 
-    struct frame_in in = {
-        .data = f->data,
-        .cap_len = f->cap_len,
-        .wire_len = f->wire_len,
-        .linktype = f->linktype,
-        .ts_ns = f->ts_ns,
-    };
     struct packet local, *pkt = ready;
     if (pkt == NULL) {
+        struct frame_in in = {
+            .data = f->data,
+            .cap_len = f->cap_len,
+            .wire_len = f->wire_len,
+            .linktype = f->linktype,
+            .ts_ns = f->ts_ns,
+        };
         pkt = &local;
         frame_dissect(&an->fctx, &in, pkt);
     }
