@@ -396,6 +396,30 @@ static int read_stream_until_error(FILE *fp, struct ss_err *err, int *end_rc)
     return n;
 }
 
+/* Reads path as a regular file (handed to libpcap directly) and as a stream
+ * (the replaying stream, which walks the record headers): both must give
+ * n_before frames, then fail with msg (after the capture's name). The file
+ * read's frames are left in *o. */
+static void check_cut_on_both_paths(const char *path, int n_before, const char *msg,
+                                    struct readout *o)
+{
+    read_all(path, NULL, o);
+    CU_ASSERT_EQUAL(o->open_rc, 0);
+    CU_ASSERT_EQUAL(o->n, n_before);
+    CU_ASSERT_EQUAL(o->end_rc, -1);
+    CU_ASSERT(has(&o->err, path));
+    CU_ASSERT(has(&o->err, msg));
+    FILE *fp = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    struct ss_err err;
+    int end_rc = 0;
+    CU_ASSERT_EQUAL(read_stream_until_error(fp, &err, &end_rc), n_before);
+    CU_ASSERT_EQUAL(end_rc, -1);
+    CU_ASSERT(has(&err, "stream: "));
+    CU_ASSERT(has(&err, msg));
+    fclose(fp);
+}
+
 static void test_pcap_caplen_over_snaplen(void)
 {
     struct buf b = { 0 };
@@ -404,24 +428,11 @@ static void test_pcap_caplen_over_snaplen(void)
     pcap_record(&b, 2, 0, 100, 100, 0); /* exactly the snaplen: fine */
     pcap_record(&b, 3, 0, 200, 200, 0); /* libpcap alone would truncate it silently */
     pcap_record(&b, 4, 0, 60, 60, 0);
-    /* a regular file is read directly (the file position shows the cut) */
+    /* the file position shows the cut; the stream walks the record headers */
     struct readout o;
-    const char *path = write_buf("oversnap.pcap", &b);
-    read_all(path, NULL, &o);
-    CU_ASSERT_EQUAL(o.open_rc, 0);
-    CU_ASSERT_EQUAL(o.n, 2);
+    check_cut_on_both_paths(write_buf("oversnap.pcap", &b), 2,
+                            ": record 3: captured length 200 exceeds the file's snaplen 100", &o);
     CU_ASSERT_EQUAL(o.f[1].cap_len, 100);
-    CU_ASSERT_EQUAL(o.end_rc, -1);
-    CU_ASSERT(has(&o.err, "oversnap.pcap: record 3: captured length 200 exceeds the file's snaplen 100"));
-    /* a stream goes through the replaying stream (record headers walked) */
-    FILE *fp = fopen(path, "rb");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-    struct ss_err err;
-    int end_rc = 0;
-    CU_ASSERT_EQUAL(read_stream_until_error(fp, &err, &end_rc), 2);
-    CU_ASSERT_EQUAL(end_rc, -1);
-    CU_ASSERT(has(&err, "stream: record 3: captured length 200 exceeds the file's snaplen 100"));
-    fclose(fp);
 
     /* the last record cut, and one exactly snaplen long at the end */
     for (int last_len = 100; last_len <= 101; last_len++) {
@@ -481,24 +492,13 @@ static void test_pcap_swapped_lengths(void)
         pcap_record_fields(&b, 3, swapped ? 200 : 120, swapped ? 120 : 200, 120);
         char name[32];
         snprintf(name, sizeof(name), "version2_%u.pcap", (unsigned)minor);
-        const char *path = write_buf(name, &b);
         struct readout o;
-        read_all(path, NULL, &o);
-        CU_ASSERT_EQUAL(o.open_rc, 0);
+        check_cut_on_both_paths(write_buf(name, &b), 2,
+                                ": record 3: captured length 120 exceeds the file's snaplen 100", &o);
         CU_ASSERT_EQUAL_FATAL(o.n, 2);
         CU_ASSERT_EQUAL(o.f[0].cap_len, 60);
         CU_ASSERT_EQUAL(o.f[0].wire_len, 1500);
         CU_ASSERT_EQUAL(o.f[1].cap_len, second);
-        CU_ASSERT_EQUAL(o.end_rc, -1);
-        CU_ASSERT(has(&o.err, "record 3: captured length 120 exceeds the file's snaplen 100"));
-        FILE *fp = fopen(path, "rb");
-        CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-        struct ss_err err;
-        int end_rc = 0;
-        CU_ASSERT_EQUAL(read_stream_until_error(fp, &err, &end_rc), 2);
-        CU_ASSERT_EQUAL(end_rc, -1);
-        CU_ASSERT(has(&err, "stream: record 3: captured length 120 exceeds the file's snaplen 100"));
-        fclose(fp);
     }
 }
 
