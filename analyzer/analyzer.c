@@ -270,10 +270,7 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
         t.incarnation = c->incarnation;
         t.orientation = c->orientation;
         for (int s = 0; s < 2; s++) {
-            uint64_t since = c->dir[s].state == TCP_ST_TIME_WAIT
-                                 ? tcp_endpoint_time_wait_since(c, s, UINT64_MAX)
-                                 : 0;
-            tw_end[s] = since != 0 ? since + two_msl : 0;
+            tw_end[s] = tcp_endpoint_time_wait_end(c, s, two_msl);
             t.final_state[s] = c->dir[s].state;
             if (c->dir[s].has_isn) {
                 t.isn[s] = c->dir[s].isn;
@@ -340,8 +337,6 @@ static void emit_and_remove(struct analyzer *an, struct conn *c, enum end_reason
     flow_table_remove(an->flows, c);
 }
 
-/* The idle-timeout pass over the open connections: each class's oldest are
- * written while due; then next_due_ns is when the next one will be. */
 /* Class cls's idle timeout into *timeout; false when its connections never
  * time out (an idle timeout of 0 is none, as Zeek's "0 secs"; a close delay of
  * 0 writes a closed connection's record at the next packet or tick). */
@@ -351,6 +346,8 @@ static bool class_expires(const struct analyzer *an, int cls, uint64_t *timeout)
     return *timeout != 0 || cls == FLOW_CLASS_TCP_CLOSED;
 }
 
+/* The idle-timeout pass over the open connections: each class's oldest are
+ * written while due; then next_due_ns is when the next one will be. */
 static void expire_flows(struct analyzer *an)
 {
     uint64_t due = UINT64_MAX, timeout;
@@ -389,6 +386,14 @@ static void note_oldest_changed(struct analyzer *an)
             c->last_ts + timeout < an->next_due_ns)
             an->next_due_ns = c->last_ts + timeout;
     }
+}
+
+/* Forgets the remembered 5-tuple with this hash; the 5-tuples' expiry pass
+ * then runs at the next packet (its dead entry may be the oldest). */
+static void forget_closed(struct analyzer *an, uint64_t hash)
+{
+    closed_tuples_remove_hashed(an->closed, hash);
+    an->closed_due_ns = 0;
 }
 
 /* Idle timeouts (only when a class's oldest is due) and the remembered
@@ -670,8 +675,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                 if (t != NULL)
                     prev_time_wait = closed_tuple_tw_end(t, 0) > pkt->ts_ns ||
                                      closed_tuple_tw_end(t, 1) > pkt->ts_ns;
-                closed_tuples_remove_hashed(an->closed, flow_hash);
-                an->closed_due_ns = 0;
+                forget_closed(an, flow_hash);
             }
             emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
             note_oldest_changed(an);
@@ -690,14 +694,12 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
                 prev_close = closed.close_ts;
                 prev_time_wait = closed_tuple_tw_end(&closed, 0) > pkt->ts_ns ||
                                  closed_tuple_tw_end(&closed, 1) > pkt->ts_ns;
-                closed_tuples_remove_hashed(an->closed, flow_hash);
-                an->closed_due_ns = 0;
+                forget_closed(an, flow_hash);
             } else {
                 late = true; /* kept: the late record then updates it */
             }
         } else if (t != NULL) {
-            closed_tuples_remove_hashed(an->closed, flow_hash); /* 2*MSL ran out: forgotten */
-            an->closed_due_ns = 0;
+            forget_closed(an, flow_hash); /* 2*MSL ran out */
         }
     }
     if (c == NULL) {

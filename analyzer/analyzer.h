@@ -87,7 +87,7 @@ struct analyzer_flow_hint {
     uint64_t hash;            /* ... its flow_key_hash */
     bool src_is_lo;           /* ... and flow_key_make's result */
     uint32_t entry;           /* the flow-table entry the ENTRY stage found (0 = none),
-                                 for the LINKS stage: a hint, possibly stale */
+                                 for the LINKS stage: a hint, possibly freed since */
 };
 
 struct analyzer_frame {

@@ -287,14 +287,15 @@ uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx)
 {
     /* the entry's link was fetched a frame ago: relinking it will touch its
-     * neighbours' links. idx may have been freed or reused since, but every
-     * index below next_unused has a link. */
-    if (idx == NIL || idx >= ft->next_unused)
+     * neighbours' links. idx came from a bucket, so it was in use then; freed
+     * or reused since, its link still holds NIL or indexes in use (unlinking
+     * sets both to NIL, the free list chains through next). */
+    if (idx == NIL)
         return;
     const struct lru_link *k = link_at(ft, idx);
-    if (k->prev != NIL && k->prev < ft->next_unused)
+    if (k->prev != NIL)
         __builtin_prefetch(link_at(ft, k->prev));
-    if (k->next != NIL && k->next < ft->next_unused)
+    if (k->next != NIL)
         __builtin_prefetch(link_at(ft, k->next));
 }
 
@@ -373,8 +374,6 @@ static uint32_t alloc_entry(struct flow_table *ft)
             struct lru_link *nl = realloc(ft->links, cap * sizeof(*nl));
             if (nl == NULL)
                 return NIL;
-            /* zeroed: a stale look-ahead hint may read a never-used link */
-            memset(nl + ft->links_cap, 0, (cap - ft->links_cap) * sizeof(*nl));
             ft->links = nl;
             ft->links_cap = cap;
         }

@@ -60,7 +60,8 @@ struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key
  * where a key with this flow_key_hash starts; once that bucket is in the
  * cache, the entry the first bucket with its tag points to and its expiry-list
  * link (returns that entry's index, 0 if none); once those are, the links of
- * that entry's list neighbours (idx may have gone stale since: still safe). */
+ * that entry's list neighbours (idx may have been freed or reused since:
+ * still safe). */
 void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
 uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash);
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);

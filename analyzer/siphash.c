@@ -42,6 +42,15 @@ static void sip_round(struct sip_state *s)
     s->v2 = rotl64(s->v2, 32);
 }
 
+/* One message word m through c compression rounds. */
+static inline void sip_compress(struct sip_state *s, uint64_t m, unsigned c)
+{
+    s->v3 ^= m;
+    for (unsigned r = 0; r < c; r++)
+        sip_round(s);
+    s->v0 ^= m;
+}
+
 /* SipHash-c-d of len bytes at data: c rounds per message word, d to finish.
  * Inlined with constant c and d into each variant below. */
 static inline uint64_t siphash_cd(const void *data, size_t len, const uint8_t key[SIPHASH_KEY_LEN],
@@ -58,23 +67,15 @@ static inline uint64_t siphash_cd(const void *data, size_t len, const uint8_t ke
     };
 
     size_t n_full = len / 8u;
-    for (size_t i = 0; i < n_full; i++) {
-        uint64_t m = load_le64(p + 8u * i);
-        s.v3 ^= m;
-        for (unsigned r = 0; r < c; r++)
-            sip_round(&s);
-        s.v0 ^= m;
-    }
+    for (size_t i = 0; i < n_full; i++)
+        sip_compress(&s, load_le64(p + 8u * i), c);
 
     /* last block: remaining bytes, zero padded, length mod 256 in the top byte */
     uint64_t last = (uint64_t)(len & 0xffu) << 56;
     size_t n_tail = len & 7u;
     for (size_t i = 0; i < n_tail; i++) /* never reached with data == NULL */
         last |= (uint64_t)p[8u * n_full + i] << (8u * i);
-    s.v3 ^= last;
-    for (unsigned r = 0; r < c; r++)
-        sip_round(&s);
-    s.v0 ^= last;
+    sip_compress(&s, last, c);
 
     s.v2 ^= 0xff;
     for (unsigned r = 0; r < d; r++)

@@ -384,14 +384,20 @@ uint64_t tcp_endpoint_time_wait_since(const struct conn *c, int side, uint64_t t
     return since;
 }
 
+uint64_t tcp_endpoint_time_wait_end(const struct conn *c, int side, uint64_t two_msl_ns)
+{
+    if (c->dir[side].state != TCP_ST_TIME_WAIT)
+        return 0;
+    uint64_t since = tcp_endpoint_time_wait_since(c, side, UINT64_MAX);
+    return since != 0 ? since + two_msl_ns : 0;
+}
+
 void tcp_endpoint_expire_time_wait(struct conn *c, uint64_t now_ns, uint64_t two_msl_ns)
 {
     for (int side = 0; side < 2; side++) {
-        if (c->dir[side].state != TCP_ST_TIME_WAIT)
-            continue;
-        uint64_t since = tcp_endpoint_time_wait_since(c, side, UINT64_MAX);
-        if (since != 0 && now_ns >= since + two_msl_ns)
-            conn_set_state(c, side, TCP_ST_CLOSED, since + two_msl_ns);
+        uint64_t end = tcp_endpoint_time_wait_end(c, side, two_msl_ns);
+        if (end != 0 && now_ns >= end)
+            conn_set_state(c, side, TCP_ST_CLOSED, end);
     }
 }
 

@@ -24,6 +24,9 @@ void tcp_endpoint_expire_time_wait(struct conn *c, uint64_t now_ns, uint64_t two
 /* When side's socket entered the TIME_WAIT it is in at ts_ns (UINT64_MAX: at
  * its last transition), or 0 when it is not in TIME_WAIT then. */
 uint64_t tcp_endpoint_time_wait_since(const struct conn *c, int side, uint64_t ts_ns);
+/* When the TIME_WAIT side's socket is in now ends (2*MSL after it began), or 0
+ * when it is not in TIME_WAIT. */
+uint64_t tcp_endpoint_time_wait_end(const struct conn *c, int side, uint64_t two_msl_ns);
 
 /* State of side's socket at ts_ns; *exists is false before its first transition. */
 enum tcp_state tcp_endpoint_state_at(const struct conn *c, int side, uint64_t ts_ns, bool *exists);

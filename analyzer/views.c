@@ -872,7 +872,7 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
                 views_socket_state_at(idx[i], side, end_ts, end_ts, two_msl_ns, &st) &&
                 st == TCP_ST_CLOSED) {
                 s->state = (uint8_t)st;
-                s->time_wait_end_ts = tcp_endpoint_time_wait_since(idx[i], side, end_ts) + two_msl_ns;
+                s->time_wait_end_ts = tcp_endpoint_time_wait_end(idx[i], side, two_msl_ns);
             }
             s->port_index = views_find_port_ctx(v, idx[i]->ctx, s->proto, s->ip_version,
                                                 &s->local_addr, s->local_port);
