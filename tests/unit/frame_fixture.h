@@ -51,6 +51,17 @@ static inline void fixture_ip4_frame(uint8_t *f, size_t len, uint8_t proto, cons
     }
 }
 
+/* The settings of an analyzer that fixtures are fed to: the defaults, a fixed
+ * seed (repeatable uids), DPI off, and records handed to cb(user, ...). */
+static inline void fixture_config(struct analyzer_config *cfg, analyzer_conn_cb cb, void *user)
+{
+    analyzer_config_defaults(cfg);
+    cfg->have_seed = true;
+    cfg->dpi = false;
+    cfg->on_conn = cb;
+    cfg->user = user;
+}
+
 /* Feeds frame f of len bytes, captured whole at ts, to an. */
 static inline void fixture_feed(struct analyzer *an, const uint8_t *f, size_t len, uint64_t ts)
 {

@@ -365,15 +365,11 @@ static struct analyzer *open_analyzer(struct collected *col, analyzer_conn_cb cb
 {
     memset(col, 0, sizeof(*col));
     struct analyzer_config cfg;
-    analyzer_config_defaults(&cfg);
-    cfg.have_seed = true;
-    cfg.dpi = false;
+    fixture_config(&cfg, cb, col);
     if (udp_timeout_ns != 0)
         cfg.udp_timeout_ns = udp_timeout_ns;
     if (max_flows != 0)
         cfg.max_flows = max_flows;
-    cfg.on_conn = cb;
-    cfg.user = col;
     struct ss_err err;
     struct analyzer *an = analyzer_create(&cfg, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(an);
@@ -521,20 +517,35 @@ static uint64_t write_repeated(const char *name, int copies, const char *out)
     return d != NULL ? n : 0;
 }
 
+/* Creates an empty file from the mkstemp template tmpl (its name left in tmpl). */
+static void make_temp_file(char *tmpl)
+{
+    int fd = mkstemp(tmpl);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+}
+
+/* lifecycle.pcap 40 times over into a new file named from tmpl (more than four
+ * times the reader's ring), and its records fed frame by frame into *one.
+ * Returns the number of frames. */
+static uint64_t repeated_lifecycle(char *tmpl, struct collected *one)
+{
+    make_temp_file(tmpl);
+    uint64_t frames = write_repeated("lifecycle.pcap", 40, tmpl);
+    CU_ASSERT_FATAL(frames > 4000);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL_FATAL(run_sample(tmpl, one, dpi_off), 0);
+    CU_ASSERT_EQUAL(last_fed, frames);
+    return frames;
+}
+
 /* Four times the ring: the reader wraps around it and waits for room, and
  * the records still match frame-by-frame feeding. */
 static void test_reader_thread_wraps_ring(void)
 {
     static struct collected one, other;
     char out[] = "/tmp/sockscope-test-rep-XXXXXX";
-    int fd = mkstemp(out);
-    CU_ASSERT_FATAL(fd >= 0);
-    close(fd);
-    uint64_t frames = write_repeated("lifecycle.pcap", 40, out);
-    CU_ASSERT_FATAL(frames > 4000);
-    feed_mode = FEED_EACH;
-    CU_ASSERT_EQUAL(run_sample(out, &one, dpi_off), 0);
-    CU_ASSERT_EQUAL(last_fed, frames);
+    uint64_t frames = repeated_lifecycle(out, &one);
     CU_ASSERT(one.n > 40 && one.n < MAX_CONNS);
     feed_mode = FEED_THREAD;
     CU_ASSERT_EQUAL(run_sample(out, &other, dpi_off), 0);
@@ -596,13 +607,7 @@ static void test_reader_thread_waits(void)
 {
     static struct collected one, other;
     char out[] = "/tmp/sockscope-test-slow-XXXXXX";
-    int fd = mkstemp(out);
-    CU_ASSERT_FATAL(fd >= 0);
-    close(fd);
-    uint64_t frames = write_repeated("lifecycle.pcap", 40, out);
-    CU_ASSERT_FATAL(frames > 4000); /* four times the ring */
-    feed_mode = FEED_EACH;
-    CU_ASSERT_EQUAL_FATAL(run_sample(out, &one, dpi_off), 0);
+    uint64_t frames = repeated_lifecycle(out, &one);
 
     /* slow sink */
     struct ss_err err;
@@ -641,9 +646,7 @@ static void test_reader_thread_jumbo_frames(void)
 {
     static struct collected one, other;
     char out[] = "/tmp/sockscope-test-jumbo-XXXXXX";
-    int fd = mkstemp(out);
-    CU_ASSERT_FATAL(fd >= 0);
-    close(fd);
+    make_temp_file(out);
     pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
     CU_ASSERT_PTR_NOT_NULL_FATAL(dead);
     pcap_dumper_t *d = pcap_dump_open(dead, out);

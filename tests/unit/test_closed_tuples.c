@@ -206,11 +206,7 @@ static struct analyzer *start(struct collected *col, uint64_t close_delay_ns)
 {
     memset(col, 0, sizeof(*col));
     struct analyzer_config cfg;
-    analyzer_config_defaults(&cfg);
-    cfg.have_seed = true;
-    cfg.dpi = false;
-    cfg.on_conn = on_conn;
-    cfg.user = col;
+    fixture_config(&cfg, on_conn, col);
     cfg.close_delay_ns = close_delay_ns;
     struct ss_err err;
     struct analyzer *an = analyzer_create(&cfg, &err);
