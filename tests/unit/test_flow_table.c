@@ -137,6 +137,9 @@ static void test_lru_order_per_class(void)
     CU_ASSERT_TRUE(flow_table_touch(ft, c[1], FLOW_CLASS_TCP_CLOSED));
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP_CLOSED), c[1]);
+    /* the newest of TCP into an empty class: the oldest there */
+    CU_ASSERT_TRUE(flow_table_touch(ft, c[2], FLOW_CLASS_OTHER));
+    CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_OTHER), c[2]);
     flow_table_remove(ft, c[2]);
     CU_ASSERT_PTR_EQUAL(flow_table_oldest(ft, FLOW_CLASS_TCP), c[0]);
     flow_table_remove(ft, c[0]);
