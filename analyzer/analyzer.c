@@ -62,6 +62,7 @@ struct analyzer {
      * connection, packets far more often. */
     uint64_t closed_due_ns;
     size_t peak_flow_memory; /* flow_memory() sampled every 65,536 frames */
+    uint64_t frames_fed;     /* frames processed (stats.frames may be counted elsewhere) */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
     size_t n_tunnels, cap_tunnels;
@@ -885,7 +886,7 @@ static void carrier_packet(const struct packet *pkt, const struct encap_layer *l
 }
 
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
-                     const struct analyzer_flow_hint *hint, struct packet *ready);
+                     const struct analyzer_flow_hint *hint, struct packet *ready, bool counted);
 
 /* how many frames behind the newest the look-ahead fetches a frame's entry,
  * then its expiry-list neighbours (the newest gets its bucket fetched) */
@@ -947,6 +948,7 @@ void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *a
     };
     struct packet *pkt = &af->pkt;
     struct analyzer_flow_hint *hn = &af->hint;
+    af->counted = false;
     hn->pkt = NULL;
     hn->entry = 0;
     struct frame_ctx fctx = prep->fctx;
@@ -961,6 +963,14 @@ void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *a
                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
     hn->hash = flow_key_hash(&hn->key, prep->seed);
     hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
+}
+
+void analyzer_count_prepared(struct capture_stats *st, struct analyzer_frame *af)
+{
+    stats_count_frame(st, af->f.linktype, af->f.wire_len, af->f.cap_len, af->f.ts_ns);
+    if (af->pkt_ready)
+        stats_count_packet(st, &af->pkt);
+    af->counted = true;
 }
 
 void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
@@ -990,7 +1000,7 @@ static void ahead_pop(struct analyzer *an)
     struct analyzer_frame *s = &an->ahead[an->ahead_first];
     an->ahead_first = (an->ahead_first + 1) & AHEAD_MASK;
     an->ahead_n--;
-    feed_now(an, &s->f, &s->hint, s->pkt_ready ? &s->pkt : NULL);
+    feed_now(an, &s->f, &s->hint, s->pkt_ready ? &s->pkt : NULL, s->counted);
 }
 
 void analyzer_drain(struct analyzer *an)
@@ -1002,13 +1012,13 @@ void analyzer_drain(struct analyzer *an)
 void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
 {
     analyzer_drain(an);
-    feed_now(an, f, NULL, NULL);
+    feed_now(an, f, NULL, NULL, false);
 }
 
 void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 {
     analyzer_drain(an);
-    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL);
+    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, af->counted);
 }
 
 /* The frame `back` slots before slot idx. */
@@ -1039,21 +1049,15 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
         ahead_pop(an);
 }
 
-/* Processes frame f (ready: its dissection, when the look-ahead made it). */
+/* Processes frame f (ready: its dissection, when the look-ahead made it;
+ * counted: the frame, and ready, were counted by analyzer_count_prepared). */
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
-                     const struct analyzer_flow_hint *hint, struct packet *ready)
+                     const struct analyzer_flow_hint *hint, struct packet *ready, bool counted)
 {
-    struct capture_stats *st = &an->stats;
-    st->frames++;
-    if ((st->frames & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
+    if ((++an->frames_fed & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
         an->peak_flow_memory = flow_memory(an); /* remembered 5-tuples free chunks */
-    st->bytes += f->wire_len;
-    st->captured_bytes += f->cap_len;
-    if (st->first_ts == 0 || f->ts_ns < st->first_ts)
-        st->first_ts = f->ts_ns;
-    if (f->ts_ns > st->last_ts)
-        st->last_ts = f->ts_ns;
-    stats_count_linktype(st, f->linktype, f->wire_len);
+    if (!counted)
+        stats_count_frame(&an->stats, f->linktype, f->wire_len, f->cap_len, f->ts_ns);
     if (f->ts_ns > an->now_ns)
         an->now_ns = f->ts_ns;
 
@@ -1068,8 +1072,10 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
         };
         pkt = &local;
         frame_dissect(&an->fctx, &in, pkt);
+        counted = false; /* the packet: the frame is not counted below */
     }
-    stats_count_packet(st, pkt);
+    if (!counted)
+        stats_count_packet(&an->stats, pkt);
 
     expire_idle(an);
 

@@ -96,6 +96,8 @@ struct analyzer_frame {
     size_t cap;
     bool pkt_ready;         /* pkt is the frame dissected as analyzer_feed would
                                have (no fragment met) */
+    bool counted;           /* analyzer_count_prepared counted it (and pkt, when
+                               pkt_ready) elsewhere: feeding it counts nothing again */
     struct analyzer_flow_hint hint;
     struct packet pkt;      /* (views into buf) */
 };
@@ -122,6 +124,10 @@ int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f
 void analyzer_frame_free(struct analyzer_frame *af);
 /* Dissects and keys af (after analyzer_frame_copy). Thread-safe as above. */
 void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af);
+
+/* Counts af (after analyzer_prepare) in st, the stats_split part of another
+ * thread: the frame, and its packet when pkt_ready. Thread-safe as above. */
+void analyzer_count_prepared(struct capture_stats *st, struct analyzer_frame *af);
 
 /* Look-ahead stages, each a few frames before the frame is fed: the bucket its
  * hash points to, then the entry that bucket names, then the entry's

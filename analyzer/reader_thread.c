@@ -64,6 +64,7 @@ struct ring {
     /* the reader's, read by the tracker after the join */
     struct capture *cap;
     struct analyzer_prep prep;
+    struct capture_stats stats; /* the frames read and packets dissected (stats_split) */
     uint64_t max_frames;
     int result;
     struct ss_err err;
@@ -183,6 +184,7 @@ static void *reader_main(void *arg)
             break;
         }
         analyzer_prepare(&r->prep, af);
+        analyzer_count_prepared(&r->stats, af); /* here, not on the busier tracker */
         held += f.cap_len;
         head++;
         if (head % PUBLISH_EVERY == 0)
@@ -240,6 +242,7 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
     analyzer_prep_get(an, &r->prep);
     /* the analyzer must hold nothing back: frames are fed strictly in order */
     analyzer_drain(an);
+    stats_split(&r->stats, analyzer_stats(an));
 
     pthread_t reader;
     if (pthread_create(&reader, NULL, reader_main, r) != 0) {
@@ -271,6 +274,7 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
             publish(r, &r->tail, next);
     }
     pthread_join(reader, NULL);
+    stats_join(analyzer_stats(an), &r->stats);
     *n_fed = next;
     int res = r->result;
     if (res < 0 && err != NULL)

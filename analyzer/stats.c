@@ -1,6 +1,8 @@
 /* stats.c - per-layer counters. */
 #include "stats.h"
 
+#include <string.h>
+
 #include "dissect.h"
 
 const char *stats_linktype_name(uint32_t linktype)
@@ -20,7 +22,7 @@ const char *stats_linktype_name(uint32_t linktype)
     }
 }
 
-void stats_count_linktype(struct capture_stats *st, uint32_t linktype, uint32_t wire_len)
+static void count_linktype(struct capture_stats *st, uint32_t linktype, uint32_t wire_len)
 {
     for (unsigned i = 0; i < st->n_linktypes; i++) {
         if (st->linktypes[i].linktype == linktype) {
@@ -37,6 +39,19 @@ void stats_count_linktype(struct capture_stats *st, uint32_t linktype, uint32_t 
     lc->linktype = linktype;
     lc->frames = 1;
     lc->bytes = wire_len;
+}
+
+void stats_count_frame(struct capture_stats *st, uint32_t linktype, uint32_t wire_len,
+                       uint32_t cap_len, uint64_t ts_ns)
+{
+    st->frames++;
+    st->bytes += wire_len;
+    st->captured_bytes += cap_len;
+    if (st->first_ts == 0 || ts_ns < st->first_ts)
+        st->first_ts = ts_ns;
+    if (ts_ns > st->last_ts)
+        st->last_ts = ts_ns;
+    count_linktype(st, linktype, wire_len);
 }
 
 void stats_count_packet(struct capture_stats *st, const struct packet *pkt)
@@ -75,4 +90,46 @@ void stats_count_packet(struct capture_stats *st, const struct packet *pkt)
         if (a < ANOM_COUNT)
             st->anomalies[a]++;
     }
+}
+
+/* The frame counters: what stats_count_frame changes. */
+static void copy_frame_counters(struct capture_stats *to, const struct capture_stats *from)
+{
+    to->frames = from->frames;
+    to->bytes = from->bytes;
+    to->captured_bytes = from->captured_bytes;
+    to->first_ts = from->first_ts;
+    to->last_ts = from->last_ts;
+    to->n_linktypes = from->n_linktypes;
+    memcpy(to->linktypes, from->linktypes, sizeof(to->linktypes));
+    to->linktypes_overflow = from->linktypes_overflow;
+}
+
+void stats_split(struct capture_stats *part, const struct capture_stats *whole)
+{
+    memset(part, 0, sizeof(*part));
+    copy_frame_counters(part, whole);
+}
+
+void stats_join(struct capture_stats *whole, const struct capture_stats *part)
+{
+    copy_frame_counters(whole, part);
+    /* the packet counters: what stats_count_packet changes */
+    whole->vlan_tagged += part->vlan_tagged;
+    whole->ipv4 += part->ipv4;
+    whole->ipv6 += part->ipv6;
+    whole->non_ip += part->non_ip;
+    whole->fragments += part->fragments;
+    whole->reassembled += part->reassembled;
+    whole->tcp += part->tcp;
+    whole->udp += part->udp;
+    whole->icmp += part->icmp;
+    whole->icmpv6 += part->icmpv6;
+    whole->sctp += part->sctp;
+    whole->other_l4 += part->other_l4;
+    whole->truncated_frames += part->truncated_frames;
+    whole->malformed_frames += part->malformed_frames;
+    whole->unsupported_frames += part->unsupported_frames;
+    for (unsigned a = 0; a < ANOM_COUNT; a++)
+        whole->anomalies[a] += part->anomalies[a];
 }

@@ -41,10 +41,20 @@ struct capture_stats {
     uint64_t dpi_peak_inspecting; /* most connections with live nDPI state at once */
 };
 
-/* Counts one frame's link type. */
-void stats_count_linktype(struct capture_stats *st, uint32_t linktype, uint32_t wire_len);
+/* Counts one frame as read: its lengths, timestamp and link type. */
+void stats_count_frame(struct capture_stats *st, uint32_t linktype, uint32_t wire_len,
+                       uint32_t cap_len, uint64_t ts_ns);
 /* Counts one dissected packet's layers and anomalies. */
 void stats_count_packet(struct capture_stats *st, const struct packet *pkt);
+/* The reader thread counts the frames it reads, and the packets it dissects,
+ * on a part of its own, so that the tracking thread does not. stats_split
+ * starts the part from whole: the frame counters as they stand (their
+ * timestamps and link-type order carry on as if counted in one place), the
+ * packet counters at zero; stats_join puts it back: frame counters replaced,
+ * packet counters added (the tracker counted the packets the reader could not
+ * dissect alone, fragments). whole's frame counters must not change between. */
+void stats_split(struct capture_stats *part, const struct capture_stats *whole);
+void stats_join(struct capture_stats *whole, const struct capture_stats *part);
 /* Name of a LINKTYPE value ("EN10MB", "LINUX_SLL2"...) or NULL. */
 const char *stats_linktype_name(uint32_t linktype);
 

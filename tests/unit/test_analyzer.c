@@ -11,6 +11,7 @@
 
 #include "analyzer.h"
 #include "cunit_main.h"
+#include "dissect.h"
 #include "frame_fixture.h"
 #include "reader_thread.h"
 #include "zeek_conn.h"
@@ -20,6 +21,7 @@
 struct collected {
     struct conn c[MAX_CONNS];
     size_t n;
+    struct capture_stats stats; /* the analyzer's, after the flush */
 };
 
 static void on_conn(void *user, const struct conn *c)
@@ -85,6 +87,7 @@ static int run_sample(const char *name, struct collected *col, void (*tweak)(str
     }
     capture_close(cap);
     analyzer_flush(an, END_END_OF_CAPTURE);
+    col->stats = *analyzer_stats(an);
     analyzer_destroy(an);
     return 0;
 }
@@ -275,9 +278,24 @@ static void dpi_off(struct analyzer_config *cfg)
     cfg->dpi = false;
 }
 
-/* Every record of a equals b's, byte for byte (tunnel pointers aside). */
+/* The same capture statistics, byte for byte (both start zeroed: padding too). */
+static void assert_same_stats(const struct capture_stats *a, const struct capture_stats *b,
+                              const char *what)
+{
+    const unsigned char *x = (const void *)a, *y = (const void *)b;
+    size_t off = 0;
+    while (off < sizeof(*a) && x[off] == y[off])
+        off++;
+    if (off < sizeof(*a))
+        fprintf(stderr, "%s: statistics differ at byte %zu\n", what, off);
+    CU_ASSERT_EQUAL(off, sizeof(*a));
+}
+
+/* Every record of a equals b's, byte for byte (tunnel pointers aside), and so
+ * do the statistics. */
 static void assert_same_records(struct collected *a, struct collected *b, const char *what)
 {
+    assert_same_stats(&a->stats, &b->stats, what);
     CU_ASSERT_EQUAL(a->n, b->n);
     for (size_t k = 0; k < a->n && k < b->n; k++) {
         /* tunnel descriptions are each analyzer's own (and freed with it):
@@ -539,6 +557,48 @@ static uint64_t repeated_lifecycle(char *tmpl, struct collected *one)
     return frames;
 }
 
+/* Statistics counted on the reader thread carry on from what the analyzer
+ * counted before: lifecycle.pcap fed frame by frame, then mixed-link.pcapng
+ * (fragments the tracker dissects and counts itself, link types after
+ * lifecycle's Ethernet) on the reader thread, give the statistics of both fed
+ * frame by frame: frames, bytes, first and last times, link types in order of
+ * first appearance, packet counts added. */
+static void feed_file(struct analyzer *an, const char *name, bool threaded)
+{
+    const char *src = getenv("SOCKSCOPE_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/samples/%s", src ? src : ".", name);
+    struct ss_err err;
+    struct capture *cap = NULL;
+    CU_ASSERT_EQUAL_FATAL(capture_open_file(&cap, path, NULL, &err), 0);
+    uint64_t fed = 0;
+    struct capture_frame f;
+    if (threaded)
+        CU_ASSERT_EQUAL(reader_thread_run(an, cap, 0, &fed, &err), 0);
+    while (!threaded && capture_next(cap, &f, &err) == 1)
+        analyzer_feed(an, &f);
+    capture_close(cap);
+}
+
+static void test_reader_thread_stats_carry_on(void)
+{
+    static struct collected one, other;
+    for (int threaded = 0; threaded < 2; threaded++) {
+        struct collected *col = threaded ? &other : &one;
+        struct analyzer *an = open_analyzer(col, on_conn, 0, 0);
+        feed_file(an, "lifecycle.pcap", false);
+        feed_file(an, "mixed-link.pcapng", threaded);
+        analyzer_flush(an, END_END_OF_CAPTURE);
+        col->stats = *analyzer_stats(an);
+        analyzer_destroy(an);
+    }
+    CU_ASSERT(one.stats.n_linktypes > 2);
+    CU_ASSERT_EQUAL(one.stats.linktypes[0].linktype, LINKTYPE_ETHERNET);
+    CU_ASSERT(one.stats.fragments > 0);
+    CU_ASSERT(one.stats.tcp > 0 && one.stats.udp > 0);
+    assert_same_records(&one, &other, "lifecycle.pcap, then mixed-link.pcapng");
+}
+
 /* Four times the ring: the reader wraps around it and waits for room, and
  * the records still match frame-by-frame feeding. */
 static void test_reader_thread_wraps_ring(void)
@@ -599,6 +659,7 @@ static void thread_run_and_compare(struct analyzer *an, struct capture *cap, uin
     CU_ASSERT_EQUAL(fed, frames);
     capture_close(cap);
     analyzer_flush(an, END_END_OF_CAPTURE);
+    other->stats = *analyzer_stats(an);
     analyzer_destroy(an);
     assert_same_records(one, other, what);
 }
@@ -718,6 +779,7 @@ int register_tests(void)
         {"one server port, six sockets", test_server_port_many_sockets},
         {"lifecycle: reuse in TIME_WAIT, simultaneous open/close", test_lifecycle_reuse_in_time_wait},
         {"--max-flows evicts and reports", test_max_flows_evicts_and_reports},
+        {"reader thread: statistics carry on from frame-by-frame feeding", test_reader_thread_stats_carry_on},
         {"timeouts emit records with the reason", test_timeouts_emit_with_reason},
         {"headers-only captures (snaplen 54, 68, 96)", test_headers_only_captures},
         {"analyzer_feed_ahead gives the same records", test_feed_ahead_same_records},
