@@ -135,6 +135,7 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     an->prep.fctx = an->fctx;
     an->prep.fctx.reasm = NULL; /* dissection without side effects */
     memcpy(an->prep.seed, an->cfg.seed, sizeof(an->prep.seed));
+    an->prep.bytes_read = an->dpi != NULL;
     return an;
 }
 
@@ -893,9 +894,12 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
 #define AHEAD_ENTRY_BACK 2
 #define AHEAD_LINKS_BACK 3
 
-int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f)
+static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af);
+
+/* Makes af's buffer hold at least cap_len bytes. */
+static int frame_buf_fit(struct analyzer_frame *af, uint32_t cap_len)
 {
-    size_t ncap = f->cap_len < ANALYZER_FRAME_BUF_MIN ? ANALYZER_FRAME_BUF_MIN : f->cap_len;
+    size_t ncap = cap_len < ANALYZER_FRAME_BUF_MIN ? ANALYZER_FRAME_BUF_MIN : cap_len;
     /* grow as needed; a buffer above ANALYZER_FRAME_BUF_KEEP is sized to each
      * frame, so that a few jumbo frames do not leave every slot of a ring
      * holding a jumbo buffer */
@@ -906,10 +910,44 @@ int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f
         af->buf = nb;
         af->cap = ncap;
     }
+    return 0;
+}
+
+/* v, a view into the cap_len bytes at from, onto the same bytes at to
+ * (NULL: dropped, its length kept). A view elsewhere is left alone. */
+static void view_move(struct view *v, const uint8_t *from, uint32_t cap_len, const uint8_t *to)
+{
+    uintptr_t p = (uintptr_t)v->p, lo = (uintptr_t)from;
+    if (v->p == NULL || p < lo || p > lo + cap_len)
+        return;
+    v->p = to != NULL ? to + (p - lo) : NULL;
+}
+
+static void packet_views_move(struct packet *pkt, const uint8_t *from, uint32_t cap_len,
+                              const uint8_t *to)
+{
+    view_move(&pkt->l3, from, cap_len, to);
+    view_move(&pkt->payload, from, cap_len, to);
+    for (unsigned i = 0; i < pkt->n_encap && i < PACKET_MAX_ENCAP; i++)
+        view_move(&pkt->encap[i].l3, from, cap_len, to);
+}
+
+int analyzer_frame_take(const struct analyzer_prep *prep, struct analyzer_frame *af,
+                        const struct capture_frame *f)
+{
     af->f = *f;
-    if (f->cap_len > 0)
-        memcpy(af->buf, f->data, f->cap_len);
-    af->f.data = af->buf;
+    analyzer_prepare(prep, af);
+    const uint8_t *to = NULL;
+    if (prep->bytes_read || !af->pkt_ready) {
+        if (frame_buf_fit(af, f->cap_len) != 0)
+            return -1;
+        if (f->cap_len > 0)
+            memcpy(af->buf, f->data, f->cap_len);
+        to = af->buf;
+    }
+    af->f.data = to;
+    if (f->data != NULL)
+        packet_views_move(&af->pkt, f->data, f->cap_len, to);
     return 0;
 }
 
@@ -940,7 +978,7 @@ void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep)
  * side effects; a frame that meets a fragment is dissected again in order),
  * and the 5-tuple of an unencapsulated TCP or UDP packet made and hashed as
  * track() and the flow table do. */
-void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af)
+static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af)
 {
     struct frame_in in = {
         .data = af->f.data, .cap_len = af->f.cap_len, .wire_len = af->f.wire_len,
@@ -1032,12 +1070,11 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
     /* copy the frame: the capture reuses its buffer on the next read */
     unsigned idx = (an->ahead_first + an->ahead_n) & AHEAD_MASK;
     struct analyzer_frame *s = &an->ahead[idx];
-    if (analyzer_frame_copy(s, f) != 0) { /* no room to hold it back: process in order now */
+    if (analyzer_frame_take(&an->prep, s, f) != 0) { /* no room to hold it back: process in order now */
         analyzer_feed(an, f);
         return;
     }
     an->ahead_n++;
-    analyzer_prepare(&an->prep, s);
     analyzer_prefetch(an, s, ANALYZER_FETCH_BUCKET);
     /* the frames before it, each a stage further: the entry its (now cached)
      * bucket points to, then that entry's neighbours in the expiry list */

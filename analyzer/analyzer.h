@@ -78,7 +78,7 @@ void analyzer_drain(struct analyzer *an);
  *
  * What can be worked out from a frame alone, before its turn: its dissection
  * (without IP reassembly, so without side effects) and its TCP/UDP flow key
- * and hash. analyzer_prepare only reads its analyzer_prep (a copy of the
+ * and hash. analyzer_frame_take only reads its analyzer_prep (a copy of the
  * analyzer's settings), so another thread may run it while the analyzer
  * works; everything else here runs on the analyzer's thread. */
 struct analyzer_flow_hint {
@@ -91,7 +91,8 @@ struct analyzer_flow_hint {
 };
 
 struct analyzer_frame {
-    struct capture_frame f; /* f.data points into buf */
+    struct capture_frame f; /* f.data points into buf, or is NULL when the bytes were
+                               not kept (analyzer_frame_take) */
     uint8_t *buf;
     size_t cap;
     bool pkt_ready;         /* pkt is the frame dissected as analyzer_feed would
@@ -99,7 +100,7 @@ struct analyzer_frame {
     bool counted;           /* analyzer_count_prepared counted it (and pkt, when
                                pkt_ready) elsewhere: feeding it counts nothing again */
     struct analyzer_flow_hint hint;
-    struct packet pkt;      /* (views into buf) */
+    struct packet pkt;      /* (views into buf; lengths only when the bytes were not kept) */
 };
 
 /* Fetches into the cache what feeding af to an reads of it: the hint, the
@@ -110,22 +111,28 @@ void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_fr
 struct analyzer_prep {
     struct frame_ctx fctx; /* no reassembly table */
     uint8_t seed[16];
+    bool bytes_read;       /* feeding reads frames' bytes after their dissection (nDPI) */
 };
 
-/* A copy of what analyzer_prepare needs from an (constant for its life). */
+/* A copy of what analyzer_frame_take needs from an (constant for its life). */
 void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep);
-/* Copies frame f into af. Its buffer is at least ANALYZER_FRAME_BUF_MIN bytes
- * and grows as needed; once above ANALYZER_FRAME_BUF_KEEP it is resized to
- * each frame. Returns 0, or -1 when memory ran out (af unchanged). */
+/* Takes frame f into af: dissects and keys it where it lies, then copies its
+ * bytes into af's buffer only when feeding will read them again (nDPI on, or
+ * a fragment, which the tracker dissects again with its reassembly table),
+ * moving the packet's views onto the copy. Otherwise af keeps no bytes: the
+ * views keep their lengths and lose their pointers (f's bytes are the
+ * capture's, overwritten by its next read). The buffer is at least
+ * ANALYZER_FRAME_BUF_MIN bytes and grows as needed; once above
+ * ANALYZER_FRAME_BUF_KEEP it is resized to each frame. Returns 0, or -1 when
+ * memory ran out (af is then not to be fed). Thread-safe as above. */
 #define ANALYZER_FRAME_BUF_MIN  2048u
 #define ANALYZER_FRAME_BUF_KEEP 16384u
-int analyzer_frame_copy(struct analyzer_frame *af, const struct capture_frame *f);
+int analyzer_frame_take(const struct analyzer_prep *prep, struct analyzer_frame *af,
+                        const struct capture_frame *f);
 /* Frees af's buffer. */
 void analyzer_frame_free(struct analyzer_frame *af);
-/* Dissects and keys af (after analyzer_frame_copy). Thread-safe as above. */
-void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af);
 
-/* Counts af (after analyzer_prepare) in st, the stats_split part of another
+/* Counts af (after analyzer_frame_take) in st, the stats_split part of another
  * thread: the frame, and its packet when pkt_ready. Thread-safe as above. */
 void analyzer_count_prepared(struct capture_stats *st, struct analyzer_frame *af);
 

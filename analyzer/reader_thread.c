@@ -178,12 +178,11 @@ static void *reader_main(void *arg)
         if (res != 1)
             break;
         struct analyzer_frame *af = &r->slot[head & RING_MASK];
-        if (analyzer_frame_copy(af, &f) != 0) {
+        if (analyzer_frame_take(&r->prep, af, &f) != 0) {
             ss_err_set(&r->err, "out of memory holding a frame of %u bytes", (unsigned)f.cap_len);
             res = -1;
             break;
         }
-        analyzer_prepare(&r->prep, af);
         analyzer_count_prepared(&r->stats, af); /* here, not on the busier tracker */
         held += f.cap_len;
         head++;

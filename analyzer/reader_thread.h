@@ -1,13 +1,13 @@
 /* reader_thread.h - reading a capture file on a second thread.
  *
- * The reader thread calls capture_next, copies each frame into a ring of
- * analyzer_frames, prepares it (dissection, flow key and hash:
- * analyzer_prepare) and counts it in the capture statistics (on a part of its
+ * The reader thread calls capture_next, takes each frame into a ring of
+ * analyzer_frames (dissection, flow key and hash, and a copy of its bytes when
+ * the tracker reads them: analyzer_frame_take) and counts it in the capture statistics (on a part of its
  * own, stats_split, joined back at the end: the tracking thread is the busier
  * one); the calling thread fetches the flows' memory a few frames ahead and
  * feeds the frames to the analyzer in capture order. Records, statistics and
  * their order are exactly those of feeding the same frames with analyzer_feed
- * on one thread: only analyzer_prepare, which has no side effects, and the
+ * on one thread: only analyzer_frame_take, which has no side effects, and the
  * counting, on the thread's own part, run on the other thread. */
 #ifndef SOCKSCOPE_READER_THREAD_H
 #define SOCKSCOPE_READER_THREAD_H
