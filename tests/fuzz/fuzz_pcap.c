@@ -16,6 +16,11 @@
  * hosts) and every host's netstat at the capture end and at its start are built
  * and serialized, so the view code meets hostile records too.
  *
+ * Inputs fed through the look-ahead or the reader thread with nDPI off are fed
+ * again frame by frame, and the two runs must give the same records and
+ * statistics (the frames' bytes are not kept then, and the reader thread
+ * counts the statistics on its own part).
+ *
  * Before that, every input is read twice more, through a stream and as a
  * regular file (a memfd opened by its /proc path), and the two readers must
  * agree frame by frame and on the error: regular files are handed to libpcap
@@ -46,7 +51,13 @@
 struct kept {
     struct conn c[FUZZ_VIEW_CONNS];
     size_t n;
+    size_t total;   /* records written, kept or not */
+    bool serialize; /* each record also goes through output_json_conn */
 };
+
+/* How a run feeds the analyzer: frame by frame (the reference), through the
+ * one-thread look-ahead, or on the reader thread. */
+enum feed { FEED_EACH, FEED_AHEAD, FEED_THREAD };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -69,9 +80,11 @@ static void dump_and_free(json_t *o)
 static void on_conn(void *user, const struct conn *c)
 {
     struct kept *k = user;
+    k->total++;
     if (k->n < FUZZ_VIEW_CONNS)
         k->c[k->n++] = *c;
-    dump_and_free(output_json_conn(c));
+    if (k->serialize)
+        dump_and_free(output_json_conn(c));
 }
 
 /* The message after the capture's name ("NAME: record 3: ..."). */
@@ -132,22 +145,24 @@ static void compare_readers(const uint8_t *data, size_t size)
     close(fd);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Feeds the capture in data to a fresh analyzer set up from size (see above)
+ * along path feed; its records go to k (emptied first), its statistics to
+ * *st. Returns the analyzer, which owns the records' tunnel descriptions (the
+ * caller destroys it), or NULL when the capture does not open. */
+static struct analyzer *run_capture(const uint8_t *data, size_t size, enum feed feed,
+                                    struct kept *k, struct capture_stats *st)
 {
-    if (size == 0)
-        return 0; /* fmemopen refuses a zero-size buffer */
-    compare_readers(data, size);
     /* fmemopen wants a writable pointer even in read mode; it never writes */
     FILE *fp = fmemopen((void *)(uintptr_t)data, size, "rb");
     if (fp == NULL)
-        return 0;
+        return NULL;
     struct ss_err err = { { 0 } };
     struct capture *cap = NULL;
     if (capture_open_stream(&cap, fp, "fuzz", NULL, &err) != 0) {
         if (err.msg[0] == '\0') /* a failure always says why */
             abort();
         fclose(fp);
-        return 0;
+        return NULL;
     }
 
     struct analyzer_config cfg;
@@ -166,24 +181,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.dpi = (size & 4u) == 0;
     cfg.dpi_shared = shared_dpi;
     cfg.on_conn = on_conn;
-    static struct kept kept; /* large: not on the stack */
-    kept.n = 0;
-    cfg.user = &kept;
+    k->n = k->total = 0;
+    cfg.user = k;
     struct analyzer *an = analyzer_create(&cfg, &err);
     if (an == NULL)
         abort(); /* only out of memory; not expected here */
 
     struct capture_frame f;
     int rc;
-    /* half the inputs through run.c's file paths (the look-ahead on one
-     * thread, or the reader thread), half frame by frame */
-    bool ahead = (size & 8u) == 0;
-    if (ahead && (size & 32u) != 0) {
+    if (feed == FEED_THREAD) {
         uint64_t fed;
         rc = reader_thread_run(an, cap, 0, &fed, &err);
     } else {
         while ((rc = capture_next(cap, &f, &err)) == 1) {
-            if (ahead)
+            if (feed == FEED_AHEAD)
                 analyzer_feed_ahead(an, &f);
             else
                 analyzer_feed(an, &f);
@@ -192,18 +203,60 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc < 0 && err.msg[0] == '\0')
         abort();
     analyzer_flush(an, END_END_OF_CAPTURE);
-    dump_and_free(output_json_capture(analyzer_stats(an)));
+    if (k->serialize)
+        dump_and_free(output_json_capture(analyzer_stats(an)));
+    *st = *analyzer_stats(an);
+    capture_close(cap);
+    fclose(fp);
+    return an;
+}
 
-    const struct capture_stats *st = analyzer_stats(an);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0; /* fmemopen refuses a zero-size buffer */
+    compare_readers(data, size);
+    enum feed feed = (size & 8u) != 0 ? FEED_EACH : (size & 32u) != 0 ? FEED_THREAD : FEED_AHEAD;
+    static struct kept kept, reference; /* large: not on the stack */
+    static struct capture_stats st, reference_st;
+    kept.serialize = true;
+    struct analyzer *an = run_capture(data, size, feed, &kept, &st);
+    if (an == NULL)
+        return 0;
+    if (feed != FEED_EACH && (size & 4u) != 0) {
+        /* the look-ahead and the reader thread must give what frame-by-frame
+         * feeding gives: the same records in the same order, the same
+         * statistics. Without nDPI only: the shared module's caches (nDPI
+         * remembers some hosts and ports across flows) carry over from run to
+         * run; test_analyzer compares the paths with nDPI on, own modules each. */
+        reference.serialize = false;
+        struct analyzer *ref = run_capture(data, size, FEED_EACH, &reference, &reference_st);
+        if (ref == NULL || reference.total != kept.total || reference.n != kept.n ||
+            memcmp(&reference_st, &st, sizeof(st)) != 0)
+            abort();
+        for (size_t i = 0; i < kept.n; i++) {
+            /* tunnel descriptions are each analyzer's own: their context names them */
+            if ((kept.c[i].tunnel == NULL) != (reference.c[i].tunnel == NULL))
+                abort();
+            struct conn x = kept.c[i], y = reference.c[i];
+            x.tunnel = y.tunnel = NULL;
+            if (memcmp(&x, &y, sizeof(x)) != 0)
+                abort();
+        }
+        analyzer_destroy(ref);
+    }
+
+    struct ss_err err = { { 0 } };
     struct views v;
-    if (views_build(&v, kept.c, kept.n, st->last_ts, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0) {
+    if (views_build(&v, kept.c, kept.n, st.last_ts, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0) {
         for (size_t i = 0; i < v.n_ports; i++)
             dump_and_free(views_json_port(&v, &v.ports[i]));
         for (size_t i = 0; i < v.n_socks; i++)
             dump_and_free(views_json_socket(&v.socks[i]));
         for (size_t i = 0; i < v.n_hosts; i++) {
             dump_and_free(views_json_host(&v, &v.hosts[i]));
-            const uint64_t moments[2] = {st->last_ts, st->first_ts};
+            const uint64_t moments[2] = {st.last_ts, st.first_ts};
             for (int m = 0; m < 2; m++) {
                 struct netstat_row *rows = NULL;
                 size_t n = 0;
@@ -217,9 +270,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         views_free(&v);
     }
-
-    analyzer_destroy(an);
-    capture_close(cap);
-    fclose(fp);
+    analyzer_destroy(an); /* after the views: it owns the records' tunnel descriptions */
     return 0;
 }
