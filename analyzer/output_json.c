@@ -25,16 +25,26 @@ void output_json_ndjson_line(FILE *fp, const char *type, json_t *body)
     json_decref(rec);
 }
 
-json_t *output_json_time(uint64_t ts_ns)
+/* Epoch seconds: rounded to microseconds first so that the printed decimal is exact. */
+static double time_value(uint64_t ts_ns)
 {
-    /* round to microseconds first so that the printed decimal is exact */
     uint64_t us = (ts_ns + 500) / 1000;
-    return json_real((double)(us / 1000000) + (double)(us % 1000000) / 1e6);
+    return (double)(us / 1000000) + (double)(us % 1000000) / 1e6;
 }
 
-static json_t *duration_json(uint64_t ns)
+json_t *output_json_time(uint64_t ts_ns)
 {
-    return json_real((double)ns / 1e9);
+    return json_real(time_value(ts_ns));
+}
+
+void output_json_time_member(struct jout *o, const char *key, uint64_t ts_ns)
+{
+    jout_real(o, key, time_value(ts_ns));
+}
+
+static void duration_member(struct jout *o, const char *key, uint64_t ns)
+{
+    jout_real(o, key, (double)ns / 1e9);
 }
 
 json_t *output_json_capture(const struct capture_stats *st)
@@ -101,173 +111,204 @@ json_t *output_json_capture(const struct capture_stats *st)
     return o;
 }
 
-static json_t *addr_json(const struct ip_addr *a, uint8_t v)
+static void addr_member(struct jout *o, const char *key, const struct ip_addr *a, uint8_t v)
 {
     char buf[64];
     ip_addr_format(a, v, buf, sizeof(buf));
-    return json_string(buf);
+    jout_str(o, key, buf);
 }
 
-static json_t *dir_tcp_json(const struct conn_dir *d, const struct conn_tcp_counts *n)
+static void dir_tcp_member(struct jout *o, const char *key, const struct conn_dir *d,
+                           const struct conn_tcp_counts *n)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "retransmissions", json_integer(n->retransmissions));
-    json_object_set_new(o, "out_of_order", json_integer(n->out_of_order));
-    json_object_set_new(o, "zero_window", json_integer(n->zero_window));
-    json_object_set_new(o, "dup_acks", json_integer(n->dup_acks));
-    json_object_set_new(o, "keepalives", json_integer(n->keepalives));
-    json_object_set_new(o, "mss", d->mss ? json_integer(d->mss) : json_null());
-    json_object_set_new(o, "wscale", d->wscale >= 0 ? json_integer(d->wscale) : json_null());
-    return o;
+    jout_object(o, key);
+    jout_int(o, "retransmissions", n->retransmissions);
+    jout_int(o, "out_of_order", n->out_of_order);
+    jout_int(o, "zero_window", n->zero_window);
+    jout_int(o, "dup_acks", n->dup_acks);
+    jout_int(o, "keepalives", n->keepalives);
+    if (d->mss)
+        jout_int(o, "mss", d->mss);
+    else
+        jout_null(o, "mss");
+    if (d->wscale >= 0)
+        jout_int(o, "wscale", d->wscale);
+    else
+        jout_null(o, "wscale");
+    jout_end(o);
 }
 
 /* The encapsulation chain, outermost first: type and carrier endpoints per level. */
-static json_t *tunnel_json(const struct tunnel_desc *t)
+static void tunnel_member(struct jout *o, const char *key, const struct tunnel_desc *t)
 {
-    json_t *arr = json_array();
+    jout_array(o, key);
     for (unsigned i = 0; i < t->n_levels; i++) {
         const struct tunnel_level *l = &t->level[i];
-        json_t *e = json_object();
-        json_object_set_new(e, "type", json_string(encap_type_name((enum encap_type)l->type)));
+        jout_object(o, NULL);
+        jout_str(o, "type", encap_type_name((enum encap_type)l->type));
         const char *zt = encap_zeek_type((enum encap_type)l->type);
         if (zt != NULL)
-            json_object_set_new(e, "zeek_type", json_string(zt));
+            jout_str(o, "zeek_type", zt);
         if (l->ip_version != 0) {
-            json_object_set_new(e, "proto", json_string(services_zeek_proto(l->proto)));
-            json_object_set_new(e, "ip_proto", json_integer(l->proto));
-            json_object_set_new(e, "src_addr", addr_json(&l->src, l->ip_version));
-            json_object_set_new(e, "dst_addr", addr_json(&l->dst, l->ip_version));
+            jout_str(o, "proto", services_zeek_proto(l->proto));
+            jout_int(o, "ip_proto", l->proto);
+            addr_member(o, "src_addr", &l->src, l->ip_version);
+            addr_member(o, "dst_addr", &l->dst, l->ip_version);
             if (l->proto == IPPROTO_NUM_UDP) {
-                json_object_set_new(e, "src_port", json_integer(l->sport));
-                json_object_set_new(e, "dst_port", json_integer(l->dport));
+                jout_int(o, "src_port", l->sport);
+                jout_int(o, "dst_port", l->dport);
             }
         }
         if (l->has_id)
-            json_object_set_new(e, "id", json_integer(l->id));
-        json_array_append_new(arr, e);
+            jout_int(o, "id", l->id);
+        jout_end(o);
     }
-    return arr;
+    jout_end(o);
 }
 
-json_t *output_json_conn(const struct conn *c)
+void output_json_conn_members(struct jout *o, const struct conn *c)
 {
-    json_t *o = json_object();
     char uid[24], cid[64];
     conn_uid(c, uid, sizeof(uid));
     conn_community_id(c, cid, sizeof(cid));
     uint64_t duration = c->zeek_last_ts > c->first_ts ? c->zeek_last_ts - c->first_ts : 0;
 
-    json_object_set_new(o, "ts", output_json_time(c->first_ts));
-    json_object_set_new(o, "uid", json_string(uid));
-    json_object_set_new(o, "id.orig_h", addr_json(&c->orig_addr, c->ip_version));
-    json_object_set_new(o, "id.orig_p", json_integer(c->orig_port));
-    json_object_set_new(o, "id.resp_h", addr_json(&c->resp_addr, c->ip_version));
-    json_object_set_new(o, "id.resp_p", json_integer(c->resp_port));
-    json_object_set_new(o, "proto", json_string(services_zeek_proto(c->proto)));
+    output_json_time_member(o, "ts", c->first_ts);
+    jout_str(o, "uid", uid);
+    addr_member(o, "id.orig_h", &c->orig_addr, c->ip_version);
+    jout_int(o, "id.orig_p", c->orig_port);
+    addr_member(o, "id.resp_h", &c->resp_addr, c->ip_version);
+    jout_int(o, "id.resp_p", c->resp_port);
+    jout_str(o, "proto", services_zeek_proto(c->proto));
     if (c->service[0] != '\0')
-        json_object_set_new(o, "service", json_string(c->service));
-    json_object_set_new(o, "ip_proto", json_integer(c->proto));
+        jout_str(o, "service", c->service);
+    jout_int(o, "ip_proto", c->proto);
     if (duration > 0) {
-        json_object_set_new(o, "duration", duration_json(duration));
-        json_object_set_new(o, "orig_bytes", json_integer((json_int_t)zeek_conn_orig_bytes(&c->zeek)));
-        json_object_set_new(o, "resp_bytes", json_integer((json_int_t)zeek_conn_resp_bytes(&c->zeek)));
+        duration_member(o, "duration", duration);
+        jout_int(o, "orig_bytes", (json_int_t)zeek_conn_orig_bytes(&c->zeek));
+        jout_int(o, "resp_bytes", (json_int_t)zeek_conn_resp_bytes(&c->zeek));
     }
-    json_object_set_new(o, "conn_state", json_string(zeek_conn_state(&c->zeek)));
-    json_object_set_new(o, "missed_bytes", json_integer((json_int_t)zeek_conn_missed_bytes(&c->zeek)));
-    json_object_set_new(o, "history", json_string(c->zeek.history));
-    json_object_set_new(o, "orig_pkts", json_integer(c->dir[0].pkts));
-    json_object_set_new(o, "orig_ip_bytes", json_integer((json_int_t)c->dir[0].ip_bytes));
-    json_object_set_new(o, "resp_pkts", json_integer(c->dir[1].pkts));
-    json_object_set_new(o, "resp_ip_bytes", json_integer((json_int_t)c->dir[1].ip_bytes));
+    jout_str(o, "conn_state", zeek_conn_state(&c->zeek));
+    jout_int(o, "missed_bytes", (json_int_t)zeek_conn_missed_bytes(&c->zeek));
+    jout_str(o, "history", c->zeek.history);
+    jout_int(o, "orig_pkts", c->dir[0].pkts);
+    jout_int(o, "orig_ip_bytes", (json_int_t)c->dir[0].ip_bytes);
+    jout_int(o, "resp_pkts", c->dir[1].pkts);
+    jout_int(o, "resp_ip_bytes", (json_int_t)c->dir[1].ip_bytes);
     if (cid[0] != '\0')
-        json_object_set_new(o, "community_id", json_string(cid));
+        jout_str(o, "community_id", cid);
     if (c->n_tunnel_parents > 0) {
-        json_t *tp = json_array();
+        jout_array(o, "tunnel_parents");
         for (unsigned i = 0; i < c->n_tunnel_parents; i++) {
             char puid[24];
             conn_uid_of_id(c->tunnel_parents[i], puid, sizeof(puid));
-            json_array_append_new(tp, json_string(puid));
+            jout_str(o, NULL, puid);
         }
-        json_object_set_new(o, "tunnel_parents", tp);
+        jout_end(o);
     }
     if (c->tunnel != NULL)
-        json_object_set_new(o, "tunnel", tunnel_json(c->tunnel));
+        tunnel_member(o, "tunnel", c->tunnel);
     if (c->carried_conns > 0)
-        json_object_set_new(o, "carried_conns", json_integer(c->carried_conns));
+        jout_int(o, "carried_conns", c->carried_conns);
 
     /* sockscope's own fields */
-    json_object_set_new(o, "orig_wire_bytes", json_integer((json_int_t)c->dir[0].wire_bytes));
-    json_object_set_new(o, "resp_wire_bytes", json_integer((json_int_t)c->dir[1].wire_bytes));
-    json_object_set_new(o, "orig_payload_bytes", json_integer((json_int_t)c->dir[0].payload_bytes));
-    json_object_set_new(o, "resp_payload_bytes", json_integer((json_int_t)c->dir[1].payload_bytes));
-    json_object_set_new(o, "last_ts", output_json_time(c->last_ts));
-    json_object_set_new(o, "end_reason", json_string(end_reason_name((enum end_reason)c->end_reason)));
-    json_object_set_new(o, "orientation", json_string(orientation_name((enum orientation)c->orientation)));
-    json_object_set_new(o, "direction_inferred", json_boolean(c->direction_inferred));
-    json_object_set_new(o, "incarnation", json_integer(c->incarnation));
+    jout_int(o, "orig_wire_bytes", (json_int_t)c->dir[0].wire_bytes);
+    jout_int(o, "resp_wire_bytes", (json_int_t)c->dir[1].wire_bytes);
+    jout_int(o, "orig_payload_bytes", (json_int_t)c->dir[0].payload_bytes);
+    jout_int(o, "resp_payload_bytes", (json_int_t)c->dir[1].payload_bytes);
+    output_json_time_member(o, "last_ts", c->last_ts);
+    jout_str(o, "end_reason", end_reason_name((enum end_reason)c->end_reason));
+    jout_str(o, "orientation", orientation_name((enum orientation)c->orientation));
+    jout_bool(o, "direction_inferred", c->direction_inferred);
+    jout_int(o, "incarnation", c->incarnation);
     if (c->incarnation > 1) {
-        json_object_set_new(o, "prev_close_gap", duration_json(c->prev_close_gap_ns));
-        json_object_set_new(o, "reuse_in_time_wait",
-                            json_boolean((c->flags & CONN_F_REUSE_IN_TIME_WAIT) != 0));
+        duration_member(o, "prev_close_gap", c->prev_close_gap_ns);
+        jout_bool(o, "reuse_in_time_wait", (c->flags & CONN_F_REUSE_IN_TIME_WAIT) != 0);
     }
     if (c->dpi_done) { /* nDPI's answer (absent with --no-dpi) */
-        json_object_set_new(o, "app_protocol", json_string(c->app_name));
-        json_object_set_new(o, "app_category", json_string(c->app_category));
-        json_object_set_new(o, "app_confidence", json_string(dpi_confidence_name(c->app_confidence)));
+        jout_str(o, "app_protocol", c->app_name);
+        jout_str(o, "app_category", c->app_category);
+        jout_str(o, "app_confidence", dpi_confidence_name(c->app_confidence));
         if (c->app_host[0] != '\0')
-            json_object_set_new(o, "app_host", json_string(c->app_host));
+            jout_str(o, "app_host", c->app_host);
         if (c->app_host_truncated)
-            json_object_set_new(o, "app_host_truncated", json_true());
-        json_object_set_new(o, "app_port_mismatch", json_boolean(c->app_port_mismatch));
-        json_object_set_new(o, "dpi_packets", json_integer(c->dpi_packets));
+            jout_bool(o, "app_host_truncated", true);
+        jout_bool(o, "app_port_mismatch", c->app_port_mismatch);
+        jout_int(o, "dpi_packets", c->dpi_packets);
     }
     if (c->vlan != 0)
-        json_object_set_new(o, "vlan", json_integer(c->vlan));
+        jout_int(o, "vlan", c->vlan);
     if (c->vlan_inner != 0)
-        json_object_set_new(o, "inner_vlan", json_integer(c->vlan_inner));
+        jout_int(o, "inner_vlan", c->vlan_inner);
 
-    json_t *flags = json_array();
+    jout_array(o, "flags");
     for (uint32_t bit = 1; bit != 0 && bit <= c->flags; bit <<= 1) {
         if ((c->flags & bit) && conn_flag_name(bit) != NULL)
-            json_array_append_new(flags, json_string(conn_flag_name(bit)));
+            jout_str(o, NULL, conn_flag_name(bit));
     }
-    json_object_set_new(o, "flags", flags);
+    jout_end(o);
 
     if (c->proto == IPPROTO_NUM_TCP) {
-        json_object_set_new(o, "handshake_validated", json_boolean(c->handshake_validated));
-        json_object_set_new(o, "orig_state", json_string(tcp_state_name((enum tcp_state)c->dir[0].state)));
-        json_object_set_new(o, "resp_state", json_string(tcp_state_name((enum tcp_state)c->dir[1].state)));
-        json_t *tr = json_array();
+        jout_bool(o, "handshake_validated", c->handshake_validated);
+        jout_str(o, "orig_state", tcp_state_name((enum tcp_state)c->dir[0].state));
+        jout_str(o, "resp_state", tcp_state_name((enum tcp_state)c->dir[1].state));
+        jout_array(o, "transitions");
         for (unsigned i = 0; i < c->n_transitions; i++) {
             const struct conn_transition *t = &c->transitions[i];
-            json_t *e = json_object();
-            json_object_set_new(e, "ts", output_json_time(c->first_ts + t->dt_ns));
-            json_object_set_new(e, "side", json_string(t->side == 0 ? "orig" : "resp"));
-            json_object_set_new(e, "from", json_string(tcp_state_name((enum tcp_state)t->from)));
-            json_object_set_new(e, "to", json_string(tcp_state_name((enum tcp_state)t->to)));
-            json_array_append_new(tr, e);
+            jout_object(o, NULL);
+            output_json_time_member(o, "ts", c->first_ts + t->dt_ns);
+            jout_str(o, "side", t->side == 0 ? "orig" : "resp");
+            jout_str(o, "from", tcp_state_name((enum tcp_state)t->from));
+            jout_str(o, "to", tcp_state_name((enum tcp_state)t->to));
+            jout_end(o);
         }
-        json_object_set_new(o, "transitions", tr);
-        json_t *tcp = json_object();
-        json_object_set_new(tcp, "orig", dir_tcp_json(&c->dir[0], &c->tcp_counts[0]));
-        json_object_set_new(tcp, "resp", dir_tcp_json(&c->dir[1], &c->tcp_counts[1]));
-        json_object_set_new(tcp, "rtt_syn_synack",
-                            c->syn_ts && c->synack_ts >= c->syn_ts ? duration_json(c->synack_ts - c->syn_ts) : json_null());
-        json_object_set_new(tcp, "rtt_synack_ack",
-                            c->synack_ts && c->ack_ts >= c->synack_ts ? duration_json(c->ack_ts - c->synack_ts) : json_null());
-        json_object_set_new(tcp, "out_of_window_rsts", json_integer(c->out_of_window_rsts));
-        json_object_set_new(tcp, "refused_by_rst", json_boolean(c->refused_by_rst));
-        json_object_set_new(o, "tcp", tcp);
+        jout_end(o);
+        jout_object(o, "tcp");
+        dir_tcp_member(o, "orig", &c->dir[0], &c->tcp_counts[0]);
+        dir_tcp_member(o, "resp", &c->dir[1], &c->tcp_counts[1]);
+        if (c->syn_ts && c->synack_ts >= c->syn_ts)
+            duration_member(o, "rtt_syn_synack", c->synack_ts - c->syn_ts);
+        else
+            jout_null(o, "rtt_syn_synack");
+        if (c->synack_ts && c->ack_ts >= c->synack_ts)
+            duration_member(o, "rtt_synack_ack", c->ack_ts - c->synack_ts);
+        else
+            jout_null(o, "rtt_synack_ack");
+        jout_int(o, "out_of_window_rsts", c->out_of_window_rsts);
+        jout_bool(o, "refused_by_rst", c->refused_by_rst);
+        jout_end(o);
     }
     if (c->has_icmp) {
-        json_t *ic = json_object();
-        json_object_set_new(ic, "type", json_integer(c->icmp.type));
-        json_object_set_new(ic, "code", json_integer(c->icmp.code));
-        json_object_set_new(ic, "from", addr_json(&c->icmp.from, c->icmp.ip_version));
-        json_object_set_new(ic, "ts", output_json_time(c->icmp.ts_ns));
+        jout_object(o, "icmp_error");
+        jout_int(o, "type", c->icmp.type);
+        jout_int(o, "code", c->icmp.code);
+        addr_member(o, "from", &c->icmp.from, c->icmp.ip_version);
+        output_json_time_member(o, "ts", c->icmp.ts_ns);
         if (c->icmp.mtu != 0)
-            json_object_set_new(ic, "mtu", json_integer(c->icmp.mtu));
-        json_object_set_new(o, "icmp_error", ic);
+            jout_int(o, "mtu", c->icmp.mtu);
+        jout_end(o);
     }
-    return o;
+}
+
+json_t *output_json_conn(const struct conn *c)
+{
+    struct jout o;
+    memset(&o, 0, sizeof(o));
+    jout_tree(&o);
+    jout_object(&o, NULL);
+    output_json_conn_members(&o, c);
+    jout_end(&o);
+    json_t *t = jout_take_tree(&o);
+    jout_free(&o);
+    return t;
+}
+
+void output_json_ndjson_text_line(FILE *fp, struct jout *o)
+{
+    size_t len;
+    const char *s = jout_text_get(o, &len);
+    if (s == NULL)
+        return; /* out of memory: the line is dropped, as output_json_ndjson_line does */
+    fwrite(s, 1, len, fp);
+    fputc('\n', fp);
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "json_out.h"
 #include "stats.h"
 
 #define SOCKSCOPE_SCHEMA_VERSION 1
@@ -17,6 +18,7 @@
 
 /* Epoch seconds with microseconds, as Zeek logs time values. */
 json_t *output_json_time(uint64_t ts_ns);
+void output_json_time_member(struct jout *o, const char *key, uint64_t ts_ns);
 
 /* New reference: the "capture" object (schema version, frames, bytes, link types,
  * anomalies, ...). */
@@ -28,5 +30,11 @@ void output_json_ndjson_line(FILE *fp, const char *type, json_t *body);
 /* New reference: one connection record with Zeek's conn.log field names plus
  * sockscope's own fields. */
 json_t *output_json_conn(const struct conn *c);
+/* The same record's members, written into o's open object (json_out.h: as a
+ * tree, or as text for an NDJSON line without a jansson tree). */
+void output_json_conn_members(struct jout *o, const struct conn *c);
+
+/* Writes o's text (a whole object: jout_text, ..., jout_end) as one NDJSON line. */
+void output_json_ndjson_text_line(FILE *fp, struct jout *o);
 
 #endif

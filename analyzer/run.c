@@ -44,15 +44,26 @@ bool run_stats_only(const struct cli_options *opt)
 
 void run_ndjson_conn(FILE *fp, const struct conn *c)
 {
-    output_json_ndjson_line(fp, "connection", output_json_conn(c));
+    /* written as text, no jansson tree: millions of lines on a large capture
+     * (json_out.h); one buffer for the run */
+    static struct jout o;
+    jout_text(&o);
+    jout_object(&o, NULL);
+    jout_str(&o, "type", "connection");
+    output_json_conn_members(&o, c);
+    jout_end(&o);
+    output_json_ndjson_text_line(fp, &o);
     if (views_conn_has_ports(c)) {
         for (int side = 0; side < 2; side++) {
             struct view_socket s;
             views_socket_of_conn(c, side, &s);
-            json_t *o = views_json_socket(&s);
+            jout_text(&o);
+            jout_object(&o, NULL);
+            jout_str(&o, "type", "socket");
             /* every responder endpoint is a port (views.h) */
-            json_object_set_new(o, "local_is_port", json_boolean(side == 1));
-            output_json_ndjson_line(fp, "socket", o);
+            views_json_socket_members(&o, &s, side == 1);
+            jout_end(&o);
+            output_json_ndjson_text_line(fp, &o);
         }
     }
     fflush(fp);

@@ -1047,78 +1047,100 @@ json_t *views_json_port(const struct views *v, const struct view_port *p)
     return o;
 }
 
-json_t *views_json_socket(const struct view_socket *s)
+static void addr_member(struct jout *o, const char *key, uint8_t ip_version,
+                        const struct ip_addr *a)
+{
+    char buf[64];
+    ip_addr_format(a, ip_version, buf, sizeof(buf));
+    jout_str(o, key, buf);
+}
+
+void views_json_socket_members(struct jout *o, const struct view_socket *s, int local_is_port)
 {
     const struct conn *c = s->conn;
-    json_t *o = json_object();
     char uid[24];
     conn_uid(c, uid, sizeof(uid));
-    json_object_set_new(o, "proto", proto_json(s->proto));
-    json_object_set_new(o, "local_addr", addr_json(s->ip_version, &s->local_addr));
-    json_object_set_new(o, "local_port", json_integer(s->local_port));
-    json_object_set_new(o, "remote_addr", addr_json(s->ip_version, &s->remote_addr));
-    json_object_set_new(o, "remote_port", json_integer(s->remote_port));
-    json_object_set_new(o, "role", json_string(views_role_name((enum sock_role)s->role)));
-    json_object_set_new(o, "side", json_string(s->side == 0 ? "orig" : "resp"));
-    json_object_set_new(o, "uid", json_string(uid));
-    json_object_set_new(o, "incarnation", json_integer(c->incarnation));
+    const char *pn = services_proto_name(s->proto);
+    jout_str(o, "proto", pn != NULL ? pn : "unknown_transport");
+    addr_member(o, "local_addr", s->ip_version, &s->local_addr);
+    jout_int(o, "local_port", s->local_port);
+    addr_member(o, "remote_addr", s->ip_version, &s->remote_addr);
+    jout_int(o, "remote_port", s->remote_port);
+    jout_str(o, "role", views_role_name((enum sock_role)s->role));
+    jout_str(o, "side", s->side == 0 ? "orig" : "resp");
+    jout_str(o, "uid", uid);
+    jout_int(o, "incarnation", c->incarnation);
     if (c->ctx != 0) {
         char tt[256];
         views_tunnel_text(c->tunnel, c->ctx, tt, sizeof(tt));
-        json_object_set_new(o, "tunnel", json_string(tt));
+        jout_str(o, "tunnel", tt);
     }
-    json_object_set_new(o, "local_is_port", json_boolean(s->port_index >= 0));
-    json_object_set_new(o, "seen", json_boolean(s->seen));
+    jout_bool(o, "local_is_port", local_is_port >= 0 ? local_is_port != 0 : s->port_index >= 0);
+    jout_bool(o, "seen", s->seen);
     bool tcp = s->proto == IPPROTO_NUM_TCP;
-    json_object_set_new(o, "state", tcp && views_socket_existed(s)
-                                        ? json_string(tcp_state_name((enum tcp_state)s->state))
-                                        : json_null());
-    json_t *tr = json_array();
+    if (tcp && views_socket_existed(s))
+        jout_str(o, "state", tcp_state_name((enum tcp_state)s->state));
+    else
+        jout_null(o, "state");
+    jout_array(o, "transitions");
     for (unsigned i = 0; tcp && i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
         const struct conn_transition *t = &c->transitions[i];
         if (t->side != s->side)
             continue;
-        json_t *e = json_object();
-        json_object_set_new(e, "ts", output_json_time(c->first_ts + t->dt_ns));
-        json_object_set_new(e, "from", json_string(tcp_state_name((enum tcp_state)t->from)));
-        json_object_set_new(e, "to", json_string(tcp_state_name((enum tcp_state)t->to)));
-        json_array_append_new(tr, e);
+        jout_object(o, NULL);
+        output_json_time_member(o, "ts", c->first_ts + t->dt_ns);
+        jout_str(o, "from", tcp_state_name((enum tcp_state)t->from));
+        jout_str(o, "to", tcp_state_name((enum tcp_state)t->to));
+        jout_end(o);
     }
     if (tcp && s->time_wait_end_ts != 0) { /* the end of TIME_WAIT the views applied */
-        json_t *e = json_object();
-        json_object_set_new(e, "ts", output_json_time(s->time_wait_end_ts));
-        json_object_set_new(e, "from", json_string(tcp_state_name(TCP_ST_TIME_WAIT)));
-        json_object_set_new(e, "to", json_string(tcp_state_name(TCP_ST_CLOSED)));
-        json_array_append_new(tr, e);
+        jout_object(o, NULL);
+        output_json_time_member(o, "ts", s->time_wait_end_ts);
+        jout_str(o, "from", tcp_state_name(TCP_ST_TIME_WAIT));
+        jout_str(o, "to", tcp_state_name(TCP_ST_CLOSED));
+        jout_end(o);
     }
-    json_object_set_new(o, "transitions", tr);
-    json_object_set_new(o, "bytes_sent", json_integer((json_int_t)s->bytes_sent));
-    json_object_set_new(o, "bytes_recv", json_integer((json_int_t)s->bytes_recv));
-    json_object_set_new(o, "pkts_sent", json_integer(s->pkts_sent));
-    json_object_set_new(o, "pkts_recv", json_integer(s->pkts_recv));
-    json_t *rb = json_null();
+    jout_end(o);
+    jout_int(o, "bytes_sent", (json_int_t)s->bytes_sent);
+    jout_int(o, "bytes_recv", (json_int_t)s->bytes_recv);
+    jout_int(o, "pkts_sent", s->pkts_sent);
+    jout_int(o, "pkts_recv", s->pkts_recv);
     if (s->diag & SOCK_D_REFUSED) {
-        rb = json_object();
+        jout_object(o, "refused_by");
         enum port_evidence ev;
         if (c->refused_by_rst) {
-            json_object_set_new(rb, "kind", json_string("rst"));
-            json_object_set_new(rb, "from", addr_json(s->ip_version, &s->remote_addr));
-            json_object_set_new(rb, "ts", output_json_time(c->dir[1].last_ts));
+            jout_str(o, "kind", "rst");
+            addr_member(o, "from", s->ip_version, &s->remote_addr);
+            output_json_time_member(o, "ts", c->dir[1].last_ts);
         } else if (icmp_evidence(c, &ev)) {
-            json_object_set_new(rb, "kind", json_string("icmp"));
-            json_object_set_new(rb, "from", addr_json(c->icmp.ip_version, &c->icmp.from));
-            json_object_set_new(rb, "ts", output_json_time(c->icmp.ts_ns));
-            json_object_set_new(rb, "icmp_type", json_integer(c->icmp.type));
-            json_object_set_new(rb, "icmp_code", json_integer(c->icmp.code));
+            jout_str(o, "kind", "icmp");
+            addr_member(o, "from", c->icmp.ip_version, &c->icmp.from);
+            output_json_time_member(o, "ts", c->icmp.ts_ns);
+            jout_int(o, "icmp_type", c->icmp.type);
+            jout_int(o, "icmp_code", c->icmp.code);
         }
+        jout_end(o);
+    } else {
+        jout_null(o, "refused_by");
     }
-    json_object_set_new(o, "refused_by", rb);
-    json_t *d = json_array();
+    jout_array(o, "diagnostics");
     for (uint32_t bit = 1; bit <= SOCK_D_LAST; bit <<= 1)
         if ((s->diag & bit) && bit != SOCK_D_REFUSED)
-            json_array_append_new(d, json_string(views_diag_name(bit)));
-    json_object_set_new(o, "diagnostics", d);
-    return o;
+            jout_str(o, NULL, views_diag_name(bit));
+    jout_end(o);
+}
+
+json_t *views_json_socket(const struct view_socket *s)
+{
+    struct jout o;
+    memset(&o, 0, sizeof(o));
+    jout_tree(&o);
+    jout_object(&o, NULL);
+    views_json_socket_members(&o, s, -1);
+    jout_end(&o);
+    json_t *t = jout_take_tree(&o);
+    jout_free(&o);
+    return t;
 }
 
 json_t *views_json_host(const struct views *v, const struct view_host *h)

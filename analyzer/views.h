@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "json_out.h"
+
 #include "conn.h"
 #include "err.h"
 
@@ -209,6 +211,9 @@ const char *views_diag_name(uint32_t d);
  * views_socket_of_conn too. */
 json_t *views_json_port(const struct views *v, const struct view_port *p);
 json_t *views_json_socket(const struct view_socket *s);
+/* The same object's members, written into o's open object (json_out.h);
+ * local_is_port: 0 or 1 in place of the socket's own answer, -1 for it. */
+void views_json_socket_members(struct jout *o, const struct view_socket *s, int local_is_port);
 json_t *views_json_host(const struct views *v, const struct view_host *h);
 
 /* Sort keys for --sort: returns true and *key for row i of view ("ports",

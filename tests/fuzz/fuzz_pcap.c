@@ -1,6 +1,8 @@
 /* fuzz_pcap.c - libFuzzer target: the input is a whole capture file (pcap or
  * pcapng), read from memory through capture_open_stream, fed to an analyzer, and
- * every connection record and the capture summary serialized to JSON. So the
+ * every connection record and the capture summary serialized to JSON (each
+ * record and socket also as NDJSON text, json_out.h, which must be the same
+ * bytes as jansson's dump of its tree). So the
  * file readers, the dissectors, the flow table, both sockets' state machines
  * and the JSON output are all fuzzed; nothing may leak.
  *
@@ -77,14 +79,33 @@ static void dump_and_free(json_t *o)
     json_decref(o);
 }
 
+/* json_dumps of tree (compact) and o's text must be the same bytes (the
+ * NDJSON lines are written as text, the other outputs through trees). */
+static void same_as_text(json_t *tree, const struct jout *o)
+{
+    char *want = json_dumps(tree, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
+    const char *got = jout_text_get(o, NULL);
+    if (want == NULL || got == NULL || strcmp(want, got) != 0)
+        abort();
+    free(want);
+}
+
 static void on_conn(void *user, const struct conn *c)
 {
     struct kept *k = user;
     k->total++;
     if (k->n < FUZZ_VIEW_CONNS)
         k->c[k->n++] = *c;
-    if (k->serialize)
-        dump_and_free(output_json_conn(c));
+    if (k->serialize) {
+        static struct jout text; /* one buffer for every record; reachable */
+        json_t *t = output_json_conn(c);
+        jout_text(&text);
+        jout_object(&text, NULL);
+        output_json_conn_members(&text, c);
+        jout_end(&text);
+        same_as_text(t, &text);
+        dump_and_free(t);
+    }
 }
 
 /* The message after the capture's name ("NAME: record 3: ..."). */
@@ -252,8 +273,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (views_build(&v, kept.c, kept.n, st.last_ts, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0) {
         for (size_t i = 0; i < v.n_ports; i++)
             dump_and_free(views_json_port(&v, &v.ports[i]));
-        for (size_t i = 0; i < v.n_socks; i++)
-            dump_and_free(views_json_socket(&v.socks[i]));
+        for (size_t i = 0; i < v.n_socks; i++) {
+            static struct jout text;
+            json_t *t = views_json_socket(&v.socks[i]);
+            jout_text(&text);
+            jout_object(&text, NULL);
+            views_json_socket_members(&text, &v.socks[i], -1);
+            jout_end(&text);
+            same_as_text(t, &text);
+            dump_and_free(t);
+        }
         for (size_t i = 0; i < v.n_hosts; i++) {
             dump_and_free(views_json_host(&v, &v.hosts[i]));
             const uint64_t moments[2] = {st.last_ts, st.first_ts};

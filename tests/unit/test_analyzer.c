@@ -13,7 +13,10 @@
 #include "cunit_main.h"
 #include "dissect.h"
 #include "frame_fixture.h"
+#include "json_out.h"
+#include "output_json.h"
 #include "reader_thread.h"
+#include "views.h"
 #include "zeek_conn.h"
 
 #define MAX_CONNS 1024
@@ -24,11 +27,45 @@ struct collected {
     struct capture_stats stats; /* the analyzer's, after the flush */
 };
 
+/* Every record's NDJSON text (json_out, no tree) is jansson's compact dump of
+ * its tree, and so are its sockets'. */
+static void assert_text_is_tree(const struct conn *c)
+{
+    static struct jout x;
+    json_t *t = output_json_conn(c);
+    char *want = json_dumps(t, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
+    jout_text(&x);
+    jout_object(&x, NULL);
+    output_json_conn_members(&x, c);
+    jout_end(&x);
+    const char *got = jout_text_get(&x, NULL);
+    CU_ASSERT_FATAL(want != NULL && got != NULL);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(want);
+    json_decref(t);
+    for (int side = 0; side < 2 && views_conn_has_ports(c); side++) {
+        struct view_socket s;
+        views_socket_of_conn(c, side, &s);
+        t = views_json_socket(&s);
+        want = json_dumps(t, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
+        jout_text(&x);
+        jout_object(&x, NULL);
+        views_json_socket_members(&x, &s, -1);
+        jout_end(&x);
+        got = jout_text_get(&x, NULL);
+        CU_ASSERT_FATAL(want != NULL && got != NULL);
+        CU_ASSERT_STRING_EQUAL(got, want);
+        free(want);
+        json_decref(t);
+    }
+}
+
 static void on_conn(void *user, const struct conn *c)
 {
     struct collected *col = user;
     if (col->n < MAX_CONNS)
         col->c[col->n++] = *c;
+    assert_text_is_tree(c);
 }
 
 /* When nonzero, frames are cut to this many captured bytes (a headers-only capture). */

@@ -1,0 +1,317 @@
+/* json_out.c - JSON as a jansson tree or as jansson's compact text (json_out.h).
+ *
+ * The text follows jansson 2.14's dump: members as they were added, no
+ * spaces; strings with \" \\ \b \f \n \r \t and \u00XX (upper-case hex) for
+ * the other control characters, everything else as it is (no
+ * JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH); integers in decimal; reals as
+ * "%.16g" (JSON_REAL_PRECISION(16)) with ".0" added when neither a point nor
+ * an exponent shows and the exponent's sign "+" and leading zeros dropped.
+ * test_json_out compares the two sides on every kind of value. */
+#include "json_out.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+void jout_tree(struct jout *o)
+{
+    char *buf = o->buf;
+    size_t cap = o->cap;
+    memset(o, 0, sizeof(*o));
+    o->buf = buf; /* kept for a later text */
+    o->cap = cap;
+}
+
+void jout_text(struct jout *o)
+{
+    jout_tree(o);
+    o->text = true;
+    if (o->buf != NULL)
+        o->buf[0] = '\0';
+}
+
+json_t *jout_take_tree(struct jout *o)
+{
+    json_t *t = o->root;
+    o->root = NULL;
+    return t;
+}
+
+const char *jout_text_get(const struct jout *o, size_t *len)
+{
+    if (o->failed || o->buf == NULL)
+        return NULL;
+    if (len != NULL)
+        *len = o->len;
+    return o->buf;
+}
+
+void jout_free(struct jout *o)
+{
+    json_decref(o->root); /* open containers are held by it */
+    free(o->buf);
+    memset(o, 0, sizeof(*o));
+}
+
+/* ---- text ---- */
+
+static void put(struct jout *o, const char *s, size_t n)
+{
+    if (o->failed)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        size_t ncap = o->cap ? o->cap : 1024;
+        while (o->len + n + 1 > ncap)
+            ncap *= 2;
+        char *nb = realloc(o->buf, ncap);
+        if (nb == NULL) {
+            o->failed = true;
+            return;
+        }
+        o->buf = nb;
+        o->cap = ncap;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+static void put_c(struct jout *o, char c)
+{
+    put(o, &c, 1);
+}
+
+/* Whether s is UTF-8 as jansson accepts it (utf8_check_string): no stray
+ * continuation byte, no overlong form, no surrogate, nothing above U+10FFFF. */
+static bool utf8_valid(const unsigned char *s)
+{
+    while (*s != 0) {
+        unsigned char c = *s;
+        size_t n;
+        uint32_t v, min;
+        if (c < 0x80) {
+            s++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            n = 2, v = c & 0x1Fu, min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3, v = c & 0x0Fu, min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4, v = c & 0x07u, min = 0x10000;
+        } else {
+            return false;
+        }
+        for (size_t i = 1; i < n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return false; /* also stops at the terminating NUL */
+            v = (v << 6) | (s[i] & 0x3Fu);
+        }
+        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+            return false;
+        s += n;
+    }
+    return true;
+}
+
+static void put_string(struct jout *o, const char *s)
+{
+    put_c(o, '"');
+    const char *run = s;
+    for (const char *p = s; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(o, run, (size_t)(p - run));
+        run = p + 1;
+        char esc[8];
+        switch (c) {
+        case '"': put(o, "\\\"", 2); break;
+        case '\\': put(o, "\\\\", 2); break;
+        case '\b': put(o, "\\b", 2); break;
+        case '\f': put(o, "\\f", 2); break;
+        case '\n': put(o, "\\n", 2); break;
+        case '\r': put(o, "\\r", 2); break;
+        case '\t': put(o, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)c);
+            put(o, esc, 6);
+            break;
+        }
+    }
+    put(o, run, strlen(run));
+    put_c(o, '"');
+}
+
+/* The separator and the key before a member written as text. */
+static void text_member(struct jout *o, const char *key)
+{
+    if (o->depth > JOUT_MAX_DEPTH) {
+        o->failed = true; /* inside a container too deep to be written */
+        return;
+    }
+    if (o->depth > 0) {
+        if (o->has_member[o->depth - 1])
+            put_c(o, ',');
+        o->has_member[o->depth - 1] = true;
+        if (!o->is_array[o->depth - 1]) {
+            put_string(o, key != NULL ? key : "");
+            put_c(o, ':');
+        }
+    }
+}
+
+static void put_real(struct jout *o, double v)
+{
+    char b[64];
+    int n = snprintf(b, sizeof(b), "%.16g", v);
+    if (n < 0 || (size_t)n >= sizeof(b) - 3) {
+        o->failed = true;
+        return;
+    }
+    size_t len = (size_t)n;
+    if (strchr(b, '.') == NULL && strchr(b, 'e') == NULL) {
+        memcpy(b + len, ".0", 3);
+        len += 2;
+    }
+    char *e = strchr(b, 'e');
+    if (e != NULL) { /* "1e+05" -> "1e5", "1e-05" -> "1e-5" */
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, len - (size_t)(end - b) + 1);
+            len -= (size_t)(end - start);
+        }
+    }
+    put(o, b, len);
+}
+
+/* ---- tree ---- */
+
+/* Adds v (NULL: refused, nothing added) to the innermost container, or makes
+ * it the root. */
+static void tree_add(struct jout *o, const char *key, json_t *v)
+{
+    if (o->depth > JOUT_MAX_DEPTH) { /* inside a container too deep to be built */
+        json_decref(v);
+        return;
+    }
+    if (o->depth == 0) {
+        if (o->root == NULL)
+            o->root = v;
+        else
+            json_decref(v);
+        return;
+    }
+    json_t *parent = o->open[o->depth - 1];
+    if (o->is_array[o->depth - 1])
+        json_array_append_new(parent, v);
+    else
+        json_object_set_new(parent, key != NULL ? key : "", v);
+}
+
+/* ---- both ---- */
+
+static void open_container(struct jout *o, const char *key, bool array)
+{
+    if (o->depth >= JOUT_MAX_DEPTH) {
+        o->failed = true; /* its members are dropped (tree) or the text fails */
+        o->depth++;
+        return;
+    }
+    if (o->text) {
+        text_member(o, key);
+        put_c(o, array ? '[' : '{');
+    } else {
+        json_t *c = array ? json_array() : json_object();
+        /* the parent holds it (and frees it with itself): our pointer is borrowed */
+        tree_add(o, key, c);
+        o->open[o->depth] = c;
+    }
+    o->is_array[o->depth] = array;
+    o->has_member[o->depth] = false;
+    o->depth++;
+}
+
+void jout_object(struct jout *o, const char *key)
+{
+    open_container(o, key, false);
+}
+
+void jout_array(struct jout *o, const char *key)
+{
+    open_container(o, key, true);
+}
+
+void jout_end(struct jout *o)
+{
+    if (o->depth == 0)
+        return;
+    o->depth--;
+    if (o->depth >= JOUT_MAX_DEPTH)
+        return;
+    if (o->text)
+        put_c(o, o->is_array[o->depth] ? ']' : '}');
+}
+
+void jout_int(struct jout *o, const char *key, json_int_t v)
+{
+    if (!o->text) {
+        tree_add(o, key, json_integer(v));
+        return;
+    }
+    char b[32];
+    int n = snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, v);
+    text_member(o, key);
+    put(o, b, (size_t)n);
+}
+
+void jout_real(struct jout *o, const char *key, double v)
+{
+    if (!isfinite(v))
+        return; /* json_real refuses it */
+    if (!o->text) {
+        tree_add(o, key, json_real(v));
+        return;
+    }
+    text_member(o, key);
+    put_real(o, v);
+}
+
+void jout_str(struct jout *o, const char *key, const char *s)
+{
+    if (s == NULL || !utf8_valid((const unsigned char *)s))
+        return; /* json_string refuses it */
+    if (!o->text) {
+        tree_add(o, key, json_string(s));
+        return;
+    }
+    text_member(o, key);
+    put_string(o, s);
+}
+
+void jout_bool(struct jout *o, const char *key, bool v)
+{
+    if (!o->text) {
+        tree_add(o, key, json_boolean(v));
+        return;
+    }
+    text_member(o, key);
+    put(o, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jout_null(struct jout *o, const char *key)
+{
+    if (!o->text) {
+        tree_add(o, key, json_null());
+        return;
+    }
+    text_member(o, key);
+    put(o, "null", 4);
+}

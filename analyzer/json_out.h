@@ -1,0 +1,54 @@
+/* json_out.h - a JSON value described once, then either built as a jansson
+ * tree or written straight to text, byte for byte as jansson's compact dump
+ * (json_dumps with OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT) would print that
+ * tree. The NDJSON lines of connections and sockets, millions on a large
+ * capture, are written as text: no tree, no allocation per member (jansson
+ * took 85 % of an NDJSON run's time).
+ *
+ * What jansson refuses is left out the same way on both sides: a string
+ * that is NULL or not valid UTF-8, a real that is not finite (json_string
+ * and json_real return NULL, and setting a NULL member sets nothing). */
+#ifndef SOCKSCOPE_JSON_OUT_H
+#define SOCKSCOPE_JSON_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define JOUT_MAX_DEPTH 8
+
+struct jout {
+    bool text;
+    int depth;                        /* containers open */
+    bool is_array[JOUT_MAX_DEPTH];
+    bool has_member[JOUT_MAX_DEPTH];  /* text: a member was written at this depth */
+    json_t *open[JOUT_MAX_DEPTH];     /* tree: the containers open, outermost first */
+    json_t *root;                     /* tree: the value built */
+    char *buf;                        /* text: what was written (NUL-terminated) */
+    size_t len, cap;
+    bool failed;                      /* text: out of memory or too deep; buf is not whole */
+};
+
+/* Starts a tree (jout_take_tree hands it over). */
+void jout_tree(struct jout *o);
+/* Starts text in o's buffer, kept from earlier texts (jout_free frees it). */
+void jout_text(struct jout *o);
+/* The tree built (the caller owns it), or NULL. */
+json_t *jout_take_tree(struct jout *o);
+/* The text written, NUL-terminated, or NULL when it failed. */
+const char *jout_text_get(const struct jout *o, size_t *len);
+void jout_free(struct jout *o);
+
+/* Members: key names the member inside an object and is NULL inside an
+ * array or for the top value. */
+void jout_object(struct jout *o, const char *key);
+void jout_array(struct jout *o, const char *key);
+void jout_end(struct jout *o); /* closes the innermost object or array */
+void jout_int(struct jout *o, const char *key, json_int_t v);
+void jout_real(struct jout *o, const char *key, double v);
+void jout_str(struct jout *o, const char *key, const char *s);
+void jout_bool(struct jout *o, const char *key, bool v);
+void jout_null(struct jout *o, const char *key);
+
+#endif
