@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -47,6 +48,10 @@ void jout_array(struct jout *o, const char *key);
 void jout_end(struct jout *o); /* closes the innermost object or array */
 void jout_int(struct jout *o, const char *key, json_int_t v);
 void jout_real(struct jout *o, const char *key, double v);
+/* The real us / 1e6 (epoch seconds with microseconds, as sec + frac / 1e6
+ * in double), as jout_real would write it; text between 2001 and 2096 is
+ * written from the integers, without printf (see json_out.c). */
+void jout_epoch_us(struct jout *o, const char *key, uint64_t us);
 void jout_str(struct jout *o, const char *key, const char *s);
 void jout_bool(struct jout *o, const char *key, bool v);
 void jout_null(struct jout *o, const char *key);

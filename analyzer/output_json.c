@@ -39,7 +39,7 @@ json_t *output_json_time(uint64_t ts_ns)
 
 void output_json_time_member(struct jout *o, const char *key, uint64_t ts_ns)
 {
-    jout_real(o, key, time_value(ts_ns));
+    jout_epoch_us(o, key, (ts_ns + 500) / 1000); /* the value time_value makes */
 }
 
 static void duration_member(struct jout *o, const char *key, uint64_t ns)

@@ -100,6 +100,40 @@ static void test_reals(void)
     }
 }
 
+static void build_epoch(struct jout *o, const void *arg)
+{
+    jout_array(o, NULL);
+    jout_epoch_us(o, NULL, *(const uint64_t *)arg);
+    jout_end(o);
+}
+
+/* Epoch times with microseconds: the integer-only text between 2001 and 2096,
+ * printf outside it; both the same as jansson's dump of the real. */
+static void test_epoch_times(void)
+{
+    static const uint64_t fixed[] = {
+        0, 1, 999999, 1000000, 999999999999999ull, 1000000000000000ull, 1000000000000001ull,
+        1000000000999999ull, 1700000000000000ull, 1700000000100000ull, 1700000000120000ull,
+        1700000000123456ull, 1700000000999999ull, 3999999999999999ull, 4000000000000000ull,
+        4000000000000001ull, 8589934591999999ull, 9999999999999999ull, 17000000000000000ull,
+        UINT64_MAX / 1000,
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        same_both_ways(build_epoch, &fixed[i], "epoch fixed");
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < 200000; i++) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        /* seconds mostly in and around the integer-only range, any microsecond */
+        uint64_t sec = 900000000u + s % 3200000000u;
+        uint64_t us = sec * 1000000 + (s >> 40) % 1000000;
+        if (i % 4 == 0)
+            us = sec * 1000000 + (s >> 40) % 10 * 100000; /* trailing zeros */
+        same_both_ways(build_epoch, &us, "epoch random");
+    }
+}
+
 static void build_str(struct jout *o, const void *arg)
 {
     jout_object(o, NULL);
@@ -219,6 +253,7 @@ int register_tests(void)
     static const struct test_entry tests[] = {
         {"integers", test_ints},
         {"reals: fixed, 20,000 bit patterns, timestamps", test_reals},
+        {"epoch times: integer-only text and printf, 200,000 random", test_epoch_times},
         {"strings: escapes, control characters, UTF-8 accepted and refused", test_strings},
         {"booleans, null, nesting, empty and refused members", test_mixed},
         {"text buffer reused", test_text_reused},
