@@ -266,10 +266,18 @@ void jout_int(struct jout *o, const char *key, json_int_t v)
         tree_add(o, key, json_integer(v));
         return;
     }
-    char b[32];
-    int n = snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, v);
+    /* decimal digits, without printf (a few dozen integers a line) */
+    char b[24];
+    size_t i = sizeof(b);
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN too */
+    do {
+        b[--i] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m != 0);
+    if (v < 0)
+        b[--i] = '-';
     text_member(o, key);
-    put(o, b, (size_t)n);
+    put(o, b + i, sizeof(b) - i);
 }
 
 void jout_real(struct jout *o, const char *key, double v)
