@@ -57,6 +57,28 @@ void jout_free(struct jout *o)
     memset(o, 0, sizeof(*o));
 }
 
+void jout_tree_object(struct jout *o)
+{
+    memset(o, 0, sizeof(*o));
+    jout_tree(o);
+    jout_object(o, NULL);
+}
+
+json_t *jout_tree_done(struct jout *o)
+{
+    jout_end(o);
+    json_t *t = jout_take_tree(o);
+    jout_free(o);
+    return t;
+}
+
+void jout_text_line(struct jout *o, const char *type)
+{
+    jout_text(o);
+    jout_object(o, NULL);
+    jout_str(o, "type", type);
+}
+
 /* ---- text ---- */
 
 static void put(struct jout *o, const char *s, size_t n)

@@ -41,6 +41,14 @@ json_t *jout_take_tree(struct jout *o);
 const char *jout_text_get(const struct jout *o, size_t *len);
 void jout_free(struct jout *o);
 
+/* Shorthands. jout_tree_object starts a tree whose top value is an object
+ * and jout_tree_done closes it and hands it over (o is freed); jout_text_line
+ * starts text whose top value is an object with "type": type first, for one
+ * NDJSON line (close it with jout_end). */
+void jout_tree_object(struct jout *o);
+json_t *jout_tree_done(struct jout *o);
+void jout_text_line(struct jout *o, const char *type);
+
 /* Members: key names the member inside an object and is NULL inside an
  * array or for the top value. */
 void jout_object(struct jout *o, const char *key);

@@ -293,14 +293,9 @@ void output_json_conn_members(struct jout *o, const struct conn *c)
 json_t *output_json_conn(const struct conn *c)
 {
     struct jout o;
-    memset(&o, 0, sizeof(o));
-    jout_tree(&o);
-    jout_object(&o, NULL);
+    jout_tree_object(&o);
     output_json_conn_members(&o, c);
-    jout_end(&o);
-    json_t *t = jout_take_tree(&o);
-    jout_free(&o);
-    return t;
+    return jout_tree_done(&o);
 }
 
 void output_json_ndjson_text_line(FILE *fp, struct jout *o)

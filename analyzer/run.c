@@ -47,9 +47,7 @@ void run_ndjson_conn(FILE *fp, const struct conn *c)
     /* written as text, no jansson tree: millions of lines on a large capture
      * (json_out.h); one buffer for the run */
     static struct jout o;
-    jout_text(&o);
-    jout_object(&o, NULL);
-    jout_str(&o, "type", "connection");
+    jout_text_line(&o, "connection");
     output_json_conn_members(&o, c);
     jout_end(&o);
     output_json_ndjson_text_line(fp, &o);
@@ -57,9 +55,7 @@ void run_ndjson_conn(FILE *fp, const struct conn *c)
         for (int side = 0; side < 2; side++) {
             struct view_socket s;
             views_socket_of_conn(c, side, &s);
-            jout_text(&o);
-            jout_object(&o, NULL);
-            jout_str(&o, "type", "socket");
+            jout_text_line(&o, "socket");
             /* every responder endpoint is a port (views.h) */
             views_json_socket_members(&o, &s, side == 1);
             jout_end(&o);

@@ -1133,14 +1133,9 @@ void views_json_socket_members(struct jout *o, const struct view_socket *s, int 
 json_t *views_json_socket(const struct view_socket *s)
 {
     struct jout o;
-    memset(&o, 0, sizeof(o));
-    jout_tree(&o);
-    jout_object(&o, NULL);
+    jout_tree_object(&o);
     views_json_socket_members(&o, s, -1);
-    jout_end(&o);
-    json_t *t = jout_take_tree(&o);
-    jout_free(&o);
-    return t;
+    return jout_tree_done(&o);
 }
 
 json_t *views_json_host(const struct views *v, const struct view_host *h)

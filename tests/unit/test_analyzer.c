@@ -27,36 +27,38 @@ struct collected {
     struct capture_stats stats; /* the analyzer's, after the flush */
 };
 
+/* x's text is jansson's compact dump of tree (freed here). */
+static void assert_same_json(json_t *tree, const struct jout *x)
+{
+    char *want = json_dumps(tree, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
+    const char *got = jout_text_get(x, NULL);
+    CU_ASSERT_FATAL(want != NULL && got != NULL);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(want);
+    json_decref(tree);
+}
+
 /* Every record's NDJSON text (json_out, no tree) is jansson's compact dump of
  * its tree, and so are its sockets'. */
 static void assert_text_is_tree(const struct conn *c)
 {
     static struct jout x;
-    json_t *t = output_json_conn(c);
-    char *want = json_dumps(t, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
-    jout_text(&x);
-    jout_object(&x, NULL);
+    jout_text_line(&x, "connection");
     output_json_conn_members(&x, c);
     jout_end(&x);
-    const char *got = jout_text_get(&x, NULL);
-    CU_ASSERT_FATAL(want != NULL && got != NULL);
-    CU_ASSERT_STRING_EQUAL(got, want);
-    free(want);
+    json_t *t = output_json_conn(c);
+    json_t *line = json_pack("{s:s}", "type", "connection");
+    json_object_update(line, t);
     json_decref(t);
+    assert_same_json(line, &x);
     for (int side = 0; side < 2 && views_conn_has_ports(c); side++) {
         struct view_socket s;
         views_socket_of_conn(c, side, &s);
-        t = views_json_socket(&s);
-        want = json_dumps(t, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
         jout_text(&x);
         jout_object(&x, NULL);
         views_json_socket_members(&x, &s, -1);
         jout_end(&x);
-        got = jout_text_get(&x, NULL);
-        CU_ASSERT_FATAL(want != NULL && got != NULL);
-        CU_ASSERT_STRING_EQUAL(got, want);
-        free(want);
-        json_decref(t);
+        assert_same_json(views_json_socket(&s), &x);
     }
 }
 
