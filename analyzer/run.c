@@ -290,7 +290,8 @@ int run_offline(const struct cli_options *opt)
     }
     struct run_ctx rc = {.opt = opt, .keep = !run_stats_only(opt), .out = &out};
     struct analyzer_config cfg = opt->acfg;
-    cfg.on_conn = on_conn;
+    /* the statistics alone: no record is written or kept, so none is made */
+    cfg.on_conn = run_stats_only(opt) ? NULL : on_conn;
     cfg.user = &rc;
     struct analyzer *an = analyzer_create(&cfg, &err);
     if (an == NULL) {
