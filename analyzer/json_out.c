@@ -34,6 +34,24 @@ void jout_text(struct jout *o)
         o->buf[0] = '\0';
 }
 
+void jout_text_indented(struct jout *o, int indent)
+{
+    jout_text(o);
+    o->indent = indent > 0 ? indent : 0;
+}
+
+int jout_flush(struct jout *o, FILE *fp)
+{
+    if (!o->text || o->failed)
+        return -1;
+    if (o->len > 0 && fwrite(o->buf, 1, o->len, fp) != o->len)
+        return -1;
+    o->len = 0;
+    if (o->buf != NULL)
+        o->buf[0] = '\0';
+    return ferror(fp) ? -1 : 0;
+}
+
 json_t *jout_take_tree(struct jout *o)
 {
     json_t *t = o->root;
@@ -168,7 +186,20 @@ static void put_string(struct jout *o, const char *s)
     put_c(o, '"');
 }
 
-/* The separator and the key before a member written as text. */
+/* A new line and the spaces of nesting level depth (indented text only). */
+static void put_indent(struct jout *o, int depth)
+{
+    static const char spaces[] = "                                ";
+    put_c(o, '\n');
+    for (size_t n = (size_t)(depth * o->indent); n > 0;) {
+        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+        put(o, spaces, k);
+        n -= k;
+    }
+}
+
+/* The separator and the key before a member written as text: jansson writes
+ * "," between members and, indented, each member on a line of its own. */
 static void text_member(struct jout *o, const char *key)
 {
     if (o->depth > JOUT_MAX_DEPTH) {
@@ -179,9 +210,14 @@ static void text_member(struct jout *o, const char *key)
         if (o->has_member[o->depth - 1])
             put_c(o, ',');
         o->has_member[o->depth - 1] = true;
+        if (o->indent > 0)
+            put_indent(o, o->depth);
         if (!o->is_array[o->depth - 1]) {
             put_string(o, key != NULL ? key : "");
-            put_c(o, ':');
+            if (o->indent > 0)
+                put(o, ": ", 2);
+            else
+                put_c(o, ':');
         }
     }
 }
@@ -278,8 +314,11 @@ void jout_end(struct jout *o)
     o->depth--;
     if (o->depth >= JOUT_MAX_DEPTH)
         return;
-    if (o->text)
+    if (o->text) {
+        if (o->indent > 0 && o->has_member[o->depth]) /* "{}" and "[]" stay on one line */
+            put_indent(o, o->depth);
         put_c(o, o->is_array[o->depth] ? ']' : '}');
+    }
 }
 
 void jout_int(struct jout *o, const char *key, json_int_t v)
@@ -383,4 +422,35 @@ void jout_null(struct jout *o, const char *key)
     }
     text_member(o, key);
     put(o, "null", 4);
+}
+
+void jout_json(struct jout *o, const char *key, json_t *v)
+{
+    if (v == NULL)
+        return; /* as json_object_set_new and json_array_append_new: nothing */
+    if (!o->text) {
+        tree_add(o, key, v);
+        return;
+    }
+    size_t flags = JOUT_JANSSON_FLAGS | JSON_ENCODE_ANY | /* a member may be a number */
+                   (o->indent > 0 ? JSON_INDENT(o->indent) : JSON_COMPACT);
+    char *s = json_dumps(v, flags);
+    json_decref(v);
+    if (s == NULL) {
+        o->failed = true;
+        return;
+    }
+    text_member(o, key);
+    /* dumped at depth 0: each of its lines goes o->depth levels further in
+     * (a dump has no raw new line but those of its layout) */
+    const char *run = s;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p != '\n')
+            continue;
+        put(o, run, (size_t)(p - run));
+        put_indent(o, o->depth);
+        run = p + 1;
+    }
+    put(o, run, strlen(run));
+    free(s);
 }

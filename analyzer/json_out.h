@@ -14,13 +14,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
 #define JOUT_MAX_DEPTH 8
+/* The jansson dump flags every sockscope JSON writer uses (output_json.h). */
+#define JOUT_JANSSON_FLAGS (JSON_REAL_PRECISION(16) | JSON_PRESERVE_ORDER)
 
 struct jout {
     bool text;
+    int indent;                       /* text: JSON_INDENT(indent) layout; 0 = compact */
     int depth;                        /* containers open */
     bool is_array[JOUT_MAX_DEPTH];
     bool has_member[JOUT_MAX_DEPTH];  /* text: a member was written at this depth */
@@ -33,8 +37,14 @@ struct jout {
 
 /* Starts a tree (jout_take_tree hands it over). */
 void jout_tree(struct jout *o);
-/* Starts text in o's buffer, kept from earlier texts (jout_free frees it). */
+/* Starts text in o's buffer, kept from earlier texts (jout_free frees it):
+ * compact, or laid out as jansson's JSON_INDENT(indent) (jout_text_indented). */
 void jout_text(struct jout *o);
+void jout_text_indented(struct jout *o, int indent);
+/* Text: writes what o holds to fp and empties the buffer, so that a large
+ * document goes out piece by piece. -1 when o failed (out of memory, too
+ * deep) or fp reported an error. */
+int jout_flush(struct jout *o, FILE *fp);
 /* The tree built (the caller owns it), or NULL. */
 json_t *jout_take_tree(struct jout *o);
 /* The text written, NUL-terminated, or NULL when it failed. */
@@ -63,5 +73,9 @@ void jout_epoch_us(struct jout *o, const char *key, uint64_t us);
 void jout_str(struct jout *o, const char *key, const char *s);
 void jout_bool(struct jout *o, const char *key, bool v);
 void jout_null(struct jout *o, const char *key);
+/* A value built as a jansson tree (stolen; NULL: nothing written), for the
+ * parts not described with jout calls: the tree itself, or its dump laid out
+ * at this depth. */
+void jout_json(struct jout *o, const char *key, json_t *v);
 
 #endif

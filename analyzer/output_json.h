@@ -14,7 +14,7 @@
 #define SOCKSCOPE_SCHEMA_VERSION 1
 
 /* Flags for json_dumps that every sockscope JSON writer uses. */
-#define OUTPUT_JSON_DUMP_FLAGS (JSON_REAL_PRECISION(16) | JSON_PRESERVE_ORDER)
+#define OUTPUT_JSON_DUMP_FLAGS JOUT_JANSSON_FLAGS
 
 /* Epoch seconds with microseconds, as Zeek logs time values. */
 json_t *output_json_time(uint64_t ts_ns);

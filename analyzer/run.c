@@ -143,6 +143,63 @@ static json_t *netstat_json(const struct views *v, uint8_t ipv, const struct ip_
     return o;
 }
 
+/* The --json document, written element by element (json_out: the sockets and
+ * connections as text, the rest as small trees), byte for byte what dumping
+ * it as one jansson tree with JSON_INDENT(2) gave, without holding that tree:
+ * for a million connections it took gigabytes. -1 when writing failed. */
+static int write_json_document(FILE *fp, const struct cli_options *opt,
+                               const struct capture_stats *st, const struct views *v,
+                               const struct conn *conns, size_t n, uint8_t ipv,
+                               const struct ip_addr *host, uint64_t at,
+                               const struct netstat_row *rows, size_t n_rows)
+{
+    struct jout o;
+    memset(&o, 0, sizeof(o));
+    jout_text_indented(&o, 2);
+    jout_object(&o, NULL);
+    jout_json(&o, "capture", output_json_capture(st));
+    int rc = 0;
+    if (!opt->stats) {
+        jout_array(&o, "ports");
+        for (size_t i = 0; i < v->n_ports && rc == 0; i++) {
+            jout_json(&o, NULL, views_json_port(v, &v->ports[i]));
+            rc = jout_flush(&o, fp);
+        }
+        jout_end(&o);
+        jout_array(&o, "sockets");
+        for (size_t i = 0; i < v->n_socks && rc == 0; i++) {
+            jout_object(&o, NULL);
+            views_json_socket_members(&o, &v->socks[i], -1);
+            jout_end(&o);
+            rc = jout_flush(&o, fp);
+        }
+        jout_end(&o);
+        jout_array(&o, "hosts");
+        for (size_t i = 0; i < v->n_hosts && rc == 0; i++) {
+            jout_json(&o, NULL, views_json_host(v, &v->hosts[i]));
+            rc = jout_flush(&o, fp);
+        }
+        jout_end(&o);
+        jout_array(&o, "connections");
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            jout_object(&o, NULL);
+            output_json_conn_members(&o, &conns[i]);
+            jout_end(&o);
+            rc = jout_flush(&o, fp);
+        }
+        jout_end(&o);
+        if (opt->netstat_host != NULL)
+            jout_json(&o, "netstat", netstat_json(v, ipv, host, at, rows, n_rows));
+    }
+    jout_end(&o);
+    if (rc == 0)
+        rc = jout_flush(&o, fp);
+    jout_free(&o);
+    if (rc == 0 && fputc('\n', fp) == EOF)
+        rc = -1;
+    return rc;
+}
+
 int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns, size_t n,
                      const struct capture_stats *st, bool color)
 {
@@ -204,31 +261,10 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
             code = EXIT_USAGE;
         }
     } else if (opt->format == FMT_JSON) {
-        json_t *root = json_object();
-        json_object_set_new(root, "capture", output_json_capture(st));
-        if (!opt->stats) {
-            json_t *a = json_array();
-            for (size_t i = 0; i < v.n_ports; i++)
-                json_array_append_new(a, views_json_port(&v, &v.ports[i]));
-            json_object_set_new(root, "ports", a);
-            a = json_array();
-            for (size_t i = 0; i < v.n_socks; i++)
-                json_array_append_new(a, views_json_socket(&v.socks[i]));
-            json_object_set_new(root, "sockets", a);
-            a = json_array();
-            for (size_t i = 0; i < v.n_hosts; i++)
-                json_array_append_new(a, views_json_host(&v, &v.hosts[i]));
-            json_object_set_new(root, "hosts", a);
-            a = json_array();
-            for (size_t i = 0; i < n; i++)
-                json_array_append_new(a, output_json_conn(&conns[i]));
-            json_object_set_new(root, "connections", a);
-            if (opt->netstat_host != NULL)
-                json_object_set_new(root, "netstat", netstat_json(&v, ipv, &host, at, rows, n_rows));
+        if (write_json_document(fp, opt, st, &v, conns, n, ipv, &host, at, rows, n_rows) != 0) {
+            fprintf(stderr, "sockscope: writing the JSON document failed\n");
+            code = EXIT_OUTPUT;
         }
-        json_dumpf(root, fp, OUTPUT_JSON_DUMP_FLAGS | JSON_INDENT(2));
-        fputc('\n', fp);
-        json_decref(root);
     } else if (opt->format == FMT_NDJSON) {
         if (!opt->stats)
             for (size_t i = 0; i < v.n_ports; i++)

@@ -14,32 +14,37 @@
 #include "json_out.h"
 #include "output_json.h"
 
-/* Runs build through both backends and compares the texts. */
+/* Runs build through both backends and compares the texts, compact and laid
+ * out as JSON_INDENT(2). */
 static void same_both_ways(void (*build)(struct jout *o, const void *arg), const void *arg,
                            const char *what)
 {
-    struct jout t, x;
-    memset(&t, 0, sizeof(t));
-    memset(&x, 0, sizeof(x));
-    jout_tree(&t);
-    build(&t, arg);
-    json_t *tree = jout_take_tree(&t);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tree);
-    char *want = json_dumps(tree, OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
-    jout_text(&x);
-    build(&x, arg);
-    size_t len = 0;
-    const char *got = jout_text_get(&x, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-    CU_ASSERT_EQUAL(len, strlen(got));
-    if (strcmp(want, got) != 0)
-        fprintf(stderr, "%s:\n  jansson  %s\n  json_out %s\n", what, want, got);
-    CU_ASSERT_STRING_EQUAL(got, want);
-    free(want);
-    json_decref(tree);
-    jout_free(&t);
-    jout_free(&x);
+    for (int indent = 0; indent <= 2; indent += 2) {
+        struct jout t, x;
+        memset(&t, 0, sizeof(t));
+        memset(&x, 0, sizeof(x));
+        jout_tree(&t);
+        build(&t, arg);
+        json_t *tree = jout_take_tree(&t);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tree);
+        char *want = json_dumps(tree, OUTPUT_JSON_DUMP_FLAGS |
+                                          (indent ? JSON_INDENT(indent) : JSON_COMPACT));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+        jout_text_indented(&x, indent);
+        build(&x, arg);
+        size_t len = 0;
+        const char *got = jout_text_get(&x, &len);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        CU_ASSERT_EQUAL(len, strlen(got));
+        if (strcmp(want, got) != 0)
+            fprintf(stderr, "%s (indent %d):\n  jansson  %s\n  json_out %s\n", what, indent, want,
+                    got);
+        CU_ASSERT_STRING_EQUAL(got, want);
+        free(want);
+        json_decref(tree);
+        jout_free(&t);
+        jout_free(&x);
+    }
 }
 
 static void build_ints(struct jout *o, const void *arg)
@@ -194,12 +199,65 @@ static void build_mixed(struct jout *o, const void *arg)
     }
     jout_end(o);
     jout_str(o, "key \"quoted\"", "v");
+    /* trees made elsewhere, at several depths (json_out lays out their dump) */
+    jout_json(o, "tree", json_pack("{s:i, s:[i, {s:s}, []], s:{}}", "a", 1, "b", 2, "c", "d", "e"));
+    jout_json(o, "refused_tree", NULL);
+    jout_array(o, "trees");
+    jout_json(o, NULL, json_pack("{s:{s:[f]}}", "x", "y", 0.5));
+    jout_json(o, NULL, json_integer(3));
+    jout_object(o, NULL);
+    jout_json(o, "deeper", json_pack("[{s:n}]", "z"));
+    jout_end(o);
+    jout_end(o);
     jout_end(o);
 }
 
 static void test_mixed(void)
 {
     same_both_ways(build_mixed, NULL, "mixed");
+}
+
+/* A document written out piece by piece (jout_flush) is the same bytes as
+ * the whole tree dumped at once. */
+static void test_flushed_document(void)
+{
+    char *mem = NULL;
+    size_t mem_len = 0;
+    FILE *fp = open_memstream(&mem, &mem_len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    struct jout x, t;
+    memset(&x, 0, sizeof(x));
+    memset(&t, 0, sizeof(t));
+    jout_text_indented(&x, 2);
+    jout_tree(&t);
+    struct jout *both[2] = {&x, &t};
+    for (int k = 0; k < 2; k++) {
+        struct jout *o = both[k];
+        jout_object(o, NULL);
+        jout_json(o, "capture", json_pack("{s:i}", "frames", 3));
+        jout_array(o, "connections");
+        for (int i = 0; i < 5; i++) {
+            build_mixed(o, NULL);
+            if (o == &x)
+                CU_ASSERT_EQUAL(jout_flush(o, fp), 0);
+        }
+        jout_end(o);
+        jout_array(o, "empty");
+        jout_end(o);
+        jout_end(o);
+    }
+    CU_ASSERT_EQUAL(jout_flush(&x, fp), 0);
+    fclose(fp);
+    json_t *tree = jout_take_tree(&t);
+    char *want = json_dumps(tree, OUTPUT_JSON_DUMP_FLAGS | JSON_INDENT(2));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    CU_ASSERT_EQUAL(mem_len, strlen(want));
+    CU_ASSERT_STRING_EQUAL(mem, want);
+    free(want);
+    free(mem);
+    json_decref(tree);
+    jout_free(&x);
+    jout_free(&t);
 }
 
 /* One text buffer serves many values: each starts afresh. */
@@ -257,6 +315,7 @@ int register_tests(void)
         {"strings: escapes, control characters, UTF-8 accepted and refused", test_strings},
         {"booleans, null, nesting, empty and refused members", test_mixed},
         {"text buffer reused", test_text_reused},
+        {"a document flushed piece by piece", test_flushed_document},
         {"nesting too deep", test_too_deep},
         {NULL, NULL},
     };
