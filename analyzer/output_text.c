@@ -453,9 +453,10 @@ void output_text_hosts(FILE *out, const struct views *v, const struct text_opts 
             snprintf(eph, sizeof(eph), "%u-%u", h->eph_min, h->eph_max);
         else
             snprintf(eph, sizeof(eph), "-");
-        size_t used = 0;
+        size_t used = 0, first, end;
         lp[0] = '\0';
-        for (size_t i = 0; i < v->n_ports && used < sizeof(lp); i++) {
+        views_host_port_range(v, h, &first, &end);
+        for (size_t i = first; i < end && used < sizeof(lp); i++) {
             const struct view_port *p = &v->ports[i];
             if (p->status != PORT_OPEN || p->ctx != h->ctx || p->ip_version != h->ip_version ||
                 memcmp(p->addr.b, h->addr.b, 16) != 0)

@@ -1138,13 +1138,44 @@ json_t *views_json_socket(const struct view_socket *s)
     return jout_tree_done(&o);
 }
 
+/* The first port on address addr, whatever its number, protocol and context:
+ * ports are in endpoint order (port_lower_bound), so an address's ports lie
+ * together from there. */
+static size_t first_port_on_addr(const struct views *v, uint8_t ip_version,
+                                 const struct ip_addr *addr)
+{
+    size_t lo = 0, hi = v->n_ports;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct view_port *p = &v->ports[mid];
+        if (endpoint_cmp(p->ip_version, &p->addr, 0, 0, ip_version, addr, 0, 0) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void views_host_port_range(const struct views *v, const struct view_host *h, size_t *first,
+                           size_t *end)
+{
+    size_t i = first_port_on_addr(v, h->ip_version, &h->addr);
+    *first = i;
+    while (i < v->n_ports && endpoint_cmp(v->ports[i].ip_version, &v->ports[i].addr, 0, 0,
+                                          h->ip_version, &h->addr, 0, 0) == 0)
+        i++;
+    *end = i;
+}
+
 json_t *views_json_host(const struct views *v, const struct view_host *h)
 {
     json_t *o = json_object();
     json_object_set_new(o, "addr", addr_json(h->ip_version, &h->addr));
     json_object_set_new(o, "ip_version", json_integer(h->ip_version));
     json_t *lp = json_array();
-    for (size_t i = 0; i < v->n_ports; i++) {
+    size_t first, end;
+    views_host_port_range(v, h, &first, &end);
+    for (size_t i = first; i < end; i++) {
         const struct view_port *p = &v->ports[i];
         if (p->status != PORT_OPEN || p->ctx != h->ctx || p->ip_version != h->ip_version ||
             memcmp(p->addr.b, h->addr.b, 16) != 0)

@@ -194,6 +194,12 @@ void views_tunnel_text(const struct tunnel_desc *t, uint32_t ctx, char *buf, siz
  * contexts follows it at index + 1, ... */
 long views_find_host(const struct views *v, uint8_t ip_version, const struct ip_addr *addr);
 /* Returns the index of host addr in tunnel context ctx, or -1. */
+/* The ports on h's address, whatever their number, protocol and tunnel
+ * context: indexes [*first, *end) of v->ports (ports are in endpoint order).
+ * Per host, not a scan of every port: 65,000 hosts and 75,000 ports made
+ * that minutes. */
+void views_host_port_range(const struct views *v, const struct view_host *h, size_t *first,
+                           size_t *end);
 long views_find_host_ctx(const struct views *v, uint32_t ctx, uint8_t ip_version,
                          const struct ip_addr *addr);
 

@@ -424,6 +424,57 @@ static void test_hosts_split_by_tunnel_context(void)
     views_free(&v);
 }
 
+/* Each host's port range (views_host_port_range) holds exactly the ports on
+ * its address, found here by a scan of them all: servers with several ports
+ * whose address bytes sort differently as numbers and as bytes, one in a
+ * tunnel context, an IPv6 one, and a client without ports. */
+static void test_host_port_range(void)
+{
+    static const char *const servers[] = {"10.0.0.9", "10.0.0.10", "9.255.0.1", "192.168.1.1"};
+    static const uint16_t ports[] = {443, 80, 8080};
+    struct conn c[16];
+    size_t n = 0;
+    uint64_t id = 1;
+    for (size_t s_i = 0; s_i < 4; s_i++)
+        for (size_t p_i = 0; p_i < 3; p_i++, n++)
+            c[n] = mk_tcp_ok("172.16.0.1", (uint16_t)(40000 + n), servers[s_i], ports[p_i],
+                             T0 + n * S, id++);
+    struct tunnel_desc t100;
+    vxlan_desc(&t100, 1, 100);
+    c[n] = mk_tcp_ok("172.16.0.1", 50000, "10.0.0.10", 22, T0 + 20 * S, id++);
+    c[n].ctx = 1;
+    c[n++].tunnel = &t100;
+    c[n] = mk_tcp_ok("172.16.0.2", 50001, "10.0.0.10", 25, T0 + 21 * S, id++);
+    n++;
+    struct conn six = mk_tcp_ok("172.16.0.1", 50002, "10.0.0.1", 80, T0 + 22 * S, id++);
+    six.ip_version = 6;
+    CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET6, "fd99::1", six.orig_addr.b), 1);
+    CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET6, "fd99::2", six.resp_addr.b), 1);
+    c[n++] = six;
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, n, T0 + 30 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    CU_ASSERT_FATAL(v.n_hosts > 6);
+    size_t with_ports = 0;
+    for (size_t h = 0; h < v.n_hosts; h++) {
+        const struct view_host *host = &v.hosts[h];
+        size_t first, end, expect = 0;
+        views_host_port_range(&v, host, &first, &end);
+        CU_ASSERT(first <= end && end <= v.n_ports);
+        for (size_t i = 0; i < v.n_ports; i++) {
+            const struct view_port *p = &v.ports[i];
+            bool same = p->ip_version == host->ip_version &&
+                        memcmp(p->addr.b, host->addr.b, 16) == 0;
+            CU_ASSERT_EQUAL(same, i >= first && i < end);
+            expect += same;
+        }
+        CU_ASSERT_EQUAL(end - first, expect);
+        with_ports += expect > 0;
+    }
+    CU_ASSERT(with_ports >= 6); /* four servers, the tunnelled one, the IPv6 one */
+    views_free(&v);
+}
+
 static void test_parse_endpoint(void)
 {
     uint8_t ver;
@@ -515,6 +566,7 @@ int register_tests(void)
         {"endpoint parsing", test_parse_endpoint},
         {"empty and portless input", test_empty_and_portless},
         {"detected protocols and IANA mismatch per port", test_detected_protocols_and_mismatch},
+        {"a host's port range: exactly the ports on its address", test_host_port_range},
         {NULL, NULL},
     };
     return add_suite("views", tests);
