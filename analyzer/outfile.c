@@ -15,6 +15,18 @@ int outfile_open(struct outfile *o, const char *path, struct ss_err *err)
         return 0;
     }
     o->path = path;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or a FIFO: a temporary renamed over it would replace it
+         * (as root, /dev/null itself) */
+        o->fp = fopen(path, "w");
+        if (o->fp == NULL) {
+            ss_err_set(err, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        o->in_place = true;
+        return 0;
+    }
     if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmpXXXXXX", path) >= sizeof(o->tmp)) {
         ss_err_set(err, "%s: path too long", path);
         return -1;
@@ -52,9 +64,12 @@ int outfile_commit(struct outfile *o, struct ss_err *err)
     o->fp = NULL;
     if (bad) {
         ss_err_set(err, "%s: write failed", o->path);
-        unlink(o->tmp);
+        if (!o->in_place)
+            unlink(o->tmp);
         return -1;
     }
+    if (o->in_place)
+        return 0;
     if (rename(o->tmp, o->path) != 0) {
         ss_err_set(err, "%s: %s", o->path, strerror(errno));
         unlink(o->tmp);
@@ -67,7 +82,8 @@ void outfile_abort(struct outfile *o)
 {
     if (o->fp != NULL && o->path != NULL) {
         fclose(o->fp);
-        unlink(o->tmp);
+        if (!o->in_place) /* never the device or FIFO itself */
+            unlink(o->tmp);
     }
     o->fp = NULL;
 }

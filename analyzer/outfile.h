@@ -1,8 +1,11 @@
 /* outfile.h - output destination: stdout, or FILE written atomically
- * (a temporary file in the same directory, renamed over FILE on success). */
+ * (a temporary file in the same directory, renamed over FILE on success).
+ * A FILE that exists and is not a regular file (a device such as /dev/null,
+ * a FIFO) is written in place: renaming over it would replace it. */
 #ifndef SOCKSCOPE_OUTFILE_H
 #define SOCKSCOPE_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -10,6 +13,7 @@
 struct outfile {
     FILE *fp;
     const char *path; /* NULL = stdout */
+    bool in_place;    /* path is written directly (not a regular file) */
     char tmp[4096];
 };
 

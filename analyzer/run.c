@@ -262,7 +262,8 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
         }
     } else if (opt->format == FMT_JSON) {
         if (write_json_document(fp, opt, st, &v, conns, n, ipv, &host, at, rows, n_rows) != 0) {
-            fprintf(stderr, "sockscope: writing the JSON document failed\n");
+            if (!ferror(fp)) /* a write error: the output's own message says it */
+                fprintf(stderr, "sockscope: out of memory writing the JSON document\n");
             code = EXIT_OUTPUT;
         }
     } else if (opt->format == FMT_NDJSON) {

@@ -103,6 +103,29 @@ assert first_http(sys.argv[2]) == "reuse", first_http(sys.argv[2])' "$tmp/cd5.js
     [ "$(ls "$tmp" | grep -c tmp)" -eq 0 ] &&
     passed=$((passed + 1)) || { echo "FAIL: -o FILE"; fail=$((fail + 1)); }
 
+# -o onto something that is not a regular file is written in place, never
+# replaced by a renamed temporary: a FIFO stays a FIFO and its reader gets the
+# document; as root, a device too (a private /dev/null and /dev/full here)
+mkfifo "$tmp/fifo"
+timeout 20 cat "$tmp/fifo" >"$tmp/from-fifo" & # bounded: a FIFO replaced would leave it waiting
+reader=$!
+"$bin" -r "$samples/synthetic.pcap" --json --seed 1 -o "$tmp/fifo" && wait "$reader" &&
+    "$bin" -r "$samples/synthetic.pcap" --json --seed 1 -o "$tmp/seeded.json" &&
+    [ -p "$tmp/fifo" ] && cmp -s "$tmp/from-fifo" "$tmp/seeded.json" &&
+    passed=$((passed + 1)) || { echo "FAIL: -o FIFO"; fail=$((fail + 1)); }
+if [ "$(id -u)" -eq 0 ] && mknod "$tmp/null" c 1 3 2>/dev/null && mknod "$tmp/full" c 1 7 2>/dev/null; then
+    "$bin" -r "$samples/synthetic.pcap" --json --seed 1 -o "$tmp/null" && [ -c "$tmp/null" ] &&
+        passed=$((passed + 1)) || { echo "FAIL: -o onto a device"; fail=$((fail + 1)); }
+    expect 3 'full: write failed' -- -r "$samples/synthetic.pcap" --json -o "$tmp/full"
+    [ -c "$tmp/full" ] && passed=$((passed + 1)) ||
+        { echo "FAIL: -o onto a full device replaced it"; fail=$((fail + 1)); }
+    # stdout on a full device: one line, exit 3 (the document is written piece by piece)
+    "$bin" -r "$samples/synthetic.pcap" --json >"$tmp/full" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 3 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'No space left' "$tmp/err" &&
+        passed=$((passed + 1)) || { echo "FAIL: --json on a full stdout: exit $rc"; cat "$tmp/err"; fail=$((fail + 1)); }
+fi
+
 # color only on a terminal, and never with NO_COLOR (script(1) gives a terminal)
 if command -v script >/dev/null 2>&1; then
     esc=$(printf '\033[')
