@@ -1,7 +1,9 @@
-/* json_out.c - JSON as a jansson tree or as jansson's compact text (json_out.h).
+/* json_out.c - JSON as a jansson tree or as the text jansson would dump for
+ * it, compact or indented (json_out.h).
  *
- * The text follows jansson 2.14's dump: members as they were added, no
- * spaces; strings with \" \\ \b \f \n \r \t and \u00XX (upper-case hex) for
+ * The text follows jansson 2.14's dump: members as they were added; compact,
+ * no spaces; indented (JSON_INDENT(n)), each member on a line of its own, ": "
+ * after keys, empty containers as {} and []; strings with \" \\ \b \f \n \r \t and \u00XX (upper-case hex) for
  * the other control characters, everything else as it is (no
  * JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH); integers in decimal; reals as
  * "%.16g" (JSON_REAL_PRECISION(16)) with ".0" added when neither a point nor
@@ -9,16 +11,15 @@
  * test_json_out compares the two sides on every kind of value. */
 #include "json_out.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
 void jout_tree(struct jout *o)
 {
+    json_decref(o->root); /* a tree built before and not taken */
     char *buf = o->buf;
     size_t cap = o->cap;
     memset(o, 0, sizeof(*o));

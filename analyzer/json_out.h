@@ -1,9 +1,10 @@
 /* json_out.h - a JSON value described once, then either built as a jansson
- * tree or written straight to text, byte for byte as jansson's compact dump
- * (json_dumps with OUTPUT_JSON_DUMP_FLAGS | JSON_COMPACT) would print that
- * tree. The NDJSON lines of connections and sockets, millions on a large
- * capture, are written as text: no tree, no allocation per member (jansson
- * took 85 % of an NDJSON run's time).
+ * tree or written straight to text, byte for byte as jansson's dump (json_dumps
+ * with OUTPUT_JSON_DUMP_FLAGS and JSON_COMPACT or JSON_INDENT(n)) would print
+ * that tree. The NDJSON lines of connections and sockets, millions on a large
+ * capture, and the --json document are written as text: no tree, no
+ * allocation per member (jansson took 85 % of an NDJSON run's time, and the
+ * document's tree gigabytes).
  *
  * What jansson refuses is left out the same way on both sides: a string
  * that is NULL or not valid UTF-8, a real that is not finite (json_string
@@ -34,6 +35,9 @@ struct jout {
     size_t len, cap;
     bool failed;                      /* text: out of memory or too deep; buf is not whole */
 };
+
+/* o is zeroed before its first use (or from jout_tree_object); it may then
+ * serve one value after another, trees and texts. */
 
 /* Starts a tree (jout_take_tree hands it over). */
 void jout_tree(struct jout *o);
