@@ -158,7 +158,8 @@ static void *reader_main(void *arg)
 {
     struct ring *r = arg;
     uint64_t head = 0, tail = 0, released = 0;
-    uint64_t held = 0; /* captured bytes of slots [released, head) */
+    uint64_t held = 0; /* captured bytes of slots [released, head), whether a slot
+                          keeps a copy of them or not (analyzer_frame_take): a bound */
     int res = 1;
     bool prefetchw = have_prefetchw();
     while (r->max_frames == 0 || head < r->max_frames) {
