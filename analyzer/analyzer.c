@@ -986,7 +986,6 @@ static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_f
     };
     struct packet *pkt = &af->pkt;
     struct analyzer_flow_hint *hn = &af->hint;
-    af->counted = false;
     hn->pkt = NULL;
     hn->entry = 0;
     struct frame_ctx fctx = prep->fctx;
@@ -1003,12 +1002,11 @@ static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_f
     hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
 }
 
-void analyzer_count_prepared(struct capture_stats *st, struct analyzer_frame *af)
+void analyzer_count_prepared(struct capture_stats *st, const struct analyzer_frame *af)
 {
     stats_count_frame(st, af->f.linktype, af->f.wire_len, af->f.cap_len, af->f.ts_ns);
     if (af->pkt_ready)
         stats_count_packet(st, &af->pkt);
-    af->counted = true;
 }
 
 void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
@@ -1038,7 +1036,7 @@ static void ahead_pop(struct analyzer *an)
     struct analyzer_frame *s = &an->ahead[an->ahead_first];
     an->ahead_first = (an->ahead_first + 1) & AHEAD_MASK;
     an->ahead_n--;
-    feed_now(an, &s->f, &s->hint, s->pkt_ready ? &s->pkt : NULL, s->counted);
+    feed_now(an, &s->f, &s->hint, s->pkt_ready ? &s->pkt : NULL, false);
 }
 
 void analyzer_drain(struct analyzer *an)
@@ -1056,7 +1054,7 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
 void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 {
     analyzer_drain(an);
-    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, af->counted);
+    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, true);
 }
 
 /* The frame `back` slots before slot idx. */
@@ -1087,7 +1085,7 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
 }
 
 /* Processes frame f (ready: its dissection, when the look-ahead made it;
- * counted: the frame, and ready, were counted by analyzer_count_prepared). */
+ * counted: analyzer_count_prepared counted the frame, and ready if any). */
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
                      const struct analyzer_flow_hint *hint, struct packet *ready, bool counted)
 {
@@ -1109,9 +1107,8 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
         };
         pkt = &local;
         frame_dissect(&an->fctx, &in, pkt);
-        counted = false; /* the packet: the frame is not counted below */
     }
-    if (!counted)
+    if (!counted || ready == NULL) /* a fragment is dissected (and counted) here */
         stats_count_packet(&an->stats, pkt);
 
     expire_idle(an);

@@ -97,8 +97,6 @@ struct analyzer_frame {
     size_t cap;
     bool pkt_ready;         /* pkt is the frame dissected as analyzer_feed would
                                have (no fragment met) */
-    bool counted;           /* analyzer_count_prepared counted it (and pkt, when
-                               pkt_ready) elsewhere: feeding it counts nothing again */
     struct analyzer_flow_hint hint;
     struct packet pkt;      /* (views into buf; lengths only when the bytes were not kept) */
 };
@@ -134,7 +132,7 @@ void analyzer_frame_free(struct analyzer_frame *af);
 
 /* Counts af (after analyzer_frame_take) in st, the stats_split part of another
  * thread: the frame, and its packet when pkt_ready. Thread-safe as above. */
-void analyzer_count_prepared(struct capture_stats *st, struct analyzer_frame *af);
+void analyzer_count_prepared(struct capture_stats *st, const struct analyzer_frame *af);
 
 /* Look-ahead stages, each a few frames before the frame is fed: the bucket its
  * hash points to, then the entry that bucket names, then the entry's
@@ -143,7 +141,8 @@ enum analyzer_prefetch_stage { ANALYZER_FETCH_BUCKET, ANALYZER_FETCH_ENTRY, ANAL
 void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
                        enum analyzer_prefetch_stage stage);
 
-/* Processes a prepared frame (as analyzer_feed; af is not kept). */
+/* Processes a prepared frame that analyzer_count_prepared counted (as
+ * analyzer_feed, without counting it again; af is not kept). */
 void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af);
 
 /* Emits every connection still open with the given reason (end of capture or
