@@ -111,7 +111,7 @@ json_t *output_json_capture(const struct capture_stats *st)
     return o;
 }
 
-static void addr_member(struct jout *o, const char *key, const struct ip_addr *a, uint8_t v)
+void output_json_addr_member(struct jout *o, const char *key, const struct ip_addr *a, uint8_t v)
 {
     char buf[64];
     ip_addr_format(a, v, buf, sizeof(buf));
@@ -152,8 +152,8 @@ static void tunnel_member(struct jout *o, const char *key, const struct tunnel_d
         if (l->ip_version != 0) {
             jout_str(o, "proto", services_zeek_proto(l->proto));
             jout_int(o, "ip_proto", l->proto);
-            addr_member(o, "src_addr", &l->src, l->ip_version);
-            addr_member(o, "dst_addr", &l->dst, l->ip_version);
+            output_json_addr_member(o, "src_addr", &l->src, l->ip_version);
+            output_json_addr_member(o, "dst_addr", &l->dst, l->ip_version);
             if (l->proto == IPPROTO_NUM_UDP) {
                 jout_int(o, "src_port", l->sport);
                 jout_int(o, "dst_port", l->dport);
@@ -175,9 +175,9 @@ void output_json_conn_members(struct jout *o, const struct conn *c)
 
     output_json_time_member(o, "ts", c->first_ts);
     jout_str(o, "uid", uid);
-    addr_member(o, "id.orig_h", &c->orig_addr, c->ip_version);
+    output_json_addr_member(o, "id.orig_h", &c->orig_addr, c->ip_version);
     jout_int(o, "id.orig_p", c->orig_port);
-    addr_member(o, "id.resp_h", &c->resp_addr, c->ip_version);
+    output_json_addr_member(o, "id.resp_h", &c->resp_addr, c->ip_version);
     jout_int(o, "id.resp_p", c->resp_port);
     jout_str(o, "proto", services_zeek_proto(c->proto));
     if (c->service[0] != '\0')
@@ -282,7 +282,7 @@ void output_json_conn_members(struct jout *o, const struct conn *c)
         jout_object(o, "icmp_error");
         jout_int(o, "type", c->icmp.type);
         jout_int(o, "code", c->icmp.code);
-        addr_member(o, "from", &c->icmp.from, c->icmp.ip_version);
+        output_json_addr_member(o, "from", &c->icmp.from, c->icmp.ip_version);
         output_json_time_member(o, "ts", c->icmp.ts_ns);
         if (c->icmp.mtu != 0)
             jout_int(o, "mtu", c->icmp.mtu);

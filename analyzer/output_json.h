@@ -19,6 +19,8 @@
 /* Epoch seconds with microseconds, as Zeek logs time values. */
 json_t *output_json_time(uint64_t ts_ns);
 void output_json_time_member(struct jout *o, const char *key, uint64_t ts_ns);
+/* An address member in its text form (ip_addr_format). */
+void output_json_addr_member(struct jout *o, const char *key, const struct ip_addr *a, uint8_t v);
 
 /* New reference: the "capture" object (schema version, frames, bytes, link types,
  * anomalies, ...). */

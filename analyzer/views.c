@@ -977,10 +977,15 @@ static json_t *addr_json(uint8_t ip_version, const struct ip_addr *a)
     return json_string(buf);
 }
 
-static json_t *proto_json(uint8_t proto)
+static const char *proto_json_name(uint8_t proto)
 {
     const char *n = services_proto_name(proto);
-    return n != NULL ? json_string(n) : json_string("unknown_transport");
+    return n != NULL ? n : "unknown_transport";
+}
+
+static json_t *proto_json(uint8_t proto)
+{
+    return json_string(proto_json_name(proto));
 }
 
 json_t *views_json_port(const struct views *v, const struct view_port *p)
@@ -1047,24 +1052,15 @@ json_t *views_json_port(const struct views *v, const struct view_port *p)
     return o;
 }
 
-static void addr_member(struct jout *o, const char *key, uint8_t ip_version,
-                        const struct ip_addr *a)
-{
-    char buf[64];
-    ip_addr_format(a, ip_version, buf, sizeof(buf));
-    jout_str(o, key, buf);
-}
-
 void views_json_socket_members(struct jout *o, const struct view_socket *s, int local_is_port)
 {
     const struct conn *c = s->conn;
     char uid[24];
     conn_uid(c, uid, sizeof(uid));
-    const char *pn = services_proto_name(s->proto);
-    jout_str(o, "proto", pn != NULL ? pn : "unknown_transport");
-    addr_member(o, "local_addr", s->ip_version, &s->local_addr);
+    jout_str(o, "proto", proto_json_name(s->proto));
+    output_json_addr_member(o, "local_addr", &s->local_addr, s->ip_version);
     jout_int(o, "local_port", s->local_port);
-    addr_member(o, "remote_addr", s->ip_version, &s->remote_addr);
+    output_json_addr_member(o, "remote_addr", &s->remote_addr, s->ip_version);
     jout_int(o, "remote_port", s->remote_port);
     jout_str(o, "role", views_role_name((enum sock_role)s->role));
     jout_str(o, "side", s->side == 0 ? "orig" : "resp");
@@ -1110,11 +1106,11 @@ void views_json_socket_members(struct jout *o, const struct view_socket *s, int 
         enum port_evidence ev;
         if (c->refused_by_rst) {
             jout_str(o, "kind", "rst");
-            addr_member(o, "from", s->ip_version, &s->remote_addr);
+            output_json_addr_member(o, "from", &s->remote_addr, s->ip_version);
             output_json_time_member(o, "ts", c->dir[1].last_ts);
         } else if (icmp_evidence(c, &ev)) {
             jout_str(o, "kind", "icmp");
-            addr_member(o, "from", c->icmp.ip_version, &c->icmp.from);
+            output_json_addr_member(o, "from", &c->icmp.from, c->icmp.ip_version);
             output_json_time_member(o, "ts", c->icmp.ts_ns);
             jout_int(o, "icmp_type", c->icmp.type);
             jout_int(o, "icmp_code", c->icmp.code);
