@@ -42,6 +42,7 @@ struct analyzer {
      * are processed */
     struct analyzer_frame ahead[AHEAD_SLOTS];
     struct analyzer_prep prep; /* how the look-ahead dissects and hashes */
+    struct packet brief_pkt;   /* a brief's packet, unpacked (brief_unpack) */
     unsigned ahead_first, ahead_n;
     uint64_t conn_seq; /* counter behind uids */
     const struct conn *next_due[FLOW_CLASS_COUNT]; /* oldest of each class when last fetched
@@ -896,6 +897,68 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
 
 static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af);
 
+/* The fields of pkt, a plain TCP or UDP packet, that the tracker reads. */
+static void brief_pack(struct analyzer_brief *b, const struct packet *pkt)
+{
+    b->ts_ns = pkt->ts_ns;
+    b->wire_len = pkt->wire_len;
+    b->ip_len = pkt->ip_len;
+    b->l4_payload_len = pkt->l4_payload_len;
+    b->payload_len = (uint32_t)pkt->payload.len; /* at most the frame's cap_len */
+    b->tcp_seq = pkt->tcp.seq;
+    b->tcp_ack = pkt->tcp.ack;
+    b->sport = pkt->sport;
+    b->dport = pkt->dport;
+    b->tcp_flags = pkt->tcp.flags;
+    b->tcp_window = pkt->tcp.window;
+    b->tcp_mss = pkt->tcp.mss;
+    b->tcp_wscale = pkt->tcp.wscale;
+    b->tcp_opts = (uint8_t)((pkt->tcp.has_mss ? BRIEF_HAS_MSS : 0u) |
+                            (pkt->tcp.has_wscale ? BRIEF_HAS_WSCALE : 0u) |
+                            (pkt->anomalies & ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN)
+                                 ? BRIEF_OPTIONS_CUT : 0u));
+    b->ip_version = pkt->ip_version;
+    b->proto = pkt->proto;
+    b->ip_csum = (uint8_t)pkt->ip_csum;
+    b->l4_csum = (uint8_t)pkt->l4_csum;
+}
+
+/* af's brief as a packet in an->brief_pkt, whose other fields stay zero (as a
+ * plain TCP or UDP packet has them, or unread); the addresses come from the
+ * hint's key. Points the hint at it. */
+static struct packet *brief_unpack(struct analyzer *an, struct analyzer_frame *af)
+{
+    const struct analyzer_brief *b = &af->brief;
+    const struct flow_key *k = &af->hint.key;
+    struct packet *pkt = &an->brief_pkt;
+    pkt->ts_ns = b->ts_ns;
+    pkt->wire_len = b->wire_len;
+    pkt->ip_len = b->ip_len;
+    pkt->l4_payload_len = b->l4_payload_len;
+    pkt->payload.len = b->payload_len;
+    pkt->tcp.seq = b->tcp_seq;
+    pkt->tcp.ack = b->tcp_ack;
+    pkt->sport = b->sport;
+    pkt->dport = b->dport;
+    pkt->tcp.flags = b->tcp_flags;
+    pkt->tcp.window = b->tcp_window;
+    pkt->tcp.mss = b->tcp_mss;
+    pkt->tcp.wscale = b->tcp_wscale;
+    pkt->tcp.has_mss = (b->tcp_opts & BRIEF_HAS_MSS) != 0;
+    pkt->tcp.has_wscale = (b->tcp_opts & BRIEF_HAS_WSCALE) != 0;
+    pkt->anomalies = (b->tcp_opts & BRIEF_OPTIONS_CUT) != 0
+                         ? ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN) : 0; /* the one read */
+    pkt->ip_version = b->ip_version;
+    pkt->proto = b->proto;
+    pkt->ip_csum = (enum csum_state)b->ip_csum;
+    pkt->l4_csum = (enum csum_state)b->l4_csum;
+    pkt->layer = LAYER_L4;
+    memcpy(pkt->src.b, af->hint.src_is_lo ? k->lo_addr : k->hi_addr, sizeof(pkt->src.b));
+    memcpy(pkt->dst.b, af->hint.src_is_lo ? k->hi_addr : k->lo_addr, sizeof(pkt->dst.b));
+    af->hint.pkt = pkt;
+    return pkt;
+}
+
 /* Makes af's buffer hold at least cap_len bytes. */
 static int frame_buf_fit(struct analyzer_frame *af, uint32_t cap_len)
 {
@@ -937,6 +1000,9 @@ int analyzer_frame_take(const struct analyzer_prep *prep, struct analyzer_frame 
 {
     af->f = *f;
     analyzer_prepare(prep, af);
+    af->has_brief = prep->brief && af->hint.pkt != NULL;
+    if (af->has_brief)
+        brief_pack(&af->brief, &af->pkt);
     const uint8_t *to = NULL;
     if (prep->bytes_read || !af->pkt_ready) {
         if (frame_buf_fit(af, f->cap_len) != 0)
@@ -960,10 +1026,19 @@ void analyzer_frame_free(struct analyzer_frame *af)
 
 void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af)
 {
+    (void)an;
     const char *p = (const char *)af;
-    size_t end = offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, icmp);
-    for (size_t off = 0; off < end; off += 64)
+    for (size_t off = 0; off < offsetof(struct analyzer_frame, pkt); off += 64)
         __builtin_prefetch(p + off);
+}
+
+void analyzer_frame_prefetch_packet(const struct analyzer *an, const struct analyzer_frame *af)
+{
+    if (!af->has_brief) {
+        const char *p = (const char *)&af->pkt;
+        for (size_t off = 0; off < offsetof(struct packet, icmp); off += 64)
+            __builtin_prefetch(p + off);
+    }
     /* the frame's bytes: only nDPI reads them once the packet is dissected */
     if (an->dpi != NULL)
         __builtin_prefetch(af->buf);
@@ -972,6 +1047,7 @@ void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_fr
 void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep)
 {
     *prep = an->prep;
+    prep->brief = !prep->bytes_read;
 }
 
 /* The frame dissected as feed_now would, but without the reassembly table (no
@@ -1054,7 +1130,8 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
 void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 {
     analyzer_drain(an);
-    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, true);
+    struct packet *ready = af->has_brief ? brief_unpack(an, af) : af->pkt_ready ? &af->pkt : NULL;
+    feed_now(an, &af->f, &af->hint, ready, true);
 }
 
 /* The frame `back` slots before slot idx. */

@@ -90,6 +90,27 @@ struct analyzer_flow_hint {
                                  for the LINKS stage: a hint, possibly freed since */
 };
 
+/* Everything the tracker reads of a plain TCP or UDP packet (transport decoded,
+ * no fragment, no tunnel) when nothing reads the frame's bytes again (no nDPI);
+ * the addresses are the hint's key (and so are the VLAN ids, which only keying
+ * reads). A reader thread hands this over in the frame's first cache lines, so
+ * that the tracker's core does not pull the 744-byte struct packet across (its
+ * lines then stay in the reader's cache). Code on the tracking path that reads
+ * another packet field must carry it here too (brief_pack and brief_unpack in
+ * analyzer.c); test_analyzer feeds damaged frames both ways to check. */
+struct analyzer_brief {
+    uint64_t ts_ns;
+    uint32_t wire_len, ip_len, l4_payload_len, payload_len;
+    uint32_t tcp_seq, tcp_ack;
+    uint16_t sport, dport;
+    uint16_t tcp_flags, tcp_window, tcp_mss;
+    uint8_t tcp_wscale, tcp_opts; /* tcp_opts: BRIEF_* */
+    uint8_t ip_version, proto, ip_csum, l4_csum; /* enum csum_state */
+};
+#define BRIEF_HAS_MSS    0x1u
+#define BRIEF_HAS_WSCALE 0x2u
+#define BRIEF_OPTIONS_CUT 0x4u /* ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN, the anomaly tracking reads */
+
 struct analyzer_frame {
     struct capture_frame f; /* f.data points into buf, or is NULL when the bytes were
                                not kept (analyzer_frame_take) */
@@ -97,22 +118,30 @@ struct analyzer_frame {
     size_t cap;
     bool pkt_ready;         /* pkt is the frame dissected as analyzer_feed would
                                have (no fragment met) */
+    bool has_brief;         /* brief holds what feeding reads of pkt (analyzer_prep.brief) */
+    struct analyzer_brief brief;
     struct analyzer_flow_hint hint;
     struct packet pkt;      /* (views into buf; lengths only when the bytes were not kept) */
 };
 
-/* Fetches into the cache what feeding af to an reads of it: the hint, the
- * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when
- * nDPI will read them, the frame's first bytes. */
+/* Fetches into the cache what feeding af to an reads of it first: the frame,
+ * its brief and its hint. */
 void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af);
+/* Then, once those are in the cache: the packet up to its ICMP and SCTP fields
+ * (what TCP and UDP need) when af has no brief and, when nDPI will read them,
+ * the frame's first bytes. */
+void analyzer_frame_prefetch_packet(const struct analyzer *an, const struct analyzer_frame *af);
 
 struct analyzer_prep {
     struct frame_ctx fctx; /* no reassembly table */
     uint8_t seed[16];
     bool bytes_read;       /* feeding reads frames' bytes after their dissection (nDPI) */
+    bool brief;            /* fill analyzer_frame.brief where it can stand for the packet
+                              (frames fed by another thread; not with bytes_read) */
 };
 
-/* A copy of what analyzer_frame_take needs from an (constant for its life). */
+/* A copy of what analyzer_frame_take needs from an (constant for its life), for
+ * frames that analyzer_feed_prepared feeds: with brief set unless bytes_read. */
 void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep);
 /* Takes frame f into af: dissects and keys it where it lies, then copies its
  * bytes into af's buffer only when feeding will read them again (nDPI on, or

@@ -259,9 +259,11 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
         }
         if (next + FETCH_SLOT_AHEAD < head)
             analyzer_frame_prefetch(an, &r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
-        if (next + FETCH_BUCKET_AHEAD < head)
-            analyzer_prefetch(an, &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK],
-                              ANALYZER_FETCH_BUCKET);
+        if (next + FETCH_BUCKET_AHEAD < head) {
+            struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
+            analyzer_frame_prefetch_packet(an, af); /* when it has no brief */
+            analyzer_prefetch(an, af, ANALYZER_FETCH_BUCKET);
+        }
         if (next + FETCH_ENTRY_AHEAD < head)
             analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK],
                               ANALYZER_FETCH_ENTRY);

@@ -776,6 +776,69 @@ static void test_reader_thread_jumbo_frames(void)
     remove(out);
 }
 
+/* What the reader thread hands over for a plain TCP or UDP packet (its brief)
+ * carries every field the tracker reads: lifecycle.pcap rewritten with some
+ * frames' IPv4 or TCP checksums broken and some frames cut inside the TCP
+ * header's options gives the same records through the reader thread as frame
+ * by frame, with checksums verified, and both kinds of damage show in them. */
+static void verify_checksums_dpi_off(struct analyzer_config *cfg)
+{
+    cfg->dpi = false;
+    cfg->verify_checksums = true;
+}
+
+static void test_reader_thread_damaged_frames(void)
+{
+    static struct collected one, other;
+    const char *src = getenv("SOCKSCOPE_SOURCE_DIR");
+    char in[1024], out[] = "/tmp/sockscope-test-damaged-XXXXXX", ebuf[PCAP_ERRBUF_SIZE];
+    snprintf(in, sizeof(in), "%s/samples/lifecycle.pcap", src ? src : ".");
+    make_temp_file(out);
+    pcap_t *p = pcap_open_offline(in, ebuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    pcap_dumper_t *d = pcap_dump_open(p, out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    static u_char f[65536];
+    unsigned i = 0, syn_cut = 0;
+    while (pcap_next_ex(p, &h, &data) == 1) {
+        struct pcap_pkthdr h2 = *h;
+        memcpy(f, data, h->caplen);
+        /* Ethernet, IPv4 with a 20-byte header, then TCP (lifecycle.pcap's frames) */
+        bool tcp = h->caplen >= 54 && f[12] == 0x08 && f[13] == 0x00 && f[14] == 0x45 && f[23] == 6;
+        if (tcp && (f[47] & 0x02) != 0 && (f[46] >> 4) > 5 && syn_cut++ % 2 == 0)
+            h2.caplen = 56; /* two bytes into the SYN's options */
+        else if (tcp && i % 7 == 3)
+            f[24] ^= 0x5a; /* IPv4 header checksum */
+        else if (tcp && i % 7 == 5)
+            f[50] ^= 0xa5; /* TCP checksum */
+        pcap_dump((u_char *)d, &h2, f);
+        i++;
+    }
+    pcap_dump_close(d);
+    pcap_close(p);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL_FATAL(run_sample(out, &one, verify_checksums_dpi_off), 0);
+    CU_ASSERT_EQUAL(last_fed, i);
+    feed_mode = FEED_THREAD;
+    CU_ASSERT_EQUAL_FATAL(run_sample(out, &other, verify_checksums_dpi_off), 0);
+    feed_mode = FEED_EACH;
+    CU_ASSERT_EQUAL(last_fed, i);
+    assert_same_records(&one, &other, "lifecycle.pcap damaged");
+    uint32_t seen = 0;
+    bool tcp_letter = false;
+    for (size_t k = 0; k < one.n; k++) {
+        seen |= one.c[k].flags;
+        tcp_letter = tcp_letter || strchr(zeek_conn_history(&one.c[k].zeek), 'C') != NULL;
+    }
+    CU_ASSERT(seen & CONN_F_HEADERS_TRUNCATED);
+    CU_ASSERT(seen & CONN_F_BAD_CHECKSUM);
+    CU_ASSERT(tcp_letter);
+    CU_ASSERT(one.stats.anomalies[ANOM_IPV4_BAD_CHECKSUM] > 0);
+    remove(out);
+}
+
 /* A file cut inside a record: the reader thread reports the read error, after
  * feeding every whole frame before it, as the one-thread path does. */
 static void test_reader_thread_read_error(void)
@@ -828,6 +891,8 @@ int register_tests(void)
         {"reader thread waits for a slow sink and a slow pipe", test_reader_thread_waits},
         {"reader thread holds a bounded number of bytes of jumbo frames",
          test_reader_thread_jumbo_frames},
+        {"reader thread: damaged checksums and cut options reach the tracker",
+         test_reader_thread_damaged_frames},
         {"idle timeout of an oldest made so when time went back",
          test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
