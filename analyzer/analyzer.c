@@ -427,15 +427,6 @@ static void evict_oldest(struct analyzer *an)
     }
 }
 
-/* True if packet address a:ap is c's originator endpoint (inlined: per packet). */
-static bool is_orig_endpoint(const struct conn *c, const struct ip_addr *a, uint16_t ap)
-{
-    uint64_t x[2], y[2];
-    memcpy(x, a->b, sizeof(x));
-    memcpy(y, c->orig_addr.b, sizeof(y));
-    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0 && ap == c->orig_port;
-}
-
 static bool addr_is_broadcast(const struct packet *pkt)
 {
     static const uint8_t bcast[4] = {255, 255, 255, 255};
@@ -443,7 +434,8 @@ static bool addr_is_broadcast(const struct packet *pkt)
 }
 
 static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, uint64_t hash,
-                             const struct packet *pkt, uint16_t sport, uint16_t dport)
+                             const struct packet *pkt, uint16_t sport, uint16_t dport,
+                             bool src_is_lo)
 {
     if (an->cfg.max_flows != 0 && flow_table_count(an->flows) >= an->cfg.max_flows)
         evict_oldest(an);
@@ -459,6 +451,7 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     c->resp_addr = pkt->dst;
     c->orig_port = sport;
     c->resp_port = dport;
+    c->orig_is_lo = src_is_lo;
     c->proto = pkt->proto;
     c->ip_version = pkt->ip_version;
     c->vlan = key->vlan;
@@ -482,6 +475,8 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
             c->resp_addr = pkt->src;
             c->orig_port = dport;
             c->resp_port = sport;
+            c->orig_is_lo = !src_is_lo || conn_is_self(c); /* (a connection to itself has one
+                                                              port: never flipped here) */
             c->orientation = ORIENT_SERVER_PORT;
             zeek_conn_mark_flipped(&c->zeek);
         } else {
@@ -531,6 +526,7 @@ static void continue_closed(struct conn *c, const struct closed_tuple *t, const 
         c->orig_port = c->resp_port;
         c->resp_addr = a;
         c->resp_port = p;
+        c->orig_is_lo = orig_lo;
     }
     zeek_conn_init(&c->zeek, IPPROTO_NUM_TCP); /* no '^': the roles are the closed one's */
     c->orientation = t->orientation;
@@ -662,7 +658,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     bool prev_time_wait = false;
     uint64_t two_msl = 2 * an->cfg.msl_ns;
     if (c != NULL && pkt->proto == IPPROTO_NUM_TCP) {
-        int side = is_orig_endpoint(c, &pkt->src, sport) ? 0 : 1;
+        int side = src_is_lo == c->orig_is_lo ? 0 : 1;
         if (tcp_is_reuse(c, pkt, side)) {
             incarnation = c->incarnation + 1;
             prev_close = c->close_ts;
@@ -706,7 +702,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         }
     }
     if (c == NULL) {
-        c = new_conn(an, key, flow_hash, pkt, sport, dport);
+        c = new_conn(an, key, flow_hash, pkt, sport, dport, src_is_lo);
         if (c == NULL)
             return NULL;
         *is_new = true;
@@ -726,8 +722,8 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         }
     }
 
-    int side = is_orig_endpoint(c, &pkt->src, sport) ? 0 : 1;
-    /* a connection to self (same address and port both ways) has one side only */
+    /* (a connection to self, same address and port both ways, has one side only) */
+    int side = src_is_lo == c->orig_is_lo ? 0 : 1;
     struct conn_dir *d = &c->dir[side];
     d->pkts++;
     d->ip_bytes += pkt->ip_len;
@@ -1064,6 +1060,7 @@ static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_f
     struct analyzer_flow_hint *hn = &af->hint;
     hn->pkt = NULL;
     hn->entry = 0;
+    hn->rest_fetched = false;
     struct frame_ctx fctx = prep->fctx;
     frame_dissect(&fctx, &in, pkt);
     af->pkt_ready = !pkt->is_fragment;
@@ -1091,17 +1088,33 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
     struct analyzer_flow_hint *hn = &af->hint;
     if (hn->pkt == NULL)
         return;
+    /* from the brief when there is one: the packet's lines are the reader's */
+    bool tcp = (af->has_brief ? af->brief.proto : af->pkt.proto) == IPPROTO_NUM_TCP;
+    uint16_t flags = tcp ? (af->has_brief ? af->brief.tcp_flags : af->pkt.tcp.flags) : 0;
     switch (stage) {
     case ANALYZER_FETCH_BUCKET:
         flow_table_prefetch_bucket(an->flows, hn->hash);
-        if (af->pkt.proto == IPPROTO_NUM_TCP && (af->pkt.tcp.flags & TCP_SYN))
+        if (flags & TCP_SYN)
             closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
         break;
     case ANALYZER_FETCH_ENTRY:
-        hn->entry = flow_table_prefetch_entry(an->flows, hn->hash);
+        /* The rest of the connection (its addresses, handshake times and
+         * transitions) only for what may change a socket's state: a SYN, FIN
+         * or RST here, or (LINKS stage) a connection not established on both
+         * sides, and for nDPI, which reads the rest at every packet */
+        hn->rest_fetched = an->dpi != NULL || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
+        hn->entry = flow_table_prefetch_entry(an->flows, hn->hash,
+                                              hn->rest_fetched ? CONN_OPEN_SIZE : CONN_HOT_SIZE);
         break;
     case ANALYZER_FETCH_LINKS:
         flow_table_prefetch_links(an->flows, hn->entry);
+        if (tcp && !hn->rest_fetched) {
+            /* the hot part came a frame ago; the entry may have been reused since */
+            const struct conn *c = flow_table_peek(an->flows, hn->entry);
+            if (c != NULL &&
+                (c->dir[0].state != TCP_ST_ESTABLISHED || c->dir[1].state != TCP_ST_ESTABLISHED))
+                flow_table_prefetch_part(an->flows, hn->entry, CONN_HOT_SIZE, CONN_OPEN_SIZE);
+        }
         break;
     }
 }

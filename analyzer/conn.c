@@ -150,6 +150,11 @@ void conn_vec_push(struct conn_vec *v, const struct conn *c)
     v->v[v->n++] = *c;
 }
 
+bool conn_is_self(const struct conn *c)
+{
+    return c->orig_port == c->resp_port && memcmp(&c->orig_addr, &c->resp_addr, sizeof(c->orig_addr)) == 0;
+}
+
 struct conn_cold *conn_cold_get(struct conn *c)
 {
     if (c->cold == NULL)

@@ -141,9 +141,11 @@ struct conn_icmp_evidence {
     uint8_t type, code, ip_version;
 };
 
-/* Field order: what every packet reads or updates first (identity, times, flags,
- * both directions, Zeek state), then what changes rarely; sized so that there
- * are no holes.
+/* Field order: what every packet reads or updates first (times, flags, ports,
+ * both directions, Zeek state: six cache lines of the flow table's entry with
+ * its key), then what changes rarely (the addresses, the handshake times, the
+ * transitions: the look-ahead fetches these only for packets that may need
+ * them); sized so that there are no holes.
  *
  * An open connection lives in the flow table with only its first
  * CONN_OPEN_SIZE bytes: the fields from `has_icmp` on are rare or derived
@@ -154,38 +156,41 @@ struct conn_icmp_evidence {
  * connection (the flow table's) must not touch them; sanitizer builds poison
  * them in the table. */
 struct conn {
-    /* identity: the 5-tuple as originator -> responder, plus VLAN context */
-    struct ip_addr orig_addr, resp_addr;
+    /* what every packet reads or updates: with the flow table's 64-byte entry
+     * header (the key), this part, dir and zeek fill six cache lines */
+    uint64_t last_ts;
+    uint64_t zeek_last_ts; /* Zeek's last_time: stops once both sides closed */
+    uint32_t flags;        /* CONN_F_* */
     uint16_t orig_port, resp_port; /* ICMP: type and counterpart type / code */
     uint8_t proto, ip_version;
-    uint16_t vlan, vlan_inner;
-
-    uint8_t orientation;  /* enum orientation */
-    uint8_t end_reason;   /* enum end_reason */
-    bool direction_inferred;
-    bool handshake_validated;
+    bool orig_is_lo;       /* the originator's endpoint sorts first in the flow key
+                              (flow_key_make's lo): a packet's sender is the
+                              originator when its src_is_lo equals this */
     uint8_t n_transitions; /* entries used in transitions[] */
-    uint8_t carrier_type;  /* a tunnel carrier named by its encap_type (DPI on), 0 = none */
-    uint32_t flags;       /* CONN_F_* */
-    uint32_t incarnation; /* 1, 2, ... per 5-tuple within the run */
-
-    uint64_t id;          /* uid source (random per run) */
-    uint64_t first_ts, last_ts;
-    uint64_t zeek_last_ts; /* Zeek's last_time: stops once both sides closed */
+    uint16_t vlan, vlan_inner;
 
     struct conn_dir dir[2]; /* [0] = originator, [1] = responder */
     struct zeek_conn zeek;
 
+    /* identity: the 5-tuple as originator -> responder (ports and VLANs above) */
+    struct ip_addr orig_addr, resp_addr;
+    uint64_t id;          /* uid source (random per run) */
+    uint64_t first_ts;
     uint64_t close_ts;    /* time the connection closed (0 = not closed) */
     uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
     /* handshake times (0 = not seen) */
     uint64_t syn_ts, synack_ts, ack_ts;
-
+    uint32_t incarnation; /* 1, 2, ... per 5-tuple within the run */
     uint32_t out_of_window_rsts;
-    bool refused_by_rst; /* the responder answered the SYN with RST */
-    bool synack_acks_syn; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
-    bool dpi_done;        /* detection over: the application fields are final */
+    uint8_t orientation;  /* enum orientation */
+    uint8_t end_reason;   /* enum end_reason */
+    uint8_t carrier_type; /* a tunnel carrier named by its encap_type (DPI on), 0 = none */
     uint8_t app_confidence; /* nDPI's ndpi_confidence_t (dpi_confidence_name) */
+    bool direction_inferred : 1;
+    bool handshake_validated : 1;
+    bool refused_by_rst : 1;  /* the responder answered the SYN with RST */
+    bool synack_acks_syn : 1; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
+    bool dpi_done : 1;        /* detection over: the application fields are final */
     struct conn_transition transitions[CONN_MAX_TRANSITIONS];
 
     /* tunnels (issue 7): set on connections that came through encapsulations */
@@ -219,6 +224,9 @@ struct conn {
 
 /* Bytes of an open connection kept in the flow table. */
 #define CONN_OPEN_SIZE offsetof(struct conn, has_icmp)
+/* Its first bytes, which every packet reads or writes (the rest: packets that
+ * change a socket's state, and the records). */
+#define CONN_HOT_SIZE offsetof(struct conn, orig_addr)
 
 /* An open connection's rare record-only fields (conn.cold), copied into the
  * record when it is made. */
@@ -231,6 +239,10 @@ struct conn_cold {
     struct conn_tcp_counts tcp_counts[2];
     char app_host[64];
 };
+
+/* Whether c's two endpoints are one (a connection to itself: same address and
+ * port both ways, one side only). */
+bool conn_is_self(const struct conn *c);
 
 /* c's cold part, allocated (zeroed) on first use; NULL when memory ran out. */
 struct conn_cold *conn_cold_get(struct conn *c);

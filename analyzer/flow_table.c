@@ -265,8 +265,9 @@ void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
     __builtin_prefetch(&ft->buckets[(uint32_t)hash & (ft->n_buckets - 1)]);
 }
 
-uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, size_t conn_bytes)
 {
+    size_t end = offsetof(struct flow_entry, conn) + conn_bytes;
     uint32_t tag = (uint32_t)hash;
     size_t mask = ft->n_buckets - 1;
     for (size_t i = tag & mask, n = 0; n < 8; i = (i + 1) & mask, n++) {
@@ -276,12 +277,28 @@ uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
         if (b->tag != tag)
             continue;
         const char *e = (const char *)entry_at(ft, b->idx);
-        for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
+        for (size_t off = 0; off < end && off < ENTRY_SIZE; off += ENTRY_ALIGN)
             __builtin_prefetch(e + off);
         __builtin_prefetch(link_at(ft, b->idx));
         return b->idx;
     }
     return NIL;
+}
+
+void flow_table_prefetch_part(const struct flow_table *ft, uint32_t idx, size_t from, size_t to)
+{
+    if (idx == NIL)
+        return;
+    const char *e = (const char *)entry_at(ft, idx);
+    size_t off = (offsetof(struct flow_entry, conn) + from) / ENTRY_ALIGN * ENTRY_ALIGN;
+    for (size_t end = offsetof(struct flow_entry, conn) + to; off < end && off < ENTRY_SIZE;
+         off += ENTRY_ALIGN)
+        __builtin_prefetch(e + off);
+}
+
+const struct conn *flow_table_peek(const struct flow_table *ft, uint32_t idx)
+{
+    return idx == NIL ? NULL : conn_of(entry_at(ft, idx));
 }
 
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx)

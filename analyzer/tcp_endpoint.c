@@ -39,6 +39,7 @@ void conn_swap_sides(struct conn *c)
     uint16_t p = c->orig_port;
     c->orig_port = c->resp_port;
     c->resp_port = p;
+    c->orig_is_lo = !c->orig_is_lo || conn_is_self(c);
     struct conn_dir d = c->dir[0];
     c->dir[0] = c->dir[1];
     c->dir[1] = d;
@@ -365,7 +366,7 @@ void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
             SEQ_GEQ(pkt->tcp.ack, c->dir[side ^ 1].fin_seq + 1))
             conn_set_state(c, side, TCP_ST_TIME_WAIT, ts);
     }
-    if (c->close_ts == 0 && tcp_endpoint_conn_closed(c))
+    if (tcp_endpoint_conn_closed(c) && c->close_ts == 0) /* close_ts: not in the hot part */
         c->close_ts = ts;
     d->last_ts = ts;
 }

@@ -514,6 +514,102 @@ static void tcp_conn(struct analyzer *an, uint64_t t, uint16_t cport, uint32_t c
     tcp_seg(an, t + 5 * MS, cport, true, 0x10, cisn + 2, sisn + 2);
 }
 
+/* Which socket sent a packet follows the roles through every flip (the
+ * connection keeps whether its originator sorts first in the flow key):
+ * Zeek's flip at creation (first packet from port 80, no SYN), its flip after
+ * a SYN-ACK seen first, and a connection to itself, whose packets all come
+ * from its one endpoint (also across the SYN-ACK flip, which swaps the
+ * directions' counts once). */
+static void seg_between(struct analyzer *an, uint64_t ts, const uint8_t src[4], uint16_t sport,
+                        const uint8_t dst[4], uint16_t dport, uint8_t flags, uint32_t seq,
+                        uint32_t ack)
+{
+    uint8_t f[54];
+    fixture_ip4_frame(f, sizeof(f), 6, src, sport, dst, dport, flags, seq, ack);
+    fixture_feed(an, f, sizeof(f), ts);
+}
+
+static void test_sender_side_through_flips(void)
+{
+    static struct collected col;
+    const uint64_t MS = 1000000;
+    const uint8_t *cl = fixture_client, *sv = fixture_server;
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
+    /* flip at creation: the server's ACK first */
+    seg_between(an, 1 * MS, sv, 80, cl, 40000, 0x10, 900, 100);
+    seg_between(an, 2 * MS, cl, 40000, sv, 80, 0x10, 100, 900);
+    seg_between(an, 3 * MS, sv, 80, cl, 40000, 0x10, 900, 100);
+    /* flip after the SYN-ACK: server, client, server, client */
+    seg_between(an, 4 * MS, sv, 4001, cl, 40001, 0x12, 700, 301);
+    seg_between(an, 5 * MS, cl, 40001, sv, 4001, 0x10, 301, 701);
+    seg_between(an, 6 * MS, sv, 4001, cl, 40001, 0x10, 701, 301);
+    seg_between(an, 7 * MS, cl, 40001, sv, 4001, 0x10, 301, 701);
+    /* to itself, SYN-ACK first */
+    seg_between(an, 8 * MS, cl, 5000, cl, 5000, 0x12, 500, 400);
+    seg_between(an, 9 * MS, cl, 5000, cl, 5000, 0x10, 501, 501);
+    seg_between(an, 10 * MS, cl, 5000, cl, 5000, 0x10, 501, 501);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 3);
+    const struct conn *a = find(&col, 80, 40000, 1), *b = find(&col, 4001, 40001, 1),
+                      *self = find(&col, 5000, 5000, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(self);
+    CU_ASSERT_EQUAL(a->orientation, ORIENT_SERVER_PORT);
+    CU_ASSERT_EQUAL(a->dir[0].pkts, 1); /* the client */
+    CU_ASSERT_EQUAL(a->dir[1].pkts, 2);
+    CU_ASSERT_EQUAL(a->dir[0].last_ts, 2 * MS);
+    CU_ASSERT_EQUAL(b->orientation, ORIENT_SYN_ACK);
+    CU_ASSERT_STRING_EQUAL(zeek_conn_history(&b->zeek), "^hAa");
+    CU_ASSERT(self->flags & CONN_F_FLIPPED);
+    CU_ASSERT_EQUAL(b->dir[0].pkts, 2); /* the client, after the flip as before */
+    CU_ASSERT_EQUAL(b->dir[1].pkts, 2);
+    CU_ASSERT_EQUAL(b->dir[0].last_ts, 7 * MS);
+    CU_ASSERT_EQUAL(b->dir[1].last_ts, 6 * MS);
+    CU_ASSERT_EQUAL(self->dir[0].pkts, 1); /* the one after the flip */
+    CU_ASSERT_EQUAL(self->dir[1].pkts, 2); /* the two before it, swapped */
+}
+
+/* Late packets of a closed connection whose record was written: a new record
+ * takes the closed connection's roles (continue_closed), whoever sends first;
+ * here the server (port 4001, not a likely server port, so no flip at
+ * creation), then the client, each counted on its own side. */
+static void test_after_close_roles(void)
+{
+    static struct collected col;
+    const uint64_t MS = 1000000;
+    const uint8_t *cl = fixture_client, *sv = fixture_server;
+    memset(&col, 0, sizeof(col));
+    struct analyzer_config cfg;
+    fixture_config(&cfg, on_conn, &col);
+    cfg.close_delay_ns = 0;
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    seg_between(an, 1 * MS, cl, 40000, sv, 4001, 0x02, 100, 0);
+    seg_between(an, 2 * MS, sv, 4001, cl, 40000, 0x12, 900, 101);
+    seg_between(an, 3 * MS, cl, 40000, sv, 4001, 0x10, 101, 901);
+    seg_between(an, 4 * MS, cl, 40000, sv, 4001, 0x11, 101, 901);
+    seg_between(an, 5 * MS, sv, 4001, cl, 40000, 0x11, 901, 102);
+    seg_between(an, 6 * MS, cl, 40000, sv, 4001, 0x10, 102, 902);
+    seg_between(an, 7 * MS, sv, 4001, cl, 40000, 0x10, 902, 102); /* late */
+    seg_between(an, 8 * MS, cl, 40000, sv, 4001, 0x10, 102, 902);
+    seg_between(an, 9 * MS, cl, 40000, sv, 4001, 0x10, 102, 902);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    /* the closed connection, then each late packet a record of its own (a
+     * close delay of 0: the after_close connection is closed too) */
+    CU_ASSERT_EQUAL_FATAL(col.n, 4);
+    for (size_t k = 1; k < 4; k++) {
+        const struct conn *late = &col.c[k];
+        CU_ASSERT(late->flags & CONN_F_AFTER_CLOSE);
+        CU_ASSERT_EQUAL(late->orig_port, 40000);
+        CU_ASSERT_EQUAL(late->dir[0].pkts, k == 1 ? 0 : 1); /* the server's, then the client's */
+        CU_ASSERT_EQUAL(late->dir[1].pkts, k == 1 ? 1 : 0);
+    }
+}
+
 /* The same when a reuse removes the oldest closed connection: X closed at
  * 100 s waits out its close delay ahead of Y, which closed at 50 s (time went
  * back); with Z open (so that X's new incarnation is not the oldest of its
@@ -893,6 +989,8 @@ int register_tests(void)
          test_reader_thread_jumbo_frames},
         {"reader thread: damaged checksums and cut options reach the tracker",
          test_reader_thread_damaged_frames},
+        {"the sender's side follows the roles through flips", test_sender_side_through_flips},
+        {"late packets after a written record keep its roles", test_after_close_roles},
         {"idle timeout of an oldest made so when time went back",
          test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},

@@ -179,6 +179,47 @@ static void test_foreach_and_reuse_of_slots(void)
     flow_table_destroy(NULL);
 }
 
+/* The look-ahead's hints: the entry index a key's hash leads to (nearly
+ * always found), the connection at that index, and fetching any part of it (a
+ * range past the entry is cut at its end); a hash that leads nowhere gives 0. */
+static void test_prefetch_hints(void)
+{
+    struct flow_table *ft = flow_table_create(seed);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+    enum { N = 5000 }; /* more than one chunk of entries */
+    uint32_t found = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        struct conn *c = flow_table_insert(ft, &k, FLOW_CLASS_TCP);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        c->last_ts = i;
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        uint64_t h = flow_key_hash(&k, seed);
+        flow_table_prefetch_bucket(ft, h);
+        uint32_t idx = flow_table_prefetch_entry(ft, h, CONN_HOT_SIZE);
+        flow_table_prefetch_links(ft, idx);
+        flow_table_prefetch_part(ft, idx, CONN_HOT_SIZE, CONN_OPEN_SIZE);
+        flow_table_prefetch_part(ft, idx, 0, sizeof(struct conn) * 4); /* cut at the entry */
+        if (idx == 0)
+            continue; /* a hint: the walk gives up after a few buckets */
+        found++;
+        const struct conn *c = flow_table_peek(ft, idx);
+        CU_ASSERT_PTR_EQUAL(c, flow_table_find(ft, &k));
+        CU_ASSERT_EQUAL(c->last_ts, i);
+    }
+    CU_ASSERT(found > N * 9 / 10);
+    struct flow_key absent;
+    key_for(&absent, N + 7);
+    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, flow_key_hash(&absent, seed), CONN_OPEN_SIZE), 0);
+    CU_ASSERT_PTR_NULL(flow_table_peek(ft, 0));
+    flow_table_prefetch_part(ft, 0, 0, CONN_OPEN_SIZE); /* nothing */
+    flow_table_destroy(ft);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -187,6 +228,7 @@ int register_tests(void)
         {"random inserts/removals match a model", test_random_ops_against_model},
         {"LRU order per class", test_lru_order_per_class},
         {"foreach and slot reuse", test_foreach_and_reuse_of_slots},
+        {"look-ahead hints: entry index, peek, parts", test_prefetch_hints},
         {NULL, NULL},
     };
     return add_suite("flow_table", tests);
