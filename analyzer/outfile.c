@@ -7,6 +7,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The permissions the written file gets: an existing file's own (replacing it
+ * must not widen who may read it), else what the umask leaves of 0666, as a
+ * file the shell's redirection creates would have. */
+static mode_t output_mode(bool exists, const struct stat *st)
+{
+    if (exists)
+        return st->st_mode & 07777;
+    mode_t mask = umask(0); /* read it: umask has no query of its own */
+    umask(mask);
+    return 0666 & ~mask;
+}
+
 int outfile_open(struct outfile *o, const char *path, struct ss_err *err)
 {
     memset(o, 0, sizeof(*o));
@@ -16,10 +28,21 @@ int outfile_open(struct outfile *o, const char *path, struct ss_err *err)
     }
     o->path = path;
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* a symbolic link: write what it points to and leave the link, as a
+         * shell redirection does (a temporary renamed over the link's own
+         * name would replace the link) */
+        if (realpath(path, o->target) != NULL)
+            o->path = o->target;
+        else
+            o->link_dangling = true;
+    }
+    bool exists = stat(o->path, &st) == 0;
+    if ((exists && !S_ISREG(st.st_mode)) || o->link_dangling) {
         /* a device or a FIFO: a temporary renamed over it would replace it
-         * (as root, /dev/null itself) */
-        o->fp = fopen(path, "w");
+         * (as root, /dev/null itself); a link to nothing yet: its target is
+         * created where it points */
+        o->fp = fopen(o->path, "w");
         if (o->fp == NULL) {
             ss_err_set(err, "%s: %s", path, strerror(errno));
             return -1;
@@ -27,7 +50,7 @@ int outfile_open(struct outfile *o, const char *path, struct ss_err *err)
         o->in_place = true;
         return 0;
     }
-    if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmpXXXXXX", path) >= sizeof(o->tmp)) {
+    if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmpXXXXXX", o->path) >= sizeof(o->tmp)) {
         ss_err_set(err, "%s: path too long", path);
         return -1;
     }
@@ -36,7 +59,7 @@ int outfile_open(struct outfile *o, const char *path, struct ss_err *err)
         ss_err_set(err, "%s: %s", path, strerror(errno));
         return -1;
     }
-    fchmod(fd, 0644);
+    (void)fchmod(fd, output_mode(exists, &st)); /* mkstemp made it 0600 */
     o->fp = fdopen(fd, "w");
     if (o->fp == NULL) {
         ss_err_set(err, "%s: %s", path, strerror(errno));

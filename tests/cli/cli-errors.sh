@@ -103,6 +103,32 @@ assert first_http(sys.argv[2]) == "reuse", first_http(sys.argv[2])' "$tmp/cd5.js
     [ "$(ls "$tmp" | grep -c tmp)" -eq 0 ] &&
     passed=$((passed + 1)) || { echo "FAIL: -o FILE"; fail=$((fail + 1)); }
 
+# -o keeps an existing file's permissions (replacing a private file must not
+# make it world-readable) and gives a new one 0666 less the umask
+: >"$tmp/private.json"
+chmod 600 "$tmp/private.json"
+"$bin" -r "$samples/synthetic.pcap" --json -o "$tmp/private.json" &&
+    [ "$(stat -c %a "$tmp/private.json")" = 600 ] && [ -s "$tmp/private.json" ] &&
+    (umask 027 && "$bin" -r "$samples/synthetic.pcap" --json -o "$tmp/new027.json") &&
+    [ "$(stat -c %a "$tmp/new027.json")" = 640 ] &&
+    (umask 022 && "$bin" -r "$samples/synthetic.pcap" --json -o "$tmp/new022.json") &&
+    [ "$(stat -c %a "$tmp/new022.json")" = 644 ] &&
+    passed=$((passed + 1)) || { echo "FAIL: -o permissions"; fail=$((fail + 1)); }
+
+# -o through a symbolic link writes its target and leaves the link (relative
+# links too, and a link to a file not there yet creates it)
+mkdir "$tmp/d"
+: >"$tmp/d/real.json"
+ln -s d/real.json "$tmp/link.json"
+ln -s d/later.json "$tmp/dangling.json"
+"$bin" -r "$samples/synthetic.pcap" --json --seed 1 -o "$tmp/link.ref" &&
+    "$bin" -r "$samples/synthetic.pcap" --json --seed 1 -o "$tmp/link.json" &&
+    "$bin" -r "$samples/synthetic.pcap" --json --seed 1 -o "$tmp/dangling.json" &&
+    [ -L "$tmp/link.json" ] && [ -L "$tmp/dangling.json" ] &&
+    cmp -s "$tmp/d/real.json" "$tmp/link.ref" && cmp -s "$tmp/d/later.json" "$tmp/link.ref" &&
+    [ "$(ls "$tmp" | grep -c '\.tmp')" -eq 0 ] && [ "$(ls "$tmp/d" | grep -c '\.tmp')" -eq 0 ] &&
+    passed=$((passed + 1)) || { echo "FAIL: -o through a symbolic link"; fail=$((fail + 1)); }
+
 # -o onto something that is not a regular file is written in place, never
 # replaced by a renamed temporary: a FIFO stays a FIFO and its reader gets the
 # document; as root, a device too (a private /dev/null and /dev/full here)
