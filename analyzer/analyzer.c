@@ -361,6 +361,8 @@ static void expire_flows(struct analyzer *an)
         while ((c = flow_table_oldest(an->flows, (enum flow_class)cls)) != NULL &&
                c->last_ts + timeout <= an->now_ns) {
             enum end_reason r = cls == FLOW_CLASS_TCP_CLOSED ? END_CLOSED : END_TIMEOUT;
+            /* the loop reads the next oldest's last_ts once c is written */
+            flow_table_prefetch_next(an->flows, c, sizeof(c->last_ts));
             emit_and_remove(an, c, r, c->last_ts + timeout);
         }
         if (c != NULL && c->last_ts + timeout < due)

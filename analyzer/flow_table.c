@@ -329,6 +329,13 @@ void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
         __builtin_prefetch(link_at(ft, k->next), 1);
 }
 
+void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c, size_t conn_bytes)
+{
+    uint32_t next = link_at(ft, entry_of(c)->idx)->next;
+    if (next != NIL)
+        flow_table_prefetch_part(ft, next, 0, conn_bytes);
+}
+
 static int grow_buckets(struct flow_table *ft)
 {
     size_t n = ft->n_buckets * 2;

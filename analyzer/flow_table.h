@@ -76,6 +76,9 @@ const struct conn *flow_table_peek(const struct flow_table *ft, uint32_t idx);
 /* Fetch the whole entry of stored connection c, its bucket and its successor's
  * expiry link (for a connection about to be written and removed). */
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c);
+/* Fetch the entry after c in its class's expiry list (its header and the
+ * first conn_bytes of its connection): the next oldest, when c is written. */
+void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c, size_t conn_bytes);
 
 /* Inserts a zeroed connection for key (which must not be present) in class cls.
  * Returns NULL only on allocation failure. */

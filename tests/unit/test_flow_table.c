@@ -181,7 +181,8 @@ static void test_foreach_and_reuse_of_slots(void)
 
 /* The look-ahead's hints: the entry index a key's hash leads to (nearly
  * always found), the connection at that index, and fetching any part of it (a
- * range past the entry is cut at its end); a hash that leads nowhere gives 0. */
+ * range past the entry is cut at its end) or of the next in its expiry list; a
+ * hash that leads nowhere gives 0. */
 static void test_prefetch_hints(void)
 {
     struct flow_table *ft = flow_table_create(seed);
@@ -209,6 +210,7 @@ static void test_prefetch_hints(void)
         found++;
         const struct conn *c = flow_table_peek(ft, idx);
         CU_ASSERT_PTR_EQUAL(c, flow_table_find(ft, &k));
+        flow_table_prefetch_next(ft, c, CONN_HOT_SIZE); /* the newest has none */
         CU_ASSERT_EQUAL(c->last_ts, i);
     }
     CU_ASSERT(found > N * 9 / 10);
