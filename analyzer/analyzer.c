@@ -101,7 +101,7 @@ void analyzer_config_defaults(struct analyzer_config *cfg)
 
 struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_err *err)
 {
-    struct analyzer *an = calloc(1, sizeof(*an));
+    struct analyzer *an = analyzer_alloc_aligned(sizeof(*an));
     if (an == NULL) {
         ss_err_set(err, "out of memory");
         return NULL;
@@ -1022,19 +1022,30 @@ void analyzer_frame_free(struct analyzer_frame *af)
     af->cap = 0;
 }
 
+void *analyzer_alloc_aligned(size_t n)
+{
+    size_t rounded = (n + 63) / 64 * 64; /* aligned_alloc wants a multiple */
+    void *p = aligned_alloc(64, rounded);
+    if (p != NULL)
+        memset(p, 0, rounded);
+    return p;
+}
+
 void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af)
 {
     (void)an;
     const char *p = (const char *)af;
-    for (size_t off = 0; off < offsetof(struct analyzer_frame, pkt); off += 64)
+    for (size_t off = 0; off < offsetof(struct analyzer_frame, f); off += 64)
         __builtin_prefetch(p + off);
 }
 
 void analyzer_frame_prefetch_packet(const struct analyzer *an, const struct analyzer_frame *af)
 {
     if (!af->has_brief) {
-        const char *p = (const char *)&af->pkt;
-        for (size_t off = 0; off < offsetof(struct packet, icmp); off += 64)
+        const char *p = (const char *)&af->f;
+        size_t end = offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, icmp) -
+                     offsetof(struct analyzer_frame, f);
+        for (size_t off = 0; off < end; off += 64)
             __builtin_prefetch(p + off);
     }
     /* the frame's bytes: only nDPI reads them once the packet is dissected */
@@ -1145,8 +1156,13 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
 void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 {
     analyzer_drain(an);
-    struct packet *ready = af->has_brief ? brief_unpack(an, af) : af->pkt_ready ? &af->pkt : NULL;
-    feed_now(an, &af->f, &af->hint, ready, true);
+    if (af->has_brief) {
+        /* of the frame, a counted one's feeding reads only its time */
+        struct capture_frame f = {.ts_ns = af->brief.ts_ns};
+        feed_now(an, &f, &af->hint, brief_unpack(an, af), true);
+        return;
+    }
+    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, true);
 }
 
 /* The frame `back` slots before slot idx. */

@@ -3,6 +3,7 @@
 #ifndef SOCKSCOPE_ANALYZER_H
 #define SOCKSCOPE_ANALYZER_H
 
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -113,25 +114,32 @@ struct analyzer_brief {
 #define BRIEF_HAS_WSCALE 0x2u
 #define BRIEF_OPTIONS_CUT 0x4u /* ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN, the anomaly tracking reads */
 
+/* What feeding a frame with a brief reads comes first, in two cache lines: the
+ * flags, the brief and the hint (the brief's ts_ns stands for f's). Aligned to
+ * a cache line: hold these in memory from analyzer_alloc_aligned. */
 struct analyzer_frame {
-    struct capture_frame f; /* f.data points into buf, or is NULL when the bytes were
-                               not kept (analyzer_frame_take) */
-    uint8_t *buf;
-    size_t cap;
-    bool pkt_ready;         /* pkt is the frame dissected as analyzer_feed would
+    alignas(64) bool pkt_ready; /* pkt is the frame dissected as analyzer_feed would
                                have (no fragment met) */
     bool has_brief;         /* brief holds what feeding reads of pkt (analyzer_prep.brief) */
     struct analyzer_brief brief;
     struct analyzer_flow_hint hint;
+    struct capture_frame f; /* f.data points into buf, or is NULL when the bytes were
+                               not kept (analyzer_frame_take) */
+    uint8_t *buf;
+    size_t cap;
     struct packet pkt;      /* (views into buf; lengths only when the bytes were not kept) */
 };
 
-/* Fetches into the cache what feeding af to an reads of it first: the frame,
- * its brief and its hint. */
+/* n bytes, zeroed, aligned to a cache line (for structs holding analyzer_frame);
+ * NULL when memory ran out. Freed with free(). */
+void *analyzer_alloc_aligned(size_t n);
+
+/* Fetches into the cache what feeding af to an reads of it first: its brief
+ * and its hint. */
 void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af);
-/* Then, once those are in the cache: the packet up to its ICMP and SCTP fields
- * (what TCP and UDP need) when af has no brief and, when nDPI will read them,
- * the frame's first bytes. */
+/* Then, once those are in the cache: when af has no brief, the frame and its
+ * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when nDPI
+ * will read them, the frame's first bytes. */
 void analyzer_frame_prefetch_packet(const struct analyzer *an, const struct analyzer_frame *af);
 
 struct analyzer_prep {

@@ -211,7 +211,7 @@ static void ring_destroy(struct ring *r)
 int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_frames,
                       uint64_t *n_fed, struct ss_err *err)
 {
-    struct ring *r = calloc(1, sizeof(*r));
+    struct ring *r = analyzer_alloc_aligned(sizeof(*r));
     if (r == NULL)
         return reader_single_run(an, cap, max_frames, n_fed, err);
     if (pthread_mutex_init(&r->mu, NULL) != 0) {
