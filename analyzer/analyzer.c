@@ -41,7 +41,7 @@ struct analyzer {
      * the memory of the flows they belong to is fetched while earlier frames
      * are processed */
     struct analyzer_frame ahead[AHEAD_SLOTS];
-    struct analyzer_prep prep; /* how the look-ahead dissects and hashes */
+    struct analyzer_prep prep; /* how the look-ahead dissects, and the flow-key hasher */
     struct packet brief_pkt;   /* a brief's packet, unpacked (brief_unpack) */
     unsigned ahead_first, ahead_n;
     uint64_t conn_seq; /* counter behind uids */
@@ -114,9 +114,12 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
             return NULL;
         }
     }
+    /* one hasher for the table, the closed 5-tuples and the look-ahead: a hash
+     * one of them made is valid in all */
+    flow_hasher_init(&an->prep.hasher, an->cfg.seed);
     an->reasm = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
-    an->flows = flow_table_create(an->cfg.seed);
-    an->closed = closed_tuples_create(an->cfg.seed);
+    an->flows = flow_table_create(&an->prep.hasher);
+    an->closed = closed_tuples_create(&an->prep.hasher);
     if (an->reasm == NULL || an->flows == NULL || an->closed == NULL) {
         ss_err_set(err, "out of memory");
         analyzer_destroy(an);
@@ -135,7 +138,6 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     an->fctx.decap = cfg->decap;
     an->prep.fctx = an->fctx;
     an->prep.fctx.reasm = NULL; /* dissection without side effects */
-    memcpy(an->prep.seed, an->cfg.seed, sizeof(an->prep.seed));
     an->prep.bytes_read = an->dpi != NULL;
     return an;
 }
@@ -635,8 +637,8 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     }
 
     /* one key and hash for the flow table and the closed 5-tuples (same
-     * function and seed): the look-ahead made them already when this is the
-     * packet it dissected (an unencapsulated TCP or UDP one) */
+     * hasher): the look-ahead made them already when this is the packet it
+     * dissected (an unencapsulated TCP or UDP one) */
     struct flow_key made;
     const struct flow_key *key = &made;
     bool src_is_lo;
@@ -649,7 +651,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         src_is_lo = flow_key_make(&made, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
                                   dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
-        flow_hash = flow_key_hash(&made, an->cfg.seed);
+        flow_hash = flow_key_hash(&made, &an->prep.hasher);
     }
     if (key_out != NULL)
         *key_out = *key;
@@ -1084,7 +1086,7 @@ static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_f
     hn->src_is_lo = flow_key_make(&hn->key, pkt->ip_version, pkt->proto, &pkt->src, pkt->sport,
                                   &pkt->dst, pkt->dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, 0);
-    hn->hash = flow_key_hash(&hn->key, prep->seed);
+    hn->hash = flow_key_hash(&hn->key, &prep->hasher);
     hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
 }
 

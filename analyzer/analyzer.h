@@ -144,7 +144,7 @@ void analyzer_frame_prefetch_packet(const struct analyzer *an, const struct anal
 
 struct analyzer_prep {
     struct frame_ctx fctx; /* no reassembly table */
-    uint8_t seed[16];
+    struct flow_hasher hasher; /* the flow table's */
     bool bytes_read;       /* feeding reads frames' bytes after their dissection (nDPI) */
     bool brief;            /* fill analyzer_frame.brief where it can stand for the packet
                               (frames fed by another thread; not with bytes_read) */

@@ -28,7 +28,7 @@ struct slot {
 };
 
 struct closed_tuples {
-    uint8_t seed[16];
+    struct flow_hasher hasher;
     struct slot *slots;
     size_t n_slots; /* power of two */
     size_t count;   /* live entries */
@@ -59,12 +59,12 @@ static void clear_slots(struct slot *s, size_t n)
     }
 }
 
-struct closed_tuples *closed_tuples_create(const uint8_t seed[16])
+struct closed_tuples *closed_tuples_create(const struct flow_hasher *h)
 {
     struct closed_tuples *ct = calloc(1, sizeof(*ct));
     if (ct == NULL)
         return NULL;
-    memcpy(ct->seed, seed, 16);
+    ct->hasher = *h;
     ct->n_slots = 256;
     ct->slots = malloc(ct->n_slots * sizeof(*ct->slots));
     ct->n_chunks = 4;
@@ -106,7 +106,7 @@ const struct closed_tuple *closed_tuples_find(const struct closed_tuples *ct,
 {
     if (ct->count == 0)
         return NULL;
-    return closed_tuples_find_hashed(ct, flow_key_hash(key, ct->seed));
+    return closed_tuples_find_hashed(ct, flow_key_hash(key, &ct->hasher));
 }
 
 const struct closed_tuple *closed_tuples_find_hashed(const struct closed_tuples *ct, uint64_t hash)
@@ -142,7 +142,7 @@ static void drop_slot(struct closed_tuples *ct, size_t i)
 
 void closed_tuples_remove(struct closed_tuples *ct, const struct flow_key *key)
 {
-    closed_tuples_remove_hashed(ct, flow_key_hash(key, ct->seed));
+    closed_tuples_remove_hashed(ct, flow_key_hash(key, &ct->hasher));
 }
 
 void closed_tuples_remove_hashed(struct closed_tuples *ct, uint64_t hash)
@@ -201,7 +201,7 @@ static int reserve_tail(struct closed_tuples *ct)
 int closed_tuples_add(struct closed_tuples *ct, const struct flow_key *key,
                       const struct closed_tuple *t)
 {
-    return closed_tuples_add_hashed(ct, flow_key_hash(key, ct->seed), t, true);
+    return closed_tuples_add_hashed(ct, flow_key_hash(key, &ct->hasher), t, true);
 }
 
 int closed_tuples_add_hashed(struct closed_tuples *ct, uint64_t fp, const struct closed_tuple *t,

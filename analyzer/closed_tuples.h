@@ -50,8 +50,9 @@ uint64_t closed_tuple_tw_end(const struct closed_tuple *t, int side);
 
 struct closed_tuples;
 
-/* Returns an empty store hashing with seed, or NULL on allocation failure. */
-struct closed_tuples *closed_tuples_create(const uint8_t seed[16]);
+/* Returns an empty store hashing with (a copy of) h, or NULL on allocation
+ * failure. */
+struct closed_tuples *closed_tuples_create(const struct flow_hasher *h);
 /* closed_tuples_destroy(NULL) is a no-op. */
 void closed_tuples_destroy(struct closed_tuples *ct);
 
@@ -68,7 +69,7 @@ int closed_tuples_add(struct closed_tuples *ct, const struct flow_key *key,
 /* Forgets the entry for key, if any. */
 void closed_tuples_remove(struct closed_tuples *ct, const struct flow_key *key);
 
-/* find and remove with hash = flow_key_hash(key, the store's seed) computed
+/* find and remove with hash = flow_key_hash(key, the store's hasher) computed
  * already; prefetch is a look-ahead hint (fetches the index slot). */
 const struct closed_tuple *closed_tuples_find_hashed(const struct closed_tuples *ct, uint64_t hash);
 /* add with the hash computed; may_exist false when the caller knows the key is

@@ -78,7 +78,7 @@ struct lru_list {
 };
 
 struct flow_table {
-    uint8_t seed[16];
+    struct flow_hasher hasher;
     struct bucket *buckets;
     size_t n_buckets; /* power of two, at most 2^32 */
     size_t count;
@@ -169,12 +169,18 @@ bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, cons
     return a_is_lo;
 }
 
+void flow_hasher_init(struct flow_hasher *h, const uint8_t seed[16])
+{
+    memcpy(h->seed, seed, 16);
+}
+
 /* SipHash-1-3 of the key's bytes after offset 32 (ports, VLANs, context, protocol)
  * plus the addresses: only their first 4 bytes for IPv4, whose other 12 are zero
  * (flow_key_make copies an ip_addr, zero-padded for IPv4), so an IPv4 key hashes
  * 24 bytes instead of 48. Keys that compare equal always hash equal. */
-uint64_t flow_key_hash(const struct flow_key *key, const uint8_t seed[16])
+uint64_t flow_key_hash(const struct flow_key *key, const struct flow_hasher *h)
 {
+    const uint8_t *seed = h->seed;
     uint8_t buf[sizeof(*key)];
     size_t tail = sizeof(*key) - offsetof(struct flow_key, lo_port);
     memcpy(buf, &key->lo_port, tail);
@@ -190,7 +196,7 @@ uint64_t flow_key_hash(const struct flow_key *key, const uint8_t seed[16])
 
 static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
 {
-    return flow_key_hash(key, ft->seed);
+    return flow_key_hash(key, &ft->hasher);
 }
 
 static void *alloc_huge(size_t size);
@@ -207,12 +213,12 @@ static struct bucket *alloc_buckets(size_t n)
     return b;
 }
 
-struct flow_table *flow_table_create(const uint8_t seed[16])
+struct flow_table *flow_table_create(const struct flow_hasher *h)
 {
     struct flow_table *ft = calloc(1, sizeof(*ft));
     if (ft == NULL)
         return NULL;
-    memcpy(ft->seed, seed, 16);
+    ft->hasher = *h;
     ft->n_buckets = 1024;
     ft->buckets = alloc_buckets(ft->n_buckets);
     if (ft->buckets == NULL) {

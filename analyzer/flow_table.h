@@ -35,8 +35,18 @@ static inline bool linear_probe_stays(size_t home, size_t hole, size_t j)
     return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 }
 
+/* How flow keys are hashed, from a 16-byte seed (random per run). The flow
+ * table, the closed 5-tuples and the look-ahead each keep a copy of one
+ * hasher, so that a hash made with one copy is valid in the others. */
+struct flow_hasher {
+    uint8_t seed[16]; /* SipHash key */
+};
+
+/* Sets h up with seed. Never fails. */
+void flow_hasher_init(struct flow_hasher *h, const uint8_t seed[16]);
+
 /* Seeded SipHash of a key (only its meaningful bytes: 24 for IPv4, 48 for IPv6). */
-uint64_t flow_key_hash(const struct flow_key *key, const uint8_t seed[16]);
+uint64_t flow_key_hash(const struct flow_key *key, const struct flow_hasher *h);
 
 /* Expiry classes: each has its own LRU list ordered by last activity. */
 enum flow_class { FLOW_CLASS_TCP = 0, FLOW_CLASS_TCP_CLOSED, FLOW_CLASS_UDP, FLOW_CLASS_OTHER,
@@ -44,16 +54,16 @@ enum flow_class { FLOW_CLASS_TCP = 0, FLOW_CLASS_TCP_CLOSED, FLOW_CLASS_UDP, FLO
 
 struct flow_table;
 
-/* Creates a table. seed is the 16-byte SipHash key (random per run). Returns NULL
- * on allocation failure. */
-struct flow_table *flow_table_create(const uint8_t seed[16]);
+/* Creates a table hashing with (a copy of) h. Returns NULL on allocation
+ * failure. */
+struct flow_table *flow_table_create(const struct flow_hasher *h);
 /* Frees the table and every entry; flow_table_destroy(NULL) is a no-op. */
 void flow_table_destroy(struct flow_table *ft);
 
 /* Returns the connection for key or NULL. The table owns it: the pointer stays
  * valid until flow_table_remove() of that entry or flow_table_destroy(). */
 struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key);
-/* The same, with hash = flow_key_hash(key, the table's seed) already computed. */
+/* The same, with hash = flow_key_hash(key, the table's hasher) already computed. */
 struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key *key, uint64_t hash);
 
 /* Look-ahead hints (no effect on contents): fetch into the cache the bucket
