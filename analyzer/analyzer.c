@@ -114,8 +114,8 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
             return NULL;
         }
     }
-    /* one hasher for the table, the closed 5-tuples and the look-ahead: a hash
-     * one of them made is valid in all */
+    /* one hasher (function chosen here, once) for the table, the closed
+     * 5-tuples and the look-ahead: a hash one of them made is valid in all */
     flow_hasher_init(&an->prep.hasher, an->cfg.seed);
     an->reasm = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
     an->flows = flow_table_create(&an->prep.hasher);

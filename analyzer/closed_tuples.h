@@ -6,10 +6,11 @@
  * bytes instead of a whole connection, until 2*MSL after that packet.
  *
  * The 5-tuple itself is not stored: an entry is found by its key's 64-bit
- * seeded SipHash (flow_key_hash with the run's random seed). Two keys with the
+ * keyed hash (flow_key_hash with the run's random seed). Two keys with the
  * same fingerprint would share an entry; with n entries a lookup meets a false
  * match with probability about n / 2^64 (3e-14 for a million), and an attacker
- * cannot aim for one without the seed.
+ * cannot aim for one without the seed (aeshash.h says why for the AES
+ * function; the fingerprint must never be printed).
  *
  * Layout: the entries sit in insertion order in a queue of fixed-size chunks
  * (insertion order is expiry order, so forgetting is popping the head), and an

@@ -1,7 +1,8 @@
 /* flow_table.h - connections keyed by 5-tuple (+ VLAN context), canonical for both
- * directions: seeded SipHash, open addressing with linear probing over a pool of
- * entries in fixed-size chunks (entry addresses never move), and one LRU list per
- * timeout class for expiry and eviction. */
+ * directions: a keyed hash with a per-run seed (AES rounds, or SipHash), open
+ * addressing with linear probing over a pool of entries in fixed-size chunks
+ * (entry addresses never move), and one LRU list per timeout class for expiry
+ * and eviction. */
 #ifndef SOCKSCOPE_FLOW_TABLE_H
 #define SOCKSCOPE_FLOW_TABLE_H
 
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aeshash.h"
 #include "conn.h"
 
 /* Zeroed before filling so that padding hashes the same. Endpoints in canonical
@@ -21,6 +23,7 @@ struct flow_key {
     uint8_t proto, ip_version;
     uint8_t pad[2];
 };
+_Static_assert(sizeof(struct flow_key) == AESHASH_INPUT_LEN, "aeshash48 takes a whole key");
 
 /* Fills key for a packet a:ap -> b:bp; returns true if a is the lo endpoint. */
 bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, const struct ip_addr *a,
@@ -35,17 +38,31 @@ static inline bool linear_probe_stays(size_t home, size_t hole, size_t j)
     return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 }
 
-/* How flow keys are hashed, from a 16-byte seed (random per run). The flow
- * table, the closed 5-tuples and the look-ahead each keep a copy of one
- * hasher, so that a hash made with one copy is valid in the others. */
-struct flow_hasher {
-    uint8_t seed[16]; /* SipHash key */
+/* Which function hashes flow keys. Chosen once, when a flow_hasher is set up,
+ * never per call. */
+enum flow_hash_impl {
+    FLOW_HASH_SIPHASH13, /* SipHash-1-3 of the meaningful bytes: any CPU */
+    FLOW_HASH_AES,       /* aeshash48 of the whole key: x86-64 with AES-NI */
 };
 
-/* Sets h up with seed. Never fails. */
-void flow_hasher_init(struct flow_hasher *h, const uint8_t seed[16]);
+/* A flow-key hash function and its key, from a 16-byte seed (random per run).
+ * The flow table, the closed 5-tuples and the look-ahead each keep a copy of
+ * one hasher, so that a hash made with one copy is valid in the others. */
+struct flow_hasher {
+    struct aeshash_key aes; /* round keys (FLOW_HASH_AES) */
+    uint8_t seed[16];       /* SipHash key (FLOW_HASH_SIPHASH13) */
+    enum flow_hash_impl impl;
+};
 
-/* Seeded SipHash of a key (only its meaningful bytes: 24 for IPv4, 48 for IPv6). */
+/* Sets h up with seed and the fastest function this CPU runs (AES rounds
+ * where it has AES-NI). Never fails. */
+void flow_hasher_init(struct flow_hasher *h, const uint8_t seed[16]);
+/* The same with impl chosen by the caller (tests compare the two). Returns 0,
+ * or -1 (h unchanged) when this CPU cannot run impl. */
+int flow_hasher_init_impl(struct flow_hasher *h, const uint8_t seed[16], enum flow_hash_impl impl);
+
+/* The 64-bit hash of key under h. Keys that compare equal hash equal; all 64
+ * bits are mixed (the table takes the low 32, closed_tuples.c all 64). */
 uint64_t flow_key_hash(const struct flow_key *key, const struct flow_hasher *h);
 
 /* Expiry classes: each has its own LRU list ordered by last activity. */
