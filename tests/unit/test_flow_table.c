@@ -193,7 +193,9 @@ static void test_foreach_and_reuse_of_slots(void)
  * hash that leads nowhere gives 0. */
 static void test_prefetch_hints(void)
 {
-    struct flow_table *ft = flow_table_create(seed);
+    struct flow_hasher hasher;
+    flow_hasher_init(&hasher, seed);
+    struct flow_table *ft = flow_table_create(&hasher);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
     enum { N = 5000 }; /* more than one chunk of entries */
     uint32_t found = 0;
@@ -207,7 +209,7 @@ static void test_prefetch_hints(void)
     for (uint32_t i = 0; i < N; i++) {
         struct flow_key k;
         key_for(&k, i);
-        uint64_t h = flow_key_hash(&k, seed);
+        uint64_t h = flow_key_hash(&k, &hasher);
         flow_table_prefetch_bucket(ft, h);
         uint32_t idx = flow_table_prefetch_entry(ft, h, CONN_HOT_SIZE);
         flow_table_prefetch_links(ft, idx);
@@ -224,7 +226,7 @@ static void test_prefetch_hints(void)
     CU_ASSERT(found > N * 9 / 10);
     struct flow_key absent;
     key_for(&absent, N + 7);
-    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, flow_key_hash(&absent, seed), CONN_OPEN_SIZE), 0);
+    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, flow_key_hash(&absent, &hasher), CONN_OPEN_SIZE), 0);
     CU_ASSERT_PTR_NULL(flow_table_peek(ft, 0));
     flow_table_prefetch_part(ft, 0, 0, CONN_OPEN_SIZE); /* nothing */
     flow_table_destroy(ft);
