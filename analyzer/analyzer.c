@@ -364,7 +364,7 @@ static void expire_flows(struct analyzer *an)
                c->last_ts + timeout <= an->now_ns) {
             enum end_reason r = cls == FLOW_CLASS_TCP_CLOSED ? END_CLOSED : END_TIMEOUT;
             /* the loop reads the next oldest's last_ts once c is written */
-            flow_table_prefetch_next(an->flows, c, sizeof(c->last_ts));
+            flow_table_prefetch_next(an->flows, c);
             emit_and_remove(an, c, r, c->last_ts + timeout);
         }
         if (c != NULL && c->last_ts + timeout < due)
@@ -1118,8 +1118,7 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
          * or RST here, or (LINKS stage) a connection not established on both
          * sides, and for nDPI, which reads the rest at every packet */
         hn->rest_fetched = an->dpi != NULL || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
-        hn->entry = flow_table_prefetch_entry(an->flows, hn->hash,
-                                              hn->rest_fetched ? CONN_OPEN_SIZE : CONN_HOT_SIZE);
+        hn->entry = flow_table_prefetch_entry(an->flows, hn->hash, hn->rest_fetched);
         break;
     case ANALYZER_FETCH_LINKS:
         flow_table_prefetch_links(an->flows, hn->entry);
@@ -1128,7 +1127,7 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
             const struct conn *c = flow_table_peek(an->flows, hn->entry);
             if (c != NULL &&
                 (c->dir[0].state != TCP_ST_ESTABLISHED || c->dir[1].state != TCP_ST_ESTABLISHED))
-                flow_table_prefetch_part(an->flows, hn->entry, CONN_HOT_SIZE, CONN_OPEN_SIZE);
+                flow_table_prefetch_rest(an->flows, hn->entry);
         }
         break;
     }

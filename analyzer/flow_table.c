@@ -296,9 +296,19 @@ void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
     __builtin_prefetch(&ft->buckets[(uint32_t)hash & (ft->n_buckets - 1)]);
 }
 
-uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, size_t conn_bytes)
+/* Where an entry's hot part ends, in whole lines; constant bounds, so that the
+ * fetch loops below unroll. */
+#define ENTRY_HOT_END                                                                              \
+    ((offsetof(struct flow_entry, conn) + CONN_HOT_SIZE + ENTRY_ALIGN - 1) / ENTRY_ALIGN * ENTRY_ALIGN)
+
+static void prefetch_rest(const char *e)
 {
-    size_t end = offsetof(struct flow_entry, conn) + conn_bytes;
+    for (size_t off = ENTRY_HOT_END; off < ENTRY_SIZE; off += ENTRY_ALIGN)
+        __builtin_prefetch(e + off);
+}
+
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool whole)
+{
     uint32_t tag = (uint32_t)hash;
     size_t mask = ft->n_buckets - 1;
     for (size_t i = tag & mask, n = 0; n < 8; i = (i + 1) & mask, n++) {
@@ -308,23 +318,20 @@ uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, s
         if (b->tag != tag)
             continue;
         const char *e = (const char *)entry_at(ft, b->idx);
-        for (size_t off = 0; off < end && off < ENTRY_SIZE; off += ENTRY_ALIGN)
+        for (size_t off = 0; off < ENTRY_HOT_END; off += ENTRY_ALIGN)
             __builtin_prefetch(e + off);
+        if (whole)
+            prefetch_rest(e);
         __builtin_prefetch(link_at(ft, b->idx));
         return b->idx;
     }
     return NIL;
 }
 
-void flow_table_prefetch_part(const struct flow_table *ft, uint32_t idx, size_t from, size_t to)
+void flow_table_prefetch_rest(const struct flow_table *ft, uint32_t idx)
 {
-    if (idx == NIL)
-        return;
-    const char *e = (const char *)entry_at(ft, idx);
-    size_t off = (offsetof(struct flow_entry, conn) + from) / ENTRY_ALIGN * ENTRY_ALIGN;
-    for (size_t end = offsetof(struct flow_entry, conn) + to; off < end && off < ENTRY_SIZE;
-         off += ENTRY_ALIGN)
-        __builtin_prefetch(e + off);
+    if (idx != NIL)
+        prefetch_rest((const char *)entry_at(ft, idx));
 }
 
 const struct conn *flow_table_peek(const struct flow_table *ft, uint32_t idx)
@@ -360,13 +367,12 @@ void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
         __builtin_prefetch(link_at(ft, k->next), 1);
 }
 
-void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c, size_t conn_bytes)
+void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c)
 {
     uint32_t next = link_at(ft, entry_of(c)->idx)->next;
     if (next != NIL)
-        flow_table_prefetch_part(ft, next, 0, conn_bytes);
+        __builtin_prefetch(conn_of(entry_at(ft, next)));
 }
-
 static int grow_buckets(struct flow_table *ft)
 {
     size_t n = ft->n_buckets * 2;

@@ -85,27 +85,25 @@ struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key
 
 /* Look-ahead hints (no effect on contents): fetch into the cache the bucket
  * where a key with this flow_key_hash starts; once that bucket is in the
- * cache, the entry the first bucket with its tag points to (its header and its
- * connection's first conn_bytes) and its expiry-list link (returns that
- * entry's index, 0 if none); once those are, the links of
- * that entry's list neighbours (idx may have been freed or reused since:
- * still safe). */
+ * cache, the entry the first bucket with its tag points to (its header and the
+ * CONN_HOT_SIZE part of its connection, or all of it when whole) and its
+ * expiry-list link (returns that entry's index, 0 if none); once those are,
+ * the links of that entry's list neighbours (idx may have been freed or reused
+ * since: still safe). */
 void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
-uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, size_t conn_bytes);
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool whole);
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);
 /* Of the entry with index idx (from flow_table_prefetch_entry; 0 = none, then
- * nothing): fetch its connection's bytes [from, to) (the entry's header and
- * the first conn_bytes above are fetched by flow_table_prefetch_entry), or
- * look at its connection, a hint that may have been freed or reused since
- * (NULL for 0). */
-void flow_table_prefetch_part(const struct flow_table *ft, uint32_t idx, size_t from, size_t to);
+ * nothing): fetch the rest of it, past its CONN_HOT_SIZE part, or look at its
+ * connection, a hint that may have been freed or reused since (NULL for 0). */
+void flow_table_prefetch_rest(const struct flow_table *ft, uint32_t idx);
 const struct conn *flow_table_peek(const struct flow_table *ft, uint32_t idx);
 /* Fetch the whole entry of stored connection c, its bucket and its successor's
  * expiry link (for a connection about to be written and removed). */
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c);
-/* Fetch the entry after c in its class's expiry list (its header and the
- * first conn_bytes of its connection): the next oldest, when c is written. */
-void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c, size_t conn_bytes);
+/* Fetch the connection's first line of the entry after c in its class's expiry
+ * list (its times): the next oldest, when c is written. */
+void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c);
 
 /* Inserts a zeroed connection for key (which must not be present) in class cls.
  * Returns NULL only on allocation failure. */

@@ -188,9 +188,8 @@ static void test_foreach_and_reuse_of_slots(void)
 }
 
 /* The look-ahead's hints: the entry index a key's hash leads to (nearly
- * always found), the connection at that index, and fetching any part of it (a
- * range past the entry is cut at its end) or of the next in its expiry list; a
- * hash that leads nowhere gives 0. */
+ * always found), the connection at that index, fetching the rest of it or the
+ * next in its expiry list; a hash that leads nowhere gives 0. */
 static void test_prefetch_hints(void)
 {
     struct flow_hasher hasher;
@@ -211,24 +210,23 @@ static void test_prefetch_hints(void)
         key_for(&k, i);
         uint64_t h = flow_key_hash(&k, &hasher);
         flow_table_prefetch_bucket(ft, h);
-        uint32_t idx = flow_table_prefetch_entry(ft, h, CONN_HOT_SIZE);
+        uint32_t idx = flow_table_prefetch_entry(ft, h, i % 2 == 0);
         flow_table_prefetch_links(ft, idx);
-        flow_table_prefetch_part(ft, idx, CONN_HOT_SIZE, CONN_OPEN_SIZE);
-        flow_table_prefetch_part(ft, idx, 0, sizeof(struct conn) * 4); /* cut at the entry */
+        flow_table_prefetch_rest(ft, idx);
         if (idx == 0)
             continue; /* a hint: the walk gives up after a few buckets */
         found++;
         const struct conn *c = flow_table_peek(ft, idx);
         CU_ASSERT_PTR_EQUAL(c, flow_table_find(ft, &k));
-        flow_table_prefetch_next(ft, c, CONN_HOT_SIZE); /* the newest has none */
+        flow_table_prefetch_next(ft, c); /* the newest has none */
         CU_ASSERT_EQUAL(c->last_ts, i);
     }
     CU_ASSERT(found > N * 9 / 10);
     struct flow_key absent;
     key_for(&absent, N + 7);
-    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, flow_key_hash(&absent, &hasher), CONN_OPEN_SIZE), 0);
+    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, flow_key_hash(&absent, &hasher), true), 0);
     CU_ASSERT_PTR_NULL(flow_table_peek(ft, 0));
-    flow_table_prefetch_part(ft, 0, 0, CONN_OPEN_SIZE); /* nothing */
+    flow_table_prefetch_rest(ft, 0); /* nothing */
     flow_table_destroy(ft);
 }
 
