@@ -2,7 +2,8 @@
  * byte picks the link type (linktypes[byte % N]; tests/fuzz/make_seeds.py reads
  * the table) and flags: 0x80 makes the wire length exceed the captured length,
  * 0x40 verifies checksums, 0x20 turns tunnel decapsulation off. The rest is the
- * frame. */
+ * frame. Built with -DFUZZ_FRAME_DUMP (fuzz_frame_dump), each packet is written out
+ * by dissect_dump.c. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 
 #include "frame.h"
 #include "ip_reasm.h"
+#ifdef FUZZ_FRAME_DUMP
+#include "dissect_dump.h"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,6 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              .decap = (data[0] & 0x20u) == 0 };
     struct packet pkt;
     (void)frame_dissect(&ctx, &f, &pkt);
+#ifdef FUZZ_FRAME_DUMP
+    dissect_dump_packet(&f, &pkt); /* fuzz_frame_dump: the differential check's record */
+#endif
     /* touch what downstream code reads, so a bad view is noticed */
     volatile uint8_t sink = 0;
     for (size_t i = 0; i < pkt.payload.len; i++)

@@ -8,6 +8,8 @@
 #   fuzz.replay_pcap    fuzz_pcap_onefile replays every capture seed (every build)
 #   fuzz.frame          fuzz_frame for SOCKSCOPE_FUZZ_SECONDS on a copy of the seeds
 #   fuzz.pcap           fuzz_pcap likewise
+#   fuzz.dissect_seeds  make_seeds.py writes ${CMAKE_BINARY_DIR}/dissect-seeds (samples only)
+#   fuzz.dissect_digest fuzz_frame_dump --prefixes --sha1 over them equals dissect_digest.txt
 # Findings land in ${CMAKE_BINARY_DIR}/fuzz-artifacts/<target>/.
 
 set(SOCKSCOPE_FUZZ_SECONDS 60 CACHE STRING "Run time of each ctest libFuzzer run (seconds)")
@@ -21,6 +23,14 @@ foreach(target frame pcap)
   target_link_libraries(fuzz_${target}_onefile PRIVATE sockscope_core)
 endforeach()
 
+# fuzz_frame_dump: fuzz_frame's target with every dissected packet written out
+# (dissect_dump.c), to compare two builds of the dissectors packet by packet.
+add_executable(fuzz_frame_dump ${CMAKE_CURRENT_LIST_DIR}/fuzz_frame.c
+               ${CMAKE_CURRENT_LIST_DIR}/dissect_dump.c)
+target_compile_definitions(fuzz_frame_dump PRIVATE FUZZ_FRAME_DUMP)
+target_compile_options(fuzz_frame_dump PRIVATE ${SOCKSCOPE_WARNINGS})
+target_link_libraries(fuzz_frame_dump PRIVATE sockscope_core)
+
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
   set(fuzz_seeds ${CMAKE_BINARY_DIR}/fuzz-seeds)
@@ -29,6 +39,21 @@ if(Python3_FOUND)
                    --source ${CMAKE_SOURCE_DIR} --corpus ${SOCKSCOPE_CORPUS_DIR}
                    --out ${fuzz_seeds})
   set_tests_properties(fuzz.seeds PROPERTIES FIXTURES_SETUP fuzz_seeds TIMEOUT 300)
+
+  # the samples' frames only (no corpus), so the digest does not depend on it
+  set(dissect_seeds ${CMAKE_BINARY_DIR}/dissect-seeds)
+  add_test(NAME fuzz.dissect_seeds
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/make_seeds.py
+                   --source ${CMAKE_SOURCE_DIR} --corpus "" --out ${dissect_seeds})
+  set_tests_properties(fuzz.dissect_seeds PROPERTIES FIXTURES_SETUP dissect_seeds TIMEOUT 300)
+  add_test(NAME fuzz.dissect_digest
+           COMMAND ${CMAKE_COMMAND} -DDUMP=$<TARGET_FILE:fuzz_frame_dump>
+                   -DSEEDS=${dissect_seeds}/frame
+                   -DEXPECTED=${CMAKE_CURRENT_LIST_DIR}/dissect_digest.txt
+                   -P ${CMAKE_CURRENT_LIST_DIR}/dissect_digest.cmake)
+  set_tests_properties(fuzz.dissect_digest PROPERTIES FIXTURES_REQUIRED dissect_seeds
+    TIMEOUT 900
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 
   foreach(target frame pcap)
     add_test(NAME fuzz.replay_${target}
