@@ -126,12 +126,30 @@ static enum dissect_status ip_tunnel(struct view *v, struct packet *pkt, enum en
     return DISSECT_OK;
 }
 
+/* Zeroes the members of pkt from first up to (not including) end, padding included. */
+#define PACKET_ZERO(pkt, first, end)                                                              \
+    memset(&(pkt)->first, 0, offsetof(struct packet, end) - offsetof(struct packet, first))
+
+/* Zeroes pkt up to its tunnel stack (whose layers encap_push clears as it fills
+ * them), except the frame fields before n_vlan, which frame_dissect sets. In
+ * pieces of at most 80 bytes: GCC (x86-64) writes each as a few 16-byte stores,
+ * where one memset of all 276 bytes becomes a rep stosq of about 45 instructions. */
+static void packet_clear(struct packet *pkt)
+{
+    _Static_assert(offsetof(struct packet, n_vlan) == sizeof(pkt->ts_ns) + sizeof(pkt->wire_len) +
+                                                        sizeof(pkt->cap_len) + sizeof(pkt->linktype),
+                   "the frame fields are all that comes before n_vlan");
+    PACKET_ZERO(pkt, n_vlan, src);    /* VLANs, l3, IP version ... fragment id */
+    PACKET_ZERO(pkt, src, sport);     /* addresses, IP lengths */
+    PACKET_ZERO(pkt, sport, udp_len); /* ports, L4 length, TCP */
+    PACKET_ZERO(pkt, udp_len, icmp);  /* UDP length, payload, status */
+    PACKET_ZERO(pkt, icmp, encap);    /* ICMP, SCTP, n_encap */
+}
+
 enum dissect_status frame_dissect(struct frame_ctx *ctx, const struct frame_in *f,
                                   struct packet *pkt)
 {
-    /* everything but the tunnel stack, whose layers encap_push clears as it
-     * fills them: 296 bytes written per frame instead of 744 */
-    memset(pkt, 0, offsetof(struct packet, encap));
+    packet_clear(pkt);
     pkt->ts_ns = f->ts_ns;
     pkt->wire_len = f->wire_len;
     pkt->cap_len = f->cap_len;
