@@ -6,6 +6,12 @@
 
 #include "packet.h"
 
+/* Branch hints for the per-packet path, whose common case is Ethernet (no VLAN
+ * tag or one), IPv4 without options or IPv6 without extension headers, TCP or
+ * UDP, fully captured, no fragment, no tunnel: the rest moves out of its way. */
+#define DISSECT_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define DISSECT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
 /* LINKTYPE_* values (tcpdump.org/linktypes.html) that sockscope decodes. */
 #define LINKTYPE_NULL       0
 #define LINKTYPE_ETHERNET   1

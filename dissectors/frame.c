@@ -29,7 +29,7 @@ static enum dissect_status link_level(struct view *v, uint32_t linktype, struct 
 {
     enum l3_kind l3;
     enum dissect_status st = link_dissect(v, linktype, pkt, &l3);
-    if (st == DISSECT_OK) {
+    if (DISSECT_LIKELY(st == DISSECT_OK)) {
         *next = l3 == L3_IPV4 ? ENCAP_NEXT_IPV4 : ENCAP_NEXT_IPV6;
         return DISSECT_OK;
     }
@@ -58,9 +58,9 @@ static enum dissect_status unknown_inner(struct packet *pkt)
 /* The transport header after the IP layer (v at it, clamped). */
 static enum dissect_status transport(struct view *v, struct packet *pkt)
 {
-    switch (pkt->proto) {
-    case IPPROTO_NUM_TCP:
+    if (DISSECT_LIKELY(pkt->proto == IPPROTO_NUM_TCP))
         return tcp_dissect(v, pkt);
+    switch (pkt->proto) {
     case IPPROTO_NUM_UDP:
         return udp_dissect(v, pkt);
     case IPPROTO_NUM_ICMP:
@@ -72,6 +72,12 @@ static enum dissect_status transport(struct view *v, struct packet *pkt)
     default: /* other IP protocols: addressed, but nothing more to decode */
         return DISSECT_OK;
     }
+}
+
+/* The IP protocols that ip_tunnel looks at (UDP for the tunnels on UDP ports). */
+static bool is_tunnel_proto(uint8_t proto)
+{
+    return proto == 4 || proto == 41 || proto == 47 || proto == IPPROTO_NUM_UDP;
 }
 
 /* Recognises a tunnel in the IP packet at the current level (v at the IP payload).
@@ -126,6 +132,58 @@ static enum dissect_status ip_tunnel(struct view *v, struct packet *pkt, enum en
     return DISSECT_OK;
 }
 
+/* A level that starts with a link-layer encapsulation (next is neither IPv4 nor
+ * IPv6): an inner Ethernet frame, an MPLS stack, a PPPoE session, or a payload we
+ * do not decode. Sets *next to what follows. */
+static enum dissect_status link_encap(struct view *v, struct packet *pkt, bool decap,
+                                      enum encap_next *next)
+{
+    struct encap_hdr h;
+    enum dissect_status st;
+    switch (*next) {
+    case ENCAP_NEXT_ETHERNET:
+        return link_level(v, LINKTYPE_ETHERNET, pkt, decap, next);
+    case ENCAP_NEXT_MPLS:
+    case ENCAP_NEXT_PPPOE:
+        if (pkt->n_encap >= PACKET_MAX_ENCAP) { /* stop decapsulating here */
+            pkt->anomalies |= ANOM_BIT(ANOM_ENCAP_DEPTH);
+            return unknown_inner(pkt);
+        }
+        st = *next == ENCAP_NEXT_MPLS ? encap_mpls_dissect(v, pkt, &h)
+                                      : encap_pppoe_dissect(v, pkt, &h);
+        if (st == DISSECT_OK) {
+            encap_push(pkt, &h);
+            *next = h.next;
+        }
+        return st;
+    default:
+        return unknown_inner(pkt);
+    }
+}
+
+/* Adds the fragment that v holds (its data) to the reassembly table r. Returns
+ * false while the datagram is incomplete; true when this frame completed it: v
+ * then holds the whole datagram past any IPv6 extension headers it starts with,
+ * and *st says whether those decoded. */
+static bool fragment_completes(struct ip_reasm *r, struct view *v, struct packet *pkt,
+                               enum dissect_status *st)
+{
+    struct view whole;
+    uint32_t total_len = 0;
+    uint32_t frag_len = dissect_ip_payload_len(pkt, v->len);
+    if (ip_reasm_add(r, pkt, *v, frag_len, &whole, &total_len) != 1)
+        return false;
+    /* this frame completed the datagram: decode the transport from it */
+    pkt->is_fragment = false;
+    pkt->reassembled = true;
+    pkt->ip_len = pkt->ip_hdr_len + total_len;
+    *v = whole;
+    view_clamp(v, total_len);
+    if (pkt->ip_version == 6 && is_ipv6_ext(pkt->proto))
+        *st = ipv6_dissect_ext(v, pkt, pkt->proto, 0);
+    return true;
+}
+
 /* Zeroes the members of pkt from first up to (not including) end, padding included. */
 #define PACKET_ZERO(pkt, first, end)                                                              \
     memset(&(pkt)->first, 0, offsetof(struct packet, end) - offsetof(struct packet, first))
@@ -163,66 +221,35 @@ enum dissect_status frame_dissect(struct frame_ctx *ctx, const struct frame_in *
     enum dissect_status st = link_level(&v, f->linktype, pkt, decap, &next);
 
     /* one level per turn: link-level encapsulations, then IP, then maybe a tunnel */
-    while (st == DISSECT_OK && next != ENCAP_NEXT_NONE) {
-        struct encap_hdr h;
-        switch (next) {
-        case ENCAP_NEXT_ETHERNET:
-            st = link_level(&v, LINKTYPE_ETHERNET, pkt, decap, &next);
-            continue;
-        case ENCAP_NEXT_MPLS:
-        case ENCAP_NEXT_PPPOE:
-            if (pkt->n_encap >= PACKET_MAX_ENCAP) { /* stop decapsulating here */
-                pkt->anomalies |= ANOM_BIT(ANOM_ENCAP_DEPTH);
-                st = unknown_inner(pkt);
-                continue;
-            }
-            st = next == ENCAP_NEXT_MPLS ? encap_mpls_dissect(&v, pkt, &h)
-                                         : encap_pppoe_dissect(&v, pkt, &h);
-            if (st == DISSECT_OK) {
-                encap_push(pkt, &h);
-                next = h.next;
-            }
-            continue;
-        case ENCAP_NEXT_IPV4:
-        case ENCAP_NEXT_IPV6:
-            break;
-        default:
-            st = unknown_inner(pkt);
+    while (DISSECT_LIKELY(st == DISSECT_OK) && next != ENCAP_NEXT_NONE) {
+        if (DISSECT_UNLIKELY(next != ENCAP_NEXT_IPV4 && next != ENCAP_NEXT_IPV6)) {
+            st = link_encap(&v, pkt, decap, &next);
             continue;
         }
 
         st = next == ENCAP_NEXT_IPV4 ? ipv4_dissect(&v, pkt, 0) : ipv6_dissect(&v, pkt, 0);
         next = ENCAP_NEXT_NONE;
-        if (st != DISSECT_OK)
+        if (DISSECT_UNLIKELY(st != DISSECT_OK))
             break;
         if (pkt->n_encap > 0 && pkt->encap[pkt->n_encap - 1].inner_ip_version == 0)
             pkt->encap[pkt->n_encap - 1].inner_ip_version = pkt->ip_version;
 
-        if (pkt->is_fragment) {
+        if (DISSECT_UNLIKELY(pkt->is_fragment)) {
             /* The table's buffer is borrowed until its next call, so a frame is
              * reassembled once: a fragment inside a reassembled tunnel is counted only. */
             if (r == NULL) /* counted by the caller through is_fragment; no transport */
                 break;
-            struct view whole;
-            uint32_t total_len = 0;
-            uint32_t frag_len = dissect_ip_payload_len(pkt, v.len);
-            if (ip_reasm_add(r, pkt, v, frag_len, &whole, &total_len) != 1)
-                break;
+            bool whole = fragment_completes(r, &v, pkt, &st);
             r = NULL;
-            /* this frame completed the datagram: decode the transport from it */
-            pkt->is_fragment = false;
-            pkt->reassembled = true;
-            pkt->ip_len = pkt->ip_hdr_len + total_len;
-            v = whole;
-            view_clamp(&v, total_len);
-            if (pkt->ip_version == 6 && is_ipv6_ext(pkt->proto)) {
-                st = ipv6_dissect_ext(&v, pkt, pkt->proto, 0);
-                if (st != DISSECT_OK)
-                    break;
-            }
+            if (!whole || st != DISSECT_OK)
+                break;
         }
 
-        st = decap ? ip_tunnel(&v, pkt, &next) : transport(&v, pkt);
+        /* any other protocol ip_tunnel would hand to transport itself */
+        if (decap && is_tunnel_proto(pkt->proto))
+            st = ip_tunnel(&v, pkt, &next);
+        else
+            st = transport(&v, pkt);
     }
     return finish(pkt, st);
 }

@@ -27,11 +27,11 @@ static bool is_vlan_type(uint16_t t)
     return t == ETHERTYPE_VLAN || t == ETHERTYPE_QINQ || t == ETHERTYPE_QINQ_OLD;
 }
 
-/* Skips VLAN tags starting at ethertype type, then maps the final ethertype. */
-static enum dissect_status ethertype_dispatch(struct view *v, uint16_t type, struct packet *pkt,
-                                              enum l3_kind *l3)
+/* Skips the VLAN tags that ethertype *type starts; leaves *type at the ethertype
+ * after them. Returns DISSECT_OK, or DISSECT_TRUNCATED when a tag was cut. */
+static enum dissect_status vlan_tags(struct view *v, uint16_t *type, struct packet *pkt)
 {
-    while (is_vlan_type(type)) {
+    do {
         const uint8_t *tag = view_pull(v, VLAN_TAG_LEN);
         if (tag == NULL)
             return packet_anomaly(pkt, ANOM_VLAN_TRUNCATED, DISSECT_TRUNCATED);
@@ -39,11 +39,31 @@ static enum dissect_status ethertype_dispatch(struct view *v, uint16_t type, str
             pkt->vlan[pkt->n_vlan] = rd_be16(tag) & 0x0fff;
         if (pkt->n_vlan < UINT16_MAX) /* deeper tags are counted, not recorded */
             pkt->n_vlan++;
-        type = rd_be16(tag + 2);
+        *type = rd_be16(tag + 2);
+    } while (is_vlan_type(*type));
+    return DISSECT_OK;
+}
+
+/* ARP, LLDP, 802.3 + LLC, ...: normal traffic we do not decode, no anomaly */
+static enum dissect_status unknown_ethertype(struct packet *pkt, enum l3_kind *l3)
+{
+    *l3 = L3_OTHER;
+    if (pkt->status == DISSECT_OK) {
+        pkt->status = DISSECT_UNSUPPORTED;
+        pkt->truncated_at = ANOM_L3_UNKNOWN_ETHERTYPE;
     }
+    return DISSECT_UNSUPPORTED;
+}
+
+/* Skips VLAN tags starting at ethertype type, then maps the final ethertype. */
+static enum dissect_status ethertype_dispatch(struct view *v, uint16_t type, struct packet *pkt,
+                                              enum l3_kind *l3)
+{
+    if (DISSECT_UNLIKELY(is_vlan_type(type)) && vlan_tags(v, &type, pkt) != DISSECT_OK)
+        return DISSECT_TRUNCATED;
     pkt->ethertype = type;
     pkt->layer = LAYER_LINK;
-    if (type == ETHERTYPE_IPV4) {
+    if (DISSECT_LIKELY(type == ETHERTYPE_IPV4)) {
         *l3 = L3_IPV4;
         return DISSECT_OK;
     }
@@ -51,13 +71,7 @@ static enum dissect_status ethertype_dispatch(struct view *v, uint16_t type, str
         *l3 = L3_IPV6;
         return DISSECT_OK;
     }
-    /* ARP, LLDP, 802.3 + LLC, ...: normal traffic we do not decode, no anomaly */
-    *l3 = L3_OTHER;
-    if (pkt->status == DISSECT_OK) {
-        pkt->status = DISSECT_UNSUPPORTED;
-        pkt->truncated_at = ANOM_L3_UNKNOWN_ETHERTYPE;
-    }
-    return DISSECT_UNSUPPORTED;
+    return unknown_ethertype(pkt, l3);
 }
 
 /* Raw IP: the version nibble says which. */
@@ -95,19 +109,12 @@ static enum dissect_status family_dispatch(uint32_t af, struct packet *pkt, enum
     return packet_anomaly(pkt, ANOM_NULL_UNKNOWN_FAMILY, DISSECT_UNSUPPORTED);
 }
 
-enum dissect_status link_dissect(struct view *v, uint32_t linktype, struct packet *pkt,
-                                 enum l3_kind *l3)
+/* The link types other than Ethernet. */
+static enum dissect_status link_dissect_other(struct view *v, uint32_t linktype,
+                                              struct packet *pkt, enum l3_kind *l3)
 {
     const uint8_t *h;
-    *l3 = L3_NONE;
-
     switch (linktype) {
-    case LINKTYPE_ETHERNET:
-        h = view_pull(v, ETH_HDR_LEN);
-        if (h == NULL)
-            return packet_anomaly(pkt, ANOM_LINK_TRUNCATED, DISSECT_TRUNCATED);
-        return ethertype_dispatch(v, rd_be16(h + 12), pkt, l3);
-
     case LINKTYPE_LINUX_SLL:
         /* packet type, ARPHRD, address length, address[8], protocol */
         h = view_pull(v, SLL_HDR_LEN);
@@ -155,4 +162,17 @@ enum dissect_status link_dissect(struct view *v, uint32_t linktype, struct packe
     default:
         return packet_anomaly(pkt, ANOM_LINK_UNKNOWN_TYPE, DISSECT_UNSUPPORTED);
     }
+}
+
+enum dissect_status link_dissect(struct view *v, uint32_t linktype, struct packet *pkt,
+                                 enum l3_kind *l3)
+{
+    *l3 = L3_NONE;
+    if (DISSECT_LIKELY(linktype == LINKTYPE_ETHERNET)) {
+        const uint8_t *h = view_pull(v, ETH_HDR_LEN);
+        if (h == NULL)
+            return packet_anomaly(pkt, ANOM_LINK_TRUNCATED, DISSECT_TRUNCATED);
+        return ethertype_dispatch(v, rd_be16(h + 12), pkt, l3);
+    }
+    return link_dissect_other(v, linktype, pkt, l3);
 }
