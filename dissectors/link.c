@@ -169,9 +169,9 @@ enum dissect_status link_dissect(struct view *v, uint32_t linktype, struct packe
 {
     *l3 = L3_NONE;
     if (DISSECT_LIKELY(linktype == LINKTYPE_ETHERNET)) {
-        const uint8_t *h = view_pull(v, ETH_HDR_LEN);
-        if (h == NULL)
+        if (DISSECT_UNLIKELY(!view_has(v, ETH_HDR_LEN)))
             return packet_anomaly(pkt, ANOM_LINK_TRUNCATED, DISSECT_TRUNCATED);
+        const uint8_t *h = view_pull(v, ETH_HDR_LEN);
         return ethertype_dispatch(v, rd_be16(h + 12), pkt, l3);
     }
     return link_dissect_other(v, linktype, pkt, l3);

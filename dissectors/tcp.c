@@ -72,33 +72,40 @@ static bool parse_options(const uint8_t *o, size_t len, struct tcp_info_copy *t)
     return true;
 }
 
+/* Fewer than the fixed header's 20 bytes captured: the ports if they were. */
+static enum dissect_status tcp_truncated(const struct view *v, struct packet *pkt)
+{
+    if (view_has(v, 4)) { /* ports as soon as they are readable, even if the rest is cut */
+        pkt->sport = rd_be16(v->p);
+        pkt->dport = rd_be16(v->p + 2);
+    }
+    return packet_anomaly(pkt, ANOM_TCP_TRUNCATED, DISSECT_TRUNCATED);
+}
+
 enum dissect_status tcp_dissect(struct view *v, struct packet *pkt)
 {
     const uint8_t *start = v->p;
     size_t captured = v->len;
     uint32_t seg_len = dissect_ip_payload_len(pkt, captured);
 
-    const uint8_t *h = view_peek(v, 4);
-    if (h != NULL) { /* ports as soon as they are readable, even if the rest is cut */
-        pkt->sport = rd_be16(h);
-        pkt->dport = rd_be16(h + 2);
-    }
-    h = view_peek(v, TCP_MIN_HDR_LEN);
-    if (h == NULL)
-        return packet_anomaly(pkt, ANOM_TCP_TRUNCATED, DISSECT_TRUNCATED);
+    if (DISSECT_UNLIKELY(!view_has(v, TCP_MIN_HDR_LEN)))
+        return tcp_truncated(v, pkt);
+    const uint8_t *h = v->p;
+    pkt->sport = rd_be16(h);
+    pkt->dport = rd_be16(h + 2);
 
     size_t hdr_len = (size_t)(h[12] >> 4) * 4;
-    if (hdr_len < TCP_MIN_HDR_LEN || hdr_len > seg_len)
+    if (DISSECT_UNLIKELY(hdr_len < TCP_MIN_HDR_LEN || hdr_len > seg_len))
         return packet_anomaly(pkt, ANOM_TCP_BAD_DATA_OFFSET, DISSECT_MALFORMED);
     /* Options cut by the snaplen (a SYN's 20 option bytes in a 54-byte headers-only
      * capture): every field the connection needs is in the fixed header, so decode
      * it, keep the options that were captured whole, and note the cut. */
-    size_t opt_captured = hdr_len - TCP_MIN_HDR_LEN;
-    if (view_pull(v, hdr_len) == NULL) {
-        opt_captured = captured - TCP_MIN_HDR_LEN;
-        view_pull(v, captured);
+    size_t hdr_captured = hdr_len;
+    if (DISSECT_UNLIKELY(!view_has(v, hdr_len))) {
+        hdr_captured = captured;
         pkt->anomalies |= ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN);
     }
+    view_pull(v, hdr_captured);
 
     struct tcp_info_copy *t = &pkt->tcp;
     t->seq = rd_be32(h + 4);
@@ -106,8 +113,10 @@ enum dissect_status tcp_dissect(struct view *v, struct packet *pkt)
     t->flags = (uint16_t)(h[13] | (h[12] & 0x01) << 8);
     t->window = rd_be16(h + 14);
     t->data_off_bytes = (uint8_t)hdr_len;
-    if (!parse_options(h + TCP_MIN_HDR_LEN, opt_captured, t) &&
-        opt_captured == hdr_len - TCP_MIN_HDR_LEN) /* a cut option is not a bad one */
+    /* a cut option is not a bad one */
+    if (hdr_captured > TCP_MIN_HDR_LEN &&
+        !parse_options(h + TCP_MIN_HDR_LEN, hdr_captured - TCP_MIN_HDR_LEN, t) &&
+        hdr_captured == hdr_len)
         pkt->anomalies |= ANOM_BIT(ANOM_TCP_BAD_OPTIONS);
 
     if (pkt->verify_checksums && pkt->ip_version != 0 && captured >= seg_len) {

@@ -9,14 +9,16 @@ enum dissect_status udp_dissect(struct view *v, struct packet *pkt)
     size_t captured = v->len;
     uint32_t ip_payload = dissect_ip_payload_len(pkt, captured);
 
-    const uint8_t *h = view_peek(v, 4);
-    if (h != NULL) { /* ports as soon as they are readable */
-        pkt->sport = rd_be16(h);
-        pkt->dport = rd_be16(h + 2);
-    }
-    h = view_pull(v, UDP_HDR_LEN);
-    if (h == NULL)
+    if (DISSECT_UNLIKELY(!view_has(v, UDP_HDR_LEN))) {
+        if (view_has(v, 4)) { /* ports as soon as they are readable */
+            pkt->sport = rd_be16(v->p);
+            pkt->dport = rd_be16(v->p + 2);
+        }
         return packet_anomaly(pkt, ANOM_UDP_TRUNCATED, DISSECT_TRUNCATED);
+    }
+    const uint8_t *h = view_pull(v, UDP_HDR_LEN);
+    pkt->sport = rd_be16(h);
+    pkt->dport = rd_be16(h + 2);
 
     uint32_t ulen = rd_be16(h + 4);
     pkt->udp_len = (uint16_t)ulen;

@@ -2,6 +2,7 @@
 #ifndef SOCKSCOPE_VIEW_H
 #define SOCKSCOPE_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,15 @@ static inline const uint8_t *view_pull(struct view *v, size_t n)
     v->p += n;
     v->len -= n;
     return hdr;
+}
+
+/* True when the first n bytes of v were captured: v->p[0 .. n) may then be read.
+ * One comparison, where testing what view_pull()/view_peek() returned also tests
+ * v->p for NULL. For views on captured bytes, as the dissectors get them (a view
+ * with p NULL has len 0 there; frame_dissect makes sure of it). */
+static inline bool view_has(const struct view *v, size_t n)
+{
+    return n <= v->len;
 }
 
 /* Returns a pointer to n bytes at the front of v without advancing, or NULL. */
