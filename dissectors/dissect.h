@@ -11,6 +11,9 @@
  * UDP, fully captured, no fragment, no tunnel: the rest moves out of its way. */
 #define DISSECT_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define DISSECT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* For a loop the common case skips (option walks): kept out of its caller, so
+ * that the caller stays small enough to be inlined in turn. */
+#define DISSECT_NOINLINE    __attribute__((noinline))
 
 /* LINKTYPE_* values (tcpdump.org/linktypes.html) that sockscope decodes. */
 #define LINKTYPE_NULL       0

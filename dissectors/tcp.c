@@ -13,7 +13,7 @@
 
 /* Parses the option area into t; returns false on a malformed option (what was
  * parsed before it is kept). */
-static bool parse_options(const uint8_t *o, size_t len, struct tcp_info_copy *t)
+static DISSECT_NOINLINE bool parse_options(const uint8_t *o, size_t len, struct tcp_info_copy *t)
 {
     size_t i = 0;
     while (i < len) {
