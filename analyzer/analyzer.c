@@ -980,10 +980,12 @@ static int frame_buf_fit(struct analyzer_frame *af, uint32_t cap_len)
  * (NULL: dropped, its length kept). A view elsewhere is left alone. */
 static void view_move(struct view *v, const uint8_t *from, uint32_t cap_len, const uint8_t *to)
 {
-    uintptr_t p = (uintptr_t)v->p, lo = (uintptr_t)from;
-    if (v->p == NULL || p < lo || p > lo + cap_len)
+    /* one comparison: below from (NULL included) the difference wraps to more
+     * than any cap_len, since from + cap_len cannot wrap */
+    uintptr_t off = (uintptr_t)v->p - (uintptr_t)from;
+    if (off > cap_len)
         return;
-    v->p = to != NULL ? to + (p - lo) : NULL;
+    v->p = to != NULL ? to + off : NULL;
 }
 
 static void packet_views_move(struct packet *pkt, const uint8_t *from, uint32_t cap_len,
