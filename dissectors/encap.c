@@ -661,36 +661,44 @@ static enum dissect_status mpls_udp(struct view *v, struct packet *pkt, struct e
     return DISSECT_OK;
 }
 
-static enum dissect_status udp_port(uint16_t port, struct view *v, struct packet *pkt,
-                                    struct encap_hdr *h)
+/* A parser of what a UDP datagram carries. */
+typedef enum dissect_status (*udp_tunnel_parser)(struct view *v, struct packet *pkt,
+                                                 struct encap_hdr *h);
+
+/* The parser for a tunnel's UDP port, or NULL (most datagrams: no call made). */
+static udp_tunnel_parser udp_port(uint16_t port)
 {
     switch (port) {
     case ENCAP_PORT_VXLAN:
-        return vxlan(v, pkt, h);
+        return vxlan;
     case ENCAP_PORT_VXLAN_GPE:
-        return vxlan_gpe(v, pkt, h);
+        return vxlan_gpe;
     case ENCAP_PORT_GENEVE:
-        return geneve(v, pkt, h);
+        return geneve;
     case ENCAP_PORT_GTPU:
-        return gtpu(v, pkt, h);
+        return gtpu;
     case ENCAP_PORT_TEREDO:
-        return teredo(v, pkt, h);
+        return teredo;
     case ENCAP_PORT_AYIYA:
-        return ayiya(v, pkt, h);
+        return ayiya;
     case ENCAP_PORT_MPLS_UDP:
-        return mpls_udp(v, pkt, h);
+        return mpls_udp;
     default:
-        return DISSECT_UNSUPPORTED;
+        return NULL;
     }
 }
 
 enum dissect_status encap_udp_dissect(struct view *v, struct packet *pkt, struct encap_hdr *h)
 {
+    udp_tunnel_parser by_dport = udp_port(pkt->dport);
+    udp_tunnel_parser by_sport = pkt->sport != pkt->dport ? udp_port(pkt->sport) : NULL;
+    if (DISSECT_LIKELY(by_dport == NULL && by_sport == NULL))
+        return DISSECT_UNSUPPORTED; /* an ordinary datagram */
     struct view w = *v;
-    enum dissect_status st = udp_port(pkt->dport, &w, pkt, h);
-    if (st == DISSECT_UNSUPPORTED && pkt->sport != pkt->dport) {
+    enum dissect_status st = by_dport != NULL ? by_dport(&w, pkt, h) : DISSECT_UNSUPPORTED;
+    if (st == DISSECT_UNSUPPORTED && by_sport != NULL) {
         w = *v;
-        st = udp_port(pkt->sport, &w, pkt, h);
+        st = by_sport(&w, pkt, h);
     }
     if (st == DISSECT_OK)
         *v = w;
