@@ -733,6 +733,64 @@ static void test_teredo(void)
     CU_ASSERT_EQUAL(pkt.sport, 3544);
 }
 
+/* Teredo (origin indication, then IPv6/UDP) from sport 3544 to dport */
+static void build_teredo_to(struct fb *f, unsigned dport)
+{
+    memset(f, 0, sizeof(*f));
+    eth(f, 0x0800, 0);
+    ip4(f, 17, 0, 1, 2, 0);
+    udp(f, 3544, dport, 0);
+    put32(f, 0x0000f227);
+    put32(f, 0x3fffffff);
+    ip6(f, 17, 1, 3, 4, 1);
+    udp(f, 9, 10, 1);
+    done(f, "");
+}
+
+static void test_udp_tunnel_ports(void)
+{
+    struct fb f;
+    struct packet pkt;
+    /* the destination port is tried first; when its parser declines (not VXLAN:
+     * no I flag), the source port's is tried */
+    build_teredo_to(&f, 4789);
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.encap[0].type, ENCAP_TEREDO);
+    CU_ASSERT_EQUAL(pkt.encap[0].sport, 3544);
+    CU_ASSERT_EQUAL(pkt.encap[0].dport, 4789);
+    CU_ASSERT_EQUAL(pkt.dport, 10);
+    CU_ASSERT_EQUAL(pkt.anomalies, 0);
+    /* the source port alone */
+    build_teredo_to(&f, 53);
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.encap[0].type, ENCAP_TEREDO);
+    /* the same bytes from and to 4789: only VXLAN is tried, and declines */
+    build_teredo_to(&f, 4789);
+    f.b[34] = 0x12;
+    f.b[35] = 0xb5; /* sport 4789 */
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.n_encap, 0);
+    CU_ASSERT_EQUAL(pkt.sport, 4789);
+    CU_ASSERT_EQUAL(pkt.dport, 4789);
+    CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
+    CU_ASSERT_EQUAL(pkt.anomalies, 0);
+    /* on no tunnel port: an ordinary datagram, its payload whole */
+    build_teredo_to(&f, 53);
+    f.b[34] = 0x14;
+    f.b[35] = 0xe9; /* sport 5353 */
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.n_encap, 0);
+    CU_ASSERT_EQUAL(pkt.sport, 5353);
+    CU_ASSERT_EQUAL(pkt.dport, 53);
+    CU_ASSERT_EQUAL(pkt.l4_payload_len, f.n - 42);
+    CU_ASSERT_EQUAL(pkt.payload.len, f.n - 42);
+    CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
+    CU_ASSERT_EQUAL(pkt.status, DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.anomalies, 0);
+}
+
 static void test_ayiya(void)
 {
     struct fb f = { 0 };
@@ -867,6 +925,7 @@ int register_tests(void)
         { "Geneve with options", test_geneve },
         { "GTP-U with extension header", test_gtpu },
         { "Teredo with origin indication", test_teredo },
+        { "UDP tunnel ports: destination, then source", test_udp_tunnel_ports },
         { "AYIYA", test_ayiya },
         { "VXLAN-GPE with NSH", test_vxlan_gpe_nsh },
         { "VXLAN in VXLAN", test_nested },

@@ -49,6 +49,39 @@ static void test_key_is_canonical(void)
     CU_ASSERT_NOT_EQUAL(memcmp(&k1, &k2, sizeof(k1)), 0);
 }
 
+static void test_key_bytes_whatever_the_memory(void)
+{
+    /* keys are hashed and compared as bytes: a key made over memory full of
+     * 0xff is byte for byte the one made over zeroes, its pad bytes zero */
+    struct ip_addr a = v4(10, 0, 0, 1), b = v4(10, 0, 0, 2);
+    struct ip_addr a6, b6;
+    memset(&a6, 0x20, sizeof(a6));
+    memset(&b6, 0x30, sizeof(b6));
+    const struct ip_addr *as[] = { &a, &a6 }, *bs[] = { &b, &b6 };
+    for (int k = 0; k < 2; k++) {
+        struct flow_key dirty, clean;
+        memset(&dirty, 0xff, sizeof(dirty));
+        memset(&clean, 0, sizeof(clean));
+        bool lo_d = flow_key_make(&dirty, k ? 6 : 4, 17, as[k], 5353, bs[k], 53, 7, 9, 0x12345);
+        bool lo_c = flow_key_make(&clean, k ? 6 : 4, 17, as[k], 5353, bs[k], 53, 7, 9, 0x12345);
+        CU_ASSERT_EQUAL(lo_d, lo_c);
+        CU_ASSERT_EQUAL(memcmp(&dirty, &clean, sizeof(dirty)), 0);
+        CU_ASSERT_EQUAL(dirty.pad[0], 0);
+        CU_ASSERT_EQUAL(dirty.pad[1], 0);
+        CU_ASSERT_EQUAL(flow_key_hash(&dirty, seed), flow_key_hash(&clean, seed));
+        CU_ASSERT_EQUAL(memcmp(dirty.lo_addr, as[k]->b, 16), 0);
+        CU_ASSERT_EQUAL(memcmp(dirty.hi_addr, bs[k]->b, 16), 0);
+        CU_ASSERT_EQUAL(dirty.lo_port, 5353);
+        CU_ASSERT_EQUAL(dirty.hi_port, 53);
+        CU_ASSERT_EQUAL(dirty.vlan, 7);
+        CU_ASSERT_EQUAL(dirty.vlan_inner, 9);
+        CU_ASSERT_EQUAL(dirty.ctx, 0x12345);
+        CU_ASSERT_EQUAL(dirty.proto, 17);
+        CU_ASSERT_EQUAL(dirty.ip_version, k ? 6 : 4);
+        CU_ASSERT(lo_d);
+    }
+}
+
 static void test_insert_find_many(void)
 {
     struct flow_table *ft = table_create();
@@ -234,6 +267,7 @@ int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"key is canonical for both directions", test_key_is_canonical},
+        {"key bytes whatever the memory held", test_key_bytes_whatever_the_memory},
         {"insert and find 20000 flows across growth", test_insert_find_many},
         {"random inserts/removals match a model", test_random_ops_against_model},
         {"LRU order per class", test_lru_order_per_class},

@@ -242,6 +242,122 @@ static void test_ipv4_quoted(void)
     CU_ASSERT_PTR_NULL(pkt.l3.p);
 }
 
+/* Nothing of a header that failed is written, and v is left where it was. */
+static void assert_nothing_decoded(const struct packet *pkt, const struct view *v,
+                                   const uint8_t *raw, size_t cap)
+{
+    static const struct ip_addr zero;
+    CU_ASSERT_EQUAL(pkt->layer, LAYER_NONE);
+    CU_ASSERT_EQUAL(pkt->ip_version, 0);
+    CU_ASSERT_EQUAL(pkt->proto, 0);
+    CU_ASSERT_EQUAL(pkt->ip_len, 0);
+    CU_ASSERT_EQUAL(pkt->ip_hdr_len, 0);
+    CU_ASSERT_EQUAL(memcmp(&pkt->src, &zero, sizeof(zero)), 0);
+    CU_ASSERT_PTR_NULL(pkt->l3.p);
+    CU_ASSERT_PTR_EQUAL(v->p, raw);
+    CU_ASSERT_EQUAL(v->len, cap);
+}
+
+static void test_ipv4_header_length_edges(void)
+{
+    struct packet pkt;
+    struct view v;
+
+    /* IHL 0 to 4: shorter than the fixed header, whatever was captured */
+    uint8_t buf[40];
+    memcpy(buf, ip_tcp, sizeof(buf));
+    for (uint8_t ihl = 0; ihl < 5; ihl++) {
+        buf[0] = (uint8_t)(0x40 | ihl);
+        v = (struct view){ buf, sizeof(buf) };
+        memset(&pkt, 0, sizeof(pkt));
+        CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_MALFORMED);
+        CU_ASSERT_EQUAL(pkt.anomalies, ANOM_BIT(ANOM_IPV4_BAD_HDR_LEN));
+        CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_IPV4_BAD_HDR_LEN);
+        CU_ASSERT_EQUAL(pkt.status, DISSECT_MALFORMED);
+        assert_nothing_decoded(&pkt, &v, buf, sizeof(buf));
+    }
+
+    /* IHL 6 (four NOPs), total 28, cut at every byte: the header needs 24 */
+    static const uint8_t raw[] = {
+        0x46, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00,
+        0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+        0x01, 0x01, 0x01, 0x01, /* NOP x 4 */
+        0xaa, 0xbb, 0xcc, 0xdd, /* payload */
+    };
+    for (size_t cap = 0; cap <= sizeof(raw); cap++) {
+        v = (struct view){ raw, cap };
+        memset(&pkt, 0, sizeof(pkt));
+        enum dissect_status st = ipv4_dissect(&v, &pkt, 0);
+        if (cap < 24) {
+            CU_ASSERT_EQUAL(st, DISSECT_TRUNCATED);
+            CU_ASSERT_EQUAL(pkt.anomalies, ANOM_BIT(ANOM_IPV4_TRUNCATED));
+            CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_IPV4_TRUNCATED);
+            assert_nothing_decoded(&pkt, &v, raw, cap);
+            continue;
+        }
+        CU_ASSERT_EQUAL(st, DISSECT_OK);
+        CU_ASSERT_EQUAL(pkt.status, DISSECT_OK);
+        CU_ASSERT_EQUAL(pkt.anomalies, cap < 28 ? ANOM_BIT(ANOM_IPV4_CUT_BY_SNAPLEN) : 0);
+        CU_ASSERT_EQUAL(pkt.layer, LAYER_L3);
+        CU_ASSERT_EQUAL(pkt.ip_version, 4);
+        CU_ASSERT_EQUAL(pkt.proto, IPPROTO_NUM_UDP);
+        CU_ASSERT_EQUAL(pkt.ip_hdr_len, 24);
+        CU_ASSERT_EQUAL(pkt.ip_len, 28);
+        CU_ASSERT_EQUAL(memcmp(pkt.dst.b, "\x0a\x00\x00\x02", 4), 0);
+        CU_ASSERT_PTR_EQUAL(pkt.l3.p, raw);
+        CU_ASSERT_EQUAL(pkt.l3.len, cap);
+        CU_ASSERT_PTR_EQUAL(v.p, raw + 24);
+        CU_ASSERT_EQUAL(v.len, cap - 24);
+    }
+
+    /* IHL 15, the longest header: 40 option bytes, NOPs then EOL */
+    uint8_t big[64] = { 0x4f, 0x00, 0x00, 0x40, 0x00, 0x01, 0x00, 0x00, 0x40, 0x06 };
+    memset(big + 20, 0x01, 39);
+    big[59] = 0x00;
+    v = (struct view){ big, sizeof(big) };
+    memset(&pkt, 0, sizeof(pkt));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.ip_hdr_len, 60);
+    CU_ASSERT_EQUAL(pkt.ip_len, 64);
+    CU_ASSERT_EQUAL(pkt.anomalies, 0);
+    CU_ASSERT_EQUAL(v.len, 4);
+
+    /* total length 23, inside the 24-byte header */
+    uint8_t shortlen[sizeof(raw)];
+    memcpy(shortlen, raw, sizeof(raw));
+    shortlen[3] = 23;
+    v = (struct view){ shortlen, sizeof(shortlen) };
+    memset(&pkt, 0, sizeof(pkt));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_MALFORMED);
+    CU_ASSERT_EQUAL(pkt.anomalies, ANOM_BIT(ANOM_IPV4_BAD_TOTAL_LEN));
+    CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_IPV4_BAD_TOTAL_LEN);
+    assert_nothing_decoded(&pkt, &v, shortlen, sizeof(shortlen));
+
+    /* total length 0 (offload) with 22 bytes captured: the header is cut */
+    shortlen[3] = 0;
+    v = (struct view){ shortlen, 22 };
+    memset(&pkt, 0, sizeof(pkt));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_TRUNCATED);
+    CU_ASSERT_EQUAL(pkt.anomalies, ANOM_BIT(ANOM_IP_LEN_ZERO) | ANOM_BIT(ANOM_IPV4_TRUNCATED));
+    CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_IPV4_TRUNCATED);
+    assert_nothing_decoded(&pkt, &v, shortlen, 22);
+}
+
+static void test_ipv4_addresses_whole(void)
+{
+    /* a record that held IPv6 addresses: the IPv4 ones are written with their
+     * other 12 bytes zero (flow keys and hashes compare all 16) */
+    struct view v = { ip_tcp, sizeof(ip_tcp) };
+    struct packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    memset(&pkt.src, 0xee, sizeof(pkt.src));
+    memset(&pkt.dst, 0xee, sizeof(pkt.dst));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_OK);
+    static const uint8_t src[16] = { 10, 0, 0, 1 }, dst[16] = { 10, 0, 0, 2 };
+    CU_ASSERT_EQUAL(memcmp(pkt.src.b, src, 16), 0);
+    CU_ASSERT_EQUAL(memcmp(pkt.dst.b, dst, 16), 0);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -255,6 +371,8 @@ int register_tests(void)
         { "total length zero (TSO)", test_ipv4_total_len_zero },
         { "fragments", test_ipv4_fragment },
         { "quoted in ICMP", test_ipv4_quoted },
+        { "header length edges, cut at every byte", test_ipv4_header_length_edges },
+        { "addresses written whole", test_ipv4_addresses_whole },
         { NULL, NULL },
     };
     return add_suite("ipv4", tests);

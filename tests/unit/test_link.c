@@ -116,6 +116,47 @@ static void test_link_qinq(void)
     CU_ASSERT_EQUAL(l3, L3_IPV4);
 }
 
+static void test_link_vlan_cut_at_every_byte(void)
+{
+    /* S-tag 10 (14-18), C-tag 4095 (18-22), then IPv4: each tag counts only
+     * once captured whole; tags ending exactly at the capture's end are fine */
+    static const uint8_t raw[] = {
+        MACS, 0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x0f, 0xff, 0x08, 0x00, 0x45,
+    };
+    for (size_t cap = 0; cap <= sizeof(raw); cap++) {
+        struct view v;
+        struct packet pkt;
+        enum l3_kind l3;
+        enum dissect_status st = run(raw, cap, LINKTYPE_ETHERNET, &v, &pkt, &l3);
+        size_t tags = cap < 18 ? 0 : cap < 22 ? 1 : 2; /* tags captured whole */
+        if (cap < 14) {
+            CU_ASSERT_EQUAL(st, DISSECT_TRUNCATED);
+            CU_ASSERT_EQUAL(pkt.anomalies, ANOM_BIT(ANOM_LINK_TRUNCATED));
+            CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_LINK_TRUNCATED);
+            CU_ASSERT_PTR_EQUAL(v.p, raw);
+        } else if (cap < 22) {
+            CU_ASSERT_EQUAL(st, DISSECT_TRUNCATED);
+            CU_ASSERT_EQUAL(pkt.anomalies, ANOM_BIT(ANOM_VLAN_TRUNCATED));
+            CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_VLAN_TRUNCATED);
+            CU_ASSERT_PTR_EQUAL(v.p, raw + 14 + 4 * tags); /* at the cut tag */
+        } else {
+            CU_ASSERT_EQUAL(st, DISSECT_OK);
+            CU_ASSERT_EQUAL(pkt.anomalies, 0);
+            CU_ASSERT_EQUAL(pkt.truncated_at, 0);
+            CU_ASSERT_PTR_EQUAL(v.p, raw + 22);
+        }
+        CU_ASSERT_EQUAL(pkt.status, st);
+        CU_ASSERT_EQUAL(v.len, cap - (size_t)(v.p - raw));
+        CU_ASSERT_EQUAL(l3, cap < 22 ? L3_NONE : L3_IPV4);
+        CU_ASSERT_EQUAL(pkt.layer, cap < 22 ? LAYER_NONE : LAYER_LINK);
+        CU_ASSERT_EQUAL(pkt.ethertype, cap < 22 ? 0 : 0x0800);
+        CU_ASSERT_EQUAL(pkt.n_vlan, tags);
+        CU_ASSERT_EQUAL(pkt.vlan[0], tags >= 1 ? 10 : 0);
+        CU_ASSERT_EQUAL(pkt.vlan[1], tags >= 2 ? 4095 : 0);
+        CU_ASSERT_EQUAL(pkt.vlan[2], 0);
+    }
+}
+
 static void test_link_sll(void)
 {
     static const uint8_t sll[] = {
@@ -238,6 +279,7 @@ int register_tests(void)
         { "ARP and 802.3: unsupported, no anomaly", test_link_arp_is_not_an_anomaly },
         { "802.1Q tag", test_link_vlan },
         { "QinQ and deep stacks", test_link_qinq },
+        { "VLAN tags cut at every byte", test_link_vlan_cut_at_every_byte },
         { "Linux SLL and SLL2", test_link_sll },
         { "raw IP link types", test_link_raw },
         { "BSD NULL both byte orders, LOOP", test_link_null_both_byte_orders },

@@ -230,6 +230,93 @@ static void test_tcp_truncated(void)
     CU_ASSERT_EQUAL(pkt.l4_payload_len, 0);
 }
 
+static void test_tcp_cut_at_every_byte(void)
+{
+    /* syn: fixed header to 20, MSS to 24, SACK permitted to 26, timestamps to 36,
+     * NOP to 37, window scale to 40; the IP header says all 40 bytes were sent */
+    for (size_t cap = 0; cap <= sizeof(syn); cap++) {
+        struct view v = { syn, cap };
+        struct packet pkt;
+        ip_ctx(&pkt, sizeof(syn));
+        enum dissect_status st = tcp_dissect(&v, &pkt);
+        if (cap < 20) {
+            CU_ASSERT_EQUAL(st, DISSECT_TRUNCATED);
+            CU_ASSERT_EQUAL(pkt.status, DISSECT_TRUNCATED);
+            CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_TCP_TRUNCATED);
+            CU_ASSERT_EQUAL(pkt.anomalies, ANOM_BIT(ANOM_TCP_TRUNCATED));
+            CU_ASSERT_EQUAL(pkt.layer, LAYER_L3);
+            CU_ASSERT_EQUAL(pkt.sport, cap >= 4 ? 40000 : 0);
+            CU_ASSERT_EQUAL(pkt.dport, cap >= 4 ? 80 : 0);
+            CU_ASSERT_EQUAL(pkt.tcp.seq, 0);
+            CU_ASSERT_EQUAL(pkt.tcp.flags, 0);
+            CU_ASSERT_EQUAL(pkt.tcp.data_off_bytes, 0);
+            CU_ASSERT_EQUAL(pkt.l4_payload_len, 0);
+            CU_ASSERT_PTR_NULL(pkt.payload.p);
+            CU_ASSERT_PTR_EQUAL(v.p, syn); /* v unchanged */
+            CU_ASSERT_EQUAL(v.len, cap);
+            continue;
+        }
+        CU_ASSERT_EQUAL(st, DISSECT_OK);
+        CU_ASSERT_EQUAL(pkt.status, DISSECT_OK);
+        CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
+        /* cut options are noted, never called bad */
+        CU_ASSERT_EQUAL(pkt.anomalies, cap < 40 ? ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN) : 0);
+        CU_ASSERT_EQUAL(pkt.sport, 40000);
+        CU_ASSERT_EQUAL(pkt.dport, 80);
+        CU_ASSERT_EQUAL(pkt.tcp.seq, 0x01020304);
+        CU_ASSERT_EQUAL(pkt.tcp.ack, 0);
+        CU_ASSERT_EQUAL(pkt.tcp.flags, TCP_SYN);
+        CU_ASSERT_EQUAL(pkt.tcp.window, 64240);
+        CU_ASSERT_EQUAL(pkt.tcp.data_off_bytes, 40);
+        /* an option counts once it was captured whole */
+        CU_ASSERT_EQUAL(pkt.tcp.has_mss, cap >= 24);
+        CU_ASSERT_EQUAL(pkt.tcp.mss, cap >= 24 ? 1460 : 0);
+        CU_ASSERT_EQUAL(pkt.tcp.sack_permitted, cap >= 26);
+        CU_ASSERT_EQUAL(pkt.tcp.has_ts, cap >= 36);
+        CU_ASSERT_EQUAL(pkt.tcp.ts_val, cap >= 36 ? 1 : 0);
+        CU_ASSERT_EQUAL(pkt.tcp.ts_ecr, 0);
+        CU_ASSERT_EQUAL(pkt.tcp.has_wscale, cap >= 40);
+        CU_ASSERT_EQUAL(pkt.tcp.wscale, cap >= 40 ? 7 : 0);
+        CU_ASSERT_EQUAL(pkt.tcp.n_sack, 0);
+        CU_ASSERT_EQUAL(pkt.l4_payload_len, 0);
+        CU_ASSERT_PTR_EQUAL(pkt.payload.p, syn + cap); /* past what was captured */
+        CU_ASSERT_EQUAL(pkt.payload.len, 0);
+        CU_ASSERT_PTR_EQUAL(v.p, syn + cap);
+        CU_ASSERT_EQUAL(v.len, 0);
+    }
+}
+
+static void test_tcp_bad_option_cut_at_every_byte(void)
+{
+    /* data offset 8: MSS (20-24), then timestamps with length 0 (24-26), NOPs:
+     * bad once the whole option area was captured, only cut before that */
+    static const uint8_t raw[] = {
+        0x00, 0x50, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 0,
+        0x80, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, /* data offset 8, SYN */
+        0x02, 0x04, 0x05, 0xb4,                         /* MSS 1460 */
+        0x08, 0x00,                                     /* timestamps, length 0 */
+        0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+        'x', 'y',                                       /* payload */
+    };
+    for (size_t cap = 20; cap <= sizeof(raw); cap++) {
+        struct view v = { raw, cap };
+        struct packet pkt;
+        ip_ctx(&pkt, sizeof(raw));
+        CU_ASSERT_EQUAL(tcp_dissect(&v, &pkt), DISSECT_OK);
+        uint64_t want = cap < 32 ? ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN)
+                                 : ANOM_BIT(ANOM_TCP_BAD_OPTIONS);
+        CU_ASSERT_EQUAL(pkt.anomalies, want);
+        CU_ASSERT_EQUAL(pkt.status, DISSECT_OK);
+        CU_ASSERT_EQUAL(pkt.tcp.has_mss, cap >= 24);
+        CU_ASSERT_FALSE(pkt.tcp.has_ts);
+        CU_ASSERT_EQUAL(pkt.tcp.data_off_bytes, 32);
+        CU_ASSERT_EQUAL(pkt.l4_payload_len, 2);
+        CU_ASSERT_PTR_EQUAL(pkt.payload.p, raw + (cap < 32 ? cap : 32));
+        CU_ASSERT_EQUAL(pkt.payload.len, cap < 32 ? 0 : cap - 32);
+        CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
+    }
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -241,6 +328,8 @@ int register_tests(void)
         { "bad options", test_tcp_bad_options },
         { "bad data offset", test_tcp_bad_data_offset },
         { "truncated", test_tcp_truncated },
+        { "cut at every byte, options included", test_tcp_cut_at_every_byte },
+        { "bad option cut at every byte", test_tcp_bad_option_cut_at_every_byte },
         { NULL, NULL },
     };
     return add_suite("tcp", tests);
