@@ -1077,7 +1077,6 @@ static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_f
     struct analyzer_flow_hint *hn = &af->hint;
     hn->pkt = NULL;
     hn->entry = 0;
-    hn->rest_fetched = false;
     struct frame_ctx fctx = prep->fctx;
     frame_dissect(&fctx, &in, pkt);
     af->pkt_ready = !pkt->is_fragment;
@@ -1105,32 +1104,21 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
     struct analyzer_flow_hint *hn = &af->hint;
     if (hn->pkt == NULL)
         return;
-    /* from the brief when there is one: the packet's lines are the reader's */
-    bool tcp = (af->has_brief ? af->brief.proto : af->pkt.proto) == IPPROTO_NUM_TCP;
-    uint16_t flags = tcp ? (af->has_brief ? af->brief.tcp_flags : af->pkt.tcp.flags) : 0;
     switch (stage) {
-    case ANALYZER_FETCH_BUCKET:
+    case ANALYZER_FETCH_BUCKET: {
+        /* from the brief when there is one: the packet's lines are the reader's */
+        bool tcp = (af->has_brief ? af->brief.proto : af->pkt.proto) == IPPROTO_NUM_TCP;
+        uint16_t flags = tcp ? (af->has_brief ? af->brief.tcp_flags : af->pkt.tcp.flags) : 0;
         flow_table_prefetch_bucket(an->flows, hn->hash);
         if (flags & TCP_SYN)
             closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
         break;
+    }
     case ANALYZER_FETCH_ENTRY:
-        /* The rest of the connection (its addresses, handshake times and
-         * transitions) only for what may change a socket's state: a SYN, FIN
-         * or RST here, or (LINKS stage) a connection not established on both
-         * sides, and for nDPI, which reads the rest at every packet */
-        hn->rest_fetched = an->dpi != NULL || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
-        hn->entry = flow_table_prefetch_entry(an->flows, hn->hash, hn->rest_fetched);
+        hn->entry = flow_table_prefetch_entry(an->flows, hn->hash);
         break;
     case ANALYZER_FETCH_LINKS:
         flow_table_prefetch_links(an->flows, hn->entry);
-        if (tcp && !hn->rest_fetched) {
-            /* the hot part came a frame ago; the entry may have been reused since */
-            const struct conn *c = flow_table_peek(an->flows, hn->entry);
-            if (c != NULL &&
-                (c->dir[0].state != TCP_ST_ESTABLISHED || c->dir[1].state != TCP_ST_ESTABLISHED))
-                flow_table_prefetch_rest(an->flows, hn->entry);
-        }
         break;
     }
 }

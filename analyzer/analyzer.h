@@ -87,8 +87,6 @@ struct analyzer_flow_hint {
     struct flow_key key;      /* its TCP/UDP 5-tuple, as the tracker makes it ... */
     uint64_t hash;            /* ... its flow_key_hash */
     bool src_is_lo;           /* ... and flow_key_make's result */
-    bool rest_fetched;        /* the ENTRY stage fetched the whole entry, not only its
-                                 CONN_HOT_SIZE part */
     uint32_t entry;           /* the flow-table entry the ENTRY stage found (0 = none),
                                  for the LINKS stage: a hint, possibly freed since */
 };

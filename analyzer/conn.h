@@ -144,8 +144,7 @@ struct conn_icmp_evidence {
 /* Field order: what every packet reads or updates first (times, flags, ports,
  * both directions, Zeek state: six cache lines of the flow table's entry with
  * its key), then what changes rarely (the addresses, the handshake times, the
- * transitions: the look-ahead fetches these only for packets that may need
- * them); sized so that there are no holes.
+ * transitions); sized so that there are no holes.
  *
  * An open connection lives in the flow table with only its first
  * CONN_OPEN_SIZE bytes: the fields from `has_icmp` on are rare or derived
@@ -224,9 +223,6 @@ struct conn {
 
 /* Bytes of an open connection kept in the flow table. */
 #define CONN_OPEN_SIZE offsetof(struct conn, has_icmp)
-/* Its first bytes, which every packet reads or writes (the rest: packets that
- * change a socket's state, and the records). */
-#define CONN_HOT_SIZE offsetof(struct conn, orig_addr)
 
 /* An open connection's rare record-only fields (conn.cold), copied into the
  * record when it is made. */

@@ -301,18 +301,7 @@ void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
     __builtin_prefetch(&ft->buckets[(uint32_t)hash & (ft->n_buckets - 1)]);
 }
 
-/* Where an entry's hot part ends, in whole lines; constant bounds, so that the
- * fetch loops below unroll. */
-#define ENTRY_HOT_END                                                                              \
-    ((offsetof(struct flow_entry, conn) + CONN_HOT_SIZE + ENTRY_ALIGN - 1) / ENTRY_ALIGN * ENTRY_ALIGN)
-
-static void prefetch_rest(const char *e)
-{
-    for (size_t off = ENTRY_HOT_END; off < ENTRY_SIZE; off += ENTRY_ALIGN)
-        __builtin_prefetch(e + off);
-}
-
-uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool whole)
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
 {
     uint32_t tag = (uint32_t)hash;
     size_t mask = ft->n_buckets - 1;
@@ -322,26 +311,16 @@ uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, b
             return NIL;
         if (b->tag != tag)
             continue;
+        /* all of it: fetching only the lines every packet touches, and the
+         * rest for packets that might change a socket's state, ran slower
+         * (the rest then came late for the ACKs that did) */
         const char *e = (const char *)entry_at(ft, b->idx);
-        for (size_t off = 0; off < ENTRY_HOT_END; off += ENTRY_ALIGN)
+        for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
             __builtin_prefetch(e + off);
-        if (whole)
-            prefetch_rest(e);
         __builtin_prefetch(link_at(ft, b->idx));
         return b->idx;
     }
     return NIL;
-}
-
-void flow_table_prefetch_rest(const struct flow_table *ft, uint32_t idx)
-{
-    if (idx != NIL)
-        prefetch_rest((const char *)entry_at(ft, idx));
-}
-
-const struct conn *flow_table_peek(const struct flow_table *ft, uint32_t idx)
-{
-    return idx == NIL ? NULL : conn_of(entry_at(ft, idx));
 }
 
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx)

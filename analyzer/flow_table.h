@@ -85,19 +85,13 @@ struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key
 
 /* Look-ahead hints (no effect on contents): fetch into the cache the bucket
  * where a key with this flow_key_hash starts; once that bucket is in the
- * cache, the entry the first bucket with its tag points to (its header and the
- * CONN_HOT_SIZE part of its connection, or all of it when whole) and its
- * expiry-list link (returns that entry's index, 0 if none); once those are,
- * the links of that entry's list neighbours (idx may have been freed or reused
- * since: still safe). */
+ * cache, the entry the first bucket with its tag points to and its expiry-list
+ * link (returns that entry's index, 0 if none); once those are, the links of
+ * that entry's list neighbours (idx may have been freed or reused since:
+ * still safe). */
 void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
-uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash, bool whole);
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash);
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);
-/* Of the entry with index idx (from flow_table_prefetch_entry; 0 = none, then
- * nothing): fetch the rest of it, past its CONN_HOT_SIZE part, or look at its
- * connection, a hint that may have been freed or reused since (NULL for 0). */
-void flow_table_prefetch_rest(const struct flow_table *ft, uint32_t idx);
-const struct conn *flow_table_peek(const struct flow_table *ft, uint32_t idx);
 /* Fetch the whole entry of stored connection c, its bucket and its successor's
  * expiry link (for a connection about to be written and removed). */
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c);

@@ -221,8 +221,8 @@ static void test_foreach_and_reuse_of_slots(void)
 }
 
 /* The look-ahead's hints: the entry index a key's hash leads to (nearly
- * always found), the connection at that index, fetching the rest of it or the
- * next in its expiry list; a hash that leads nowhere gives 0. */
+ * always found), fetching its links and the next in its expiry list; a hash
+ * that leads nowhere gives 0. */
 static void test_prefetch_hints(void)
 {
     struct flow_hasher hasher;
@@ -243,23 +243,21 @@ static void test_prefetch_hints(void)
         key_for(&k, i);
         uint64_t h = flow_key_hash(&k, &hasher);
         flow_table_prefetch_bucket(ft, h);
-        uint32_t idx = flow_table_prefetch_entry(ft, h, i % 2 == 0);
+        uint32_t idx = flow_table_prefetch_entry(ft, h);
         flow_table_prefetch_links(ft, idx);
-        flow_table_prefetch_rest(ft, idx);
         if (idx == 0)
             continue; /* a hint: the walk gives up after a few buckets */
         found++;
-        const struct conn *c = flow_table_peek(ft, idx);
-        CU_ASSERT_PTR_EQUAL(c, flow_table_find(ft, &k));
+        const struct conn *c = flow_table_find(ft, &k);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
         flow_table_prefetch_next(ft, c); /* the newest has none */
         CU_ASSERT_EQUAL(c->last_ts, i);
     }
     CU_ASSERT(found > N * 9 / 10);
     struct flow_key absent;
     key_for(&absent, N + 7);
-    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, flow_key_hash(&absent, &hasher), true), 0);
-    CU_ASSERT_PTR_NULL(flow_table_peek(ft, 0));
-    flow_table_prefetch_rest(ft, 0); /* nothing */
+    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, flow_key_hash(&absent, &hasher)), 0);
+    flow_table_prefetch_links(ft, 0); /* nothing */
     flow_table_destroy(ft);
 }
 
@@ -272,7 +270,7 @@ int register_tests(void)
         {"random inserts/removals match a model", test_random_ops_against_model},
         {"LRU order per class", test_lru_order_per_class},
         {"foreach and slot reuse", test_foreach_and_reuse_of_slots},
-        {"look-ahead hints: entry index, peek, parts", test_prefetch_hints},
+        {"look-ahead hints: entry index, links, next oldest", test_prefetch_hints},
         {NULL, NULL},
     };
     return add_suite("flow_table", tests);
