@@ -17,7 +17,6 @@
  * dissectors' results, regenerate that file as its comment says. */
 #include "dissect_dump.h"
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "input_files.h"
 #include "sha1.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -201,72 +202,28 @@ static void replay(const uint8_t *data, size_t size, bool prefixes)
 
 static int replay_file(const char *path, bool prefixes)
 {
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL) {
-        perror(path);
+    size_t len;
+    uint8_t *data = input_file_read(path, &len);
+    if (data == NULL)
         return -1;
-    }
-    size_t cap = 4096, len = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf != NULL) {
-        len += fread(buf + len, 1, cap - len, fp);
-        if (len < cap)
-            break;
-        uint8_t *bigger = realloc(buf, cap * 2);
-        if (bigger == NULL)
-            free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(fp) || buf == NULL;
-    fclose(fp);
-    if (!failed)
-        replay(buf, len, prefixes);
-    else
-        fprintf(stderr, "%s: read error\n", path);
-    free(buf);
-    return failed ? -1 : 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    replay(data, len, prefixes);
+    free(data);
+    return 0;
 }
 
 /* The regular files in dir in name order, or a single file. */
 static int replay_path(const char *path, bool prefixes)
 {
-    DIR *d = opendir(path);
-    if (d == NULL)
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return replay_file(path, prefixes);
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **bigger = realloc(names, cap * sizeof(*names));
-            if (bigger == NULL) {
-                rc = -1;
-                break;
-            }
-            names = bigger;
-        }
-        size_t plen = strlen(path) + strlen(e->d_name) + 2;
-        names[n] = malloc(plen);
-        if (names[n] == NULL) {
-            rc = -1;
-            break;
-        }
-        snprintf(names[n], plen, "%s/%s", path, e->d_name);
-        n++;
+    size_t n;
+    char **names = input_files_list(path, &n);
+    if (names == NULL) {
+        perror(path);
+        return -1;
     }
-    closedir(d);
-    if (n > 0)
-        qsort(names, n, sizeof(*names), by_name);
+    int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0 && replay_file(names[i], prefixes) != 0)
             rc = -1;
