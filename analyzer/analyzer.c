@@ -431,10 +431,10 @@ static void evict_oldest(struct analyzer *an)
     }
 }
 
-static bool addr_is_broadcast(const struct packet *pkt)
+static bool addr_is_broadcast(uint8_t ip_version, const uint8_t addr[16])
 {
     static const uint8_t bcast[4] = {255, 255, 255, 255};
-    return pkt->ip_version == 4 && memcmp(pkt->dst.b, bcast, 4) == 0;
+    return ip_version == 4 && memcmp(addr, bcast, 4) == 0;
 }
 
 static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, uint64_t hash,
@@ -451,8 +451,12 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
         if (c == NULL)
             return NULL;
     }
-    c->orig_addr = pkt->src;
-    c->resp_addr = pkt->dst;
+    /* the addresses from the key, which was made from them (a brief's packet
+     * carries none: brief_unpack) */
+    const uint8_t *src = src_is_lo ? key->lo_addr : key->hi_addr;
+    const uint8_t *dst = src_is_lo ? key->hi_addr : key->lo_addr;
+    memcpy(c->orig_addr.b, src, sizeof(c->orig_addr.b));
+    memcpy(c->resp_addr.b, dst, sizeof(c->resp_addr.b));
     c->orig_port = sport;
     c->resp_port = dport;
     c->orig_is_lo = src_is_lo;
@@ -474,9 +478,10 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     } else {
         bool src_l = services_is_likely_server_port(pkt->proto, sport);
         bool dst_l = services_is_likely_server_port(pkt->proto, dport);
-        if (zeek_should_flip_at_creation(pkt->proto, pkt, src_l, dst_l, addr_is_broadcast(pkt))) {
-            c->orig_addr = pkt->dst;
-            c->resp_addr = pkt->src;
+        if (zeek_should_flip_at_creation(pkt->proto, pkt, src_l, dst_l,
+                                         addr_is_broadcast(pkt->ip_version, dst))) {
+            memcpy(c->orig_addr.b, dst, sizeof(c->orig_addr.b));
+            memcpy(c->resp_addr.b, src, sizeof(c->resp_addr.b));
             c->orig_port = dport;
             c->resp_port = sport;
             c->orig_is_lo = !src_is_lo || conn_is_self(c); /* (a connection to itself has one
@@ -924,12 +929,11 @@ static void brief_pack(struct analyzer_brief *b, const struct packet *pkt)
 }
 
 /* af's brief as a packet in an->brief_pkt, whose other fields stay zero (as a
- * plain TCP or UDP packet has them, or unread); the addresses come from the
- * hint's key. Points the hint at it. */
+ * plain TCP or UDP packet has them, or unread: the addresses too, which
+ * tracking takes from the hint's key). Points the hint at it. */
 static struct packet *brief_unpack(struct analyzer *an, struct analyzer_frame *af)
 {
     const struct analyzer_brief *b = &af->brief;
-    const struct flow_key *k = &af->hint.key;
     struct packet *pkt = &an->brief_pkt;
     pkt->ts_ns = b->ts_ns;
     pkt->wire_len = b->wire_len;
@@ -953,8 +957,6 @@ static struct packet *brief_unpack(struct analyzer *an, struct analyzer_frame *a
     pkt->ip_csum = (enum csum_state)b->ip_csum;
     pkt->l4_csum = (enum csum_state)b->l4_csum;
     pkt->layer = LAYER_L4;
-    memcpy(pkt->src.b, af->hint.src_is_lo ? k->lo_addr : k->hi_addr, sizeof(pkt->src.b));
-    memcpy(pkt->dst.b, af->hint.src_is_lo ? k->hi_addr : k->lo_addr, sizeof(pkt->dst.b));
     af->hint.pkt = pkt;
     return pkt;
 }

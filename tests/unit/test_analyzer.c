@@ -571,6 +571,34 @@ static void test_sender_side_through_flips(void)
     CU_ASSERT_EQUAL(self->dir[1].pkts, 2); /* the two before it, swapped */
 }
 
+/* Zeek never makes a broadcast address the originator: a datagram from a
+ * likely server port (53) to 255.255.255.255 keeps its sender as the
+ * originator, where one to a unicast address is flipped (the responder is the
+ * server). */
+static void test_no_flip_towards_broadcast(void)
+{
+    static struct collected col;
+    static const uint8_t bcast[4] = {255, 255, 255, 255};
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
+    uint8_t f[14 + 20 + 8 + 4];
+    fixture_ip4_frame(f, sizeof(f), 17, fixture_server, 53, bcast, 40000, 0, 0, 0);
+    fixture_feed(an, f, sizeof(f), 1000000);
+    fixture_ip4_frame(f, sizeof(f), 17, fixture_server, 53, fixture_client, 40001, 0, 0, 0);
+    fixture_feed(an, f, sizeof(f), 2000000);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 2);
+    const struct conn *b = find(&col, 40000, 53, 1), *u = find(&col, 53, 40001, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+    CU_ASSERT_EQUAL(b->orientation, ORIENT_FIRST_PACKET);
+    CU_ASSERT_EQUAL(memcmp(b->resp_addr.b, bcast, 4), 0);
+    CU_ASSERT_EQUAL(b->dir[0].pkts, 1);
+    CU_ASSERT_EQUAL(u->orientation, ORIENT_SERVER_PORT);
+    CU_ASSERT_EQUAL(memcmp(u->orig_addr.b, fixture_client, 4), 0);
+    CU_ASSERT_EQUAL(u->dir[1].pkts, 1);
+}
+
 /* Late packets of a closed connection whose record was written: a new record
  * takes the closed connection's roles (continue_closed), whoever sends first;
  * here the server (port 4001, not a likely server port, so no flip at
@@ -991,6 +1019,7 @@ int register_tests(void)
          test_reader_thread_damaged_frames},
         {"the sender's side follows the roles through flips", test_sender_side_through_flips},
         {"late packets after a written record keep its roles", test_after_close_roles},
+        {"no flip towards a broadcast address", test_no_flip_towards_broadcast},
         {"idle timeout of an oldest made so when time went back",
          test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
