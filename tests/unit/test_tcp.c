@@ -144,19 +144,23 @@ static void test_tcp_sack_blocks(void)
     CU_ASSERT_EQUAL(pkt.anomalies, 0);
 }
 
+/* A SYN whose data offset is 8: MSS (bytes 20-24), then timestamps with length
+ * 0 (24-26), NOPs to 32, then two bytes of payload. */
+static const uint8_t syn_bad_ts_option[] = {
+    0x00, 0x50, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 0,
+    0x80, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, /* data offset 8, SYN */
+    0x02, 0x04, 0x05, 0xb4,                         /* MSS 1460 */
+    0x08, 0x00,                                     /* timestamps, length 0 */
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    'x', 'y',                                       /* payload */
+};
+
 static void test_tcp_bad_options(void)
 {
     /* MSS parsed, then an option with length 0: the walk stops, MSS is kept */
-    static const uint8_t raw[] = {
-        0x00, 0x50, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 0,
-        0x80, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, /* data offset 8, SYN */
-        0x02, 0x04, 0x05, 0xb4,                         /* MSS 1460 */
-        0x08, 0x00,                                     /* timestamps, length 0 */
-        0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
-    };
-    struct view v = { raw, sizeof(raw) };
+    struct view v = { syn_bad_ts_option, 32 }; /* no payload */
     struct packet pkt;
-    ip_ctx(&pkt, sizeof(raw));
+    ip_ctx(&pkt, 32);
     CU_ASSERT_EQUAL(tcp_dissect(&v, &pkt), DISSECT_OK);
     CU_ASSERT(HAS_ANOM(pkt, ANOM_TCP_BAD_OPTIONS));
     CU_ASSERT(pkt.tcp.has_mss);
@@ -288,20 +292,12 @@ static void test_tcp_cut_at_every_byte(void)
 
 static void test_tcp_bad_option_cut_at_every_byte(void)
 {
-    /* data offset 8: MSS (20-24), then timestamps with length 0 (24-26), NOPs:
-     * bad once the whole option area was captured, only cut before that */
-    static const uint8_t raw[] = {
-        0x00, 0x50, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 0,
-        0x80, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, /* data offset 8, SYN */
-        0x02, 0x04, 0x05, 0xb4,                         /* MSS 1460 */
-        0x08, 0x00,                                     /* timestamps, length 0 */
-        0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
-        'x', 'y',                                       /* payload */
-    };
-    for (size_t cap = 20; cap <= sizeof(raw); cap++) {
+    /* bad once the whole option area was captured, only cut before that */
+    const uint8_t *raw = syn_bad_ts_option;
+    for (size_t cap = 20; cap <= sizeof(syn_bad_ts_option); cap++) {
         struct view v = { raw, cap };
         struct packet pkt;
-        ip_ctx(&pkt, sizeof(raw));
+        ip_ctx(&pkt, sizeof(syn_bad_ts_option));
         CU_ASSERT_EQUAL(tcp_dissect(&v, &pkt), DISSECT_OK);
         uint64_t want = cap < 32 ? ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN)
                                  : ANOM_BIT(ANOM_TCP_BAD_OPTIONS);
