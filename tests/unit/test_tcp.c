@@ -41,6 +41,19 @@ static void ip_ctx(struct packet *pkt, uint32_t l4_len)
     pkt->layer = LAYER_L3;
 }
 
+/* The fixed header of the SYN the tests below dissect (40000 -> 80, ISN
+ * 0x01020304, window 64240, data offset 10). */
+static void assert_syn_fixed_header(const struct packet *pkt)
+{
+    CU_ASSERT_EQUAL(pkt->sport, 40000);
+    CU_ASSERT_EQUAL(pkt->dport, 80);
+    CU_ASSERT_EQUAL(pkt->tcp.seq, 0x01020304);
+    CU_ASSERT_EQUAL(pkt->tcp.ack, 0);
+    CU_ASSERT_EQUAL(pkt->tcp.flags, TCP_SYN);
+    CU_ASSERT_EQUAL(pkt->tcp.window, 64240);
+    CU_ASSERT_EQUAL(pkt->tcp.data_off_bytes, 40);
+}
+
 static void test_tcp_syn_options(void)
 {
     struct view v = { syn, sizeof(syn) };
@@ -48,13 +61,7 @@ static void test_tcp_syn_options(void)
     ip_ctx(&pkt, sizeof(syn));
     pkt.verify_checksums = true;
     CU_ASSERT_EQUAL(tcp_dissect(&v, &pkt), DISSECT_OK);
-    CU_ASSERT_EQUAL(pkt.sport, 40000);
-    CU_ASSERT_EQUAL(pkt.dport, 80);
-    CU_ASSERT_EQUAL(pkt.tcp.seq, 0x01020304);
-    CU_ASSERT_EQUAL(pkt.tcp.ack, 0);
-    CU_ASSERT_EQUAL(pkt.tcp.flags, TCP_SYN);
-    CU_ASSERT_EQUAL(pkt.tcp.window, 64240);
-    CU_ASSERT_EQUAL(pkt.tcp.data_off_bytes, 40);
+    assert_syn_fixed_header(&pkt);
     CU_ASSERT(pkt.tcp.has_mss);
     CU_ASSERT_EQUAL(pkt.tcp.mss, 1460);
     CU_ASSERT(pkt.tcp.sack_permitted);
@@ -265,13 +272,7 @@ static void test_tcp_cut_at_every_byte(void)
         CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
         /* cut options are noted, never called bad */
         CU_ASSERT_EQUAL(pkt.anomalies, cap < 40 ? ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN) : 0);
-        CU_ASSERT_EQUAL(pkt.sport, 40000);
-        CU_ASSERT_EQUAL(pkt.dport, 80);
-        CU_ASSERT_EQUAL(pkt.tcp.seq, 0x01020304);
-        CU_ASSERT_EQUAL(pkt.tcp.ack, 0);
-        CU_ASSERT_EQUAL(pkt.tcp.flags, TCP_SYN);
-        CU_ASSERT_EQUAL(pkt.tcp.window, 64240);
-        CU_ASSERT_EQUAL(pkt.tcp.data_off_bytes, 40);
+        assert_syn_fixed_header(&pkt);
         /* an option counts once it was captured whole */
         CU_ASSERT_EQUAL(pkt.tcp.has_mss, cap >= 24);
         CU_ASSERT_EQUAL(pkt.tcp.mss, cap >= 24 ? 1460 : 0);
