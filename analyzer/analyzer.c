@@ -254,7 +254,6 @@ static enum flow_class conn_class(const struct conn *c)
 static void remember_closed(struct analyzer *an, const struct conn *c)
 {
     uint64_t two_msl = 2 * an->cfg.msl_ns;
-    const struct flow_key *key = flow_table_key(c);
     uint64_t hash = flow_table_hash(c);
     struct closed_tuple t;
     uint64_t tw_end[2];
@@ -282,7 +281,7 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
                 t.flags |= s == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN;
             }
         }
-        if (memcmp(key->lo_addr, c->orig_addr.b, 16) == 0 && key->lo_port == c->orig_port)
+        if (c->orig_is_lo)
             t.flags |= CLOSED_TUPLE_ORIG_LO;
     }
     /* TIME_WAIT ends as microseconds after last_ts, rounded up */
@@ -524,11 +523,10 @@ static bool closed_is_reuse(const struct closed_tuple *t, const struct packet *p
 /* Makes new connection c (created for a late packet of the remembered closed
  * connection t) continue it: same incarnation and roles, both sockets where t
  * left them (no transition: they do not reopen), flagged after_close. */
-static void continue_closed(struct conn *c, const struct closed_tuple *t, const struct flow_key *key)
+static void continue_closed(struct conn *c, const struct closed_tuple *t)
 {
     bool orig_lo = (t->flags & CLOSED_TUPLE_ORIG_LO) != 0;
-    bool c_orig_lo = memcmp(key->lo_addr, c->orig_addr.b, 16) == 0 && key->lo_port == c->orig_port;
-    if (orig_lo != c_orig_lo) {
+    if (orig_lo != c->orig_is_lo) {
         struct ip_addr a = c->orig_addr;
         uint16_t p = c->orig_port;
         c->orig_addr = c->resp_addr;
@@ -717,7 +715,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
         *is_new = true;
         c->incarnation = incarnation;
         if (late) {
-            continue_closed(c, &closed, key);
+            continue_closed(c, &closed);
             an->stats.after_close_records++;
         }
         c->ctx = tp->ctx;
@@ -1037,9 +1035,8 @@ void *analyzer_alloc_aligned(size_t n)
     return p;
 }
 
-void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af)
+void analyzer_frame_prefetch(const struct analyzer_frame *af)
 {
-    (void)an;
     const char *p = (const char *)af;
     for (size_t off = 0; off < offsetof(struct analyzer_frame, f); off += 64)
         __builtin_prefetch(p + off);

@@ -134,7 +134,7 @@ void *analyzer_alloc_aligned(size_t n);
 
 /* Fetches into the cache what feeding af to an reads of it first: its brief
  * and its hint. */
-void analyzer_frame_prefetch(const struct analyzer *an, const struct analyzer_frame *af);
+void analyzer_frame_prefetch(const struct analyzer_frame *af);
 /* Then, once those are in the cache: when af has no brief, the frame and its
  * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when nDPI
  * will read them, the frame's first bytes. */

@@ -258,7 +258,7 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
                 break; /* the reader stopped and everything is fed */
         }
         if (next + FETCH_SLOT_AHEAD < head)
-            analyzer_frame_prefetch(an, &r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
+            analyzer_frame_prefetch(&r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
         if (next + FETCH_BUCKET_AHEAD < head) {
             struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
             analyzer_frame_prefetch_packet(an, af); /* when it has no brief */
