@@ -83,6 +83,13 @@ struct conn *flow_table_find(struct flow_table *ft, const struct flow_key *key);
 /* The same, with hash = flow_key_hash(key, the table's hasher) already computed. */
 struct conn *flow_table_find_hashed(struct flow_table *ft, const struct flow_key *key, uint64_t hash);
 
+/* The same, first trying entry idx: one flow_table_prefetch_entry returned
+ * for this hash (0 = none), possibly freed or reused since. When that entry
+ * is in use and holds key, it is the answer (keys are unique), without a
+ * probe; otherwise the probe runs. */
+struct conn *flow_table_find_at(struct flow_table *ft, const struct flow_key *key, uint64_t hash,
+                                uint32_t idx);
+
 /* Look-ahead hints (no effect on contents): fetch into the cache the bucket
  * where a key with this flow_key_hash starts; once that bucket is in the
  * cache, the entry the first bucket with its tag points to and its expiry-list

@@ -82,6 +82,17 @@ static void test_key_bytes_whatever_the_memory(void)
     }
 }
 
+static void count_cb(void *user, struct conn *c)
+{
+    (void)c;
+    (*(size_t *)user)++;
+}
+
+static void sum_ids_cb(void *user, struct conn *c)
+{
+    *(uint64_t *)user += c->id;
+}
+
 static void test_insert_find_many(void)
 {
     struct flow_table *ft = table_create();
@@ -104,6 +115,13 @@ static void test_insert_find_many(void)
         CU_ASSERT_EQUAL(c->id, i);
         CU_ASSERT_EQUAL(memcmp(flow_table_key(c), &k, sizeof(k)), 0);
     }
+    /* every entry of every chunk once: ids 0..N-1 sum to N(N-1)/2 */
+    uint64_t sum = 0;
+    size_t n = 0;
+    flow_table_foreach(ft, sum_ids_cb, &sum);
+    flow_table_foreach(ft, count_cb, &n);
+    CU_ASSERT_EQUAL(n, N);
+    CU_ASSERT_EQUAL(sum, (uint64_t)N * (N - 1) / 2);
     flow_table_destroy(ft);
 }
 
@@ -189,12 +207,6 @@ static void test_lru_order_per_class(void)
     flow_table_destroy(ft);
 }
 
-static void count_cb(void *user, struct conn *c)
-{
-    (void)c;
-    (*(size_t *)user)++;
-}
-
 static void test_foreach_and_reuse_of_slots(void)
 {
     struct flow_table *ft = table_create();
@@ -261,6 +273,55 @@ static void test_prefetch_hints(void)
     flow_table_destroy(ft);
 }
 
+/* flow_table_find_at: the look-ahead's entry index answers when that entry
+ * holds the key; a freed, reused, foreign or absent index falls back to the
+ * probe, never to a wrong connection. */
+static void test_find_at_candidate(void)
+{
+    struct flow_hasher hasher;
+    flow_hasher_init(&hasher, seed);
+    struct flow_table *ft = flow_table_create(&hasher);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+    enum { N = 5000 }; /* more than one chunk of entries */
+    for (uint32_t i = 0; i < N; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        struct conn *c = flow_table_insert(ft, &k, FLOW_CLASS_TCP);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        c->id = i;
+    }
+    struct flow_key k0, k1, kn;
+    key_for(&k0, 0);
+    key_for(&k1, 1);
+    key_for(&kn, N);
+    uint64_t h0 = flow_key_hash(&k0, &hasher), h1 = flow_key_hash(&k1, &hasher);
+    uint64_t hn = flow_key_hash(&kn, &hasher);
+    for (uint32_t i = 0; i < N; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        uint64_t h = flow_key_hash(&k, &hasher);
+        struct conn *c = flow_table_find_at(ft, &k, h, flow_table_prefetch_entry(ft, h));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_EQUAL(c->id, i);
+        CU_ASSERT_PTR_EQUAL(flow_table_find_at(ft, &k, h, 0), c);
+    }
+    uint32_t idx0 = flow_table_prefetch_entry(ft, h0), idx1 = flow_table_prefetch_entry(ft, h1);
+    CU_ASSERT_FATAL(idx0 != 0 && idx1 != 0 && idx0 != idx1);
+    /* another key's entry: the probe finds the right one */
+    CU_ASSERT_EQUAL(flow_table_find_at(ft, &k0, h0, idx1)->id, 0);
+    /* freed: its entry still holds key 0, but is not in use */
+    flow_table_remove(ft, flow_table_find(ft, &k0));
+    CU_ASSERT_PTR_NULL(flow_table_find_at(ft, &k0, h0, idx0));
+    /* reused by another key (the freed entry is the next one given out) */
+    struct conn *cn = flow_table_insert(ft, &kn, FLOW_CLASS_TCP);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cn);
+    cn->id = N;
+    CU_ASSERT_EQUAL(flow_table_prefetch_entry(ft, hn), idx0);
+    CU_ASSERT_PTR_NULL(flow_table_find_at(ft, &k0, h0, idx0));
+    CU_ASSERT_PTR_EQUAL(flow_table_find_at(ft, &kn, hn, idx0), cn);
+    flow_table_destroy(ft);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -271,6 +332,7 @@ int register_tests(void)
         {"LRU order per class", test_lru_order_per_class},
         {"foreach and slot reuse", test_foreach_and_reuse_of_slots},
         {"look-ahead hints: entry index, links, next oldest", test_prefetch_hints},
+        {"find_at: the hinted entry, or the probe", test_find_at_candidate},
         {NULL, NULL},
     };
     return add_suite("flow_table", tests);
