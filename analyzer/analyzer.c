@@ -18,6 +18,9 @@
 #include "tcp_endpoint.h"
 #include "zeek_conn.h"
 
+/* for the rare branches of per-packet functions: kept out of their callers */
+#define NOINLINE __attribute__((noinline))
+
 /* analyzer_feed_ahead's ring: ANALYZER_AHEAD frames held plus the newest, in
  * a power of two of slots so that positions wrap with a mask, not a division */
 #define AHEAD_SLOTS 8u
@@ -402,9 +405,9 @@ static void forget_closed(struct analyzer *an, uint64_t hash)
     an->closed_due_ns = 0;
 }
 
-/* Idle timeouts (only when a class's oldest is due) and the remembered
- * 5-tuples whose 2*MSL ran out. */
-static void expire_idle(struct analyzer *an)
+/* expire_idle's work, when something is due (out of line: most packets
+ * only compare two times) */
+static NOINLINE void expire_due(struct analyzer *an)
 {
     if (an->now_ns >= an->next_due_ns)
         expire_flows(an);
@@ -414,6 +417,14 @@ static void expire_idle(struct analyzer *an)
         /* what the cap leaves over is dropped at the next add's pass */
         an->closed_due_ns = closed_tuples_next_expiry(an->closed, lifetime);
     }
+}
+
+/* Idle timeouts (only when a class's oldest is due) and the remembered
+ * 5-tuples whose 2*MSL ran out. */
+static inline void expire_idle(struct analyzer *an)
+{
+    if (an->now_ns >= an->next_due_ns || an->now_ns >= an->closed_due_ns)
+        expire_due(an);
 }
 
 static void evict_oldest(struct analyzer *an)
@@ -620,7 +631,8 @@ static void name_carrier_record(struct conn *rec)
  * Returns the connection (valid until the next call that may evict) and sets
  * *key_out (unless NULL) to its key and *is_new when it was created; NULL if none
  * could be made. */
-static struct conn *track(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
+static inline __attribute__((always_inline)) struct conn *
+track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
                           const struct analyzer_flow_hint *hint,
                           struct flow_key *key_out, bool *is_new)
 {
@@ -646,10 +658,12 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     const struct flow_key *key = &made;
     bool src_is_lo;
     uint64_t flow_hash;
+    uint32_t entry = 0;
     if (hint != NULL && hint->pkt == pkt) {
         key = &hint->key;
         src_is_lo = hint->src_is_lo;
         flow_hash = hint->hash;
+        entry = hint->entry;
     } else {
         src_is_lo = flow_key_make(&made, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
                                   dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
@@ -659,7 +673,7 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
     if (key_out != NULL)
         *key_out = *key;
     *is_new = false;
-    struct conn *c = flow_table_find_hashed(an->flows, key, flow_hash);
+    struct conn *c = flow_table_find_at(an->flows, key, flow_hash, entry);
     uint32_t incarnation = 1;
     uint64_t prev_close = 0;
     bool prev_time_wait = false;
@@ -783,6 +797,16 @@ static struct conn *track(struct analyzer *an, struct packet *pkt, const struct 
             an->stats.peak_tracked = tracked;
     }
     return c;
+}
+
+/* track() for any packet; feed_brief has its own copy, specialised to a plain
+ * TCP or UDP packet with a hint (the tunnel and ICMP branches fold away). */
+static NOINLINE struct conn *track(struct analyzer *an, struct packet *pkt,
+                                   const struct tunnel_path *tp,
+                                   const struct analyzer_flow_hint *hint,
+                                   struct flow_key *key_out, bool *is_new)
+{
+    return track_inline(an, pkt, tp, hint, key_out, is_new);
 }
 
 /* The interned description of pkt's tunnel chain encap[0..depth); NULL when the
@@ -1143,13 +1167,26 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
     feed_now(an, f, NULL, NULL, false);
 }
 
+/* feed_now for a frame with a brief, counted by the reader: a plain TCP or
+ * UDP packet (no tunnel, no fragment, transport decoded) goes straight to
+ * tracking. */
+static void feed_brief(struct analyzer *an, struct analyzer_frame *af)
+{
+    static const struct tunnel_path no_tunnel;
+    if ((++an->frames_fed & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
+        an->peak_flow_memory = flow_memory(an);
+    if (af->brief.ts_ns > an->now_ns)
+        an->now_ns = af->brief.ts_ns;
+    expire_idle(an);
+    bool is_new;
+    (void)track_inline(an, brief_unpack(an, af), &no_tunnel, &af->hint, NULL, &is_new);
+}
+
 void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
 {
     analyzer_drain(an);
     if (af->has_brief) {
-        /* of the frame, a counted one's feeding reads only its time */
-        struct capture_frame f = {.ts_ns = af->brief.ts_ns};
-        feed_now(an, &f, &af->hint, brief_unpack(an, af), true);
+        feed_brief(an, af);
         return;
     }
     feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, true);
