@@ -633,21 +633,21 @@ static void name_carrier_record(struct conn *rec)
  * could be made. */
 static inline __attribute__((always_inline)) struct conn *
 track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
-                          const struct analyzer_flow_hint *hint,
-                          struct flow_key *key_out, bool *is_new)
+             const struct analyzer_flow_hint *hint, struct flow_key *key_out, bool *is_new,
+             uint8_t proto, bool hinted)
 {
     uint16_t sport = pkt->sport, dport = pkt->dport;
-    bool is_icmp = pkt->proto == IPPROTO_NUM_ICMP || pkt->proto == IPPROTO_NUM_ICMPV6;
+    bool is_icmp = proto == IPPROTO_NUM_ICMP || proto == IPPROTO_NUM_ICMPV6;
     if (is_icmp) {
         uint8_t other;
         sport = pkt->icmp.type;
-        dport = icmp_counterpart(pkt->proto == IPPROTO_NUM_ICMPV6, pkt->icmp.type, &other)
+        dport = icmp_counterpart(proto == IPPROTO_NUM_ICMPV6, pkt->icmp.type, &other)
                     ? other
                     : pkt->icmp.code;
         if (pkt->icmp.is_error)
             attach_icmp_evidence(an, pkt, tp->ctx);
-    } else if (pkt->proto != IPPROTO_NUM_TCP && pkt->proto != IPPROTO_NUM_UDP &&
-               pkt->proto != IPPROTO_NUM_SCTP) {
+    } else if (proto != IPPROTO_NUM_TCP && proto != IPPROTO_NUM_UDP &&
+               proto != IPPROTO_NUM_SCTP) {
         sport = dport = 0;
     }
 
@@ -659,13 +659,13 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     bool src_is_lo;
     uint64_t flow_hash;
     uint32_t entry = 0;
-    if (hint != NULL && hint->pkt == pkt) {
+    if (hinted || (hint != NULL && hint->pkt == pkt)) {
         key = &hint->key;
         src_is_lo = hint->src_is_lo;
         flow_hash = hint->hash;
         entry = hint->entry;
     } else {
-        src_is_lo = flow_key_make(&made, pkt->ip_version, pkt->proto, &pkt->src, sport, &pkt->dst,
+        src_is_lo = flow_key_make(&made, pkt->ip_version, proto, &pkt->src, sport, &pkt->dst,
                                   dport, pkt->n_vlan > 0 ? pkt->vlan[0] : 0,
                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
         flow_hash = flow_key_hash(&made, &an->prep.hasher);
@@ -678,7 +678,7 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     uint64_t prev_close = 0;
     bool prev_time_wait = false;
     uint64_t two_msl = 2 * an->cfg.msl_ns;
-    if (c != NULL && pkt->proto == IPPROTO_NUM_TCP) {
+    if (c != NULL && proto == IPPROTO_NUM_TCP) {
         int side = src_is_lo == c->orig_is_lo ? 0 : 1;
         if (tcp_is_reuse(c, pkt, side)) {
             incarnation = c->incarnation + 1;
@@ -704,7 +704,7 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     }
     struct closed_tuple closed;
     bool late = false;
-    if (c == NULL && pkt->proto == IPPROTO_NUM_TCP && closed_tuples_count(an->closed) > 0) {
+    if (c == NULL && proto == IPPROTO_NUM_TCP && closed_tuples_count(an->closed) > 0) {
         const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, flow_hash);
         if (t != NULL && t->last_ts + two_msl > pkt->ts_ns) {
             closed = *t;
@@ -767,7 +767,7 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     if (pkt->ts_ns > c->last_ts)
         c->last_ts = pkt->ts_ns;
 
-    if (pkt->proto == IPPROTO_NUM_TCP)
+    if (proto == IPPROTO_NUM_TCP)
         tcp_endpoint_on_segment(c, pkt, side);
     int upd = zeek_conn_update(&c->zeek, pkt, side == 0);
     if (upd & ZEEK_UPD_FLIPPED) {
@@ -806,7 +806,7 @@ static NOINLINE struct conn *track(struct analyzer *an, struct packet *pkt,
                                    const struct analyzer_flow_hint *hint,
                                    struct flow_key *key_out, bool *is_new)
 {
-    return track_inline(an, pkt, tp, hint, key_out, is_new);
+    return track_inline(an, pkt, tp, hint, key_out, is_new, pkt->proto, false);
 }
 
 /* The interned description of pkt's tunnel chain encap[0..depth); NULL when the
@@ -1179,7 +1179,12 @@ static void feed_brief(struct analyzer *an, struct analyzer_frame *af)
         an->now_ns = af->brief.ts_ns;
     expire_idle(an);
     bool is_new;
-    (void)track_inline(an, brief_unpack(an, af), &no_tunnel, &af->hint, NULL, &is_new);
+    struct packet *pkt = brief_unpack(an, af);
+    /* a copy each for TCP and UDP: the protocol's branches fold away */
+    if (pkt->proto == IPPROTO_NUM_TCP)
+        (void)track_inline(an, pkt, &no_tunnel, &af->hint, NULL, &is_new, IPPROTO_NUM_TCP, true);
+    else
+        (void)track_inline(an, pkt, &no_tunnel, &af->hint, NULL, &is_new, IPPROTO_NUM_UDP, true);
 }
 
 void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
