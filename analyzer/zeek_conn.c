@@ -5,7 +5,13 @@
  * reading; no Zeek code is copied. */
 #include "zeek_conn.h"
 
+#include <stddef.h>
 #include <string.h>
+
+/* Inlining of the per-packet path is chosen, not left to the compiler: see
+ * tcp_segment(). */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define NOINLINE      static __attribute__((noinline))
 
 /* Zeek ignores SYN/RST sequence numbers that jump further than this. */
 #define TOO_LARGE_SEQ_DELTA 1048576
@@ -18,6 +24,8 @@
 #define HIST_DATA    0x10u
 #define HIST_ACK     0x20u
 #define HIST_MULTI   0x40u
+/* Responder letters are the originator's in lower case (side_letter). */
+#define LOWER_CASE_BIT 0x20
 /* UDP masks (UDP.cc uses its own, direction-specific ones). */
 #define HIST_UDP_ORIG_DATA 0x1u
 #define HIST_UDP_RESP_DATA 0x2u
@@ -66,9 +74,15 @@ static bool is_pow10(uint32_t n)
     return n == 1;
 }
 
-static char lower(char c)
+_Static_assert(offsetof(struct zeek_conn, u.tcp.resp) ==
+                   offsetof(struct zeek_conn, u.tcp.orig) + sizeof(struct zeek_endpoint),
+               "u.tcp.ep[] overlays orig and resp");
+
+/* Every history letter is upper case (A-Z); side 1 (the responder) writes it
+ * in lower case. */
+static char side_letter(char code, unsigned side)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    return (char)(code | (char)(side * LOWER_CASE_BIT));
 }
 
 static void add_history(struct zeek_conn *z, char code)
@@ -92,19 +106,15 @@ static bool check_history(struct zeek_conn *z, uint32_t mask, char code)
     return false;
 }
 
-/* TCP_Endpoint::CheckHistory: responder letters lower case, masks << 16. */
-static bool ep_check_history(struct zeek_conn *z, bool is_orig, uint32_t mask, char code)
+/* TCP_Endpoint::CheckHistory: responder (side 1) letters lower case, masks << 16. */
+static bool ep_check_history(struct zeek_conn *z, unsigned side, uint32_t mask, char code)
 {
-    if (!is_orig) {
-        mask <<= 16;
-        code = lower(code);
-    }
-    return check_history(z, mask, code);
+    return check_history(z, mask << (side * 16), side_letter(code, side));
 }
 
-static void ep_add_history(struct zeek_conn *z, bool is_orig, char code)
+static void ep_add_history(struct zeek_conn *z, unsigned side, char code)
 {
-    add_history(z, is_orig ? code : lower(code));
+    add_history(z, side_letter(code, side));
 }
 
 /* Conn::ScaledHistoryEntry with base 10: letter at counts 1, 10, 100, ... */
@@ -171,11 +181,6 @@ static void set_state(struct zeek_endpoint *ep, uint8_t st)
     }
 }
 
-static uint64_t rel_space(const struct zeek_endpoint *ep, uint32_t seq, uint32_t wraps)
-{
-    return full_seq(seq, wraps) - ep->start_seq;
-}
-
 static void update_last(struct zeek_endpoint *ep, uint32_t seq)
 {
     if (seq < ep->last_seq && ep->seq_wraps < UINT16_MAX)
@@ -227,12 +232,13 @@ static uint64_t ep_size(const struct zeek_endpoint *ep, const struct zeek_endpoi
     return size;
 }
 
-/* get_relative_seq: seq relative to ep's start, in 64-bit space, guessing the
- * wrap count from last/wraps. *underflow when it lies before the start. */
-static uint64_t relative_seq(const struct zeek_endpoint *ep, uint32_t cur, uint32_t last,
-                             uint32_t wraps, bool *underflow)
+/* get_relative_seq's underflow: whether cur lies before ep's start, where the
+ * wrap count of cur is guessed from last/wraps (delta = seq_delta(cur, last)).
+ * Only the underflow is needed: the low 32 bits of the relative sequence number
+ * are cur - start_seq whatever the wrap count. */
+static bool seq_before_start(const struct zeek_endpoint *ep, uint32_t cur, uint32_t last,
+                             uint32_t wraps, int32_t delta)
 {
-    int32_t delta = seq_delta(cur, last);
     if (delta < 0) {
         if (wraps != 0 && cur > last)
             wraps--; /* from the previous 32-bit space */
@@ -240,13 +246,7 @@ static uint64_t relative_seq(const struct zeek_endpoint *ep, uint32_t cur, uint3
         if (cur < last)
             wraps++; /* the sequence space wrapped */
     }
-    if (wraps == 0) {
-        delta = seq_delta(cur, ep->start_seq);
-        if (delta < 0)
-            *underflow = true;
-        return (uint64_t)(int64_t)delta;
-    }
-    return rel_space(ep, cur, wraps);
+    return wraps == 0 && seq_delta(cur, ep->start_seq) < 0;
 }
 
 /* init_endpoint: sets up sequence numbers from ep's packet. */
@@ -286,18 +286,18 @@ static void init_peer(struct zeek_endpoint *peer, uint32_t ack)
     init_seqs(peer, ack - 1, ack - 1);
 }
 
-static void update_ack_seq(struct zeek_endpoint *ep, uint32_t ack)
+/* d: seq_delta(ack, ep->ack_seq) */
+static void update_ack_seq(struct zeek_endpoint *ep, uint32_t ack, int32_t d)
 {
-    int32_t d = seq_delta(ack, ep->ack_seq);
     if (ack == 0 && d > TOO_LARGE_SEQ_DELTA)
         return; /* more likely a broken ack than a landing on 0 */
     if (d > 0)
         update_ack(ep, ack);
 }
 
-/* update_last_seq: returns delta_last; counts T (retransmitted payload). */
-static int32_t update_last_seq(struct zeek_conn *z, struct zeek_endpoint *ep, bool is_orig,
-                               uint32_t end, uint16_t flags, uint32_t len)
+/* update_last_seq: counts T (retransmitted payload). */
+ALWAYS_INLINE void update_last_seq(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+                                   uint32_t end, uint16_t flags, uint32_t len)
 {
     int32_t d = seq_delta(end, ep->last_seq);
     if ((flags & (TCP_SYN | TCP_RST)) != 0 &&
@@ -310,8 +310,7 @@ static int32_t update_last_seq(struct zeek_conn *z, struct zeek_endpoint *ep, bo
     else if (d > 0)
         update_last(ep, end);
     else if (len > 0)
-        scaled32(z, &ep->rxmt_cnt, is_orig ? 'T' : 't');
-    return d;
+        scaled32(z, &ep->rxmt_cnt, side_letter('T', side));
 }
 
 /* ---- content gaps (a small stand-in for Zeek's reassembler) ------------ */
@@ -322,11 +321,10 @@ static bool is_clean(const struct zeek_endpoint *ep)
            (ep->state == ZEEK_TCP_CLOSED && ep->prev_state == ZEEK_TCP_ESTABLISHED);
 }
 
-/* ep sent content [s, e); captured says whether its payload is all there. */
-static void gap_data_sent(struct zeek_endpoint *ep, uint32_t s, uint32_t e, bool captured)
+/* ep sent content [s, e), all of it captured (what is not captured is not
+ * delivered: it stays unseen, as in Zeek). */
+static void gap_data_sent(struct zeek_endpoint *ep, uint32_t s, uint32_t e)
 {
-    if (!captured)
-        return; /* not delivered: stays unseen, as in Zeek */
     if (seq_delta(s, ep->seen_end) <= 0) {
         if ((ep->flags & ZEEK_EP_HOLE) != 0 && seq_delta(s, ep->hole_start) <= 0 &&
             seq_delta(e, ep->hole_start) > 0) {
@@ -343,32 +341,43 @@ static void gap_data_sent(struct zeek_endpoint *ep, uint32_t s, uint32_t e, bool
         ep->seen_end = e;
 }
 
-/* The peer acknowledged ep's sequence space up to ack (absolute): content in
- * that range never seen is a gap, reported while both sides are clean. */
-static void gap_ack_received(struct zeek_conn *z, struct zeek_endpoint *ep, bool ep_is_orig,
-                             const struct zeek_endpoint *peer, uint32_t ack)
+/* The peer acknowledged ep's (side's) sequence space up to ack (absolute):
+ * content in that range never seen is a gap, reported while both sides are
+ * clean. */
+NOINLINE void gap_acked(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+                        const struct zeek_endpoint *peer, uint32_t ack, bool in_hole,
+                        bool past_seen)
 {
-    if ((ep->flags & ZEEK_EP_FIN_SEEN) != 0 && seq_delta(ack, ep->fin_end) > 0)
-        ack = ep->fin_end; /* acking the FIN octet is not a gap */
     bool report = is_clean(ep) && is_clean(peer);
 
-    if ((ep->flags & ZEEK_EP_HOLE) != 0 && seq_delta(ack, ep->hole_start) > 0) {
+    if (in_hole) {
         uint32_t upto = seq_delta(ack, ep->hole_end) < 0 ? ack : ep->hole_end;
         if (report) {
             z->u.tcp.missed_bytes += (uint32_t)(upto - ep->hole_start);
-            scaled16(z, &ep->gap_cnt, ep_is_orig ? 'G' : 'g');
+            scaled16(z, &ep->gap_cnt, side_letter('G', side));
         }
         ep->hole_start = upto;
         if (seq_delta(ep->hole_start, ep->hole_end) >= 0)
             ep->flags &= (uint8_t)~ZEEK_EP_HOLE;
     }
-    if (seq_delta(ack, ep->seen_end) > 0) {
+    if (past_seen) {
         if (report) {
             z->u.tcp.missed_bytes += (uint32_t)(ack - ep->seen_end);
-            scaled16(z, &ep->gap_cnt, ep_is_orig ? 'G' : 'g');
+            scaled16(z, &ep->gap_cnt, side_letter('G', side));
         }
         ep->seen_end = ack;
     }
+}
+
+ALWAYS_INLINE void gap_ack_received(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+                                    const struct zeek_endpoint *peer, uint32_t ack)
+{
+    if ((ep->flags & ZEEK_EP_FIN_SEEN) != 0 && seq_delta(ack, ep->fin_end) > 0)
+        ack = ep->fin_end; /* acking the FIN octet is not a gap */
+    bool in_hole = (ep->flags & ZEEK_EP_HOLE) != 0 && seq_delta(ack, ep->hole_start) > 0;
+    bool past_seen = seq_delta(ack, ep->seen_end) > 0;
+    if (in_hole || past_seen) /* usually not: everything acknowledged was seen */
+        gap_acked(z, ep, side, peer, ack, in_hole, past_seen);
 }
 
 /* ---- flips ------------------------------------------------------------ */
@@ -396,62 +405,38 @@ static void flip_after_synack(struct zeek_conn *z)
 
 /* ---- history (update_history) ----------------------------------------- */
 
-/* Returns true if the 'H' rule flipped the roles. */
-static bool update_history(struct zeek_conn *z, struct zeek_endpoint *ep, bool is_orig,
-                           uint16_t flags, uint64_t rel_seq, uint32_t len)
+/* The letters of a segment with SYN, FIN or RST (ctl: those of its flags);
+ * rel32: the low 32 bits of its relative sequence number. */
+static void control_history(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+                            uint16_t flags, uint16_t ctl, uint32_t rel32, uint32_t len)
 {
-    int bits = ((flags & TCP_SYN) != 0) + ((flags & TCP_FIN) != 0) + ((flags & TCP_RST) != 0);
-    uint32_t rel32 = (uint32_t)rel_seq;
-
-    if (bits > 1) {
+    if ((ctl & (ctl - 1)) != 0) { /* more than one of them */
         if ((flags & TCP_FIN) != 0 && (flags & TCP_RST) != 0)
-            ep_check_history(z, is_orig, HIST_FIN_RST, 'I');
+            ep_check_history(z, side, HIST_FIN_RST, 'I');
         else
-            ep_check_history(z, is_orig, HIST_MULTI, 'Q');
-        return false;
+            ep_check_history(z, side, HIST_MULTI, 'Q');
+    } else if ((flags & TCP_SYN) != 0) {
+        char code = (flags & TCP_ACK) != 0 ? 'H' : 'S';
+        if (ep_check_history(z, side, HIST_SYN, code) && rel32 != ep->hist_last_syn)
+            ep_add_history(z, side, code);
+        ep->hist_last_syn = rel32;
+    } else if ((flags & TCP_FIN) != 0) {
+        uint32_t fin_at = rel32 + len; /* a FIN sits after its data */
+        if (ep_check_history(z, side, HIST_FIN, 'F') && fin_at != ep->hist_last_fin)
+            ep_add_history(z, side, 'F');
+        ep->hist_last_fin = fin_at;
+    } else {
+        if (ep_check_history(z, side, HIST_RST, 'R') && rel32 != ep->hist_last_rst)
+            ep_add_history(z, side, 'R');
+        ep->hist_last_rst = rel32;
     }
-    if (bits == 1) {
-        if ((flags & TCP_SYN) != 0) {
-            char code = (flags & TCP_ACK) != 0 ? 'H' : 'S';
-            if (ep_check_history(z, is_orig, HIST_SYN, code) && rel32 != ep->hist_last_syn)
-                ep_add_history(z, is_orig, code);
-            ep->hist_last_syn = rel32;
-        } else if ((flags & TCP_FIN) != 0) {
-            uint32_t fin_at = rel32 + len; /* a FIN sits after its data */
-            if (ep_check_history(z, is_orig, HIST_FIN, 'F') && fin_at != ep->hist_last_fin)
-                ep_add_history(z, is_orig, 'F');
-            ep->hist_last_fin = fin_at;
-        } else {
-            if (ep_check_history(z, is_orig, HIST_RST, 'R') && rel32 != ep->hist_last_rst)
-                ep_add_history(z, is_orig, 'R');
-            ep->hist_last_rst = rel32;
-        }
-        return false;
-    }
-    if (len == 0 && (flags & TCP_ACK) == 0)
-        return false;
-
-    bool flipped = false;
-    if (z->hist_len == 1 && z->history[0] == 'H' && !z->hist_truncated) {
-        flip_after_synack(z);
-        is_orig = !is_orig;
-        flipped = true;
-    }
-    if (len > 0)
-        ep_check_history(z, is_orig, HIST_DATA, 'D');
-    else
-        ep_check_history(z, is_orig, HIST_ACK, 'A');
-    return flipped;
 }
 
-/* update_window: only the zero-window letter matters here (a scaled window is
- * zero exactly when the raw one is). SYNs count too, as in Zeek. */
-static void update_window(struct zeek_conn *z, struct zeek_endpoint *ep, bool is_orig,
-                          const struct zeek_endpoint *peer, uint16_t window, uint16_t flags)
+/* Whether the history is exactly "H" (the SYN-ACK-first rule). hist_len is 1
+ * then, so hist_truncated cannot be set: it only is at ZEEK_HISTORY_MAX. */
+static bool history_is_synack_only(const struct zeek_conn *z)
 {
-    if (window == 0 && (flags & TCP_RST) == 0 && peer->state != ZEEK_TCP_CLOSED &&
-        ep->state != ZEEK_TCP_RESET)
-        scaled16(z, &ep->win0_cnt, is_orig ? 'W' : 'w');
+    return z->history[0] == 'H' && z->history[1] == '\0';
 }
 
 /* ---- the state machine (UpdateStateMachine) --------------------------- */
@@ -461,7 +446,6 @@ struct tcp_step {
     bool is_orig;  /* sender's role when the packet arrived (Zeek keeps it, even across a flip) */
     uint16_t flags;
     uint32_t seq, ack, len;
-    int32_t delta_last;
     bool do_close;
     bool flipped;
 };
@@ -580,93 +564,137 @@ static void state_machine(struct zeek_conn *z, struct tcp_step *st)
 
 /* ---- per-packet processing ------------------------------------------- */
 
-static int tcp_update(struct zeek_conn *z, const struct packet *pkt, bool from_orig)
+/* One segment from side (not one with a bad checksum). plain: the caller
+ * checked that it is a plain segment (tcp_is_plain): the compiler drops every
+ * branch that cannot be taken then, so that the common ACK and data segments
+ * run straight. */
+ALWAYS_INLINE int tcp_segment(struct zeek_conn *z, const struct packet *pkt, unsigned side,
+                              const bool plain)
 {
-    struct tcp_step st = { 0 };
-    st.ep = from_orig ? &z->u.tcp.orig : &z->u.tcp.resp;
-    st.peer = from_orig ? &z->u.tcp.resp : &z->u.tcp.orig;
-    st.is_orig = from_orig;
-    st.flags = pkt->tcp.flags;
-    st.seq = pkt->tcp.seq;
-    st.ack = pkt->tcp.ack;
-    st.len = pkt->l4_payload_len;
+    bool is_orig = side == 0; /* the sender's role when the packet arrived */
+    struct zeek_endpoint *ep = &z->u.tcp.ep[side];
+    unsigned f = pkt->tcp.flags;
+    uint32_t seq = pkt->tcp.seq, ack = pkt->tcp.ack, len = pkt->l4_payload_len;
 
-    if (pkt->l4_csum == CSUM_BAD) { /* Zeek drops it after counting C */
-        scaled32(z, &st.ep->chk_cnt, from_orig ? 'C' : 'c');
-        return 0;
-    }
-
-    uint16_t f = st.flags;
+    unsigned ctl = plain ? 0 : f & (TCP_SYN | TCP_FIN | TCP_RST);
     /* sequence space the segment uses: SYN and FIN take one octet each, a
      * RST's payload is not part of the stream */
-    uint32_t seg_len = st.len + ((f & TCP_SYN) != 0) + ((f & TCP_FIN) != 0);
-    if ((f & TCP_RST) != 0)
-        seg_len -= st.len;
-    uint32_t end = st.seq + seg_len;
+    uint32_t seg_len = ((ctl & TCP_RST) != 0 ? 0 : len) + ((ctl & TCP_SYN) != 0) +
+                       ((ctl & TCP_FIN) != 0);
+    uint32_t end = seq + seg_len;
 
-    init_endpoint(st.ep, f, st.seq, end);
+    /* init_endpoint changes nothing for other segments */
+    if (!plain && ((ctl & TCP_SYN) != 0 || ep->state == ZEEK_TCP_INACTIVE))
+        init_endpoint(ep, (uint16_t)f, seq, end);
 
-    bool seq_underflow = false;
-    uint64_t rel_seq = relative_seq(st.ep, st.seq, st.ep->last_seq, st.ep->seq_wraps,
-                                    &seq_underflow);
+    /* payload for the content-gap tracker: not a RST's, fully captured and not
+     * before the start of the sequence space (get_relative_seq's underflow) */
+    bool deliver = len > 0 && (ctl & TCP_RST) == 0 && pkt->payload.len >= len &&
+                   !seq_before_start(ep, seq, ep->last_seq, ep->seq_wraps,
+                                     seq_delta(seq, ep->last_seq));
 
-    bool sender_is_orig = from_orig; /* the sender's role now (changes on a flip) */
-    if (update_history(z, st.ep, from_orig, f, rel_seq, st.len)) {
-        struct zeek_endpoint *tmp = st.ep;
-        st.ep = st.peer;
-        st.peer = tmp;
-        sender_is_orig = !sender_is_orig;
-        st.flipped = true;
+    bool flipped = false;
+    if (ctl != 0) {
+        control_history(z, ep, side, (uint16_t)f, (uint16_t)ctl, seq - ep->start_seq, len);
+    } else if (len > 0 || (f & TCP_ACK) != 0) {
+        if (!plain && history_is_synack_only(z)) {
+            flip_after_synack(z);
+            side ^= 1;
+            ep = &z->u.tcp.ep[side];
+            flipped = true;
+        }
+        if (len > 0)
+            ep_check_history(z, side, HIST_DATA, 'D');
+        else
+            ep_check_history(z, side, HIST_ACK, 'A');
     }
-    update_window(z, st.ep, sender_is_orig, st.peer, pkt->tcp.window, f);
+    struct zeek_endpoint *peer = &z->u.tcp.ep[side ^ 1];
 
-    int ret = ZEEK_UPD_TOUCH_TIME;
-    if ((z->u.tcp.orig.flags & ZEEK_EP_DID_CLOSE) != 0 &&
-        (z->u.tcp.resp.flags & ZEEK_EP_DID_CLOSE) != 0)
-        ret = 0;
+    /* update_window: only the zero-window letter matters here (a scaled window
+     * is zero exactly when the raw one is). SYNs count too, as in Zeek. */
+    if (pkt->tcp.window == 0 && (ctl & TCP_RST) == 0 && peer->state != ZEEK_TCP_CLOSED &&
+        ep->state != ZEEK_TCP_RESET)
+        scaled16(z, &ep->win0_cnt, side_letter('W', side));
 
-    if ((f & TCP_FIN) != 0) {
-        st.ep->flags |= ZEEK_EP_FIN_SEEN;
-        /* FIN_seq - 1 in absolute terms: where the FIN octet sits */
-        st.ep->fin_end = st.seq + seg_len - 1;
+    int ret = (z->u.tcp.ep[0].flags & z->u.tcp.ep[1].flags & ZEEK_EP_DID_CLOSE) != 0
+                  ? 0
+                  : ZEEK_UPD_TOUCH_TIME;
+
+    if ((ctl & TCP_FIN) != 0) {
+        ep->flags |= ZEEK_EP_FIN_SEEN;
+        ep->fin_end = end - 1; /* FIN_seq - 1 in absolute terms: where the FIN octet sits */
     }
 
     bool ack_valid = false;
     if ((f & TCP_ACK) != 0) {
-        if (st.peer->state == ZEEK_TCP_INACTIVE) {
-            init_peer(st.peer, st.ack);
+        if (peer->state == ZEEK_TCP_INACTIVE) {
+            init_peer(peer, ack);
         } else {
-            bool ack_underflow = false;
-            (void)relative_seq(st.peer, st.ack, st.peer->ack_seq, st.peer->ack_wraps,
-                               &ack_underflow);
-            if (!ack_underflow) {
+            int32_t d = seq_delta(ack, peer->ack_seq);
+            if (!seq_before_start(peer, ack, peer->ack_seq, peer->ack_wraps, d)) {
                 ack_valid = true;
-                if ((f & TCP_RST) == 0) /* acks in RSTs are not trusted */
-                    update_ack_seq(st.peer, st.ack);
+                if ((ctl & TCP_RST) == 0) /* acks in RSTs are not trusted */
+                    update_ack_seq(peer, ack, d);
             }
         }
     }
 
-    st.delta_last = update_last_seq(z, st.ep, sender_is_orig, end, f, st.len);
+    update_last_seq(z, ep, side, end, (uint16_t)ctl, len);
 
-    state_machine(z, &st);
-    if (st.flipped)
-        sender_is_orig = st.ep == &z->u.tcp.orig;
-
-    if (ack_valid)
-        gap_ack_received(z, st.peer, !sender_is_orig, st.ep, st.ack);
-
-    if (st.len > 0 && (f & TCP_RST) == 0 && !seq_underflow) {
-        uint32_t data_seq = (f & TCP_SYN) != 0 ? st.seq + 1 : st.seq;
-        gap_data_sent(st.ep, data_seq, data_seq + st.len, pkt->payload.len >= st.len);
+    /* without SYN, FIN or RST, only an INACTIVE sender changes state */
+    if (!plain && (ctl != 0 || ep->state == ZEEK_TCP_INACTIVE)) {
+        struct tcp_step st = {
+            .ep = ep, .peer = peer, .is_orig = is_orig, .flags = (uint16_t)f,
+            .seq = seq, .ack = ack, .len = len,
+        };
+        state_machine(z, &st);
+        if (st.flipped) {
+            side ^= 1;
+            ep = st.ep;
+            peer = st.peer;
+            flipped = true;
+        }
+        if (st.do_close)
+            ep->flags |= ZEEK_EP_DID_CLOSE;
     }
 
-    if (st.do_close)
-        st.ep->flags |= ZEEK_EP_DID_CLOSE;
+    if (ack_valid)
+        gap_ack_received(z, peer, side ^ 1, ep, ack);
+    if (deliver) {
+        uint32_t data_seq = (ctl & TCP_SYN) != 0 ? seq + 1 : seq;
+        gap_data_sent(ep, data_seq, data_seq + len);
+    }
 
-    if (st.flipped)
+    if (flipped)
         ret |= ZEEK_UPD_FLIPPED;
     return ret;
+}
+
+/* A segment without SYN, FIN or RST from a side that has a state, while no
+ * SYN-ACK-first flip is pending: it can change no state and flip nothing. */
+static bool tcp_is_plain(const struct zeek_conn *z, const struct packet *pkt, unsigned side)
+{
+    return (pkt->tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0 &&
+           z->u.tcp.ep[side].state != ZEEK_TCP_INACTIVE && !history_is_synack_only(z);
+}
+
+NOINLINE int tcp_segment_general(struct zeek_conn *z, const struct packet *pkt, unsigned side)
+{
+    return tcp_segment(z, pkt, side, false);
+}
+
+/* Out of line, so that the plain path gets registers of its own rather than
+ * sharing them with the caller's loop. */
+NOINLINE int tcp_update(struct zeek_conn *z, const struct packet *pkt, bool from_orig)
+{
+    unsigned side = from_orig ? 0 : 1;
+    if (pkt->l4_csum == CSUM_BAD) { /* Zeek drops it after counting C */
+        scaled32(z, &z->u.tcp.ep[side].chk_cnt, side_letter('C', side));
+        return 0;
+    }
+    if (tcp_is_plain(z, pkt, side))
+        return tcp_segment(z, pkt, side, true);
+    return tcp_segment_general(z, pkt, side);
 }
 
 static int dgram_update(struct zeek_conn *z, const struct packet *pkt, bool from_orig)

@@ -70,7 +70,12 @@ struct zeek_dgram {
 struct zeek_conn {
     union {
         struct {
-            struct zeek_endpoint orig, resp;
+            union {
+                struct {
+                    struct zeek_endpoint orig, resp;
+                };
+                struct zeek_endpoint ep[2]; /* the same, indexed by side (0 = originator) */
+            };
             uint64_t missed_bytes;
         } tcp;
         struct zeek_dgram dgram; /* UDP, ICMP, ICMPv6 */
