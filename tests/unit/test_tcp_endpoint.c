@@ -106,6 +106,31 @@ static void test_orderly_close_client_first(void)
     CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
 }
 
+/* ts_ns = UINT64_MAX asks for the side's last transition, even when the other
+ * side's come after it */
+static void test_time_wait_since_last_transition(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    seg(1, TCP_ACK, 5001, 1002, 0);
+    uint64_t t_tw = now;
+    seg(1, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_TIME_WAIT);
+    seg(0, TCP_ACK, 1002, 5002, 0); /* the server's CLOSED is the last transition */
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSED);
+    CU_ASSERT_EQUAL(tcp_endpoint_time_wait_since(&c, 0, UINT64_MAX), t_tw);
+    CU_ASSERT_EQUAL(tcp_endpoint_time_wait_end(&c, 0, 120000 * MS), t_tw + 120000 * MS);
+    CU_ASSERT_EQUAL(tcp_endpoint_time_wait_since(&c, 1, UINT64_MAX), 0);
+    CU_ASSERT_EQUAL(tcp_endpoint_time_wait_end(&c, 1, 120000 * MS), 0);
+    tcp_endpoint_expire_time_wait(&c, t_tw + 120000 * MS, 120000 * MS);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
+    /* TIME_WAIT is over at its last transition, not at a moment inside it */
+    CU_ASSERT_EQUAL(tcp_endpoint_time_wait_since(&c, 0, UINT64_MAX), 0);
+    CU_ASSERT_EQUAL(tcp_endpoint_time_wait_since(&c, 0, t_tw + 1000 * MS), t_tw);
+    CU_ASSERT_EQUAL(tcp_endpoint_time_wait_end(&c, 0, 120000 * MS), 0);
+}
+
 static void test_fin_ack_combined(void)
 {
     reset();
@@ -322,6 +347,7 @@ int register_tests(void)
         {"three-way handshake", test_three_way_handshake},
         {"handshake not validated by wrong ACKs", test_handshake_not_validated_by_wrong_ack},
         {"orderly close, client first, TIME_WAIT expiry", test_orderly_close_client_first},
+        {"TIME_WAIT since the last transition", test_time_wait_since_last_transition},
         {"FIN+ACK combined", test_fin_ack_combined},
         {"simultaneous close", test_simultaneous_close},
         {"simultaneous open", test_simultaneous_open},
