@@ -199,6 +199,33 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+/* The look-ahead's stages for the frames after next, all present. */
+static void fetch_ahead(struct analyzer *an, struct ring *r, uint64_t next)
+{
+    struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
+    analyzer_frame_prefetch_packet(an, af); /* when it has no brief */
+    analyzer_prefetch(an, af, ANALYZER_FETCH_BUCKET);
+    analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK], ANALYZER_FETCH_ENTRY);
+    analyzer_prefetch(an, &r->slot[(next + FETCH_LINKS_AHEAD) & RING_MASK], ANALYZER_FETCH_LINKS);
+}
+
+/* The same when the frames stop before head (the reader is not far ahead):
+ * each stage whose frame is there. */
+static void fetch_ahead_partly(struct analyzer *an, struct ring *r, uint64_t next, uint64_t head)
+{
+    if (next + FETCH_BUCKET_AHEAD < head) {
+        struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
+        analyzer_frame_prefetch_packet(an, af);
+        analyzer_prefetch(an, af, ANALYZER_FETCH_BUCKET);
+    }
+    if (next + FETCH_ENTRY_AHEAD < head)
+        analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK],
+                          ANALYZER_FETCH_ENTRY);
+    if (next + FETCH_LINKS_AHEAD < head)
+        analyzer_prefetch(an, &r->slot[(next + FETCH_LINKS_AHEAD) & RING_MASK],
+                          ANALYZER_FETCH_LINKS);
+}
+
 static void ring_destroy(struct ring *r)
 {
     for (unsigned i = 0; i < RING_SLOTS; i++)
@@ -257,19 +284,12 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
             if (head == next)
                 break; /* the reader stopped and everything is fed */
         }
-        if (next + FETCH_SLOT_AHEAD < head)
+        if (next + FETCH_SLOT_AHEAD < head) { /* (nearly always) every stage has its frame */
             analyzer_frame_prefetch(&r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
-        if (next + FETCH_BUCKET_AHEAD < head) {
-            struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
-            analyzer_frame_prefetch_packet(an, af); /* when it has no brief */
-            analyzer_prefetch(an, af, ANALYZER_FETCH_BUCKET);
+            fetch_ahead(an, r, next);
+        } else {
+            fetch_ahead_partly(an, r, next, head);
         }
-        if (next + FETCH_ENTRY_AHEAD < head)
-            analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK],
-                              ANALYZER_FETCH_ENTRY);
-        if (next + FETCH_LINKS_AHEAD < head)
-            analyzer_prefetch(an, &r->slot[(next + FETCH_LINKS_AHEAD) & RING_MASK],
-                              ANALYZER_FETCH_LINKS);
         analyzer_feed_prepared(an, &r->slot[next & RING_MASK]);
         next++;
         if (next % PUBLISH_EVERY == 0)
