@@ -586,8 +586,25 @@ void flow_table_remove(struct flow_table *ft, struct conn *c)
 bool flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls)
 {
     struct flow_entry *e = entry_of(c);
-    if (e->cls == cls && ft->lru[cls].tail == e->idx)
-        return ft->lru[cls].head == e->idx;
+    uint32_t idx = e->idx;
+    struct lru_list *l = &ft->lru[cls];
+    if (e->cls == cls) {
+        /* the common case, straight: within its list, to the tail */
+        if (l->tail == idx)
+            return l->head == idx;
+        struct lru_link *k = link_at(ft, idx); /* not the tail: k->next is someone */
+        link_at(ft, k->next)->prev = k->prev;
+        bool was_oldest = k->prev == NIL;
+        if (was_oldest)
+            l->head = k->next;
+        else
+            link_at(ft, k->prev)->next = k->next;
+        k->next = NIL;
+        k->prev = l->tail;
+        link_at(ft, l->tail)->next = idx;
+        l->tail = idx;
+        return was_oldest; /* another became the oldest (c was, and not alone) */
+    }
     unsigned old = e->cls;
     bool was_oldest = old < FLOW_CLASS_COUNT && ft->lru[old].head == e->idx;
     lru_unlink(ft, e);
