@@ -232,6 +232,23 @@ static void test_foreach_and_reuse_of_slots(void)
     flow_table_destroy(NULL);
 }
 
+/* A table hashing with hasher that holds keys 0..n-1 in class TCP, each
+ * connection's id and last_ts its key's number. */
+static struct flow_table *table_of(const struct flow_hasher *hasher, uint32_t n)
+{
+    struct flow_table *ft = flow_table_create(hasher);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+    for (uint32_t i = 0; i < n; i++) {
+        struct flow_key k;
+        key_for(&k, i);
+        struct conn *c = flow_table_insert(ft, &k, FLOW_CLASS_TCP);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        c->id = i;
+        c->last_ts = i;
+    }
+    return ft;
+}
+
 /* The look-ahead's hints: the entry index a key's hash leads to (nearly
  * always found), fetching its links and the next in its expiry list; a hash
  * that leads nowhere gives 0. */
@@ -239,17 +256,9 @@ static void test_prefetch_hints(void)
 {
     struct flow_hasher hasher;
     flow_hasher_init(&hasher, seed);
-    struct flow_table *ft = flow_table_create(&hasher);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
     enum { N = 5000 }; /* more than one chunk of entries */
+    struct flow_table *ft = table_of(&hasher, N);
     uint32_t found = 0;
-    for (uint32_t i = 0; i < N; i++) {
-        struct flow_key k;
-        key_for(&k, i);
-        struct conn *c = flow_table_insert(ft, &k, FLOW_CLASS_TCP);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-        c->last_ts = i;
-    }
     for (uint32_t i = 0; i < N; i++) {
         struct flow_key k;
         key_for(&k, i);
@@ -280,16 +289,8 @@ static void test_find_at_candidate(void)
 {
     struct flow_hasher hasher;
     flow_hasher_init(&hasher, seed);
-    struct flow_table *ft = flow_table_create(&hasher);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
     enum { N = 5000 }; /* more than one chunk of entries */
-    for (uint32_t i = 0; i < N; i++) {
-        struct flow_key k;
-        key_for(&k, i);
-        struct conn *c = flow_table_insert(ft, &k, FLOW_CLASS_TCP);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-        c->id = i;
-    }
+    struct flow_table *ft = table_of(&hasher, N);
     struct flow_key k0, k1, kn;
     key_for(&k0, 0);
     key_for(&k1, 1);
