@@ -11,6 +11,17 @@
 #define SEQ_GT(a, b)  SEQ_LT(b, a)
 #define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
+/* Inlining of the per-segment path is chosen, not left to the compiler: see
+ * tcp_endpoint_on_segment(). NOIPA: not inlined, and the callers' arguments
+ * not known inside (GCC's noipa). */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define NOINLINE      static __attribute__((noinline))
+#if defined(__GNUC__) && !defined(__clang__)
+#define NOIPA static __attribute__((noipa))
+#else
+#define NOIPA NOINLINE
+#endif
+
 void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns)
 {
     struct conn_dir *d = &c->dir[side];
@@ -93,7 +104,7 @@ static bool rst_acceptable(const struct conn *c, const struct packet *pkt, int s
     return SEQ_GEQ(seq, rcv_nxt) && SEQ_LT(seq, rcv_nxt + (uint32_t)wnd);
 }
 
-static void on_peer_ack(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
 {
     int peer = side ^ 1;
     struct conn_dir *pd = &c->dir[peer];
@@ -279,76 +290,111 @@ static void on_rst(struct conn *c, const struct packet *pkt, int side, uint64_t 
         c->close_ts = ts;
 }
 
-/* Counts one analysis event of side's direction. The counters live in the
- * connection's cold part, allocated at its first event (rare in clean traffic);
- * only when memory runs out is an event not counted. */
-#define COUNT_EVENT(c, side, field)                                        \
-    do {                                                                   \
-        struct conn_cold *k_ = conn_cold_get(c);                           \
-        if (k_ != NULL)                                                    \
-            k_->tcp_counts[side].field++;                                  \
-    } while (0)
+/* Analysis events of one segment (struct conn_tcp_counts fields). */
+enum {
+    EV_KEEPALIVE = 1u << 0,
+    EV_OUT_OF_ORDER = 1u << 1,
+    EV_RETRANSMISSION = 1u << 2,
+    EV_ZERO_WINDOW = 1u << 3,
+    EV_DUP_ACK = 1u << 4,
+};
 
-/* Sequence analysis of one direction; runs before the state machine. Inlined:
- * a call of its own cost a fifth of it in register saves. */
-static inline __attribute__((always_inline)) void analyse_sequence(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+/* Counts the events ev of side's direction. The counters live in the
+ * connection's cold part, allocated at its first event (rare in clean traffic);
+ * only when memory runs out is an event not counted. Out of line, so that the
+ * analysis itself makes no call (and saves no registers for one). */
+NOINLINE void count_events(struct conn *c, int side, unsigned ev)
 {
-    struct conn_dir *d = &c->dir[side], *pd = &c->dir[side ^ 1];
+    /* one conn_cold_get() per event, in the order they were found */
+#define COUNT_EVENT(bit, field)                          \
+    if (ev & (bit)) {                                    \
+        struct conn_cold *k_ = conn_cold_get(c);         \
+        if (k_ != NULL)                                  \
+            k_->tcp_counts[side].field++;                \
+    }
+    COUNT_EVENT(EV_KEEPALIVE, keepalives)
+    COUNT_EVENT(EV_OUT_OF_ORDER, out_of_order)
+    COUNT_EVENT(EV_RETRANSMISSION, retransmissions)
+    COUNT_EVENT(EV_ZERO_WINDOW, zero_window)
+    COUNT_EVENT(EV_DUP_ACK, dup_acks)
+#undef COUNT_EVENT
+}
+
+/* Sequence analysis of one direction; runs before the state machine. Returns
+ * the events found (EV_*), for count_events(). Inlined: a call of its own cost
+ * a fifth of it in register saves. plain: the caller knows the segment has no
+ * SYN, FIN or RST (their branches compile away). */
+ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_dir *d,
+                                       const struct conn_dir *pd, const struct packet *pkt,
+                                       uint64_t ts, bool plain)
+{
     uint16_t fl = pkt->tcp.flags;
+    if (plain)
+        fl &= (uint16_t)~(TCP_SYN | TCP_FIN | TCP_RST);
     bool syn = fl & TCP_SYN, fin = fl & TCP_FIN, rst = fl & TCP_RST, ack = fl & TCP_ACK;
     uint32_t len = pkt->l4_payload_len;
-    uint32_t seq = pkt->tcp.seq;
+    uint32_t seq = pkt->tcp.seq, ack_no = pkt->tcp.ack;
+    uint16_t window = pkt->tcp.window;
     uint32_t end = seq + len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
+    uint32_t next = d->next_seq;
+    bool has_seq = d->has_seq;
+    unsigned ev = 0;
 
-    if (!rst && d->has_seq && !syn) {
+    if (!rst && has_seq && !syn) {
         if (len > 0 || fin) {
-            if (SEQ_LT(seq, d->next_seq)) {
-                if (len <= 1 && !fin && seq + 1 == d->next_seq) {
-                    COUNT_EVENT(c, side, keepalives);
-                } else if (SEQ_LEQ(end, d->next_seq) || SEQ_LT(seq, d->next_seq)) {
+            if (SEQ_LT(seq, next)) {
+                if (len <= 1 && !fin && seq + 1 == next) {
+                    ev |= EV_KEEPALIVE;
+                } else {
                     uint64_t thr = TCP_OOO_THRESHOLD_NS;
                     if (c->synack_ts > c->syn_ts && c->syn_ts != 0 && c->synack_ts - c->syn_ts < thr)
                         thr = c->synack_ts - c->syn_ts;
                     if (d->last_ts != 0 && ts - d->last_ts < thr && ts >= d->last_ts)
-                        COUNT_EVENT(c, side, out_of_order);
+                        ev |= EV_OUT_OF_ORDER;
                     else
-                        COUNT_EVENT(c, side, retransmissions);
+                        ev |= EV_RETRANSMISSION;
                 }
-            } else if (SEQ_GT(seq, d->next_seq)) {
+            } else if (SEQ_GT(seq, next)) {
                 c->flags |= CONN_F_SEQ_GAP;
             }
             if (d->fin_sent && SEQ_GT(end, d->fin_seq + 1))
                 c->flags |= CONN_F_DATA_AFTER_FIN;
-        } else if (len == 0 && seq + 1 == d->next_seq && ack) {
-            COUNT_EVENT(c, side, keepalives); /* zero-length keep-alive probe */
+        } else if (seq + 1 == next && ack) {
+            ev |= EV_KEEPALIVE; /* zero-length keep-alive probe */
         }
     }
     if (!rst) {
-        if (!d->has_seq || SEQ_GT(end, d->next_seq))
+        if (!has_seq || SEQ_GT(end, next))
             d->next_seq = end;
         d->has_seq = true;
-        if (!syn && pkt->tcp.window == 0 && ack && (d->last_window != 0 || d->pkts <= 1))
-            COUNT_EVENT(c, side, zero_window);
-        if (ack && !syn && !fin && len == 0 && d->has_ack && pkt->tcp.ack == d->last_ack &&
-            pkt->tcp.window == d->last_window && pd->has_seq && SEQ_GT(pd->next_seq, pkt->tcp.ack)) {
-            COUNT_EVENT(c, side, dup_acks);
+        if (!syn && window == 0 && ack && (d->last_window != 0 || d->pkts <= 1))
+            ev |= EV_ZERO_WINDOW;
+        if (ack && !syn && !fin && len == 0 && d->has_ack && ack_no == d->last_ack &&
+            window == d->last_window && pd->has_seq && SEQ_GT(pd->next_seq, ack_no)) {
+            ev |= EV_DUP_ACK;
         }
-        d->last_window = pkt->tcp.window;
+        d->last_window = window;
     }
     if (ack) {
-        if (!d->has_ack || SEQ_GT(pkt->tcp.ack, d->last_ack))
-            d->last_ack = pkt->tcp.ack;
+        if (!d->has_ack || SEQ_GT(ack_no, d->last_ack))
+            d->last_ack = ack_no;
         d->has_ack = true;
     }
+    return ev;
 }
 
-void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
+/* The whole machine for one segment. plain: as in analyse_sequence(). */
+ALWAYS_INLINE void on_segment(struct conn *c, const struct packet *pkt, int side, bool plain)
 {
     uint64_t ts = pkt->ts_ns;
     uint16_t fl = pkt->tcp.flags;
+    if (plain)
+        fl &= (uint16_t)~(TCP_SYN | TCP_FIN | TCP_RST);
     struct conn_dir *d = &c->dir[side];
 
-    analyse_sequence(c, pkt, side, ts);
+    unsigned ev = analyse_sequence(c, d, &c->dir[side ^ 1], pkt, ts, plain);
+    if (ev != 0)
+        count_events(c, side, ev);
 
     if (fl & TCP_RST) {
         on_rst(c, pkt, side, ts);
@@ -373,6 +419,57 @@ void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
     if (tcp_endpoint_conn_closed(c) && c->close_ts == 0) /* close_ts: not in the hot part */
         c->close_ts = ts;
     d->last_ts = ts;
+}
+
+/* Whether a segment without SYN, FIN and RST from d's socket to pd's changes
+ * no state and leaves the connection open: the sender has a state (no pickup
+ * mid-stream), it is not FIN_WAIT_2 (the final ACK's TIME_WAIT), CLOSED or
+ * TIME_WAIT (closed), no RST was believed, and the ACK field can move nothing
+ * at the receiver (not SYN_RECEIVED, no FIN waiting for its ACK). */
+static inline bool plain_keeps_states(const struct conn_dir *d, const struct conn_dir *pd)
+{
+    uint8_t s = d->state;
+    return d->existed && !d->rst_sent && !pd->rst_sent && s != TCP_ST_CLOSED &&
+           s != TCP_ST_FIN_WAIT_2 && s != TCP_ST_TIME_WAIT && pd->state != TCP_ST_SYN_RECEIVED &&
+           (!pd->fin_sent || pd->fin_acked);
+}
+
+NOINLINE void on_segment_general(struct conn *c, const struct packet *pkt, int side)
+{
+    on_segment(c, pkt, side, false);
+}
+
+NOINLINE void on_plain_segment_moves(struct conn *c, const struct packet *pkt, int side)
+{
+    on_segment(c, pkt, side, true);
+}
+
+/* A segment without SYN, FIN and RST from d's socket (c->dir[side]) to pd's.
+ * When plain_keeps_states(), only the sequence analysis; else the machine.
+ * NOIPA: GCC then keeps d and pd in registers rather than computing
+ * c->dir[side] again at each access. */
+NOIPA void on_plain_segment(struct conn *c, struct conn_dir *d, const struct conn_dir *pd,
+                            const struct packet *pkt, int side)
+{
+    if (!plain_keeps_states(d, pd)) {
+        on_plain_segment_moves(c, pkt, side);
+        return;
+    }
+    unsigned ev = analyse_sequence(c, d, pd, pkt, pkt->ts_ns, true);
+    d->last_ts = pkt->ts_ns;
+    if (ev != 0)
+        count_events(c, side, ev);
+}
+
+/* Three copies of the machine: segments without SYN, FIN and RST (most: ACKs
+ * and data) run one with those branches compiled out, or only the sequence
+ * analysis when they can move no state; the others run the general one. */
+void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
+{
+    if ((pkt->tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0)
+        on_plain_segment(c, &c->dir[side], &c->dir[side ^ 1], pkt, side);
+    else
+        on_segment_general(c, pkt, side);
 }
 
 /* When side's socket entered TIME_WAIT by its last recorded transition, or 0

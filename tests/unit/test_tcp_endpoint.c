@@ -341,6 +341,24 @@ static void test_swap_sides(void)
     CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
 }
 
+/* Late ACK and data of a connection that closed at time 0 (close_ts 0), both
+ * sockets left CLOSED as analyzer.c's continue_closed() restores them: the
+ * connection is closed, so the first of them sets close_ts; nothing moves. */
+static void test_plain_segments_after_close(void)
+{
+    reset();
+    for (int s = 0; s < 2; s++) {
+        c.dir[s].state = TCP_ST_CLOSED;
+        c.dir[s].existed = true;
+    }
+    seg(1, TCP_ACK, 5001, 1002, 0);
+    CU_ASSERT_EQUAL(c.close_ts, now - 10 * MS);
+    seg(0, TCP_ACK | TCP_PSH, 1002, 5001, 10);
+    CU_ASSERT_EQUAL(c.close_ts, now - 20 * MS);
+    CU_ASSERT_EQUAL(c.n_transitions, 0);
+    CU_ASSERT_TRUE(tcp_endpoint_conn_closed(&c));
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -362,6 +380,7 @@ int register_tests(void)
         {"retransmission vs out-of-order", test_retransmission_vs_out_of_order},
         {"state at moments around transitions", test_state_at_moments},
         {"swap sides", test_swap_sides},
+        {"plain segments after the close", test_plain_segments_after_close},
         {NULL, NULL},
     };
     return add_suite("tcp_endpoint", tests);
