@@ -384,7 +384,7 @@ ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_dir *d,
 }
 
 /* The whole machine for one segment. plain: as in analyse_sequence(). */
-ALWAYS_INLINE void on_segment(struct conn *c, const struct packet *pkt, int side, bool plain)
+ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt, int side, bool plain)
 {
     uint64_t ts = pkt->ts_ns;
     uint16_t fl = pkt->tcp.flags;
@@ -416,9 +416,11 @@ ALWAYS_INLINE void on_segment(struct conn *c, const struct packet *pkt, int side
             SEQ_GEQ(pkt->tcp.ack, c->dir[side ^ 1].fin_seq + 1))
             conn_set_state(c, side, TCP_ST_TIME_WAIT, ts);
     }
-    if (tcp_endpoint_conn_closed(c) && c->close_ts == 0) /* close_ts: not in the hot part */
+    bool closed = tcp_endpoint_conn_closed(c);
+    if (closed && c->close_ts == 0) /* close_ts: not in the hot part */
         c->close_ts = ts;
     d->last_ts = ts;
+    return closed;
 }
 
 /* Whether a segment without SYN, FIN and RST from d's socket to pd's changes
@@ -434,42 +436,40 @@ static inline bool plain_keeps_states(const struct conn_dir *d, const struct con
            (!pd->fin_sent || pd->fin_acked);
 }
 
-NOINLINE void on_segment_general(struct conn *c, const struct packet *pkt, int side)
+NOINLINE bool on_segment_general(struct conn *c, const struct packet *pkt, int side)
 {
-    on_segment(c, pkt, side, false);
+    return on_segment(c, pkt, side, false);
 }
 
-NOINLINE void on_plain_segment_moves(struct conn *c, const struct packet *pkt, int side)
+NOINLINE bool on_plain_segment_moves(struct conn *c, const struct packet *pkt, int side)
 {
-    on_segment(c, pkt, side, true);
+    return on_segment(c, pkt, side, true);
 }
 
 /* A segment without SYN, FIN and RST from d's socket (c->dir[side]) to pd's.
  * When plain_keeps_states(), only the sequence analysis; else the machine.
  * NOIPA: GCC then keeps d and pd in registers rather than computing
  * c->dir[side] again at each access. */
-NOIPA void on_plain_segment(struct conn *c, struct conn_dir *d, const struct conn_dir *pd,
+NOIPA bool on_plain_segment(struct conn *c, struct conn_dir *d, const struct conn_dir *pd,
                             const struct packet *pkt, int side)
 {
-    if (!plain_keeps_states(d, pd)) {
-        on_plain_segment_moves(c, pkt, side);
-        return;
-    }
+    if (!plain_keeps_states(d, pd))
+        return on_plain_segment_moves(c, pkt, side);
     unsigned ev = analyse_sequence(c, d, pd, pkt, pkt->ts_ns, true);
     d->last_ts = pkt->ts_ns;
     if (ev != 0)
         count_events(c, side, ev);
+    return false; /* plain_keeps_states(): open */
 }
 
 /* Three copies of the machine: segments without SYN, FIN and RST (most: ACKs
  * and data) run one with those branches compiled out, or only the sequence
  * analysis when they can move no state; the others run the general one. */
-void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
+bool tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
 {
     if ((pkt->tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0)
-        on_plain_segment(c, &c->dir[side], &c->dir[side ^ 1], pkt, side);
-    else
-        on_segment_general(c, pkt, side);
+        return on_plain_segment(c, &c->dir[side], &c->dir[side ^ 1], pkt, side);
+    return on_segment_general(c, pkt, side);
 }
 
 /* When side's socket entered TIME_WAIT by its last recorded transition, or 0

@@ -15,8 +15,10 @@
  * time (or the handshake RTT when known), else a retransmission (as Wireshark). */
 #define TCP_OOO_THRESHOLD_NS 3000000ull
 
-/* Applies one segment sent by side (0 = originator, 1 = responder) to c. */
-void tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side);
+/* Applies one segment sent by side (0 = originator, 1 = responder) to c.
+ * Returns tcp_endpoint_conn_closed(c) after it (known without a look on the
+ * path most segments take). */
+bool tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side);
 
 /* Ends TIME_WAIT for sockets whose 2*MSL ran out by now_ns (adds the transition). */
 void tcp_endpoint_expire_time_wait(struct conn *c, uint64_t now_ns, uint64_t two_msl_ns);

@@ -34,7 +34,8 @@ static void seg(int side, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t l
     p.tcp.window = 1000;
     p.l4_payload_len = len;
     c.dir[side].pkts++;
-    tcp_endpoint_on_segment(&c, &p, side);
+    bool closed = tcp_endpoint_on_segment(&c, &p, side);
+    CU_ASSERT_EQUAL(closed, tcp_endpoint_conn_closed(&c)); /* its contract, on every segment */
     now += 10 * MS;
 }
 
