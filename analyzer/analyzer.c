@@ -767,8 +767,9 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     if (pkt->ts_ns > c->last_ts)
         c->last_ts = pkt->ts_ns;
 
+    bool tcp_closed = false;
     if (proto == IPPROTO_NUM_TCP)
-        tcp_endpoint_on_segment(c, pkt, side);
+        tcp_closed = tcp_endpoint_on_segment(c, pkt, side);
     int upd = zeek_conn_update(&c->zeek, pkt, side == 0);
     if (upd & ZEEK_UPD_FLIPPED) {
         conn_swap_sides(c);
@@ -785,7 +786,11 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
         dpi_feed(an->dpi, c, pkt);
         an->stats.dpi_peak_inspecting = dpi_peak_inspecting(an->dpi);
     }
-    enum flow_class cls = conn_class(c);
+    /* conn_class, with the closed test the segment's own (no state of the
+     * sockets moved since: the side swap keeps it, Zeek and nDPI touch none) */
+    enum flow_class cls = proto != IPPROTO_NUM_TCP ? conn_class(c)
+                          : tcp_closed               ? FLOW_CLASS_TCP_CLOSED
+                                                     : FLOW_CLASS_TCP;
     if (flow_table_touch(an->flows, c, cls))
         note_oldest_changed(an);
     if (*is_new) {
