@@ -12,14 +12,13 @@
 #include "encap.h"
 #include "flow_table.h"
 #include "frame.h"
+#include "hints.h"
 #include "ip_reasm.h"
 #include "services.h"
 #include "siphash.h"
 #include "tcp_endpoint.h"
 #include "zeek_conn.h"
 
-/* for the rare branches of per-packet functions: kept out of their callers */
-#define NOINLINE __attribute__((noinline))
 
 /* analyzer_feed_ahead's ring: ANALYZER_AHEAD frames held plus the newest, in
  * a power of two of slots so that positions wrap with a mask, not a division */
@@ -407,7 +406,7 @@ static void forget_closed(struct analyzer *an, uint64_t hash)
 
 /* expire_idle's work, when something is due (out of line: most packets
  * only compare two times) */
-static NOINLINE void expire_due(struct analyzer *an)
+static SS_NOINLINE void expire_due(struct analyzer *an)
 {
     if (an->now_ns >= an->next_due_ns)
         expire_flows(an);
@@ -631,7 +630,7 @@ static void name_carrier_record(struct conn *rec)
  * Returns the connection (valid until the next call that may evict) and sets
  * *key_out (unless NULL) to its key and *is_new when it was created; NULL if none
  * could be made. */
-static inline __attribute__((always_inline)) struct conn *
+static SS_ALWAYS_INLINE struct conn *
 track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *tp,
              const struct analyzer_flow_hint *hint, struct flow_key *key_out, bool *is_new,
              uint8_t proto, bool hinted)
@@ -806,7 +805,7 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
 
 /* track() for any packet; feed_brief has its own copy, specialised to a plain
  * TCP or UDP packet with a hint (the tunnel and ICMP branches fold away). */
-static NOINLINE struct conn *track(struct analyzer *an, struct packet *pkt,
+static SS_NOINLINE struct conn *track(struct analyzer *an, struct packet *pkt,
                                    const struct tunnel_path *tp,
                                    const struct analyzer_flow_hint *hint,
                                    struct flow_key *key_out, bool *is_new)

@@ -6,21 +6,15 @@
 
 #include <string.h>
 
+#include "hints.h"
+
 #define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define SEQ_GT(a, b)  SEQ_LT(b, a)
 #define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
-/* Inlining of the per-segment path is chosen, not left to the compiler: see
- * tcp_endpoint_on_segment(). NOIPA: not inlined, and the callers' arguments
- * not known inside (GCC's noipa). */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-#define NOINLINE      static __attribute__((noinline))
-#if defined(__GNUC__) && !defined(__clang__)
-#define NOIPA static __attribute__((noipa))
-#else
-#define NOIPA NOINLINE
-#endif
+/* Inlining of the per-segment path is chosen (hints.h), not left to the
+ * compiler: see tcp_endpoint_on_segment(). */
 
 void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns)
 {
@@ -104,7 +98,7 @@ static bool rst_acceptable(const struct conn *c, const struct packet *pkt, int s
     return SEQ_GEQ(seq, rcv_nxt) && SEQ_LT(seq, rcv_nxt + (uint32_t)wnd);
 }
 
-ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+static SS_ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
 {
     int peer = side ^ 1;
     struct conn_dir *pd = &c->dir[peer];
@@ -303,7 +297,7 @@ enum {
  * connection's cold part, allocated at its first event (rare in clean traffic);
  * only when memory runs out is an event not counted. Out of line, so that the
  * analysis itself makes no call (and saves no registers for one). */
-NOINLINE void count_events(struct conn *c, int side, unsigned ev)
+static SS_NOINLINE void count_events(struct conn *c, int side, unsigned ev)
 {
     /* one conn_cold_get() per event, in the order they were found */
 #define COUNT_EVENT(bit, field)                          \
@@ -324,7 +318,7 @@ NOINLINE void count_events(struct conn *c, int side, unsigned ev)
  * the events found (EV_*), for count_events(). Inlined: a call of its own cost
  * a fifth of it in register saves. plain: the caller knows the segment has no
  * SYN, FIN or RST (their branches compile away). */
-ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_dir *d,
+static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_dir *d,
                                        const struct conn_dir *pd, const struct packet *pkt,
                                        uint64_t ts, bool plain)
 {
@@ -384,7 +378,7 @@ ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_dir *d,
 }
 
 /* The whole machine for one segment. plain: as in analyse_sequence(). */
-ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt, int side, bool plain)
+static SS_ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt, int side, bool plain)
 {
     uint64_t ts = pkt->ts_ns;
     uint16_t fl = pkt->tcp.flags;
@@ -436,21 +430,21 @@ static inline bool plain_keeps_states(const struct conn_dir *d, const struct con
            (!pd->fin_sent || pd->fin_acked);
 }
 
-NOINLINE bool on_segment_general(struct conn *c, const struct packet *pkt, int side)
+static SS_NOINLINE bool on_segment_general(struct conn *c, const struct packet *pkt, int side)
 {
     return on_segment(c, pkt, side, false);
 }
 
-NOINLINE bool on_plain_segment_moves(struct conn *c, const struct packet *pkt, int side)
+static SS_NOINLINE bool on_plain_segment_moves(struct conn *c, const struct packet *pkt, int side)
 {
     return on_segment(c, pkt, side, true);
 }
 
 /* A segment without SYN, FIN and RST from d's socket (c->dir[side]) to pd's.
  * When plain_keeps_states(), only the sequence analysis; else the machine.
- * NOIPA: GCC then keeps d and pd in registers rather than computing
+ * SS_NOIPA: GCC then keeps d and pd in registers rather than computing
  * c->dir[side] again at each access. */
-NOIPA bool on_plain_segment(struct conn *c, struct conn_dir *d, const struct conn_dir *pd,
+static SS_NOIPA bool on_plain_segment(struct conn *c, struct conn_dir *d, const struct conn_dir *pd,
                             const struct packet *pkt, int side)
 {
     if (!plain_keeps_states(d, pd))

@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Inlining of the per-packet path is chosen, not left to the compiler: see
- * tcp_segment(). */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-#define NOINLINE      static __attribute__((noinline))
+#include "hints.h"
+
+/* Inlining of the per-packet path is chosen (hints.h), not left to the
+ * compiler: see tcp_segment(). */
 
 /* Zeek ignores SYN/RST sequence numbers that jump further than this. */
 #define TOO_LARGE_SEQ_DELTA 1048576
@@ -296,7 +296,7 @@ static void update_ack_seq(struct zeek_endpoint *ep, uint32_t ack, int32_t d)
 }
 
 /* update_last_seq: counts T (retransmitted payload). */
-ALWAYS_INLINE void update_last_seq(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+static SS_ALWAYS_INLINE void update_last_seq(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
                                    uint32_t end, uint16_t flags, uint32_t len)
 {
     int32_t d = seq_delta(end, ep->last_seq);
@@ -344,7 +344,7 @@ static void gap_data_sent(struct zeek_endpoint *ep, uint32_t s, uint32_t e)
 /* The peer acknowledged ep's (side's) sequence space up to ack (absolute):
  * content in that range never seen is a gap, reported while both sides are
  * clean. */
-NOINLINE void gap_acked(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+static SS_NOINLINE void gap_acked(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
                         const struct zeek_endpoint *peer, uint32_t ack, bool in_hole,
                         bool past_seen)
 {
@@ -369,7 +369,7 @@ NOINLINE void gap_acked(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned 
     }
 }
 
-ALWAYS_INLINE void gap_ack_received(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+static SS_ALWAYS_INLINE void gap_ack_received(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
                                     const struct zeek_endpoint *peer, uint32_t ack)
 {
     if ((ep->flags & ZEEK_EP_FIN_SEEN) != 0 && seq_delta(ack, ep->fin_end) > 0)
@@ -568,7 +568,7 @@ static void state_machine(struct zeek_conn *z, struct tcp_step *st)
  * checked that it is a plain segment (tcp_is_plain): the compiler drops every
  * branch that cannot be taken then, so that the common ACK and data segments
  * run straight. */
-ALWAYS_INLINE int tcp_segment(struct zeek_conn *z, const struct packet *pkt, unsigned side,
+static SS_ALWAYS_INLINE int tcp_segment(struct zeek_conn *z, const struct packet *pkt, unsigned side,
                               const bool plain)
 {
     bool is_orig = side == 0; /* the sender's role when the packet arrived */
@@ -678,14 +678,14 @@ static bool tcp_is_plain(const struct zeek_conn *z, const struct packet *pkt, un
            z->u.tcp.ep[side].state != ZEEK_TCP_INACTIVE && !history_is_synack_only(z);
 }
 
-NOINLINE int tcp_segment_general(struct zeek_conn *z, const struct packet *pkt, unsigned side)
+static SS_NOINLINE int tcp_segment_general(struct zeek_conn *z, const struct packet *pkt, unsigned side)
 {
     return tcp_segment(z, pkt, side, false);
 }
 
 /* Out of line, so that the plain path gets registers of its own rather than
  * sharing them with the caller's loop. */
-NOINLINE int tcp_update(struct zeek_conn *z, const struct packet *pkt, bool from_orig)
+static SS_NOINLINE int tcp_update(struct zeek_conn *z, const struct packet *pkt, bool from_orig)
 {
     unsigned side = from_orig ? 0 : 1;
     if (pkt->l4_csum == CSUM_BAD) { /* Zeek drops it after counting C */

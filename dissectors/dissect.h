@@ -4,16 +4,13 @@
 #ifndef SOCKSCOPE_DISSECT_H
 #define SOCKSCOPE_DISSECT_H
 
+#include "hints.h"
 #include "packet.h"
 
-/* Branch hints for the per-packet path, whose common case is Ethernet (no VLAN
- * tag or one), IPv4 without options or IPv6 without extension headers, TCP or
- * UDP, fully captured, no fragment, no tunnel: the rest moves out of its way. */
-#define DISSECT_LIKELY(x)   __builtin_expect(!!(x), 1)
-#define DISSECT_UNLIKELY(x) __builtin_expect(!!(x), 0)
-/* For a loop the common case skips (option walks): kept out of its caller, so
- * that the caller stays small enough to be inlined in turn. */
-#define DISSECT_NOINLINE    __attribute__((noinline))
+/* Branch hints (hints.h) on the per-packet path: its common case is Ethernet
+ * (no VLAN tag or one), IPv4 without options or IPv6 without extension
+ * headers, TCP or UDP, fully captured, no fragment, no tunnel; option walks
+ * are SS_NOINLINE. */
 
 /* LINKTYPE_* values (tcpdump.org/linktypes.html) that sockscope decodes. */
 #define LINKTYPE_NULL       0

@@ -692,7 +692,7 @@ enum dissect_status encap_udp_dissect(struct view *v, struct packet *pkt, struct
 {
     udp_tunnel_parser by_dport = udp_port(pkt->dport);
     udp_tunnel_parser by_sport = pkt->sport != pkt->dport ? udp_port(pkt->sport) : NULL;
-    if (DISSECT_LIKELY(by_dport == NULL && by_sport == NULL))
+    if (SS_LIKELY(by_dport == NULL && by_sport == NULL))
         return DISSECT_UNSUPPORTED; /* an ordinary datagram */
     struct view w = *v;
     enum dissect_status st = by_dport != NULL ? by_dport(&w, pkt, h) : DISSECT_UNSUPPORTED;

@@ -32,7 +32,7 @@ static inline enum dissect_status link_level(struct view *v, uint32_t linktype,
 {
     enum l3_kind l3;
     enum dissect_status st = link_dissect(v, linktype, pkt, &l3);
-    if (DISSECT_LIKELY(st == DISSECT_OK)) {
+    if (SS_LIKELY(st == DISSECT_OK)) {
         *next = l3 == L3_IPV4 ? ENCAP_NEXT_IPV4 : ENCAP_NEXT_IPV6;
         return DISSECT_OK;
     }
@@ -61,7 +61,7 @@ static enum dissect_status unknown_inner(struct packet *pkt)
 /* The transport header after the IP layer (v at it, clamped). */
 static inline enum dissect_status transport(struct view *v, struct packet *pkt)
 {
-    if (DISSECT_LIKELY(pkt->proto == IPPROTO_NUM_TCP))
+    if (SS_LIKELY(pkt->proto == IPPROTO_NUM_TCP))
         return tcp_dissect(v, pkt);
     switch (pkt->proto) {
     case IPPROTO_NUM_UDP:
@@ -225,20 +225,20 @@ enum dissect_status frame_dissect(struct frame_ctx *ctx, const struct frame_in *
     enum dissect_status st = link_level(&v, f->linktype, pkt, decap, &next);
 
     /* one level per turn: link-level encapsulations, then IP, then maybe a tunnel */
-    while (DISSECT_LIKELY(st == DISSECT_OK) && next != ENCAP_NEXT_NONE) {
-        if (DISSECT_UNLIKELY(next != ENCAP_NEXT_IPV4 && next != ENCAP_NEXT_IPV6)) {
+    while (SS_LIKELY(st == DISSECT_OK) && next != ENCAP_NEXT_NONE) {
+        if (SS_UNLIKELY(next != ENCAP_NEXT_IPV4 && next != ENCAP_NEXT_IPV6)) {
             st = link_encap(&v, pkt, decap, &next);
             continue;
         }
 
         st = next == ENCAP_NEXT_IPV4 ? ipv4_dissect(&v, pkt, 0) : ipv6_dissect(&v, pkt, 0);
         next = ENCAP_NEXT_NONE;
-        if (DISSECT_UNLIKELY(st != DISSECT_OK))
+        if (SS_UNLIKELY(st != DISSECT_OK))
             break;
         if (pkt->n_encap > 0 && pkt->encap[pkt->n_encap - 1].inner_ip_version == 0)
             pkt->encap[pkt->n_encap - 1].inner_ip_version = pkt->ip_version;
 
-        if (DISSECT_UNLIKELY(pkt->is_fragment)) {
+        if (SS_UNLIKELY(pkt->is_fragment)) {
             /* The table's buffer is borrowed until its next call, so a frame is
              * reassembled once: a fragment inside a reassembled tunnel is counted only. */
             if (r == NULL) /* counted by the caller through is_fragment; no transport */

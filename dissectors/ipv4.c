@@ -35,26 +35,26 @@ static bool options_ok(const uint8_t *opt, size_t len)
 enum dissect_status ipv4_dissect(struct view *v, struct packet *pkt, unsigned flags)
 {
     bool quoted = (flags & IP_DISSECT_QUOTED) != 0;
-    if (DISSECT_UNLIKELY(!view_has(v, IPV4_MIN_HDR_LEN)))
+    if (SS_UNLIKELY(!view_has(v, IPV4_MIN_HDR_LEN)))
         return packet_anomaly(pkt, ANOM_IPV4_TRUNCATED, DISSECT_TRUNCATED);
     const uint8_t *h = v->p;
-    if (DISSECT_UNLIKELY(h[0] >> 4 != 4))
+    if (SS_UNLIKELY(h[0] >> 4 != 4))
         return packet_anomaly(pkt, ANOM_IPV4_BAD_VERSION, DISSECT_MALFORMED);
     size_t hdr_len = (size_t)(h[0] & 0x0f) * 4;
-    if (DISSECT_UNLIKELY(hdr_len < IPV4_MIN_HDR_LEN))
+    if (SS_UNLIKELY(hdr_len < IPV4_MIN_HDR_LEN))
         return packet_anomaly(pkt, ANOM_IPV4_BAD_HDR_LEN, DISSECT_MALFORMED);
     uint32_t total_len = rd_be16(h + 2);
-    if (DISSECT_UNLIKELY(total_len == 0) && !quoted) {
+    if (SS_UNLIKELY(total_len == 0) && !quoted) {
         /* segmentation offload on the capturing host leaves 0: trust the capture */
         pkt->anomalies |= ANOM_BIT(ANOM_IP_LEN_ZERO);
         total_len = v->len > UINT32_MAX ? UINT32_MAX : (uint32_t)v->len;
         if (total_len < hdr_len)
             total_len = (uint32_t)hdr_len; /* cut: the header check below fails */
     }
-    if (DISSECT_UNLIKELY(total_len < hdr_len))
+    if (SS_UNLIKELY(total_len < hdr_len))
         return packet_anomaly(pkt, ANOM_IPV4_BAD_TOTAL_LEN, DISSECT_MALFORMED);
 
-    if (DISSECT_UNLIKELY(!view_has(v, hdr_len))) /* options cut by the snaplen */
+    if (SS_UNLIKELY(!view_has(v, hdr_len))) /* options cut by the snaplen */
         return packet_anomaly(pkt, ANOM_IPV4_TRUNCATED, DISSECT_TRUNCATED);
     const uint8_t *hdr_start = view_pull(v, hdr_len);
 
@@ -78,7 +78,7 @@ enum dissect_status ipv4_dissect(struct view *v, struct packet *pkt, unsigned fl
     pkt->frag_offset_bytes = frag_offset_bytes;
     pkt->is_fragment = more_frags || frag_offset_bytes != 0;
 
-    if (DISSECT_UNLIKELY(hdr_len > IPV4_MIN_HDR_LEN) &&
+    if (SS_UNLIKELY(hdr_len > IPV4_MIN_HDR_LEN) &&
         !options_ok(hdr_start + IPV4_MIN_HDR_LEN, hdr_len - IPV4_MIN_HDR_LEN))
         pkt->anomalies |= ANOM_BIT(ANOM_IPV4_BAD_OPTIONS);
 

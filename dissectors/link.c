@@ -59,11 +59,11 @@ static enum dissect_status unknown_ethertype(struct packet *pkt, enum l3_kind *l
 static enum dissect_status ethertype_dispatch(struct view *v, uint16_t type, struct packet *pkt,
                                               enum l3_kind *l3)
 {
-    if (DISSECT_UNLIKELY(is_vlan_type(type)) && vlan_tags(v, &type, pkt) != DISSECT_OK)
+    if (SS_UNLIKELY(is_vlan_type(type)) && vlan_tags(v, &type, pkt) != DISSECT_OK)
         return DISSECT_TRUNCATED;
     pkt->ethertype = type;
     pkt->layer = LAYER_LINK;
-    if (DISSECT_LIKELY(type == ETHERTYPE_IPV4)) {
+    if (SS_LIKELY(type == ETHERTYPE_IPV4)) {
         *l3 = L3_IPV4;
         return DISSECT_OK;
     }
@@ -168,8 +168,8 @@ enum dissect_status link_dissect(struct view *v, uint32_t linktype, struct packe
                                  enum l3_kind *l3)
 {
     *l3 = L3_NONE;
-    if (DISSECT_LIKELY(linktype == LINKTYPE_ETHERNET)) {
-        if (DISSECT_UNLIKELY(!view_has(v, ETH_HDR_LEN)))
+    if (SS_LIKELY(linktype == LINKTYPE_ETHERNET)) {
+        if (SS_UNLIKELY(!view_has(v, ETH_HDR_LEN)))
             return packet_anomaly(pkt, ANOM_LINK_TRUNCATED, DISSECT_TRUNCATED);
         const uint8_t *h = view_pull(v, ETH_HDR_LEN);
         return ethertype_dispatch(v, rd_be16(h + 12), pkt, l3);

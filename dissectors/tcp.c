@@ -13,7 +13,7 @@
 
 /* Parses the option area into t; returns false on a malformed option (what was
  * parsed before it is kept). */
-static DISSECT_NOINLINE bool parse_options(const uint8_t *o, size_t len, struct tcp_info_copy *t)
+static SS_NOINLINE bool parse_options(const uint8_t *o, size_t len, struct tcp_info_copy *t)
 {
     size_t i = 0;
     while (i < len) {
@@ -88,20 +88,20 @@ enum dissect_status tcp_dissect(struct view *v, struct packet *pkt)
     size_t captured = v->len;
     uint32_t seg_len = dissect_ip_payload_len(pkt, captured);
 
-    if (DISSECT_UNLIKELY(!view_has(v, TCP_MIN_HDR_LEN)))
+    if (SS_UNLIKELY(!view_has(v, TCP_MIN_HDR_LEN)))
         return tcp_truncated(v, pkt);
     const uint8_t *h = v->p;
     pkt->sport = rd_be16(h);
     pkt->dport = rd_be16(h + 2);
 
     size_t hdr_len = (size_t)(h[12] >> 4) * 4;
-    if (DISSECT_UNLIKELY(hdr_len < TCP_MIN_HDR_LEN || hdr_len > seg_len))
+    if (SS_UNLIKELY(hdr_len < TCP_MIN_HDR_LEN || hdr_len > seg_len))
         return packet_anomaly(pkt, ANOM_TCP_BAD_DATA_OFFSET, DISSECT_MALFORMED);
     /* Options cut by the snaplen (a SYN's 20 option bytes in a 54-byte headers-only
      * capture): every field the connection needs is in the fixed header, so decode
      * it, keep the options that were captured whole, and note the cut. */
     size_t hdr_captured = hdr_len;
-    if (DISSECT_UNLIKELY(!view_has(v, hdr_len))) {
+    if (SS_UNLIKELY(!view_has(v, hdr_len))) {
         hdr_captured = captured;
         pkt->anomalies |= ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN);
     }

@@ -9,7 +9,7 @@ enum dissect_status udp_dissect(struct view *v, struct packet *pkt)
     size_t captured = v->len;
     uint32_t ip_payload = dissect_ip_payload_len(pkt, captured);
 
-    if (DISSECT_UNLIKELY(!view_has(v, UDP_HDR_LEN))) {
+    if (SS_UNLIKELY(!view_has(v, UDP_HDR_LEN))) {
         if (view_has(v, 4)) { /* ports as soon as they are readable */
             pkt->sport = rd_be16(v->p);
             pkt->dport = rd_be16(v->p + 2);
