@@ -1171,16 +1171,23 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
     feed_now(an, f, NULL, NULL, false);
 }
 
+/* What every frame fed does first: the peak of the flows' memory, sampled
+ * (the remembered 5-tuples free chunks, so it can fall), and the clock. */
+static inline void note_frame(struct analyzer *an, uint64_t ts_ns)
+{
+    if ((++an->frames_fed & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
+        an->peak_flow_memory = flow_memory(an);
+    if (ts_ns > an->now_ns)
+        an->now_ns = ts_ns;
+}
+
 /* feed_now for a frame with a brief, counted by the reader: a plain TCP or
  * UDP packet (no tunnel, no fragment, transport decoded) goes straight to
  * tracking. */
 static void feed_brief(struct analyzer *an, struct analyzer_frame *af)
 {
     static const struct tunnel_path no_tunnel;
-    if ((++an->frames_fed & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
-        an->peak_flow_memory = flow_memory(an);
-    if (af->brief.ts_ns > an->now_ns)
-        an->now_ns = af->brief.ts_ns;
+    note_frame(an, af->brief.ts_ns);
     expire_idle(an);
     bool is_new;
     struct packet *pkt = brief_unpack(an, af);
@@ -1233,12 +1240,9 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
                      const struct analyzer_flow_hint *hint, struct packet *ready, bool counted)
 {
-    if ((++an->frames_fed & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
-        an->peak_flow_memory = flow_memory(an); /* remembered 5-tuples free chunks */
+    note_frame(an, f->ts_ns);
     if (!counted)
         stats_count_frame(&an->stats, f->linktype, f->wire_len, f->cap_len, f->ts_ns);
-    if (f->ts_ns > an->now_ns)
-        an->now_ns = f->ts_ns;
 
     struct packet local, *pkt = ready;
     if (pkt == NULL) {

@@ -45,6 +45,8 @@
 #define REFILL_AHEAD       4u
 
 _Static_assert((RING_SLOTS & RING_MASK) == 0, "ring size is a power of two");
+_Static_assert(FETCH_BUCKET_AHEAD > FETCH_ENTRY_AHEAD && FETCH_ENTRY_AHEAD > FETCH_LINKS_AHEAD,
+               "fetch_ahead: the bucket stage's frame is the furthest");
 _Static_assert(RING_SLOTS % PUBLISH_EVERY == 0, "publication period divides the ring");
 
 /* A position one side publishes and the other may sleep on. */
@@ -199,29 +201,21 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* The look-ahead's stages for the frames after next, all present. */
-static void fetch_ahead(struct analyzer *an, struct ring *r, uint64_t next)
+/* The look-ahead's stages for the frames after next that the reader has made
+ * (before head). The bucket stage's frame is the furthest: when it is there
+ * (nearly always), so are the others. */
+static void fetch_ahead(struct analyzer *an, struct ring *r, uint64_t next, uint64_t head)
 {
-    struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
-    analyzer_frame_prefetch_packet(an, af); /* when it has no brief */
-    analyzer_prefetch(an, af, ANALYZER_FETCH_BUCKET);
-    analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK], ANALYZER_FETCH_ENTRY);
-    analyzer_prefetch(an, &r->slot[(next + FETCH_LINKS_AHEAD) & RING_MASK], ANALYZER_FETCH_LINKS);
-}
-
-/* The same when the frames stop before head (the reader is not far ahead):
- * each stage whose frame is there. */
-static void fetch_ahead_partly(struct analyzer *an, struct ring *r, uint64_t next, uint64_t head)
-{
-    if (next + FETCH_BUCKET_AHEAD < head) {
+    bool all = next + FETCH_BUCKET_AHEAD < head;
+    if (all) {
         struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
-        analyzer_frame_prefetch_packet(an, af);
+        analyzer_frame_prefetch_packet(an, af); /* when it has no brief */
         analyzer_prefetch(an, af, ANALYZER_FETCH_BUCKET);
     }
-    if (next + FETCH_ENTRY_AHEAD < head)
+    if (all || next + FETCH_ENTRY_AHEAD < head)
         analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK],
                           ANALYZER_FETCH_ENTRY);
-    if (next + FETCH_LINKS_AHEAD < head)
+    if (all || next + FETCH_LINKS_AHEAD < head)
         analyzer_prefetch(an, &r->slot[(next + FETCH_LINKS_AHEAD) & RING_MASK],
                           ANALYZER_FETCH_LINKS);
 }
@@ -284,12 +278,9 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
             if (head == next)
                 break; /* the reader stopped and everything is fed */
         }
-        if (next + FETCH_SLOT_AHEAD < head) { /* (nearly always) every stage has its frame */
+        if (next + FETCH_SLOT_AHEAD < head)
             analyzer_frame_prefetch(&r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
-            fetch_ahead(an, r, next);
-        } else {
-            fetch_ahead_partly(an, r, next, head);
-        }
+        fetch_ahead(an, r, next, head);
         analyzer_feed_prepared(an, &r->slot[next & RING_MASK]);
         next++;
         if (next % PUBLISH_EVERY == 0)
