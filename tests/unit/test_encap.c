@@ -733,13 +733,13 @@ static void test_teredo(void)
     CU_ASSERT_EQUAL(pkt.sport, 3544);
 }
 
-/* Teredo (origin indication, then IPv6/UDP) from sport 3544 to dport */
-static void build_teredo_to(struct fb *f, unsigned dport)
+/* Teredo (origin indication, then IPv6/UDP) from sport to dport */
+static void build_teredo_ports(struct fb *f, unsigned sport, unsigned dport)
 {
     memset(f, 0, sizeof(*f));
     eth(f, 0x0800, 0);
     ip4(f, 17, 0, 1, 2, 0);
-    udp(f, 3544, dport, 0);
+    udp(f, sport, dport, 0);
     put32(f, 0x0000f227);
     put32(f, 0x3fffffff);
     ip6(f, 17, 1, 3, 4, 1);
@@ -753,7 +753,7 @@ static void test_udp_tunnel_ports(void)
     struct packet pkt;
     /* the destination port is tried first; when its parser declines (not VXLAN:
      * no I flag), the source port's is tried */
-    build_teredo_to(&f, 4789);
+    build_teredo_ports(&f, 3544, 4789);
     CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
     CU_ASSERT_EQUAL(pkt.n_encap, 1);
     CU_ASSERT_EQUAL(pkt.encap[0].type, ENCAP_TEREDO);
@@ -762,14 +762,12 @@ static void test_udp_tunnel_ports(void)
     CU_ASSERT_EQUAL(pkt.dport, 10);
     CU_ASSERT_EQUAL(pkt.anomalies, 0);
     /* the source port alone */
-    build_teredo_to(&f, 53);
+    build_teredo_ports(&f, 3544, 53);
     CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
     CU_ASSERT_EQUAL(pkt.n_encap, 1);
     CU_ASSERT_EQUAL(pkt.encap[0].type, ENCAP_TEREDO);
     /* the same bytes from and to 4789: only VXLAN is tried, and declines */
-    build_teredo_to(&f, 4789);
-    f.b[34] = 0x12;
-    f.b[35] = 0xb5; /* sport 4789 */
+    build_teredo_ports(&f, 4789, 4789);
     CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
     CU_ASSERT_EQUAL(pkt.n_encap, 0);
     CU_ASSERT_EQUAL(pkt.sport, 4789);
@@ -777,9 +775,7 @@ static void test_udp_tunnel_ports(void)
     CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
     CU_ASSERT_EQUAL(pkt.anomalies, 0);
     /* on no tunnel port: an ordinary datagram, its payload whole */
-    build_teredo_to(&f, 53);
-    f.b[34] = 0x14;
-    f.b[35] = 0xe9; /* sport 5353 */
+    build_teredo_ports(&f, 5353, 53);
     CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
     CU_ASSERT_EQUAL(pkt.n_encap, 0);
     CU_ASSERT_EQUAL(pkt.sport, 5353);
