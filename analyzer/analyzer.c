@@ -57,6 +57,10 @@ struct analyzer {
      * an empty class) lowers it; a removal that makes it early only costs a
      * needless pass. */
     uint64_t next_due_ns;
+    /* The same per class (next_due_ns is their minimum): a pass reads the
+     * oldest of the classes that may be due only, not of all four (the
+     * others' entries are rarely in the cache by then). */
+    uint64_t class_due_ns[FLOW_CLASS_COUNT];
     /* The same for the remembered 5-tuples: before this time closed_tuples_expire
      * would drop nothing. Set from closed_tuples_next_expiry after each pass,
      * and to 0 (pass at the next packet) by every add (a first entry, or one
@@ -358,6 +362,12 @@ static void expire_flows(struct analyzer *an)
 {
     uint64_t due = UINT64_MAX, timeout;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        if (an->now_ns < an->class_due_ns[cls]) { /* its oldest is not due yet */
+            if (an->class_due_ns[cls] < due)
+                due = an->class_due_ns[cls];
+            continue;
+        }
+        an->class_due_ns[cls] = UINT64_MAX;
         if (!class_expires(an, cls, &timeout))
             continue;
         struct conn *c;
@@ -368,8 +378,11 @@ static void expire_flows(struct analyzer *an)
             flow_table_prefetch_next(an->flows, c);
             emit_and_remove(an, c, r, c->last_ts + timeout);
         }
-        if (c != NULL && c->last_ts + timeout < due)
-            due = c->last_ts + timeout;
+        if (c != NULL) {
+            an->class_due_ns[cls] = c->last_ts + timeout;
+            if (c->last_ts + timeout < due)
+                due = c->last_ts + timeout;
+        }
         /* the next one due is written a few packets from now, long after its
          * entry left the cache: fetch it once, when it becomes the oldest */
         if (c != NULL && c != an->next_due[cls]) {
@@ -390,8 +403,11 @@ static void note_oldest_changed(struct analyzer *an)
     uint64_t timeout;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         const struct conn *c = flow_table_oldest(an->flows, (enum flow_class)cls);
-        if (c != NULL && class_expires(an, cls, &timeout) &&
-            c->last_ts + timeout < an->next_due_ns)
+        if (c == NULL || !class_expires(an, cls, &timeout))
+            continue;
+        if (c->last_ts + timeout < an->class_due_ns[cls])
+            an->class_due_ns[cls] = c->last_ts + timeout;
+        if (c->last_ts + timeout < an->next_due_ns)
             an->next_due_ns = c->last_ts + timeout;
     }
 }

@@ -409,8 +409,14 @@ void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
 void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c)
 {
     uint32_t next = link_at(ft, entry_of(c)->idx)->next;
-    if (next != NIL)
-        __builtin_prefetch(conn_of(entry_at(ft, next)));
+    if (next != NIL) {
+        /* its header (the hash, for its bucket) and its times; its link,
+         * which the removal of c writes */
+        struct flow_entry *e = entry_at(ft, next);
+        __builtin_prefetch(e);
+        __builtin_prefetch(conn_of(e));
+        __builtin_prefetch(link_at(ft, next), 1);
+    }
 }
 static int grow_buckets(struct flow_table *ft)
 {

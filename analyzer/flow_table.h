@@ -102,8 +102,9 @@ void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);
 /* Fetch the whole entry of stored connection c, its bucket and its successor's
  * expiry link (for a connection about to be written and removed). */
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c);
-/* Fetch the connection's first line of the entry after c in its class's expiry
- * list (its times): the next oldest, when c is written. */
+/* Fetch the entry after c in its class's expiry list, the next oldest, as far
+ * as the expiry pass reads it once c is written: its header and first line
+ * (times), and its expiry link. */
 void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c);
 
 /* Inserts a zeroed connection for key (which must not be present) in class cls.

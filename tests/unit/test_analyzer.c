@@ -493,6 +493,54 @@ static void test_timeout_after_eviction_when_time_goes_back(void)
     CU_ASSERT_EQUAL(col.n, 4);
 }
 
+/* Each class's oldest is written at exactly its own deadline (idle time
+ * equal to the timeout is enough), and a pass that another class's deadline
+ * started neither writes nor forgets a class not yet due. UDP times out
+ * after 1 s, TCP after 2 s. UDP A at 0 s and B at 0.2 s, a TCP SYN (T) at
+ * 0.5 s; C at 1 s writes A (its deadline); D at exactly 1.2 s writes B (the
+ * deadline that pass found); D again at 1.9 s writes nothing; E at 2.4 s
+ * writes C (due at 2 s) but not T (due at 2.5 s); E again at 2.5 s writes T.
+ * No packet here touches a class's oldest or a class's only connection, so
+ * no deadline is learnt outside the passes. */
+static void test_timeouts_per_class_at_their_deadline(void)
+{
+    static struct collected col;
+    memset(&col, 0, sizeof(col));
+    struct analyzer_config cfg;
+    fixture_config(&cfg, on_conn, &col);
+    cfg.udp_timeout_ns = NS_PER_SEC;
+    cfg.tcp_timeout_ns = 2 * NS_PER_SEC;
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    const uint64_t MS = 1000000;
+    udp_dgram(an, 0, 1000);                                   /* A */
+    udp_dgram(an, 200 * MS, 2000);                            /* B */
+    fixture_tcp(an, 500 * MS, 40000, 80, true, 0x02, 100, 0); /* T */
+    udp_dgram(an, 1000 * MS, 3000);                           /* C */
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    CU_ASSERT_EQUAL(col.c[0].orig_port, 1000);
+    CU_ASSERT_EQUAL(col.c[0].end_reason, END_TIMEOUT);
+    udp_dgram(an, 1200 * MS, 4000); /* D */
+    CU_ASSERT_EQUAL_FATAL(col.n, 2);
+    CU_ASSERT_EQUAL(col.c[1].orig_port, 2000);
+    udp_dgram(an, 1900 * MS, 4000);
+    CU_ASSERT_EQUAL(col.n, 2);
+    udp_dgram(an, 2400 * MS, 5000); /* E */
+    CU_ASSERT_EQUAL_FATAL(col.n, 3);
+    CU_ASSERT_EQUAL(col.c[2].orig_port, 3000);
+    udp_dgram(an, 2500 * MS, 5000);
+    CU_ASSERT_EQUAL_FATAL(col.n, 4);
+    CU_ASSERT_EQUAL(col.c[3].proto, 6);
+    CU_ASSERT_EQUAL(col.c[3].end_reason, END_TIMEOUT);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 6);
+    CU_ASSERT_EQUAL(col.c[4].end_reason, END_END_OF_CAPTURE);
+    CU_ASSERT_EQUAL(col.c[5].end_reason, END_END_OF_CAPTURE);
+    CU_ASSERT_EQUAL(col.c[4].orig_port + col.c[5].orig_port, 4000 + 5000);
+}
+
 /* One TCP segment without payload between 10.99.0.1:cport (the client) and
  * 10.99.0.2:80, at ts. */
 static void tcp_seg(struct analyzer *an, uint64_t ts, uint16_t cport, bool from_client,
@@ -1024,6 +1072,8 @@ int register_tests(void)
          test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
         {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
+        {"each class times out at exactly its own deadline",
+         test_timeouts_per_class_at_their_deadline},
         {"reader thread reports a read error after the frames before it",
          test_reader_thread_read_error},
         {NULL, NULL},
