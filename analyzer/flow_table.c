@@ -402,8 +402,14 @@ void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
     /* removal walks from its bucket and unlinks it from the expiry list */
     __builtin_prefetch(&ft->buckets[(uint32_t)e->hash & (ft->n_buckets - 1)], 1);
     const struct lru_link *k = link_at(ft, e->idx);
-    if (k->next != NIL)
+    if (k->next != NIL) {
         __builtin_prefetch(link_at(ft, k->next), 1);
+        /* the successor is the oldest once c is written, and the pass reads
+         * its header and times right after: fetched now, long before */
+        const struct flow_entry *n = entry_at(ft, k->next);
+        __builtin_prefetch(n);
+        __builtin_prefetch((const char *)n + ENTRY_ALIGN);
+    }
 }
 
 void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c)
