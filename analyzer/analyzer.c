@@ -1323,43 +1323,62 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
     }
 }
 
-struct conn_ptr_vec {
-    struct conn **v;
+/* An open connection to write at the end, with its sort key: sorting copies
+ * of the keys, rather than pointers whose every comparison reads two entries
+ * scattered over the table, keeps the sort in the cache. */
+struct flush_item {
+    uint64_t first_ts, id;
+    struct conn *c;
+};
+
+struct flush_vec {
+    struct flush_item *v;
     size_t n, cap;
 };
 
 static void collect(void *user, struct conn *c)
 {
-    struct conn_ptr_vec *vec = user;
+    struct flush_vec *vec = user;
     if (vec->n == vec->cap) {
         size_t ncap = vec->cap ? vec->cap * 2 : 256;
-        struct conn **nv = realloc(vec->v, ncap * sizeof(*nv));
+        struct flush_item *nv = realloc(vec->v, ncap * sizeof(*nv));
         if (nv == NULL)
             return;
         vec->v = nv;
         vec->cap = ncap;
     }
-    vec->v[vec->n++] = c;
+    vec->v[vec->n++] = (struct flush_item){c->first_ts, c->id, c};
 }
 
+/* Oldest first; the uid source breaks ties (a total order, whatever order
+ * the table lists them in). */
 static int by_first_ts(const void *a, const void *b)
 {
-    const struct conn *x = *(struct conn *const *)a, *y = *(struct conn *const *)b;
+    const struct flush_item *x = a, *y = b;
     if (x->first_ts != y->first_ts)
         return x->first_ts < y->first_ts ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* how many connections ahead of the one being written at the end the flush
+ * fetches an entry, then (its header there by then) its bucket and links */
+#define FLUSH_FETCH_ENTRY_AHEAD 8u
+#define FLUSH_FETCH_LINKS_AHEAD 4u
+
 void analyzer_flush(struct analyzer *an, enum end_reason reason)
 {
     analyzer_drain(an);
-    struct conn_ptr_vec vec = {0};
+    struct flush_vec vec = {0};
     an->flushing = true;
     flow_table_foreach(an->flows, collect, &vec);
     if (vec.n > 0)
         qsort(vec.v, vec.n, sizeof(*vec.v), by_first_ts);
     for (size_t i = 0; i < vec.n; i++) {
-        struct conn *c = vec.v[i];
+        if (i + FLUSH_FETCH_ENTRY_AHEAD < vec.n)
+            flow_table_prefetch_stored(an->flows, vec.v[i + FLUSH_FETCH_ENTRY_AHEAD].c);
+        if (i + FLUSH_FETCH_LINKS_AHEAD < vec.n)
+            flow_table_prefetch_conn(an->flows, vec.v[i + FLUSH_FETCH_LINKS_AHEAD].c);
+        struct conn *c = vec.v[i].c;
         /* connections that had already closed and lingered out end as closed */
         enum end_reason r = reason;
         if (c->proto == IPPROTO_NUM_TCP && tcp_endpoint_conn_closed(c) &&

@@ -393,6 +393,14 @@ void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx)
         __builtin_prefetch(link_at(ft, k->next));
 }
 
+void flow_table_prefetch_stored(const struct flow_table *ft, const struct conn *c)
+{
+    (void)ft;
+    const char *b = (const char *)entry_of(c);
+    for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
+        __builtin_prefetch(b + off, 1);
+}
+
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
 {
     const struct flow_entry *e = entry_of(c);

@@ -99,6 +99,9 @@ struct conn *flow_table_find_at(struct flow_table *ft, const struct flow_key *ke
 void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
 uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash);
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);
+/* Fetch the whole entry of stored connection c, reading nothing (its lines
+ * are all the hint needs). */
+void flow_table_prefetch_stored(const struct flow_table *ft, const struct conn *c);
 /* Fetch the whole entry of stored connection c, its bucket, and its
  * successor's expiry link, header and first line (for a connection about to
  * be written and removed, after which the successor's time is read). */

@@ -541,6 +541,31 @@ static void test_timeouts_per_class_at_their_deadline(void)
     CU_ASSERT_EQUAL(col.c[4].orig_port + col.c[5].orig_port, 4000 + 5000);
 }
 
+/* At the end, open connections are written oldest first, and those that
+ * began at the same time in the order of their uid source (a total order:
+ * the same records in the same order whatever order the table holds them
+ * in). Eight datagrams at 1 s, one at 0.5 s and one at 2 s. */
+static void test_flush_order_first_ts_then_id(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
+    const uint64_t MS = 1000000;
+    udp_dgram(an, 2000 * MS, 999);
+    for (uint16_t p = 1000; p < 1008; p++)
+        udp_dgram(an, 1000 * MS, p);
+    udp_dgram(an, 500 * MS, 998);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 10);
+    CU_ASSERT_EQUAL(col.c[0].orig_port, 998);
+    CU_ASSERT_EQUAL(col.c[9].orig_port, 999);
+    for (size_t i = 1; i + 1 < col.n; i++) {
+        CU_ASSERT_EQUAL(col.c[i].first_ts, 1000 * MS);
+        if (i > 1)
+            CU_ASSERT(col.c[i - 1].id < col.c[i].id);
+    }
+}
+
 /* One TCP segment without payload between 10.99.0.1:cport (the client) and
  * 10.99.0.2:80, at ts. */
 static void tcp_seg(struct analyzer *an, uint64_t ts, uint16_t cport, bool from_client,
@@ -1074,6 +1099,8 @@ int register_tests(void)
         {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
         {"each class times out at exactly its own deadline",
          test_timeouts_per_class_at_their_deadline},
+        {"open connections are written at the end oldest first, ties by uid source",
+         test_flush_order_first_ts_then_id},
         {"reader thread reports a read error after the frames before it",
          test_reader_thread_read_error},
         {NULL, NULL},
