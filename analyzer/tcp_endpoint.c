@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hints.h"
+#include "tcp_kind.h"
 
 #define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
@@ -68,13 +69,13 @@ static bool has_existed(const struct conn *c, int side)
 
 /* RFC 9293 3.10.7.4 / RFC 5961: a RST is believed when its sequence number lies
  * in the receiver's window. Without enough history, it is believed. */
-static bool rst_acceptable(const struct conn *c, const struct packet *pkt, int side)
+static bool rst_acceptable(const struct conn *c, const struct packet *pkt, uint16_t fl, int side)
 {
     const struct conn_dir *snd = &c->dir[side], *rcv = &c->dir[side ^ 1];
     uint32_t seq = pkt->tcp.seq;
     if (rcv->state == TCP_ST_SYN_SENT && !rcv->has_ack) {
         /* reply to our SYN: acceptable iff it acknowledges the SYN */
-        if (pkt->tcp.flags & TCP_ACK)
+        if (fl & TCP_ACK)
             return pkt->tcp.ack == rcv->isn + 1;
         return false;
     }
@@ -98,7 +99,8 @@ static bool rst_acceptable(const struct conn *c, const struct packet *pkt, int s
     return SEQ_GEQ(seq, rcv_nxt) && SEQ_LT(seq, rcv_nxt + (uint32_t)wnd);
 }
 
-static SS_ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+static SS_ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pkt, uint16_t fl, int side,
+                                          uint64_t ts)
 {
     int peer = side ^ 1;
     struct conn_dir *pd = &c->dir[peer];
@@ -107,7 +109,7 @@ static SS_ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pk
     /* the peer's SYN acknowledged: SYN_RECEIVED -> ESTABLISHED at the peer */
     if (pd->has_isn && pd->state == TCP_ST_SYN_RECEIVED && SEQ_GEQ(ack, pd->isn + 1)) {
         conn_set_state(c, peer, TCP_ST_ESTABLISHED, ts);
-        if (!(pkt->tcp.flags & TCP_SYN) && c->ack_ts == 0 && side == 0) {
+        if (!(fl & TCP_SYN) && c->ack_ts == 0 && side == 0) {
             c->ack_ts = ts;
             if (c->synack_ts != 0 && ack == pd->isn + 1 && c->handshake_validated == false &&
                 c->dir[0].has_isn && (c->flags & CONN_F_SIMULTANEOUS_OPEN) == 0)
@@ -126,11 +128,12 @@ static SS_ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pk
     }
 }
 
-static void on_syn(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+static SS_ALWAYS_INLINE void on_syn(struct conn *c, const struct packet *pkt, uint16_t fl, int side,
+                                    uint64_t ts)
 {
     int peer = side ^ 1;
     struct conn_dir *d = &c->dir[side], *pd = &c->dir[peer];
-    bool ack = (pkt->tcp.flags & TCP_ACK) != 0;
+    bool ack = (fl & TCP_ACK) != 0;
 
     if (!d->has_isn) {
         d->isn = pkt->tcp.seq;
@@ -197,11 +200,12 @@ static bool undo_last_transition(struct conn *c, int side, enum tcp_state to)
     return false;
 }
 
-static void on_fin(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+static SS_ALWAYS_INLINE void on_fin(struct conn *c, const struct packet *pkt, uint16_t fl, int side,
+                                    uint64_t ts)
 {
     int peer = side ^ 1;
     struct conn_dir *d = &c->dir[side], *pd = &c->dir[peer];
-    uint32_t fin_seq = pkt->tcp.seq + pkt->l4_payload_len + ((pkt->tcp.flags & TCP_SYN) ? 1u : 0u);
+    uint32_t fin_seq = pkt->tcp.seq + pkt->l4_payload_len + ((fl & TCP_SYN) ? 1u : 0u);
 
     if (d->fin_sent)
         return; /* retransmitted FIN: no new transition */
@@ -210,7 +214,7 @@ static void on_fin(struct conn *c, const struct packet *pkt, int side, uint64_t 
     /* The tap saw the peer's FIN first, but this FIN does not acknowledge it: the
      * FINs crossed on the wire. This side never was in CLOSE_WAIT: it sent its FIN
      * from ESTABLISHED (FIN_WAIT_1) and then received the peer's (CLOSING). */
-    bool crossed = d->state == TCP_ST_CLOSE_WAIT && (pkt->tcp.flags & TCP_ACK) && pd->fin_sent &&
+    bool crossed = d->state == TCP_ST_CLOSE_WAIT && (fl & TCP_ACK) && pd->fin_sent &&
                    SEQ_LT(pkt->tcp.ack, pd->fin_seq + 1);
     if (crossed && undo_last_transition(c, side, TCP_ST_CLOSE_WAIT)) {
         c->flags |= CONN_F_SIMULTANEOUS_CLOSE;
@@ -265,11 +269,11 @@ static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts)
     }
 }
 
-static void on_rst(struct conn *c, const struct packet *pkt, int side, uint64_t ts)
+static void on_rst(struct conn *c, const struct packet *pkt, uint16_t fl, int side, uint64_t ts)
 {
     int peer = side ^ 1;
     struct conn_dir *d = &c->dir[side], *pd = &c->dir[peer];
-    if (!rst_acceptable(c, pkt, side)) {
+    if (!rst_acceptable(c, pkt, fl, side)) {
         c->out_of_window_rsts++;
         return;
     }
@@ -316,15 +320,13 @@ static SS_NOINLINE void count_events(struct conn *c, int side, unsigned ev)
 
 /* Sequence analysis of one direction; runs before the state machine. Returns
  * the events found (EV_*), for count_events(). Inlined: a call of its own cost
- * a fifth of it in register saves. plain: the caller knows the segment has no
- * SYN, FIN or RST (their branches compile away). */
+ * a fifth of it in register saves. kind: what the caller knows of the
+ * segment's flags (tcp_kind.h). */
 static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_dir *d,
                                        const struct conn_dir *pd, const struct packet *pkt,
-                                       uint64_t ts, bool plain)
+                                       uint64_t ts, int kind)
 {
-    uint16_t fl = pkt->tcp.flags;
-    if (plain)
-        fl &= (uint16_t)~(TCP_SYN | TCP_FIN | TCP_RST);
+    uint16_t fl = tcp_kind_flags(pkt, kind);
     bool syn = fl & TCP_SYN, fin = fl & TCP_FIN, rst = fl & TCP_RST, ack = fl & TCP_ACK;
     uint32_t len = pkt->l4_payload_len;
     uint32_t seq = pkt->tcp.seq, ack_no = pkt->tcp.ack;
@@ -377,26 +379,24 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
     return ev;
 }
 
-/* The whole machine for one segment. plain: as in analyse_sequence(). */
-static SS_ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt, int side, bool plain)
+/* The whole machine for one segment. kind: as in analyse_sequence(). */
+static SS_ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt, int side, int kind)
 {
     uint64_t ts = pkt->ts_ns;
-    uint16_t fl = pkt->tcp.flags;
-    if (plain)
-        fl &= (uint16_t)~(TCP_SYN | TCP_FIN | TCP_RST);
+    uint16_t fl = tcp_kind_flags(pkt, kind);
     struct conn_dir *d = &c->dir[side];
 
-    unsigned ev = analyse_sequence(c, d, &c->dir[side ^ 1], pkt, ts, plain);
+    unsigned ev = analyse_sequence(c, d, &c->dir[side ^ 1], pkt, ts, kind);
     if (ev != 0)
         count_events(c, side, ev);
 
     if (fl & TCP_RST) {
-        on_rst(c, pkt, side, ts);
+        on_rst(c, pkt, fl, side, ts);
     } else {
         if (fl & TCP_ACK)
-            on_peer_ack(c, pkt, side, ts);
+            on_peer_ack(c, pkt, fl, side, ts);
         if (fl & TCP_SYN) {
-            on_syn(c, pkt, side, ts);
+            on_syn(c, pkt, fl, side, ts);
         } else if (!has_existed(c, side)) {
             /* picked up mid-stream: a socket that sends without SYN is established */
             conn_set_state(c, side, TCP_ST_ESTABLISHED, ts);
@@ -404,7 +404,7 @@ static SS_ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt
                 conn_set_state(c, side ^ 1, TCP_ST_ESTABLISHED, ts);
         }
         if (fl & TCP_FIN)
-            on_fin(c, pkt, side, ts);
+            on_fin(c, pkt, fl, side, ts);
         /* the final ACK of a FIN exchange: its sender enters TIME_WAIT */
         if ((fl & TCP_ACK) && d->state == TCP_ST_FIN_WAIT_2 && c->dir[side ^ 1].fin_sent &&
             SEQ_GEQ(pkt->tcp.ack, c->dir[side ^ 1].fin_seq + 1))
@@ -432,12 +432,28 @@ static inline bool plain_keeps_states(const struct conn_dir *d, const struct con
 
 static SS_NOINLINE bool on_segment_general(struct conn *c, const struct packet *pkt, int side)
 {
-    return on_segment(c, pkt, side, false);
+    return on_segment(c, pkt, side, TCP_KIND_ANY);
 }
 
 static SS_NOINLINE bool on_plain_segment_moves(struct conn *c, const struct packet *pkt, int side)
 {
-    return on_segment(c, pkt, side, true);
+    return on_segment(c, pkt, side, TCP_KIND_PLAIN);
+}
+
+/* The commonest segments with SYN or FIN, each with a copy of its own */
+static SS_NOINLINE bool on_syn_segment(struct conn *c, const struct packet *pkt, int side)
+{
+    return on_segment(c, pkt, side, TCP_SYN);
+}
+
+static SS_NOINLINE bool on_synack_segment(struct conn *c, const struct packet *pkt, int side)
+{
+    return on_segment(c, pkt, side, TCP_SYN | TCP_ACK);
+}
+
+static SS_NOINLINE bool on_finack_segment(struct conn *c, const struct packet *pkt, int side)
+{
+    return on_segment(c, pkt, side, TCP_FIN | TCP_ACK);
 }
 
 /* A segment without SYN, FIN and RST from d's socket (c->dir[side]) to pd's.
@@ -449,21 +465,33 @@ static SS_NOIPA bool on_plain_segment(struct conn *c, struct conn_dir *d, const 
 {
     if (!plain_keeps_states(d, pd))
         return on_plain_segment_moves(c, pkt, side);
-    unsigned ev = analyse_sequence(c, d, pd, pkt, pkt->ts_ns, true);
+    unsigned ev = analyse_sequence(c, d, pd, pkt, pkt->ts_ns, TCP_KIND_PLAIN);
     d->last_ts = pkt->ts_ns;
     if (ev != 0)
         count_events(c, side, ev);
     return false; /* plain_keeps_states(): open */
 }
 
-/* Three copies of the machine: segments without SYN, FIN and RST (most: ACKs
- * and data) run one with those branches compiled out, or only the sequence
- * analysis when they can move no state; the others run the general one. */
+/* Copies of the machine: segments without SYN, FIN and RST (most: ACKs and
+ * data) run one with those branches compiled out, or only the sequence
+ * analysis when they can move no state; SYN, SYN-ACK and FIN-ACK one each
+ * with their flags known; the others the general one. */
+/* A segment with SYN, FIN or RST: the copy for its control bits. */
+static SS_NOINLINE bool on_control_segment(struct conn *c, const struct packet *pkt, int side)
+{
+    switch (pkt->tcp.flags & TCP_KIND_CTL) {
+    case TCP_SYN: return on_syn_segment(c, pkt, side);
+    case TCP_SYN | TCP_ACK: return on_synack_segment(c, pkt, side);
+    case TCP_FIN | TCP_ACK: return on_finack_segment(c, pkt, side);
+    default: return on_segment_general(c, pkt, side);
+    }
+}
+
 bool tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
 {
     if ((pkt->tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0)
         return on_plain_segment(c, &c->dir[side], &c->dir[side ^ 1], pkt, side);
-    return on_segment_general(c, pkt, side);
+    return on_control_segment(c, pkt, side);
 }
 
 /* When side's socket entered TIME_WAIT by its last recorded transition, or 0

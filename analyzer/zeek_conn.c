@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hints.h"
+#include "tcp_kind.h"
 
 /* Inlining of the per-packet path is chosen (hints.h), not left to the
  * compiler: see tcp_segment(). */
@@ -250,7 +251,7 @@ static bool seq_before_start(const struct zeek_endpoint *ep, uint32_t cur, uint3
 }
 
 /* init_endpoint: sets up sequence numbers from ep's packet. */
-static void init_endpoint(struct zeek_endpoint *ep, uint16_t flags, uint32_t seq, uint32_t end)
+static SS_ALWAYS_INLINE void init_endpoint(struct zeek_endpoint *ep, uint16_t flags, uint32_t seq, uint32_t end)
 {
     bool syn = (flags & TCP_SYN) != 0;
     switch (ep->state) {
@@ -407,7 +408,7 @@ static void flip_after_synack(struct zeek_conn *z)
 
 /* The letters of a segment with SYN, FIN or RST (ctl: those of its flags);
  * rel32: the low 32 bits of its relative sequence number. */
-static void control_history(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+static SS_ALWAYS_INLINE void control_history(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
                             uint16_t flags, uint16_t ctl, uint32_t rel32, uint32_t len)
 {
     if ((ctl & (ctl - 1)) != 0) { /* more than one of them */
@@ -450,7 +451,7 @@ struct tcp_step {
     bool flipped;
 };
 
-static void inactive_state(struct zeek_conn *z, struct tcp_step *st)
+static SS_ALWAYS_INLINE void inactive_state(struct zeek_conn *z, struct tcp_step *st)
 {
     uint16_t f = st->flags;
 
@@ -497,7 +498,7 @@ static void inactive_state(struct zeek_conn *z, struct tcp_step *st)
     }
 }
 
-static void syn_sent_state(struct tcp_step *st)
+static SS_ALWAYS_INLINE void syn_sent_state(struct tcp_step *st)
 {
     if ((st->flags & TCP_FIN) != 0) {
         set_state(st->ep, ZEEK_TCP_CLOSED);
@@ -509,7 +510,7 @@ static void syn_sent_state(struct tcp_step *st)
     }
 }
 
-static void established_state(struct tcp_step *st)
+static SS_ALWAYS_INLINE void established_state(struct tcp_step *st)
 {
     uint16_t f = st->flags;
 
@@ -530,7 +531,7 @@ static void established_state(struct tcp_step *st)
     }
 }
 
-static void closed_state(struct tcp_step *st)
+static SS_ALWAYS_INLINE void closed_state(struct tcp_step *st)
 {
     /* after a FIN exchange, a RST changes nothing */
     if ((st->flags & TCP_RST) != 0 && st->peer->state != ZEEK_TCP_CLOSED) {
@@ -540,7 +541,7 @@ static void closed_state(struct tcp_step *st)
     }
 }
 
-static void state_machine(struct zeek_conn *z, struct tcp_step *st)
+static SS_ALWAYS_INLINE void state_machine(struct zeek_conn *z, struct tcp_step *st)
 {
     switch (st->ep->state) {
     case ZEEK_TCP_INACTIVE:
@@ -564,16 +565,18 @@ static void state_machine(struct zeek_conn *z, struct tcp_step *st)
 
 /* ---- per-packet processing ------------------------------------------- */
 
-/* One segment from side (not one with a bad checksum). plain: the caller
- * checked that it is a plain segment (tcp_is_plain): the compiler drops every
+/* One segment from side (not one with a bad checksum). kind (tcp_kind.h):
+ * TCP_KIND_PLAIN when the caller checked that it is a plain segment
+ * (tcp_is_plain), or what it knows of its flags; the compiler drops every
  * branch that cannot be taken then, so that the common ACK and data segments
- * run straight. */
+ * run straight, and SYN, SYN-ACK and FIN-ACK each take a path of their own. */
 static SS_ALWAYS_INLINE int tcp_segment(struct zeek_conn *z, const struct packet *pkt, unsigned side,
-                              const bool plain)
+                              const int kind)
 {
+    const bool plain = kind == TCP_KIND_PLAIN;
     bool is_orig = side == 0; /* the sender's role when the packet arrived */
     struct zeek_endpoint *ep = &z->u.tcp.ep[side];
-    unsigned f = pkt->tcp.flags;
+    unsigned f = tcp_kind_flags(pkt, kind);
     uint32_t seq = pkt->tcp.seq, ack = pkt->tcp.ack, len = pkt->l4_payload_len;
 
     unsigned ctl = plain ? 0 : f & (TCP_SYN | TCP_FIN | TCP_RST);
@@ -680,7 +683,33 @@ static bool tcp_is_plain(const struct zeek_conn *z, const struct packet *pkt, un
 
 static SS_NOINLINE int tcp_segment_general(struct zeek_conn *z, const struct packet *pkt, unsigned side)
 {
-    return tcp_segment(z, pkt, side, false);
+    return tcp_segment(z, pkt, side, TCP_KIND_ANY);
+}
+
+static SS_NOINLINE int tcp_segment_syn(struct zeek_conn *z, const struct packet *pkt, unsigned side)
+{
+    return tcp_segment(z, pkt, side, TCP_SYN);
+}
+
+static SS_NOINLINE int tcp_segment_synack(struct zeek_conn *z, const struct packet *pkt, unsigned side)
+{
+    return tcp_segment(z, pkt, side, TCP_SYN | TCP_ACK);
+}
+
+static SS_NOINLINE int tcp_segment_finack(struct zeek_conn *z, const struct packet *pkt, unsigned side)
+{
+    return tcp_segment(z, pkt, side, TCP_FIN | TCP_ACK);
+}
+
+/* A segment that is not plain: the copy for its control bits. */
+static SS_NOINLINE int tcp_segment_control(struct zeek_conn *z, const struct packet *pkt, unsigned side)
+{
+    switch (pkt->tcp.flags & TCP_KIND_CTL) {
+    case TCP_SYN: return tcp_segment_syn(z, pkt, side);
+    case TCP_SYN | TCP_ACK: return tcp_segment_synack(z, pkt, side);
+    case TCP_FIN | TCP_ACK: return tcp_segment_finack(z, pkt, side);
+    default: return tcp_segment_general(z, pkt, side);
+    }
 }
 
 /* Out of line, so that the plain path gets registers of its own rather than
@@ -693,8 +722,8 @@ static SS_NOINLINE int tcp_update(struct zeek_conn *z, const struct packet *pkt,
         return 0;
     }
     if (tcp_is_plain(z, pkt, side))
-        return tcp_segment(z, pkt, side, true);
-    return tcp_segment_general(z, pkt, side);
+        return tcp_segment(z, pkt, side, TCP_KIND_PLAIN);
+    return tcp_segment_control(z, pkt, side);
 }
 
 static int dgram_update(struct zeek_conn *z, const struct packet *pkt, bool from_orig)
