@@ -39,7 +39,7 @@
 #define PCAP_LINKTYPE_MASK  0x03FFFFFFu /* bits 26-31 carry the FCS flag and length */
 #define BPF_SNAPLEN         262144
 #define NS_PER_SEC          1000000000ull
-#define FILE_BUFFER_SIZE    (1u << 20) /* stream buffer for regular files */
+#define FILE_BUFFER_SIZE    (1u << 18) /* stream buffer for regular files */
 
 /* State of the replaying stream (the fopencookie cookie). */
 struct replay {
@@ -268,9 +268,12 @@ static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_e
     }
     cap->rp = rp;
     /* Only this thread uses these streams: no stdio locking on each of libpcap's two
-     * freads per record. Regular files get a 1 MiB buffer so that those freads are
-     * memcpys from memory; pipes keep stdio's default (a large buffer would make
-     * each refill wait for that many bytes). */
+     * freads per record. Regular files get a 256 KiB buffer so that those freads are
+     * memcpys from memory, in refills short enough that a tracking thread fed
+     * through reader_thread.c's ring of 1,024 frames does not run dry while the
+     * reader waits on one (with 1 MiB refills the tracker of the benchmark sat
+     * idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms); pipes keep stdio's
+     * default (a large buffer would make each refill wait for that many bytes). */
     __fsetlocking(cap->fp, FSETLOCKING_BYCALLER);
     if (own_src)
         __fsetlocking(src, FSETLOCKING_BYCALLER);
