@@ -92,7 +92,13 @@ struct conn_dir {
     int8_t wscale;        /* window-scale shift from the SYN, -1 = not seen */
     uint8_t state;        /* enum tcp_state of this side's socket */
     bool has_isn : 1, has_seq : 1, fin_sent : 1, fin_acked : 1, rst_sent : 1, has_ack : 1;
-    bool existed : 1; /* the socket has had a state (a first transition was recorded) */
+    /* the socket has had a state (a first transition was recorded). A byte of
+     * its own, not a bit beside the others: a transition reads it with state,
+     * and as a bit the compiler read the two as one 16-bit word, which the CPU
+     * cannot take from the store buffer right after a SYN set has_isn (a
+     * byte store into that word): the load waited for the older stores to
+     * reach the cache (perf put most of the SYN copy's samples on it). */
+    bool existed;
 };
 
 #define CONN_MAX_TRANSITIONS 14
