@@ -89,6 +89,16 @@ summary() {
     SPREAD=$(sort -n "$TMP/$name.runs" | cut -d' ' -f1 | paste -sd/ -)
 }
 
+# paired NAME: the median, lowest and highest over the rounds of NAME's wall time
+# divided by the read loop's in the same round ("2.41x (2.05-3.02)"). A shared
+# host's speed drifts within minutes; the loop and the reader of one round ran
+# seconds apart, so their ratio drifts less than the ratio of the two medians.
+paired() {
+    join <(awk '{ print $6, $1 }' "$TMP/loop.runs" | sort) <(awk '{ print $6, $1 }' "$TMP/$1.runs" | sort) |
+        awk '$2 > 0 { print $3 / $2 }' | sort -g |
+        awk '{ r[NR] = $1 } END { if (NR) printf "%.2fx (%.2f-%.2f)", r[int((NR + 1) / 2)], r[1], r[NR]; else print "n/a" }'
+}
+
 # tiny-file resident size (KiB) of a command: what it costs before any flow
 tiny_rss() {
     "$TIME" -f '%M' -o "$TMP/tiny.time" "$@" >/dev/null 2>&1
@@ -211,7 +221,7 @@ verdict() { # verdict OK? TEXT
     echo
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a (baseline under 10 ms)" }'; }
     verdict "$(awk -v a="$NODPI_WALL" -v b="$BASE_WALL" 'BEGIN { print (b > 0 && a <= 2 * b) ? 1 : 0 }')" \
-        "flow tracking within 2x of the read loop: sockscope --no-dpi $(ratio "$NODPI_WALL" "$BASE_WALL") (one thread: $(ratio "$NODPI1_WALL" "$BASE_WALL")), flow_probe $(ratio "$PROBE_WALL" "$BASE_WALL") (one thread: $(ratio "$PROBE1_WALL" "$BASE_WALL"))"
+        "flow tracking within 2x of the read loop (ratio of the medians): sockscope --no-dpi $(ratio "$NODPI_WALL" "$BASE_WALL") (one thread: $(ratio "$NODPI1_WALL" "$BASE_WALL")), flow_probe $(ratio "$PROBE_WALL" "$BASE_WALL") (one thread: $(ratio "$PROBE1_WALL" "$BASE_WALL")); per round (median, range): sockscope --no-dpi $(paired nodpi), flow_probe $(paired probe)"
     verdict "$(awk -v s="$S_BPF" 'BEGIN { print (s > 0 && s <= 256) ? 1 : 0 }')" \
         "<= 256 B per tracked connection: sockscope $S_BPF B, flow_probe $P_BPF B"
     if [ -n "$DPI_WALL" ] && [ -n "$NDPI_WALL" ]; then
