@@ -433,6 +433,16 @@ static struct analyzer *open_analyzer(struct collected *col, analyzer_conn_cb cb
     return an;
 }
 
+/* col holds n records so far, the last from orig_port (0: any) with reason. */
+static void assert_written(const struct collected *col, size_t n, uint16_t orig_port,
+                           enum end_reason reason)
+{
+    CU_ASSERT_EQUAL_FATAL(col->n, n);
+    if (orig_port != 0)
+        CU_ASSERT_EQUAL(col->c[n - 1].orig_port, orig_port);
+    CU_ASSERT_EQUAL(col->c[n - 1].end_reason, reason);
+}
+
 /* One Ethernet/IPv4/UDP datagram 10.99.0.1:sport -> 10.99.0.2:53 at ts. */
 static void udp_dgram(struct analyzer *an, uint64_t ts, uint16_t sport)
 {
@@ -457,9 +467,7 @@ static void test_timeout_after_time_goes_back(void)
     udp_dgram(an, 5000 * MS, 2000);  /* B, earlier */
     udp_dgram(an, 10200 * MS, 1000); /* A again: B becomes the oldest */
     udp_dgram(an, 10300 * MS, 3000); /* C: B is written before it */
-    CU_ASSERT_EQUAL_FATAL(col.n, 1);
-    CU_ASSERT_EQUAL(col.c[0].orig_port, 2000);
-    CU_ASSERT_EQUAL(col.c[0].end_reason, END_TIMEOUT);
+    assert_written(&col, 1, 2000, END_TIMEOUT);
     udp_dgram(an, 10400 * MS, 2000); /* B's 5-tuple again: a new connection */
     analyzer_flush(an, END_END_OF_CAPTURE);
     analyzer_destroy(an);
@@ -481,13 +489,9 @@ static void test_timeout_after_eviction_when_time_goes_back(void)
     udp_dgram(an, 10000 * MS, 1000); /* A */
     udp_dgram(an, 5000 * MS, 2000);  /* B, earlier */
     udp_dgram(an, 10100 * MS, 3000); /* C: the table is full, A is evicted */
-    CU_ASSERT_EQUAL_FATAL(col.n, 1);
-    CU_ASSERT_EQUAL(col.c[0].orig_port, 1000);
-    CU_ASSERT_EQUAL(col.c[0].end_reason, END_EVICTED);
+    assert_written(&col, 1, 1000, END_EVICTED);
     udp_dgram(an, 10200 * MS, 2000); /* B written first (timeout), then a new B */
-    CU_ASSERT_EQUAL_FATAL(col.n, 2);
-    CU_ASSERT_EQUAL(col.c[1].orig_port, 2000);
-    CU_ASSERT_EQUAL(col.c[1].end_reason, END_TIMEOUT);
+    assert_written(&col, 2, 2000, END_TIMEOUT);
     analyzer_flush(an, END_END_OF_CAPTURE);
     analyzer_destroy(an);
     CU_ASSERT_EQUAL(col.n, 4);
@@ -518,21 +522,16 @@ static void test_timeouts_per_class_at_their_deadline(void)
     udp_dgram(an, 200 * MS, 2000);                            /* B */
     fixture_tcp(an, 500 * MS, 40000, 80, true, 0x02, 100, 0); /* T */
     udp_dgram(an, 1000 * MS, 3000);                           /* C */
-    CU_ASSERT_EQUAL_FATAL(col.n, 1);
-    CU_ASSERT_EQUAL(col.c[0].orig_port, 1000);
-    CU_ASSERT_EQUAL(col.c[0].end_reason, END_TIMEOUT);
+    assert_written(&col, 1, 1000, END_TIMEOUT);
     udp_dgram(an, 1200 * MS, 4000); /* D */
-    CU_ASSERT_EQUAL_FATAL(col.n, 2);
-    CU_ASSERT_EQUAL(col.c[1].orig_port, 2000);
+    assert_written(&col, 2, 2000, END_TIMEOUT);
     udp_dgram(an, 1900 * MS, 4000);
     CU_ASSERT_EQUAL(col.n, 2);
     udp_dgram(an, 2400 * MS, 5000); /* E */
-    CU_ASSERT_EQUAL_FATAL(col.n, 3);
-    CU_ASSERT_EQUAL(col.c[2].orig_port, 3000);
+    assert_written(&col, 3, 3000, END_TIMEOUT);
     udp_dgram(an, 2500 * MS, 5000);
-    CU_ASSERT_EQUAL_FATAL(col.n, 4);
+    assert_written(&col, 4, 0, END_TIMEOUT);
     CU_ASSERT_EQUAL(col.c[3].proto, 6);
-    CU_ASSERT_EQUAL(col.c[3].end_reason, END_TIMEOUT);
     analyzer_flush(an, END_END_OF_CAPTURE);
     analyzer_destroy(an);
     CU_ASSERT_EQUAL_FATAL(col.n, 6);
