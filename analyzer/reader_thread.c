@@ -27,11 +27,13 @@
 #define RING_SLOTS    1024u
 #define RING_MASK     (RING_SLOTS - 1u)
 #define PUBLISH_EVERY 16u  /* divides RING_SLOTS */
-/* The tracker's publications are rarer: the reader needs its position only
- * when the ring is full, to know when half of it is free, and each one is a
- * sequentially consistent store (xchg), which waits for every store before it
- * to reach the cache: at every 16 frames perf put 1.4 % of the tracker's
- * samples right after it. */
+/* The tracker's publications are rarer while the reader is not waiting for
+ * room: the reader needs its position only when the ring is full, and each
+ * publication is a sequentially consistent store (xchg), which waits for
+ * every store before it to reach the cache (at every 16 frames perf put 1.4 %
+ * of the tracker's samples right after it). While the reader waits
+ * (reader_waiting), every PUBLISH_EVERY frames: a ring full of large frames
+ * (RING_BYTES) holds fewer than TAIL_PUBLISH_EVERY of them. */
 #define TAIL_PUBLISH_EVERY 128u
 /* captured bytes the ring may hold at once: with jumbo frames (a loopback
  * capture's 64 KiB, snaplen's 256 KiB) the reader waits on bytes before it
@@ -64,8 +66,8 @@ _Static_assert((RING_SLOTS & RING_MASK) == 0, "ring size is a power of two");
 _Static_assert(FETCH_BUCKET_AHEAD > FETCH_ENTRY_AHEAD && FETCH_ENTRY_AHEAD > FETCH_LINKS_AHEAD,
                "fetch_ahead: the bucket stage's frame is the furthest");
 _Static_assert(RING_SLOTS % PUBLISH_EVERY == 0, "publication period divides the ring");
-_Static_assert(RING_SLOTS % TAIL_PUBLISH_EVERY == 0 && TAIL_PUBLISH_EVERY <= RING_SLOTS / 4,
-               "the tail's publication period divides the ring, and the reader waiting for half of it sees progress");
+_Static_assert(TAIL_PUBLISH_EVERY % PUBLISH_EVERY == 0 && RING_SLOTS % TAIL_PUBLISH_EVERY == 0,
+               "the tail's publication periods divide each other and the ring");
 
 /* A position one side publishes and the other may sleep on. */
 struct position {
@@ -79,6 +81,7 @@ struct ring {
     struct position head; /* frames the reader made ready */
     struct position tail; /* frames the tracker has finished */
     alignas(64) atomic_bool done; /* the reader stopped: head is final */
+    atomic_bool reader_waiting;   /* the reader waits for room (tail): publish it often */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     /* the reader's, read by the tracker after the join */
@@ -205,7 +208,9 @@ static void *reader_main(void *arg)
             /* full: let the tracker see everything, then wait until it has
              * emptied half of what is held (not one slot at a time) */
             publish(r, &r->head, head);
+            atomic_store_explicit(&r->reader_waiting, true, memory_order_relaxed);
             tail = wait_for(r, &r->tail, head - (head - tail) / 2, false, READER_SPIN_NS);
+            atomic_store_explicit(&r->reader_waiting, false, memory_order_relaxed);
         }
         for (; released < tail; released++) /* the tracker is done with them */
             held -= r->slot[released & RING_MASK].f.cap_len;
@@ -294,6 +299,7 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
     atomic_init(&r->tail.value, 0);
     atomic_init(&r->tail.wanted, UINT64_MAX);
     atomic_init(&r->done, false);
+    atomic_init(&r->reader_waiting, false);
     r->cap = cap;
     r->max_frames = max_frames;
     analyzer_prep_get(an, &r->prep);
@@ -319,7 +325,9 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
         fetch_ahead(an, r, next, head);
         analyzer_feed_prepared(an, &r->slot[next & RING_MASK]);
         next++;
-        if (next % TAIL_PUBLISH_EVERY == 0)
+        if (next % PUBLISH_EVERY == 0 &&
+            (next % TAIL_PUBLISH_EVERY == 0 ||
+             atomic_load_explicit(&r->reader_waiting, memory_order_relaxed)))
             publish(r, &r->tail, next);
     }
     pthread_join(reader, NULL);
