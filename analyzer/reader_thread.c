@@ -31,9 +31,10 @@
  * room: the reader needs its position only when the ring is full, and each
  * publication is a sequentially consistent store (xchg), which waits for
  * every store before it to reach the cache (at every 16 frames perf put 1.4 %
- * of the tracker's samples right after it). While the reader waits
- * (reader_waiting), every PUBLISH_EVERY frames: a ring full of large frames
- * (RING_BYTES) holds fewer than TAIL_PUBLISH_EVERY of them. */
+ * of the tracker's samples right after it). While the reader waits for
+ * bytes to be released (bytes_held_back), every PUBLISH_EVERY frames: a ring
+ * holding RING_BYTES of large frames may hold fewer than TAIL_PUBLISH_EVERY of
+ * them, and the reader would wait for it to empty. */
 #define TAIL_PUBLISH_EVERY 128u
 /* captured bytes the ring may hold at once: with jumbo frames (a loopback
  * capture's 64 KiB, snaplen's 256 KiB) the reader waits on bytes before it
@@ -81,7 +82,7 @@ struct ring {
     struct position head; /* frames the reader made ready */
     struct position tail; /* frames the tracker has finished */
     alignas(64) atomic_bool done; /* the reader stopped: head is final */
-    atomic_bool reader_waiting;   /* the reader waits for room (tail): publish it often */
+    atomic_bool bytes_held_back;  /* the reader waits for bytes (RING_BYTES) to be released */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     /* the reader's, read by the tracker after the join */
@@ -208,9 +209,12 @@ static void *reader_main(void *arg)
             /* full: let the tracker see everything, then wait until it has
              * emptied half of what is held (not one slot at a time) */
             publish(r, &r->head, head);
-            atomic_store_explicit(&r->reader_waiting, true, memory_order_relaxed);
+            bool bytes = head - tail < RING_SLOTS; /* not short of slots: of bytes */
+            if (bytes)
+                atomic_store_explicit(&r->bytes_held_back, true, memory_order_relaxed);
             tail = wait_for(r, &r->tail, head - (head - tail) / 2, false, READER_SPIN_NS);
-            atomic_store_explicit(&r->reader_waiting, false, memory_order_relaxed);
+            if (bytes)
+                atomic_store_explicit(&r->bytes_held_back, false, memory_order_relaxed);
         }
         for (; released < tail; released++) /* the tracker is done with them */
             held -= r->slot[released & RING_MASK].f.cap_len;
@@ -299,7 +303,7 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
     atomic_init(&r->tail.value, 0);
     atomic_init(&r->tail.wanted, UINT64_MAX);
     atomic_init(&r->done, false);
-    atomic_init(&r->reader_waiting, false);
+    atomic_init(&r->bytes_held_back, false);
     r->cap = cap;
     r->max_frames = max_frames;
     analyzer_prep_get(an, &r->prep);
@@ -327,7 +331,7 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
         next++;
         if (next % PUBLISH_EVERY == 0 &&
             (next % TAIL_PUBLISH_EVERY == 0 ||
-             atomic_load_explicit(&r->reader_waiting, memory_order_relaxed)))
+             atomic_load_explicit(&r->bytes_held_back, memory_order_relaxed)))
             publish(r, &r->tail, next);
     }
     pthread_join(reader, NULL);
