@@ -494,7 +494,7 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     c->dir[0].wscale = c->dir[1].wscale = -1;
     uint64_t n = ++an->conn_seq;
     c->id = siphash24(&n, sizeof(n), an->cfg.seed);
-    zeek_conn_init(&c->zeek, pkt->proto);
+    zeek_conn_init_zeroed(&c->zeek, pkt->proto); /* the entry is new: all zero */
 
     /* orientation: the SYN sender originates; otherwise Zeek's rules decide */
     bool syn_only = pkt->proto == IPPROTO_NUM_TCP && (pkt->tcp.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;

@@ -145,6 +145,11 @@ void zeek_conn_init(struct zeek_conn *z, uint8_t ipproto)
     z->proto = ipproto;
 }
 
+void zeek_conn_init_zeroed(struct zeek_conn *z, uint8_t ipproto)
+{
+    z->proto = ipproto;
+}
+
 void zeek_conn_mark_flipped(struct zeek_conn *z)
 {
     z->flipped = true;

@@ -98,6 +98,10 @@ struct zeek_conn {
 
 /* Zeroes z for a new connection of IP protocol ipproto. */
 void zeek_conn_init(struct zeek_conn *z, uint8_t ipproto);
+/* The same for z already all zero bytes (a new flow-table entry): only the
+ * protocol is set. Zeroing it again costs a string store (rep stosq) whose
+ * bytes the first packet's loads cannot take from the store buffer. */
+void zeek_conn_init_zeroed(struct zeek_conn *z, uint8_t ipproto);
 
 /* Records that the caller flipped the roles when creating the connection (the
  * first packet's sender became the responder): appends '^' to the history.

@@ -122,6 +122,21 @@ static void test_example_rej(void)
     CU_ASSERT_EQUAL(zeek_conn_resp_bytes(&z), 0);
 }
 
+/* zeek_conn_init_zeroed on zero bytes gives the state zeek_conn_init gives on
+ * any bytes, for each protocol. */
+static void test_init_zeroed_same_as_init(void)
+{
+    const uint8_t protos[] = {IPPROTO_NUM_TCP, IPPROTO_NUM_UDP, IPPROTO_NUM_ICMP, 132};
+    for (size_t i = 0; i < sizeof(protos); i++) {
+        struct zeek_conn a, b;
+        memset(&a, 0xA5, sizeof(a));
+        zeek_conn_init(&a, protos[i]);
+        memset(&b, 0, sizeof(b));
+        zeek_conn_init_zeroed(&b, protos[i]);
+        CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+    }
+}
+
 static void test_example_udp_s0(void)
 {
     struct zeek_conn z;
@@ -807,6 +822,7 @@ static const struct test_entry tests[] = {
     { "example: ShAR RSTO", test_example_rsto },
     { "example: Sr REJ", test_example_rej },
     { "example: UDP D S0", test_example_udp_s0 },
+    { "zeek_conn_init_zeroed on zero bytes is zeek_conn_init", test_init_zeroed_same_as_init },
     { "example: midstream SSH ^dA OTH", test_example_midstream_ssh },
     { "state S0", test_state_s0 },
     { "state S1 without final ACK", test_state_s1_without_final_ack },
