@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "siphash.h"
+#include "zero_stores.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define FLOW_TABLE_ASAN 1
@@ -65,6 +66,9 @@ _Static_assert(offsetof(struct flow_entry, conn) == ENTRY_ALIGN,
 #else
 #define CONN_STORED CONN_OPEN_SIZE
 #endif
+/* what an insert zeroes: the header and the stored part of the connection */
+#define ENTRY_ZEROED (offsetof(struct flow_entry, conn) + CONN_OPEN_SIZE)
+_Static_assert(ENTRY_ZEROED % 16 == 0, "zero_stores takes whole 16-byte blocks");
 #define ENTRY_SIZE \
     ((offsetof(struct flow_entry, conn) + CONN_STORED + ENTRY_ALIGN - 1) / ENTRY_ALIGN * ENTRY_ALIGN)
 _Static_assert(CONN_OPEN_SIZE % 8 == 0, "the stored part of a connection is whole words");
@@ -562,7 +566,7 @@ struct conn *flow_table_insert_hashed(struct flow_table *ft, const struct flow_k
     if (idx == NIL)
         return NULL;
     struct flow_entry *e = entry_at(ft, idx);
-    memset(e, 0, offsetof(struct flow_entry, conn) + CONN_OPEN_SIZE);
+    zero_stores(e, ENTRY_ZEROED); /* not memset: zero_stores.h */
     e->key = *key;
     e->idx = idx;
     uint32_t tag = (uint32_t)hash;
