@@ -586,6 +586,67 @@ static void tcp_conn(struct analyzer *an, uint64_t t, uint16_t cport, uint32_t c
     tcp_seg(an, t + 5 * MS, cport, true, 0x10, cisn + 2, sisn + 2);
 }
 
+/* An analyzer whose closed connections are written 1 ms after they close
+ * (their 5-tuples then remembered for 2*MSL, 120 s) and whose cap on
+ * connections, and on remembered 5-tuples, is max_flows (0: none). */
+static struct analyzer *open_closing_analyzer(struct collected *col, size_t max_flows)
+{
+    memset(col, 0, sizeof(*col));
+    struct analyzer_config cfg;
+    fixture_config(&cfg, on_conn, col);
+    cfg.close_delay_ns = 1000000;
+    cfg.max_flows = max_flows;
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    return an;
+}
+
+/* The first 5-tuple remembered is forgotten once its 2*MSL ran out, like any
+ * other: A closes at 1 s and is written at 2 s (UDP U1 created then: two
+ * tracked); at 200 s, A's 5-tuple long expired, U2 and U3 make two tracked
+ * again, not three. */
+static void test_first_closed_tuple_expires(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_closing_analyzer(&col, 0);
+    const uint64_t MS = 1000000;
+    tcp_conn(an, 1000 * MS, 1000, 100); /* A */
+    udp_dgram(an, 2000 * MS, 5000);     /* U1 */
+    CU_ASSERT_EQUAL(analyzer_stats(an)->peak_tracked, 2);
+    udp_dgram(an, 200000 * MS, 5001); /* U2 */
+    udp_dgram(an, 200100 * MS, 5002); /* U3 */
+    CU_ASSERT_EQUAL(analyzer_stats(an)->peak_tracked, 2);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+}
+
+/* Remembered 5-tuples beyond the cap (--max-flows) are forgotten as the
+ * third is added, oldest first: with a cap of 2, A, B and C close and are
+ * written in turn; A's 5-tuple is then forgotten, so a new SYN on it starts
+ * a first incarnation, not A's second. */
+static void test_closed_tuples_over_the_cap_forgotten(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_closing_analyzer(&col, 2);
+    const uint64_t MS = 1000000;
+    tcp_conn(an, 1000 * MS, 1000, 100); /* A */
+    tcp_conn(an, 2000 * MS, 1001, 200); /* B: its SYN writes A */
+    tcp_conn(an, 3000 * MS, 1002, 300); /* C: its SYN writes B */
+    udp_dgram(an, 4000 * MS, 5000);     /* writes C: three remembered, the cap 2 */
+    tcp_seg(an, 5000 * MS, 1000, true, 0x02, 900, 0); /* a new SYN on A's 5-tuple */
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_PTR_NOT_NULL(find(&col, 80, 1000, 1)); /* A */
+    const struct conn *again = NULL;
+    for (size_t i = 0; i < col.n; i++)
+        if (col.c[i].orig_port == 1000 && col.c[i].first_ts == 5000 * MS)
+            again = &col.c[i];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+    CU_ASSERT_EQUAL(again->incarnation, 1);
+    CU_ASSERT_EQUAL(again->prev_close_gap_ns, 0);
+}
+
 /* Which socket sent a packet follows the roles through every flip (the
  * connection keeps whether its originator sorts first in the flow key):
  * Zeek's flip at creation (first packet from port 80, no SYN), its flip after
@@ -1100,6 +1161,9 @@ int register_tests(void)
          test_timeouts_per_class_at_their_deadline},
         {"open connections are written at the end oldest first, ties by uid source",
          test_flush_order_first_ts_then_id},
+        {"the first remembered 5-tuple is forgotten after 2*MSL", test_first_closed_tuple_expires},
+        {"remembered 5-tuples over the cap are forgotten at once",
+         test_closed_tuples_over_the_cap_forgotten},
         {"reader thread reports a read error after the frames before it",
          test_reader_thread_read_error},
         {NULL, NULL},
