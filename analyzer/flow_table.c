@@ -408,9 +408,7 @@ void flow_table_prefetch_stored(const struct flow_table *ft, const struct conn *
 void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
 {
     const struct flow_entry *e = entry_of(c);
-    const char *b = (const char *)e;
-    for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
-        __builtin_prefetch(b + off, 1);
+    flow_table_prefetch_stored(ft, c);
     /* removal walks from its bucket and unlinks it from the expiry list */
     __builtin_prefetch(&ft->buckets[(uint32_t)e->hash & (ft->n_buckets - 1)], 1);
     const struct lru_link *k = link_at(ft, e->idx);

@@ -320,13 +320,12 @@ static SS_NOINLINE void count_events(struct conn *c, int side, unsigned ev)
 
 /* Sequence analysis of one direction; runs before the state machine. Returns
  * the events found (EV_*), for count_events(). Inlined: a call of its own cost
- * a fifth of it in register saves. kind: what the caller knows of the
- * segment's flags (tcp_kind.h). */
+ * a fifth of it in register saves. fl: the segment's flags as the caller's
+ * copy knows them (tcp_kind_flags). */
 static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_dir *d,
                                        const struct conn_dir *pd, const struct packet *pkt,
-                                       uint64_t ts, int kind)
+                                       uint64_t ts, uint16_t fl)
 {
-    uint16_t fl = tcp_kind_flags(pkt, kind);
     bool syn = fl & TCP_SYN, fin = fl & TCP_FIN, rst = fl & TCP_RST, ack = fl & TCP_ACK;
     uint32_t len = pkt->l4_payload_len;
     uint32_t seq = pkt->tcp.seq, ack_no = pkt->tcp.ack;
@@ -379,14 +378,15 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
     return ev;
 }
 
-/* The whole machine for one segment. kind: as in analyse_sequence(). */
+/* The whole machine for one segment. kind: what the caller knows of the
+ * segment's flags (tcp_kind.h). */
 static SS_ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt, int side, int kind)
 {
     uint64_t ts = pkt->ts_ns;
     uint16_t fl = tcp_kind_flags(pkt, kind);
     struct conn_dir *d = &c->dir[side];
 
-    unsigned ev = analyse_sequence(c, d, &c->dir[side ^ 1], pkt, ts, kind);
+    unsigned ev = analyse_sequence(c, d, &c->dir[side ^ 1], pkt, ts, fl);
     if (ev != 0)
         count_events(c, side, ev);
 
@@ -430,30 +430,9 @@ static inline bool plain_keeps_states(const struct conn_dir *d, const struct con
            (!pd->fin_sent || pd->fin_acked);
 }
 
-static SS_NOINLINE bool on_segment_general(struct conn *c, const struct packet *pkt, int side)
-{
-    return on_segment(c, pkt, side, TCP_KIND_ANY);
-}
-
 static SS_NOINLINE bool on_plain_segment_moves(struct conn *c, const struct packet *pkt, int side)
 {
     return on_segment(c, pkt, side, TCP_KIND_PLAIN);
-}
-
-/* The commonest segments with SYN or FIN, each with a copy of its own */
-static SS_NOINLINE bool on_syn_segment(struct conn *c, const struct packet *pkt, int side)
-{
-    return on_segment(c, pkt, side, TCP_SYN);
-}
-
-static SS_NOINLINE bool on_synack_segment(struct conn *c, const struct packet *pkt, int side)
-{
-    return on_segment(c, pkt, side, TCP_SYN | TCP_ACK);
-}
-
-static SS_NOINLINE bool on_finack_segment(struct conn *c, const struct packet *pkt, int side)
-{
-    return on_segment(c, pkt, side, TCP_FIN | TCP_ACK);
 }
 
 /* A segment without SYN, FIN and RST from d's socket (c->dir[side]) to pd's.
@@ -465,28 +444,29 @@ static SS_NOIPA bool on_plain_segment(struct conn *c, struct conn_dir *d, const 
 {
     if (!plain_keeps_states(d, pd))
         return on_plain_segment_moves(c, pkt, side);
-    unsigned ev = analyse_sequence(c, d, pd, pkt, pkt->ts_ns, TCP_KIND_PLAIN);
+    unsigned ev = analyse_sequence(c, d, pd, pkt, pkt->ts_ns, tcp_kind_flags(pkt, TCP_KIND_PLAIN));
     d->last_ts = pkt->ts_ns;
     if (ev != 0)
         count_events(c, side, ev);
     return false; /* plain_keeps_states(): open */
 }
 
-/* Copies of the machine: segments without SYN, FIN and RST (most: ACKs and
- * data) run one with those branches compiled out, or only the sequence
- * analysis when they can move no state; SYN, SYN-ACK and FIN-ACK one each
- * with their flags known; the others the general one. */
-/* A segment with SYN, FIN or RST: the copy for its control bits. */
+/* A segment with SYN, FIN or RST: the commonest (SYN, SYN-ACK, FIN-ACK) each
+ * run a copy of the machine with their flags known, the others the general
+ * one. */
 static SS_NOINLINE bool on_control_segment(struct conn *c, const struct packet *pkt, int side)
 {
     switch (pkt->tcp.flags & TCP_KIND_CTL) {
-    case TCP_SYN: return on_syn_segment(c, pkt, side);
-    case TCP_SYN | TCP_ACK: return on_synack_segment(c, pkt, side);
-    case TCP_FIN | TCP_ACK: return on_finack_segment(c, pkt, side);
-    default: return on_segment_general(c, pkt, side);
+    case TCP_SYN: return on_segment(c, pkt, side, TCP_SYN);
+    case TCP_SYN | TCP_ACK: return on_segment(c, pkt, side, TCP_SYN | TCP_ACK);
+    case TCP_FIN | TCP_ACK: return on_segment(c, pkt, side, TCP_FIN | TCP_ACK);
+    default: return on_segment(c, pkt, side, TCP_KIND_ANY);
     }
 }
 
+/* Copies of the machine: segments without SYN, FIN and RST (most: ACKs and
+ * data) run one with those branches compiled out, or only the sequence
+ * analysis when they can move no state; the others on_control_segment(). */
 bool tcp_endpoint_on_segment(struct conn *c, const struct packet *pkt, int side)
 {
     if ((pkt->tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0)

@@ -686,34 +686,15 @@ static bool tcp_is_plain(const struct zeek_conn *z, const struct packet *pkt, un
            z->u.tcp.ep[side].state != ZEEK_TCP_INACTIVE && !history_is_synack_only(z);
 }
 
-static SS_NOINLINE int tcp_segment_general(struct zeek_conn *z, const struct packet *pkt, unsigned side)
-{
-    return tcp_segment(z, pkt, side, TCP_KIND_ANY);
-}
-
-static SS_NOINLINE int tcp_segment_syn(struct zeek_conn *z, const struct packet *pkt, unsigned side)
-{
-    return tcp_segment(z, pkt, side, TCP_SYN);
-}
-
-static SS_NOINLINE int tcp_segment_synack(struct zeek_conn *z, const struct packet *pkt, unsigned side)
-{
-    return tcp_segment(z, pkt, side, TCP_SYN | TCP_ACK);
-}
-
-static SS_NOINLINE int tcp_segment_finack(struct zeek_conn *z, const struct packet *pkt, unsigned side)
-{
-    return tcp_segment(z, pkt, side, TCP_FIN | TCP_ACK);
-}
-
-/* A segment that is not plain: the copy for its control bits. */
+/* A segment that is not plain: SYN, SYN-ACK and FIN-ACK each run a copy with
+ * their flags known, the others the general one. */
 static SS_NOINLINE int tcp_segment_control(struct zeek_conn *z, const struct packet *pkt, unsigned side)
 {
     switch (pkt->tcp.flags & TCP_KIND_CTL) {
-    case TCP_SYN: return tcp_segment_syn(z, pkt, side);
-    case TCP_SYN | TCP_ACK: return tcp_segment_synack(z, pkt, side);
-    case TCP_FIN | TCP_ACK: return tcp_segment_finack(z, pkt, side);
-    default: return tcp_segment_general(z, pkt, side);
+    case TCP_SYN: return tcp_segment(z, pkt, side, TCP_SYN);
+    case TCP_SYN | TCP_ACK: return tcp_segment(z, pkt, side, TCP_SYN | TCP_ACK);
+    case TCP_FIN | TCP_ACK: return tcp_segment(z, pkt, side, TCP_FIN | TCP_ACK);
+    default: return tcp_segment(z, pkt, side, TCP_KIND_ANY);
     }
 }
 
