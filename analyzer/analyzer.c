@@ -126,6 +126,7 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     /* one hasher (function chosen here, once) for the table, the closed
      * 5-tuples and the look-ahead: a hash one of them made is valid in all */
     flow_hasher_init(&an->prep.hasher, an->cfg.seed);
+    an->brief_pkt.layer = LAYER_L4; /* what every brief stands for (brief_unpack) */
     an->reasm = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
     an->flows = flow_table_create(&an->prep.hasher);
     an->closed = closed_tuples_create(&an->prep.hasher);
@@ -957,53 +958,47 @@ static void brief_pack(struct analyzer_brief *b, const struct packet *pkt)
     b->ip_len = pkt->ip_len;
     b->l4_payload_len = pkt->l4_payload_len;
     b->payload_len = (uint32_t)pkt->payload.len; /* at most the frame's cap_len */
-    b->tcp_seq = pkt->tcp.seq;
-    b->tcp_ack = pkt->tcp.ack;
-    b->sport = pkt->sport;
-    b->dport = pkt->dport;
-    b->tcp_flags = pkt->tcp.flags;
-    b->tcp_window = pkt->tcp.window;
-    b->tcp_mss = pkt->tcp.mss;
-    b->tcp_wscale = pkt->tcp.wscale;
-    b->tcp_opts = (uint8_t)((pkt->tcp.has_mss ? BRIEF_HAS_MSS : 0u) |
-                            (pkt->tcp.has_wscale ? BRIEF_HAS_WSCALE : 0u) |
-                            (pkt->anomalies & ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN)
-                                 ? BRIEF_OPTIONS_CUT : 0u));
-    b->ip_version = pkt->ip_version;
-    b->proto = pkt->proto;
-    b->ip_csum = (uint8_t)pkt->ip_csum;
-    b->l4_csum = (uint8_t)pkt->l4_csum;
+    memcpy(b->tcp, &pkt->tcp, sizeof(b->tcp));
+    b->csums = (uint8_t)((unsigned)pkt->ip_csum | (unsigned)pkt->l4_csum << 2 |
+                         (pkt->anomalies & ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN)
+                              ? BRIEF_OPTIONS_CUT : 0u));
 }
+
+_Static_assert(CSUM_UNKNOWN == 0 && CSUM_GOOD <= 3 && CSUM_BAD <= 3,
+               "a checksum state takes two bits of analyzer_brief.csums");
+#define BRIEF_HAS(field)                                                          \
+    (offsetof(struct tcp_info_copy, field) + sizeof(((struct tcp_info_copy *)0)->field) <= \
+     sizeof(((struct analyzer_brief *)0)->tcp))
+_Static_assert(BRIEF_HAS(seq) && BRIEF_HAS(ack) && BRIEF_HAS(flags) && BRIEF_HAS(window) &&
+                   BRIEF_HAS(has_mss) && BRIEF_HAS(has_wscale) && BRIEF_HAS(mss) &&
+                   BRIEF_HAS(wscale),
+               "the brief carries every TCP field tracking reads");
 
 /* af's brief as a packet in an->brief_pkt, whose other fields stay zero (as a
  * plain TCP or UDP packet has them, or unread: the addresses too, which
- * tracking takes from the hint's key). Points the hint at it. */
+ * tracking takes from the hint's key; of the TCP fields it also carries the
+ * header length and the SACK-permitted and timestamp flags, which tracking
+ * does not read). Points the hint at it. */
 static struct packet *brief_unpack(struct analyzer *an, struct analyzer_frame *af)
 {
     const struct analyzer_brief *b = &af->brief;
+    const struct flow_key *k = &af->hint.key;
     struct packet *pkt = &an->brief_pkt;
     pkt->ts_ns = b->ts_ns;
     pkt->wire_len = b->wire_len;
     pkt->ip_len = b->ip_len;
     pkt->l4_payload_len = b->l4_payload_len;
     pkt->payload.len = b->payload_len;
-    pkt->tcp.seq = b->tcp_seq;
-    pkt->tcp.ack = b->tcp_ack;
-    pkt->sport = b->sport;
-    pkt->dport = b->dport;
-    pkt->tcp.flags = b->tcp_flags;
-    pkt->tcp.window = b->tcp_window;
-    pkt->tcp.mss = b->tcp_mss;
-    pkt->tcp.wscale = b->tcp_wscale;
-    pkt->tcp.has_mss = (b->tcp_opts & BRIEF_HAS_MSS) != 0;
-    pkt->tcp.has_wscale = (b->tcp_opts & BRIEF_HAS_WSCALE) != 0;
-    pkt->anomalies = (b->tcp_opts & BRIEF_OPTIONS_CUT) != 0
+    memcpy(&pkt->tcp, b->tcp, sizeof(b->tcp));
+    bool lo = af->hint.src_is_lo; /* flow_key_make: the source is the lo endpoint */
+    pkt->sport = lo ? k->lo_port : k->hi_port;
+    pkt->dport = lo ? k->hi_port : k->lo_port;
+    pkt->ip_version = k->ip_version;
+    pkt->proto = k->proto;
+    pkt->ip_csum = (enum csum_state)(b->csums & 3u);
+    pkt->l4_csum = (enum csum_state)(b->csums >> 2 & 3u);
+    pkt->anomalies = (b->csums & BRIEF_OPTIONS_CUT) != 0
                          ? ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN) : 0; /* the one read */
-    pkt->ip_version = b->ip_version;
-    pkt->proto = b->proto;
-    pkt->ip_csum = (enum csum_state)b->ip_csum;
-    pkt->l4_csum = (enum csum_state)b->l4_csum;
-    pkt->layer = LAYER_L4;
     af->hint.pkt = pkt;
     return pkt;
 }
@@ -1155,8 +1150,9 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
     switch (stage) {
     case ANALYZER_FETCH_BUCKET: {
         /* from the brief when there is one: the packet's lines are the reader's */
-        bool tcp = (af->has_brief ? af->brief.proto : af->pkt.proto) == IPPROTO_NUM_TCP;
-        uint16_t flags = tcp ? (af->has_brief ? af->brief.tcp_flags : af->pkt.tcp.flags) : 0;
+        bool tcp = (af->has_brief ? hn->key.proto : af->pkt.proto) == IPPROTO_NUM_TCP;
+        uint16_t flags =
+            tcp ? (af->has_brief ? analyzer_brief_tcp_flags(&af->brief) : af->pkt.tcp.flags) : 0;
         flow_table_prefetch_bucket(an->flows, hn->hash);
         if (flags & TCP_SYN)
             closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */

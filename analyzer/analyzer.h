@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "capture.h"
 #include "conn.h"
@@ -102,15 +103,21 @@ struct analyzer_flow_hint {
 struct analyzer_brief {
     uint64_t ts_ns;
     uint32_t wire_len, ip_len, l4_payload_len, payload_len;
-    uint32_t tcp_seq, tcp_ack;
-    uint16_t sport, dport;
-    uint16_t tcp_flags, tcp_window, tcp_mss;
-    uint8_t tcp_wscale, tcp_opts; /* tcp_opts: BRIEF_* */
-    uint8_t ip_version, proto, ip_csum, l4_csum; /* enum csum_state */
+    /* struct tcp_info_copy's first bytes as they lie in the packet (seq, ack,
+     * flags, window, the option flags, mss, wscale): one copy each way */
+    unsigned char tcp[offsetof(struct tcp_info_copy, wscale) + 1];
+    uint8_t csums; /* ip_csum | l4_csum << 2 (enum csum_state), | BRIEF_OPTIONS_CUT */
+    /* the ports, protocol and IP version are the hint's key's (with src_is_lo) */
 };
-#define BRIEF_HAS_MSS    0x1u
-#define BRIEF_HAS_WSCALE 0x2u
-#define BRIEF_OPTIONS_CUT 0x4u /* ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN, the anomaly tracking reads */
+#define BRIEF_OPTIONS_CUT 0x10u /* ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN, the anomaly tracking reads */
+
+/* The TCP flags a brief carries. */
+static inline uint16_t analyzer_brief_tcp_flags(const struct analyzer_brief *b)
+{
+    uint16_t flags;
+    memcpy(&flags, b->tcp + offsetof(struct tcp_info_copy, flags), sizeof(flags));
+    return flags;
+}
 
 /* What feeding a frame with a brief reads comes first, in two cache lines: the
  * flags, the brief and the hint (the brief's ts_ns stands for f's). Aligned to
