@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huge_pages.h"
+
 #define CHUNK_ENTRIES 16384u /* 768 KiB per chunk */
 
 _Static_assert(sizeof(struct closed_tuple) == 48, "closed_tuple stays at 48 bytes");
@@ -157,7 +159,7 @@ void closed_tuples_remove_hashed(struct closed_tuples *ct, uint64_t hash)
 static int grow_slots(struct closed_tuples *ct)
 {
     size_t n = ct->n_slots * 2;
-    struct slot *ns = malloc(n * sizeof(*ns));
+    struct slot *ns = huge_pages_alloc_table(n * sizeof(*ns)); /* probed at random */
     if (ns == NULL)
         return -1;
     clear_slots(ns, n);

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "huge_pages.h"
 #include "siphash.h"
 #include "zero_stores.h"
 
@@ -35,7 +35,7 @@
 #define NIL         0u /* index 0 is never used */
 #define CLS_FREE    0xFFu
 #define ENTRY_ALIGN 64
-#define HUGE_PAGE   (2u << 20)
+#define HUGE_PAGE   HUGE_PAGE_SIZE
 /* entries per chunk: as many as fill one huge page. An index is
  * chunk << CHUNK_SHIFT | slot (slot < CHUNK_SIZE): the entry is found with a
  * shift and a mask, where a dense index would take a division by CHUNK_SIZE on
@@ -276,15 +276,13 @@ static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key
     return flow_key_hash(key, &ft->hasher);
 }
 
-static void *alloc_huge(size_t size);
-
-/* Large bucket arrays go on huge pages as the entries do (see alloc_huge). */
+/* Large bucket arrays go on huge pages as the entries do (huge_pages.h). */
 static struct bucket *alloc_buckets(size_t n)
 {
     size_t size = n * sizeof(struct bucket);
     if (size < HUGE_PAGE)
         return calloc(n, sizeof(struct bucket));
-    struct bucket *b = alloc_huge(size);
+    struct bucket *b = huge_pages_alloc(size);
     if (b != NULL)
         memset(b, 0, size);
     return b;
@@ -457,22 +455,6 @@ static int grow_buckets(struct flow_table *ft)
     return 0;
 }
 
-static size_t huge_round(size_t size)
-{
-    return (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-}
-
-/* size bytes aligned to a huge page (a multiple of ENTRY_ALIGN), with
- * transparent huge pages asked for: the entries are read at random, one TLB
- * entry then covers 2 MiB of them. */
-static void *alloc_huge(size_t size)
-{
-    size_t rounded = huge_round(size);
-    void *p = aligned_alloc(HUGE_PAGE, rounded);
-    if (p != NULL)
-        (void)madvise(p, rounded, MADV_HUGEPAGE);
-    return p;
-}
 
 static uint32_t alloc_entry(struct flow_table *ft)
 {
@@ -498,14 +480,18 @@ static uint32_t alloc_entry(struct flow_table *ft)
         size_t need = (chunk + 1) << CHUNK_SHIFT;
         if (need > ft->links_cap) {
             size_t cap = ft->links_cap * 2 > need ? ft->links_cap * 2 : need;
-            struct lru_link *nl = realloc(ft->links, cap * sizeof(*nl));
+            /* read at random, three per packet: on huge pages once that large */
+            struct lru_link *nl = huge_pages_alloc_table(cap * sizeof(*nl));
             if (nl == NULL)
                 return NIL;
+            if (ft->links_cap > 0)
+                memcpy(nl, ft->links, ft->links_cap * sizeof(*nl));
+            free(ft->links);
             ft->links = nl;
             ft->links_cap = cap;
         }
         /* ENTRY_SIZE is a multiple of the 64-byte alignment */
-        nc[chunk] = alloc_huge(CHUNK_SIZE * ENTRY_SIZE);
+        nc[chunk] = huge_pages_alloc(CHUNK_SIZE * ENTRY_SIZE); /* a multiple of ENTRY_ALIGN */
         if (nc[chunk] == NULL)
             return NIL;
         ft->n_chunks = chunk + 1;
@@ -660,9 +646,9 @@ size_t flow_table_memory(const struct flow_table *ft)
 {
     size_t buckets = ft->n_buckets * sizeof(*ft->buckets);
     if (buckets >= HUGE_PAGE)
-        buckets = huge_round(buckets);
+        buckets = huge_pages_round(buckets);
     return sizeof(*ft) + buckets + ft->links_cap * sizeof(struct lru_link) +
-           ft->n_chunks * (sizeof(struct flow_entry *) + huge_round(CHUNK_SIZE * ENTRY_SIZE));
+           ft->n_chunks * (sizeof(struct flow_entry *) + huge_pages_round(CHUNK_SIZE * ENTRY_SIZE));
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(void *user, struct conn *c), void *user)
