@@ -358,26 +358,32 @@ void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
     __builtin_prefetch(&ft->buckets[(uint32_t)hash & (ft->n_buckets - 1)]);
 }
 
-uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
+uint32_t flow_table_prefetch_entry_part(const struct flow_table *ft, uint64_t hash,
+                                        size_t conn_bytes)
 {
     uint32_t tag = (uint32_t)hash;
     size_t mask = ft->n_buckets - 1;
+    size_t end = offsetof(struct flow_entry, conn) + conn_bytes;
+    if (end > ENTRY_SIZE)
+        end = ENTRY_SIZE;
     for (size_t i = tag & mask, n = 0; n < 8; i = (i + 1) & mask, n++) {
         const struct bucket *b = &ft->buckets[i];
         if (b->idx == NIL)
             return NIL;
         if (b->tag != tag)
             continue;
-        /* all of it: fetching only the lines every packet touches, and the
-         * rest for packets that might change a socket's state, ran slower
-         * (the rest then came late for the ACKs that did) */
         const char *e = (const char *)entry_at(ft, b->idx);
-        for (size_t off = 0; off < ENTRY_SIZE; off += ENTRY_ALIGN)
+        for (size_t off = 0; off < end; off += ENTRY_ALIGN)
             __builtin_prefetch(e + off);
         __builtin_prefetch(link_at(ft, b->idx));
         return b->idx;
     }
     return NIL;
+}
+
+uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
+{
+    return flow_table_prefetch_entry_part(ft, hash, CONN_STORED);
 }
 
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx)

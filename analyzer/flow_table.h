@@ -98,6 +98,10 @@ struct conn *flow_table_find_at(struct flow_table *ft, const struct flow_key *ke
  * still safe). */
 void flow_table_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
 uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash);
+/* The same, fetching only the entry's header and its connection's first
+ * conn_bytes bytes (what the packet will read, when the caller knows). */
+uint32_t flow_table_prefetch_entry_part(const struct flow_table *ft, uint64_t hash,
+                                        size_t conn_bytes);
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);
 /* Fetch the whole entry of stored connection c, reading nothing (its lines
  * are all the hint needs). */

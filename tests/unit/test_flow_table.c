@@ -265,6 +265,9 @@ static void test_prefetch_hints(void)
         uint64_t h = flow_key_hash(&k, &hasher);
         flow_table_prefetch_bucket(ft, h);
         uint32_t idx = flow_table_prefetch_entry(ft, h);
+        /* the part of an entry (a data segment's) or all of it: the same entry */
+        CU_ASSERT_EQUAL(flow_table_prefetch_entry_part(ft, h, 64), idx);
+        CU_ASSERT_EQUAL(flow_table_prefetch_entry_part(ft, h, SIZE_MAX / 2), idx);
         flow_table_prefetch_links(ft, idx);
         if (idx == 0)
             continue; /* a hint: the walk gives up after a few buckets */
