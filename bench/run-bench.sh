@@ -9,6 +9,8 @@
 #   FILE=path                     capture to use (default BUILD/bench-FLOWS-WINDOW.pcap)
 #   REPEAT=3                      rounds (each runs every reader once); medians reported
 #   SKIP_NDPI=1                   leave ndpiReader out
+#   PGO=OFF                       build without profile-guided optimisation (the
+#                                 default build has it with GCC: scripts/pgo.cmake)
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +25,8 @@ if [ ! -x "$TIME" ]; then
     exit 1
 fi
 
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+PGO=${PGO:-ON}
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSOCKSCOPE_PGO="$PGO" >/dev/null
 cmake --build "$BUILD" -j2 --target sockscope gen_bench pcap_read_loop flow_probe >/dev/null
 GEN=$BUILD/bench/gen_bench
 LOOP=$BUILD/bench/pcap_read_loop
@@ -205,7 +208,11 @@ verdict() { # verdict OK? TEXT
 }
 
 {
+    pgo_used=no
+    grep -q -- "-fprofile-use" "$BUILD/CMakeFiles/sockscope_core.dir/flags.make" 2>/dev/null &&
+        pgo_used=yes
     echo "sockscope benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -m)," \
+         "Release build, profile-guided: $pgo_used," \
          "commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$SRC" diff --quiet HEAD -- analyzer dissectors 2>/dev/null || echo ' (with uncommitted analyzer/dissector changes)')"
     echo
     echo "capture: $FILE ($FILE_BYTES bytes, $PACKETS packets, $FLOWS flows, window $WINDOW);" \

@@ -41,11 +41,21 @@ function(train)
   endif()
 endfunction()
 
+# a capture read from standard input (the stream reader's path)
+execute_process(COMMAND ${BIN} -r - --no-dpi -o ${WORK}/out INPUT_FILE ${SAMPLES}/lifecycle.pcap
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pgo-train.cmake: training run failed (${rc}): ${BIN} -r - (stdin)")
+endif()
+
 train(-r ${capture} --no-dpi --view stats)
 train(-r ${capture} --no-dpi --view stats --threads 1)
 train(-r ${capture} --view stats -c 60000)
 train(-r ${capture} --no-dpi --ndjson -c 60000)
 train(-r ${capture} --no-dpi --view ports -c 60000)
+train(-r ${capture} --no-dpi --view stats -c 60000 --verify-checksums --max-flows 500
+      --tcp-timeout 2 --udp-timeout 1 --close-delay 0 --msl 1)
+train(-r ${capture} --no-dpi --conn-log -c 30000 --threads 1)
 file(GLOB samples ${SAMPLES}/*.pcap ${SAMPLES}/*.pcapng)
 foreach(s ${samples})
   train(-r ${s})
