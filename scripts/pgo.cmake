@@ -24,6 +24,9 @@ include(ExternalProject)
 set(SOCKSCOPE_PGO_DIR ${CMAKE_BINARY_DIR}/pgo)
 set(SOCKSCOPE_PGO_GEN_DIR ${SOCKSCOPE_PGO_DIR}/gen)
 set(SOCKSCOPE_PGO_USE_FLAGS -fprofile-use -fprofile-partial-training -Wno-missing-profile)
+# the instrumented tree compiles with this one's flags (the profiles must match
+# the code they are read into)
+string(TOUPPER "${CMAKE_BUILD_TYPE}" SOCKSCOPE_PGO_CONFIG)
 
 ExternalProject_Add(sockscope_pgo_gen
   SOURCE_DIR ${CMAKE_SOURCE_DIR}
@@ -31,6 +34,7 @@ ExternalProject_Add(sockscope_pgo_gen
   CMAKE_ARGS -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
              -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
              -DCMAKE_C_FLAGS=${CMAKE_C_FLAGS}
+             -DCMAKE_C_FLAGS_${SOCKSCOPE_PGO_CONFIG}=${CMAKE_C_FLAGS_${SOCKSCOPE_PGO_CONFIG}}
              -DSOCKSCOPE_LTO=${SOCKSCOPE_LTO}
              -DSOCKSCOPE_WERROR=${SOCKSCOPE_WERROR}
              -DSOCKSCOPE_PGO=OFF
