@@ -303,6 +303,7 @@ size_t closed_tuples_memory(const struct closed_tuples *ct)
     size_t chunks = 0;
     for (size_t i = 0; i < ct->n_chunks; i++)
         chunks += ct->chunks[i] != NULL;
-    return sizeof(*ct) + ct->n_slots * sizeof(*ct->slots) + ct->n_chunks * sizeof(*ct->chunks) +
+    return sizeof(*ct) + huge_pages_table_bytes(ct->n_slots * sizeof(*ct->slots)) +
+           ct->n_chunks * sizeof(*ct->chunks) +
            chunks * CHUNK_ENTRIES * sizeof(struct closed_tuple);
 }

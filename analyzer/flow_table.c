@@ -35,13 +35,12 @@
 #define NIL         0u /* index 0 is never used */
 #define CLS_FREE    0xFFu
 #define ENTRY_ALIGN 64
-#define HUGE_PAGE   HUGE_PAGE_SIZE
 /* entries per chunk: as many as fill one huge page. An index is
  * chunk << CHUNK_SHIFT | slot (slot < CHUNK_SIZE): the entry is found with a
  * shift and a mask, where a dense index would take a division by CHUNK_SIZE on
  * every lookup; the slots from CHUNK_SIZE to the next power of two are never
  * used (their LRU links cost 8 bytes each: 0.4 % of a chunk). */
-#define CHUNK_SIZE  ((uint32_t)(HUGE_PAGE / ENTRY_SIZE))
+#define CHUNK_SIZE  ((uint32_t)(HUGE_PAGE_SIZE / ENTRY_SIZE))
 #define CHUNK_SHIFT 12u
 #define CHUNK_MASK  ((1u << CHUNK_SHIFT) - 1u)
 
@@ -280,9 +279,7 @@ static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key
 static struct bucket *alloc_buckets(size_t n)
 {
     size_t size = n * sizeof(struct bucket);
-    if (size < HUGE_PAGE)
-        return calloc(n, sizeof(struct bucket));
-    struct bucket *b = huge_pages_alloc(size);
+    struct bucket *b = huge_pages_alloc_table(size);
     if (b != NULL)
         memset(b, 0, size);
     return b;
@@ -460,7 +457,6 @@ static int grow_buckets(struct flow_table *ft)
     ft->n_buckets = n;
     return 0;
 }
-
 
 static uint32_t alloc_entry(struct flow_table *ft)
 {
@@ -650,10 +646,9 @@ size_t flow_table_count(const struct flow_table *ft)
 
 size_t flow_table_memory(const struct flow_table *ft)
 {
-    size_t buckets = ft->n_buckets * sizeof(*ft->buckets);
-    if (buckets >= HUGE_PAGE)
-        buckets = huge_pages_round(buckets);
-    return sizeof(*ft) + buckets + ft->links_cap * sizeof(struct lru_link) +
+    size_t buckets = huge_pages_table_bytes(ft->n_buckets * sizeof(*ft->buckets));
+    size_t links = huge_pages_table_bytes(ft->links_cap * sizeof(struct lru_link));
+    return sizeof(*ft) + buckets + links +
            ft->n_chunks * (sizeof(struct flow_entry *) + huge_pages_round(CHUNK_SIZE * ENTRY_SIZE));
 }
 

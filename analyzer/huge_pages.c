@@ -22,3 +22,8 @@ void *huge_pages_alloc_table(size_t size)
 {
     return size < HUGE_PAGE_SIZE ? malloc(size) : huge_pages_alloc(size);
 }
+
+size_t huge_pages_table_bytes(size_t size)
+{
+    return size < HUGE_PAGE_SIZE ? size : huge_pages_round(size);
+}

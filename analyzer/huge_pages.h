@@ -20,5 +20,7 @@ void *huge_pages_alloc(size_t size);
 /* size bytes for a table read at random: huge_pages_alloc from one huge page
  * on, plain malloc below (a smaller table would waste most of the page). */
 void *huge_pages_alloc_table(size_t size);
+/* The bytes huge_pages_alloc_table(size) takes (for memory accounting). */
+size_t huge_pages_table_bytes(size_t size);
 
 #endif

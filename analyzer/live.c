@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "output_json.h"
 #include "output_text.h"
+#include "monotime.h"
 #include "run.h"
 #include "timefmt.h"
 #include "views.h"
@@ -59,13 +60,6 @@ struct live_ctx {
     struct analyzer *an;
     long long remaining; /* -c frames left (opt->count == 0: unlimited) */
 };
-
-static uint64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 static void keep_conn(struct keep_ring *k, const struct conn *c)
 {

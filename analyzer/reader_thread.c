@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotime.h"
+
 /* a power of two; 1024 (3 MB with their buffers) ran the 10 M-packet benchmark
  * 15-25 % faster than 256 (64: slower still), in alternated runs */
 #define RING_SLOTS    1024u
@@ -153,13 +155,6 @@ static bool reached(struct ring *r, struct position *pos, uint64_t want, bool or
     return atomic_load(&pos->value) >= want || (or_done && atomic_load(&r->done));
 }
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Waits until pos >= want (or, with or_done, the reader has stopped),
  * spinning for up to spin_ns first; returns pos. The timed wait is a second
  * guard against a lost wake-up. */
@@ -170,7 +165,7 @@ static uint64_t wait_for(struct ring *r, struct position *pos, uint64_t want, bo
     for (unsigned i = 1; !reached(r, pos, want, or_done); i++) {
         cpu_relax();
         if (i % SPIN_CLOCK_EVERY == 0) {
-            uint64_t now = monotonic_ns();
+            uint64_t now = clock_ns(CLOCK_MONOTONIC);
             if (deadline == 0)
                 deadline = now + spin_ns;
             else if (now >= deadline)

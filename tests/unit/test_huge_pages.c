@@ -21,6 +21,10 @@ static void test_round(void)
     CU_ASSERT_EQUAL(huge_pages_round(2 * MIB), 2 * MIB);
     CU_ASSERT_EQUAL(huge_pages_round(2 * MIB + 1), 4 * MIB);
     CU_ASSERT_EQUAL(HUGE_PAGE_SIZE, 2 * MIB);
+    /* what a table of that size takes: itself below a huge page, whole pages from one on */
+    CU_ASSERT_EQUAL(huge_pages_table_bytes(4096), 4096);
+    CU_ASSERT_EQUAL(huge_pages_table_bytes(2 * MIB), 2 * MIB);
+    CU_ASSERT_EQUAL(huge_pages_table_bytes(3 * MIB), 4 * MIB);
 }
 
 /* The THPeligible value of the mapping holding p: 0 or 1, -1 when the kernel
