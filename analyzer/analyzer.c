@@ -948,7 +948,8 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
 #define AHEAD_ENTRY_BACK 2
 #define AHEAD_LINKS_BACK 3
 
-static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af);
+static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af,
+                             struct packet *pkt);
 
 /* The fields of pkt, a plain TCP or UDP packet, that the tracker reads. */
 static void brief_pack(struct analyzer_brief *b, const struct packet *pkt)
@@ -1042,13 +1043,21 @@ static void packet_views_move(struct packet *pkt, const uint8_t *from, uint32_t 
 }
 
 int analyzer_frame_take(const struct analyzer_prep *prep, struct analyzer_frame *af,
-                        const struct capture_frame *f)
+                        const struct capture_frame *f, struct packet *scratch)
 {
     af->f = *f;
-    analyzer_prepare(prep, af);
+    struct packet *pkt = scratch != NULL ? scratch : &af->pkt;
+    analyzer_prepare(prep, af, pkt);
     af->has_brief = prep->brief && af->hint.pkt != NULL;
-    if (af->has_brief)
-        brief_pack(&af->brief, &af->pkt);
+    if (af->hint.pkt != NULL)
+        af->hint.pkt = &af->pkt; /* not scratch, another thread's (a brief replaces it) */
+    if (af->has_brief) { /* it stands for the packet: no bytes kept, af's packet unused */
+        brief_pack(&af->brief, pkt);
+        af->f.data = NULL;
+        return 0;
+    }
+    if (pkt != &af->pkt)
+        af->pkt = *pkt;
     const uint8_t *to = NULL;
     if (prep->bytes_read || !af->pkt_ready) {
         if (frame_buf_fit(af, f->cap_len) != 0)
@@ -1110,13 +1119,13 @@ void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep)
  * side effects; a frame that meets a fragment is dissected again in order),
  * and the 5-tuple of an unencapsulated TCP or UDP packet made and hashed as
  * track() and the flow table do. */
-static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af)
+static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af,
+                             struct packet *pkt)
 {
     struct frame_in in = {
         .data = af->f.data, .cap_len = af->f.cap_len, .wire_len = af->f.wire_len,
         .linktype = af->f.linktype, .ts_ns = af->f.ts_ns,
     };
-    struct packet *pkt = &af->pkt;
     struct analyzer_flow_hint *hn = &af->hint;
     hn->pkt = NULL;
     hn->entry = 0;
@@ -1134,11 +1143,12 @@ static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_f
     hn->pkt = pkt; /* feed_now processes this very packet (no fragment met) */
 }
 
-void analyzer_count_prepared(struct capture_stats *st, const struct analyzer_frame *af)
+void analyzer_count_prepared(struct capture_stats *st, const struct analyzer_frame *af,
+                             const struct packet *scratch)
 {
     stats_count_frame(st, af->f.linktype, af->f.wire_len, af->f.cap_len, af->f.ts_ns);
-    if (af->pkt_ready)
-        stats_count_packet(st, &af->pkt);
+    if (af->pkt_ready) /* what the counts read, the copy in af has too */
+        stats_count_packet(st, scratch != NULL ? scratch : &af->pkt);
 }
 
 void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
@@ -1247,7 +1257,7 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
     /* copy the frame: the capture reuses its buffer on the next read */
     unsigned idx = (an->ahead_first + an->ahead_n) & AHEAD_MASK;
     struct analyzer_frame *s = &an->ahead[idx];
-    if (analyzer_frame_take(&an->prep, s, f) != 0) { /* no room to hold it back: process in order now */
+    if (analyzer_frame_take(&an->prep, s, f, NULL) != 0) { /* no room to hold it back: process in order now */
         analyzer_feed(an, f);
         return;
     }

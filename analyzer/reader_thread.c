@@ -107,12 +107,11 @@ static bool have_prefetchw(void)
     unsigned a, b, c, d;
     return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8)) != 0;
 }
-static void slot_prefetch_write(const struct analyzer_frame *af)
+static void slot_prefetch_write(const struct analyzer_frame *af, size_t end)
 {
     /* as an instruction of its own: GCC drops __builtin_prefetch(p, 1) when
      * the whole build may not assume the extension */
     const char *p = (const char *)af;
-    size_t end = offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, encap);
     for (size_t off = 0; off < end; off += 64)
         __asm__ __volatile__("prefetchw %0" : : "m"(p[off]));
 }
@@ -121,9 +120,10 @@ static bool have_prefetchw(void)
 {
     return false;
 }
-static void slot_prefetch_write(const struct analyzer_frame *af)
+static void slot_prefetch_write(const struct analyzer_frame *af, size_t end)
 {
     (void)af;
+    (void)end;
 }
 #endif
 
@@ -199,6 +199,13 @@ static void *reader_main(void *arg)
                           keeps a copy of them or not (analyzer_frame_take): a bound */
     int res = 1;
     bool prefetchw = have_prefetchw();
+    struct packet scratch; /* each frame dissected here, in this core's cache */
+    /* what filling a slot writes: up to its packet when a brief stands for
+     * the packet (nearly always, when there are briefs), else up to the
+     * packet's encapsulations (as dissecting a TCP or UDP packet does) */
+    size_t slot_written = r->prep.brief
+        ? offsetof(struct analyzer_frame, pkt)
+        : offsetof(struct analyzer_frame, pkt) + offsetof(struct packet, encap);
     while (r->max_frames == 0 || head < r->max_frames) {
         if (head - tail == RING_SLOTS || held > RING_BYTES) {
             /* full: let the tracker see everything, then wait until it has
@@ -215,18 +222,18 @@ static void *reader_main(void *arg)
             held -= r->slot[released & RING_MASK].f.cap_len;
         /* a slot a few frames on, for writing: the tracker's core read it last */
         if (prefetchw && head + REFILL_AHEAD - tail < RING_SLOTS)
-            slot_prefetch_write(&r->slot[(head + REFILL_AHEAD) & RING_MASK]);
+            slot_prefetch_write(&r->slot[(head + REFILL_AHEAD) & RING_MASK], slot_written);
         struct capture_frame f;
         res = capture_next(r->cap, &f, &r->err);
         if (res != 1)
             break;
         struct analyzer_frame *af = &r->slot[head & RING_MASK];
-        if (analyzer_frame_take(&r->prep, af, &f) != 0) {
+        if (analyzer_frame_take(&r->prep, af, &f, &scratch) != 0) {
             ss_err_set(&r->err, "out of memory holding a frame of %u bytes", (unsigned)f.cap_len);
             res = -1;
             break;
         }
-        analyzer_count_prepared(&r->stats, af); /* here, not on the busier tracker */
+        analyzer_count_prepared(&r->stats, af, &scratch); /* here, not on the busier tracker */
         held += f.cap_len;
         head++;
         if (head % PUBLISH_EVERY == 0)

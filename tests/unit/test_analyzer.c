@@ -1130,6 +1130,72 @@ static void test_reader_thread_read_error(void)
     remove(out);
 }
 
+/* analyzer_frame_take with a scratch packet (the reader thread's): a frame
+ * the brief stands for leaves af's packet and bytes alone and its hint names
+ * af's packet, not the scratch; one without a brief gets the scratch's packet
+ * copied in, its views on af's copy of the bytes when feeding reads them. */
+static void test_frame_take_scratch(void)
+{
+    struct analyzer_config cfg;
+    fixture_config(&cfg, NULL, NULL);
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    struct analyzer_prep prep;
+    analyzer_prep_get(an, &prep);
+    CU_ASSERT_TRUE_FATAL(prep.brief);
+    struct analyzer_frame *af = analyzer_alloc_aligned(sizeof(*af));
+    struct packet *scratch = malloc(sizeof(*scratch));
+    CU_ASSERT_FATAL(af != NULL && scratch != NULL);
+    af->pkt.proto = 0xee; /* a brief leaves it as it was */
+
+    uint8_t f[64];
+    fixture_ip4_frame(f, 60, 6, fixture_client, 40000, fixture_server, 80, 0x18, 1000, 2000);
+    struct capture_frame fr = {.data = f, .cap_len = 60, .wire_len = 60, .linktype = 1,
+                               .ts_ns = 5};
+    CU_ASSERT_EQUAL_FATAL(analyzer_frame_take(&prep, af, &fr, scratch), 0);
+    CU_ASSERT_TRUE(af->has_brief);
+    CU_ASSERT_PTR_EQUAL(af->hint.pkt, &af->pkt);
+    CU_ASSERT_PTR_NULL(af->f.data);
+    CU_ASSERT_EQUAL(af->pkt.proto, 0xee);
+    CU_ASSERT_EQUAL(scratch->tcp.seq, 1000);
+    CU_ASSERT_EQUAL(af->brief.l4_payload_len, 6);
+    CU_ASSERT_EQUAL(af->brief.ts_ns, 5);
+
+    /* an IPv4 fragment (more fragments): no brief, the bytes kept for the
+     * tracker's reassembly */
+    fixture_ip4_frame(f, 60, 17, fixture_client, 5353, fixture_server, 53, 0, 0, 0);
+    f[14 + 6] = 0x20; /* MF */
+    CU_ASSERT_EQUAL_FATAL(analyzer_frame_take(&prep, af, &fr, scratch), 0);
+    CU_ASSERT_FALSE(af->has_brief);
+    CU_ASSERT_FALSE(af->pkt_ready);
+    CU_ASSERT_TRUE(af->pkt.is_fragment);
+    CU_ASSERT_EQUAL(af->pkt.proto, 17);
+    CU_ASSERT_PTR_EQUAL(af->f.data, af->buf);
+    CU_ASSERT(af->buf != NULL && memcmp(af->buf, f, 60) == 0);
+    CU_ASSERT_PTR_EQUAL(af->pkt.l3.p, af->buf + 14);
+
+    /* ICMP: no brief, the packet copied, no bytes kept */
+    fixture_ip4_frame(f, 60, 1, fixture_client, 0x0800, fixture_server, 0, 0, 0, 0);
+    CU_ASSERT_EQUAL_FATAL(analyzer_frame_take(&prep, af, &fr, scratch), 0);
+    CU_ASSERT_FALSE(af->has_brief);
+    CU_ASSERT_TRUE(af->pkt_ready);
+    CU_ASSERT_PTR_NULL(af->hint.pkt);
+    CU_ASSERT_EQUAL(af->pkt.proto, 1);
+    CU_ASSERT_EQUAL(af->pkt.ip_len, 46);
+    CU_ASSERT_PTR_NULL(af->f.data);
+    struct capture_stats st;
+    memset(&st, 0, sizeof(st));
+    analyzer_count_prepared(&st, af, scratch);
+    CU_ASSERT_EQUAL(st.frames, 1);
+    CU_ASSERT_EQUAL(st.icmp, 1);
+
+    analyzer_frame_free(af);
+    free(af);
+    free(scratch);
+    analyzer_destroy(an);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -1166,6 +1232,7 @@ int register_tests(void)
          test_closed_tuples_over_the_cap_forgotten},
         {"reader thread reports a read error after the frames before it",
          test_reader_thread_read_error},
+        {"a frame taken through a scratch packet", test_frame_take_scratch},
         {NULL, NULL},
     };
     return add_suite("analyzer", tests);
