@@ -378,6 +378,18 @@ uint32_t flow_table_prefetch_entry_part(const struct flow_table *ft, uint64_t ha
     return NIL;
 }
 
+void flow_table_prefetch_entry_from(const struct flow_table *ft, uint32_t idx, size_t conn_from)
+{
+    if (idx == NIL)
+        return;
+    const char *e = (const char *)entry_at(ft, idx);
+    if (conn_from >= ENTRY_SIZE)
+        return;
+    size_t from = (offsetof(struct flow_entry, conn) + conn_from) / ENTRY_ALIGN * ENTRY_ALIGN;
+    for (size_t off = from; off < ENTRY_SIZE; off += ENTRY_ALIGN)
+        __builtin_prefetch(e + off);
+}
+
 uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash)
 {
     return flow_table_prefetch_entry_part(ft, hash, CONN_STORED);

@@ -102,6 +102,9 @@ uint32_t flow_table_prefetch_entry(const struct flow_table *ft, uint64_t hash);
  * conn_bytes bytes (what the packet will read, when the caller knows). */
 uint32_t flow_table_prefetch_entry_part(const struct flow_table *ft, uint64_t hash,
                                         size_t conn_bytes);
+/* The rest of entry idx (as returned above; 0 = none, freed or reused: still
+ * safe): the lines from its connection's byte conn_from to its end. */
+void flow_table_prefetch_entry_from(const struct flow_table *ft, uint32_t idx, size_t conn_from);
 void flow_table_prefetch_links(const struct flow_table *ft, uint32_t idx);
 /* Fetch the whole entry of stored connection c, reading nothing (its lines
  * are all the hint needs). */

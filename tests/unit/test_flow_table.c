@@ -268,6 +268,10 @@ static void test_prefetch_hints(void)
         /* the part of an entry (a data segment's) or all of it: the same entry */
         CU_ASSERT_EQUAL(flow_table_prefetch_entry_part(ft, h, 64), idx);
         CU_ASSERT_EQUAL(flow_table_prefetch_entry_part(ft, h, SIZE_MAX / 2), idx);
+        /* the rest of it, from anywhere (past the end: nothing) */
+        flow_table_prefetch_entry_from(ft, idx, 0);
+        flow_table_prefetch_entry_from(ft, idx, 300);
+        flow_table_prefetch_entry_from(ft, idx, SIZE_MAX / 2);
         flow_table_prefetch_links(ft, idx);
         if (idx == 0)
             continue; /* a hint: the walk gives up after a few buckets */
