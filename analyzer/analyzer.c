@@ -14,6 +14,7 @@
 #include "frame.h"
 #include "hints.h"
 #include "ip_reasm.h"
+#include "prefault.h"
 #include "services.h"
 #include "siphash.h"
 #include "tcp_endpoint.h"
@@ -33,6 +34,8 @@ struct analyzer {
     struct ip_reasm *reasm;
     struct flow_table *flows;
     struct closed_tuples *closed; /* TCP 5-tuples whose record was written, for 2*MSL */
+    struct prefault prefault;     /* memory the tables will write, for another thread to
+                                     fault in (served by the reader thread) */
     struct dpi *dpi; /* NULL when DPI is off */
     bool dpi_owned;  /* false when it is cfg.dpi_shared */
     struct capture_stats stats;
@@ -135,6 +138,9 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
         analyzer_destroy(an);
         return NULL;
     }
+    prefault_init(&an->prefault);
+    flow_table_set_prefault(an->flows, &an->prefault);
+    closed_tuples_set_prefault(an->closed, &an->prefault);
     if (cfg->dpi && cfg->dpi_shared != NULL) {
         an->dpi = cfg->dpi_shared;
     } else if (cfg->dpi && (an->dpi = dpi_create(cfg->dpi_max_packets, err)) != NULL) {
@@ -193,6 +199,11 @@ size_t analyzer_open_flows(const struct analyzer *an)
 static size_t flow_memory(const struct analyzer *an)
 {
     return flow_table_memory(an->flows) + closed_tuples_memory(an->closed);
+}
+
+struct prefault *analyzer_prefault(struct analyzer *an)
+{
+    return &an->prefault;
 }
 
 size_t analyzer_peak_flow_memory(const struct analyzer *an)

@@ -207,6 +207,9 @@ size_t analyzer_open_flows(const struct analyzer *an);
 /* Most bytes the flow table and the remembered closed 5-tuples have held:
  * sampled every 65,536 frames, and now. */
 size_t analyzer_peak_flow_memory(const struct analyzer *an);
+/* The requests to fault in memory the tracking will write (prefault.h): a
+ * thread that serves them sets its served flag for as long as it does. */
+struct prefault *analyzer_prefault(struct analyzer *an);
 /* Closed TCP 5-tuples remembered for their 2*MSL after their record was written. */
 size_t analyzer_closed_tuples(const struct analyzer *an);
 

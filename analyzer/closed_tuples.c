@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "huge_pages.h"
+#include "prefault.h"
 
 #define CHUNK_ENTRIES 16384u /* 768 KiB per chunk */
 
@@ -39,6 +40,10 @@ struct closed_tuples {
     struct closed_tuple **chunks;
     size_t n_chunks; /* power of two (ring of chunk pointers) */
     uint64_t head, tail;
+    /* the chunk the tail takes next: the one the head left last (its pages
+     * are in memory already), or a new one posted to prefault (or NULL) */
+    struct closed_tuple *spare;
+    struct prefault *prefault;
 };
 
 static struct closed_tuple *entry_at(const struct closed_tuples *ct, uint64_t pos)
@@ -87,8 +92,14 @@ void closed_tuples_destroy(struct closed_tuples *ct)
         for (size_t i = 0; i < ct->n_chunks; i++)
             free(ct->chunks[i]);
     free(ct->chunks);
+    free(ct->spare);
     free(ct->slots);
     free(ct);
+}
+
+void closed_tuples_set_prefault(struct closed_tuples *ct, struct prefault *pf)
+{
+    ct->prefault = pf;
 }
 
 /* Index of the slot of the entry with fingerprint fp, or SIZE_MAX. */
@@ -195,8 +206,17 @@ static int reserve_tail(struct closed_tuples *ct)
         ct->n_chunks = n;
     }
     struct closed_tuple **c = &ct->chunks[(ct->tail / CHUNK_ENTRIES) & (ct->n_chunks - 1)];
-    if (*c == NULL && (*c = malloc(CHUNK_ENTRIES * sizeof(**c))) == NULL)
-        return -1;
+    if (*c == NULL) {
+        *c = ct->spare != NULL ? ct->spare : malloc(CHUNK_ENTRIES * sizeof(**c));
+        ct->spare = NULL;
+        if (*c == NULL)
+            return -1;
+        /* the next one now, for another thread to fault in (failing here is
+         * no failure: the tail allocates it when it gets there) */
+        if (ct->prefault != NULL && ct->prefault->served &&
+            (ct->spare = malloc(CHUNK_ENTRIES * sizeof(**c))) != NULL)
+            prefault_post(ct->prefault, ct->spare, CHUNK_ENTRIES * sizeof(**c));
+    }
     return 0;
 }
 
@@ -258,7 +278,10 @@ static void pop_head(struct closed_tuples *ct)
     uint64_t old = ct->head++;
     if (ct->head / CHUNK_ENTRIES != old / CHUNK_ENTRIES) { /* the queue left a chunk */
         struct closed_tuple **c = &ct->chunks[(old / CHUNK_ENTRIES) & (ct->n_chunks - 1)];
-        free(*c);
+        if (ct->spare == NULL)
+            ct->spare = *c; /* the tail's next: no fresh pages to fault in */
+        else
+            free(*c);
         *c = NULL;
     }
 }
@@ -300,7 +323,7 @@ size_t closed_tuples_count(const struct closed_tuples *ct)
 
 size_t closed_tuples_memory(const struct closed_tuples *ct)
 {
-    size_t chunks = 0;
+    size_t chunks = ct->spare != NULL ? 1 : 0;
     for (size_t i = 0; i < ct->n_chunks; i++)
         chunks += ct->chunks[i] != NULL;
     return sizeof(*ct) + huge_pages_table_bytes(ct->n_slots * sizeof(*ct->slots)) +

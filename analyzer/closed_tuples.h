@@ -54,6 +54,10 @@ struct closed_tuples;
 /* Returns an empty store hashing with (a copy of) h, or NULL on allocation
  * failure. */
 struct closed_tuples *closed_tuples_create(const struct flow_hasher *h);
+/* From now on, each chunk of the queue comes with the next one, posted to pf
+ * (prefault.h) while pf is served (NULL: none). */
+struct prefault;
+void closed_tuples_set_prefault(struct closed_tuples *ct, struct prefault *pf);
 /* closed_tuples_destroy(NULL) is a no-op. */
 void closed_tuples_destroy(struct closed_tuples *ct);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "huge_pages.h"
+#include "prefault.h"
 #include "siphash.h"
 #include "zero_stores.h"
 
@@ -99,6 +100,8 @@ struct flow_table {
     uint32_t next_unused; /* next never-used index */
     uint32_t free_head;   /* recycled entries */
     struct lru_list lru[FLOW_CLASS_COUNT];
+    struct prefault *prefault; /* where to post spare chunks (NULL = none) */
+    unsigned char *spare;      /* the next chunk, allocated ahead when posted (or NULL) */
 };
 
 static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t idx)
@@ -301,6 +304,11 @@ struct flow_table *flow_table_create(const struct flow_hasher *h)
     return ft;
 }
 
+void flow_table_set_prefault(struct flow_table *ft, struct prefault *pf)
+{
+    ft->prefault = pf;
+}
+
 void flow_table_destroy(struct flow_table *ft)
 {
     if (ft == NULL)
@@ -311,6 +319,7 @@ void flow_table_destroy(struct flow_table *ft)
 #endif
         free(ft->chunks[i]);
     }
+    free(ft->spare);
     free(ft->chunks);
     free(ft->links);
     free(ft->buckets);
@@ -505,10 +514,16 @@ static uint32_t alloc_entry(struct flow_table *ft)
             ft->links_cap = cap;
         }
         /* ENTRY_SIZE is a multiple of the 64-byte alignment */
-        nc[chunk] = huge_pages_alloc(CHUNK_SIZE * ENTRY_SIZE); /* a multiple of ENTRY_ALIGN */
+        nc[chunk] = ft->spare != NULL ? ft->spare : huge_pages_alloc(CHUNK_SIZE * ENTRY_SIZE);
+        ft->spare = NULL;
         if (nc[chunk] == NULL)
             return NIL;
         ft->n_chunks = chunk + 1;
+        /* the next one now, for another thread to fault in before it is needed
+         * (a failure here is no failure: the next chunk is allocated then) */
+        if (ft->prefault != NULL && ft->prefault->served &&
+            (ft->spare = huge_pages_alloc(CHUNK_SIZE * ENTRY_SIZE)) != NULL)
+            prefault_post(ft->prefault, ft->spare, CHUNK_SIZE * ENTRY_SIZE);
 #ifdef FLOW_TABLE_ASAN
         for (uint32_t i = 0; i < CHUNK_SIZE; i++)
             ASAN_POISON_MEMORY_REGION(nc[chunk] + (size_t)i * ENTRY_SIZE +
@@ -660,8 +675,9 @@ size_t flow_table_memory(const struct flow_table *ft)
 {
     size_t buckets = huge_pages_table_bytes(ft->n_buckets * sizeof(*ft->buckets));
     size_t links = huge_pages_table_bytes(ft->links_cap * sizeof(struct lru_link));
+    size_t chunks = ft->n_chunks + (ft->spare != NULL ? 1 : 0);
     return sizeof(*ft) + buckets + links +
-           ft->n_chunks * (sizeof(struct flow_entry *) + huge_pages_round(CHUNK_SIZE * ENTRY_SIZE));
+           chunks * (sizeof(struct flow_entry *) + huge_pages_round(CHUNK_SIZE * ENTRY_SIZE));
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(void *user, struct conn *c), void *user)

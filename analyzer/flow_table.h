@@ -74,6 +74,10 @@ struct flow_table;
 /* Creates a table hashing with (a copy of) h. Returns NULL on allocation
  * failure. */
 struct flow_table *flow_table_create(const struct flow_hasher *h);
+/* From now on, each chunk of entries the table allocates comes with the next
+ * one, posted to pf (prefault.h) while pf is served (NULL: none). */
+struct prefault;
+void flow_table_set_prefault(struct flow_table *ft, struct prefault *pf);
 /* Frees the table and every entry; flow_table_destroy(NULL) is a no-op. */
 void flow_table_destroy(struct flow_table *ft);
 

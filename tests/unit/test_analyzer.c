@@ -15,6 +15,7 @@
 #include "frame_fixture.h"
 #include "json_out.h"
 #include "output_json.h"
+#include "prefault.h"
 #include "reader_thread.h"
 #include "views.h"
 #include "zeek_conn.h"
@@ -112,6 +113,12 @@ static int run_sample(const char *name, struct collected *col, void (*tweak)(str
     if (feed_mode == FEED_THREAD) {
         CU_ASSERT_EQUAL(cut_to, 0); /* the reader thread reads the file itself */
         last_rc = reader_thread_run(an, cap, max_frames, &last_fed, &err);
+        /* the reader served the tables' requests for memory, and only while it ran */
+        const struct prefault *pf = analyzer_prefault(an);
+        CU_ASSERT_FALSE(pf->served);
+        if (prefault_supported() && analyzer_open_flows(an) > 0)
+            CU_ASSERT(pf->posted >= 1);
+        CU_ASSERT(pf->done + pf->failed <= pf->posted);
     } else {
         while ((max_frames == 0 || last_fed < max_frames) &&
                (last_rc = capture_next(cap, &f, &err)) == 1) {

@@ -1,0 +1,71 @@
+/* prefault.c - see prefault.h. */
+#include "prefault.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+void prefault_init(struct prefault *pf)
+{
+    memset(pf, 0, sizeof(*pf));
+    atomic_init(&pf->head, 0);
+    atomic_init(&pf->tail, 0);
+}
+
+#ifdef MADV_POPULATE_WRITE
+/* -1 not known yet, 0 no, 1 yes: the answer of a first, empty-range call */
+static atomic_int supported = -1;
+#endif
+
+bool prefault_supported(void)
+{
+#ifdef MADV_POPULATE_WRITE
+    int s = atomic_load_explicit(&supported, memory_order_relaxed);
+    if (s < 0) {
+        /* a kernel without it rejects the advice (EINVAL) before looking at the
+         * range; one with it populates nothing here */
+        static char probe[1];
+        s = madvise((void *)((uintptr_t)probe & ~(uintptr_t)4095), 0, MADV_POPULATE_WRITE) == 0;
+        atomic_store_explicit(&supported, s, memory_order_relaxed);
+    }
+    return s == 1;
+#else
+    return false;
+#endif
+}
+
+void prefault_post(struct prefault *pf, void *addr, size_t len)
+{
+    if (!pf->served || addr == NULL || len == 0)
+        return;
+    uint_fast32_t head = atomic_load_explicit(&pf->head, memory_order_relaxed);
+    if (head - atomic_load_explicit(&pf->tail, memory_order_acquire) >= PREFAULT_SLOTS)
+        return; /* full: the writer faults this one itself */
+    pf->addr[head % PREFAULT_SLOTS] = addr;
+    pf->len[head % PREFAULT_SLOTS] = len;
+    pf->posted++;
+    atomic_store_explicit(&pf->head, head + 1, memory_order_release);
+}
+
+unsigned prefault_serve(struct prefault *pf)
+{
+    uint_fast32_t tail = atomic_load_explicit(&pf->tail, memory_order_relaxed);
+    uint_fast32_t head = atomic_load_explicit(&pf->head, memory_order_acquire);
+    unsigned n = 0;
+    for (; tail != head; tail++, n++) {
+#ifdef MADV_POPULATE_WRITE
+        /* page-aligned start, as madvise requires */
+        uintptr_t a = (uintptr_t)pf->addr[tail % PREFAULT_SLOTS];
+        uintptr_t start = a & ~(uintptr_t)4095;
+        size_t len = pf->len[tail % PREFAULT_SLOTS] + (size_t)(a - start);
+        if (madvise((void *)start, len, MADV_POPULATE_WRITE) == 0)
+            pf->done++;
+        else
+            pf->failed++; /* ENOMEM (no longer mapped), EINVAL: the writer faults */
+#else
+        pf->failed++;
+#endif
+        atomic_store_explicit(&pf->tail, tail + 1, memory_order_release);
+    }
+    return n;
+}
