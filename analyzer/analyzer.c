@@ -320,11 +320,22 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
 
 static void name_carrier_record(struct conn *rec);
 
-/* The record of open connection c: its fields, and the application names
- * derived from what detection kept. */
+/* The uid source of the connection with sequence number seq: unpredictable
+ * without the run's seed, unique in practice. */
+static uint64_t uid_source(const struct analyzer *an, uint64_t seq)
+{
+    return siphash24(&seq, sizeof(seq), an->cfg.seed);
+}
+
+/* The record of open connection c: its fields, its uid source and its tunnel
+ * parents' (open connections hold sequence numbers), and the application
+ * names derived from what detection kept. */
 static void make_record(const struct analyzer *an, const struct conn *c, struct conn *rec)
 {
     conn_materialize(c, rec);
+    rec->id = uid_source(an, c->id);
+    for (unsigned i = 0; i < rec->n_tunnel_parents && i < CONN_MAX_TUNNEL_PARENTS; i++)
+        rec->tunnel_parents[i] = uid_source(an, rec->tunnel_parents[i]);
     if (rec->carrier_type != 0)
         name_carrier_record(rec);
     else if (an->dpi != NULL)
@@ -509,8 +520,7 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     c->first_ts = c->last_ts = c->zeek_last_ts = pkt->ts_ns;
     c->incarnation = 1;
     c->dir[0].wscale = c->dir[1].wscale = -1;
-    uint64_t n = ++an->conn_seq;
-    c->id = siphash24(&n, sizeof(n), an->cfg.seed);
+    c->id = ++an->conn_seq; /* the uid source when a record is made (uid_source) */
     zeek_conn_init_zeroed(&c->zeek, pkt->proto); /* the entry is new: all zero */
 
     /* orientation: the SYN sender originates; otherwise Zeek's rules decide */
@@ -1331,7 +1341,7 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
         struct flow_key k;
         struct conn *cc = track(an, &cp, &ctp, hint, &k, &is_new);
         if (cc != NULL && tp.n_parents < CONN_MAX_TUNNEL_PARENTS) {
-            tp.parents[tp.n_parents++] = cc->id;
+            tp.parents[tp.n_parents++] = cc->id; /* its sequence number (make_record) */
             carrier_key = k;
             have_carrier = true;
         }
@@ -1387,24 +1397,26 @@ static void collect(void *user, struct conn *c)
 
 /* Oldest first; the uid source breaks ties (a total order, whatever order
  * the table lists them in). */
-static bool flush_before(const struct flush_item *x, const struct flush_item *y)
+static bool flush_before(const struct analyzer *an, const struct flush_item *x,
+                         const struct flush_item *y)
 {
     if (x->first_ts != y->first_ts)
         return x->first_ts < y->first_ts;
-    return x->c->id < y->c->id;
+    return uid_source(an, x->c->id) < uid_source(an, y->c->id);
 }
 
 /* Sorts v[0..n) by flush_before with tmp (n items): a bottom-up merge sort
  * (qsort moved these 16-byte items through a comparison function, at four
  * times the instructions). Returns the sorted array: v or tmp. */
-static struct flush_item *sort_flush_items(struct flush_item *v, struct flush_item *tmp, size_t n)
+static struct flush_item *sort_flush_items(const struct analyzer *an, struct flush_item *v,
+                                           struct flush_item *tmp, size_t n)
 {
     for (size_t w = 1; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             size_t i = lo, j = mid, k = lo;
             while (i < mid && j < hi)
-                tmp[k++] = flush_before(&v[j], &v[i]) ? v[j++] : v[i++];
+                tmp[k++] = flush_before(an, &v[j], &v[i]) ? v[j++] : v[i++];
             while (i < mid)
                 tmp[k++] = v[i++];
             while (j < hi)
@@ -1428,7 +1440,12 @@ void analyzer_flush(struct analyzer *an, enum end_reason reason)
     struct flush_vec vec = {0};
     an->flushing = true;
     flow_table_foreach(an->flows, collect, &vec);
-    const struct flush_item *order = vec.n > 0 ? sort_flush_items(vec.v, vec.v + vec.cap, vec.n) : NULL;
+    /* without a sink the order shows nowhere (what a write changes while
+     * flushing, counters, does not depend on it): the table's, which walks
+     * memory in order */
+    const struct flush_item *order = vec.n == 0 || an->cfg.on_conn == NULL
+                                         ? vec.v
+                                         : sort_flush_items(an, vec.v, vec.v + vec.cap, vec.n);
     for (size_t i = 0; i < vec.n; i++) {
         if (i + FLUSH_FETCH_ENTRY_AHEAD < vec.n)
             flow_table_prefetch_stored(an->flows, order[i + FLUSH_FETCH_ENTRY_AHEAD].c);

@@ -179,7 +179,10 @@ struct conn {
 
     /* identity: the 5-tuple as originator -> responder (ports and VLANs above) */
     struct ip_addr orig_addr, resp_addr;
-    uint64_t id;          /* uid source (random per run) */
+    uint64_t id;          /* uid source (random per run). An open connection holds
+                             its sequence number in the run instead (and its cold
+                             part's tunnel_parents theirs): the analyzer hashes them
+                             into the record, most connections never need it */
     uint64_t first_ts;
     uint64_t close_ts;    /* time the connection closed (0 = not closed) */
     uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
