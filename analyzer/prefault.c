@@ -1,9 +1,18 @@
 /* prefault.c - see prefault.h. */
 #include "prefault.h"
 
-#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#ifdef MADV_POPULATE_WRITE
+/* The page size's mask, as madvise wants its start aligned. */
+static uintptr_t page_mask(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    return (uintptr_t)(page > 0 ? page : 4096) - 1;
+}
+#endif
 
 void prefault_init(struct prefault *pf)
 {
@@ -12,23 +21,14 @@ void prefault_init(struct prefault *pf)
     atomic_init(&pf->tail, 0);
 }
 
-#ifdef MADV_POPULATE_WRITE
-/* -1 not known yet, 0 no, 1 yes: the answer of a first, empty-range call */
-static atomic_int supported = -1;
-#endif
-
 bool prefault_supported(void)
 {
 #ifdef MADV_POPULATE_WRITE
-    int s = atomic_load_explicit(&supported, memory_order_relaxed);
-    if (s < 0) {
-        /* a kernel without it rejects the advice (EINVAL) before looking at the
-         * range; one with it populates nothing here */
-        static char probe[1];
-        s = madvise((void *)((uintptr_t)probe & ~(uintptr_t)4095), 0, MADV_POPULATE_WRITE) == 0;
-        atomic_store_explicit(&supported, s, memory_order_relaxed);
-    }
-    return s == 1;
+    /* a kernel without it rejects the advice (EINVAL) before it looks at the
+     * range; one with it populates nothing here (asked once per run: no state
+     * kept) */
+    char here;
+    return madvise((void *)((uintptr_t)&here & ~page_mask()), 0, MADV_POPULATE_WRITE) == 0;
 #else
     return false;
 #endif
@@ -56,7 +56,7 @@ unsigned prefault_serve(struct prefault *pf)
 #ifdef MADV_POPULATE_WRITE
         /* page-aligned start, as madvise requires */
         uintptr_t a = (uintptr_t)pf->addr[tail % PREFAULT_SLOTS];
-        uintptr_t start = a & ~(uintptr_t)4095;
+        uintptr_t start = a & ~page_mask();
         size_t len = pf->len[tail % PREFAULT_SLOTS] + (size_t)(a - start);
         if (madvise((void *)start, len, MADV_POPULATE_WRITE) == 0)
             pf->done++;
