@@ -833,8 +833,14 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     enum flow_class cls = proto != IPPROTO_NUM_TCP ? conn_class(c)
                           : tcp_closed               ? FLOW_CLASS_TCP_CLOSED
                                                      : FLOW_CLASS_TCP;
+    /* A connection that closes now is read again when its record is written,
+     * after the close delay, or by a late packet: until then its entry would
+     * only take room in the shared cache from those of open connections. */
+    bool closes_now = cls == FLOW_CLASS_TCP_CLOSED && flow_table_class(c) != cls;
     if (flow_table_touch(an->flows, c, cls))
         note_oldest_changed(an);
+    if (closes_now)
+        flow_table_evict(an->flows, c);
     if (*is_new) {
         size_t open = flow_table_count(an->flows);
         if (open > an->stats.peak_flows)

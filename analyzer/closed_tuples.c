@@ -8,38 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_evict.h"
 #include "huge_pages.h"
 #include "prefault.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-/* CLFLUSHOPT (CPUID leaf 7, EBX bit 23): write a line back and drop it from
- * every cache, without waiting for it and without ordering against other
- * flushes. */
-static bool have_clflushopt(void)
-{
-    unsigned a, b, c, d;
-    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 23)) != 0;
-}
-static void evict_line(const char *line)
-{
-    /* "memory": after every store to the line, not before some of them */
-    __asm__ __volatile__("clflushopt %0" : : "m"(*line) : "memory");
-}
-#else
-static bool have_clflushopt(void)
-{
-    return false;
-}
-static void evict_line(const char *line)
-{
-    (void)line;
-}
-#endif
 
 #define CHUNK_ENTRIES 16384u /* 768 KiB per chunk */
 
 _Static_assert(sizeof(struct closed_tuple) == 48, "closed_tuple stays at 48 bytes");
+_Static_assert(CHUNK_ENTRIES * sizeof(struct closed_tuple) % 64 == 0,
+               "a chunk is whole cache lines (aligned_alloc)");
 
 uint64_t closed_tuple_tw_end(const struct closed_tuple *t, int side)
 {
@@ -72,7 +50,7 @@ struct closed_tuples {
      * are in memory already), or a new one posted to prefault (or NULL) */
     struct closed_tuple *spare;
     struct prefault *prefault;
-    bool evict_written; /* evict_line the queue's lines once written (have_clflushopt) */
+    bool evict_written; /* the queue's lines go to memory once written (cache_evict.h) */
 };
 
 static struct closed_tuple *entry_at(const struct closed_tuples *ct, uint64_t pos)
@@ -101,7 +79,7 @@ struct closed_tuples *closed_tuples_create(const struct flow_hasher *h)
     if (ct == NULL)
         return NULL;
     ct->hasher = *h;
-    ct->evict_written = have_clflushopt();
+    ct->evict_written = cache_evict_supported();
     ct->n_slots = 256;
     ct->slots = malloc(ct->n_slots * sizeof(*ct->slots));
     ct->n_chunks = 4;
@@ -237,14 +215,14 @@ static int reserve_tail(struct closed_tuples *ct)
     }
     struct closed_tuple **c = &ct->chunks[(ct->tail / CHUNK_ENTRIES) & (ct->n_chunks - 1)];
     if (*c == NULL) {
-        *c = ct->spare != NULL ? ct->spare : malloc(CHUNK_ENTRIES * sizeof(**c));
+        *c = ct->spare != NULL ? ct->spare : aligned_alloc(64, CHUNK_ENTRIES * sizeof(**c));
         ct->spare = NULL;
         if (*c == NULL)
             return -1;
         /* the next one now, for another thread to fault in (failing here is
          * no failure: the tail allocates it when it gets there) */
         if (ct->prefault != NULL && ct->prefault->served &&
-            (ct->spare = malloc(CHUNK_ENTRIES * sizeof(**c))) != NULL)
+            (ct->spare = aligned_alloc(64, CHUNK_ENTRIES * sizeof(**c))) != NULL)
             prefault_post(ct->prefault, ct->spare, CHUNK_ENTRIES * sizeof(**c));
     }
     return 0;
@@ -279,15 +257,11 @@ int closed_tuples_add_hashed(struct closed_tuples *ct, uint64_t fp, const struct
     e->fingerprint = fp;
     if (ct->evict_written) {
         /* Written once, read 2*MSL later (at the head, in order, which the
-         * hardware prefetches): in between, a line of the queue in the shared
-         * cache only pushes out the flow table's, which the tracker reads at
-         * random on every packet and waits for when they are not there. Each
-         * line this entry completes goes to memory now. Alternated runs of the
-         * benchmark: wall -4 to -17 %. */
-        const char *end = (const char *)(e + 1);
-        const char *line = (const char *)((uintptr_t)e & ~(uintptr_t)63);
-        for (; line + 64 <= end; line += 64)
-            evict_line(line);
+         * hardware prefetches): each line this entry completes goes to memory
+         * now (chunks start on a line, so lines never cross them). Alternated
+         * runs of the benchmark: wall -4 to -17 %. */
+        uintptr_t line = (uintptr_t)e & ~(uintptr_t)63;
+        cache_evict_whole_lines((const void *)line, (size_t)((uintptr_t)(e + 1) - line));
     }
     uint32_t tag = (uint32_t)fp;
     size_t mask = ct->n_slots - 1;

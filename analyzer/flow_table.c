@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_evict.h"
 #include "huge_pages.h"
 #include "prefault.h"
 #include "siphash.h"
@@ -101,6 +102,7 @@ struct flow_table {
     uint32_t free_head;   /* recycled entries */
     struct lru_list lru[FLOW_CLASS_COUNT];
     struct prefault *prefault; /* where to post spare chunks (NULL = none) */
+    bool evict;                /* flow_table_evict can (cache_evict_supported) */
     unsigned char *spare;      /* the next chunk, allocated ahead when posted (or NULL) */
 };
 
@@ -301,6 +303,7 @@ struct flow_table *flow_table_create(const struct flow_hasher *h)
         return NULL;
     }
     ft->next_unused = 1;
+    ft->evict = cache_evict_supported();
     return ft;
 }
 
@@ -648,6 +651,17 @@ bool flow_table_touch(struct flow_table *ft, struct conn *c, enum flow_class cls
     bool successor = was_oldest && ft->lru[old].head != NIL;
     lru_append(ft, e, cls);
     return successor || ft->lru[cls].head == e->idx;
+}
+
+enum flow_class flow_table_class(const struct conn *c)
+{
+    return (enum flow_class)entry_of(c)->cls;
+}
+
+void flow_table_evict(const struct flow_table *ft, const struct conn *c)
+{
+    if (ft->evict)
+        cache_evict_whole_lines(entry_of(c), ENTRY_SIZE); /* entries start on a line */
 }
 
 struct conn *flow_table_oldest(const struct flow_table *ft, enum flow_class cls)

@@ -122,6 +122,14 @@ void flow_table_prefetch_conn(const struct flow_table *ft, const struct conn *c)
  * (times), and its expiry link. */
 void flow_table_prefetch_next(const struct flow_table *ft, const struct conn *c);
 
+/* The class whose expiry list holds c. */
+enum flow_class flow_table_class(const struct conn *c);
+/* A hint for a connection the tracker will not read for a while: its entry
+ * is written back to memory and dropped from the caches (cache_evict.h), so
+ * that it does not push out entries read on every packet. Contents unchanged;
+ * nothing where the CPU cannot. */
+void flow_table_evict(const struct flow_table *ft, const struct conn *c);
+
 /* Inserts a zeroed connection for key (which must not be present) in class cls.
  * Returns NULL only on allocation failure. */
 struct conn *flow_table_insert(struct flow_table *ft, const struct flow_key *key,
