@@ -12,7 +12,6 @@
 #include "huge_pages.h"
 #include "prefault.h"
 
-
 #define CHUNK_ENTRIES 16384u /* 768 KiB per chunk */
 
 _Static_assert(sizeof(struct closed_tuple) == 48, "closed_tuple stays at 48 bytes");
@@ -46,7 +45,7 @@ struct closed_tuples {
     uint64_t head, tail;
     /* the chunk the tail takes next: the one the head left last (its pages
      * are in memory already), or a new one posted to prefault (or NULL) */
-    struct closed_tuple *spare;
+    void *spare;
     struct prefault *prefault;
     bool evict_written; /* the queue's lines go to memory once written (cache_evict.h) */
 };
@@ -212,17 +211,9 @@ static int reserve_tail(struct closed_tuples *ct)
         ct->n_chunks = n;
     }
     struct closed_tuple **c = &ct->chunks[(ct->tail / CHUNK_ENTRIES) & (ct->n_chunks - 1)];
-    if (*c == NULL) {
-        *c = ct->spare != NULL ? ct->spare : malloc(CHUNK_ENTRIES * sizeof(**c));
-        ct->spare = NULL;
-        if (*c == NULL)
-            return -1;
-        /* the next one now, for another thread to fault in (failing here is
-         * no failure: the tail allocates it when it gets there) */
-        if (ct->prefault != NULL && ct->prefault->served &&
-            (ct->spare = malloc(CHUNK_ENTRIES * sizeof(**c))) != NULL)
-            prefault_post(ct->prefault, ct->spare, CHUNK_ENTRIES * sizeof(**c));
-    }
+    if (*c == NULL && (*c = prefault_take_chunk(ct->prefault, &ct->spare, malloc,
+                                                CHUNK_ENTRIES * sizeof(**c))) == NULL)
+        return -1;
     return 0;
 }
 

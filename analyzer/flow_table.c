@@ -103,7 +103,7 @@ struct flow_table {
     struct lru_list lru[FLOW_CLASS_COUNT];
     struct prefault *prefault; /* where to post spare chunks (NULL = none) */
     bool evict;                /* flow_table_evict can (cache_evict_supported) */
-    unsigned char *spare;      /* the next chunk, allocated ahead when posted (or NULL) */
+    void *spare;               /* the next chunk, allocated ahead when posted (or NULL) */
 };
 
 static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t idx)
@@ -517,16 +517,12 @@ static uint32_t alloc_entry(struct flow_table *ft)
             ft->links_cap = cap;
         }
         /* ENTRY_SIZE is a multiple of the 64-byte alignment */
-        nc[chunk] = ft->spare != NULL ? ft->spare : huge_pages_alloc(CHUNK_SIZE * ENTRY_SIZE);
-        ft->spare = NULL;
+        /* with the next one, for another thread to fault in before it is needed */
+        nc[chunk] = prefault_take_chunk(ft->prefault, &ft->spare, huge_pages_alloc,
+                                        CHUNK_SIZE * ENTRY_SIZE);
         if (nc[chunk] == NULL)
             return NIL;
         ft->n_chunks = chunk + 1;
-        /* the next one now, for another thread to fault in before it is needed
-         * (a failure here is no failure: the next chunk is allocated then) */
-        if (ft->prefault != NULL && ft->prefault->served &&
-            (ft->spare = huge_pages_alloc(CHUNK_SIZE * ENTRY_SIZE)) != NULL)
-            prefault_post(ft->prefault, ft->spare, CHUNK_SIZE * ENTRY_SIZE);
 #ifdef FLOW_TABLE_ASAN
         for (uint32_t i = 0; i < CHUNK_SIZE; i++)
             ASAN_POISON_MEMORY_REGION(nc[chunk] + (size_t)i * ENTRY_SIZE +

@@ -47,6 +47,15 @@ void prefault_post(struct prefault *pf, void *addr, size_t len)
     atomic_store_explicit(&pf->head, head + 1, memory_order_release);
 }
 
+void *prefault_take_chunk(struct prefault *pf, void **spare, void *(*alloc)(size_t), size_t len)
+{
+    void *chunk = *spare != NULL ? *spare : alloc(len);
+    *spare = NULL;
+    if (chunk != NULL && pf != NULL && pf->served && (*spare = alloc(len)) != NULL)
+        prefault_post(pf, *spare, len);
+    return chunk;
+}
+
 unsigned prefault_serve(struct prefault *pf)
 {
     uint_fast32_t tail = atomic_load_explicit(&pf->tail, memory_order_relaxed);

@@ -43,6 +43,13 @@ bool prefault_supported(void);
  * reused before the request is served: populating never changes contents. */
 void prefault_post(struct prefault *pf, void *addr, size_t len);
 
+/* Producer, for a table that grows by chunks of len bytes: the chunk to use
+ * now, its spare when it has one (*spare, then NULL), else alloc(len); then,
+ * while pf is served, the next spare, allocated now and posted (not having
+ * one is no failure: the next chunk is allocated when it is needed). NULL
+ * when memory ran out. */
+void *prefault_take_chunk(struct prefault *pf, void **spare, void *(*alloc)(size_t), size_t len);
+
 /* Consumer: populates every posted range; returns how many it served. */
 unsigned prefault_serve(struct prefault *pf);
 
