@@ -333,6 +333,12 @@ static uint64_t uid_source(const struct analyzer *an, uint64_t seq)
 static void make_record(const struct analyzer *an, const struct conn *c, struct conn *rec)
 {
     conn_materialize(c, rec);
+    const struct flow_key *key = flow_table_key(c);
+    memcpy(rec->orig_addr.b, c->orig_is_lo ? key->lo_addr : key->hi_addr, sizeof(rec->orig_addr.b));
+    memcpy(rec->resp_addr.b, c->orig_is_lo ? key->hi_addr : key->lo_addr, sizeof(rec->resp_addr.b));
+    rec->vlan = key->vlan;
+    rec->vlan_inner = key->vlan_inner;
+    rec->ctx = key->ctx;
     rec->id = uid_source(an, c->id);
     for (unsigned i = 0; i < rec->n_tunnel_parents && i < CONN_MAX_TUNNEL_PARENTS; i++)
         rec->tunnel_parents[i] = uid_source(an, rec->tunnel_parents[i]);
@@ -504,19 +510,14 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
         if (c == NULL)
             return NULL;
     }
-    /* the addresses from the key, which was made from them (a brief's packet
-     * carries none: brief_unpack) */
-    const uint8_t *src = src_is_lo ? key->lo_addr : key->hi_addr;
-    const uint8_t *dst = src_is_lo ? key->hi_addr : key->lo_addr;
-    memcpy(c->orig_addr.b, src, sizeof(c->orig_addr.b));
-    memcpy(c->resp_addr.b, dst, sizeof(c->resp_addr.b));
+    /* the addresses, VLANs and tunnel context stay in the key (a brief's
+     * packet carries no addresses: brief_unpack); make_record copies them */
     c->orig_port = sport;
     c->resp_port = dport;
     c->orig_is_lo = src_is_lo;
+    c->is_self = sport == dport && memcmp(key->lo_addr, key->hi_addr, sizeof(key->lo_addr)) == 0;
     c->proto = pkt->proto;
     c->ip_version = pkt->ip_version;
-    c->vlan = key->vlan;
-    c->vlan_inner = key->vlan_inner;
     c->first_ts = c->last_ts = c->zeek_last_ts = pkt->ts_ns;
     c->incarnation = 1;
     c->dir[0].wscale = c->dir[1].wscale = -1;
@@ -530,14 +531,13 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     } else {
         bool src_l = services_is_likely_server_port(pkt->proto, sport);
         bool dst_l = services_is_likely_server_port(pkt->proto, dport);
+        const uint8_t *dst = src_is_lo ? key->hi_addr : key->lo_addr;
         if (zeek_should_flip_at_creation(pkt->proto, pkt, src_l, dst_l,
                                          addr_is_broadcast(pkt->ip_version, dst))) {
-            memcpy(c->orig_addr.b, dst, sizeof(c->orig_addr.b));
-            memcpy(c->resp_addr.b, src, sizeof(c->resp_addr.b));
             c->orig_port = dport;
             c->resp_port = sport;
-            c->orig_is_lo = !src_is_lo || conn_is_self(c); /* (a connection to itself has one
-                                                              port: never flipped here) */
+            c->orig_is_lo = !src_is_lo || c->is_self; /* (a connection to itself has one
+                                                         port: never flipped here) */
             c->orientation = ORIENT_SERVER_PORT;
             zeek_conn_mark_flipped(&c->zeek);
         } else {
@@ -580,11 +580,8 @@ static void continue_closed(struct conn *c, const struct closed_tuple *t)
 {
     bool orig_lo = (t->flags & CLOSED_TUPLE_ORIG_LO) != 0;
     if (orig_lo != c->orig_is_lo) {
-        struct ip_addr a = c->orig_addr;
         uint16_t p = c->orig_port;
-        c->orig_addr = c->resp_addr;
         c->orig_port = c->resp_port;
-        c->resp_addr = a;
         c->resp_port = p;
         c->orig_is_lo = orig_lo;
     }
@@ -774,13 +771,20 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
             continue_closed(c, &closed);
             an->stats.after_close_records++;
         }
-        c->ctx = tp->ctx;
-        c->tunnel = tp->desc;
+        /* (the tunnel context is the key's) */
+        if (tp->desc != NULL) {
+            struct conn_cold *k = conn_cold_get(c);
+            if (k != NULL) /* out of memory: the record names no tunnel */
+                k->tunnel = tp->desc;
+        }
         if (tp->is_carrier && an->dpi != NULL) /* a detection result: not with --no-dpi */
             name_carrier(c, (enum encap_type)tp->carrier_type);
         if (prev_close != 0) {
-            c->prev_close_gap_ns = pkt->ts_ns > prev_close ? pkt->ts_ns - prev_close : 0;
-            if (prev_time_wait || c->prev_close_gap_ns < 2 * an->cfg.msl_ns)
+            uint64_t gap = pkt->ts_ns > prev_close ? pkt->ts_ns - prev_close : 0;
+            struct conn_cold *k = gap != 0 ? conn_cold_get(c) : NULL;
+            if (k != NULL) /* out of memory: the record shows no gap */
+                k->prev_close_gap_ns = gap;
+            if (prev_time_wait || gap < 2 * an->cfg.msl_ns)
                 c->flags |= prev_time_wait ? CONN_F_REUSE_IN_TIME_WAIT : 0;
         }
     }
@@ -1198,9 +1202,9 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
     case ANALYZER_FETCH_ENTRY:
         /* Every packet reads the connection up to its Zeek state (the times,
          * flags, both directions' counters and socket states, Zeek's
-         * endpoints): 6 of the entry's 10 lines, fetched here. */
+         * endpoints): 6 of the entry's 9 lines, fetched here. */
         hn->entry = flow_table_prefetch_entry_part(an->flows, hn->hash,
-                                                   offsetof(struct conn, orig_addr));
+                                                   offsetof(struct conn, id));
         break;
     case ANALYZER_FETCH_LINKS:
         /* The rest, a frame later (ten fetches at once stalled on the fill
@@ -1210,7 +1214,7 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
          * may end a handshake or acknowledge a FIN. */
         if (!(af->has_brief && hn->key.proto == IPPROTO_NUM_TCP && af->brief.l4_payload_len > 0 &&
               (analyzer_brief_tcp_flags(&af->brief) & (TCP_SYN | TCP_FIN | TCP_RST)) == 0))
-            flow_table_prefetch_entry_from(an->flows, hn->entry, offsetof(struct conn, orig_addr));
+            flow_table_prefetch_entry_from(an->flows, hn->entry, offsetof(struct conn, id));
         flow_table_prefetch_links(an->flows, hn->entry);
         break;
     }
@@ -1368,8 +1372,9 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
     struct conn *c = track(an, pkt, &tp, hint, NULL, &is_new);
     if (c != NULL && is_new && have_carrier) {
         struct conn *carrier = flow_table_find(an->flows, &carrier_key);
-        if (carrier != NULL)
-            carrier->carried_conns++;
+        struct conn_cold *k = carrier != NULL ? conn_cold_get(carrier) : NULL;
+        if (k != NULL)
+            k->carried_conns++;
     }
 }
 

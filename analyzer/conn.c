@@ -152,7 +152,7 @@ void conn_vec_push(struct conn_vec *v, const struct conn *c)
 
 bool conn_is_self(const struct conn *c)
 {
-    return c->orig_port == c->resp_port && memcmp(&c->orig_addr, &c->resp_addr, sizeof(c->orig_addr)) == 0;
+    return c->is_self;
 }
 
 struct conn_cold *conn_cold_get(struct conn *c)
@@ -176,6 +176,10 @@ void conn_materialize(const struct conn *c, struct conn *rec)
     const struct conn_cold *k = c->cold;
     if (k == NULL)
         return;
+    rec->tunnel = k->tunnel;
+    rec->prev_close_gap_ns = k->prev_close_gap_ns;
+    rec->carried_conns = k->carried_conns;
+    rec->out_of_window_rsts = k->out_of_window_rsts;
     rec->has_icmp = k->has_icmp;
     rec->icmp = k->icmp;
     rec->n_tunnel_parents = k->n_tunnel_parents;

@@ -149,15 +149,16 @@ struct conn_icmp_evidence {
 
 /* Field order: what every packet reads or updates first (times, flags, ports,
  * both directions, Zeek state: six cache lines of the flow table's entry with
- * its key), then what changes rarely (the addresses, the handshake times, the
- * transitions); sized so that there are no holes.
+ * its key), then what changes rarely (the handshake times, the transitions);
+ * sized so that there are no holes.
  *
  * An open connection lives in the flow table with only its first
- * CONN_OPEN_SIZE bytes: the fields from `has_icmp` on are rare or derived
- * (ICMP evidence, tunnel parents, application names) and exist only in
- * records. While the connection is open the rare ones wait in `cold`
- * (allocated when first needed), and the names are derived from the nDPI ids
- * when the record is made (analyzer.c: materialize). Code that holds an open
+ * CONN_OPEN_SIZE bytes (512: with the entry's header, nine cache lines): the
+ * fields from `orig_addr` on are derived or rare (the addresses, VLANs and
+ * tunnel context are the flow key's; tunnels, ICMP evidence, tunnel parents,
+ * application names) and exist only in records. While the connection is open
+ * the rare ones wait in `cold` (allocated when first needed), and the rest are
+ * derived when the record is made (analyzer.c: make_record). Code that holds an open
  * connection (the flow table's) must not touch them; sanitizer builds poison
  * them in the table. */
 struct conn {
@@ -172,24 +173,19 @@ struct conn {
                               (flow_key_make's lo): a packet's sender is the
                               originator when its src_is_lo equals this */
     uint8_t n_transitions; /* entries used in transitions[] */
-    uint16_t vlan, vlan_inner;
+    uint32_t incarnation;  /* 1, 2, ... per 5-tuple within the run */
 
     struct conn_dir dir[2]; /* [0] = originator, [1] = responder */
     struct zeek_conn zeek;
 
-    /* identity: the 5-tuple as originator -> responder (ports and VLANs above) */
-    struct ip_addr orig_addr, resp_addr;
     uint64_t id;          /* uid source (random per run). An open connection holds
                              its sequence number in the run instead (and its cold
                              part's tunnel_parents theirs): the analyzer hashes them
                              into the record, most connections never need it */
     uint64_t first_ts;
     uint64_t close_ts;    /* time the connection closed (0 = not closed) */
-    uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
     /* handshake times (0 = not seen) */
     uint64_t syn_ts, synack_ts, ack_ts;
-    uint32_t incarnation; /* 1, 2, ... per 5-tuple within the run */
-    uint32_t out_of_window_rsts;
     uint8_t orientation;  /* enum orientation */
     uint8_t end_reason;   /* enum end_reason */
     uint8_t carrier_type; /* a tunnel carrier named by its encap_type (DPI on), 0 = none */
@@ -199,13 +195,10 @@ struct conn {
     bool refused_by_rst : 1;  /* the responder answered the SYN with RST */
     bool synack_acks_syn : 1; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
     bool dpi_done : 1;        /* detection over: the application fields are final */
+    bool is_self : 1;         /* a connection to itself: same address and port both
+                                 ways, one side only (conn_is_self) */
     struct conn_transition transitions[CONN_MAX_TRANSITIONS];
 
-    /* tunnels (issue 7): set on connections that came through encapsulations */
-    uint32_t ctx;                        /* tunnel context in the flow key (0 = none) */
-    uint32_t carried_conns;              /* as a carrier: inner connections it carried */
-    const struct tunnel_desc *tunnel;    /* the encapsulation chain; owned by the analyzer,
-                                            valid until analyzer_destroy (NULL = none) */
     struct conn_cold *cold;              /* open connections: the rare record-only fields
                                             below, NULL until needed; always NULL in records */
 
@@ -217,6 +210,19 @@ struct conn {
     uint16_t dpi_packets;               /* packets given to nDPI */
 
     /* ---- records only (not stored in the flow table) ---- */
+    /* identity: the 5-tuple as originator -> responder (ports above). An open
+     * connection's are in its flow key (flow_table_key: the addresses in
+     * canonical order, orig_is_lo says which is the originator's), copied
+     * here when the record is made */
+    struct ip_addr orig_addr, resp_addr;
+    uint16_t vlan, vlan_inner;
+    /* tunnels (issue 7): set on connections that came through encapsulations */
+    uint32_t ctx;                        /* tunnel context in the flow key (0 = none) */
+    const struct tunnel_desc *tunnel;    /* the encapsulation chain; owned by the analyzer,
+                                            valid until analyzer_destroy (NULL = none) */
+    uint32_t carried_conns;              /* as a carrier: inner connections it carried */
+    uint32_t out_of_window_rsts;
+    uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
     bool has_icmp;
     uint8_t n_tunnel_parents;           /* entries used in tunnel_parents[] */
     bool app_host_truncated;            /* app_host was cut to fit */
@@ -231,11 +237,15 @@ struct conn {
 };
 
 /* Bytes of an open connection kept in the flow table. */
-#define CONN_OPEN_SIZE offsetof(struct conn, has_icmp)
+#define CONN_OPEN_SIZE offsetof(struct conn, orig_addr)
 
 /* An open connection's rare record-only fields (conn.cold), copied into the
  * record when it is made. */
 struct conn_cold {
+    const struct tunnel_desc *tunnel; /* inner connections of a tunnel */
+    uint64_t prev_close_gap_ns;       /* incarnations after the first */
+    uint32_t carried_conns;           /* carriers */
+    uint32_t out_of_window_rsts;
     bool has_icmp;
     uint8_t n_tunnel_parents;
     bool app_host_truncated;

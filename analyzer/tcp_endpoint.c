@@ -42,13 +42,11 @@ void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns)
 
 void conn_swap_sides(struct conn *c)
 {
-    struct ip_addr a = c->orig_addr;
-    c->orig_addr = c->resp_addr;
-    c->resp_addr = a;
+    /* the addresses are the flow key's: orig_is_lo says which is whose */
     uint16_t p = c->orig_port;
     c->orig_port = c->resp_port;
     c->resp_port = p;
-    c->orig_is_lo = !c->orig_is_lo || conn_is_self(c);
+    c->orig_is_lo = !c->orig_is_lo || c->is_self;
     struct conn_dir d = c->dir[0];
     c->dir[0] = c->dir[1];
     c->dir[1] = d;
@@ -274,7 +272,9 @@ static void on_rst(struct conn *c, const struct packet *pkt, uint16_t fl, int si
     int peer = side ^ 1;
     struct conn_dir *d = &c->dir[side], *pd = &c->dir[peer];
     if (!rst_acceptable(c, pkt, fl, side)) {
-        c->out_of_window_rsts++;
+        struct conn_cold *k = conn_cold_get(c); /* rare: counted in the cold part */
+        if (k != NULL)
+            k->out_of_window_rsts++;
         return;
     }
     d->rst_sent = true;
