@@ -238,6 +238,9 @@ struct conn {
 
 /* Bytes of an open connection kept in the flow table. */
 #define CONN_OPEN_SIZE offsetof(struct conn, orig_addr)
+/* A field added before orig_addr costs every open connection a cache line more
+ * (bench/RESULTS.md, session 11): put it in the cold part or the records. */
+_Static_assert(CONN_OPEN_SIZE <= 512, "an open connection takes at most 8 cache lines");
 
 /* An open connection's rare record-only fields (conn.cold), copied into the
  * record when it is made. */
