@@ -334,8 +334,8 @@ static void make_record(const struct analyzer *an, const struct conn *c, struct 
 {
     conn_materialize(c, rec);
     const struct flow_key *key = flow_table_key(c);
-    memcpy(rec->orig_addr.b, c->orig_is_lo ? key->lo_addr : key->hi_addr, sizeof(rec->orig_addr.b));
-    memcpy(rec->resp_addr.b, c->orig_is_lo ? key->hi_addr : key->lo_addr, sizeof(rec->resp_addr.b));
+    memcpy(rec->orig_addr.b, flow_key_addr(key, c->orig_is_lo), sizeof(rec->orig_addr.b));
+    memcpy(rec->resp_addr.b, flow_key_addr(key, !c->orig_is_lo), sizeof(rec->resp_addr.b));
     rec->vlan = key->vlan;
     rec->vlan_inner = key->vlan_inner;
     rec->ctx = key->ctx;
@@ -531,7 +531,7 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     } else {
         bool src_l = services_is_likely_server_port(pkt->proto, sport);
         bool dst_l = services_is_likely_server_port(pkt->proto, dport);
-        const uint8_t *dst = src_is_lo ? key->hi_addr : key->lo_addr;
+        const uint8_t *dst = flow_key_addr(key, !src_is_lo);
         if (zeek_should_flip_at_creation(pkt->proto, pkt, src_l, dst_l,
                                          addr_is_broadcast(pkt->ip_version, dst))) {
             c->orig_port = dport;

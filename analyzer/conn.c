@@ -150,11 +150,6 @@ void conn_vec_push(struct conn_vec *v, const struct conn *c)
     v->v[v->n++] = *c;
 }
 
-bool conn_is_self(const struct conn *c)
-{
-    return c->is_self;
-}
-
 struct conn_cold *conn_cold_get(struct conn *c)
 {
     if (c->cold == NULL)

@@ -196,7 +196,7 @@ struct conn {
     bool synack_acks_syn : 1; /* the SYN-ACK acknowledged the SYN's ISN + 1 */
     bool dpi_done : 1;        /* detection over: the application fields are final */
     bool is_self : 1;         /* a connection to itself: same address and port both
-                                 ways, one side only (conn_is_self) */
+                                 ways, one side only */
     struct conn_transition transitions[CONN_MAX_TRANSITIONS];
 
     struct conn_cold *cold;              /* open connections: the rare record-only fields
@@ -257,10 +257,6 @@ struct conn_cold {
     struct conn_tcp_counts tcp_counts[2];
     char app_host[64];
 };
-
-/* Whether c's two endpoints are one (a connection to itself: same address and
- * port both ways, one side only). */
-bool conn_is_self(const struct conn *c);
 
 /* c's cold part, allocated (zeroed) on first use; NULL when memory ran out. */
 struct conn_cold *conn_cold_get(struct conn *c);

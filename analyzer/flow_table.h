@@ -25,6 +25,12 @@ struct flow_key {
 };
 _Static_assert(sizeof(struct flow_key) == AESHASH_INPUT_LEN, "aeshash48 takes a whole key");
 
+/* The address of key's lo endpoint when lo, else of its hi one. */
+static inline const uint8_t *flow_key_addr(const struct flow_key *key, bool lo)
+{
+    return lo ? key->lo_addr : key->hi_addr;
+}
+
 /* Fills key for a packet a:ap -> b:bp; returns true if a is the lo endpoint. */
 bool flow_key_make(struct flow_key *key, uint8_t ip_version, uint8_t proto, const struct ip_addr *a,
                    uint16_t ap, const struct ip_addr *b, uint16_t bp, uint16_t vlan,
