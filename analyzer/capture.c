@@ -5,21 +5,13 @@
  * the magic ourselves, so libpcap gets a FILE* (glibc fopencookie) that replays
  * the bytes we peeked and then reads on from the real source.
  *
- * Why the stream also parses classic pcap record headers: libpcap 1.10 silently
- * truncates a record whose caplen exceeds the file's snaplen (but not libpcap's
- * per-link-type maximum, 262144 for most): it returns caplen = snaplen, skips
- * the rest and reports no error. (Checked with crafted files: snaplen 100 and a
- * 200-byte record come back as caplen 100; caplen 300000 gives "invalid packet
- * capture length 300000, bigger than snaplen of 65535".) All file bytes pass
- * through our stream in order, so it walks the record headers as they go by
- * and remembers the first record whose caplen exceeds the header's snaplen;
- * capture_next turns that record into an error. libpcap still does the reading.
+ * Classic pcap records are read by pcap_reader.c (not libpcap's pcap_next_ex:
+ * see pcap_reader.h for why), a regular file by its descriptor in large
+ * chunks, anything else through the replaying stream. libpcap compiles and
+ * runs the BPF filters.
  *
  * Regular files skip the replaying stream (it cost about 130 instructions per
- * record, a quarter of the whole read): after the peek they are rewound and
- * handed to libpcap as they are, and an oversize record is found instead by
- * the file position: a record that comes back exactly snaplen long and ends
- * anywhere but 16 + snaplen bytes after its start was cut by libpcap. */
+ * record): after the peek a pcapng file is rewound and read as it is. */
 #include "capture.h"
 
 #include <errno.h>
@@ -32,11 +24,9 @@
 
 #include <pcap/pcap.h>
 
+#include "pcap_reader.h"
 #include "pcapng.h"
 
-#define PCAP_FILE_HDR_LEN   24
-#define PCAP_REC_HDR_LEN    16
-#define PCAP_LINKTYPE_MASK  0x03FFFFFFu /* bits 26-31 carry the FCS flag and length */
 #define BPF_SNAPLEN         262144
 #define NS_PER_SEC          1000000000ull
 #define FILE_BUFFER_SIZE    (1u << 18) /* stream buffer for regular files */
@@ -45,18 +35,8 @@
 struct replay {
     FILE *src;
     bool own_src; /* false for stdin: never closed by us */
-    uint8_t head[PCAP_FILE_HDR_LEN]; /* bytes peeked from src, replayed first */
+    uint8_t head[4]; /* the magic, peeked from src, replayed first */
     size_t head_len, head_pos;
-    /* classic pcap record walk (only when track is set) */
-    bool track, big_endian;
-    uint8_t lengths;  /* which record field holds the captured length: enum pcap_lengths */
-    uint32_t snaplen; /* from the file header; 0 = unspecified */
-    uint64_t skip;    /* bytes still to pass before the next record header */
-    uint8_t rec[PCAP_REC_HDR_LEN];
-    size_t rec_have;
-    uint64_t records;         /* record headers seen */
-    uint64_t oversize_record; /* first record with caplen > snaplen; 0 = none */
-    uint32_t oversize_caplen;
 };
 
 /* A compiled filter for one DLT, compiled on first use. */
@@ -71,17 +51,14 @@ struct capture {
     struct capture_info info;
     char *path;       /* as given */
     const char *name; /* for messages: path, or "stdin" */
-    FILE *fp;         /* the replaying stream, or the file itself when direct; owned by
-                         pcap when pcap != NULL */
+    FILE *fp;         /* the replaying stream, or the file itself when direct */
     char *iobuf;      /* fp's buffer when it is larger than stdio's default; freed after fp */
     struct replay *rp;
     bool direct;           /* a regular file read without the replaying stream (rp holds
                               only the peeked bytes then; freed by capture_close) */
-    uint64_t next_rec_pos; /* direct classic pcap: file offset of the next record */
-    pcap_t *pcap;
+    struct pcap_reader *pr; /* classic pcap */
     struct pcapng_reader *ng;
     uint32_t pcap_linktype; /* header LinkType, FCS bits masked */
-    uint64_t pcap_records;
     char *bpf; /* NULL: no filter */
     struct bpf_slot *slots;
     size_t n_slots;
@@ -89,53 +66,11 @@ struct capture {
     struct ss_err fail; /* repeated by capture_next after a failure */
 };
 
-/* Files written before pcap format 2.3 have a record's two lengths the other
- * way round, and 2.3 files either way; libpcap 1.10 reads the captured length
- * from the second field for versions 2.0-2.2 and, for 2.3, from the smaller
- * of the two. The record walk follows it (checked: libpcap returns the second
- * field of a 2.1 file as the captured length). */
-enum pcap_lengths { LENGTHS_AS_IS, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
-
 static uint32_t rd32(const uint8_t *p, bool be)
 {
     if (be)
         return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-/* Walks classic pcap record headers in the bytes p[0..n) as they stream past. */
-static void replay_track(struct replay *rp, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        if (rp->skip > 0) {
-            size_t k = rp->skip < n ? (size_t)rp->skip : n;
-            p += k;
-            n -= k;
-            rp->skip -= k;
-            continue;
-        }
-        size_t k = PCAP_REC_HDR_LEN - rp->rec_have;
-        if (k > n)
-            k = n;
-        memcpy(rp->rec + rp->rec_have, p, k);
-        rp->rec_have += k;
-        p += k;
-        n -= k;
-        if (rp->rec_have == PCAP_REC_HDR_LEN) {
-            rp->rec_have = 0;
-            rp->records++;
-            uint32_t caplen = rd32(rp->rec + 8, rp->big_endian);
-            uint32_t origlen = rd32(rp->rec + 12, rp->big_endian);
-            if (rp->lengths == LENGTHS_SWAPPED ||
-                (rp->lengths == LENGTHS_MAYBE_SWAPPED && caplen > origlen))
-                caplen = origlen;
-            if (rp->snaplen != 0 && caplen > rp->snaplen && rp->oversize_record == 0) {
-                rp->oversize_record = rp->records;
-                rp->oversize_caplen = caplen;
-            }
-            rp->skip = caplen;
-        }
-    }
 }
 
 static ssize_t replay_read(void *cookie, char *buf, size_t size)
@@ -155,8 +90,6 @@ static ssize_t replay_read(void *cookie, char *buf, size_t size)
             return -1;
         n += got;
     }
-    if (rp->track)
-        replay_track(rp, (const uint8_t *)buf, n);
     return (ssize_t)n;
 }
 
@@ -231,8 +164,8 @@ static const struct bpf_slot *filter_for(struct capture *cap, uint32_t linktype,
 
 /* Puts src behind a replaying stream; own_src says whether closing the stream
  * closes src. A regular file that we opened (own_src) is read directly
- * instead: rewound after the peek (rewind_direct). Returns 0 or -1 (err set;
- * src is closed if owned). */
+ * instead: a classic pcap file by its descriptor, a pcapng file rewound after
+ * the peek (rewind_direct). Returns 0 or -1 (err set; src is closed if owned). */
 static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_err *err)
 {
     struct stat sb;
@@ -267,13 +200,15 @@ static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_e
         return -1;
     }
     cap->rp = rp;
-    /* Only this thread uses these streams: no stdio locking on each of libpcap's two
-     * freads per record. Regular files get a 256 KiB buffer so that those freads are
-     * memcpys from memory, in refills short enough that a tracking thread fed
-     * through reader_thread.c's ring of 1,024 frames does not run dry while the
-     * reader waits on one (with 1 MiB refills the tracker of the benchmark sat
-     * idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms); pipes keep stdio's
-     * default (a large buffer would make each refill wait for that many bytes). */
+    /* Only this thread uses these streams: no stdio locking on each of the
+     * readers' freads (two per record). Regular files get a 256 KiB buffer so
+     * that those freads are memcpys from memory, in refills short enough that a
+     * tracking thread fed through reader_thread.c's ring of 1,024 frames does
+     * not run dry while the reader waits on one (with 1 MiB refills the tracker
+     * of the benchmark sat idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms;
+     * pcap_reader.c reads a direct file in chunks of that size); pipes keep
+     * stdio's default (a large buffer would make each refill wait for that
+     * many bytes). */
     __fsetlocking(cap->fp, FSETLOCKING_BYCALLER);
     if (own_src)
         __fsetlocking(src, FSETLOCKING_BYCALLER);
@@ -311,41 +246,20 @@ static int rewind_direct(struct capture *cap, struct ss_err *err)
     return 0;
 }
 
-static int open_pcap(struct capture *cap, bool big_endian, bool nsec, struct ss_err *err)
+/* A classic pcap file, read by pcap_reader from its first byte: a direct file
+ * by its descriptor (at offsets of its own: no rewind), anything else through
+ * the replaying stream, which gives the peeked bytes back first. */
+static int open_pcap(struct capture *cap, struct ss_err *err)
 {
-    struct replay *rp = cap->rp;
-    long got = peek(cap, PCAP_FILE_HDR_LEN - 4, err);
-    if (got < 0)
+    int fd = cap->direct ? fileno(cap->fp) : -1;
+    if (pcap_reader_open(&cap->pr, fd, cap->fp, cap->name, err) != 0)
         return -1;
-    if (got < PCAP_FILE_HDR_LEN - 4) {
-        ss_err_set(err, "%s: truncated file header", cap->name);
-        return -1;
-    }
+    const struct pcap_file_info *fi = pcap_reader_info(cap->pr);
     cap->info.format = CAPTURE_PCAP;
-    cap->info.big_endian = big_endian;
-    cap->info.nanosecond = nsec;
-    cap->info.snaplen = rd32(rp->head + 16, big_endian);
-    cap->pcap_linktype = rd32(rp->head + 20, big_endian) & PCAP_LINKTYPE_MASK;
-    rp->track = true;
-    rp->big_endian = big_endian;
-    uint32_t version = rd32(rp->head + 4, big_endian); /* major and minor, 16 bits each */
-    uint16_t major = (uint16_t)(big_endian ? version >> 16 : version & 0xffffu);
-    uint16_t minor = (uint16_t)(big_endian ? version & 0xffffu : version >> 16);
-    rp->lengths = major != 2 || minor > 3 ? LENGTHS_AS_IS
-                  : minor == 3            ? LENGTHS_MAYBE_SWAPPED
-                                          : LENGTHS_SWAPPED;
-    rp->snaplen = cap->info.snaplen;
-    rp->skip = PCAP_FILE_HDR_LEN;
-    cap->next_rec_pos = PCAP_FILE_HDR_LEN;
-    if (rewind_direct(cap, err) != 0)
-        return -1;
-
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    cap->pcap = pcap_fopen_offline_with_tstamp_precision(cap->fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (cap->pcap == NULL) {
-        ss_err_set(err, "%s: %s", cap->name, errbuf);
-        return -1; /* libpcap left fp to us: capture_close closes it */
-    }
+    cap->info.big_endian = fi->big_endian;
+    cap->info.nanosecond = fi->nanosecond;
+    cap->info.snaplen = fi->snaplen;
+    cap->pcap_linktype = fi->linktype;
     return 0;
 }
 
@@ -396,10 +310,12 @@ static int capture_start(struct capture **out, struct capture *cap, struct ss_er
     uint32_t magic = rd32(cap->rp->head, true); /* the bytes in file order */
     int rc;
     switch (magic) {
-    case 0xa1b2c3d4u: rc = open_pcap(cap, true, false, err); break;
-    case 0xd4c3b2a1u: rc = open_pcap(cap, false, false, err); break;
-    case 0xa1b23c4du: rc = open_pcap(cap, true, true, err); break;
-    case 0x4d3cb2a1u: rc = open_pcap(cap, false, true, err); break;
+    case 0xa1b2c3d4u: /* microseconds, big-endian */
+    case 0xd4c3b2a1u: /* microseconds, little-endian */
+    case 0xa1b23c4du: /* nanoseconds, big-endian */
+    case 0x4d3cb2a1u: /* nanoseconds, little-endian */
+        rc = open_pcap(cap, err);
+        break;
     case PCAPNG_MAGIC: rc = open_pcapng(cap, err); break;
     default:
         ss_err_set(err, "%s: not a pcap or pcapng capture (magic 0x%08" PRIx32 ")", cap->name, magic);
@@ -494,41 +410,17 @@ static int read_record(struct capture *cap, struct capture_frame *f, struct ss_e
         f->record_no = pkt.record_no;
         return 1;
     }
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int rc = pcap_next_ex(cap->pcap, &h, &data);
-    if (rc == PCAP_ERROR_BREAK)
-        return 0;
-    if (rc != 1) {
-        ss_err_set(err, "%s: record %" PRIu64 ": %s", cap->name, cap->pcap_records + 1,
-                   pcap_geterr(cap->pcap));
-        return -1;
-    }
-    uint64_t rec = ++cap->pcap_records;
-    if (cap->direct) {
-        uint64_t start = cap->next_rec_pos;
-        cap->next_rec_pos = start + PCAP_REC_HDR_LEN + h->caplen;
-        off_t pos;
-        if (cap->info.snaplen != 0 && h->caplen == cap->info.snaplen &&
-            (pos = ftello(cap->fp)) >= 0 && (uint64_t)pos != cap->next_rec_pos) {
-            cap->rp->oversize_record = rec;
-            cap->rp->oversize_caplen = (uint32_t)((uint64_t)pos - start - PCAP_REC_HDR_LEN);
-        }
-    }
-    if (cap->rp->oversize_record == rec) {
-        ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
-                   " exceeds the file's snaplen %" PRIu32,
-                   cap->name, rec, cap->rp->oversize_caplen, cap->info.snaplen);
-        return -1;
-    }
-    f->data = data;
-    f->cap_len = h->caplen;
-    f->wire_len = h->len;
+    struct pcap_record rec;
+    int rc = pcap_reader_next(cap->pr, &rec, err);
+    if (rc != 1)
+        return rc;
+    f->data = rec.data;
+    f->cap_len = rec.cap_len;
+    f->wire_len = rec.wire_len;
     f->linktype = cap->pcap_linktype;
-    /* the file stores unsigned 32-bit seconds; libpcap gives ns in tv_usec */
-    f->ts_ns = (uint64_t)(uint32_t)h->ts.tv_sec * NS_PER_SEC + (uint64_t)h->ts.tv_usec;
+    f->ts_ns = rec.ts_ns;
     f->if_index = 0;
-    f->record_no = rec;
+    f->record_no = rec.record_no;
     return 1;
 }
 
@@ -570,9 +462,8 @@ void capture_close(struct capture *cap)
 {
     if (cap == NULL)
         return;
-    if (cap->pcap != NULL)
-        pcap_close(cap->pcap); /* closes fp */
-    else if (cap->fp != NULL)
+    pcap_reader_close(cap->pr);
+    if (cap->fp != NULL)
         fclose(cap->fp);
     if (cap->direct)
         free(cap->rp); /* no stream of its own to free it */

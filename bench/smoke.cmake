@@ -1,5 +1,6 @@
 # bench.smoke: gen_bench -n 1000 must write a capture that the bare libpcap loop
-# reads whole (same packet count as the generator reports) and in which the
+# reads whole (same packet count as the generator reports), the same loop over
+# sockscope's own reader reads alike, and in which the
 # flow probe finds exactly one connection per generated flow (no 5-tuple reuse),
 # on one thread and with the reader thread.
 execute_process(COMMAND ${GEN} -n 1000 -w 100 -o ${OUT}
@@ -25,6 +26,17 @@ if(NOT rc EQUAL 0 OR NOT loop_out MATCHES "packets=([0-9]+) ")
 endif()
 if(NOT CMAKE_MATCH_1 EQUAL gen_packets)
   message(FATAL_ERROR "pcap_read_loop read ${CMAKE_MATCH_1} packets, gen_bench wrote ${gen_packets}")
+endif()
+# the loop over sockscope's own reader reads the same packets, bytes and first bytes
+string(REGEX MATCH "packets=[0-9]+ bytes=[0-9]+" libpcap_counts "${loop_out}")
+string(REGEX MATCH "first_byte_sum=[0-9]+" libpcap_sum "${loop_out}")
+execute_process(COMMAND ${LOOP} --reader sockscope ${OUT} RESULT_VARIABLE rc
+                OUTPUT_VARIABLE own_out ERROR_VARIABLE own_err)
+string(REGEX MATCH "packets=[0-9]+ bytes=[0-9]+" own_counts "${own_out}")
+string(REGEX MATCH "first_byte_sum=[0-9]+" own_sum "${own_out}")
+if(NOT rc EQUAL 0 OR NOT own_counts STREQUAL libpcap_counts OR NOT own_sum STREQUAL libpcap_sum)
+  message(FATAL_ERROR "pcap_read_loop --reader sockscope (${rc}): ${own_out}${own_err}"
+                      " differs from libpcap's: ${loop_out}")
 endif()
 
 foreach(threads 1 2)

@@ -25,9 +25,9 @@
  *
  * Before that, every input is read twice more, through a stream and as a
  * regular file (a memfd opened by its /proc path), and the two readers must
- * agree frame by frame and on the error: regular files are handed to libpcap
- * directly and a record cut to the snaplen is found by the file position,
- * streams walk the record headers (capture.c). */
+ * agree frame by frame and on the error: pcap_reader.c reads a regular file
+ * by its descriptor in chunks and a stream record by record, pcapng.c a
+ * regular file rewound and a stream replayed (capture.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

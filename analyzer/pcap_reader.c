@@ -1,0 +1,253 @@
+/* pcap_reader.c - classic pcap files read in place (see pcap_reader.h). */
+#include "pcap_reader.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAGIC_USEC 0xa1b2c3d4u
+#define MAGIC_NSEC 0xa1b23c4du
+/* a refill of a regular file: large enough that a read costs little per
+ * record, short enough that a tracking thread fed through reader_thread.c's
+ * ring does not run dry while the reader waits on one (capture.c) */
+#define CHUNK_SIZE (256u * 1024u)
+#define NS_PER_SEC 1000000000ull
+
+/* which record field holds the captured length (pcap_reader.h) */
+enum lengths { LENGTHS_AS_IS, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
+
+struct pcap_reader {
+    struct pcap_file_info info;
+    const char *name;
+    int fd;     /* >= 0: read with pread from off */
+    FILE *fp;   /* else: read exactly what is needed */
+    uint64_t off;
+    uint8_t *buf;
+    size_t cap;      /* bytes allocated */
+    size_t pos, end; /* unread bytes: buf[pos, end) */
+    bool eof;        /* the source has no more bytes */
+    uint8_t lengths; /* enum lengths */
+    uint32_t limit;  /* largest captured length accepted */
+    uint64_t records;
+    bool failed;
+    struct ss_err fail;
+};
+
+static uint32_t rd32(const uint8_t *p, bool be)
+{
+    if (be)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static uint16_t rd16(const uint8_t *p, bool be)
+{
+    return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+uint32_t pcap_max_caplen(uint32_t linktype)
+{
+    switch (linktype) {
+    case 231: return 128u << 20; /* LINKTYPE_DBUS */
+    case 249: return 1u << 20;   /* LINKTYPE_USBPCAP */
+    case 279: return 8u << 20;   /* LINKTYPE_EBHSCR */
+    default: return 262144u;
+    }
+}
+
+/* Makes at least need unread bytes available, unless the source ends first.
+ * Returns 0 (check end - pos), -1 on a read error or out of memory (err set). */
+static int fill(struct pcap_reader *r, size_t need, struct ss_err *err)
+{
+    if (r->end - r->pos >= need || r->eof)
+        return 0;
+    size_t have = r->end - r->pos;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, have);
+        r->pos = 0;
+        r->end = have;
+    }
+    size_t want = r->fd >= 0 && need < CHUNK_SIZE ? CHUNK_SIZE : need;
+    if (want > r->cap) {
+        uint8_t *nb = realloc(r->buf, want);
+        if (nb == NULL) {
+            ss_err_set(err, "%s: out of memory for a record of %zu bytes", r->name, need);
+            return -1;
+        }
+        r->buf = nb;
+        r->cap = want;
+    }
+    while (r->end < need) {
+        size_t n;
+        if (r->fd >= 0) {
+            ssize_t got = pread(r->fd, r->buf + r->end, r->cap - r->end, (off_t)r->off);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got < 0) {
+                ss_err_set(err, "%s: read error: %s", r->name, strerror(errno));
+                return -1;
+            }
+            n = (size_t)got;
+            r->off += n;
+        } else {
+            n = fread(r->buf + r->end, 1, need - r->end, r->fp);
+            if (n == 0 && ferror(r->fp)) {
+                ss_err_set(err, "%s: read error: %s", r->name,
+                           strerror(errno != 0 ? errno : EIO));
+                return -1;
+            }
+        }
+        if (n == 0) {
+            r->eof = true;
+            break;
+        }
+        r->end += n;
+    }
+    return 0;
+}
+
+int pcap_reader_open(struct pcap_reader **out, int fd, FILE *fp, const char *name,
+                     struct ss_err *err)
+{
+    *out = NULL;
+    struct pcap_reader *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        ss_err_set(err, "%s: out of memory", name);
+        return -1;
+    }
+    r->name = name;
+    r->fd = fd;
+    r->fp = fp;
+    if (fill(r, PCAP_FILE_HDR_LEN, err) != 0)
+        goto fail;
+    if (r->end - r->pos < PCAP_FILE_HDR_LEN) {
+        ss_err_set(err, "%s: truncated file header", name);
+        goto fail;
+    }
+    const uint8_t *h = r->buf + r->pos;
+    uint32_t magic = rd32(h, true); /* the bytes in file order */
+    struct pcap_file_info *fi = &r->info;
+    if (magic == MAGIC_USEC || magic == MAGIC_NSEC) {
+        fi->big_endian = true;
+    } else if (rd32(h, false) == MAGIC_USEC || rd32(h, false) == MAGIC_NSEC) {
+        fi->big_endian = false;
+    } else {
+        ss_err_set(err, "%s: not a classic pcap file (magic 0x%08" PRIx32 ")", name, magic);
+        goto fail;
+    }
+    bool be = fi->big_endian;
+    fi->nanosecond = rd32(h, be) == MAGIC_NSEC;
+    fi->version_major = rd16(h + 4, be);
+    fi->version_minor = rd16(h + 6, be);
+    fi->snaplen = rd32(h + 16, be);
+    fi->linktype = rd32(h + 20, be) & PCAP_LINKTYPE_MASK;
+    r->pos += PCAP_FILE_HDR_LEN;
+    if (fi->version_major == 2 && fi->version_minor <= 4)
+        r->lengths = fi->version_minor < 3    ? LENGTHS_SWAPPED
+                     : fi->version_minor == 3 ? LENGTHS_MAYBE_SWAPPED
+                                              : LENGTHS_AS_IS;
+    else if (fi->version_major == 543 && fi->version_minor == 0)
+        r->lengths = LENGTHS_SWAPPED;
+    else {
+        ss_err_set(err, "%s: pcap format version %u.%u is not supported (2.0-2.4 and 543.0 are)",
+                   name, fi->version_major, fi->version_minor);
+        goto fail;
+    }
+    r->limit = pcap_max_caplen(fi->linktype);
+    *out = r;
+    return 0;
+fail:
+    pcap_reader_close(r);
+    return -1;
+}
+
+const struct pcap_file_info *pcap_reader_info(const struct pcap_reader *r)
+{
+    return &r->info;
+}
+
+/* The record's fraction of a second in nanoseconds as libpcap 1.10 gives it: a
+ * signed 32-bit field (microseconds scaled up), so that a damaged file's
+ * timestamps are those every libpcap-based tool shows. */
+static uint64_t frac_ns(uint32_t raw, bool nanosecond)
+{
+    int64_t v = raw > INT32_MAX ? (int64_t)raw - ((int64_t)1 << 32) : (int64_t)raw;
+    return (uint64_t)(nanosecond ? v : v * 1000);
+}
+
+static int fail_with(struct pcap_reader *r, struct ss_err *err)
+{
+    r->failed = true;
+    r->fail = *err;
+    return -1;
+}
+
+int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_err *err)
+{
+    if (r->failed) {
+        *err = r->fail;
+        return -1;
+    }
+    if (fill(r, PCAP_REC_HDR_LEN, err) != 0)
+        return fail_with(r, err);
+    size_t have = r->end - r->pos;
+    if (have == 0)
+        return 0;
+    uint64_t no = r->records + 1;
+    if (have < PCAP_REC_HDR_LEN) {
+        ss_err_set(err, "%s: record %" PRIu64 ": truncated record header (%zu of %u bytes)",
+                   r->name, no, have, PCAP_REC_HDR_LEN);
+        return fail_with(r, err);
+    }
+    const struct pcap_file_info *fi = &r->info;
+    const uint8_t *h = r->buf + r->pos;
+    uint32_t caplen = rd32(h + 8, fi->big_endian), len = rd32(h + 12, fi->big_endian);
+    if (r->lengths == LENGTHS_SWAPPED || (r->lengths == LENGTHS_MAYBE_SWAPPED && caplen > len)) {
+        uint32_t t = caplen;
+        caplen = len;
+        len = t;
+    }
+    /* libpcap cuts a record beyond the snaplen to it (when the snaplen is set
+     * and within its limit) and refuses one beyond its limit */
+    bool snaplen_binds = fi->snaplen != 0 && fi->snaplen <= r->limit;
+    if (snaplen_binds && caplen > fi->snaplen) {
+        ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
+                   " exceeds the file's snaplen %" PRIu32, r->name, no, caplen, fi->snaplen);
+        return fail_with(r, err);
+    }
+    if (caplen > r->limit) {
+        ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
+                   " exceeds the largest record of link type %" PRIu32 " (%" PRIu32 " bytes)",
+                   r->name, no, caplen, fi->linktype, r->limit);
+        return fail_with(r, err);
+    }
+    size_t size = PCAP_REC_HDR_LEN + (size_t)caplen;
+    if (fill(r, size, err) != 0)
+        return fail_with(r, err);
+    have = r->end - r->pos;
+    if (have < size) {
+        ss_err_set(err, "%s: record %" PRIu64 ": truncated record (captured length %" PRIu32
+                   ", %zu bytes left)", r->name, no, caplen, have - PCAP_REC_HDR_LEN);
+        return fail_with(r, err);
+    }
+    h = r->buf + r->pos; /* fill may have moved the bytes */
+    rec->data = h + PCAP_REC_HDR_LEN;
+    rec->cap_len = caplen;
+    rec->wire_len = len;
+    rec->ts_ns = (uint64_t)rd32(h, fi->big_endian) * NS_PER_SEC +
+                 frac_ns(rd32(h + 4, fi->big_endian), fi->nanosecond);
+    rec->record_no = no;
+    r->records = no;
+    r->pos += size;
+    return 1;
+}
+
+void pcap_reader_close(struct pcap_reader *r)
+{
+    if (r == NULL)
+        return;
+    free(r->buf);
+    free(r);
+}
