@@ -227,6 +227,7 @@ static void test_limits(void)
                 "t.pcap: record 2: captured length 262145 exceeds the largest record of link type 1 (262144 bytes)");
     check_limit(0xFFFFFFFFu, 1, 262144, NULL); /* a snaplen above the limit does not bind */
     check_limit(0xFFFFFFFFu, 1, 262145, "record 2: captured length 262145 exceeds the largest");
+    check_limit(300000, 1, 300001, "record 2: captured length 300001 exceeds the largest");
     check_limit(100, 1, 100, NULL);
     check_limit(100, 1, 101, "t.pcap: record 2: captured length 101 exceeds the file's snaplen 100");
     check_limit(100, 1, 300000, "record 2: captured length 300000 exceeds the file's snaplen 100");
