@@ -1,17 +1,15 @@
 /* capture.c - capture front end for saved files: format detection by magic,
- * classic pcap through libpcap, pcapng through pcapng.c, BPF per link type.
+ * classic pcap through pcap_reader.c (not libpcap's pcap_next_ex: see
+ * pcap_reader.h for why), pcapng through pcapng.c, BPF per link type through
+ * libpcap.
  *
  * Why a replaying stream: to detect the format on stdin and pipes we must read
- * the magic ourselves, so libpcap gets a FILE* (glibc fopencookie) that replays
- * the bytes we peeked and then reads on from the real source.
- *
- * Classic pcap records are read by pcap_reader.c (not libpcap's pcap_next_ex:
- * see pcap_reader.h for why), a regular file by its descriptor in large
- * chunks, anything else through the replaying stream. libpcap compiles and
- * runs the BPF filters.
+ * the magic ourselves, so the readers get a FILE* (glibc fopencookie) that
+ * replays the bytes we peeked and then reads on from the real source.
  *
  * Regular files skip the replaying stream (it cost about 130 instructions per
- * record): after the peek a pcapng file is rewound and read as it is. */
+ * record): a classic pcap file is read by its descriptor in large chunks, a
+ * pcapng file rewound after the peek and read as it is. */
 #include "capture.h"
 
 #include <errno.h>
