@@ -34,7 +34,8 @@ execute_process(COMMAND ${LOOP} --reader sockscope ${OUT} RESULT_VARIABLE rc
                 OUTPUT_VARIABLE own_out ERROR_VARIABLE own_err)
 string(REGEX MATCH "packets=[0-9]+ bytes=[0-9]+" own_counts "${own_out}")
 string(REGEX MATCH "first_byte_sum=[0-9]+" own_sum "${own_out}")
-if(NOT rc EQUAL 0 OR NOT own_counts STREQUAL libpcap_counts OR NOT own_sum STREQUAL libpcap_sum)
+if(NOT rc EQUAL 0 OR own_counts STREQUAL "" OR NOT own_counts STREQUAL libpcap_counts
+   OR NOT own_sum STREQUAL libpcap_sum)
   message(FATAL_ERROR "pcap_read_loop --reader sockscope (${rc}): ${own_out}${own_err}"
                       " differs from libpcap's: ${loop_out}")
 endif()
