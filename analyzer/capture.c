@@ -8,8 +8,9 @@
  * replays the bytes we peeked and then reads on from the real source.
  *
  * Regular files skip the replaying stream (it cost about 130 instructions per
- * record): a classic pcap file is read by its descriptor in large chunks, a
- * pcapng file rewound after the peek and read as it is. */
+ * record): their magic is peeked with pread, then a classic pcap file is read
+ * by its descriptor in large chunks, a pcapng file through its own stream,
+ * from its first byte. */
 #include "capture.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -160,10 +162,30 @@ static const struct bpf_slot *filter_for(struct capture *cap, uint32_t linktype,
     return s->ok ? s : NULL;
 }
 
+/* Gives fp (not read yet) a 256 KiB buffer when it reads a regular file; keeps
+ * stdio's default when memory is short. Only this thread uses these streams:
+ * no stdio locking on each of the readers' freads. A 256 KiB buffer makes
+ * those freads memcpys from memory, in refills short enough that a tracking
+ * thread fed through reader_thread.c's ring of 1,024 frames does not run dry
+ * while the reader waits on one (with 1 MiB refills the tracker of the
+ * benchmark sat idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms;
+ * pcap_reader.c reads a direct file in chunks of that size); pipes keep
+ * stdio's default (a large buffer would make each refill wait for that many
+ * bytes). */
+static void set_file_buffer(struct capture *cap, FILE *fp)
+{
+    if ((cap->iobuf = malloc(FILE_BUFFER_SIZE)) != NULL &&
+        setvbuf(fp, cap->iobuf, _IOFBF, FILE_BUFFER_SIZE) != 0) {
+        free(cap->iobuf);
+        cap->iobuf = NULL;
+    }
+}
+
 /* Puts src behind a replaying stream; own_src says whether closing the stream
  * closes src. A regular file that we opened (own_src) is read directly
- * instead: a classic pcap file by its descriptor, a pcapng file rewound after
- * the peek (rewind_direct). Returns 0 or -1 (err set; src is closed if owned). */
+ * instead: its magic peeked with pread, so that stdio has read nothing; then a
+ * classic pcap file is read by its descriptor, a pcapng file through src from
+ * its first byte. Returns 0 or -1 (err set; src is closed if owned). */
 static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_err *err)
 {
     struct stat sb;
@@ -178,13 +200,7 @@ static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_e
     rp->src = src;
     rp->own_src = own_src;
     if (regular && own_src) {
-        /* before the first read, as setvbuf requires */
         __fsetlocking(src, FSETLOCKING_BYCALLER);
-        if ((cap->iobuf = malloc(FILE_BUFFER_SIZE)) != NULL &&
-            setvbuf(src, cap->iobuf, _IOFBF, FILE_BUFFER_SIZE) != 0) {
-            free(cap->iobuf);
-            cap->iobuf = NULL;
-        }
         cap->rp = rp;
         cap->fp = src;
         cap->direct = true;
@@ -198,50 +214,40 @@ static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_e
         return -1;
     }
     cap->rp = rp;
-    /* Only this thread uses these streams: no stdio locking on each of the
-     * readers' freads (two per record). Regular files get a 256 KiB buffer so
-     * that those freads are memcpys from memory, in refills short enough that a
-     * tracking thread fed through reader_thread.c's ring of 1,024 frames does
-     * not run dry while the reader waits on one (with 1 MiB refills the tracker
-     * of the benchmark sat idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms;
-     * pcap_reader.c reads a direct file in chunks of that size); pipes keep
-     * stdio's default (a large buffer would make each refill wait for that
-     * many bytes). */
     __fsetlocking(cap->fp, FSETLOCKING_BYCALLER);
     if (own_src)
         __fsetlocking(src, FSETLOCKING_BYCALLER);
-    if (regular &&
-        (cap->iobuf = malloc(FILE_BUFFER_SIZE)) != NULL &&
-        setvbuf(cap->fp, cap->iobuf, _IOFBF, FILE_BUFFER_SIZE) != 0) {
-        free(cap->iobuf);
-        cap->iobuf = NULL;
-    }
+    if (regular)
+        set_file_buffer(cap, cap->fp);
     return 0;
 }
 
-/* Reads up to n more bytes from the source into the replay head; returns the
+/* Reads up to n more bytes from the source into the replay head (a direct
+ * file with pread, leaving its stream unread at its first byte); returns the
  * number read or -1 (err set) on an I/O error. */
 static long peek(struct capture *cap, size_t n, struct ss_err *err)
 {
     struct replay *rp = cap->rp;
-    size_t got = fread(rp->head + rp->head_len, 1, n, rp->src);
-    if (got < n && ferror(rp->src)) {
-        ss_err_set(err, "%s: read error: %s", cap->name, strerror(errno != 0 ? errno : EIO));
-        return -1;
+    size_t got;
+    if (cap->direct) {
+        ssize_t r;
+        do
+            r = pread(fileno(rp->src), rp->head + rp->head_len, n, (off_t)rp->head_len);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            ss_err_set(err, "%s: read error: %s", cap->name, strerror(errno));
+            return -1;
+        }
+        got = (size_t)r;
+    } else {
+        got = fread(rp->head + rp->head_len, 1, n, rp->src);
+        if (got < n && ferror(rp->src)) {
+            ss_err_set(err, "%s: read error: %s", cap->name, strerror(errno != 0 ? errno : EIO));
+            return -1;
+        }
     }
     rp->head_len += got;
     return (long)got;
-}
-
-/* A direct file goes back to its first byte, which the reader then reads
- * itself. Returns 0 or -1 (err set). */
-static int rewind_direct(struct capture *cap, struct ss_err *err)
-{
-    if (cap->direct && fseeko(cap->fp, 0, SEEK_SET) != 0) {
-        ss_err_set(err, "%s: cannot rewind: %s", cap->name, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 /* A classic pcap file, read by pcap_reader from its first byte: a direct file
@@ -261,9 +267,14 @@ static int open_pcap(struct capture *cap, struct ss_err *err)
     return 0;
 }
 
+/* A pcapng file, read by pcapng.c from its first byte: a direct file through
+ * its stream, not read yet (given its buffer now), anything else through the
+ * replaying stream. */
 static int open_pcapng(struct capture *cap, struct ss_err *err)
 {
-    if (rewind_direct(cap, err) != 0 || pcapng_open(&cap->ng, cap->fp, cap->name, err) != 0)
+    if (cap->direct)
+        set_file_buffer(cap, cap->fp);
+    if (pcapng_open(&cap->ng, cap->fp, cap->name, err) != 0)
         return -1;
     cap->info.format = CAPTURE_PCAPNG;
     cap->info.big_endian = pcapng_big_endian(cap->ng);
