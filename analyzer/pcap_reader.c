@@ -58,7 +58,10 @@ uint32_t pcap_max_caplen(uint32_t linktype)
 }
 
 /* Makes at least need unread bytes available, unless the source ends first.
- * Returns 0 (check end - pos), -1 on a read error or out of memory (err set). */
+ * The buffer grows with the bytes that arrive (to a chunk, then doubling), not
+ * to the length a record header claims: a short hostile file cannot make us
+ * allocate the 128 MiB a D-Bus record may claim. Returns 0 (check end - pos),
+ * -1 on a read error or out of memory (err set). */
 static int fill(struct pcap_reader *r, size_t need, struct ss_err *err)
 {
     if (r->end - r->pos >= need || r->eof)
@@ -69,20 +72,22 @@ static int fill(struct pcap_reader *r, size_t need, struct ss_err *err)
         r->pos = 0;
         r->end = have;
     }
-    size_t want = r->fd >= 0 && need < CHUNK_SIZE ? CHUNK_SIZE : need;
-    if (want > r->cap) {
-        uint8_t *nb = realloc(r->buf, want);
-        if (nb == NULL) {
-            ss_err_set(err, "%s: out of memory for a record of %zu bytes", r->name, need);
-            return -1;
-        }
-        r->buf = nb;
-        r->cap = want;
-    }
     while (r->end < need) {
-        size_t n;
+        if (r->end == r->cap) {
+            size_t grown = r->cap < CHUNK_SIZE ? CHUNK_SIZE : 2 * r->cap;
+            if (grown > need && need > CHUNK_SIZE)
+                grown = need;
+            uint8_t *nb = realloc(r->buf, grown);
+            if (nb == NULL) {
+                ss_err_set(err, "%s: out of memory for a record of %zu bytes", r->name, need);
+                return -1;
+            }
+            r->buf = nb;
+            r->cap = grown;
+        }
+        size_t n, room = r->cap - r->end;
         if (r->fd >= 0) {
-            ssize_t got = pread(r->fd, r->buf + r->end, r->cap - r->end, (off_t)r->off);
+            ssize_t got = pread(r->fd, r->buf + r->end, room, (off_t)r->off);
             if (got < 0 && errno == EINTR)
                 continue;
             if (got < 0) {
@@ -92,7 +97,7 @@ static int fill(struct pcap_reader *r, size_t need, struct ss_err *err)
             n = (size_t)got;
             r->off += n;
         } else {
-            n = fread(r->buf + r->end, 1, need - r->end, r->fp);
+            n = fread(r->buf + r->end, 1, need - r->end < room ? need - r->end : room, r->fp);
             if (n == 0 && ferror(r->fp)) {
                 ss_err_set(err, "%s: read error: %s", r->name,
                            strerror(errno != 0 ? errno : EIO));
@@ -106,6 +111,11 @@ static int fill(struct pcap_reader *r, size_t need, struct ss_err *err)
         r->end += n;
     }
     return 0;
+}
+
+size_t pcap_reader_buffer_size(const struct pcap_reader *r)
+{
+    return r->cap;
 }
 
 int pcap_reader_open(struct pcap_reader **out, int fd, FILE *fp, const char *name,

@@ -21,6 +21,7 @@
 #define SOCKSCOPE_PCAP_READER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -71,6 +72,10 @@ uint32_t pcap_max_caplen(uint32_t linktype);
  * libpcap's largest) or "NAME: read error: ...". After -1 the reader stays in
  * error: later calls return -1 again. */
 int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_err *err);
+
+/* Bytes of buffer the reader holds: a chunk (256 KiB) or the largest record
+ * so far, rounded up; never the length a cut record only claimed. */
+size_t pcap_reader_buffer_size(const struct pcap_reader *r);
 
 /* Frees the reader (neither fd nor fp); pcap_reader_close(NULL) is a no-op. */
 void pcap_reader_close(struct pcap_reader *r);

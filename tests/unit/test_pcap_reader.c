@@ -30,6 +30,7 @@ struct readout {
     struct rec_summary r[MAX_RECS];
     int end_rc;
     char err[512];
+    size_t buffer_size; /* pcap_reader_buffer_size at the end */
 };
 
 static uint32_t data_sum(const uint8_t *p, uint32_t n)
@@ -77,6 +78,7 @@ static void read_all(const uint8_t *b, size_t len, bool by_fd, struct readout *o
             CU_ASSERT_EQUAL(pcap_reader_next(r, &rec, &again), -1);
             CU_ASSERT_STRING_EQUAL(again.msg, err.msg);
         }
+        o->buffer_size = pcap_reader_buffer_size(r);
         pcap_reader_close(r);
     } else {
         CU_ASSERT_PTR_NULL(r);
@@ -301,6 +303,43 @@ static void test_cut_everywhere(void)
     free(b.p);
 }
 
+/* A record that claims 100 MiB (a D-Bus file may hold one) but is cut after
+ * 600,000 bytes: an error, and the buffer grew with what arrived (to 1 MiB),
+ * not to the claimed length, on both paths. A whole large record grows it to
+ * fit. */
+static void test_claimed_length_not_allocated(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 0, 231);
+    pcap_record(&b, 1, 0, 1000, 1000, 0);
+    put32(&b, 2);
+    put32(&b, 0);
+    put32(&b, 100u << 20);
+    put32(&b, 100u << 20);
+    for (int i = 0; i < 600000; i++) /* more than a chunk: the buffer grows */
+        put8(&b, 0);
+    for (int by_fd = 0; by_fd < 2; by_fd++) {
+        struct readout o;
+        read_all(b.p, b.len, by_fd, &o);
+        CU_ASSERT_EQUAL(o.n, 1);
+        CU_ASSERT_EQUAL(o.end_rc, -1);
+        CU_ASSERT(has(o.err, "record 2: truncated record (captured length 104857600, 600000 bytes left)"));
+        CU_ASSERT(o.buffer_size <= 1u << 20);
+    }
+    free(b.p);
+    struct buf c = { 0 };
+    pcap_header(&c, false, 0, 231);
+    pcap_record(&c, 1, 0, 3u << 20, 3u << 20, 5);
+    for (int by_fd = 0; by_fd < 2; by_fd++) {
+        struct readout o;
+        read_all(c.p, c.len, by_fd, &o);
+        CU_ASSERT_EQUAL(o.n, 1);
+        CU_ASSERT_EQUAL(o.end_rc, 0);
+        CU_ASSERT(o.buffer_size >= 16u + (3u << 20) && o.buffer_size <= 4u << 20);
+    }
+    free(c.p);
+}
+
 static void test_not_pcap(void)
 {
     struct buf b = { 0 };
@@ -321,6 +360,7 @@ int register_tests(void)
         { "libpcap's limits and the snaplen", test_limits },
         { "records across chunk boundaries", test_records_across_chunks },
         { "a file cut at every length", test_cut_everywhere },
+        { "a cut record's claimed length is not allocated", test_claimed_length_not_allocated },
         { "not a classic pcap file", test_not_pcap },
         { NULL, NULL },
     };
