@@ -8,9 +8,8 @@
  * replays the bytes we peeked and then reads on from the real source.
  *
  * Regular files skip the replaying stream (it cost about 130 instructions per
- * record): their magic is peeked with pread, then a classic pcap file is read
- * by its descriptor in large chunks, a pcapng file through its own stream,
- * from its first byte. */
+ * record): their magic is peeked with pread, then either reader reads them by
+ * their descriptor in large chunks (filebuf.c). */
 #include "capture.h"
 
 #include <errno.h>
@@ -162,30 +161,10 @@ static const struct bpf_slot *filter_for(struct capture *cap, uint32_t linktype,
     return s->ok ? s : NULL;
 }
 
-/* Gives fp (not read yet) a 256 KiB buffer when it reads a regular file; keeps
- * stdio's default when memory is short. Only this thread uses these streams:
- * no stdio locking on each of the readers' freads. A 256 KiB buffer makes
- * those freads memcpys from memory, in refills short enough that a tracking
- * thread fed through reader_thread.c's ring of 1,024 frames does not run dry
- * while the reader waits on one (with 1 MiB refills the tracker of the
- * benchmark sat idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms;
- * pcap_reader.c reads a direct file in chunks of that size); pipes keep
- * stdio's default (a large buffer would make each refill wait for that many
- * bytes). */
-static void set_file_buffer(struct capture *cap, FILE *fp)
-{
-    if ((cap->iobuf = malloc(FILE_BUFFER_SIZE)) != NULL &&
-        setvbuf(fp, cap->iobuf, _IOFBF, FILE_BUFFER_SIZE) != 0) {
-        free(cap->iobuf);
-        cap->iobuf = NULL;
-    }
-}
-
 /* Puts src behind a replaying stream; own_src says whether closing the stream
  * closes src. A regular file that we opened (own_src) is read directly
- * instead: its magic peeked with pread, so that stdio has read nothing; then a
- * classic pcap file is read by its descriptor, a pcapng file through src from
- * its first byte. Returns 0 or -1 (err set; src is closed if owned). */
+ * instead, by its descriptor (its magic peeked with pread). Returns 0 or -1
+ * (err set; src is closed if owned). */
 static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_err *err)
 {
     struct stat sb;
@@ -200,7 +179,6 @@ static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_e
     rp->src = src;
     rp->own_src = own_src;
     if (regular && own_src) {
-        __fsetlocking(src, FSETLOCKING_BYCALLER);
         cap->rp = rp;
         cap->fp = src;
         cap->direct = true;
@@ -214,11 +192,23 @@ static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_e
         return -1;
     }
     cap->rp = rp;
+    /* Only this thread uses these streams: no stdio locking on each of the
+     * readers' freads. A regular file behind the stream (stdin redirected
+     * from one) gets a 256 KiB buffer, as filebuf.c reads a direct one: freads
+     * that are memcpys from memory, in refills short enough that a tracking
+     * thread fed through reader_thread.c's ring of 1,024 frames does not run
+     * dry while the reader waits on one (with 1 MiB refills the tracker of the
+     * benchmark sat idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms); pipes
+     * keep stdio's default (a large buffer would make each refill wait for
+     * that many bytes). */
     __fsetlocking(cap->fp, FSETLOCKING_BYCALLER);
     if (own_src)
         __fsetlocking(src, FSETLOCKING_BYCALLER);
-    if (regular)
-        set_file_buffer(cap, cap->fp);
+    if (regular && (cap->iobuf = malloc(FILE_BUFFER_SIZE)) != NULL &&
+        setvbuf(cap->fp, cap->iobuf, _IOFBF, FILE_BUFFER_SIZE) != 0) {
+        free(cap->iobuf);
+        cap->iobuf = NULL;
+    }
     return 0;
 }
 
@@ -251,8 +241,8 @@ static long peek(struct capture *cap, size_t n, struct ss_err *err)
 }
 
 /* A classic pcap file, read by pcap_reader from its first byte: a direct file
- * by its descriptor (at offsets of its own: no rewind), anything else through
- * the replaying stream, which gives the peeked bytes back first. */
+ * by its descriptor, anything else through the replaying stream, which gives
+ * the peeked bytes back first. */
 static int open_pcap(struct capture *cap, struct ss_err *err)
 {
     int fd = cap->direct ? fileno(cap->fp) : -1;
@@ -267,14 +257,12 @@ static int open_pcap(struct capture *cap, struct ss_err *err)
     return 0;
 }
 
-/* A pcapng file, read by pcapng.c from its first byte: a direct file through
- * its stream, not read yet (given its buffer now), anything else through the
- * replaying stream. */
+/* A pcapng file, read by pcapng.c from its first byte: a direct file by its
+ * descriptor, anything else through the replaying stream. */
 static int open_pcapng(struct capture *cap, struct ss_err *err)
 {
-    if (cap->direct)
-        set_file_buffer(cap, cap->fp);
-    if (pcapng_open(&cap->ng, cap->fp, cap->name, err) != 0)
+    int fd = cap->direct ? fileno(cap->fp) : -1;
+    if (pcapng_open(&cap->ng, fd, cap->fp, cap->name, err) != 0)
         return -1;
     cap->info.format = CAPTURE_PCAPNG;
     cap->info.big_endian = pcapng_big_endian(cap->ng);

@@ -1,18 +1,14 @@
 /* pcap_reader.c - classic pcap files read in place (see pcap_reader.h). */
 #include "pcap_reader.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "filebuf.h"
 
 #define MAGIC_USEC 0xa1b2c3d4u
 #define MAGIC_NSEC 0xa1b23c4du
-/* a refill of a regular file: large enough that a read costs little per
- * record, short enough that a tracking thread fed through reader_thread.c's
- * ring does not run dry while the reader waits on one (capture.c) */
-#define CHUNK_SIZE (256u * 1024u)
 #define NS_PER_SEC 1000000000ull
 
 /* which record field holds the captured length (pcap_reader.h) */
@@ -21,13 +17,7 @@ enum lengths { LENGTHS_AS_IS, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
 struct pcap_reader {
     struct pcap_file_info info;
     const char *name;
-    int fd;     /* >= 0: read with pread from off */
-    FILE *fp;   /* else: read exactly what is needed */
-    uint64_t off;
-    uint8_t *buf;
-    size_t cap;      /* bytes allocated */
-    size_t pos, end; /* unread bytes: buf[pos, end) */
-    bool eof;        /* the source has no more bytes */
+    struct filebuf in;
     uint8_t lengths; /* enum lengths */
     uint32_t limit;  /* largest captured length accepted */
     uint64_t records;
@@ -57,65 +47,9 @@ uint32_t pcap_max_caplen(uint32_t linktype)
     }
 }
 
-/* Makes at least need unread bytes available, unless the source ends first.
- * The buffer grows with the bytes that arrive (to a chunk, then doubling), not
- * to the length a record header claims: a short hostile file cannot make us
- * allocate the 128 MiB a D-Bus record may claim. Returns 0 (check end - pos),
- * -1 on a read error or out of memory (err set). */
-static int fill(struct pcap_reader *r, size_t need, struct ss_err *err)
-{
-    if (r->end - r->pos >= need || r->eof)
-        return 0;
-    size_t have = r->end - r->pos;
-    if (r->pos > 0) {
-        memmove(r->buf, r->buf + r->pos, have);
-        r->pos = 0;
-        r->end = have;
-    }
-    while (r->end < need) {
-        if (r->end == r->cap) {
-            size_t grown = r->cap < CHUNK_SIZE ? CHUNK_SIZE : 2 * r->cap;
-            if (grown > need && need > CHUNK_SIZE)
-                grown = need;
-            uint8_t *nb = realloc(r->buf, grown);
-            if (nb == NULL) {
-                ss_err_set(err, "%s: out of memory for a record of %zu bytes", r->name, need);
-                return -1;
-            }
-            r->buf = nb;
-            r->cap = grown;
-        }
-        size_t n, room = r->cap - r->end;
-        if (r->fd >= 0) {
-            ssize_t got = pread(r->fd, r->buf + r->end, room, (off_t)r->off);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got < 0) {
-                ss_err_set(err, "%s: read error: %s", r->name, strerror(errno));
-                return -1;
-            }
-            n = (size_t)got;
-            r->off += n;
-        } else {
-            n = fread(r->buf + r->end, 1, need - r->end < room ? need - r->end : room, r->fp);
-            if (n == 0 && ferror(r->fp)) {
-                ss_err_set(err, "%s: read error: %s", r->name,
-                           strerror(errno != 0 ? errno : EIO));
-                return -1;
-            }
-        }
-        if (n == 0) {
-            r->eof = true;
-            break;
-        }
-        r->end += n;
-    }
-    return 0;
-}
-
 size_t pcap_reader_buffer_size(const struct pcap_reader *r)
 {
-    return r->cap;
+    return r->in.cap;
 }
 
 int pcap_reader_open(struct pcap_reader **out, int fd, FILE *fp, const char *name,
@@ -128,15 +62,14 @@ int pcap_reader_open(struct pcap_reader **out, int fd, FILE *fp, const char *nam
         return -1;
     }
     r->name = name;
-    r->fd = fd;
-    r->fp = fp;
-    if (fill(r, PCAP_FILE_HDR_LEN, err) != 0)
+    filebuf_init(&r->in, fd, fp, name);
+    if (filebuf_fill(&r->in, PCAP_FILE_HDR_LEN, err) != 0)
         goto fail;
-    if (r->end - r->pos < PCAP_FILE_HDR_LEN) {
+    if (filebuf_avail(&r->in) < PCAP_FILE_HDR_LEN) {
         ss_err_set(err, "%s: truncated file header", name);
         goto fail;
     }
-    const uint8_t *h = r->buf + r->pos;
+    const uint8_t *h = filebuf_data(&r->in);
     uint32_t magic = rd32(h, true); /* the bytes in file order */
     struct pcap_file_info *fi = &r->info;
     if (magic == MAGIC_USEC || magic == MAGIC_NSEC) {
@@ -153,7 +86,7 @@ int pcap_reader_open(struct pcap_reader **out, int fd, FILE *fp, const char *nam
     fi->version_minor = rd16(h + 6, be);
     fi->snaplen = rd32(h + 16, be);
     fi->linktype = rd32(h + 20, be) & PCAP_LINKTYPE_MASK;
-    r->pos += PCAP_FILE_HDR_LEN;
+    filebuf_consume(&r->in, PCAP_FILE_HDR_LEN);
     if (fi->version_major == 2 && fi->version_minor <= 4)
         r->lengths = fi->version_minor < 3    ? LENGTHS_SWAPPED
                      : fi->version_minor == 3 ? LENGTHS_MAYBE_SWAPPED
@@ -200,9 +133,9 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
         *err = r->fail;
         return -1;
     }
-    if (fill(r, PCAP_REC_HDR_LEN, err) != 0)
+    if (filebuf_fill(&r->in, PCAP_REC_HDR_LEN, err) != 0)
         return fail_with(r, err);
-    size_t have = r->end - r->pos;
+    size_t have = filebuf_avail(&r->in);
     if (have == 0)
         return 0;
     uint64_t no = r->records + 1;
@@ -212,7 +145,7 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
         return fail_with(r, err);
     }
     const struct pcap_file_info *fi = &r->info;
-    const uint8_t *h = r->buf + r->pos;
+    const uint8_t *h = filebuf_data(&r->in);
     uint32_t caplen = rd32(h + 8, fi->big_endian), len = rd32(h + 12, fi->big_endian);
     if (r->lengths == LENGTHS_SWAPPED || (r->lengths == LENGTHS_MAYBE_SWAPPED && caplen > len)) {
         uint32_t t = caplen;
@@ -234,15 +167,15 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
         return fail_with(r, err);
     }
     size_t size = PCAP_REC_HDR_LEN + (size_t)caplen;
-    if (fill(r, size, err) != 0)
+    if (filebuf_fill(&r->in, size, err) != 0)
         return fail_with(r, err);
-    have = r->end - r->pos;
+    have = filebuf_avail(&r->in);
     if (have < size) {
         ss_err_set(err, "%s: record %" PRIu64 ": truncated record (captured length %" PRIu32
                    ", %zu bytes left)", r->name, no, caplen, have - PCAP_REC_HDR_LEN);
         return fail_with(r, err);
     }
-    h = r->buf + r->pos; /* fill may have moved the bytes */
+    h = filebuf_data(&r->in); /* filling may have moved the bytes */
     rec->data = h + PCAP_REC_HDR_LEN;
     rec->cap_len = caplen;
     rec->wire_len = len;
@@ -250,7 +183,7 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
                  frac_ns(rd32(h + 4, fi->big_endian), fi->nanosecond);
     rec->record_no = no;
     r->records = no;
-    r->pos += size;
+    filebuf_consume(&r->in, size);
     return 1;
 }
 
@@ -258,6 +191,6 @@ void pcap_reader_close(struct pcap_reader *r)
 {
     if (r == NULL)
         return;
-    free(r->buf);
+    filebuf_free(&r->in);
     free(r);
 }

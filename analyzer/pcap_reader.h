@@ -13,10 +13,10 @@
  * 543.0), and at most libpcap's largest record for the link type (256 KiB; 1
  * MiB for USBPcap, 8 MiB for EBHSCR, 128 MiB for D-Bus).
  *
- * Two ways to read: from a file descriptor of a regular file, in large chunks
- * at offsets of its own (pread: the descriptor's position is not used), or
- * from a stream (a pipe behind stdio), taking exactly the bytes of the next
- * header or record, so that a record is handed out as soon as it has arrived. */
+ * Two ways to read (filebuf.h): from a file descriptor of a regular file, in
+ * large chunks at offsets of its own, or from a stream (a pipe behind stdio),
+ * taking exactly the bytes of the next header or record, so that a record is
+ * handed out as soon as it has arrived. */
 #ifndef SOCKSCOPE_PCAP_READER_H
 #define SOCKSCOPE_PCAP_READER_H
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filebuf.h"
+
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
 #define BT_PB  0x00000002u /* obsolete Packet Block */
@@ -25,10 +27,9 @@
 #define NS_PER_SEC 1000000000ull
 
 struct pcapng_reader {
-    FILE *fp;
+    struct filebuf in;
     const char *name;
-    uint8_t *buf; /* the current block, whole */
-    size_t buf_cap;
+    const uint8_t *buf; /* the current block, whole, where it lies in `in` */
     uint64_t offset;      /* file offset of the next block */
     bool big_endian;      /* of the current section */
     bool first_big_endian;
@@ -72,50 +73,20 @@ static int fail(struct pcapng_reader *r, struct ss_err *err)
     return -1;
 }
 
-/* Reads exactly n bytes; returns the count read (short only at EOF), or -1 with
- * err set on an I/O error. */
-static long read_exact(struct pcapng_reader *r, uint8_t *dst, size_t n, struct ss_err *err)
-{
-    size_t got = fread(dst, 1, n, r->fp);
-    if (got < n && ferror(r->fp)) {
-        ss_err_set(err, "%s: read error: %s", r->name, strerror(errno != 0 ? errno : EIO));
-        return -1;
-    }
-    return (long)got;
-}
-
-static int grow_buf(struct pcapng_reader *r, size_t need, struct ss_err *err)
-{
-    if (need <= r->buf_cap)
-        return 0;
-    size_t cap = r->buf_cap ? r->buf_cap : 4096;
-    while (cap < need)
-        cap *= 2;
-    uint8_t *nb = realloc(r->buf, cap);
-    if (nb == NULL) {
-        ss_err_set(err, "%s: out of memory for a %zu-byte block", r->name, need);
-        return -1;
-    }
-    r->buf = nb;
-    r->buf_cap = cap;
-    return 0;
-}
-
-/* Reads one whole block into r->buf and validates its framing.
+/* Reads one whole block (r->buf points at it) and validates its framing.
  * Returns 1, 0 at a clean end of file, or -1 with err set. first: this must be
  * the file's opening SHB (short reads become "truncated file header"). */
 static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
 {
-    uint8_t hdr[12];
     uint64_t off = r->offset;
-    long got = read_exact(r, hdr, 8, err);
-    if (got < 0)
+    if (filebuf_fill(&r->in, 8, err) != 0)
         return -1;
-    size_t present = (size_t)got;
-    if (got == 0 && !first)
+    size_t present = filebuf_avail(&r->in);
+    if (present == 0 && !first)
         return 0;
-    if (got < 8)
+    if (present < 8)
         goto truncated_header;
+    const uint8_t *hdr = filebuf_data(&r->in);
 
     bool is_shb = rd32(hdr, false) == BT_SHB; /* palindrome: either order */
     if (first && !is_shb) {
@@ -123,17 +94,14 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
                    rd32(hdr, false));
         return -1;
     }
-    size_t have = 8;
     if (is_shb) {
         /* the byte-order magic decides how the length (and the section) reads */
-        got = read_exact(r, hdr + 8, 4, err);
-        if (got < 0)
+        if (filebuf_fill(&r->in, 12, err) != 0)
             return -1;
-        if (got < 4) {
-            present = 8 + (size_t)got;
+        present = filebuf_avail(&r->in);
+        hdr = filebuf_data(&r->in);
+        if (present < 12)
             goto truncated_header;
-        }
-        have = 12;
         uint32_t bom = rd32(hdr + 8, true);
         if (bom == 0x1A2B3C4Du) {
             r->big_endian = true;
@@ -155,23 +123,11 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
                    r->name, off, len, type, min_len, PCAPNG_MAX_BLOCK_LEN);
         return -1;
     }
-    if (grow_buf(r, have, err) != 0)
+    /* the buffer grows with the bytes actually present (filebuf.h), so a short
+     * hostile file cannot make us allocate the full claimed length */
+    if (filebuf_fill(&r->in, len, err) != 0)
         return -1;
-    memcpy(r->buf, hdr, have);
-    while (have < len) {
-        /* grow with the bytes actually present, so a short hostile file cannot
-         * make us allocate the full claimed length */
-        size_t step = have < 65536 ? 65536 : have;
-        size_t want = len - have < step ? len - have : step;
-        if (grow_buf(r, have + want, err) != 0)
-            return -1;
-        got = read_exact(r, r->buf + have, want, err);
-        if (got < 0)
-            return -1;
-        have += (size_t)got;
-        if ((size_t)got < want)
-            break;
-    }
+    size_t have = filebuf_avail(&r->in);
     if (have < len) {
         if (first) {
             ss_err_set(err, "%s: truncated file header", r->name);
@@ -183,6 +139,8 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
                    r->name, r->n_records + 1, type, off, have, len);
         return -1;
     }
+    r->buf = filebuf_data(&r->in);
+    filebuf_consume(&r->in, len); /* the block stays where it is until the next fill */
     uint32_t trail = rd32(r->buf + len - 4, r->big_endian);
     if (trail != len) {
         ss_err_set(err,
@@ -418,7 +376,8 @@ static int process_other(struct pcapng_reader *r, struct ss_err *err)
     }
 }
 
-int pcapng_open(struct pcapng_reader **out, FILE *fp, const char *name, struct ss_err *err)
+int pcapng_open(struct pcapng_reader **out, int fd, FILE *fp, const char *name,
+                struct ss_err *err)
 {
     *out = NULL;
     struct pcapng_reader *r = calloc(1, sizeof(*r));
@@ -426,7 +385,7 @@ int pcapng_open(struct pcapng_reader **out, FILE *fp, const char *name, struct s
         ss_err_set(err, "%s: out of memory", name);
         return -1;
     }
-    r->fp = fp;
+    filebuf_init(&r->in, fd, fp, name);
     r->name = name;
     if (read_block(r, true, err) != 1 || parse_shb(r, err) != 0)
         goto fail;
@@ -499,7 +458,7 @@ void pcapng_close(struct pcapng_reader *r)
 {
     if (r == NULL)
         return;
-    free(r->buf);
+    filebuf_free(&r->in);
     free(r->ifs);
     free(r);
 }

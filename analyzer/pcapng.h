@@ -37,15 +37,18 @@ struct pcapng_packet {
     uint64_t record_no; /* 1-based count of EPB/SPB/PB records in the file */
 };
 
-/* Starts reading fp, which must be positioned at the first byte of the file (the
- * SHB). Reads the SHB and the blocks after it up to the first IDB (or the first
+/* Starts reading a pcapng file from its first byte (the SHB): from fd at
+ * offset 0 when fd >= 0 (a regular file, read in chunks; fp is not read), else
+ * from fp at its current position (exactly the bytes of each block, filebuf.h).
+ * Reads the SHB and the blocks after it up to the first IDB (or the first
  * packet block, kept for pcapng_next), so pcapng_first_interface() is known.
- * name (borrowed, must outlive the reader) prefixes error messages. fp stays
- * the caller's: pcapng_close does not close it.
+ * name (borrowed, must outlive the reader) prefixes error messages. fd and fp
+ * stay the caller's: pcapng_close closes neither.
  * Returns 0, or -1 with err set ("NAME: truncated file header", "NAME: block at
  * offset N: ...", "NAME: no interface description block in the file" when EOF
  * comes before any IDB or packet block) and *r NULL. */
-int pcapng_open(struct pcapng_reader **r, FILE *fp, const char *name, struct ss_err *err);
+int pcapng_open(struct pcapng_reader **r, int fd, FILE *fp, const char *name,
+                struct ss_err *err);
 
 /* Reads the next packet record. Returns 1 (packet in *pkt), 0 at the end of the
  * file, -1 with err set to "NAME: block at offset N: ..." (bad block structure)

@@ -1,0 +1,65 @@
+/* filebuf.h - the bytes of a capture file as its readers (pcap_reader.c,
+ * pcapng.c) take them: a window into a buffer of their own, so that a record
+ * or block is parsed where it lies instead of being copied out of stdio's.
+ *
+ * Two ways to fill it: from a file descriptor of a regular file, in large
+ * chunks at offsets of its own (pread: the descriptor's position is not used),
+ * or from a stream (a pipe behind stdio), taking exactly the bytes asked for,
+ * so that a record is handed on as soon as it has arrived. The buffer grows
+ * with the bytes that arrive (a chunk, then doubling, cut to what is asked),
+ * not to a length a header claims: a short hostile file cannot make it
+ * allocate what a block or record only says it holds. */
+#ifndef SOCKSCOPE_FILEBUF_H
+#define SOCKSCOPE_FILEBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define FILEBUF_CHUNK (256u * 1024u)
+
+struct filebuf {
+    const char *name; /* prefixes messages (borrowed) */
+    int fd;           /* >= 0: read with pread from off */
+    FILE *fp;         /* else: read exactly what is asked */
+    uint64_t off;
+    uint8_t *buf;
+    size_t cap;      /* bytes allocated */
+    size_t pos, end; /* unread bytes: buf[pos, end) */
+    bool eof;        /* the source has no more bytes */
+};
+
+/* Empty, reading fd from offset 0 when fd >= 0, else fp from where it is.
+ * Neither is closed by filebuf_free. */
+void filebuf_init(struct filebuf *fb, int fd, FILE *fp, const char *name);
+
+/* Makes at least need unread bytes available unless the source ends first
+ * (check filebuf_avail). Moves the unread bytes: pointers into the buffer
+ * from before are stale. Returns 0, or -1 with err set ("NAME: read error:
+ * ...", "NAME: out of memory ..."). */
+int filebuf_fill(struct filebuf *fb, size_t need, struct ss_err *err);
+
+static inline size_t filebuf_avail(const struct filebuf *fb)
+{
+    return fb->end - fb->pos;
+}
+
+/* The unread bytes, filebuf_avail of them. */
+static inline const uint8_t *filebuf_data(const struct filebuf *fb)
+{
+    return fb->buf + fb->pos;
+}
+
+/* Marks n (<= filebuf_avail) bytes read; they stay where they are until the
+ * next filebuf_fill. */
+static inline void filebuf_consume(struct filebuf *fb, size_t n)
+{
+    fb->pos += n;
+}
+
+void filebuf_free(struct filebuf *fb);
+
+#endif
