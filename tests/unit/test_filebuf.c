@@ -102,6 +102,14 @@ static void check_claim(bool by_fd)
     CU_ASSERT(memcmp(filebuf_data(&fb), p, LEN) == 0);
     filebuf_free(&fb);
     close_source(fd, fp);
+    /* asked for a size the file holds: doubled, then cut to it */
+    source(p, LEN, by_fd, &fd, &fp);
+    filebuf_init(&fb, by_fd ? fd : -1, fp, "t");
+    CU_ASSERT_EQUAL(filebuf_fill(&fb, 600u * 1024u, &err), 0);
+    CU_ASSERT(filebuf_avail(&fb) >= 600u * 1024u);
+    CU_ASSERT_EQUAL(fb.cap, 600u * 1024u);
+    filebuf_free(&fb);
+    close_source(fd, fp);
     free(p);
 }
 
@@ -109,6 +117,30 @@ static void test_claim_not_allocated(void)
 {
     check_claim(true);
     check_claim(false);
+}
+
+/* A stream is read no further than asked: a pipe holding 100 bytes, its
+ * writer still open, gives 40 at once (reading for a chunk would wait for
+ * bytes never written; the alarm turns that into a failure). */
+static void test_stream_exact(void)
+{
+    int pfd[2];
+    CU_ASSERT_FATAL(pipe(pfd) == 0);
+    uint8_t b[100];
+    memset(b, 0x5a, sizeof(b));
+    CU_ASSERT_FATAL(write(pfd[1], b, sizeof(b)) == (ssize_t)sizeof(b));
+    FILE *fp = fdopen(pfd[0], "rb");
+    CU_ASSERT_FATAL(fp != NULL);
+    struct filebuf fb;
+    filebuf_init(&fb, -1, fp, "pipe");
+    struct ss_err err = { "" };
+    alarm(20);
+    CU_ASSERT_EQUAL(filebuf_fill(&fb, 40, &err), 0);
+    alarm(0);
+    CU_ASSERT_EQUAL(filebuf_avail(&fb), 40);
+    filebuf_free(&fb);
+    fclose(fp);
+    close(pfd[1]);
 }
 
 /* A read error is reported with the name: a descriptor that is not open. */
@@ -127,6 +159,7 @@ int register_tests(void)
     static const struct test_entry tests[] = {
         { "every byte in order, in place", test_walk },
         { "grows with what arrives, not with what is asked", test_claim_not_allocated },
+        { "a stream is read no further than asked", test_stream_exact },
         { "a read error names the file", test_read_error },
         { NULL, NULL },
     };
