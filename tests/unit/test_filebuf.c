@@ -45,38 +45,56 @@ static void close_source(int fd, FILE *fp)
         close(fd);
 }
 
+/* The pattern file and a window on it, read either way. */
+struct window {
+    uint8_t *p;
+    int fd;
+    FILE *fp;
+    struct filebuf fb;
+};
+
+static void window_open(struct window *w, bool by_fd)
+{
+    w->p = pattern();
+    source(w->p, LEN, by_fd, &w->fd, &w->fp);
+    filebuf_init(&w->fb, by_fd ? w->fd : -1, w->fp, "t");
+}
+
+static void window_close(struct window *w)
+{
+    filebuf_free(&w->fb);
+    close_source(w->fd, w->fp);
+    free(w->p);
+}
+
 /* Steps of odd sizes through the whole file: every byte in order, in place. */
 static void check_walk(bool by_fd)
 {
-    uint8_t *p = pattern();
-    int fd;
-    FILE *fp;
-    source(p, LEN, by_fd, &fd, &fp);
-    struct filebuf fb;
-    filebuf_init(&fb, by_fd ? fd : -1, fp, "t");
+    struct window w;
+    window_open(&w, by_fd);
+    struct filebuf *fb = &w.fb;
+    const uint8_t *p = w.p;
     struct ss_err err = { "" };
     size_t at = 0, step = 1;
     while (at < LEN) {
         size_t want = step < LEN - at ? step : LEN - at;
-        CU_ASSERT_EQUAL_FATAL(filebuf_fill(&fb, want, &err), 0);
-        CU_ASSERT_FATAL(filebuf_avail(&fb) >= want);
-        const uint8_t *d = filebuf_data(&fb);
+        CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, want, &err), 0);
+        CU_ASSERT_FATAL(filebuf_avail(fb) >= want);
+        const uint8_t *d = filebuf_data(fb);
         if (memcmp(d, p + at, want) != 0) {
             CU_FAIL("bytes out of order");
             break;
         }
-        filebuf_consume(&fb, want);
+        filebuf_consume(fb, want);
         CU_ASSERT(memcmp(d, p + at, want) == 0); /* consumed bytes stay until the next fill */
         at += want;
         step = step * 3 % 100003 + 1;
     }
     /* the end: asked for more, nothing comes */
-    CU_ASSERT_EQUAL(filebuf_fill(&fb, 16, &err), 0);
-    CU_ASSERT_EQUAL(filebuf_avail(&fb), 0);
-    CU_ASSERT(fb.cap <= 2 * FILEBUF_CHUNK);
-    filebuf_free(&fb);
-    close_source(fd, fp);
-    free(p);
+    CU_ASSERT_EQUAL(filebuf_fill(fb, 16, &err), 0);
+    CU_ASSERT_EQUAL(filebuf_avail(fb), 0);
+    CU_ASSERT(fb->cap <= 2 * FILEBUF_CHUNK);
+    window_close(&w);
 }
 
 static void test_walk(void)
@@ -89,28 +107,20 @@ static void test_walk(void)
  * grew with it (doubling from a chunk), not to what was asked. */
 static void check_claim(bool by_fd)
 {
-    uint8_t *p = pattern();
-    int fd;
-    FILE *fp;
-    source(p, LEN, by_fd, &fd, &fp);
-    struct filebuf fb;
-    filebuf_init(&fb, by_fd ? fd : -1, fp, "t");
+    struct window w;
+    window_open(&w, by_fd);
     struct ss_err err = { "" };
-    CU_ASSERT_EQUAL(filebuf_fill(&fb, (size_t)100 << 20, &err), 0);
-    CU_ASSERT_EQUAL(filebuf_avail(&fb), LEN);
-    CU_ASSERT_EQUAL(fb.cap, 4 * FILEBUF_CHUNK);
-    CU_ASSERT(memcmp(filebuf_data(&fb), p, LEN) == 0);
-    filebuf_free(&fb);
-    close_source(fd, fp);
+    CU_ASSERT_EQUAL(filebuf_fill(&w.fb, (size_t)100 << 20, &err), 0);
+    CU_ASSERT_EQUAL(filebuf_avail(&w.fb), LEN);
+    CU_ASSERT_EQUAL(w.fb.cap, 4 * FILEBUF_CHUNK);
+    CU_ASSERT(memcmp(filebuf_data(&w.fb), w.p, LEN) == 0);
+    window_close(&w);
     /* asked for a size the file holds: doubled, then cut to it */
-    source(p, LEN, by_fd, &fd, &fp);
-    filebuf_init(&fb, by_fd ? fd : -1, fp, "t");
-    CU_ASSERT_EQUAL(filebuf_fill(&fb, 600u * 1024u, &err), 0);
-    CU_ASSERT(filebuf_avail(&fb) >= 600u * 1024u);
-    CU_ASSERT_EQUAL(fb.cap, 600u * 1024u);
-    filebuf_free(&fb);
-    close_source(fd, fp);
-    free(p);
+    window_open(&w, by_fd);
+    CU_ASSERT_EQUAL(filebuf_fill(&w.fb, 600u * 1024u, &err), 0);
+    CU_ASSERT(filebuf_avail(&w.fb) >= 600u * 1024u);
+    CU_ASSERT_EQUAL(w.fb.cap, 600u * 1024u);
+    window_close(&w);
 }
 
 static void test_claim_not_allocated(void)
