@@ -23,6 +23,7 @@
 
 #include <pcap/pcap.h>
 
+#include "filebuf.h"
 #include "pcap_reader.h"
 #include "pcapng.h"
 
@@ -64,13 +65,6 @@ struct capture {
     bool failed;
     struct ss_err fail; /* repeated by capture_next after a failure */
 };
-
-static uint32_t rd32(const uint8_t *p, bool be)
-{
-    if (be)
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 static ssize_t replay_read(void *cookie, char *buf, size_t size)
 {
@@ -304,7 +298,7 @@ static int capture_start(struct capture **out, struct capture *cap, struct ss_er
         ss_err_set(err, "%s: truncated file header", cap->name);
         goto fail;
     }
-    uint32_t magic = rd32(cap->rp->head, true); /* the bytes in file order */
+    uint32_t magic = filebuf_rd32(cap->rp->head, true); /* the bytes in file order */
     int rc;
     switch (magic) {
     case 0xa1b2c3d4u: /* microseconds, big-endian */

@@ -21,6 +21,19 @@
 
 #define FILEBUF_CHUNK (256u * 1024u)
 
+/* A file's 16- and 32-bit fields, stored big-endian (be) or little-endian. */
+static inline uint16_t filebuf_rd16(const uint8_t *p, bool be)
+{
+    return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static inline uint32_t filebuf_rd32(const uint8_t *p, bool be)
+{
+    if (be)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
 struct filebuf {
     const char *name; /* prefixes messages (borrowed) */
     int fd;           /* >= 0: read with pread from off */

@@ -25,18 +25,6 @@ struct pcap_reader {
     struct ss_err fail;
 };
 
-static uint32_t rd32(const uint8_t *p, bool be)
-{
-    if (be)
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint16_t rd16(const uint8_t *p, bool be)
-{
-    return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
-}
-
 uint32_t pcap_max_caplen(uint32_t linktype)
 {
     switch (linktype) {
@@ -70,22 +58,22 @@ int pcap_reader_open(struct pcap_reader **out, int fd, FILE *fp, const char *nam
         goto fail;
     }
     const uint8_t *h = filebuf_data(&r->in);
-    uint32_t magic = rd32(h, true); /* the bytes in file order */
+    uint32_t magic = filebuf_rd32(h, true); /* the bytes in file order */
     struct pcap_file_info *fi = &r->info;
     if (magic == MAGIC_USEC || magic == MAGIC_NSEC) {
         fi->big_endian = true;
-    } else if (rd32(h, false) == MAGIC_USEC || rd32(h, false) == MAGIC_NSEC) {
+    } else if (filebuf_rd32(h, false) == MAGIC_USEC || filebuf_rd32(h, false) == MAGIC_NSEC) {
         fi->big_endian = false;
     } else {
         ss_err_set(err, "%s: not a classic pcap file (magic 0x%08" PRIx32 ")", name, magic);
         goto fail;
     }
     bool be = fi->big_endian;
-    fi->nanosecond = rd32(h, be) == MAGIC_NSEC;
-    fi->version_major = rd16(h + 4, be);
-    fi->version_minor = rd16(h + 6, be);
-    fi->snaplen = rd32(h + 16, be);
-    fi->linktype = rd32(h + 20, be) & PCAP_LINKTYPE_MASK;
+    fi->nanosecond = filebuf_rd32(h, be) == MAGIC_NSEC;
+    fi->version_major = filebuf_rd16(h + 4, be);
+    fi->version_minor = filebuf_rd16(h + 6, be);
+    fi->snaplen = filebuf_rd32(h + 16, be);
+    fi->linktype = filebuf_rd32(h + 20, be) & PCAP_LINKTYPE_MASK;
     filebuf_consume(&r->in, PCAP_FILE_HDR_LEN);
     if (fi->version_major == 2 && fi->version_minor <= 4)
         r->lengths = fi->version_minor < 3    ? LENGTHS_SWAPPED
@@ -146,7 +134,8 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     }
     const struct pcap_file_info *fi = &r->info;
     const uint8_t *h = filebuf_data(&r->in);
-    uint32_t caplen = rd32(h + 8, fi->big_endian), len = rd32(h + 12, fi->big_endian);
+    uint32_t caplen = filebuf_rd32(h + 8, fi->big_endian);
+    uint32_t len = filebuf_rd32(h + 12, fi->big_endian);
     if (r->lengths == LENGTHS_SWAPPED || (r->lengths == LENGTHS_MAYBE_SWAPPED && caplen > len)) {
         uint32_t t = caplen;
         caplen = len;
@@ -179,8 +168,8 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     rec->data = h + PCAP_REC_HDR_LEN;
     rec->cap_len = caplen;
     rec->wire_len = len;
-    rec->ts_ns = (uint64_t)rd32(h, fi->big_endian) * NS_PER_SEC +
-                 frac_ns(rd32(h + 4, fi->big_endian), fi->nanosecond);
+    rec->ts_ns = (uint64_t)filebuf_rd32(h, fi->big_endian) * NS_PER_SEC +
+                 frac_ns(filebuf_rd32(h + 4, fi->big_endian), fi->nanosecond);
     rec->record_no = no;
     r->records = no;
     filebuf_consume(&r->in, size);

@@ -3,7 +3,6 @@
  * offset, EPB/SPB/PB packets; other block types are skipped by their length. */
 #include "pcapng.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,22 +45,9 @@ struct pcapng_reader {
     struct ss_err fail; /* repeated by every call after a failure */
 };
 
-static uint16_t rd16(const uint8_t *p, bool be)
-{
-    unsigned v = be ? ((unsigned)p[0] << 8 | p[1]) : ((unsigned)p[1] << 8 | p[0]);
-    return (uint16_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p, bool be)
-{
-    if (be)
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 static uint64_t rd64(const uint8_t *p, bool be)
 {
-    uint64_t a = rd32(p, be), b = rd32(p + 4, be);
+    uint64_t a = filebuf_rd32(p, be), b = filebuf_rd32(p + 4, be);
     return be ? (a << 32 | b) : (b << 32 | a);
 }
 
@@ -88,10 +74,10 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
         goto truncated_header;
     const uint8_t *hdr = filebuf_data(&r->in);
 
-    bool is_shb = rd32(hdr, false) == BT_SHB; /* palindrome: either order */
+    bool is_shb = filebuf_rd32(hdr, false) == BT_SHB; /* palindrome: either order */
     if (first && !is_shb) {
         ss_err_set(err, "%s: not a pcapng file (first block type 0x%08" PRIx32 ")", r->name,
-                   rd32(hdr, false));
+                   filebuf_rd32(hdr, false));
         return -1;
     }
     if (is_shb) {
@@ -102,7 +88,7 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
         hdr = filebuf_data(&r->in);
         if (present < 12)
             goto truncated_header;
-        uint32_t bom = rd32(hdr + 8, true);
+        uint32_t bom = filebuf_rd32(hdr + 8, true);
         if (bom == 0x1A2B3C4Du) {
             r->big_endian = true;
         } else if (bom == 0x4D3C2B1Au) {
@@ -113,8 +99,8 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
             return -1;
         }
     }
-    uint32_t type = rd32(hdr, r->big_endian);
-    uint32_t len = rd32(hdr + 4, r->big_endian);
+    uint32_t type = filebuf_rd32(hdr, r->big_endian);
+    uint32_t len = filebuf_rd32(hdr + 4, r->big_endian);
     uint32_t min_len = is_shb ? PCAPNG_SHB_MIN_LEN : 12u;
     if (len < min_len || len % 4 != 0 || len > PCAPNG_MAX_BLOCK_LEN) {
         ss_err_set(err,
@@ -141,7 +127,7 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
     }
     r->buf = filebuf_data(&r->in);
     filebuf_consume(&r->in, len); /* the block stays where it is until the next fill */
-    uint32_t trail = rd32(r->buf + len - 4, r->big_endian);
+    uint32_t trail = filebuf_rd32(r->buf + len - 4, r->big_endian);
     if (trail != len) {
         ss_err_set(err,
                    "%s: block at offset %" PRIu64 ": trailing length %" PRIu32
@@ -169,8 +155,8 @@ truncated_header:
 static int parse_shb(struct pcapng_reader *r, struct ss_err *err)
 {
     const uint8_t *b = r->buf;
-    uint16_t major = rd16(b + 12, r->big_endian);
-    uint16_t minor = rd16(b + 14, r->big_endian);
+    uint16_t major = filebuf_rd16(b + 12, r->big_endian);
+    uint16_t minor = filebuf_rd16(b + 14, r->big_endian);
     /* 1.2 was written by some old tools for 1.0 files; libpcap accepts it too */
     if (major != 1 || (minor != 0 && minor != 2)) {
         ss_err_set(err, "%s: block at offset %" PRIu64 ": unsupported pcapng version %u.%u",
@@ -212,8 +198,8 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
         return -1;
     }
     struct pcapng_interface ifc = {
-        .linktype = rd16(b + 8, be),
-        .snaplen = rd32(b + 12, be),
+        .linktype = filebuf_rd16(b + 8, be),
+        .snaplen = filebuf_rd32(b + 12, be),
         .units_per_sec = 1000000,
         .tsresol = 6,
         .tsoffset_s = 0,
@@ -221,7 +207,7 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
     const uint8_t *p = b + 16;
     size_t n = r->blk_len - IDB_MIN_LEN;
     while (n >= 4) {
-        uint16_t code = rd16(p, be), olen = rd16(p + 2, be);
+        uint16_t code = filebuf_rd16(p, be), olen = filebuf_rd16(p + 2, be);
         p += 4;
         n -= 4;
         if (code == OPT_ENDOFOPT)
@@ -307,7 +293,7 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
             return -1;
         }
         if_id = 0;
-        wire_len = rd32(b + 8, be);
+        wire_len = filebuf_rd32(b + 8, be);
         room = r->blk_len - SPB_MIN_LEN;
         cap_len = wire_len;
         if (r->ifs[0].snaplen != 0 && cap_len > r->ifs[0].snaplen)
@@ -323,15 +309,15 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
                        r->name, rec, r->blk_off, r->blk_len);
             return -1;
         }
-        if_id = is_pb ? rd16(b + 8, be) : rd32(b + 8, be);
+        if_id = is_pb ? filebuf_rd16(b + 8, be) : filebuf_rd32(b + 8, be);
         if (if_id >= r->n_ifs) {
             ss_err_set(err, "%s: record %" PRIu64 ": interface id %" PRIu32 " is not defined (%zu interface%s in this section)",
                        r->name, rec, if_id, r->n_ifs, r->n_ifs == 1 ? "" : "s");
             return -1;
         }
-        uint64_t ts = (uint64_t)rd32(b + 12, be) << 32 | rd32(b + 16, be);
-        cap_len = rd32(b + 20, be);
-        wire_len = rd32(b + 24, be);
+        uint64_t ts = (uint64_t)filebuf_rd32(b + 12, be) << 32 | filebuf_rd32(b + 16, be);
+        cap_len = filebuf_rd32(b + 20, be);
+        wire_len = filebuf_rd32(b + 24, be);
         room = r->blk_len - EPB_MIN_LEN;
         if (cap_len > room) {
             ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32 " exceeds its block at offset %" PRIu64 " (%zu bytes of room)",
