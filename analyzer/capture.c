@@ -3,22 +3,20 @@
  * pcap_reader.h for why), pcapng through pcapng.c, BPF per link type through
  * libpcap.
  *
- * Why a replaying stream: to detect the format on stdin and pipes we must read
- * the magic ourselves, so the readers get a FILE* (glibc fopencookie) that
- * replays the bytes we peeked and then reads on from the real source.
- *
- * Regular files skip the replaying stream (it cost about 130 instructions per
- * record): their magic is peeked with pread, then either reader reads them by
- * their descriptor in large chunks (filebuf.c). */
+ * Both readers read through a filebuf.h window: a file named on the command
+ * line and stdin by their descriptors (a regular file in large chunks, a pipe
+ * or FIFO as its bytes arrive), a caller's stream through stdio. The format is
+ * told by the magic, peeked through the same window and left unread there, so
+ * the reader that takes the window over starts at the file's first byte:
+ * nothing is read twice, nothing needs rewinding. */
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -29,15 +27,6 @@
 
 #define BPF_SNAPLEN         262144
 #define NS_PER_SEC          1000000000ull
-#define FILE_BUFFER_SIZE    (1u << 18) /* stream buffer for regular files */
-
-/* State of the replaying stream (the fopencookie cookie). */
-struct replay {
-    FILE *src;
-    bool own_src; /* false for stdin: never closed by us */
-    uint8_t head[4]; /* the magic, peeked from src, replayed first */
-    size_t head_len, head_pos;
-};
 
 /* A compiled filter for one DLT, compiled on first use. */
 struct bpf_slot {
@@ -51,11 +40,7 @@ struct capture {
     struct capture_info info;
     char *path;       /* as given */
     const char *name; /* for messages: path, or "stdin" */
-    FILE *fp;         /* the replaying stream, or the file itself when direct */
-    char *iobuf;      /* fp's buffer when it is larger than stdio's default; freed after fp */
-    struct replay *rp;
-    bool direct;           /* a regular file read without the replaying stream (rp holds
-                              only the peeked bytes then; freed by capture_close) */
+    int own_fd;       /* the file we opened (not stdin's), or -1 */
     struct pcap_reader *pr; /* classic pcap */
     struct pcapng_reader *ng;
     uint32_t pcap_linktype; /* header LinkType, FCS bits masked */
@@ -65,36 +50,6 @@ struct capture {
     bool failed;
     struct ss_err fail; /* repeated by capture_next after a failure */
 };
-
-static ssize_t replay_read(void *cookie, char *buf, size_t size)
-{
-    struct replay *rp = cookie;
-    size_t n = 0;
-    if (rp->head_pos < rp->head_len) {
-        n = rp->head_len - rp->head_pos;
-        if (n > size)
-            n = size;
-        memcpy(buf, rp->head + rp->head_pos, n);
-        rp->head_pos += n;
-    }
-    if (n < size) {
-        size_t got = fread(buf + n, 1, size - n, rp->src);
-        if (got == 0 && n == 0 && ferror(rp->src))
-            return -1;
-        n += got;
-    }
-    return (ssize_t)n;
-}
-
-static int replay_close(void *cookie)
-{
-    struct replay *rp = cookie;
-    int rc = 0;
-    if (rp->own_src && fclose(rp->src) != 0)
-        rc = -1;
-    free(rp);
-    return rc;
-}
 
 /* pcapng and pcap files carry LINKTYPE_* values; pcap_compile wants DLT_*.
  * They differ on Linux only for these (LINKTYPE_RAW is the one that matters). */
@@ -155,92 +110,10 @@ static const struct bpf_slot *filter_for(struct capture *cap, uint32_t linktype,
     return s->ok ? s : NULL;
 }
 
-/* Puts src behind a replaying stream; own_src says whether closing the stream
- * closes src. A regular file that we opened (own_src) is read directly
- * instead, by its descriptor (its magic peeked with pread). Returns 0 or -1
- * (err set; src is closed if owned). */
-static int open_stream(struct capture *cap, FILE *src, bool own_src, struct ss_err *err)
+/* Classic pcap, read by pcap_reader from in (taken over). */
+static int open_pcap(struct capture *cap, struct filebuf *in, struct ss_err *err)
 {
-    struct stat sb;
-    bool regular = fstat(fileno(src), &sb) == 0 && S_ISREG(sb.st_mode);
-    struct replay *rp = calloc(1, sizeof(*rp));
-    if (rp == NULL) {
-        if (own_src)
-            fclose(src);
-        ss_err_set(err, "%s: out of memory", cap->name);
-        return -1;
-    }
-    rp->src = src;
-    rp->own_src = own_src;
-    if (regular && own_src) {
-        cap->rp = rp;
-        cap->fp = src;
-        cap->direct = true;
-        return 0;
-    }
-    cookie_io_functions_t io = { .read = replay_read, .close = replay_close };
-    cap->fp = fopencookie(rp, "r", io);
-    if (cap->fp == NULL) {
-        ss_err_set(err, "%s: fopencookie: %s", cap->name, strerror(errno));
-        replay_close(rp);
-        return -1;
-    }
-    cap->rp = rp;
-    /* Only this thread uses these streams: no stdio locking on each of the
-     * readers' freads. A regular file behind the stream (stdin redirected
-     * from one) gets a 256 KiB buffer, as filebuf.c reads a direct one: freads
-     * that are memcpys from memory, in refills short enough that a tracking
-     * thread fed through reader_thread.c's ring of 1,024 frames does not run
-     * dry while the reader waits on one (with 1 MiB refills the tracker of the
-     * benchmark sat idle 95-145 ms of a 2 s run, with 256 KiB 5-7 ms); pipes
-     * keep stdio's default (a large buffer would make each refill wait for
-     * that many bytes). */
-    __fsetlocking(cap->fp, FSETLOCKING_BYCALLER);
-    if (own_src)
-        __fsetlocking(src, FSETLOCKING_BYCALLER);
-    if (regular && (cap->iobuf = malloc(FILE_BUFFER_SIZE)) != NULL &&
-        setvbuf(cap->fp, cap->iobuf, _IOFBF, FILE_BUFFER_SIZE) != 0) {
-        free(cap->iobuf);
-        cap->iobuf = NULL;
-    }
-    return 0;
-}
-
-/* Reads up to n more bytes from the source into the replay head (a direct
- * file with pread, leaving its stream unread at its first byte); returns the
- * number read or -1 (err set) on an I/O error. */
-static long peek(struct capture *cap, size_t n, struct ss_err *err)
-{
-    struct replay *rp = cap->rp;
-    size_t got;
-    if (cap->direct) {
-        ssize_t r;
-        do
-            r = pread(fileno(rp->src), rp->head + rp->head_len, n, (off_t)rp->head_len);
-        while (r < 0 && errno == EINTR);
-        if (r < 0) {
-            ss_err_set(err, "%s: read error: %s", cap->name, strerror(errno));
-            return -1;
-        }
-        got = (size_t)r;
-    } else {
-        got = fread(rp->head + rp->head_len, 1, n, rp->src);
-        if (got < n && ferror(rp->src)) {
-            ss_err_set(err, "%s: read error: %s", cap->name, strerror(errno != 0 ? errno : EIO));
-            return -1;
-        }
-    }
-    rp->head_len += got;
-    return (long)got;
-}
-
-/* A classic pcap file, read by pcap_reader from its first byte: a direct file
- * by its descriptor, anything else through the replaying stream, which gives
- * the peeked bytes back first. */
-static int open_pcap(struct capture *cap, struct ss_err *err)
-{
-    int fd = cap->direct ? fileno(cap->fp) : -1;
-    if (pcap_reader_open(&cap->pr, fd, cap->fp, cap->name, err) != 0)
+    if (pcap_reader_open(&cap->pr, in, err) != 0)
         return -1;
     const struct pcap_file_info *fi = pcap_reader_info(cap->pr);
     cap->info.format = CAPTURE_PCAP;
@@ -251,12 +124,10 @@ static int open_pcap(struct capture *cap, struct ss_err *err)
     return 0;
 }
 
-/* A pcapng file, read by pcapng.c from its first byte: a direct file by its
- * descriptor, anything else through the replaying stream. */
-static int open_pcapng(struct capture *cap, struct ss_err *err)
+/* pcapng, read by pcapng.c from in (taken over). */
+static int open_pcapng(struct capture *cap, struct filebuf *in, struct ss_err *err)
 {
-    int fd = cap->direct ? fileno(cap->fp) : -1;
-    if (pcapng_open(&cap->ng, fd, cap->fp, cap->name, err) != 0)
+    if (pcapng_open(&cap->ng, in, err) != 0)
         return -1;
     cap->info.format = CAPTURE_PCAPNG;
     cap->info.big_endian = pcapng_big_endian(cap->ng);
@@ -275,6 +146,8 @@ static struct capture *capture_alloc(const char *path, const char *static_name, 
                                      struct ss_err *err)
 {
     struct capture *cap = calloc(1, sizeof(*cap));
+    if (cap != NULL)
+        cap->own_fd = -1; /* before capture_close may see it */
     if (cap == NULL || (cap->path = strdup(path)) == NULL ||
         (bpf != NULL && bpf[0] != '\0' && (cap->bpf = strdup(bpf)) == NULL)) {
         ss_err_set(err, "%s: out of memory", static_name != NULL ? static_name : path);
@@ -286,30 +159,36 @@ static struct capture *capture_alloc(const char *path, const char *static_name, 
     return cap;
 }
 
-/* The common part of both openers: src is already behind cap's replaying
- * stream; detects the format and compiles the filter. Returns 0 with *out set,
- * or -1 with cap closed (and src, if owned). */
-static int capture_start(struct capture **out, struct capture *cap, struct ss_err *err)
+/* The common part of both openers: reads from fd when fd >= 0, else from fp; detects the format and compiles the filter. Returns 0 with
+ * *out set, or -1 with cap closed (with what it owns). */
+static int capture_start(struct capture **out, struct capture *cap, int fd, FILE *fp,
+                         struct ss_err *err)
 {
-    long got = peek(cap, 4, err);
-    if (got < 0)
-        goto fail;
-    if (got < 4) {
-        ss_err_set(err, "%s: truncated file header", cap->name);
+    struct filebuf in;
+    filebuf_init(&in, fd, fp, cap->name);
+    if (filebuf_fill(&in, 4, err) != 0) {
+        filebuf_free(&in);
         goto fail;
     }
-    uint32_t magic = filebuf_rd32(cap->rp->head, true); /* the bytes in file order */
+    if (filebuf_avail(&in) < 4) {
+        ss_err_set(err, "%s: truncated file header", cap->name);
+        filebuf_free(&in);
+        goto fail;
+    }
+    /* the bytes in file order, left unread for the reader */
+    uint32_t magic = filebuf_rd32(filebuf_data(&in), true);
     int rc;
     switch (magic) {
     case 0xa1b2c3d4u: /* microseconds, big-endian */
     case 0xd4c3b2a1u: /* microseconds, little-endian */
     case 0xa1b23c4du: /* nanoseconds, big-endian */
     case 0x4d3cb2a1u: /* nanoseconds, little-endian */
-        rc = open_pcap(cap, err);
+        rc = open_pcap(cap, &in, err);
         break;
-    case PCAPNG_MAGIC: rc = open_pcapng(cap, err); break;
+    case PCAPNG_MAGIC: rc = open_pcapng(cap, &in, err); break;
     default:
         ss_err_set(err, "%s: not a pcap or pcapng capture (magic 0x%08" PRIx32 ")", cap->name, magic);
+        filebuf_free(&in);
         rc = -1;
     }
     if (rc != 0)
@@ -344,17 +223,16 @@ int capture_open_file(struct capture **out, const char *path, const char *bpf, s
     struct capture *cap = capture_alloc(path, is_stdin ? "stdin" : NULL, bpf, err);
     if (cap == NULL)
         return -1;
-    FILE *src = is_stdin ? stdin : fopen(path, "rb");
-    if (src == NULL) {
+    /* stdin by its descriptor too: nothing has read it through stdio */
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         ss_err_set(err, "%s: %s", cap->name, strerror(errno));
         capture_close(cap);
         return -1;
     }
-    if (open_stream(cap, src, !is_stdin, err) != 0) {
-        capture_close(cap);
-        return -1;
-    }
-    return capture_start(out, cap, err);
+    if (!is_stdin)
+        cap->own_fd = fd;
+    return capture_start(out, cap, fd, NULL, err);
 }
 
 int capture_open_stream(struct capture **out, FILE *fp, const char *name, const char *bpf,
@@ -370,11 +248,7 @@ int capture_open_stream(struct capture **out, FILE *fp, const char *name, const 
     struct capture *cap = capture_alloc(name, NULL, bpf, err);
     if (cap == NULL)
         return -1;
-    if (open_stream(cap, fp, false, err) != 0) {
-        capture_close(cap);
-        return -1;
-    }
-    return capture_start(out, cap, err);
+    return capture_start(out, cap, -1, fp, err);
 }
 
 static int fail(struct capture *cap, struct ss_err *err)
@@ -453,13 +327,10 @@ void capture_close(struct capture *cap)
 {
     if (cap == NULL)
         return;
-    pcap_reader_close(cap->pr);
-    if (cap->fp != NULL)
-        fclose(cap->fp);
-    if (cap->direct)
-        free(cap->rp); /* no stream of its own to free it */
-    free(cap->iobuf); /* after the stream that used it is closed */
+    pcap_reader_close(cap->pr); /* the readers first, then what they read */
     pcapng_close(cap->ng);
+    if (cap->own_fd >= 0)
+        close(cap->own_fd);
     for (size_t i = 0; i < cap->n_slots; i++)
         if (cap->slots[i].ok)
             pcap_freecode(&cap->slots[i].prog);

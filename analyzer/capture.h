@@ -36,8 +36,9 @@ struct capture_info {
     uint64_t frames_filtered_out;
 };
 
-/* Opens path ("-" is standard input, named "stdin" in messages; it is read but
- * never closed), detecting the format from the magic number, never the name.
+/* Opens path ("-" is standard input, named "stdin" in messages; it is read by
+ * its descriptor from where it stands, not through stdio, and never closed),
+ * detecting the format from the magic number, never the name.
  * bpf (may be NULL or "") is compiled per link type and applied to each frame;
  * it is compiled here for the file's (pcapng: first interface's) link type, and
  * for link types of later pcapng interfaces on first use in capture_next.

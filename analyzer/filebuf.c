@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void filebuf_init(struct filebuf *fb, int fd, FILE *fp, const char *name)
@@ -12,6 +13,12 @@ void filebuf_init(struct filebuf *fb, int fd, FILE *fp, const char *name)
     fb->name = name;
     fb->fd = fd;
     fb->fp = fp;
+    struct stat sb;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        off_t at = lseek(fd, 0, SEEK_CUR);
+        fb->by_offset = true;
+        fb->off = at > 0 ? (uint64_t)at : 0;
+    }
 }
 
 int filebuf_fill(struct filebuf *fb, size_t need, struct ss_err *err)
@@ -39,7 +46,10 @@ int filebuf_fill(struct filebuf *fb, size_t need, struct ss_err *err)
         }
         size_t n, room = fb->cap - fb->end;
         if (fb->fd >= 0) {
-            ssize_t got = pread(fb->fd, fb->buf + fb->end, room, (off_t)fb->off);
+            /* a pipe's read returns what has arrived, waiting only while
+             * nothing has: it never holds back a record for the next one */
+            ssize_t got = fb->by_offset ? pread(fb->fd, fb->buf + fb->end, room, (off_t)fb->off)
+                                        : read(fb->fd, fb->buf + fb->end, room);
             if (got < 0 && errno == EINTR)
                 continue;
             if (got < 0) {

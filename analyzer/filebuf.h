@@ -2,12 +2,14 @@
  * pcapng.c) take them: a window into a buffer of their own, so that a record
  * or block is parsed where it lies instead of being copied out of stdio's.
  *
- * Two ways to fill it: from a file descriptor of a regular file, in large
- * chunks at offsets of its own (pread: the descriptor's position is not used),
- * or from a stream (a pipe behind stdio), taking exactly the bytes asked for,
- * so that a record is handed on as soon as it has arrived. The buffer grows
- * with the bytes that arrive (a chunk, then doubling, cut to what is asked),
- * not to a length a header claims: a short hostile file cannot make it
+ * Three ways to fill it. A descriptor of a regular file: in large chunks
+ * with pread from where the descriptor stood at the start (its position is not
+ * moved). Any other descriptor (a pipe, a FIFO, a terminal): read(2), taking
+ * what has arrived up to the room there is, never waiting for more than was
+ * asked, so that a record is handed on as soon as it has arrived. A stream
+ * (stdio; fmemopen's has no descriptor): exactly the bytes asked for. The
+ * buffer grows with the bytes that arrive (a chunk, then doubling, cut to what
+ * is asked), not to a length a header claims: a short hostile file cannot make it
  * allocate what a block or record only says it holds. */
 #ifndef SOCKSCOPE_FILEBUF_H
 #define SOCKSCOPE_FILEBUF_H
@@ -36,8 +38,9 @@ static inline uint32_t filebuf_rd32(const uint8_t *p, bool be)
 
 struct filebuf {
     const char *name; /* prefixes messages (borrowed) */
-    int fd;           /* >= 0: read with pread from off */
-    FILE *fp;         /* else: read exactly what is asked */
+    int fd;           /* >= 0: read by descriptor ... */
+    bool by_offset;   /* ... with pread from off (a regular file), or read(2) */
+    FILE *fp;         /* else: through stdio, exactly what is asked */
     uint64_t off;
     uint8_t *buf;
     size_t cap;      /* bytes allocated */
@@ -45,9 +48,18 @@ struct filebuf {
     bool eof;        /* the source has no more bytes */
 };
 
-/* Empty, reading fd from offset 0 when fd >= 0, else fp from where it is.
- * Neither is closed by filebuf_free. */
+/* Empty, reading fd from where it stands when fd >= 0, else fp from where it
+ * is. Neither is closed by filebuf_free. */
 void filebuf_init(struct filebuf *fb, int fd, FILE *fp, const char *name);
+
+/* Hands src over to dst, unread bytes and all (a reader taking the window its
+ * caller peeked through); src is left empty, as after filebuf_free. */
+static inline void filebuf_move(struct filebuf *dst, struct filebuf *src)
+{
+    *dst = *src;
+    src->buf = NULL;
+    src->cap = src->pos = src->end = 0;
+}
 
 /* Makes at least need unread bytes available unless the source ends first
  * (check filebuf_avail). Moves the unread bytes: pointers into the buffer

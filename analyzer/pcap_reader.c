@@ -16,8 +16,7 @@ enum lengths { LENGTHS_AS_IS, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
 
 struct pcap_reader {
     struct pcap_file_info info;
-    const char *name;
-    struct filebuf in;
+    struct filebuf in; /* in.name prefixes messages */
     uint8_t lengths; /* enum lengths */
     uint32_t limit;  /* largest captured length accepted */
     uint64_t records;
@@ -40,17 +39,17 @@ size_t pcap_reader_buffer_size(const struct pcap_reader *r)
     return r->in.cap;
 }
 
-int pcap_reader_open(struct pcap_reader **out, int fd, FILE *fp, const char *name,
-                     struct ss_err *err)
+int pcap_reader_open(struct pcap_reader **out, struct filebuf *in, struct ss_err *err)
 {
     *out = NULL;
+    const char *name = in->name;
     struct pcap_reader *r = calloc(1, sizeof(*r));
     if (r == NULL) {
         ss_err_set(err, "%s: out of memory", name);
+        filebuf_free(in);
         return -1;
     }
-    r->name = name;
-    filebuf_init(&r->in, fd, fp, name);
+    filebuf_move(&r->in, in);
     if (filebuf_fill(&r->in, PCAP_FILE_HDR_LEN, err) != 0)
         goto fail;
     if (filebuf_avail(&r->in) < PCAP_FILE_HDR_LEN) {
@@ -129,7 +128,7 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     uint64_t no = r->records + 1;
     if (have < PCAP_REC_HDR_LEN) {
         ss_err_set(err, "%s: record %" PRIu64 ": truncated record header (%zu of %u bytes)",
-                   r->name, no, have, PCAP_REC_HDR_LEN);
+                   r->in.name, no, have, PCAP_REC_HDR_LEN);
         return fail_with(r, err);
     }
     const struct pcap_file_info *fi = &r->info;
@@ -146,13 +145,13 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     bool snaplen_binds = fi->snaplen != 0 && fi->snaplen <= r->limit;
     if (snaplen_binds && caplen > fi->snaplen) {
         ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
-                   " exceeds the file's snaplen %" PRIu32, r->name, no, caplen, fi->snaplen);
+                   " exceeds the file's snaplen %" PRIu32, r->in.name, no, caplen, fi->snaplen);
         return fail_with(r, err);
     }
     if (caplen > r->limit) {
         ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
                    " exceeds the largest record of link type %" PRIu32 " (%" PRIu32 " bytes)",
-                   r->name, no, caplen, fi->linktype, r->limit);
+                   r->in.name, no, caplen, fi->linktype, r->limit);
         return fail_with(r, err);
     }
     size_t size = PCAP_REC_HDR_LEN + (size_t)caplen;
@@ -161,7 +160,7 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     have = filebuf_avail(&r->in);
     if (have < size) {
         ss_err_set(err, "%s: record %" PRIu64 ": truncated record (captured length %" PRIu32
-                   ", %zu bytes left)", r->name, no, caplen, have - PCAP_REC_HDR_LEN);
+                   ", %zu bytes left)", r->in.name, no, caplen, have - PCAP_REC_HDR_LEN);
         return fail_with(r, err);
     }
     h = filebuf_data(&r->in); /* filling may have moved the bytes */

@@ -13,19 +13,18 @@
  * 543.0), and at most libpcap's largest record for the link type (256 KiB; 1
  * MiB for USBPcap, 8 MiB for EBHSCR, 128 MiB for D-Bus).
  *
- * Two ways to read (filebuf.h): from a file descriptor of a regular file, in
- * large chunks at offsets of its own, or from a stream (a pipe behind stdio),
- * taking exactly the bytes of the next header or record, so that a record is
- * handed out as soon as it has arrived. */
+ * It reads through a filebuf.h window: a regular file in large chunks, a pipe
+ * exactly the bytes of the next header or record, so that a record is handed
+ * out as soon as it has arrived. */
 #ifndef SOCKSCOPE_PCAP_READER_H
 #define SOCKSCOPE_PCAP_READER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "err.h"
+#include "filebuf.h"
 
 #define PCAP_FILE_HDR_LEN   24u
 #define PCAP_REC_HDR_LEN    16u
@@ -51,15 +50,15 @@ struct pcap_record {
     uint64_t record_no; /* 1-based */
 };
 
-/* Starts reading a classic pcap file from its first byte: from fd at offset 0
- * when fd >= 0 (a regular file; fp is not read), else from fp at its current
- * position. name (borrowed, must outlive the reader) prefixes messages. Neither
- * fd nor fp is closed by the reader. Returns 0, or -1 with err set ("NAME:
- * truncated file header", "NAME: not a classic pcap file (magic 0x...)",
- * "NAME: pcap format version 1.0 is not supported (2.0-2.4 and 543.0 are)")
- * and *r NULL. */
-int pcap_reader_open(struct pcap_reader **r, int fd, FILE *fp, const char *name,
-                     struct ss_err *err);
+/* Starts reading a classic pcap file whose first byte is in's next unread
+ * byte (bytes a caller peeked through in, not consumed, are read again):
+ * takes in over, whatever the outcome (in is left empty, filebuf_move). Its
+ * descriptor or stream stays the caller's, open until the reader is closed;
+ * in's name (borrowed, must outlive the reader) prefixes messages. Returns 0,
+ * or -1 with err set ("NAME: truncated file header", "NAME: not a classic
+ * pcap file (magic 0x...)", "NAME: pcap format version 1.0 is not supported
+ * (2.0-2.4 and 543.0 are)") and *r NULL. */
+int pcap_reader_open(struct pcap_reader **r, struct filebuf *in, struct ss_err *err);
 
 const struct pcap_file_info *pcap_reader_info(const struct pcap_reader *r);
 
@@ -77,7 +76,8 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
  * so far, rounded up; never the length a cut record only claimed. */
 size_t pcap_reader_buffer_size(const struct pcap_reader *r);
 
-/* Frees the reader (neither fd nor fp); pcap_reader_close(NULL) is a no-op. */
+/* Frees the reader (not its descriptor or stream); pcap_reader_close(NULL) is
+ * a no-op. */
 void pcap_reader_close(struct pcap_reader *r);
 
 #endif

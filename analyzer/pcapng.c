@@ -26,8 +26,7 @@
 #define NS_PER_SEC 1000000000ull
 
 struct pcapng_reader {
-    struct filebuf in;
-    const char *name;
+    struct filebuf in; /* in.name prefixes messages */
     const uint8_t *buf; /* the current block, whole, where it lies in `in` */
     uint64_t offset;      /* file offset of the next block */
     bool big_endian;      /* of the current section */
@@ -76,7 +75,7 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
 
     bool is_shb = filebuf_rd32(hdr, false) == BT_SHB; /* palindrome: either order */
     if (first && !is_shb) {
-        ss_err_set(err, "%s: not a pcapng file (first block type 0x%08" PRIx32 ")", r->name,
+        ss_err_set(err, "%s: not a pcapng file (first block type 0x%08" PRIx32 ")", r->in.name,
                    filebuf_rd32(hdr, false));
         return -1;
     }
@@ -95,7 +94,7 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
             r->big_endian = false;
         } else {
             ss_err_set(err, "%s: block at offset %" PRIu64 ": bad byte-order magic 0x%08" PRIx32,
-                       r->name, off, bom);
+                       r->in.name, off, bom);
             return -1;
         }
     }
@@ -106,7 +105,7 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
         ss_err_set(err,
                    "%s: block at offset %" PRIu64 ": bad block total length %" PRIu32
                    " (type 0x%08" PRIx32 "; must be >= %" PRIu32 ", a multiple of 4, <= %u)",
-                   r->name, off, len, type, min_len, PCAPNG_MAX_BLOCK_LEN);
+                   r->in.name, off, len, type, min_len, PCAPNG_MAX_BLOCK_LEN);
         return -1;
     }
     /* the buffer grows with the bytes actually present (filebuf.h), so a short
@@ -116,13 +115,13 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
     size_t have = filebuf_avail(&r->in);
     if (have < len) {
         if (first) {
-            ss_err_set(err, "%s: truncated file header", r->name);
+            ss_err_set(err, "%s: truncated file header", r->in.name);
             return -1;
         }
         ss_err_set(err,
                    "%s: record %" PRIu64 ": truncated block (type 0x%08" PRIx32 " at offset %" PRIu64
                    ": %zu of %" PRIu32 " bytes present)",
-                   r->name, r->n_records + 1, type, off, have, len);
+                   r->in.name, r->n_records + 1, type, off, have, len);
         return -1;
     }
     r->buf = filebuf_data(&r->in);
@@ -132,7 +131,7 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
         ss_err_set(err,
                    "%s: block at offset %" PRIu64 ": trailing length %" PRIu32
                    " does not match leading length %" PRIu32 " (type 0x%08" PRIx32 ")",
-                   r->name, off, trail, len, type);
+                   r->in.name, off, trail, len, type);
         return -1;
     }
     r->blk_type = type;
@@ -143,12 +142,12 @@ static int read_block(struct pcapng_reader *r, bool first, struct ss_err *err)
 
 truncated_header:
     if (first)
-        ss_err_set(err, "%s: truncated file header", r->name);
+        ss_err_set(err, "%s: truncated file header", r->in.name);
     else
         ss_err_set(err,
                    "%s: record %" PRIu64 ": truncated block header at offset %" PRIu64
                    " (%zu of at least 8 bytes present)",
-                   r->name, r->n_records + 1, off, present);
+                   r->in.name, r->n_records + 1, off, present);
     return -1;
 }
 
@@ -160,7 +159,7 @@ static int parse_shb(struct pcapng_reader *r, struct ss_err *err)
     /* 1.2 was written by some old tools for 1.0 files; libpcap accepts it too */
     if (major != 1 || (minor != 0 && minor != 2)) {
         ss_err_set(err, "%s: block at offset %" PRIu64 ": unsupported pcapng version %u.%u",
-                   r->name, r->blk_off, major, minor);
+                   r->in.name, r->blk_off, major, minor);
         return -1;
     }
     /* section length (b + 16) is advisory, -1 = unknown: we read sequentially */
@@ -194,7 +193,7 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
     bool be = r->big_endian;
     if (r->blk_len < IDB_MIN_LEN) {
         ss_err_set(err, "%s: block at offset %" PRIu64 ": interface description block too short (%" PRIu32 " bytes)",
-                   r->name, r->blk_off, r->blk_len);
+                   r->in.name, r->blk_off, r->blk_len);
         return -1;
     }
     struct pcapng_interface ifc = {
@@ -214,13 +213,13 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
             break;
         if (olen > n) {
             ss_err_set(err, "%s: block at offset %" PRIu64 ": IDB option %u (%u bytes) overruns the block",
-                       r->name, r->blk_off, code, olen);
+                       r->in.name, r->blk_off, code, olen);
             return -1;
         }
         if (code == OPT_IF_TSRESOL && olen >= 1) {
             if (set_tsresol(&ifc, p[0]) != 0) {
                 ss_err_set(err, "%s: block at offset %" PRIu64 ": unsupported if_tsresol 0x%02x",
-                           r->name, r->blk_off, p[0]);
+                           r->in.name, r->blk_off, p[0]);
                 return -1;
             }
         } else if (code == OPT_IF_TSOFFSET && olen >= 8) {
@@ -236,7 +235,7 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
         size_t cap = r->ifs_cap ? r->ifs_cap * 2 : 8;
         struct pcapng_interface *ni = realloc(r->ifs, cap * sizeof(*ni));
         if (ni == NULL) {
-            ss_err_set(err, "%s: out of memory for interface %zu", r->name, r->n_ifs);
+            ss_err_set(err, "%s: out of memory for interface %zu", r->in.name, r->n_ifs);
             return -1;
         }
         r->ifs = ni;
@@ -284,12 +283,12 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
     if (r->blk_type == BT_SPB) {
         if (r->blk_len < SPB_MIN_LEN) {
             ss_err_set(err, "%s: record %" PRIu64 ": simple packet block at offset %" PRIu64 " too short (%" PRIu32 " bytes)",
-                       r->name, rec, r->blk_off, r->blk_len);
+                       r->in.name, rec, r->blk_off, r->blk_len);
             return -1;
         }
         if (r->n_ifs == 0) {
             ss_err_set(err, "%s: record %" PRIu64 ": simple packet block but no interface in this section",
-                       r->name, rec);
+                       r->in.name, rec);
             return -1;
         }
         if_id = 0;
@@ -306,13 +305,13 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
         bool is_pb = r->blk_type == BT_PB;
         if (r->blk_len < EPB_MIN_LEN) {
             ss_err_set(err, "%s: record %" PRIu64 ": packet block at offset %" PRIu64 " too short (%" PRIu32 " bytes)",
-                       r->name, rec, r->blk_off, r->blk_len);
+                       r->in.name, rec, r->blk_off, r->blk_len);
             return -1;
         }
         if_id = is_pb ? filebuf_rd16(b + 8, be) : filebuf_rd32(b + 8, be);
         if (if_id >= r->n_ifs) {
             ss_err_set(err, "%s: record %" PRIu64 ": interface id %" PRIu32 " is not defined (%zu interface%s in this section)",
-                       r->name, rec, if_id, r->n_ifs, r->n_ifs == 1 ? "" : "s");
+                       r->in.name, rec, if_id, r->n_ifs, r->n_ifs == 1 ? "" : "s");
             return -1;
         }
         uint64_t ts = (uint64_t)filebuf_rd32(b + 12, be) << 32 | filebuf_rd32(b + 16, be);
@@ -321,13 +320,13 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
         room = r->blk_len - EPB_MIN_LEN;
         if (cap_len > room) {
             ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32 " exceeds its block at offset %" PRIu64 " (%zu bytes of room)",
-                       r->name, rec, cap_len, r->blk_off, room);
+                       r->in.name, rec, cap_len, r->blk_off, room);
             return -1;
         }
         const struct pcapng_interface *ifc = &r->ifs[if_id];
         if (ifc->snaplen != 0 && cap_len > ifc->snaplen) {
             ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32 " exceeds snaplen %" PRIu32 " of interface %" PRIu32,
-                       r->name, rec, cap_len, ifc->snaplen, if_id);
+                       r->in.name, rec, cap_len, ifc->snaplen, if_id);
             return -1;
         }
         data = b + 28;
@@ -362,17 +361,17 @@ static int process_other(struct pcapng_reader *r, struct ss_err *err)
     }
 }
 
-int pcapng_open(struct pcapng_reader **out, int fd, FILE *fp, const char *name,
-                struct ss_err *err)
+int pcapng_open(struct pcapng_reader **out, struct filebuf *in, struct ss_err *err)
 {
     *out = NULL;
+    const char *name = in->name;
     struct pcapng_reader *r = calloc(1, sizeof(*r));
     if (r == NULL) {
         ss_err_set(err, "%s: out of memory", name);
+        filebuf_free(in);
         return -1;
     }
-    filebuf_init(&r->in, fd, fp, name);
-    r->name = name;
+    filebuf_move(&r->in, in);
     if (read_block(r, true, err) != 1 || parse_shb(r, err) != 0)
         goto fail;
     r->first_big_endian = r->big_endian;

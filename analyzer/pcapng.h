@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "err.h"
+#include "filebuf.h"
 
 #define PCAPNG_MAGIC          0x0A0D0D0Au /* SHB block type, a byte palindrome */
 #define PCAPNG_MAX_BLOCK_LEN  (256u * 1024u * 1024u) /* sanity cap on hostile input */
@@ -37,18 +37,19 @@ struct pcapng_packet {
     uint64_t record_no; /* 1-based count of EPB/SPB/PB records in the file */
 };
 
-/* Starts reading a pcapng file from its first byte (the SHB): from fd at
- * offset 0 when fd >= 0 (a regular file, read in chunks; fp is not read), else
- * from fp at its current position (exactly the bytes of each block, filebuf.h).
- * Reads the SHB and the blocks after it up to the first IDB (or the first
- * packet block, kept for pcapng_next), so pcapng_first_interface() is known.
- * name (borrowed, must outlive the reader) prefixes error messages. fd and fp
- * stay the caller's: pcapng_close closes neither.
+/* Starts reading a pcapng file whose first byte (the SHB's) is in's next
+ * unread byte (bytes a caller peeked through in, not consumed, are read
+ * again): takes in over, whatever the outcome (in is left empty,
+ * filebuf_move). A regular file is read in chunks, a pipe exactly the bytes of
+ * each block (filebuf.h); the descriptor or stream stays the caller's, open
+ * until the reader is closed. Reads the SHB and the blocks after it up to the
+ * first IDB (or the first packet block, kept for pcapng_next), so
+ * pcapng_first_interface() is known. in's name (borrowed, must outlive the
+ * reader) prefixes error messages.
  * Returns 0, or -1 with err set ("NAME: truncated file header", "NAME: block at
  * offset N: ...", "NAME: no interface description block in the file" when EOF
  * comes before any IDB or packet block) and *r NULL. */
-int pcapng_open(struct pcapng_reader **r, int fd, FILE *fp, const char *name,
-                struct ss_err *err);
+int pcapng_open(struct pcapng_reader **r, struct filebuf *in, struct ss_err *err);
 
 /* Reads the next packet record. Returns 1 (packet in *pkt), 0 at the end of the
  * file, -1 with err set to "NAME: block at offset N: ..." (bad block structure)
@@ -67,7 +68,8 @@ bool pcapng_big_endian(const struct pcapng_reader *r);
  * epoch (unsigned wrap-around on absurd values, never undefined behaviour). */
 uint64_t pcapng_ts_to_ns(const struct pcapng_interface *ifc, uint64_t ts);
 
-/* Frees the reader (not fp); pcapng_close(NULL) is a no-op. */
+/* Frees the reader (not its descriptor or stream); pcapng_close(NULL) is a
+ * no-op. */
 void pcapng_close(struct pcapng_reader *r);
 
 #endif

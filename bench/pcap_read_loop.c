@@ -40,7 +40,9 @@ static int own_reader_loop(const char *path)
     }
     struct pcap_reader *r;
     struct ss_err err;
-    if (pcap_reader_open(&r, fd, NULL, path, &err) != 0) {
+    struct filebuf in;
+    filebuf_init(&in, fd, NULL, path);
+    if (pcap_reader_open(&r, &in, &err) != 0) {
         fprintf(stderr, "pcap_read_loop: %s\n", err.msg);
         close(fd);
         return 1;

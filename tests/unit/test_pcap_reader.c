@@ -44,8 +44,10 @@ static uint32_t data_sum(const uint8_t *p, uint32_t n)
 }
 
 /* Reads every record: by a descriptor of a temporary file holding b[0..len)
- * when by_fd, else through fmemopen. */
-static void read_all(const uint8_t *b, size_t len, bool by_fd, struct readout *o)
+ * when by_fd, else through fmemopen; the reader is handed a window through
+ * which peek bytes were asked for first and left unread (as capture.c peeks
+ * at the magic). */
+static void read_all(const uint8_t *b, size_t len, bool by_fd, size_t peek, struct readout *o)
 {
     memset(o, 0, sizeof(*o));
     int fd = -1;
@@ -56,6 +58,7 @@ static void read_all(const uint8_t *b, size_t len, bool by_fd, struct readout *o
         CU_ASSERT_FATAL(fd >= 0);
         unlink(path);
         CU_ASSERT_FATAL(len == 0 || write(fd, b, len) == (ssize_t)len);
+        CU_ASSERT_FATAL(lseek(fd, 0, SEEK_SET) == 0); /* read from where it stands */
     } else {
         /* fmemopen refuses a size of 0: an empty stream from /dev/null */
         fp = len > 0 ? fmemopen((void *)(uintptr_t)b, len, "rb") : fopen("/dev/null", "rb");
@@ -63,7 +66,12 @@ static void read_all(const uint8_t *b, size_t len, bool by_fd, struct readout *o
     }
     struct pcap_reader *r;
     struct ss_err err = { "" };
-    o->open_rc = pcap_reader_open(&r, fd, fp, "t.pcap", &err);
+    struct filebuf in;
+    filebuf_init(&in, fd, fp, "t.pcap");
+    CU_ASSERT_FATAL(filebuf_fill(&in, peek, &err) == 0);
+    CU_ASSERT_FATAL(filebuf_avail(&in) >= (peek < len ? peek : len));
+    o->open_rc = pcap_reader_open(&r, &in, &err);
+    CU_ASSERT_PTR_NULL(in.buf); /* taken over */
     if (o->open_rc == 0) {
         o->info = *pcap_reader_info(r);
         struct pcap_record rec;
@@ -92,17 +100,27 @@ static void read_all(const uint8_t *b, size_t len, bool by_fd, struct readout *o
         fclose(fp);
 }
 
-/* Reads both ways, checks that they agree, and leaves the descriptor's in *o. */
+static void check_same(const struct readout *o, const struct readout *s)
+{
+    CU_ASSERT_EQUAL(o->open_rc, s->open_rc);
+    CU_ASSERT_EQUAL(o->end_rc, s->end_rc);
+    CU_ASSERT_EQUAL(o->n, s->n);
+    CU_ASSERT(memcmp(o->r, s->r, o->n * sizeof(o->r[0])) == 0);
+    CU_ASSERT_STRING_EQUAL(o->err, s->err);
+}
+
+/* Reads both ways, each with and without the magic peeked first, checks that
+ * they agree, and leaves the descriptor's (peeked) in *o. */
 static void read_both(const struct buf *b, struct readout *o)
 {
     static struct readout s;
-    read_all(b->p, b->len, false, &s);
-    read_all(b->p, b->len, true, o);
-    CU_ASSERT_EQUAL(o->open_rc, s.open_rc);
-    CU_ASSERT_EQUAL(o->end_rc, s.end_rc);
-    CU_ASSERT_EQUAL(o->n, s.n);
-    CU_ASSERT(memcmp(o->r, s.r, o->n * sizeof(o->r[0])) == 0);
-    CU_ASSERT_STRING_EQUAL(o->err, s.err);
+    read_all(b->p, b->len, true, 0, &s);
+    read_all(b->p, b->len, true, 4, o);
+    check_same(o, &s);
+    read_all(b->p, b->len, false, 0, &s);
+    check_same(o, &s);
+    read_all(b->p, b->len, false, 4, &s);
+    check_same(o, &s);
 }
 
 static bool has(const char *s, const char *part)
@@ -322,7 +340,7 @@ static void test_claimed_length_not_allocated(void)
         put8(&b, 0);
     for (int by_fd = 0; by_fd < 2; by_fd++) {
         struct readout o;
-        read_all(b.p, b.len, by_fd, &o);
+        read_all(b.p, b.len, by_fd, 0, &o);
         CU_ASSERT_EQUAL(o.n, 1);
         CU_ASSERT_EQUAL(o.end_rc, -1);
         CU_ASSERT(has(o.err, "record 2: truncated record (captured length 104857600, 600000 bytes left)"));
@@ -334,7 +352,7 @@ static void test_claimed_length_not_allocated(void)
     pcap_record(&c, 1, 0, 3u << 20, 3u << 20, 5);
     for (int by_fd = 0; by_fd < 2; by_fd++) {
         struct readout o;
-        read_all(c.p, c.len, by_fd, &o);
+        read_all(c.p, c.len, by_fd, 4, &o);
         CU_ASSERT_EQUAL(o.n, 1);
         CU_ASSERT_EQUAL(o.end_rc, 0);
         CU_ASSERT_EQUAL(o.buffer_size, 16u + (3u << 20)); /* doubled, then cut to the record */
@@ -372,7 +390,9 @@ static void test_stream_reads_only_what_it_needs(void)
     alarm(20);
     struct pcap_reader *r;
     struct ss_err err = { "" };
-    CU_ASSERT_FATAL(pcap_reader_open(&r, -1, fp, "pipe", &err) == 0);
+    struct filebuf in;
+    filebuf_init(&in, -1, fp, "pipe");
+    CU_ASSERT_FATAL(pcap_reader_open(&r, &in, &err) == 0);
     struct pcap_record rec;
     CU_ASSERT_EQUAL(pcap_reader_next(r, &rec, &err), 1); /* the second is not written yet */
     CU_ASSERT_EQUAL(rec.cap_len, 60);
