@@ -361,6 +361,15 @@ int run_offline(const struct cli_options *opt)
         if (opt->count != 0 && remaining == 0)
             break;
     }
+    if (st->files == 0 && rc_code != EXIT_OK) {
+        /* the first file did not open: nothing was read, so no report (an
+         * empty one would pass for a capture without traffic); -o's file
+         * is left as it was */
+        analyzer_destroy(an);
+        free(rc.store.v);
+        outfile_abort(&out);
+        return rc_code;
+    }
     analyzer_flush(an, END_END_OF_CAPTURE);
     if (rc.store.oom)
         fprintf(stderr, "sockscope: out of memory keeping connection records; output incomplete\n");

@@ -32,11 +32,42 @@ expect 2 'needs an argument' -- -r
 expect 2 "invalid duration 'soon' for --close-delay" -- -r x --close-delay soon
 expect 2 "invalid thread count '3' for --threads" -- -r x --threads 3
 expect 2 '--threads applies to -r files' -- -i lo --threads 2
+# no_report WHAT: the last command wrote nothing on stdout
+no_report() {
+    if [ -s "$tmp/out" ]; then
+        echo "FAIL: $1: a report although nothing was read:"
+        head -n 3 "$tmp/out" | sed 's/^/    /'
+        fail=$((fail + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
 expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap"
+no_report missing.pcap
+expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap" --json
+no_report 'missing.pcap --json'
 printf 'hello, this is not a capture file\n' >"$tmp/text.pcap"
 expect 1 'text.pcap: not a pcap or pcapng' -- -r "$tmp/text.pcap"
+no_report text.pcap
 : >"$tmp/empty.pcap"
 expect 1 'empty.pcap' -- -r "$tmp/empty.pcap"
+no_report empty.pcap
+# -o's file is not made when nothing was read
+expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap" -o "$tmp/report.txt"
+if [ -e "$tmp/report.txt" ]; then
+    echo "FAIL: -o wrote a report although nothing was read"
+    fail=$((fail + 1))
+else
+    passed=$((passed + 1))
+fi
+# a second file that does not open: the first one's results are reported
+expect 1 'missing.pcap: No such file' -- -r "$samples/synthetic.pcap" -r "$tmp/missing.pcap" --json
+if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["capture"]["files"] == 1 and len(d["connections"]) > 0' "$tmp/out"; then
+    echo "FAIL: the first file's results were not reported when the second did not open"
+    fail=$((fail + 1))
+else
+    passed=$((passed + 1))
+fi
 expect 1 'bad filter expression' -- -r "$samples/synthetic.pcap" 'tcp and and'
 
 # a capture cut inside its last record: error naming the record, earlier results kept
