@@ -2,6 +2,7 @@
 #include "filebuf.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +53,13 @@ int filebuf_fill(struct filebuf *fb, size_t need, struct ss_err *err)
                                         : read(fb->fd, fb->buf + fb->end, room);
             if (got < 0 && errno == EINTR)
                 continue;
+            if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !fb->by_offset) {
+                /* a pipe left non-blocking by whoever shares it: wait for
+                 * bytes (or the writer's end) rather than fail */
+                struct pollfd pfd = { .fd = fb->fd, .events = POLLIN };
+                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+                    continue;
+            }
             if (got < 0) {
                 ss_err_set(err, "%s: read error: %s", fb->name, strerror(errno));
                 return -1;

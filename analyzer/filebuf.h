@@ -6,7 +6,8 @@
  * with pread from where the descriptor stood at the start (its position is not
  * moved). Any other descriptor (a pipe, a FIFO, a terminal): read(2), taking
  * what has arrived up to the room there is, never waiting for more than was
- * asked, so that a record is handed on as soon as it has arrived. A stream
+ * asked, so that a record is handed on as soon as it has arrived (and waiting
+ * in poll(2) when the descriptor was left non-blocking). A stream
  * (stdio; fmemopen's has no descriptor): exactly the bytes asked for. The
  * buffer grows with the bytes that arrive (a chunk, then doubling, cut to what
  * is asked), not to a length a header claims: a short hostile file cannot make it

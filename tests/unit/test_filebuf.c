@@ -3,6 +3,7 @@
  * bytes arrive, a stream exactly as asked): what is asked arrives whole or up
  * to the end, consumed bytes stay put until the next fill, the buffer grows
  * with what arrives and not with what is asked. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +206,38 @@ static void test_pipe_takes_what_arrived(void)
     close(pfd[0]);
 }
 
+/* A pipe left non-blocking (O_NONBLOCK is shared with whoever else holds it)
+ * is waited on, not reported as a read error: the writer sends its bytes 100
+ * ms after the fill began. */
+static void test_nonblocking_pipe_waited_on(void)
+{
+    int pfd[2];
+    CU_ASSERT_FATAL(pipe(pfd) == 0);
+    CU_ASSERT_FATAL(fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK) == 0);
+    pid_t writer = fork();
+    CU_ASSERT_FATAL(writer >= 0);
+    if (writer == 0) {
+        close(pfd[0]);
+        usleep(100000);
+        _exit(write(pfd[1], "0123456789", 10) == 10 ? 0 : 1);
+    }
+    close(pfd[1]);
+    struct filebuf fb;
+    filebuf_init(&fb, pfd[0], NULL, "pipe");
+    struct ss_err err = { "" };
+    alarm(20);
+    CU_ASSERT_EQUAL(filebuf_fill(&fb, 10, &err), 0);
+    CU_ASSERT_EQUAL(filebuf_avail(&fb), 10);
+    CU_ASSERT_EQUAL(filebuf_fill(&fb, 11, &err), 0); /* then the writer's end */
+    alarm(0);
+    CU_ASSERT_EQUAL(filebuf_avail(&fb), 10);
+    CU_ASSERT(memcmp(filebuf_data(&fb), "0123456789", 10) == 0);
+    filebuf_free(&fb);
+    close(pfd[0]);
+    int st = 0;
+    CU_ASSERT(waitpid(writer, &st, 0) == writer && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 /* A window handed over keeps its unread bytes and where it reads from; the
  * one it came from is left empty. */
 static void test_move(void)
@@ -271,6 +304,7 @@ int register_tests(void)
         { "a stream is read no further than asked", test_stream_exact },
         { "a file's descriptor is read from where it stands", test_fd_from_where_it_stands },
         { "a pipe's descriptor gives what has arrived", test_pipe_takes_what_arrived },
+        { "a non-blocking pipe is waited on", test_nonblocking_pipe_waited_on },
         { "a window handed over keeps its bytes", test_move },
         { "a read error names the file", test_read_error },
         { NULL, NULL },
