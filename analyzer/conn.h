@@ -92,6 +92,10 @@ struct conn_dir {
     int8_t wscale;        /* window-scale shift from the SYN, -1 = not seen */
     uint8_t state;        /* enum tcp_state of this side's socket */
     bool has_isn : 1, has_seq : 1, fin_sent : 1, fin_acked : 1, rst_sent : 1, has_ack : 1;
+    /* duplicate ACKs in a row as Wireshark counts them (no data, the same
+     * ACK, window and sequence as before), up to 3: two or more make the
+     * peer's next segment from that ACK a fast retransmission */
+    uint8_t dup_ack_run : 2;
     /* the socket has had a state (a first transition was recorded). A byte of
      * its own, not a bit beside the others: a transition reads it with state,
      * and as a bit the compiler read the two as one 16-bit word, which the CPU
@@ -99,7 +103,12 @@ struct conn_dir {
      * byte store into that word): the load waited for the older stores to
      * reach the cache (perf put most of the SYN copy's samples on it). */
     bool existed;
+    /* when next_seq last moved up: the low 32 bits of the time in microseconds
+     * (a wrap every 71 minutes; read only for the few milliseconds after
+     * last_ts, which bounds it) */
+    uint32_t top_us;
 };
+_Static_assert(sizeof(struct conn_dir) == 64, "a direction is one cache line");
 
 #define CONN_MAX_TRANSITIONS 14
 #define CONN_MAX_TUNNEL_PARENTS 4

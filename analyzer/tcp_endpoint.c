@@ -318,6 +318,31 @@ static SS_NOINLINE void count_events(struct conn *c, int side, unsigned ev)
 #undef COUNT_EVENT
 }
 
+/* A segment [seq, end) below the highest sequence its side d had sent
+ * (tcp_endpoint.h): EV_OUT_OF_ORDER or EV_RETRANSMISSION. */
+static SS_ALWAYS_INLINE unsigned late_or_again(const struct conn *c, const struct conn_dir *d,
+                                               const struct conn_dir *pd, uint32_t seq,
+                                               uint32_t len, uint32_t end, uint64_t ts)
+{
+    if (len > 0 && pd->has_ack && SEQ_LEQ(seq + len, pd->last_ack))
+        return EV_RETRANSMISSION; /* the peer had all of it */
+    if (end == d->next_seq || ts < d->last_ts)
+        return EV_RETRANSMISSION;
+    /* from where the peer's duplicate ACKs asked, within 20 ms of the last:
+     * Wireshark's fast retransmission, before its out-of-order test */
+    if (pd->dup_ack_run >= 2 && pd->last_ack == seq && ts >= pd->last_ts &&
+        ts - pd->last_ts < TCP_FAST_RXMT_NS)
+        return EV_RETRANSMISSION;
+    uint64_t thr = TCP_OOO_THRESHOLD_NS;
+    if (c->ack_ts > c->syn_ts && c->syn_ts != 0)
+        thr = c->ack_ts - c->syn_ts;
+    /* the top's time is after last_ts's, when it is recent at all */
+    if (ts - d->last_ts >= thr)
+        return EV_RETRANSMISSION;
+    uint64_t since_top_us = (uint32_t)(ts / 1000u) - d->top_us;
+    return since_top_us * 1000u < thr ? EV_OUT_OF_ORDER : EV_RETRANSMISSION;
+}
+
 /* Sequence analysis of one direction; runs before the state machine. Returns
  * the events found (EV_*), for count_events(). Inlined: a call of its own cost
  * a fifth of it in register saves. fl: the segment's flags as the caller's
@@ -335,22 +360,26 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
     bool has_seq = d->has_seq;
     unsigned ev = 0;
 
-    if (!rst && has_seq && !syn) {
+    if (!rst && has_seq && syn) {
+        /* the same SYN (or SYN-ACK) again, as Wireshark counts it: not the
+         * SYN-ACK of a simultaneous open, which follows this side's own SYN
+         * (no ACK in it) with the same ISN by design (RFC 9293 figure 8) */
+        if (d->has_isn && seq == d->isn && !(ack && !d->has_ack))
+            ev |= late_or_again(c, d, pd, seq, 0, end, ts);
+    } else if (!rst && has_seq) {
         if (len > 0 || fin) {
             if (SEQ_LT(seq, next)) {
-                if (len <= 1 && !fin && seq + 1 == next) {
+                if (len <= 1 && !fin && seq + 1 == next)
                     ev |= EV_KEEPALIVE;
-                } else {
-                    uint64_t thr = TCP_OOO_THRESHOLD_NS;
-                    if (c->synack_ts > c->syn_ts && c->syn_ts != 0 && c->synack_ts - c->syn_ts < thr)
-                        thr = c->synack_ts - c->syn_ts;
-                    if (d->last_ts != 0 && ts - d->last_ts < thr && ts >= d->last_ts)
-                        ev |= EV_OUT_OF_ORDER;
-                    else
-                        ev |= EV_RETRANSMISSION;
-                }
-            } else if (SEQ_GT(seq, next)) {
-                c->flags |= CONN_F_SEQ_GAP;
+                else if (!(len > 1 && seq + 1 == next)) /* new data after a window probe */
+                    ev |= late_or_again(c, d, pd, seq, len, end, ts);
+            } else {
+                if (SEQ_GT(seq, next))
+                    c->flags |= CONN_F_SEQ_GAP;
+                /* bytes the peer acknowledged although the capture never
+                 * showed them sent: their original was missed */
+                if (len > 0 && pd->has_ack && SEQ_LEQ(seq + len, pd->last_ack))
+                    ev |= EV_RETRANSMISSION;
             }
             if (d->fin_sent && SEQ_GT(end, d->fin_seq + 1))
                 c->flags |= CONN_F_DATA_AFTER_FIN;
@@ -359,8 +388,10 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
         }
     }
     if (!rst) {
-        if (!has_seq || SEQ_GT(end, next))
+        if (!has_seq || SEQ_GT(end, next)) {
             d->next_seq = end;
+            d->top_us = (uint32_t)(ts / 1000u);
+        }
         d->has_seq = true;
         if (!syn && window == 0 && ack && (d->last_window != 0 || d->pkts <= 1))
             ev |= EV_ZERO_WINDOW;
@@ -368,6 +399,12 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
             window == d->last_window && pd->has_seq && SEQ_GT(pd->next_seq, ack_no)) {
             ev |= EV_DUP_ACK;
         }
+        /* Wireshark's duplicate ACK (no outstanding data needed), for the
+         * fast retransmission test only */
+        bool ws_dup = ack && !syn && !fin && len == 0 && window != 0 && d->has_ack &&
+                      ack_no == d->last_ack && window == d->last_window && seq == next &&
+                      !(ev & EV_KEEPALIVE);
+        d->dup_ack_run = ws_dup ? (d->dup_ack_run == 3 ? 3 : d->dup_ack_run + 1) : 0;
         d->last_window = window;
     }
     if (ack) {

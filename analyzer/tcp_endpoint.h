@@ -10,10 +10,18 @@
 
 #include "conn.h"
 
-/* Out-of-order vs retransmission: a segment below the highest sequence sent is
- * out-of-order if it follows the previous segment of that direction within this
- * time (or the handshake RTT when known), else a retransmission (as Wireshark). */
+/* Out-of-order vs retransmission, as Wireshark tells them apart: a segment
+ * (data, SYN or FIN) below the highest sequence its side had sent is out of
+ * order when it comes within the handshake's RTT (SYN to the ACK that ends
+ * the handshake; this long when there was none) of the segment that sent that
+ * highest sequence and does not end where it did; else a retransmission, as
+ * is one whose bytes the peer had acknowledged already (Wireshark's spurious
+ * retransmission), even above the highest sequence seen (the capture missed
+ * the original), and one that starts where two or more duplicate ACKs of
+ * the peer asked, within TCP_FAST_RXMT_NS of the last (a fast
+ * retransmission). */
 #define TCP_OOO_THRESHOLD_NS 3000000ull
+#define TCP_FAST_RXMT_NS     20000000ull
 
 /* Applies one segment sent by side (0 = originator, 1 = responder) to c.
  * Returns tcp_endpoint_conn_closed(c) after it (known without a look on the

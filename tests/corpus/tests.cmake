@@ -9,3 +9,12 @@ if(Python3_FOUND AND TARGET sockscope)
       ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   endforeach()
 endif()
+# Retransmissions and out-of-order segments per direction against tshark's
+# sequence analysis (skipped, exit 77, without the corpus or tshark).
+if(Python3_FOUND AND TARGET sockscope)
+  add_test(NAME corpus.tcp-analysis
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/tcp_analysis_check.py
+                   $<TARGET_FILE:sockscope> ${SOCKSCOPE_CORPUS_DIR})
+  set_tests_properties(corpus.tcp-analysis PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1500
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endif()

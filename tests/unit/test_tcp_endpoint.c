@@ -171,6 +171,12 @@ static void test_simultaneous_open(void)
     seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
     CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
     CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+    /* each SYN-ACK repeats its side's SYN by design, not as a retransmission
+     * (Wireshark flags them); one sent again is one */
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
+    CU_ASSERT_EQUAL(CNT(1, retransmissions), 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    CU_ASSERT_EQUAL(CNT(1, retransmissions), 1);
 }
 
 static void test_half_close_with_data_after_fin(void)
@@ -239,12 +245,30 @@ static void test_retransmitted_syn_and_fin(void)
     seg(0, TCP_SYN, 1000, 0, 0);
     seg(0, TCP_SYN, 1000, 0, 0);
     CU_ASSERT_EQUAL(c.n_transitions, 1);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1); /* the SYN again, as Wireshark counts it */
+    CU_ASSERT_EQUAL(CNT(0, keepalives), 0);       /* not a probe one below the next sequence */
     seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0); /* and the SYN-ACK */
+    CU_ASSERT_EQUAL(CNT(1, retransmissions), 1);
     seg(0, TCP_ACK, 1001, 5001, 0);
     seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
     unsigned n = c.n_transitions;
     seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
     CU_ASSERT_EQUAL(c.n_transitions, n);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 2);
+    /* a SYN with another ISN is no copy of the first */
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_SYN, 900, 0, 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    /* the same SYN 1 ms later: it ends where the first did, so it is sent
+     * again, not out of order */
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    now -= 10 * MS - 1 * MS;
+    seg(0, TCP_SYN, 1000, 0, 0);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
     CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
 }
 
@@ -306,6 +330,90 @@ static void test_retransmission_vs_out_of_order(void)
     now += 500 * MS;
     seg(0, TCP_ACK, 1001, 5001, 100); /* long after: a retransmission */
     CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+}
+
+/* The rest of Wireshark's rule (tcp_endpoint.h). The test handshake takes 20
+ * ms from SYN to ACK: that is the out-of-order threshold. */
+static void test_out_of_order_as_wireshark(void)
+{
+    /* 10 ms after the top: out of order within the handshake's 20 ms RTT */
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1101, 5001, 100); /* 1001..1101 missing */
+    seg(0, TCP_ACK, 1001, 5001, 100); /* 10 ms on */
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 1);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
+    /* picked up mid-stream, no handshake: 3 ms, so 10 ms on is a retransmission */
+    reset();
+    seg(0, TCP_ACK, 1101, 5001, 100);
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    /* the top segment again 1 ms later ends where the top does: sent again */
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    now -= 9 * MS;
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    /* bytes the peer acknowledged already: a (spurious) retransmission, however soon */
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    seg(0, TCP_ACK, 1101, 5001, 100);
+    seg(1, TCP_ACK, 5001, 1101, 0);
+    now -= 9 * MS;
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    /* above the top, but acknowledged by the peer already: the capture
+     * missed the original, this is it sent again */
+    reset();
+    handshake();
+    seg(1, TCP_ACK, 5001, 1101, 0); /* acknowledges 1001..1101, never seen */
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    seg(0, TCP_ACK, 1101, 5001, 100); /* beyond the ACK: new data */
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    /* the time runs from the top segment, not from the side's last one (a
+     * pure ACK 15 ms after the top): 25 ms after the top is a retransmission */
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1101, 5001, 100); /* the top */
+    now += 5 * MS;
+    seg(0, TCP_ACK, 1201, 5001, 0); /* 15 ms on */
+    seg(0, TCP_ACK, 1001, 5001, 100); /* 25 ms on, 10 ms after the ACK */
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    /* two duplicate ACKs, then the segment they ask for 1 ms later: a fast
+     * retransmission, although it comes within the out-of-order window */
+    for (int dups = 1; dups <= 2; dups++) {
+        reset();
+        handshake();
+        seg(0, TCP_ACK, 1001, 5001, 100);
+        now -= 9 * MS;
+        seg(0, TCP_ACK, 1101, 5001, 100);
+        now -= 9 * MS;
+        seg(0, TCP_ACK, 1201, 5001, 100); /* the top */
+        for (int i = 0; i < dups; i++) {
+            now -= 9 * MS;
+            seg(1, TCP_ACK, 5001, 1001, 0); /* asks for 1001 again */
+        }
+        now -= 9 * MS;
+        seg(0, TCP_ACK, 1001, 5001, 100);
+        /* one duplicate is not enough: out of order */
+        CU_ASSERT_EQUAL(CNT(0, retransmissions), dups == 2 ? 1 : 0);
+        CU_ASSERT_EQUAL(CNT(0, out_of_order), dups == 2 ? 0 : 1);
+    }
+    /* new data starting one below the top (after a one-byte window probe):
+     * neither */
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 1); /* the probe: 1001..1002 */
+    seg(0, TCP_ACK, 1001, 5001, 300);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
 }
 
 static void test_state_at_moments(void)
@@ -393,6 +501,7 @@ int register_tests(void)
         {"mid-stream pickup", test_midstream_pickup},
         {"keep-alive, zero window, duplicate ACKs", test_keepalive_zero_window_dupacks},
         {"retransmission vs out-of-order", test_retransmission_vs_out_of_order},
+        {"out of order as Wireshark tells it", test_out_of_order_as_wireshark},
         {"state at moments around transitions", test_state_at_moments},
         {"swap sides", test_swap_sides},
         {"plain segments after the close", test_plain_segments_after_close},
