@@ -143,7 +143,11 @@ static SS_ALWAYS_INLINE void on_syn(struct conn *c, const struct packet *pkt, ui
         d->wscale = (int8_t)(pkt->tcp.wscale > 14 ? 14 : pkt->tcp.wscale);
 
     if (!ack) {
-        if (c->syn_ts == 0 && side == 0)
+        /* the SYN the SYN-ACK answers: the last one sent before it (a retry
+         * with the same ISN moves it), so that the handshake's RTT leaves out
+         * the retries' timeouts, as Wireshark's initial RTT does */
+        if (side == 0 && (c->syn_ts == 0 || (c->synack_ts == 0 && d->has_isn &&
+                                             pkt->tcp.seq == d->isn)))
             c->syn_ts = ts;
         if (!has_existed(c, side) || d->state == TCP_ST_CLOSED)
             conn_set_state(c, side, TCP_ST_SYN_SENT, ts);

@@ -247,20 +247,26 @@ static void test_retransmitted_syn_and_fin(void)
     CU_ASSERT_EQUAL(c.n_transitions, 1);
     CU_ASSERT_EQUAL(CNT(0, retransmissions), 1); /* the SYN again, as Wireshark counts it */
     CU_ASSERT_EQUAL(CNT(0, keepalives), 0);       /* not a probe one below the next sequence */
+    /* the handshake's RTT runs from the SYN the SYN-ACK answers: the retry */
+    CU_ASSERT_EQUAL(c.syn_ts, T0 + 10 * MS);
     seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
     seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0); /* and the SYN-ACK */
     CU_ASSERT_EQUAL(CNT(1, retransmissions), 1);
+    seg(0, TCP_SYN, 1000, 0, 0); /* a late copy after the SYN-ACK moves nothing */
+    CU_ASSERT_EQUAL(c.syn_ts, T0 + 10 * MS);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 2);
     seg(0, TCP_ACK, 1001, 5001, 0);
     seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
     unsigned n = c.n_transitions;
     seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
     CU_ASSERT_EQUAL(c.n_transitions, n);
-    CU_ASSERT_EQUAL(CNT(0, retransmissions), 2);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 3);
     /* a SYN with another ISN is no copy of the first */
     reset();
     seg(0, TCP_SYN, 1000, 0, 0);
     seg(0, TCP_SYN, 900, 0, 0);
     CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
+    CU_ASSERT_EQUAL(c.syn_ts, T0); /* nor does a SYN with another ISN */
     CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
     /* the same SYN 1 ms later: it ends where the first did, so it is sent
      * again, not out of order */
