@@ -92,9 +92,10 @@ struct conn_dir {
     int8_t wscale;        /* window-scale shift from the SYN, -1 = not seen */
     uint8_t state;        /* enum tcp_state of this side's socket */
     bool has_isn : 1, has_seq : 1, fin_sent : 1, fin_acked : 1, rst_sent : 1, has_ack : 1;
-    /* duplicate ACKs in a row as Wireshark counts them (no data, the same
-     * ACK, window and sequence as before), up to 3: two or more make the
-     * peer's next segment from that ACK a fast retransmission */
+    /* duplicate ACKs as Wireshark counts them (no data, the same ACK,
+     * window and sequence as before) since the ACK number last changed, up
+     * to 3: two or more make the peer's segment from that ACK a fast
+     * retransmission */
     uint8_t dup_ack_run : 2;
     /* the socket has had a state (a first transition was recorded). A byte of
      * its own, not a bit beside the others: a transition reads it with state,

@@ -363,6 +363,11 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
     uint32_t next = d->next_seq;
     bool has_seq = d->has_seq;
     unsigned ev = 0;
+    /* a zero-window probe: one byte at the next sequence while the peer's
+     * window is shut; as in Wireshark it moves nothing, so that the probes
+     * after it are probes again and the data that follows is in order */
+    bool probe = !syn && !fin && !rst && len == 1 && has_seq && seq == next &&
+                 (pd->has_seq || pd->has_ack) && pd->last_window == 0;
 
     if (!rst && has_seq && syn) {
         /* the same SYN (or SYN-ACK) again, as Wireshark counts it: not the
@@ -370,7 +375,7 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
          * (no ACK in it) with the same ISN by design (RFC 9293 figure 8) */
         if (d->has_isn && seq == d->isn && !(ack && !d->has_ack))
             ev |= late_or_again(c, d, pd, seq, 0, end, ts);
-    } else if (!rst && has_seq) {
+    } else if (!rst && has_seq && !probe) {
         if (len > 0 || fin) {
             if (SEQ_LT(seq, next)) {
                 if (len <= 1 && !fin && seq + 1 == next)
@@ -392,7 +397,7 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
         }
     }
     if (!rst) {
-        if (!has_seq || SEQ_GT(end, next)) {
+        if (!has_seq || (SEQ_GT(end, next) && !probe)) {
             d->next_seq = end;
             d->top_us = (uint32_t)(ts / 1000u);
         }
@@ -403,12 +408,15 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
             window == d->last_window && pd->has_seq && SEQ_GT(pd->next_seq, ack_no)) {
             ev |= EV_DUP_ACK;
         }
-        /* Wireshark's duplicate ACK (no outstanding data needed), for the
+        /* Wireshark's duplicate ACKs in a row (no outstanding data needed;
+         * a new ACK number ends the row, a window update does not), for the
          * fast retransmission test only */
         bool ws_dup = ack && !syn && !fin && len == 0 && window != 0 && d->has_ack &&
-                      ack_no == d->last_ack && window == d->last_window && seq == next &&
-                      !(ev & EV_KEEPALIVE);
-        d->dup_ack_run = ws_dup ? (d->dup_ack_run == 3 ? 3 : d->dup_ack_run + 1) : 0;
+                      ack_no == d->last_ack && window == d->last_window && seq == next;
+        if (ws_dup && d->dup_ack_run < 3)
+            d->dup_ack_run++;
+        else if (ack && d->has_ack && ack_no != d->last_ack)
+            d->dup_ack_run = 0;
         d->last_window = window;
     }
     if (ack) {

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""tcp_analysis_check.py - sockscope's per-direction TCP retransmission and
-out-of-order counts against Wireshark's sequence analysis, over the corpus.
+"""tcp_analysis_check.py - sockscope's per-direction TCP retransmission,
+out-of-order and keep-alive counts against Wireshark's sequence analysis,
+over the corpus.
 
   tcp_analysis_check.py SOCKSCOPE CORPUS
 
 For every capture in CORPUS/good, tshark marks each TCP segment it finds sent
-again (tcp.analysis.retransmission: plain, fast and spurious) or out of order
-(tcp.analysis.out_of_order); the marks are summed per direction of each
+again (tcp.analysis.retransmission: plain, fast and spurious), out of order
+(tcp.analysis.out_of_order) or a keep-alive (tcp.analysis.keep_alive); the
+marks are summed per direction of each
 4-tuple (the innermost IP header's addresses, as sockscope keys an inner
-flow). sockscope's NDJSON records give tcp.orig/resp.retransmissions and
-out_of_order, summed over incarnations. Only directions sockscope reports as
+flow). sockscope's NDJSON records give tcp.orig/resp.retransmissions,
+out_of_order and keepalives, summed over incarnations. Only directions sockscope reports as
 TCP are compared: a flow it does not see at all is the conversation test's
 business (corpus_check.py tshark).
 
@@ -29,20 +31,21 @@ import subprocess
 import sys
 
 SKIP = 77
-KINDS = ("retransmissions", "out_of_order")
+KINDS = ("retransmissions", "out_of_order", "keepalives")
 
 
 def tshark_marks(path):
-    """{(src, sport, dst, dport): [retransmissions, out_of_order]} from tshark."""
+    """{(src, sport, dst, dport): [retransmissions, out_of_order, keepalives]}."""
     cmd = ["tshark", "-n", "-r", path, "-Y", "tcp", "-T", "fields", "-E", "separator=\t",
            "-e", "frame.protocols", "-e", "ip.src", "-e", "ipv6.src", "-e", "ip.dst",
            "-e", "ipv6.dst", "-e", "tcp.srcport", "-e", "tcp.dstport",
-           "-e", "tcp.analysis.retransmission", "-e", "tcp.analysis.out_of_order"]
+           "-e", "tcp.analysis.retransmission", "-e", "tcp.analysis.out_of_order",
+           "-e", "tcp.analysis.keep_alive"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    marks = collections.defaultdict(lambda: [0, 0])
+    marks = collections.defaultdict(lambda: [0, 0, 0])
     for line in p.stdout.splitlines():
         c = line.split("\t")
-        if len(c) < 9 or "," in c[5]:
+        if len(c) < 10 or "," in c[5]:
             continue  # TCP in TCP: not a case of the corpus
         layers = c[0].split(":")
         # the IP header right below TCP: the last "ip" or "ipv6" layer before it
@@ -55,10 +58,9 @@ def tshark_marks(path):
         else:
             src, dst = c[2].split(",")[-1], c[4].split(",")[-1]
         key = (src, c[5], dst, c[6])
-        if c[7]:
-            marks[key][0] += 1
-        if c[8]:
-            marks[key][1] += 1
+        for i in range(len(KINDS)):
+            if c[7 + i]:
+                marks[key][i] += 1
     return marks
 
 
@@ -68,7 +70,7 @@ def sockscope_counts(binary, path):
                        text=True, timeout=300)
     if p.returncode != 0:
         return None
-    counts = collections.defaultdict(lambda: [0, 0])
+    counts = collections.defaultdict(lambda: [0, 0, 0])
     for line in p.stdout.splitlines():
         o = json.loads(line)
         if o.get("proto") != "tcp" or "tcp" not in o or "id.orig_h" not in o:
@@ -76,8 +78,8 @@ def sockscope_counts(binary, path):
         o_h, o_p, r_h, r_p = o["id.orig_h"], str(o["id.orig_p"]), o["id.resp_h"], str(o["id.resp_p"])
         for side, key in (("orig", (o_h, o_p, r_h, r_p)), ("resp", (r_h, r_p, o_h, o_p))):
             t = o["tcp"][side]
-            counts[key][0] += t["retransmissions"]
-            counts[key][1] += t["out_of_order"]
+            for i, kind in enumerate(KINDS):
+                counts[key][i] += t[kind]
     return counts
 
 
@@ -119,7 +121,7 @@ def main():
             for i, kind in enumerate(KINDS):
                 if ss[key][i] != ts[key][i]:
                     diffs.append(f"{' '.join(key)} {kind}: sockscope {ss[key][i]}, tshark {ts[key][i]}")
-        return name, diffs, sum(v[0] + v[1] for v in ss.values())
+        return name, diffs, sum(sum(v) for v in ss.values())
 
     failures, listed_ok, marked = [], 0, 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:

@@ -323,6 +323,53 @@ static void test_keepalive_zero_window_dupacks(void)
     CU_ASSERT_EQUAL(CNT(0, dup_acks), 2);
 }
 
+/* A pure ACK from side with its own window (seg() sends 1000). */
+static void ack_window(int side, uint32_t seq, uint32_t ack, uint16_t window)
+{
+    struct packet p;
+    memset(&p, 0, sizeof(p));
+    p.proto = IPPROTO_NUM_TCP;
+    p.ts_ns = now;
+    p.tcp.flags = TCP_ACK;
+    p.tcp.seq = seq;
+    p.tcp.ack = ack;
+    p.tcp.window = window;
+    c.dir[side].pkts++;
+    tcp_endpoint_on_segment(&c, &p, side);
+    now += 10 * MS;
+}
+
+/* Zero-window probes: one byte at the next sequence while the peer's window
+ * is shut. They move nothing (as in Wireshark): the next probe is a probe
+ * again, not a keep-alive, and the data after them is in order. */
+static void test_zero_window_probes(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    ack_window(1, 5001, 1101, 0); /* shut */
+    seg(0, TCP_ACK, 1101, 5001, 1); /* probe */
+    ack_window(1, 5001, 1101, 0);
+    seg(0, TCP_ACK, 1101, 5001, 1); /* probe again */
+    ack_window(1, 5001, 1101, 0);
+    ack_window(1, 5001, 1101, 400); /* open */
+    seg(0, TCP_ACK, 1101, 5001, 300); /* the data, in order */
+    CU_ASSERT_EQUAL(CNT(0, keepalives), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    CU_ASSERT_EQUAL(CNT(1, dup_acks), 0); /* the probes' answers are no duplicates */
+    CU_ASSERT_EQUAL(CNT(1, zero_window), 1);
+    /* the same byte while the window is open is data, sent again later */
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 1);
+    seg(0, TCP_ACK, 1002, 5001, 100);
+    now += 500 * MS;
+    seg(0, TCP_ACK, 1001, 5001, 1);
+    CU_ASSERT_EQUAL(CNT(0, keepalives), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+}
+
 static void test_retransmission_vs_out_of_order(void)
 {
     reset();
@@ -412,6 +459,23 @@ static void test_out_of_order_as_wireshark(void)
         CU_ASSERT_EQUAL(CNT(0, retransmissions), dups == 2 ? 1 : 0);
         CU_ASSERT_EQUAL(CNT(0, out_of_order), dups == 2 ? 0 : 1);
     }
+    /* window updates between the duplicate ACKs do not end the row (a new
+     * ACK number does): still a fast retransmission */
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    now -= 9 * MS;
+    seg(0, TCP_ACK, 1101, 5001, 100);
+    now -= 9 * MS;
+    seg(1, TCP_ACK, 5001, 1001, 0); /* the first duplicate */
+    now -= 9 * MS;
+    ack_window(1, 5001, 1001, 2000); /* a window update */
+    now -= 9 * MS;
+    ack_window(1, 5001, 1001, 2000); /* the second */
+    now -= 9 * MS;
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
     /* new data starting one below the top (after a one-byte window probe):
      * neither */
     reset();
@@ -508,6 +572,7 @@ int register_tests(void)
         {"keep-alive, zero window, duplicate ACKs", test_keepalive_zero_window_dupacks},
         {"retransmission vs out-of-order", test_retransmission_vs_out_of_order},
         {"out of order as Wireshark tells it", test_out_of_order_as_wireshark},
+        {"zero-window probes", test_zero_window_probes},
         {"state at moments around transitions", test_state_at_moments},
         {"swap sides", test_swap_sides},
         {"plain segments after the close", test_plain_segments_after_close},
