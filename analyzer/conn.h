@@ -265,6 +265,9 @@ struct conn_cold {
     struct conn_icmp_evidence icmp;
     uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS];
     struct conn_tcp_counts tcp_counts[2];
+    uint64_t late_syn_ts; /* a SYN sent again after the SYN-ACK, before the ACK
+                             that ends the handshake (0 = none): where
+                             Wireshark's initial RTT starts then */
     char app_host[64];
 };
 

@@ -149,6 +149,9 @@ static SS_ALWAYS_INLINE void on_syn(struct conn *c, const struct packet *pkt, ui
         if (side == 0 && (c->syn_ts == 0 || (c->synack_ts == 0 && d->has_isn &&
                                              pkt->tcp.seq == d->isn)))
             c->syn_ts = ts;
+        else if (side == 0 && c->ack_ts == 0 && c->cold != NULL && d->has_isn &&
+                 pkt->tcp.seq == d->isn)
+            c->cold->late_syn_ts = ts; /* counted as sent again: the cold part exists */
         if (!has_existed(c, side) || d->state == TCP_ST_CLOSED)
             conn_set_state(c, side, TCP_ST_SYN_SENT, ts);
         /* a SYN reaching a socket that sent its own SYN: simultaneous open */
@@ -337,9 +340,11 @@ static SS_ALWAYS_INLINE unsigned late_or_again(const struct conn *c, const struc
     if (pd->dup_ack_run >= 2 && pd->last_ack == seq && ts >= pd->last_ts &&
         ts - pd->last_ts < TCP_FAST_RXMT_NS)
         return EV_RETRANSMISSION;
-    uint64_t thr = TCP_OOO_THRESHOLD_NS;
-    if (c->ack_ts > c->syn_ts && c->syn_ts != 0)
-        thr = c->ack_ts - c->syn_ts;
+    uint64_t thr = TCP_OOO_THRESHOLD_NS, syn_ts = c->syn_ts;
+    if (c->cold != NULL && c->cold->late_syn_ts > syn_ts)
+        syn_ts = c->cold->late_syn_ts;
+    if (c->ack_ts > syn_ts && syn_ts != 0)
+        thr = c->ack_ts - syn_ts;
     /* the top's time is after last_ts's, when it is recent at all */
     if (ts - d->last_ts >= thr)
         return EV_RETRANSMISSION;

@@ -476,6 +476,22 @@ static void test_out_of_order_as_wireshark(void)
     seg(0, TCP_ACK, 1001, 5001, 100);
     CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
     CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    /* a SYN sent again after the SYN-ACK: the RTT runs from it to the ACK
+     * (2 ms), as Wireshark's initial RTT, so 2.5 ms after the top is late */
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    now += 80 * MS;
+    seg(0, TCP_SYN, 1000, 0, 0); /* counted as sent again */
+    now -= 8 * MS;
+    seg(0, TCP_ACK, 1001, 5001, 0); /* 2 ms after it */
+    now -= 8 * MS;
+    seg(0, TCP_ACK, 1101, 5001, 100); /* the top; 1001..1101 missing */
+    now -= 10 * MS - 2500000;
+    seg(0, TCP_ACK, 1001, 5001, 100);
+    CU_ASSERT_EQUAL(CNT(0, out_of_order), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 2);
+    CU_ASSERT_EQUAL(c.syn_ts, T0); /* the SYN-ACK answered the first SYN */
     /* new data starting one below the top (after a one-byte window probe):
      * neither */
     reset();
