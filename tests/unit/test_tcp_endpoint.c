@@ -21,8 +21,10 @@ static void reset(void)
     now = T0;
 }
 
-/* side 0 = originator (client, ISN 1000), side 1 = responder (server, ISN 5000) */
-static void seg(int side, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+/* side 0 = originator (client, ISN 1000), side 1 = responder (server, ISN 5000);
+ * each segment 10 ms after the one before */
+static void segment(int side, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
+                    uint16_t window)
 {
     struct packet p;
     memset(&p, 0, sizeof(p));
@@ -31,12 +33,24 @@ static void seg(int side, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t l
     p.tcp.flags = flags;
     p.tcp.seq = seq;
     p.tcp.ack = ack;
-    p.tcp.window = 1000;
+    p.tcp.window = window;
     p.l4_payload_len = len;
     c.dir[side].pkts++;
     bool closed = tcp_endpoint_on_segment(&c, &p, side);
     CU_ASSERT_EQUAL(closed, tcp_endpoint_conn_closed(&c)); /* its contract, on every segment */
     now += 10 * MS;
+}
+
+/* A segment advertising a window of 1000. */
+static void seg(int side, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    segment(side, flags, seq, ack, len, 1000);
+}
+
+/* A pure ACK advertising its own window. */
+static void ack_window(int side, uint32_t seq, uint32_t ack, uint16_t window)
+{
+    segment(side, TCP_ACK, seq, ack, 0, window);
 }
 
 #define ST(side) ((enum tcp_state)c.dir[side].state)
@@ -305,15 +319,7 @@ static void test_keepalive_zero_window_dupacks(void)
     seg(0, TCP_ACK, 1100, 5001, 0); /* keep-alive: seq = next - 1, no data */
     CU_ASSERT_EQUAL(CNT(0, keepalives), 1);
     CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
-    struct packet p;
-    memset(&p, 0, sizeof(p));
-    p.proto = IPPROTO_NUM_TCP;
-    p.ts_ns = now;
-    p.tcp.flags = TCP_ACK;
-    p.tcp.seq = 5001;
-    p.tcp.ack = 1101;
-    p.tcp.window = 0;
-    tcp_endpoint_on_segment(&c, &p, 1);
+    ack_window(1, 5001, 1101, 0);
     CU_ASSERT_EQUAL(CNT(1, zero_window), 1);
     /* the server sends 200 bytes; the client acks the first 100 three times */
     seg(1, TCP_ACK, 5001, 1101, 200);
@@ -321,22 +327,6 @@ static void test_keepalive_zero_window_dupacks(void)
     seg(0, TCP_ACK, 1101, 5101, 0);
     seg(0, TCP_ACK, 1101, 5101, 0);
     CU_ASSERT_EQUAL(CNT(0, dup_acks), 2);
-}
-
-/* A pure ACK from side with its own window (seg() sends 1000). */
-static void ack_window(int side, uint32_t seq, uint32_t ack, uint16_t window)
-{
-    struct packet p;
-    memset(&p, 0, sizeof(p));
-    p.proto = IPPROTO_NUM_TCP;
-    p.ts_ns = now;
-    p.tcp.flags = TCP_ACK;
-    p.tcp.seq = seq;
-    p.tcp.ack = ack;
-    p.tcp.window = window;
-    c.dir[side].pkts++;
-    tcp_endpoint_on_segment(&c, &p, side);
-    now += 10 * MS;
 }
 
 /* Zero-window probes: one byte at the next sequence while the peer's window
