@@ -326,14 +326,13 @@ static SS_NOINLINE void count_events(struct conn *c, int side, unsigned ev)
 }
 
 /* A segment [seq, end) below the highest sequence its side d had sent
- * (tcp_endpoint.h): EV_OUT_OF_ORDER or EV_RETRANSMISSION. */
+ * (tcp_endpoint.h): EV_OUT_OF_ORDER or EV_RETRANSMISSION. acked: the peer had
+ * acknowledged every byte of it. */
 static SS_ALWAYS_INLINE unsigned late_or_again(const struct conn *c, const struct conn_dir *d,
                                                const struct conn_dir *pd, uint32_t seq,
-                                               uint32_t len, uint32_t end, uint64_t ts)
+                                               bool acked, uint32_t end, uint64_t ts)
 {
-    if (len > 0 && pd->has_ack && SEQ_LEQ(seq + len, pd->last_ack))
-        return EV_RETRANSMISSION; /* the peer had all of it */
-    if (end == d->next_seq || ts < d->last_ts)
+    if (acked || end == d->next_seq || ts < d->last_ts) /* acked: the peer had all of it */
         return EV_RETRANSMISSION;
     /* from where the peer's duplicate ACKs asked, within 20 ms of the last:
      * Wireshark's fast retransmission, before its out-of-order test */
@@ -379,20 +378,21 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
          * SYN-ACK of a simultaneous open, which follows this side's own SYN
          * (no ACK in it) with the same ISN by design (RFC 9293 figure 8) */
         if (d->has_isn && seq == d->isn && !(ack && !d->has_ack))
-            ev |= late_or_again(c, d, pd, seq, 0, end, ts);
+            ev |= late_or_again(c, d, pd, seq, false, end, ts);
     } else if (!rst && has_seq && !probe) {
         if (len > 0 || fin) {
+            bool acked = len > 0 && pd->has_ack && SEQ_LEQ(seq + len, pd->last_ack);
             if (SEQ_LT(seq, next)) {
                 if (len <= 1 && !fin && seq + 1 == next)
                     ev |= EV_KEEPALIVE;
                 else if (!(len > 1 && seq + 1 == next)) /* new data after a window probe */
-                    ev |= late_or_again(c, d, pd, seq, len, end, ts);
+                    ev |= late_or_again(c, d, pd, seq, acked, end, ts);
             } else {
                 if (SEQ_GT(seq, next))
                     c->flags |= CONN_F_SEQ_GAP;
                 /* bytes the peer acknowledged although the capture never
                  * showed them sent: their original was missed */
-                if (len > 0 && pd->has_ack && SEQ_LEQ(seq + len, pd->last_ack))
+                if (acked)
                     ev |= EV_RETRANSMISSION;
             }
             if (d->fin_sent && SEQ_GT(end, d->fin_seq + 1))
@@ -409,15 +409,16 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
         d->has_seq = true;
         if (!syn && window == 0 && ack && (d->last_window != 0 || d->pkts <= 1))
             ev |= EV_ZERO_WINDOW;
-        if (ack && !syn && !fin && len == 0 && d->has_ack && ack_no == d->last_ack &&
-            window == d->last_window && pd->has_seq && SEQ_GT(pd->next_seq, ack_no)) {
+        /* no data, the ACK and window of this side's previous ACK: a
+         * duplicate ACK when the peer has data outstanding (RFC 5681); for
+         * Wireshark, with a window open and at the next sequence (its row
+         * feeds the fast retransmission test: a new ACK number ends it, a
+         * window update does not) */
+        bool same_ack = ack && !syn && !fin && len == 0 && d->has_ack && ack_no == d->last_ack &&
+                        window == d->last_window;
+        if (same_ack && pd->has_seq && SEQ_GT(pd->next_seq, ack_no))
             ev |= EV_DUP_ACK;
-        }
-        /* Wireshark's duplicate ACKs in a row (no outstanding data needed;
-         * a new ACK number ends the row, a window update does not), for the
-         * fast retransmission test only */
-        bool ws_dup = ack && !syn && !fin && len == 0 && window != 0 && d->has_ack &&
-                      ack_no == d->last_ack && window == d->last_window && seq == next;
+        bool ws_dup = same_ack && window != 0 && seq == next;
         if (ws_dup && d->dup_ack_run < 3)
             d->dup_ack_run++;
         else if (ack && d->has_ack && ack_no != d->last_ack)
