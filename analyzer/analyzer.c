@@ -269,6 +269,18 @@ static enum flow_class conn_class(const struct conn *c)
     return FLOW_CLASS_OTHER;
 }
 
+/* Keeps in t how far each side of c has sent in sequence space (a late record
+ * starts from t's figures, continue_closed, and can only move them on). */
+static void remember_next_seq(struct closed_tuple *t, const struct conn *c)
+{
+    for (int s = 0; s < 2; s++) {
+        if (c->dir[s].has_seq) {
+            t->next_seq[s] = c->dir[s].next_seq;
+            t->flags |= s == 0 ? CLOSED_TUPLE_ORIG_SEQ : CLOSED_TUPLE_RESP_SEQ;
+        }
+    }
+}
+
 /* Remembers the 5-tuple of closed connection c, whose record is being written
  * before its 2*MSL ran out. Late packets of c then make an after_close record
  * of the same incarnation; a new SYN makes the next incarnation. */
@@ -286,6 +298,7 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
         t = *old; /* late packets only: the closed connection's facts stand */
         for (int s = 0; s < 2; s++)
             tw_end[s] = closed_tuple_tw_end(old, s);
+        remember_next_seq(&t, c); /* ... but for how far each side has sent */
         if (c->last_ts > t.last_ts)
             t.last_ts = c->last_ts;
     } else {
@@ -302,6 +315,7 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
                 t.flags |= s == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN;
             }
         }
+        remember_next_seq(&t, c);
         if (c->orig_is_lo)
             t.flags |= CLOSED_TUPLE_ORIG_LO;
     }
@@ -597,6 +611,13 @@ static void continue_closed(struct conn *c, const struct closed_tuple *t)
         if (t->flags & (s == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN)) {
             c->dir[s].isn = t->isn[s];
             c->dir[s].has_isn = true;
+        }
+        /* where the side's sequence numbers had reached: a late segment at or
+         * below it was sent before (Wireshark, reading on, calls it a
+         * retransmission) */
+        if (t->flags & (s == 0 ? CLOSED_TUPLE_ORIG_SEQ : CLOSED_TUPLE_RESP_SEQ)) {
+            c->dir[s].next_seq = t->next_seq[s];
+            c->dir[s].has_seq = true;
         }
     }
 }

@@ -12,9 +12,9 @@
 #include "huge_pages.h"
 #include "prefault.h"
 
-#define CHUNK_ENTRIES 16384u /* 768 KiB per chunk */
+#define CHUNK_ENTRIES 16384u /* 896 KiB per chunk */
 
-_Static_assert(sizeof(struct closed_tuple) == 48, "closed_tuple stays at 48 bytes");
+_Static_assert(sizeof(struct closed_tuple) == 56, "closed_tuple stays at 56 bytes");
 
 uint64_t closed_tuple_tw_end(const struct closed_tuple *t, int side)
 {

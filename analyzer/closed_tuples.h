@@ -2,8 +2,10 @@
  * was written: enough to number the next incarnation of its 5-tuple, tell a
  * reuse from a retransmitted SYN, and see whether the reuse came during
  * TIME_WAIT. A closed connection's record is written shortly after its last
- * packet (Zeek's tcp_close_delay); its 5-tuple is remembered here, in 48
- * bytes instead of a whole connection, until 2*MSL after that packet.
+ * packet (Zeek's tcp_close_delay); its 5-tuple is remembered here, in 56
+ * bytes instead of a whole connection, until 2*MSL after that packet, with
+ * where each side's sequence numbers had reached, so that a late segment (a
+ * FIN sent again because its ACK was lost) is still seen as a retransmission.
  *
  * The 5-tuple itself is not stored: an entry is found by its key's 64-bit
  * keyed hash (flow_key_hash with the run's random seed). Two keys with the
@@ -36,6 +38,9 @@ struct closed_tuple {
                              (valid per CLOSED_TUPLE_*_ISN) */
     uint32_t tw_left_us[2]; /* that socket's TIME_WAIT ends this many microseconds
                                after last_ts; 0 = not in TIME_WAIT (then or by then) */
+    uint32_t next_seq[2]; /* [0] originator, [1] responder: the sequence number after
+                             the last byte or FIN that side sent (valid per
+                             CLOSED_TUPLE_*_SEQ) */
     uint32_t incarnation; /* of the closed connection; 0 marks a free entry */
     uint8_t flags;        /* CLOSED_TUPLE_* */
     uint8_t orientation;  /* enum orientation of the closed connection */
@@ -45,6 +50,8 @@ struct closed_tuple {
 #define CLOSED_TUPLE_ORIG_ISN 0x01u /* isn[0] is valid */
 #define CLOSED_TUPLE_RESP_ISN 0x02u /* isn[1] is valid */
 #define CLOSED_TUPLE_ORIG_LO  0x04u /* the originator is the key's lo endpoint */
+#define CLOSED_TUPLE_ORIG_SEQ 0x08u /* next_seq[0] is valid */
+#define CLOSED_TUPLE_RESP_SEQ 0x10u /* next_seq[1] is valid */
 
 /* When side's TIME_WAIT ends (0 = it is not in TIME_WAIT). */
 uint64_t closed_tuple_tw_end(const struct closed_tuple *t, int side);

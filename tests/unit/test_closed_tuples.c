@@ -199,6 +199,22 @@ static void seg(struct analyzer *an, uint64_t ts, bool from_client, uint8_t flag
     fixture_tcp(an, ts, CPORT, SPORT, from_client, flags, seq, ack);
 }
 
+/* The same with len bytes of payload. */
+static void seg_data(struct analyzer *an, uint64_t ts, bool from_client, uint8_t flags,
+                     uint32_t seq, uint32_t ack, size_t len)
+{
+    uint8_t f[54 + 64];
+    if (len > 64)
+        len = 64;
+    if (from_client)
+        fixture_ip4_frame(f, 54 + len, 6, fixture_client, CPORT, fixture_server, SPORT, flags,
+                          seq, ack);
+    else
+        fixture_ip4_frame(f, 54 + len, 6, fixture_server, SPORT, fixture_client, CPORT, flags,
+                          seq, ack);
+    fixture_feed(an, f, 54 + len, ts);
+}
+
 /* A whole connection from t: handshake, client closes first, server closes;
  * the client enters TIME_WAIT at t + 3.0005 ms, the connection is closed at
  * t + 4 ms. */
@@ -234,7 +250,7 @@ static void finish(struct collected *col)
 
 /* The record of a closed connection comes close_delay after its last packet,
  * with the client socket still in TIME_WAIT; a SYN with a new ISN 10 s later
- * is incarnation 2, flagged as a reuse in TIME_WAIT, from the 96-byte memory. */
+ * is incarnation 2, flagged as a reuse in TIME_WAIT, from the 56-byte memory. */
 static void test_record_after_close_delay_then_reuse(void)
 {
     static struct collected col;
@@ -290,6 +306,12 @@ static void test_late_packets_after_close(void)
     CU_ASSERT_EQUAL(late->n_transitions, 0); /* nothing reopened */
     CU_ASSERT_EQUAL(late->dir[0].state, TCP_ST_TIME_WAIT);
     CU_ASSERT_EQUAL(late->end_reason, END_CLOSED);
+    /* the FIN again is a retransmission (its sequence number was remembered),
+     * the client's ACK at its next sequence number nothing */
+    CU_ASSERT_EQUAL(late->tcp_counts[1].retransmissions, 1);
+    CU_ASSERT_EQUAL(late->tcp_counts[0].retransmissions, 0);
+    CU_ASSERT_EQUAL(late->tcp_counts[0].keepalives, 0);
+    CU_ASSERT_FALSE(late->flags & CONN_F_SEQ_GAP);
 
     seg(an, T0 + 30 * S, true, F_SYN, 1000, 0); /* the first ISN: a late SYN */
     seg(an, T0 + 40 * S, true, F_SYN, 77777, 0); /* a new ISN: the next incarnation */
@@ -297,6 +319,7 @@ static void test_late_packets_after_close(void)
     CU_ASSERT_EQUAL_FATAL(col.n, 4);
     CU_ASSERT(col.c[2].flags & CONN_F_AFTER_CLOSE);
     CU_ASSERT_EQUAL(col.c[2].incarnation, 1);
+    CU_ASSERT_EQUAL(col.c[2].tcp_counts[0].retransmissions, 1); /* the SYN, sent before */
     CU_ASSERT_EQUAL(col.c[3].incarnation, 2);
     CU_ASSERT_FALSE(col.c[3].flags & CONN_F_AFTER_CLOSE);
     CU_ASSERT(col.c[3].flags & CONN_F_REUSE_IN_TIME_WAIT);
@@ -320,6 +343,32 @@ static void test_late_packets_after_close(void)
     CU_ASSERT_EQUAL(v.hosts[hi].n_client, 2);
     CU_ASSERT_EQUAL(v.hosts[hi].tuple_reuses, 1);
     views_free(&v);
+}
+
+/* How far each side has sent carries from the closed connection to its late
+ * records and from one late record to the next: the server's 10 bytes after
+ * its FIN are new in the first late record, sent again in the second. */
+static void test_late_records_keep_sequence(void)
+{
+    static struct collected col;
+    struct analyzer *an = start(&col, ANALYZER_DEFAULT_CLOSE_DELAY_NS);
+    connection(an, T0, 1000, 5000);
+    seg(an, T0 + 20 * S, false, F_FIN | F_ACK, 5001, 1002);
+    seg_data(an, T0 + 20 * S + 1 * MS, false, F_ACK, 5002, 1002, 10);
+    analyzer_tick(an, T0 + 26 * S);
+    CU_ASSERT_EQUAL_FATAL(col.n, 2);
+    CU_ASSERT_EQUAL(col.c[1].tcp_counts[1].retransmissions, 1); /* the FIN, not the data */
+    CU_ASSERT_EQUAL(col.c[1].dir[1].payload_bytes, 10);
+    CU_ASSERT_EQUAL(analyzer_closed_tuples(an), 1);
+    seg_data(an, T0 + 40 * S, false, F_ACK, 5002, 1002, 10);
+    seg_data(an, T0 + 40 * S + 1 * MS, false, F_ACK, 5012, 1002, 10); /* beyond: new */
+    finish(&col);
+    CU_ASSERT_EQUAL_FATAL(col.n, 3);
+    CU_ASSERT(col.c[2].flags & CONN_F_AFTER_CLOSE);
+    CU_ASSERT_EQUAL(col.c[2].incarnation, 1);
+    CU_ASSERT_EQUAL(col.c[2].tcp_counts[1].retransmissions, 1);
+    CU_ASSERT_EQUAL(col.c[2].tcp_counts[1].out_of_order, 0);
+    CU_ASSERT_FALSE(col.c[2].flags & CONN_F_SEQ_GAP);
 }
 
 /* 2*MSL after the last packet the tuple is forgotten: a SYN is incarnation 1. */
@@ -464,6 +513,7 @@ int register_tests(void)
         {"store: growth over chunks, expiry in order, cap", test_store_expiry_and_growth},
         {"record after the close delay, then a reuse in TIME_WAIT", test_record_after_close_delay_then_reuse},
         {"late packets: an after_close record of the same incarnation", test_late_packets_after_close},
+        {"late records keep each side's sequence numbers", test_late_records_keep_sequence},
         {"forgotten after 2*MSL", test_forgotten_after_two_msl},
         {"--close-delay >= 2*MSL keeps the whole TIME_WAIT", test_close_delay_whole_time_wait},
         {"--close-delay 0 and --msl 0", test_close_delay_zero},
