@@ -379,15 +379,17 @@ static SS_ALWAYS_INLINE unsigned analyse_sequence(struct conn *c, struct conn_di
          * (no ACK in it) with the same ISN by design (RFC 9293 figure 8) */
         if (d->has_isn && seq == d->isn && !(ack && !d->has_ack))
             ev |= late_or_again(c, d, pd, seq, false, end, ts);
-    } else if (!rst && has_seq && !probe) {
+    } else if (has_seq && !probe && (!rst || len > 0)) {
+        /* a RST's data (RFC 9293 3.5.3: diagnostics) is tested as Wireshark
+         * tests it, for being sent before; it moves nothing (below) */
         if (len > 0 || fin) {
             bool acked = len > 0 && pd->has_ack && SEQ_LEQ(seq + len, pd->last_ack);
             if (SEQ_LT(seq, next)) {
-                if (len <= 1 && !fin && seq + 1 == next)
+                if (len <= 1 && !fin && !rst && seq + 1 == next)
                     ev |= EV_KEEPALIVE;
                 else if (!(len > 1 && seq + 1 == next)) /* new data after a window probe */
                     ev |= late_or_again(c, d, pd, seq, acked, end, ts);
-            } else {
+            } else if (!rst) {
                 if (SEQ_GT(seq, next))
                     c->flags |= CONN_F_SEQ_GAP;
                 /* bytes the peer acknowledged although the capture never

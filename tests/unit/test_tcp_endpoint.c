@@ -235,6 +235,31 @@ static void test_out_of_window_rst_ignored(void)
     CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
 }
 
+/* A RST's data is tested for being sent before, as Wireshark tests it: below
+ * the top, a retransmission (never a keep-alive); at or beyond it, nothing, and
+ * the RST moves nothing (no gap, the next sequence number stays). */
+static void test_rst_with_data(void)
+{
+    reset();
+    handshake();
+    seg(0, TCP_ACK, 1001, 5001, 100); /* 1001..1101 */
+    seg(0, TCP_RST | TCP_ACK, 1200, 5001, 2); /* beyond the top: no gap */
+    CU_ASSERT_FALSE(c.flags & CONN_F_SEQ_GAP);
+    CU_ASSERT_EQUAL(c.dir[0].next_seq, 1101);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
+    seg(0, TCP_RST | TCP_ACK, 1101, 5001, 2); /* at the top: new */
+    CU_ASSERT_EQUAL(c.dir[0].next_seq, 1101);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 0);
+    seg(0, TCP_RST | TCP_ACK, 1100, 5001, 1); /* one byte one below: not a keep-alive */
+    CU_ASSERT_EQUAL(CNT(0, keepalives), 0);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 1);
+    seg(0, TCP_RST | TCP_ACK, 1050, 5001, 2);
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 2);
+    seg(0, TCP_RST | TCP_ACK, 1100, 5001, 0); /* no data: not tested (nor a keep-alive) */
+    CU_ASSERT_EQUAL(CNT(0, retransmissions), 2);
+    CU_ASSERT_EQUAL(CNT(0, keepalives), 0);
+}
+
 static void test_refused_by_rst(void)
 {
     reset();
@@ -571,6 +596,7 @@ int register_tests(void)
         {"half-close and data after FIN", test_half_close_with_data_after_fin},
         {"RST closes both sockets", test_rst_closes_both},
         {"out-of-window RST ignored and counted", test_out_of_window_rst_ignored},
+        {"a RST's data tested as Wireshark does", test_rst_with_data},
         {"SYN refused by RST", test_refused_by_rst},
         {"retransmitted SYN and FIN", test_retransmitted_syn_and_fin},
         {"SYN-ACK without SYN", test_syn_ack_without_syn},
