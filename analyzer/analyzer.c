@@ -661,6 +661,7 @@ static const struct {
     {ENCAP_VXLAN, "vxlan", "VXLAN"},     {ENCAP_VXLAN_GPE, "", "VXLAN-GPE"},
     {ENCAP_GENEVE, "geneve", "Geneve"},  {ENCAP_GTPU, "gtpv1", "GTP-U"},
     {ENCAP_TEREDO, "teredo", "Teredo"},  {ENCAP_AYIYA, "ayiya", "AYIYA"},
+    {ENCAP_CAPWAP, "capwap", "CAPWAP"}, /* no Zeek analyzer: nDPI's name, lower-cased */
 };
 
 /* Marks new carrier connection c as named by its tunnel (nDPI is not asked). */

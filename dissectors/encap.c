@@ -1,6 +1,7 @@
 /* encap.c - encapsulation headers: MPLS (RFC 3032, RFC 4385, RFC 7510), PPPoE (RFC 2516),
  * GRE (RFC 1701, 2784, 2890, 2637), ERSPAN I/II/III, VXLAN (RFC 7348), VXLAN-GPE, NSH
- * (RFC 8300), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380), AYIYA. */
+ * (RFC 8300), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380), AYIYA,
+ * CAPWAP data (RFC 5415, RFC 5416) with IEEE 802.11 data frames. */
 #include "encap.h"
 
 #include <stddef.h>
@@ -661,6 +662,95 @@ static enum dissect_status mpls_udp(struct view *v, struct packet *pkt, struct e
     return DISSECT_OK;
 }
 
+/* The MAC header length of an IEEE 802.11 frame whose frame control field is
+ * fc0 (version, type, subtype) and fc1 (flags) when it is a data frame with a
+ * body, in clear and whole (not one of several fragments); else 0. */
+static size_t wlan_data_hdr_len(uint8_t fc0, uint8_t fc1)
+{
+    unsigned version = fc0 & 0x03u, type = fc0 >> 2 & 0x03u, subtype = fc0 >> 4;
+    bool more_frags = (fc1 & 0x04) != 0, protected_frame = (fc1 & 0x40) != 0;
+    if (version != 0 || type != 2 || (subtype & 0x04) != 0 || more_frags || protected_frame)
+        return 0;
+    size_t len = 24; /* frame control .. sequence control */
+    if ((fc1 & 0x03) == 0x03)
+        len += 6; /* to and from DS: a fourth address */
+    if (subtype & 0x08)
+        len += 2 + ((fc1 & 0x80) ? 4 : 0); /* QoS control, then HT control (+HTC) */
+    return len;
+}
+
+/* An IEEE 802.11 data frame as CAPWAP's 802.11 binding carries it (RFC 5416: no
+ * FCS): its MAC header and LLC/SNAP header (RFC 1042, or 802.1H bridge tunnel),
+ * then what the ethertype says. Cisco controllers send the frame control
+ * field's two bytes swapped (Wireshark's CAPWAP "swap frame control" setting,
+ * on by default): the order under which the frame is such a data frame with an
+ * LLC/SNAP header where its header ends is taken, RFC 5416's first. Anything
+ * else (management or control frames, null data, protected or fragmented
+ * frames, A-MSDUs, other LLC) leaves h->next at ENCAP_NEXT_OTHER. The fragment
+ * number is not asked: a frame that is not the first fragment has no LLC/SNAP
+ * header. */
+static enum dissect_status ieee80211_data(struct view *v, struct packet *pkt, struct encap_hdr *h)
+{
+    const uint8_t *fc = view_peek(v, 2);
+    if (fc == NULL)
+        return truncated(pkt);
+    for (int swapped = 0; swapped < 2; swapped++) {
+        uint8_t fc0 = swapped ? fc[1] : fc[0], fc1 = swapped ? fc[0] : fc[1];
+        size_t len = wlan_data_hdr_len(fc0, fc1);
+        if (len == 0)
+            continue;
+        const uint8_t *b = view_peek(v, len + 8);
+        if (b == NULL)
+            return truncated(pkt);
+        size_t qos_at = 24 + ((fc1 & 0x03) == 0x03 ? 6 : 0);
+        if ((fc0 & 0x80) != 0 && (b[qos_at] & 0x80) != 0)
+            continue; /* QoS data with A-MSDU present: subframes, not one LLC */
+        const uint8_t *llc = b + len;
+        if (llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03 || llc[3] != 0 || llc[4] != 0 ||
+            (llc[5] != 0 && llc[5] != 0xf8))
+            continue;
+        pull_hdr(v, len + 8, h);
+        uint16_t et = rd_be16(llc + 6);
+        h->next = et == ETHERTYPE_IPV4 ? ENCAP_NEXT_IPV4
+                  : et == ETHERTYPE_IPV6 ? ENCAP_NEXT_IPV6
+                                         : ENCAP_NEXT_OTHER;
+        return DISSECT_OK;
+    }
+    return DISSECT_OK;
+}
+
+#define CAPWAP_WBID_IEEE80211 1
+
+static enum dissect_status capwap_data(struct view *v, struct packet *pkt, struct encap_hdr *h)
+{
+    enum dissect_status st;
+    const uint8_t *b = udp_need(v, pkt, 8, &st);
+    if (b == NULL)
+        return st;
+    uint32_t w = rd_be32(b);
+    size_t hlen = (size_t)(w >> 19 & 0x1f) * 4; /* the whole header, 4-byte words */
+    unsigned wbid = w >> 9 & 0x1f;
+    bool native = (w & 0x100) != 0, fragment = (w & 0x80) != 0, keepalive = (w & 0x08) != 0;
+    /* preamble version 0 type 0 (type 1 is a DTLS record: an ordinary datagram
+     * here), reserved flags and fragment-offset bits zero, a header that fits */
+    if (b[0] != 0 || (w & 0x07) != 0 || (b[7] & 0x07) != 0 || hlen < 8 ||
+        hlen > pkt->l4_payload_len)
+        return DISSECT_UNSUPPORTED;
+    hdr_init(h, ENCAP_CAPWAP);
+    if (pull_hdr(v, hlen, h) == NULL) /* radio MAC, wireless information, padding */
+        return truncated(pkt);
+    if (fragment || keepalive || hlen == pkt->l4_payload_len)
+        return DISSECT_OK; /* nothing decodable inside */
+    if (!native) {
+        h->next = ENCAP_NEXT_ETHERNET; /* T = 0: an IEEE 802.3 frame */
+        return DISSECT_OK;
+    }
+    if (wbid != CAPWAP_WBID_IEEE80211)
+        return DISSECT_OK;
+    view_clamp(v, pkt->l4_payload_len - hlen);
+    return ieee80211_data(v, pkt, h);
+}
+
 /* A parser of what a UDP datagram carries. */
 typedef enum dissect_status (*udp_tunnel_parser)(struct view *v, struct packet *pkt,
                                                  struct encap_hdr *h);
@@ -683,6 +773,8 @@ static udp_tunnel_parser udp_port(uint16_t port)
         return ayiya;
     case ENCAP_PORT_MPLS_UDP:
         return mpls_udp;
+    case ENCAP_PORT_CAPWAP_DATA:
+        return capwap_data;
     default:
         return NULL;
     }
@@ -768,6 +860,7 @@ const char *encap_type_name(enum encap_type t)
         [ENCAP_GRE] = "gre",       [ENCAP_ERSPAN] = "erspan",     [ENCAP_VXLAN] = "vxlan",
         [ENCAP_VXLAN_GPE] = "vxlan_gpe", [ENCAP_GENEVE] = "geneve", [ENCAP_IPIP] = "ipip",
         [ENCAP_GTPU] = "gtpu",     [ENCAP_TEREDO] = "teredo",     [ENCAP_AYIYA] = "ayiya",
+        [ENCAP_CAPWAP] = "capwap",
     };
     if ((unsigned)t >= (unsigned)ENCAP_TYPE_COUNT)
         return "?";

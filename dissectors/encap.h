@@ -14,6 +14,7 @@
 #define ENCAP_PORT_VXLAN     4789
 #define ENCAP_PORT_VXLAN_GPE 4790
 #define ENCAP_PORT_AYIYA     5072
+#define ENCAP_PORT_CAPWAP_DATA 5247
 #define ENCAP_PORT_GENEVE    6081
 #define ENCAP_PORT_GTPU      2152
 #define ENCAP_PORT_MPLS_UDP  6635
@@ -84,7 +85,12 @@ enum dissect_status encap_gre_dissect(struct view *v, struct packet *pkt, struct
  * length fits the datagram; E/S/PN fields and the extension-header chain),
  * Teredo (optional authentication and origin indication headers, then an IPv6
  * header whose payload length matches), AYIYA (forward opcode, next header 4/41),
- * and MPLS over UDP (RFC 7510). v is the UDP payload (pkt->payload); pkt->sport,
+ * MPLS over UDP (RFC 7510), and the CAPWAP data channel (RFC 5415: preamble
+ * version 0 and type 0, not DTLS; reserved bits zero; the header length within
+ * the datagram) carrying an IEEE 802.3 frame, or an IEEE 802.11 data frame
+ * (RFC 5416) in clear, whole, and with an LLC/SNAP header, whose ethertype says
+ * what follows (a CAPWAP fragment, keep-alive or other 802.11 frame is the
+ * layer with nothing decoded inside). v is the UDP payload (pkt->payload); pkt->sport,
  * dport and l4_payload_len are read. A UDP length that covers the header but a
  * capture that ends inside it is DISSECT_TRUNCATED; a recognised header with
  * impossible lengths inside (Geneve options, GTP extension chain) is
@@ -104,7 +110,7 @@ const char *encap_type_name(enum encap_type t);
 
 /* Zeek's Tunnel::Type for t ("Tunnel::VXLAN", "Tunnel::IP", "Tunnel::GTPv1", ERSPAN
  * as "Tunnel::GRE"), or NULL for MPLS and PPPoE, which Zeek does not report as
- * tunnels. */
+ * tunnels, and CAPWAP, which it does not open. */
 const char *encap_zeek_type(enum encap_type t);
 
 /* Direction-independent identity of the tunnel chain encap[0..depth) (depth is

@@ -123,6 +123,7 @@ enum encap_type {
     ENCAP_GTPU,      /* GTPv1-U G-PDU, UDP 2152 */
     ENCAP_TEREDO,    /* RFC 4380, UDP 3544 */
     ENCAP_AYIYA,     /* Anything In Anything, UDP 5072 */
+    ENCAP_CAPWAP,    /* CAPWAP data channel (RFC 5415), UDP 5247: 802.3 or 802.11 frames */
     ENCAP_TYPE_COUNT
 };
 

@@ -2,7 +2,7 @@
  * (classic pcap: tcpdump.org "pcap savefile format"; pcapng: RFC draft
  * draft-ietf-opsawg-pcapng; IPv4 RFC 791, IPv6 RFC 8200, TCP RFC 9293 with
  * RFC 7323 options, UDP RFC 768, ICMP RFC 792, DNS RFC 1035, NTP RFC 5905;
- * tunnels: VXLAN RFC 7348, GRE RFC 2784/2890, IP-in-IP RFC 2003).
+ * tunnels: VXLAN RFC 7348, GRE RFC 2784/2890, IP-in-IP RFC 2003, CAPWAP RFC 5415/5416).
  *
  * Usage: gen_samples OUTDIR
  *
@@ -32,6 +32,7 @@
 #define ETHERTYPE_VLAN 0x8100u
 
 #define UDP_PORT_VXLAN 4789u
+#define UDP_PORT_CAPWAP_DATA 5247u
 
 #define IPPROTO_NUM_HOPOPTS 0u
 #define IPPROTO_NUM_ICMP    1u
@@ -183,7 +184,7 @@ static struct host host_fd99(unsigned last)
 
 enum link_kind { LINK_ETH, LINK_ETH_VLAN, LINK_SLL2, LINK_RAW };
 
-enum tunnel_kind { TUN_VXLAN, TUN_GRE, TUN_IPIP };
+enum tunnel_kind { TUN_VXLAN, TUN_GRE, TUN_IPIP, TUN_CAPWAP };
 
 /* An overlay between two tunnel endpoints: every IP packet sent on a link
  * with this tunnel is wrapped in outer headers from one endpoint to the
@@ -192,8 +193,10 @@ struct tunnel {
     enum tunnel_kind kind;
     struct host *outer_a, *outer_b; /* tunnel endpoints; their IP ids advance */
     const struct host *inner_a;     /* the inner host behind outer_a; any other is behind outer_b */
-    uint16_t a_port;                /* TUN_VXLAN: outer_a's UDP port (outer_b answers to it from 4789) */
-    uint32_t id;                    /* TUN_VXLAN: VNI; TUN_GRE: key */
+    uint16_t a_port;                /* TUN_VXLAN, TUN_CAPWAP: outer_a's UDP port (outer_b
+                                       answers to it from 4789, 5247) */
+    uint32_t id;                    /* TUN_VXLAN: VNI; TUN_GRE: key; TUN_CAPWAP: 802.11
+                                       sequence number of outer_a's next frame */
 };
 
 struct link {
@@ -202,7 +205,7 @@ struct link {
     uint16_t vlan_id;         /* LINK_ETH_VLAN */
     uint32_t sll2_ifindex;    /* LINK_SLL2 */
     const struct host *local; /* LINK_SLL2: frames from it are "outgoing" */
-    const struct tunnel *tun; /* non-NULL: IP packets travel through this tunnel */
+    struct tunnel *tun;       /* non-NULL: IP packets travel through this tunnel */
 };
 
 /* ---- output files ---------------------------------------------------- */
@@ -463,13 +466,16 @@ static void l4_checksum(struct buf *l4, const struct host *src, const struct hos
 
 /* Wraps the inner IP packet ip (src -> dst) in lk's tunnel headers: VXLAN
  * (outer UDP with a valid checksum, VXLAN header with the I flag and the VNI,
- * inner Ethernet), GRE version 0 with the key bit and key, or IP-in-IP
- * (protocol 4 for IPv4 inside, 41 for IPv6), then sends the outer IPv4
- * packet between the tunnel endpoints on lk without its tunnel. */
+ * inner Ethernet), GRE version 0 with the key bit and key, IP-in-IP
+ * (protocol 4 for IPv4 inside, 41 for IPv6), or a CAPWAP data channel (an
+ * access point, outer_a, and its controller: 802.11 data frames to and from
+ * the DS with LLC/SNAP, their frame control bytes swapped as Cisco
+ * controllers send them and Wireshark reads them by default), then sends the
+ * outer IPv4 packet between the tunnel endpoints on lk without its tunnel. */
 static void emit_tunneled(struct gen *g, const struct link *lk, const struct host *src,
                           const struct host *dst, const struct buf *ip)
 {
-    const struct tunnel *t = lk->tun;
+    struct tunnel *t = lk->tun;
     bool from_a = src == t->inner_a;
     struct host *osrc = from_a ? t->outer_a : t->outer_b;
     struct host *odst = from_a ? t->outer_b : t->outer_a;
@@ -503,6 +509,39 @@ static void emit_tunneled(struct gen *g, const struct link *lk, const struct hos
         proto = src->family == 6 ? IPPROTO_NUM_IPV6 : IPPROTO_NUM_IPIP;
         buf_put(&p, ip->b, ip->len);
         break;
+    case TUN_CAPWAP: {
+        proto = IPPROTO_NUM_UDP;
+        buf_be16(&p, from_a ? t->a_port : UDP_PORT_CAPWAP_DATA);
+        buf_be16(&p, from_a ? UDP_PORT_CAPWAP_DATA : t->a_port);
+        buf_be16(&p, 0); /* length, set below */
+        buf_be16(&p, 0);
+        /* preamble 0; HLEN 2 words, radio 0, binding 1 (802.11), T: native frame */
+        buf_be32(&p, 2u << 19 | 1u << 9 | 0x100u);
+        buf_be32(&p, 0); /* fragment id and offset */
+        /* 802.11 data frame control, flags first (swapped): To DS from the
+         * station behind the access point, From DS towards it */
+        buf_u8(&p, from_a ? 0x01 : 0x02);
+        buf_u8(&p, 0x08);
+        buf_le16(&p, 0); /* duration */
+        const uint8_t *bssid = t->outer_a->mac;
+        if (from_a) { /* receiver (BSSID), transmitter (the station), destination */
+            buf_put(&p, bssid, 6);
+            buf_put(&p, src->mac, 6);
+            buf_put(&p, dst->mac, 6);
+        } else { /* receiver (the station), transmitter (BSSID), source */
+            buf_put(&p, dst->mac, 6);
+            buf_put(&p, bssid, 6);
+            buf_put(&p, src->mac, 6);
+        }
+        buf_le16(&p, (unsigned)(t->id++ & 0xfff) << 4); /* sequence number, fragment 0 */
+        buf_be32(&p, 0xaaaa0300u); /* LLC SNAP, RFC 1042 */
+        buf_be16(&p, 0x0000);
+        buf_be16(&p, inner_type);
+        buf_put(&p, ip->b, ip->len);
+        buf_set_be16(&p, 4, (unsigned)p.len);
+        l4_checksum(&p, osrc, odst, IPPROTO_NUM_UDP);
+        break;
+    }
     }
     struct buf outer = { .len = 0 };
     ipv4_header(&outer, osrc, odst, proto, p.len, 0, osrc->ip_id);
@@ -1522,7 +1561,10 @@ static void http_conversation(struct tcp_conv *c, const char *host, const char *
  * 192.168.50.20:80; (b) the same inner 5-tuple again in VNI 200, another
  * tenant, over the same outer UDP flow; (c) GRE key 7 10.99.1.1 -> 10.99.1.2
  * carrying IPv6 TCP fd99::10:51000 -> [fd99::20]:443; (d) IP-in-IP
- * 10.99.2.1 -> 10.99.2.2 carrying one syslog datagram. */
+ * 10.99.2.1 -> 10.99.2.2 carrying one syslog datagram; (e) a CAPWAP data
+ * channel between access point 10.99.3.1:41264 and its controller
+ * 10.99.3.2:5247 carrying a wireless station's HTTP connection
+ * 192.168.70.10:40700 -> 192.168.70.80:80. */
 static int write_tunnels(const char *dir)
 {
     struct gen g;
@@ -1600,6 +1642,20 @@ static int write_tunnels(const char *dir)
     struct link inipip = { .kind = LINK_ETH, .tun = &ipip };
     static const char msg[] = "<14>Nov 14 22:13:20 edge1 tunnel: link up\n";
     udp_send(&g, &inipip, &logc, 40514, &logd, 514, msg, sizeof(msg) - 1, NULL);
+
+    /* (e) CAPWAP: a wireless station's HTTP through its access point */
+    gen_sleep(&g, 200000);
+    struct host ap = host_v4(10, 99, 3, 1, NULL, 0x9931);
+    struct host wlc = host_v4(10, 99, 3, 2, NULL, 0x9932);
+    struct host sta = host_v4(192, 168, 70, 10, NULL, 0x460a);
+    struct host www = host_v4(192, 168, 70, 80, NULL, 0x4650);
+    struct tunnel cw = { .kind = TUN_CAPWAP, .outer_a = &ap, .outer_b = &wlc, .inner_a = &sta,
+                         .a_port = 41264, .id = 100 };
+    struct link incw = { .kind = LINK_ETH, .tun = &cw };
+    struct tcp_conv w =
+        conv_make(&g, &incw, &sta, 40700, 0x460a0001u, &www, 80, 0x46500001u, C2S, 3000);
+    w.mss = 1390; /* 1500 minus CAPWAP's 8 + 24 + 8 bytes, UDP and IP, minus 40 */
+    http_conversation(&w, "www.wlan.example", "<html><body>over the air</body></html>\n");
     return gen_close(&g);
 }
 

@@ -787,6 +787,212 @@ static void test_udp_tunnel_ports(void)
     CU_ASSERT_EQUAL(pkt.anomalies, 0);
 }
 
+/* CAPWAP data header (RFC 5415 4.3): HLEN 4 words (wireless information: 4 bytes
+ * of 802.11 frame info with its length byte, padded), radio 0, binding 802.11,
+ * T (native frame) as native says, W set. */
+static void capwap_hdr(struct fb *f, bool native, uint32_t extra_flags)
+{
+    put32(f, 4u << 19 | 1u << 9 | (native ? 0x100u : 0u) | 0x20u | extra_flags);
+    put32(f, 0); /* fragment id and offset */
+    put32(f, 0x04bf2300u); /* length 4, RSSI, SNR, rate ... */
+    put32(f, 0x00000000u); /* ... and padding */
+}
+
+/* An 802.11 data frame header: frame control (subtype, flags), duration, three
+ * or four addresses, sequence control (fragment number 6, as a Cisco access
+ * point's in the corpus), then QoS control (qos_ctl) and HT control when asked. */
+static void wlan_hdr(struct fb *f, unsigned subtype, unsigned flags, bool qos, unsigned qos_ctl)
+{
+    put8(f, subtype << 4 | 2u << 2);
+    put8(f, flags);
+    put16(f, 0x2c00);
+    for (int a = 0; a < ((flags & 3) == 3 ? 4 : 3); a++) {
+        put16(f, 0x0200u | (unsigned)a);
+        put32(f, 0x00000001u);
+    }
+    put16(f, 0x7630);
+    if (qos) {
+        put8(f, qos_ctl & 0xff); /* little-endian, as 802.11 fields are */
+        put8(f, qos_ctl >> 8);
+        if (flags & 0x80)
+            put32(f, 0);
+    }
+}
+
+/* LLC/SNAP with OUI 00-00-00 (RFC 1042) or, bridge_tunnel, 00-00-f8 (802.1H) */
+static void llc_snap(struct fb *f, unsigned ethertype, bool bridge_tunnel)
+{
+    put32(f, 0xaaaa0300u);
+    put16(f, bridge_tunnel ? 0x00f8 : 0x0000);
+    put16(f, ethertype);
+}
+
+/* Ethernet / IPv4 / UDP 41264 -> 5247 / CAPWAP / 802.11 data, To DS / LLC SNAP /
+ * IPv4 / TCP */
+static void build_capwap(struct fb *f)
+{
+    memset(f, 0, sizeof(*f));
+    eth(f, 0x0800, 0);
+    ip4(f, 17, 0, 1, 2, 0);
+    udp(f, 41264, 5247, 0);
+    capwap_hdr(f, true, 0);
+    wlan_hdr(f, 0, 0x11, false, 0); /* To DS, power management */
+    llc_snap(f, 0x0800, false);
+    mark(f, ANOM_ENCAP_TRUNCATED, 0, LAYER_L4);
+    ip4(f, 6, 1, 3, 4, 1);
+    tcp(f, 1234, 80, 1);
+    done(f, "hi");
+}
+
+/* A datagram to 5247 from the builder's pieces, decoded whole: the status. */
+static enum dissect_status capwap_case(struct packet *pkt, bool native, uint32_t capwap_flags, unsigned subtype,
+                        unsigned wlan_flags, unsigned qos_ctl, unsigned ethertype)
+{
+    struct fb f;
+    memset(&f, 0, sizeof(f));
+    eth(&f, 0x0800, 0);
+    ip4(&f, 17, 0, 1, 2, 0);
+    udp(&f, 41264, 5247, 0);
+    capwap_hdr(&f, native, capwap_flags);
+    if (native) {
+        wlan_hdr(&f, subtype, wlan_flags, (subtype & 8) != 0, qos_ctl);
+        llc_snap(&f, ethertype, ethertype == 0x86dd);
+    } else {
+        eth(&f, ethertype, 1);
+    }
+    if (ethertype == 0x86dd) {
+        ip6(&f, 17, 1, 3, 4, 1);
+        udp(&f, 5353, 53, 1);
+    } else {
+        ip4(&f, 17, 1, 3, 4, 1);
+        udp(&f, 5353, 53, 1);
+    }
+    done(&f, "dns?");
+    return dissect(true, f.b, f.n, f.n, pkt);
+}
+
+static void test_capwap(void)
+{
+    struct fb f;
+    build_capwap(&f);
+    sweep(&f, 1, "capwap");
+    struct packet pkt;
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL_FATAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.encap[0].type, ENCAP_CAPWAP);
+    CU_ASSERT_EQUAL(pkt.encap[0].hdr_len, 16 + 24 + 8);
+    CU_ASSERT_EQUAL(pkt.encap[0].dport, 5247);
+    CU_ASSERT_FALSE(pkt.encap[0].has_id);
+    CU_ASSERT_EQUAL(pkt.encap[0].inner_ip_version, 4);
+    CU_ASSERT(ip4_is(&pkt.src, 1, 3) && ip4_is(&pkt.dst, 1, 4));
+    CU_ASSERT_EQUAL(pkt.proto, IPPROTO_NUM_TCP);
+    CU_ASSERT_EQUAL(pkt.l4_payload_len, 2);
+    CU_ASSERT_EQUAL(pkt.anomalies, 0);
+    CU_ASSERT_STRING_EQUAL(encap_type_name(ENCAP_CAPWAP), "capwap");
+
+    /* a Cisco controller's frame control, its two bytes swapped: the same */
+    size_t fc_at = 14 + 20 + 8 + 16;
+    uint8_t t = f.b[fc_at];
+    f.b[fc_at] = f.b[fc_at + 1];
+    f.b[fc_at + 1] = t;
+    CU_ASSERT_EQUAL_FATAL(f.b[fc_at + 1], 0x08);
+    sweep(&f, 1, "capwap swapped");
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.encap[0].hdr_len, 16 + 24 + 8);
+    CU_ASSERT_EQUAL(pkt.proto, IPPROTO_NUM_TCP);
+    CU_ASSERT_EQUAL(pkt.dport, 80);
+    /* flags 0x88 (QoS data) read either way: the order with the LLC header where
+     * its MAC header ends wins (here the swapped one, a 24-byte header) */
+    f.b[fc_at] = 0x88;
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+    CU_ASSERT_EQUAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.encap[0].hdr_len, 16 + 24 + 8);
+    CU_ASSERT_EQUAL(pkt.dport, 80);
+    CU_ASSERT_PTR_NULL(encap_zeek_type(ENCAP_CAPWAP)); /* Zeek has no such tunnel */
+
+    /* QoS data with four addresses and HT control, IPv6 inside; 802.1H SNAP */
+    CU_ASSERT_EQUAL(capwap_case(&pkt, true, 0, 8, 0x83, 0x0005, 0x86dd), DISSECT_OK);
+    CU_ASSERT_EQUAL_FATAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.encap[0].hdr_len, 16 + 30 + 2 + 4 + 8);
+    CU_ASSERT_EQUAL(pkt.ip_version, 6);
+    CU_ASSERT_EQUAL(pkt.dport, 53);
+    /* T = 0: an 802.3 frame */
+    CU_ASSERT_EQUAL(capwap_case(&pkt, false, 0, 0, 0, 0, 0x0800), DISSECT_OK);
+    CU_ASSERT_EQUAL_FATAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.encap[0].hdr_len, 16);
+    CU_ASSERT_EQUAL(pkt.ip_version, 4);
+    CU_ASSERT_EQUAL(pkt.dport, 53);
+
+    /* CAPWAP, but nothing decodable inside: the layer, no inner packet */
+    static const struct {
+        const char *what;
+        uint32_t capwap_flags;
+        unsigned subtype, wlan_flags, qos_ctl, ethertype;
+    } opaque[] = {
+        {"fragment", 0x80, 0, 0x01, 0, 0x0800},
+        {"keep-alive", 0x08, 0, 0x01, 0, 0x0800},
+        {"null data", 0, 4, 0x01, 0, 0x0800},
+        {"protected", 0, 0, 0x41, 0, 0x0800},
+        {"802.11 more fragments", 0, 0, 0x05, 0, 0x0800},
+        {"A-MSDU", 0, 8, 0x01, 0x0080, 0x0800},
+        {"A-MSDU, four addresses", 0, 8, 0x03, 0x0080, 0x0800},
+        {"ARP", 0, 0, 0x01, 0, 0x0806},
+        {"binding 3 (EPCglobal)", 2u << 9, 0, 0x01, 0, 0x0800},
+    };
+    for (size_t i = 0; i < sizeof(opaque) / sizeof(opaque[0]); i++) {
+        enum dissect_status st =
+            capwap_case(&pkt, true, opaque[i].capwap_flags, opaque[i].subtype,
+                        opaque[i].wlan_flags, opaque[i].qos_ctl, opaque[i].ethertype);
+        bool ok = st == DISSECT_UNSUPPORTED && pkt.truncated_at == ANOM_ENCAP_UNKNOWN_INNER &&
+                  pkt.n_encap == 1 && pkt.encap[0].type == ENCAP_CAPWAP;
+        if (!ok)
+            printf("\n  capwap %s: status %d, n_encap %u", opaque[i].what, (int)st,
+                   (unsigned)pkt.n_encap);
+        CU_ASSERT(ok);
+    }
+
+    /* a CAPWAP header and nothing after it */
+    memset(&f, 0, sizeof(f));
+    eth(&f, 0x0800, 0);
+    ip4(&f, 17, 0, 1, 2, 0);
+    udp(&f, 41264, 5247, 0);
+    capwap_hdr(&f, true, 0);
+    done(&f, "");
+    CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_UNSUPPORTED);
+    CU_ASSERT_EQUAL(pkt.n_encap, 1);
+    CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_ENCAP_UNKNOWN_INNER);
+
+    /* not CAPWAP data at all: the datagram on port 5247 is the packet */
+    static const struct {
+        const char *what;
+        uint32_t word0, word1;
+    } not_capwap[] = {
+        {"DTLS preamble", 0x01000000u | 4u << 19 | 1u << 9 | 0x100u, 0},
+        {"version 1", 0x10000000u | 4u << 19 | 1u << 9 | 0x100u, 0},
+        {"reserved flag", 4u << 19 | 1u << 9 | 0x100u | 0x01u, 0},
+        {"reserved bits after the fragment offset", 4u << 19 | 1u << 9 | 0x100u, 0x04u},
+        {"header length 1", 1u << 19 | 1u << 9 | 0x100u, 0},
+        {"header beyond the datagram", 31u << 19 | 1u << 9 | 0x100u, 0},
+    };
+    for (size_t i = 0; i < sizeof(not_capwap) / sizeof(not_capwap[0]); i++) {
+        memset(&f, 0, sizeof(f));
+        eth(&f, 0x0800, 0);
+        ip4(&f, 17, 0, 1, 2, 0);
+        udp(&f, 41264, 5247, 0);
+        put32(&f, not_capwap[i].word0);
+        put32(&f, not_capwap[i].word1);
+        put32(&f, 0x04bf2300u);
+        put32(&f, 0);
+        done(&f, "");
+        CU_ASSERT_EQUAL(dissect(true, f.b, f.n, f.n, &pkt), DISSECT_OK);
+        if (pkt.n_encap != 0 || pkt.dport != 5247)
+            printf("\n  not capwap %s: n_encap %u", not_capwap[i].what, (unsigned)pkt.n_encap);
+        CU_ASSERT(pkt.n_encap == 0 && pkt.dport == 5247 && pkt.layer == LAYER_L4);
+        CU_ASSERT_EQUAL(pkt.anomalies, 0);
+    }
+}
+
 static void test_ayiya(void)
 {
     struct fb f = { 0 };
@@ -923,6 +1129,7 @@ int register_tests(void)
         { "Teredo with origin indication", test_teredo },
         { "UDP tunnel ports: destination, then source", test_udp_tunnel_ports },
         { "AYIYA", test_ayiya },
+        { "CAPWAP data: 802.11 and 802.3 frames", test_capwap },
         { "VXLAN-GPE with NSH", test_vxlan_gpe_nsh },
         { "VXLAN in VXLAN", test_nested },
         { "chain key is direction-independent", test_chain_key },

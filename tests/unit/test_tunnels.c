@@ -205,7 +205,20 @@ static void test_parents_and_carried(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(log);
     CU_ASSERT_TRUE(has_parent(log, ipip->id));
     CU_ASSERT_EQUAL(ipip->carried_conns, 1);
-    CU_ASSERT_EQUAL(col.n, 8); /* 3 carriers + 5 inner connections */
+
+    /* a wireless station's connection through CAPWAP (802.11 frames) */
+    const struct conn *cw = find(&col, IPPROTO_NUM_UDP, ip4("10.99.3.1"), 41264,
+                                 ip4("10.99.3.2"), 5247, 0);
+    const struct conn *sta = find(&col, IPPROTO_NUM_TCP, ip4("192.168.70.10"), 40700,
+                                  ip4("192.168.70.80"), 80, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cw);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sta);
+    CU_ASSERT_EQUAL(cw->carried_conns, 1);
+    CU_ASSERT_TRUE(has_parent(sta, cw->id));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sta->tunnel);
+    CU_ASSERT_EQUAL(sta->tunnel->level[0].type, ENCAP_CAPWAP);
+    CU_ASSERT_STRING_EQUAL(zeek_conn_history(&sta->zeek), "ShADadFf");
+    CU_ASSERT_EQUAL(col.n, 10); /* 4 carriers + 6 inner connections */
 }
 
 static void test_tunnel_descriptions(void)
@@ -351,7 +364,7 @@ static void test_no_decap_only_carriers(void)
         CU_ASSERT_EQUAL(c->n_tunnel_parents, 0);
         CU_ASSERT_EQUAL(c->carried_conns, 0);
     }
-    CU_ASSERT_EQUAL(without.n, 3);
+    CU_ASSERT_EQUAL(without.n, 4);
     const struct conn *vx0 = vxlan_carrier(&without), *vx1 = vxlan_carrier(&with);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vx0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vx1);
