@@ -74,6 +74,9 @@ struct analyzer {
      * it (the benchmark's 840,000 closes) read a head long out of the cache to
      * drop nothing. */
     uint64_t closed_due_ns;
+    /* a step back of the capture's clock longer than this, the longest idle
+     * timeout, is a clock step (clock_step_back), not reordering */
+    uint64_t step_back_ns;
     size_t peak_flow_memory; /* flow_memory() sampled every 65,536 frames */
     uint64_t frames_fed;     /* frames processed (stats.frames may be counted elsewhere) */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
@@ -119,6 +122,12 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
         return NULL;
     }
     an->cfg = *cfg;
+    an->step_back_ns = 1000000000u; /* at least a second, whatever the timeouts */
+    const uint64_t timeouts[] = {cfg->tcp_timeout_ns, cfg->udp_timeout_ns, cfg->icmp_timeout_ns,
+                                 cfg->other_timeout_ns};
+    for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++)
+        if (timeouts[i] > an->step_back_ns)
+            an->step_back_ns = timeouts[i];
     if (!cfg->have_seed) {
         if (getrandom(an->cfg.seed, sizeof(an->cfg.seed), 0) != (ssize_t)sizeof(an->cfg.seed)) {
             ss_err_set(err, "getrandom failed");
@@ -1263,6 +1272,8 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
     feed_now(an, f, NULL, NULL, false);
 }
 
+static void clock_step_back(struct analyzer *an, uint64_t ts_ns);
+
 /* What every frame fed does first: the peak of the flows' memory, sampled
  * (the remembered 5-tuples free chunks, so it can fall), and the clock. */
 static inline void note_frame(struct analyzer *an, uint64_t ts_ns)
@@ -1271,6 +1282,8 @@ static inline void note_frame(struct analyzer *an, uint64_t ts_ns)
         an->peak_flow_memory = flow_memory(an);
     if (ts_ns > an->now_ns)
         an->now_ns = ts_ns;
+    else if (SS_UNLIKELY(an->now_ns - ts_ns > an->step_back_ns))
+        clock_step_back(an, ts_ns);
 }
 
 /* feed_now for a frame with a brief, counted by the reader: a plain TCP or
@@ -1467,9 +1480,10 @@ static struct flush_item *sort_flush_items(const struct analyzer *an, struct flu
 #define FLUSH_FETCH_ENTRY_AHEAD 8u
 #define FLUSH_FETCH_LINKS_AHEAD 4u
 
-void analyzer_flush(struct analyzer *an, enum end_reason reason)
+/* Writes every open connection with reason (analyzer_flush, without draining
+ * the frames held back: they come later). */
+static void flush_open(struct analyzer *an, enum end_reason reason)
 {
-    analyzer_drain(an);
     struct flush_vec vec = {0};
     an->flushing = true;
     flow_table_foreach(an->flows, collect, &vec);
@@ -1501,6 +1515,33 @@ void analyzer_flush(struct analyzer *an, enum end_reason reason)
     }
     free(vec.v);
     an->flushing = false;
+}
+
+void analyzer_flush(struct analyzer *an, enum end_reason reason)
+{
+    analyzer_drain(an);
+    flush_open(an, reason);
+}
+
+/* The capture's clock stepped back to ts_ns by more than every idle timeout
+ * (files merged out of order, a clock reset): what follows is older than any
+ * open connection could have lived unseen. Each of them is written
+ * (end_reason clock_step), the remembered 5-tuples are forgotten, and the
+ * clock for expiry follows the capture's back. Kept at the highest time seen,
+ * it made every later packet look idle for the length of the step: each one
+ * a record of its own. */
+static SS_NOINLINE void clock_step_back(struct analyzer *an, uint64_t ts_ns)
+{
+    an->stats.clock_steps_back++;
+    flush_open(an, END_CLOCK_STEP);
+    closed_tuples_expire(an->closed, UINT64_MAX / 2, 1, 0);
+    an->now_ns = ts_ns;
+    an->next_due_ns = UINT64_MAX;
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        an->class_due_ns[cls] = UINT64_MAX;
+        an->next_due[cls] = NULL;
+    }
+    an->closed_due_ns = UINT64_MAX;
 }
 
 static void mark_drops(void *user, struct conn *c)

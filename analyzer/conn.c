@@ -44,6 +44,7 @@ const char *end_reason_name(enum end_reason r)
     case END_TIMEOUT: return "timeout";
     case END_EVICTED: return "evicted";
     case END_END_OF_CAPTURE: return "end_of_capture";
+    case END_CLOCK_STEP: return "clock_step";
     case END_REUSE: return "reuse";
     case END_CLOSED: return "closed";
     case END_SHUTDOWN: return "shutdown";

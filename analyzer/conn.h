@@ -42,6 +42,7 @@ enum end_reason {
     END_REUSE,          /* closed by a new incarnation of its 5-tuple */
     END_CLOSED,         /* closed (FIN exchange or RST) and lingered out */
     END_SHUTDOWN,       /* live capture stopped by a signal */
+    END_CLOCK_STEP,     /* the capture's clock stepped back by more than every idle timeout */
 };
 const char *end_reason_name(enum end_reason r);
 

@@ -102,6 +102,7 @@ json_t *output_json_capture(const struct capture_stats *st)
     json_object_set_new(cn, "peak_open", json_integer((json_int_t)st->peak_flows));
     json_object_set_new(cn, "peak_tracked", json_integer((json_int_t)st->peak_tracked));
     json_object_set_new(cn, "after_close", json_integer((json_int_t)st->after_close_records));
+    json_object_set_new(cn, "clock_steps_back", json_integer((json_int_t)st->clock_steps_back));
     json_object_set_new(cn, "evicted", json_integer((json_int_t)st->flows_evicted));
     json_object_set_new(cn, "timed_out", json_integer((json_int_t)st->flows_timed_out));
     json_object_set_new(cn, "icmp_errors_attached", json_integer((json_int_t)st->icmp_errors_attached));

@@ -66,6 +66,8 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
     row(out, "peak tracked (+TIME_WAIT)", st->peak_tracked);
     if (st->after_close_records != 0)
         row(out, "after-close records", st->after_close_records);
+    if (st->clock_steps_back != 0)
+        row(out, "clock steps back", st->clock_steps_back);
     row(out, "timed out", st->flows_timed_out);
     row(out, "evicted (--max-flows)", st->flows_evicted);
     row(out, "ICMP errors attached", st->icmp_errors_attached);

@@ -37,6 +37,8 @@ struct capture_stats {
     uint64_t peak_flows;     /* most open connections at once */
     uint64_t peak_tracked;   /* most open connections + remembered closed 5-tuples at once */
     uint64_t after_close_records; /* records of late packets of an already written connection */
+    uint64_t clock_steps_back; /* times the capture's clock stepped back by more than every
+                                  idle timeout (analyzer.c, clock_step_back) */
     uint64_t closed_tuples_dropped; /* closed 5-tuples not remembered (out of memory) */
     uint64_t dpi_peak_inspecting; /* most connections with live nDPI state at once */
 };

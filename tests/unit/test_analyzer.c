@@ -485,6 +485,55 @@ static void test_timeout_after_time_goes_back(void)
     CU_ASSERT_EQUAL(col.n, 4);
 }
 
+/* The capture's clock stepping back by more than every idle timeout (300 s,
+ * TCP's, here) is a clock step: what was open is written (clock_step), the
+ * closed 5-tuples are forgotten, and the clock follows back, so the packets
+ * after the step make connections as they would alone. A step of 200 s is
+ * reordering: nothing is written. */
+static void test_clock_step_back(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
+    const uint64_t S = NS_PER_SEC;
+    /* a TCP connection closed at 900 s, written 5 s later and remembered for
+     * its TIME_WAIT (2*MSL, 120 s); UDP A at 1000 s */
+    fixture_tcp(an, 900 * S, 40000, 80, true, 0x02, 100, 0);
+    fixture_tcp(an, 900 * S + 1, 40000, 80, false, 0x12, 900, 101);
+    fixture_tcp(an, 900 * S + 2, 40000, 80, true, 0x10, 101, 901);
+    fixture_tcp(an, 900 * S + 3, 40000, 80, true, 0x11, 101, 901);
+    fixture_tcp(an, 900 * S + 4, 40000, 80, false, 0x11, 901, 102);
+    fixture_tcp(an, 900 * S + 5, 40000, 80, true, 0x10, 102, 902);
+    udp_dgram(an, 1000 * S, 1000);
+    assert_written(&col, 1, 40000, END_CLOSED);
+    CU_ASSERT_EQUAL(analyzer_closed_tuples(an), 1);
+    udp_dgram(an, 800 * S, 2000); /* 200 s back: reordering */
+    CU_ASSERT_EQUAL(col.n, 1);
+    CU_ASSERT_EQUAL(analyzer_stats(an)->clock_steps_back, 0);
+    udp_dgram(an, 100 * S, 3000); /* 900 s back: a step */
+    CU_ASSERT_EQUAL(analyzer_stats(an)->clock_steps_back, 1);
+    CU_ASSERT_EQUAL_FATAL(col.n, 3); /* A and the datagram of 800 s */
+    CU_ASSERT_EQUAL(col.c[1].end_reason, END_CLOCK_STEP);
+    CU_ASSERT_EQUAL(col.c[2].end_reason, END_CLOCK_STEP);
+    CU_ASSERT_EQUAL(analyzer_closed_tuples(an), 0);
+    /* after the step: one connection per 5-tuple, the TCP one incarnation 1 */
+    udp_dgram(an, 100 * S + 500000000u, 3000);
+    udp_dgram(an, 101 * S, 3000);
+    fixture_tcp(an, 102 * S, 40000, 80, true, 0x02, 5000, 0);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 5);
+    for (size_t i = 3; i < 5; i++) {
+        const struct conn *c = &col.c[i];
+        CU_ASSERT_EQUAL(c->end_reason, END_END_OF_CAPTURE);
+        if (c->proto == IPPROTO_NUM_UDP) {
+            CU_ASSERT_EQUAL(c->dir[0].pkts, 3);
+        } else {
+            CU_ASSERT(c->incarnation == 1 && !(c->flags & CONN_F_REUSE_IN_TIME_WAIT));
+        }
+    }
+    CU_ASSERT_STRING_EQUAL(end_reason_name(END_CLOCK_STEP), "clock_step");
+}
+
 /* The same after an eviction: --max-flows 2 evicts A, the oldest of the
  * oldest, and B (due since 6 s) behind it is then written at the next packet,
  * so its datagram at 10.2 s starts a new connection. */
@@ -1229,6 +1278,7 @@ int register_tests(void)
         {"idle timeout of an oldest made so when time went back",
          test_timeout_after_time_goes_back},
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
+        {"the clock stepping back: a clock step", test_clock_step_back},
         {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
         {"each class times out at exactly its own deadline",
          test_timeouts_per_class_at_their_deadline},
