@@ -285,7 +285,7 @@ static void remember_next_seq(struct closed_tuple *t, const struct conn *c)
     for (int s = 0; s < 2; s++) {
         if (c->dir[s].has_seq) {
             t->next_seq[s] = c->dir[s].next_seq;
-            t->flags |= s == 0 ? CLOSED_TUPLE_ORIG_SEQ : CLOSED_TUPLE_RESP_SEQ;
+            t->flags |= closed_tuple_seq_flag(s);
         }
     }
 }
@@ -307,7 +307,6 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
         t = *old; /* late packets only: the closed connection's facts stand */
         for (int s = 0; s < 2; s++)
             tw_end[s] = closed_tuple_tw_end(old, s);
-        remember_next_seq(&t, c); /* ... but for how far each side has sent */
         if (c->last_ts > t.last_ts)
             t.last_ts = c->last_ts;
     } else {
@@ -321,13 +320,13 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
             t.final_state[s] = c->dir[s].state;
             if (c->dir[s].has_isn) {
                 t.isn[s] = c->dir[s].isn;
-                t.flags |= s == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN;
+                t.flags |= closed_tuple_isn_flag(s);
             }
         }
-        remember_next_seq(&t, c);
         if (c->orig_is_lo)
             t.flags |= CLOSED_TUPLE_ORIG_LO;
     }
+    remember_next_seq(&t, c); /* late packets too: how far each side has sent */
     /* TIME_WAIT ends as microseconds after last_ts, rounded up */
     for (int s = 0; s < 2; s++) {
         uint64_t left_us = tw_end[s] > t.last_ts ? (tw_end[s] - t.last_ts + 999) / 1000 : 0;
@@ -591,7 +590,7 @@ static bool closed_is_reuse(const struct closed_tuple *t, const struct packet *p
 {
     if ((pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return false;
-    if (t->flags & (side == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN))
+    if (t->flags & closed_tuple_isn_flag(side))
         return pkt->tcp.seq != t->isn[side];
     return t->final_state[side ^ 1] != TCP_ST_SYN_SENT;
 }
@@ -617,14 +616,14 @@ static void continue_closed(struct conn *c, const struct closed_tuple *t)
     for (int s = 0; s < 2; s++) {
         c->dir[s].state = t->final_state[s];
         c->dir[s].existed = true;
-        if (t->flags & (s == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN)) {
+        if (t->flags & closed_tuple_isn_flag(s)) {
             c->dir[s].isn = t->isn[s];
             c->dir[s].has_isn = true;
         }
         /* where the side's sequence numbers had reached: a late segment at or
          * below it was sent before (Wireshark, reading on, calls it a
          * retransmission) */
-        if (t->flags & (s == 0 ? CLOSED_TUPLE_ORIG_SEQ : CLOSED_TUPLE_RESP_SEQ)) {
+        if (t->flags & closed_tuple_seq_flag(s)) {
             c->dir[s].next_seq = t->next_seq[s];
             c->dir[s].has_seq = true;
         }
@@ -1534,7 +1533,7 @@ static SS_NOINLINE void clock_step_back(struct analyzer *an, uint64_t ts_ns)
 {
     an->stats.clock_steps_back++;
     flush_open(an, END_CLOCK_STEP);
-    closed_tuples_expire(an->closed, UINT64_MAX / 2, 1, 0);
+    closed_tuples_expire(an->closed, UINT64_MAX, 0, 0); /* every entry is that old */
     an->now_ns = ts_ns;
     an->next_due_ns = UINT64_MAX;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {

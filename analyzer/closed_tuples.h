@@ -53,6 +53,16 @@ struct closed_tuple {
 #define CLOSED_TUPLE_ORIG_SEQ 0x08u /* next_seq[0] is valid */
 #define CLOSED_TUPLE_RESP_SEQ 0x10u /* next_seq[1] is valid */
 
+/* The flag saying isn[side], next_seq[side] is valid (side 0: originator). */
+static inline uint8_t closed_tuple_isn_flag(int side)
+{
+    return side == 0 ? CLOSED_TUPLE_ORIG_ISN : CLOSED_TUPLE_RESP_ISN;
+}
+static inline uint8_t closed_tuple_seq_flag(int side)
+{
+    return side == 0 ? CLOSED_TUPLE_ORIG_SEQ : CLOSED_TUPLE_RESP_SEQ;
+}
+
 /* When side's TIME_WAIT ends (0 = it is not in TIME_WAIT). */
 uint64_t closed_tuple_tw_end(const struct closed_tuple *t, int side);
 

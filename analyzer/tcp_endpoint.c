@@ -146,11 +146,10 @@ static SS_ALWAYS_INLINE void on_syn(struct conn *c, const struct packet *pkt, ui
         /* the SYN the SYN-ACK answers: the last one sent before it (a retry
          * with the same ISN moves it), so that the handshake's RTT leaves out
          * the retries' timeouts, as Wireshark's initial RTT does */
-        if (side == 0 && (c->syn_ts == 0 || (c->synack_ts == 0 && d->has_isn &&
-                                             pkt->tcp.seq == d->isn)))
+        bool again = d->has_isn && pkt->tcp.seq == d->isn;
+        if (side == 0 && (c->syn_ts == 0 || (c->synack_ts == 0 && again)))
             c->syn_ts = ts;
-        else if (side == 0 && c->ack_ts == 0 && c->cold != NULL && d->has_isn &&
-                 pkt->tcp.seq == d->isn)
+        else if (side == 0 && c->ack_ts == 0 && c->cold != NULL && again)
             c->cold->late_syn_ts = ts; /* counted as sent again: the cold part exists */
         if (!has_existed(c, side) || d->state == TCP_ST_CLOSED)
             conn_set_state(c, side, TCP_ST_SYN_SENT, ts);

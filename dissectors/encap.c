@@ -664,8 +664,9 @@ static enum dissect_status mpls_udp(struct view *v, struct packet *pkt, struct e
 
 /* The MAC header length of an IEEE 802.11 frame whose frame control field is
  * fc0 (version, type, subtype) and fc1 (flags) when it is a data frame with a
- * body, in clear and whole (not one of several fragments); else 0. */
-static size_t wlan_data_hdr_len(uint8_t fc0, uint8_t fc1)
+ * body, in clear and whole (not one of several fragments); else 0. *qos_at:
+ * where its QoS control field lies (0: none). */
+static size_t wlan_data_hdr_len(uint8_t fc0, uint8_t fc1, size_t *qos_at)
 {
     unsigned version = fc0 & 0x03u, type = fc0 >> 2 & 0x03u, subtype = fc0 >> 4;
     bool more_frags = (fc1 & 0x04) != 0, protected_frame = (fc1 & 0x40) != 0;
@@ -674,8 +675,11 @@ static size_t wlan_data_hdr_len(uint8_t fc0, uint8_t fc1)
     size_t len = 24; /* frame control .. sequence control */
     if ((fc1 & 0x03) == 0x03)
         len += 6; /* to and from DS: a fourth address */
-    if (subtype & 0x08)
+    *qos_at = 0;
+    if (subtype & 0x08) {
+        *qos_at = len;
         len += 2 + ((fc1 & 0x80) ? 4 : 0); /* QoS control, then HT control (+HTC) */
+    }
     return len;
 }
 
@@ -696,14 +700,14 @@ static enum dissect_status ieee80211_data(struct view *v, struct packet *pkt, st
         return truncated(pkt);
     for (int swapped = 0; swapped < 2; swapped++) {
         uint8_t fc0 = swapped ? fc[1] : fc[0], fc1 = swapped ? fc[0] : fc[1];
-        size_t len = wlan_data_hdr_len(fc0, fc1);
+        size_t qos_at;
+        size_t len = wlan_data_hdr_len(fc0, fc1, &qos_at);
         if (len == 0)
             continue;
         const uint8_t *b = view_peek(v, len + 8);
         if (b == NULL)
             return truncated(pkt);
-        size_t qos_at = 24 + ((fc1 & 0x03) == 0x03 ? 6 : 0);
-        if ((fc0 & 0x80) != 0 && (b[qos_at] & 0x80) != 0)
+        if (qos_at != 0 && (b[qos_at] & 0x80) != 0)
             continue; /* QoS data with A-MSDU present: subframes, not one LLC */
         const uint8_t *llc = b + len;
         if (llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03 || llc[3] != 0 || llc[4] != 0 ||
@@ -747,8 +751,7 @@ static enum dissect_status capwap_data(struct view *v, struct packet *pkt, struc
     }
     if (wbid != CAPWAP_WBID_IEEE80211)
         return DISSECT_OK;
-    view_clamp(v, pkt->l4_payload_len - hlen);
-    return ieee80211_data(v, pkt, h);
+    return ieee80211_data(v, pkt, h); /* v ends where the datagram does (udp.c) */
 }
 
 /* A parser of what a UDP datagram carries. */

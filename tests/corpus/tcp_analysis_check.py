@@ -33,10 +33,11 @@ import collections
 import concurrent.futures
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
+
+from corpus_check import load_allowlist
 
 SKIP = 77
 KINDS = ("retransmissions", "out_of_order", "keepalives")
@@ -127,18 +128,6 @@ def sockscope_counts(binary, path):
     return counts, rtts
 
 
-def allowlist():
-    entries = []
-    with open(os.path.join(os.path.dirname(__file__), "tcp_analysis_allowlist.tsv"),
-              encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            regex, why = line.rstrip("\n").split("\t", 1)
-            entries.append((re.compile(regex), why))
-    return entries
-
-
 def main():
     if len(sys.argv) != 3:
         print("usage: tcp_analysis_check.py SOCKSCOPE CORPUS", file=sys.stderr)
@@ -152,7 +141,8 @@ def main():
         print("SKIP: tshark is not installed (apt-get install tshark)")
         return SKIP
     files = sorted(os.listdir(good))
-    allowed = allowlist()
+    allowed = load_allowlist(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "tcp_analysis_allowlist.tsv"))
 
     def one(name):
         path = os.path.join(good, name)
