@@ -83,6 +83,8 @@ struct analyzer {
     struct tunnel_desc **tunnels;
     size_t n_tunnels, cap_tunnels;
     uint32_t *tunnel_map; /* open addressing over tunnels, index + 1, 0 = empty */
+    uint32_t *sibling_map; /* the same size, over the chain keys without ids: the
+                              first tunnel of each ring of siblings */
     size_t tunnel_map_size;
 };
 
@@ -192,6 +194,7 @@ void analyzer_destroy(struct analyzer *an)
         analyzer_frame_free(&an->ahead[i]);
     free(an->tunnels);
     free(an->tunnel_map);
+    free(an->sibling_map);
     free(an);
 }
 
@@ -696,6 +699,69 @@ static void name_carrier_record(struct conn *rec)
     }
 }
 
+/* Sibling tunnels (differing only in their ids): how many of a tunnel's
+ * siblings a packet without a connection of its own looks in, and how far
+ * a joining TCP segment may acknowledge beyond what the other side was seen
+ * to send, or start beyond what that side acknowledged (a mirror delivers
+ * each direction's copies on its own path, so one may run ahead). */
+#define SIBLING_MAX_TRIES 8
+#define SIBLING_SEQ_SLACK (1u << 20)
+
+/* Whether pkt, sent by the side of c that src_is_lo names, came through
+ * sibling tunnel ctx of c's and belongs to c: c took that tunnel's packets
+ * already, or c is one-sided (only the other side was seen) and, for TCP,
+ * pkt's sequence numbers fit the other side's (it acknowledges what that
+ * side sent, or starts where that side's acknowledgments point). Anything
+ * else is a connection of its own in its own tunnel (two tenants). */
+static bool sibling_takes(const struct conn *c, const struct packet *pkt, bool src_is_lo,
+                          uint32_t ctx)
+{
+    if (c->cold != NULL && c->cold->joined_ctx != 0)
+        return c->cold->joined_ctx == ctx;
+    int side = src_is_lo == c->orig_is_lo ? 0 : 1;
+    if (c->is_self || c->dir[side].pkts != 0 || c->dir[1 - side].pkts == 0)
+        return false;
+    if (c->proto != IPPROTO_NUM_TCP)
+        return true;
+    const struct zeek_endpoint *o = &c->zeek.u.tcp.ep[1 - side];
+    const struct conn_dir *od = &c->dir[1 - side];
+    if ((pkt->tcp.flags & TCP_ACK) && od->has_seq &&
+        (int32_t)(pkt->tcp.ack - o->start_seq) >= 0 &&
+        (int32_t)(pkt->tcp.ack - o->last_seq) <= (int32_t)SIBLING_SEQ_SLACK)
+        return true;
+    if (od->has_ack) {
+        int32_t d = (int32_t)(od->last_ack - pkt->tcp.seq);
+        return d >= -(int32_t)SIBLING_SEQ_SLACK && d <= (int32_t)SIBLING_SEQ_SLACK;
+    }
+    return false;
+}
+
+/* The connection of pkt's 5-tuple (key, src_is_lo) in one of the siblings of
+ * its tunnel tp that takes it (sibling_takes), with its key in *sk and hash
+ * in *sh; NULL when none does. */
+static struct conn *sibling_conn(struct analyzer *an, const struct packet *pkt,
+                                 const struct tunnel_path *tp, const struct flow_key *key,
+                                 bool src_is_lo, struct flow_key *sk, uint64_t *sh)
+{
+    *sk = *key;
+    uint32_t ctx = tp->desc->sibling;
+    for (unsigned i = 0; i < SIBLING_MAX_TRIES && ctx != tp->ctx; i++) {
+        sk->ctx = ctx;
+        *sh = flow_key_hash(sk, &an->prep.hasher);
+        struct conn *c = flow_table_find_hashed(an->flows, sk, *sh);
+        if (c != NULL && sibling_takes(c, pkt, src_is_lo, tp->ctx)) {
+            struct conn_cold *k = conn_cold_get(c);
+            if (k == NULL) /* out of memory: a connection of its own */
+                return NULL;
+            k->joined_ctx = tp->ctx;
+            c->flags |= CONN_F_SIBLING_TUNNELS;
+            return c;
+        }
+        ctx = an->tunnels[ctx - 1]->sibling;
+    }
+    return NULL;
+}
+
 /* Accounts pkt to its connection (creating it, or a new incarnation, as needed).
  * Returns the connection (valid until the next call that may evict) and sets
  * *key_out (unless NULL) to its key and *is_new when it was created; NULL if none
@@ -739,10 +805,20 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
                                   pkt->n_vlan > 1 ? pkt->vlan[1] : 0, tp->ctx);
         flow_hash = flow_key_hash(&made, &an->prep.hasher);
     }
-    if (key_out != NULL)
-        *key_out = *key;
     *is_new = false;
     struct conn *c = flow_table_find_at(an->flows, key, flow_hash, entry);
+    /* a direction that came through a sibling of its tunnel (tunnels only) */
+    const struct flow_key *own_key = key;
+    uint64_t own_hash = flow_hash;
+    struct flow_key sibling_key;
+    if (c == NULL && tp->desc != NULL && tp->desc->sibling != tp->ctx) {
+        uint64_t h;
+        c = sibling_conn(an, pkt, tp, key, src_is_lo, &sibling_key, &h);
+        if (c != NULL) {
+            key = &sibling_key;
+            flow_hash = h;
+        }
+    }
     uint32_t incarnation = 1;
     uint64_t prev_close = 0;
     bool prev_time_wait = false;
@@ -769,6 +845,8 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
             emit_and_remove(an, c, END_REUSE, pkt->ts_ns);
             note_oldest_changed(an);
             c = NULL;
+            key = own_key; /* the new incarnation is its own tunnel's */
+            flow_hash = own_hash;
         }
     }
     struct closed_tuple closed;
@@ -819,6 +897,8 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
         }
     }
 
+    if (key_out != NULL)
+        *key_out = *key;
     /* (a connection to self, same address and port both ways, has one side only) */
     int side = src_is_lo == c->orig_is_lo ? 0 : 1;
     struct conn_dir *d = &c->dir[side];
@@ -896,8 +976,31 @@ static SS_NOINLINE struct conn *track(struct analyzer *an, struct packet *pkt,
     return track_inline(an, pkt, tp, hint, key_out, is_new, pkt->proto, false);
 }
 
+/* Where tunnel d's ring of siblings starts in sibling_map (size nsize): the
+ * slot of the first tunnel whose chain key without ids is d's, or the empty
+ * slot where d would start one. */
+static size_t sibling_slot(const struct analyzer *an, const uint32_t *map, size_t nsize,
+                           const struct tunnel_desc *d)
+{
+    uint8_t key[ENCAP_KEY_MAX_LEN], other[ENCAP_KEY_MAX_LEN];
+    memcpy(key, d->key, d->key_len);
+    encap_chain_key_drop_ids(key, d->key_len);
+    size_t j = (size_t)siphash24(key, d->key_len, an->cfg.seed) & (nsize - 1);
+    for (; map[j] != 0; j = (j + 1) & (nsize - 1)) {
+        const struct tunnel_desc *f = an->tunnels[map[j] - 1];
+        if (f->key_len != d->key_len)
+            continue;
+        memcpy(other, f->key, f->key_len);
+        encap_chain_key_drop_ids(other, f->key_len);
+        if (memcmp(key, other, d->key_len) == 0)
+            break;
+    }
+    return j;
+}
+
 /* The interned description of pkt's tunnel chain encap[0..depth); NULL when the
- * table is full (the context then falls back to a hash of the chain). */
+ * table is full (the context then falls back to a hash of the chain). A new
+ * one joins the ring of the tunnels that differ from it only in their ids. */
 static const struct tunnel_desc *intern_tunnel(struct analyzer *an, const struct packet *pkt,
                                                unsigned depth, uint32_t *ctx)
 {
@@ -912,17 +1015,26 @@ static const struct tunnel_desc *intern_tunnel(struct analyzer *an, const struct
             goto full;
         size_t nsize = an->tunnel_map_size ? an->tunnel_map_size * 2 : 64;
         uint32_t *nmap = calloc(nsize, sizeof(*nmap));
-        if (nmap == NULL)
+        uint32_t *nsib = calloc(nsize, sizeof(*nsib));
+        if (nmap == NULL || nsib == NULL) {
+            free(nmap);
+            free(nsib);
             goto full;
+        }
         for (size_t i = 0; i < an->n_tunnels; i++) {
             const struct tunnel_desc *d = an->tunnels[i];
             size_t j = (size_t)siphash24(d->key, d->key_len, an->cfg.seed) & (nsize - 1);
             while (nmap[j] != 0)
                 j = (j + 1) & (nsize - 1);
             nmap[j] = (uint32_t)i + 1;
+            j = sibling_slot(an, nsib, nsize, d);
+            if (nsib[j] == 0)
+                nsib[j] = (uint32_t)i + 1; /* the first of its ring */
         }
         free(an->tunnel_map);
+        free(an->sibling_map);
         an->tunnel_map = nmap;
+        an->sibling_map = nsib;
         an->tunnel_map_size = nsize;
     }
     size_t mask = an->tunnel_map_size - 1;
@@ -966,6 +1078,15 @@ static const struct tunnel_desc *intern_tunnel(struct analyzer *an, const struct
     d->ctx = (uint32_t)an->n_tunnels + 1;
     an->tunnels[an->n_tunnels++] = d;
     an->tunnel_map[j] = d->ctx;
+    size_t r = sibling_slot(an, an->sibling_map, an->tunnel_map_size, d);
+    if (an->sibling_map[r] == 0) {
+        an->sibling_map[r] = d->ctx;
+        d->sibling = d->ctx;
+    } else {
+        struct tunnel_desc *first = an->tunnels[an->sibling_map[r] - 1];
+        d->sibling = first->sibling;
+        first->sibling = d->ctx;
+    }
     *ctx = d->ctx;
     return d;
 full:

@@ -80,6 +80,7 @@ const char *conn_flag_name(uint32_t f)
     case CONN_F_REUSE_IN_TIME_WAIT: return "reuse_in_time_wait";
     case CONN_F_BAD_CHECKSUM: return "bad_checksum";
     case CONN_F_AFTER_CLOSE: return "after_close";
+    case CONN_F_SIBLING_TUNNELS: return "sibling_tunnels";
     default: return NULL;
     }
 }

@@ -71,6 +71,9 @@ const char *orientation_name(enum orientation o);
 #define CONN_F_BAD_CHECKSUM      0x1000u
 #define CONN_F_AFTER_CLOSE        0x2000u /* late packets of a closed connection whose record
                                              was already written (same incarnation) */
+#define CONN_F_SIBLING_TUNNELS   0x4000u /* its two directions came through tunnels that
+                                             differ only in their ids (a GRE key or VNI
+                                             per direction) */
 
 /* Returns the name of flag bit f ("seq_gap"), or NULL. */
 const char *conn_flag_name(uint32_t f);
@@ -130,6 +133,9 @@ struct tunnel_desc {
     uint8_t n_levels;
     struct tunnel_level level[PACKET_MAX_ENCAP];
     uint32_t ctx;             /* the context value inner connections carry */
+    uint32_t sibling;         /* the next of the tunnels that differ from this one only
+                                 in their ids, in a ring (ctx values; its own ctx when
+                                 there is none) */
     size_t key_len;
     uint8_t key[48 * PACKET_MAX_ENCAP]; /* encap_chain_key bytes */
 };
@@ -266,6 +272,8 @@ struct conn_cold {
     struct conn_icmp_evidence icmp;
     uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS];
     struct conn_tcp_counts tcp_counts[2];
+    uint32_t joined_ctx;  /* the sibling tunnel whose packets of the side not seen
+                             before joined this connection (0 = none) */
     uint64_t late_syn_ts; /* a SYN sent again after the SYN-ACK, before the ACK
                              that ends the handshake (0 = none): where
                              Wireshark's initial RTT starts then */

@@ -894,6 +894,9 @@ const char *encap_zeek_type(enum encap_type t)
     }
 }
 
+/* where a layer's id lies in its ENCAP_KEY_LAYER_LEN bytes of a chain key */
+#define ENCAP_KEY_ID_OFF 10
+
 size_t encap_chain_key(const struct packet *pkt, unsigned depth, uint8_t *buf, size_t cap)
 {
     if (depth > pkt->n_encap)
@@ -915,14 +918,20 @@ size_t encap_chain_key(const struct packet *pkt, unsigned depth, uint8_t *buf, s
             o[5 + 2 * k] = (uint8_t)l->vlan[k];
         }
         if (l->has_id && l->id_symmetric) {
-            o[10] = (uint8_t)(l->id >> 24);
-            o[11] = (uint8_t)(l->id >> 16);
-            o[12] = (uint8_t)(l->id >> 8);
-            o[13] = (uint8_t)l->id;
+            o[ENCAP_KEY_ID_OFF] = (uint8_t)(l->id >> 24);
+            o[ENCAP_KEY_ID_OFF + 1] = (uint8_t)(l->id >> 16);
+            o[ENCAP_KEY_ID_OFF + 2] = (uint8_t)(l->id >> 8);
+            o[ENCAP_KEY_ID_OFF + 3] = (uint8_t)l->id;
         }
         bool swap = memcmp(l->src.b, l->dst.b, sizeof(l->src.b)) > 0;
         memcpy(o + 14, swap ? l->dst.b : l->src.b, 16);
         memcpy(o + 30, swap ? l->src.b : l->dst.b, 16);
     }
     return len;
+}
+
+void encap_chain_key_drop_ids(uint8_t *key, size_t len)
+{
+    for (size_t off = 0; off + ENCAP_KEY_LAYER_LEN <= len; off += ENCAP_KEY_LAYER_LEN)
+        memset(key + off + ENCAP_KEY_ID_OFF, 0, 4);
 }

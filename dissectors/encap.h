@@ -124,5 +124,9 @@ const char *encap_zeek_type(enum encap_type t);
 #define ENCAP_KEY_LAYER_LEN 48
 #define ENCAP_KEY_MAX_LEN   (ENCAP_KEY_LAYER_LEN * PACKET_MAX_ENCAP)
 size_t encap_chain_key(const struct packet *pkt, unsigned depth, uint8_t *buf, size_t cap);
+/* Clears the ids in key (len bytes from encap_chain_key): what is left is the
+ * same for chains that differ only in their ids (a GRE key or VNI per
+ * direction, as some mirrors and overlays send). */
+void encap_chain_key_drop_ids(uint8_t *key, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 #include "analyzer.h"
 #include "conn_fixture.h"
 #include "cunit_main.h"
+#include "frame_fixture.h"
 #include "views.h"
 #include "zeek_conn.h"
 
@@ -467,6 +468,219 @@ static void test_carrier_named_as_tunnel(void)
     CU_ASSERT_FALSE(vx->app_port_mismatch);
 }
 
+/* ---- sibling tunnels: a direction per GRE key ----
+ *
+ * A mirror (10.99.4.1) sends a collector (10.99.4.2) copies of what the
+ * client 10.99.0.1 sent under GRE key 1 and of what the server 10.99.0.2 sent
+ * under key 2; the two tunnels differ only in their keys. */
+#define MIRROR_KEY_C 1u
+#define MIRROR_KEY_S 2u
+
+/* Feeds, at ts, inner (an Ethernet frame from fixture_ip4_frame, inner_len
+ * bytes) as the collector receives it: Ethernet, IPv4 10.99.4.1 -> 10.99.4.2,
+ * GRE with the key bit and key, then inner's IP packet. */
+static void feed_mirrored(struct analyzer *an, uint64_t ts, uint32_t key, const uint8_t *inner,
+                          size_t inner_len)
+{
+    uint8_t f[14 + 20 + 8 + 128];
+    size_t ip_len = inner_len - 14;
+    CU_ASSERT_FATAL(ip_len <= 128);
+    size_t n = 14 + 20 + 8 + ip_len;
+    memset(f, 0, 14 + 20 + 8);
+    f[12] = 0x08;
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)((n - 14) >> 8);
+    ip[3] = (uint8_t)(n - 14);
+    ip[8] = 64;
+    ip[9] = 47; /* GRE */
+    static const uint8_t mirror[4] = {10, 99, 4, 1}, collector[4] = {10, 99, 4, 2};
+    memcpy(ip + 12, mirror, 4);
+    memcpy(ip + 16, collector, 4);
+    uint8_t *g = ip + 20;
+    g[0] = 0x20; /* K, version 0 */
+    g[2] = 0x08; /* IPv4 */
+    for (int i = 0; i < 4; i++)
+        g[4 + i] = (uint8_t)(key >> (24 - 8 * i));
+    memcpy(g + 8, inner + 14, ip_len);
+    fixture_feed(an, f, n, ts);
+}
+
+/* A TCP segment without payload between 10.99.0.1:cport and 10.99.0.2:80,
+ * mirrored under the key of its direction (or key, when not 0). */
+static void mirrored_tcp(struct analyzer *an, uint64_t ts, uint16_t cport, bool from_client,
+                         uint8_t flags, uint32_t seq, uint32_t ack, uint32_t key)
+{
+    uint8_t f[54];
+    if (from_client)
+        fixture_ip4_frame(f, sizeof(f), 6, fixture_client, cport, fixture_server, 80, flags, seq,
+                          ack);
+    else
+        fixture_ip4_frame(f, sizeof(f), 6, fixture_server, 80, fixture_client, cport, flags, seq,
+                          ack);
+    if (key == 0)
+        key = from_client ? MIRROR_KEY_C : MIRROR_KEY_S;
+    feed_mirrored(an, ts, key, f, sizeof(f));
+}
+
+/* A UDP datagram 10.99.0.1:5353 -> 10.99.0.2:53 (or back), mirrored under key. */
+static void mirrored_udp(struct analyzer *an, uint64_t ts, bool from_client, uint32_t key)
+{
+    uint8_t f[14 + 20 + 8 + 12];
+    if (from_client)
+        fixture_ip4_frame(f, sizeof(f), 17, fixture_client, 5353, fixture_server, 53, 0, 0, 0);
+    else
+        fixture_ip4_frame(f, sizeof(f), 17, fixture_server, 53, fixture_client, 5353, 0, 0, 0);
+    feed_mirrored(an, ts, key, f, sizeof(f));
+}
+
+static struct analyzer *open_mirror(struct collected *col)
+{
+    memset(col, 0, sizeof(*col));
+    struct analyzer_config cfg;
+    fixture_config(&cfg, on_conn, col);
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    return an;
+}
+
+/* The inner records of 10.99.0.1:cport <-> 10.99.0.2:80 (either way round). */
+static size_t inner_records(const struct collected *col, uint8_t proto, uint16_t cport,
+                            const struct conn **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < col->n; i++) {
+        const struct conn *c = &col->c[i];
+        if (c->proto == proto && c->ctx != 0 &&
+            ((c->orig_port == cport && addr_is(&c->orig_addr, ip4("10.99.0.1"))) ||
+             (c->resp_port == cport && addr_is(&c->resp_addr, ip4("10.99.0.1")))) &&
+            n < max)
+            out[n++] = c;
+    }
+    return n;
+}
+
+/* Each direction through its own key: one connection, as the hosts had, with
+ * both sockets, flagged sibling_tunnels; also when the server's copy of the
+ * SYN-ACK comes before the client's SYN (mirrors run each path on its own),
+ * and for a UDP exchange. */
+static void test_sibling_tunnels_one_connection(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_mirror(&col);
+    const uint64_t MS = 1000000;
+    /* in order */
+    mirrored_tcp(an, 1 * MS, 40000, true, 0x02, 1000, 0, 0);
+    mirrored_tcp(an, 2 * MS, 40000, false, 0x12, 5000, 1001, 0);
+    mirrored_tcp(an, 3 * MS, 40000, true, 0x10, 1001, 5001, 0);
+    mirrored_tcp(an, 4 * MS, 40000, true, 0x11, 1001, 5001, 0);
+    mirrored_tcp(an, 5 * MS, 40000, false, 0x11, 5001, 1002, 0);
+    mirrored_tcp(an, 6 * MS, 40000, true, 0x10, 1002, 5002, 0);
+    /* the SYN-ACK's copy first */
+    mirrored_tcp(an, 10 * MS, 40001, false, 0x12, 7000, 3001, 0);
+    mirrored_tcp(an, 11 * MS, 40001, true, 0x02, 3000, 0, 0);
+    mirrored_tcp(an, 12 * MS, 40001, true, 0x10, 3001, 7001, 0);
+    /* UDP */
+    mirrored_udp(an, 20 * MS, true, MIRROR_KEY_C);
+    mirrored_udp(an, 21 * MS, false, MIRROR_KEY_S);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+
+    const struct conn *r[4];
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40000, r, 4), 1);
+    CU_ASSERT_STRING_EQUAL(zeek_conn_history(&r[0]->zeek), "ShAFf");
+    CU_ASSERT_STRING_EQUAL(zeek_conn_state(&r[0]->zeek), "SF");
+    CU_ASSERT_EQUAL(r[0]->dir[0].pkts, 4);
+    CU_ASSERT_EQUAL(r[0]->dir[1].pkts, 2);
+    CU_ASSERT_TRUE(r[0]->handshake_validated);
+    CU_ASSERT_TRUE(r[0]->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r[0]->tunnel);
+    CU_ASSERT_EQUAL(r[0]->tunnel->level[0].id, MIRROR_KEY_C); /* the chain as first seen */
+    CU_ASSERT_EQUAL(r[0]->n_tunnel_parents, 1); /* one GRE carrier for both keys */
+
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40001, r, 4), 1);
+    CU_ASSERT_EQUAL(r[0]->orig_port, 40001);
+    CU_ASSERT_EQUAL(r[0]->dir[0].pkts, 2);
+    CU_ASSERT_EQUAL(r[0]->dir[1].pkts, 1);
+    CU_ASSERT_TRUE(r[0]->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_EQUAL(r[0]->tunnel->level[0].id, MIRROR_KEY_S);
+
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_UDP, 5353, r, 4), 1);
+    CU_ASSERT_EQUAL(r[0]->dir[0].pkts, 1);
+    CU_ASSERT_EQUAL(r[0]->dir[1].pkts, 1);
+    CU_ASSERT_STRING_EQUAL(zeek_conn_state(&r[0]->zeek), "SF");
+    CU_ASSERT_TRUE(r[0]->flags & CONN_F_SIBLING_TUNNELS);
+}
+
+/* What does not join: the same direction under both keys (two tenants, or
+ * two copies); a segment whose sequence numbers do not fit the other side's
+ * (another connection on the same 5-tuple in another tenant); a packet under
+ * a third key once a sibling joined; and after a joined connection is
+ * reused, the new incarnation is keyed by its own tunnel. */
+static void test_sibling_tunnels_kept_apart(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_mirror(&col);
+    const uint64_t MS = 1000000;
+    mirrored_udp(an, 1 * MS, true, MIRROR_KEY_C);
+    mirrored_udp(an, 2 * MS, true, MIRROR_KEY_S);
+    /* a SYN in key 1; the server's segment in key 2 acknowledges nothing it sent */
+    mirrored_tcp(an, 3 * MS, 40002, true, 0x02, 1000, 0, 0);
+    mirrored_tcp(an, 4 * MS, 40002, false, 0x12, 5000, 900000000u, 0);
+    /* joined in key 2, then the server again in key 3 */
+    mirrored_tcp(an, 5 * MS, 40003, true, 0x02, 2000, 0, 0);
+    mirrored_tcp(an, 6 * MS, 40003, false, 0x12, 6000, 2001, 0);
+    mirrored_tcp(an, 7 * MS, 40003, false, 0x10, 6001, 2001, 3);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+
+    const struct conn *r[4];
+    CU_ASSERT_EQUAL(inner_records(&col, IPPROTO_NUM_UDP, 5353, r, 4), 2);
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40002, r, 4), 2);
+    CU_ASSERT_FALSE(r[0]->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_FALSE(r[1]->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_NOT_EQUAL(r[0]->ctx, r[1]->ctx);
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40003, r, 4), 2);
+    const struct conn *joined = (r[0]->flags & CONN_F_SIBLING_TUNNELS) ? r[0] : r[1];
+    const struct conn *third = joined == r[0] ? r[1] : r[0];
+    CU_ASSERT_EQUAL(joined->dir[0].pkts + joined->dir[1].pkts, 2);
+    CU_ASSERT_EQUAL(third->dir[0].pkts + third->dir[1].pkts, 1);
+    CU_ASSERT_FALSE(third->flags & CONN_F_SIBLING_TUNNELS);
+}
+
+/* A new SYN on a joined connection's 5-tuple after a RST: a second
+ * incarnation, keyed by the tunnel the SYN's copy came through (the first was
+ * keyed by the SYN-ACK's, seen first), which the server's answer joins again. */
+static void test_sibling_tunnels_reuse(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_mirror(&col);
+    const uint64_t MS = 1000000;
+    mirrored_tcp(an, 1 * MS, 40004, false, 0x12, 5000, 1001, 0);
+    mirrored_tcp(an, 2 * MS, 40004, true, 0x02, 1000, 0, 0);
+    mirrored_tcp(an, 3 * MS, 40004, true, 0x04, 1001, 0, 0); /* RST */
+    mirrored_tcp(an, 4 * MS, 40004, true, 0x02, 9000, 0, 0);
+    mirrored_tcp(an, 5 * MS, 40004, false, 0x12, 8000, 9001, 0);
+    mirrored_tcp(an, 6 * MS, 40004, true, 0x10, 9001, 8001, 0);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+
+    const struct conn *r[4];
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40004, r, 4), 2);
+    CU_ASSERT_EQUAL(r[0]->incarnation, 1);
+    CU_ASSERT_EQUAL(r[1]->incarnation, 2);
+    CU_ASSERT_EQUAL(r[0]->tunnel->level[0].id, MIRROR_KEY_S);
+    CU_ASSERT_EQUAL(r[1]->tunnel->level[0].id, MIRROR_KEY_C);
+    CU_ASSERT_NOT_EQUAL(r[0]->ctx, r[1]->ctx);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(r[i]->orig_port, 40004);
+        CU_ASSERT_TRUE(r[i]->flags & CONN_F_SIBLING_TUNNELS);
+        CU_ASSERT_EQUAL(r[i]->dir[0].pkts, 2);
+        CU_ASSERT_EQUAL(r[i]->dir[1].pkts, 1);
+    }
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -477,6 +691,11 @@ int register_tests(void)
         {"packet and byte totals of carriers and inner connections", test_totals},
         {"--no-decap: carriers only", test_no_decap_only_carriers},
         {"views: ports per context, carried sockets", test_views_keep_contexts_apart},
+        {"sibling tunnels: one connection through a key per direction",
+         test_sibling_tunnels_one_connection},
+        {"sibling tunnels: same direction, unrelated sequence numbers, a third key",
+         test_sibling_tunnels_kept_apart},
+        {"sibling tunnels: a reused 5-tuple", test_sibling_tunnels_reuse},
         {NULL, NULL},
     };
     return add_suite("tunnels", tests);
