@@ -14,7 +14,7 @@
 #include "views.h"
 #include "zeek_conn.h"
 
-#define MAX_CONNS 32
+#define MAX_CONNS 128
 
 /* The generator's script, restated: what each packet must weigh. */
 #define VXLAN_OUTER_IP  (20 + 8 + 8 + 14) /* outer IPv4 + UDP + VXLAN + inner Ethernet */
@@ -475,10 +475,12 @@ static void test_carrier_named_as_tunnel(void)
  * under key 2; the two tunnels differ only in their keys. */
 #define MIRROR_KEY_C 1u
 #define MIRROR_KEY_S 2u
+static uint8_t mirror_octet = 1; /* the mirror's address is 10.99.4.<this> */
 
 /* Feeds, at ts, inner (an Ethernet frame from fixture_ip4_frame, inner_len
  * bytes) as the collector receives it: Ethernet, IPv4 10.99.4.1 -> 10.99.4.2,
- * GRE with the key bit and key, then inner's IP packet. */
+ * GRE with the key bit and key, then inner's IP packet (the mirror
+ * 10.99.4.<mirror_octet>). */
 static void feed_mirrored(struct analyzer *an, uint64_t ts, uint32_t key, const uint8_t *inner,
                           size_t inner_len)
 {
@@ -494,7 +496,7 @@ static void feed_mirrored(struct analyzer *an, uint64_t ts, uint32_t key, const 
     ip[3] = (uint8_t)(n - 14);
     ip[8] = 64;
     ip[9] = 47; /* GRE */
-    static const uint8_t mirror[4] = {10, 99, 4, 1}, collector[4] = {10, 99, 4, 2};
+    const uint8_t mirror[4] = {10, 99, 4, mirror_octet}, collector[4] = {10, 99, 4, 2};
     memcpy(ip + 12, mirror, 4);
     memcpy(ip + 16, collector, 4);
     uint8_t *g = ip + 20;
@@ -681,6 +683,29 @@ static void test_sibling_tunnels_reuse(void)
     }
 }
 
+/* The siblings are found again after the table of tunnels has grown: key 1's
+ * tunnel, then 40 others (other mirrors), then key 2's. */
+static void test_sibling_tunnels_after_growth(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_mirror(&col);
+    const uint64_t MS = 1000000;
+    mirrored_tcp(an, 1 * MS, 40005, true, 0x02, 1000, 0, 0);
+    for (uint8_t i = 0; i < 40; i++) {
+        mirror_octet = (uint8_t)(10 + i);
+        mirrored_udp(an, 2 * MS, true, MIRROR_KEY_C);
+    }
+    mirror_octet = 1;
+    mirrored_tcp(an, 3 * MS, 40005, false, 0x12, 5000, 1001, 0);
+    mirrored_tcp(an, 4 * MS, 40005, true, 0x10, 1001, 5001, 0);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    const struct conn *r[4];
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40005, r, 4), 1);
+    CU_ASSERT_TRUE(r[0]->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_EQUAL(r[0]->dir[1].pkts, 1);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -696,6 +721,7 @@ int register_tests(void)
         {"sibling tunnels: same direction, unrelated sequence numbers, a third key",
          test_sibling_tunnels_kept_apart},
         {"sibling tunnels: a reused 5-tuple", test_sibling_tunnels_reuse},
+        {"sibling tunnels: found after the tunnel table grew", test_sibling_tunnels_after_growth},
         {NULL, NULL},
     };
     return add_suite("tunnels", tests);
