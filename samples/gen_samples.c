@@ -197,6 +197,10 @@ struct tunnel {
                                        answers to it from 4789, 5247) */
     uint32_t id;                    /* TUN_VXLAN: VNI; TUN_GRE: key; TUN_CAPWAP: 802.11
                                        sequence number of outer_a's next frame */
+    uint32_t mirror_id;             /* TUN_GRE, not 0: a mirror (outer_a) sending
+                                       copies of both directions to a collector
+                                       (outer_b), what inner_a sent under key id and
+                                       what the other host sent under this key */
 };
 
 struct link {
@@ -477,8 +481,9 @@ static void emit_tunneled(struct gen *g, const struct link *lk, const struct hos
 {
     struct tunnel *t = lk->tun;
     bool from_a = src == t->inner_a;
-    struct host *osrc = from_a ? t->outer_a : t->outer_b;
-    struct host *odst = from_a ? t->outer_b : t->outer_a;
+    bool to_b = from_a || t->mirror_id != 0; /* a mirror sends every copy one way */
+    struct host *osrc = to_b ? t->outer_a : t->outer_b;
+    struct host *odst = to_b ? t->outer_b : t->outer_a;
     unsigned inner_type = src->family == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
     struct buf p = { .len = 0 }; /* what the outer IP header carries */
     unsigned proto = IPPROTO_NUM_IPIP;
@@ -502,7 +507,7 @@ static void emit_tunneled(struct gen *g, const struct link *lk, const struct hos
         proto = IPPROTO_NUM_GRE;
         buf_be16(&p, 0x2000u); /* K bit, version 0 */
         buf_be16(&p, inner_type);
-        buf_be32(&p, t->id);
+        buf_be32(&p, from_a || t->mirror_id == 0 ? t->id : t->mirror_id);
         buf_put(&p, ip->b, ip->len);
         break;
     case TUN_IPIP:
@@ -1564,7 +1569,10 @@ static void http_conversation(struct tcp_conv *c, const char *host, const char *
  * 10.99.2.1 -> 10.99.2.2 carrying one syslog datagram; (e) a CAPWAP data
  * channel between access point 10.99.3.1:41264 and its controller
  * 10.99.3.2:5247 carrying a wireless station's HTTP connection
- * 192.168.70.10:40700 -> 192.168.70.80:80. */
+ * 192.168.70.10:40700 -> 192.168.70.80:80; (f) a switch 10.99.4.1 mirroring
+ * an HTTP connection 192.168.80.10:40800 -> 192.168.80.80:80 to a collector
+ * 10.99.4.2 over GRE, what the client sent under key 1 and what the server
+ * sent under key 2. */
 static int write_tunnels(const char *dir)
 {
     struct gen g;
@@ -1656,6 +1664,19 @@ static int write_tunnels(const char *dir)
         conv_make(&g, &incw, &sta, 40700, 0x460a0001u, &www, 80, 0x46500001u, C2S, 3000);
     w.mss = 1390; /* 1500 minus CAPWAP's 8 + 24 + 8 bytes, UDP and IP, minus 40 */
     http_conversation(&w, "www.wlan.example", "<html><body>over the air</body></html>\n");
+
+    /* (f) GRE mirror: a key per direction */
+    gen_sleep(&g, 200000);
+    struct host sw = host_v4(10, 99, 4, 1, NULL, 0x9941);
+    struct host coll = host_v4(10, 99, 4, 2, NULL, 0x9942);
+    struct host mc = host_v4(192, 168, 80, 10, NULL, 0x500b);
+    struct host ms = host_v4(192, 168, 80, 80, NULL, 0x5050);
+    struct tunnel mirror = { .kind = TUN_GRE, .outer_a = &sw, .outer_b = &coll, .inner_a = &mc,
+                             .id = 1, .mirror_id = 2 };
+    struct link inmirror = { .kind = LINK_ETH, .tun = &mirror };
+    struct tcp_conv m =
+        conv_make(&g, &inmirror, &mc, 40800, 0x500b0001u, &ms, 80, 0x50500001u, C2S, 800);
+    http_conversation(&m, "intranet.example", "<html><body>mirrored</body></html>\n");
     return gen_close(&g);
 }
 

@@ -74,7 +74,7 @@ synthetic.pcap 4 1
 lifecycle.pcap 14 0
 mixed-link.pcapng 1 2
 udp-services.pcap 0 7
-tunnels.pcap 4 4'
+tunnels.pcap 5 4'
     fail=0
     n=0
     for name in $(captures "$samples"); do

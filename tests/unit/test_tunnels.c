@@ -219,7 +219,25 @@ static void test_parents_and_carried(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(sta->tunnel);
     CU_ASSERT_EQUAL(sta->tunnel->level[0].type, ENCAP_CAPWAP);
     CU_ASSERT_STRING_EQUAL(zeek_conn_history(&sta->zeek), "ShADadFf");
-    CU_ASSERT_EQUAL(col.n, 10); /* 4 carriers + 6 inner connections */
+
+    /* a mirror's copies, a GRE key per direction: one connection */
+    const struct conn *mg = find(&col, 47, ip4("10.99.4.1"), 0, ip4("10.99.4.2"), 0, 0);
+    const struct conn *mh = find(&col, IPPROTO_NUM_TCP, ip4("192.168.80.10"), 40800,
+                                 ip4("192.168.80.80"), 80, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mh);
+    CU_ASSERT_PTR_NULL(find(&col, IPPROTO_NUM_TCP, ip4("192.168.80.10"), 40800,
+                            ip4("192.168.80.80"), 80, 1));
+    CU_ASSERT_EQUAL(mg->carried_conns, 1);
+    CU_ASSERT_EQUAL(mg->dir[1].pkts, 0); /* every copy goes to the collector */
+    CU_ASSERT_EQUAL(mh->n_tunnel_parents, 1);
+    CU_ASSERT_TRUE(has_parent(mh, mg->id));
+    CU_ASSERT_TRUE(mh->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_FALSE(sta->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_STRING_EQUAL(zeek_conn_history(&mh->zeek), "ShADadFf");
+    CU_ASSERT_STRING_EQUAL(zeek_conn_state(&mh->zeek), "SF");
+    CU_ASSERT_EQUAL(mh->dir[0].pkts + mh->dir[1].pkts, mg->dir[0].pkts);
+    CU_ASSERT_EQUAL(col.n, 12); /* 5 carriers + 7 inner connections */
 }
 
 static void test_tunnel_descriptions(void)
@@ -365,7 +383,7 @@ static void test_no_decap_only_carriers(void)
         CU_ASSERT_EQUAL(c->n_tunnel_parents, 0);
         CU_ASSERT_EQUAL(c->carried_conns, 0);
     }
-    CU_ASSERT_EQUAL(without.n, 4);
+    CU_ASSERT_EQUAL(without.n, 5);
     const struct conn *vx0 = vxlan_carrier(&without), *vx1 = vxlan_carrier(&with);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vx0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vx1);
