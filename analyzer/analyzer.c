@@ -1646,8 +1646,9 @@ void analyzer_flush(struct analyzer *an, enum end_reason reason)
 /* The capture's clock stepped back to ts_ns by more than every idle timeout
  * (files merged out of order, a clock reset): what follows is older than any
  * open connection could have lived unseen. Each of them is written
- * (end_reason clock_step), the remembered 5-tuples are forgotten, and the
- * clock for expiry follows the capture's back. Kept at the highest time seen,
+ * (end_reason clock_step), the remembered 5-tuples and the fragments of
+ * datagrams stamped after the new time are forgotten, and the clock for
+ * expiry follows the capture's back. Kept at the highest time seen,
  * it made every later packet look idle for the length of the step: each one
  * a record of its own. */
 static SS_NOINLINE void clock_step_back(struct analyzer *an, uint64_t ts_ns)
@@ -1655,6 +1656,7 @@ static SS_NOINLINE void clock_step_back(struct analyzer *an, uint64_t ts_ns)
     an->stats.clock_steps_back++;
     flush_open(an, END_CLOCK_STEP);
     closed_tuples_expire(an->closed, UINT64_MAX, 0, 0); /* every entry is that old */
+    ip_reasm_drop_newer(an->reasm, ts_ns); /* fragments from before the step */
     an->now_ns = ts_ns;
     an->next_due_ns = UINT64_MAX;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {

@@ -426,6 +426,22 @@ size_t ip_reasm_expire(struct ip_reasm *r, uint64_t now_ns)
     return n;
 }
 
+size_t ip_reasm_drop_newer(struct ip_reasm *r, uint64_t now_ns)
+{
+    size_t n = 0;
+    struct datagram *d = r->oldest;
+    while (d != NULL) {
+        struct datagram *next = d->newer;
+        if (d->first_ns > now_ns) {
+            drop(r, d);
+            n++;
+        }
+        d = next;
+    }
+    r->stats.timeouts += n;
+    return n;
+}
+
 const struct ip_reasm_stats *ip_reasm_stats(const struct ip_reasm *r)
 {
     return &r->stats;

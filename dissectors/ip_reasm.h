@@ -51,6 +51,11 @@ int ip_reasm_add(struct ip_reasm *r, struct packet *pkt, struct view frag, uint3
  * (full scan, tolerates out-of-order timestamps); returns how many. */
 size_t ip_reasm_expire(struct ip_reasm *r, uint64_t now_ns);
 
+/* Drops the datagrams whose first fragment is stamped after now_ns (counted as
+ * timeouts): after the capture's clock stepped back, they would otherwise wait
+ * for the clock to catch up, or for the memory cap; returns how many. */
+size_t ip_reasm_drop_newer(struct ip_reasm *r, uint64_t now_ns);
+
 const struct ip_reasm_stats *ip_reasm_stats(const struct ip_reasm *r);
 
 #endif

@@ -534,6 +534,51 @@ static void test_clock_step_back(void)
     CU_ASSERT_STRING_EQUAL(end_reason_name(END_CLOCK_STEP), "clock_step");
 }
 
+/* One of the two fragments of a UDP datagram 10.99.0.1:sport -> 10.99.0.2:53
+ * (IP id, 8 bytes of data after the UDP header, then 16 more), at ts. */
+static void udp_fragment(struct analyzer *an, uint64_t ts, uint16_t sport, uint16_t id,
+                         bool first)
+{
+    uint8_t f[14 + 20 + 16];
+    fixture_ip4_frame(f, sizeof(f), 17, fixture_client, sport, fixture_server, 53, 0, 0, 0);
+    uint8_t *ip = f + 14;
+    ip[4] = (uint8_t)(id >> 8);
+    ip[5] = (uint8_t)id;
+    if (first) {
+        ip[6] = 0x20; /* MF, offset 0 */
+        ip[20 + 5] = 8 + 8 + 16; /* the UDP length covers both fragments */
+    } else {
+        memset(ip + 20, 0, 16);
+        ip[7] = 2; /* offset 16 bytes, no MF */
+    }
+    fixture_feed(an, f, sizeof(f), ts);
+}
+
+/* A clock step back forgets the fragments stamped after it: the second half
+ * of a datagram whose first half came 900 s "later" completes nothing (it
+ * did, before the step, when the two came in turn). */
+static void test_clock_step_back_fragments(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
+    const uint64_t S = NS_PER_SEC;
+    udp_fragment(an, 999 * S, 7000, 76, true);
+    udp_fragment(an, 999 * S + 1, 7000, 76, false);
+    udp_fragment(an, 1000 * S, 7001, 77, true);
+    udp_dgram(an, 100 * S, 3000); /* 900 s back: a step */
+    CU_ASSERT_EQUAL(analyzer_stats(an)->clock_steps_back, 1);
+    udp_fragment(an, 101 * S, 7001, 77, false);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    bool whole = false, from_future = false;
+    for (size_t i = 0; i < col.n; i++) {
+        whole = whole || col.c[i].orig_port == 7000;
+        from_future = from_future || col.c[i].orig_port == 7001;
+    }
+    CU_ASSERT_TRUE(whole);
+    CU_ASSERT_FALSE(from_future);
+}
+
 /* The same after an eviction: --max-flows 2 evicts A, the oldest of the
  * oldest, and B (due since 6 s) behind it is then written at the next packet,
  * so its datagram at 10.2 s starts a new connection. */
@@ -1280,6 +1325,7 @@ int register_tests(void)
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
         {"the clock stepping back: a clock step", test_clock_step_back},
         {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
+        {"a clock step back forgets later-stamped fragments", test_clock_step_back_fragments},
         {"each class times out at exactly its own deadline",
          test_timeouts_per_class_at_their_deadline},
         {"open connections are written at the end oldest first, ties by uid source",

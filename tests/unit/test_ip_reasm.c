@@ -393,6 +393,27 @@ static void test_timeout_unrelated_packet(void)
     ip_reasm_destroy(r);
 }
 
+/* After a clock step back: datagrams stamped after the new time are dropped
+ * (counted as timeouts), older ones kept; the step's late fragment then
+ * starts a datagram of its own instead of completing one from the future. */
+static void test_drop_newer(void)
+{
+    uint8_t data[32];
+    fill(data, sizeof(data), 2);
+    struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, 30 * SEC_NS);
+    CU_ASSERT_FATAL(r != NULL);
+    feed(r, 4, 1, data, 0, 16, true, T0_NS + 1000 * SEC_NS, NULL);
+    feed(r, 4, 2, data, 0, 16, true, T0_NS + 1001 * SEC_NS, NULL);
+    feed(r, 4, 3, data, 0, 16, true, T0_NS + 1010 * SEC_NS, NULL);
+    CU_ASSERT_EQUAL(ip_reasm_drop_newer(r, T0_NS + 1001 * SEC_NS), 1); /* id 3 */
+    CU_ASSERT_EQUAL(ip_reasm_drop_newer(r, T0_NS + 100 * SEC_NS), 2);
+    CU_ASSERT_EQUAL(ip_reasm_stats(r)->timeouts, 3);
+    CU_ASSERT_EQUAL(ip_reasm_stats(r)->bytes_in_use, 0);
+    CU_ASSERT_EQUAL(feed(r, 4, 1, data, 16, 16, false, T0_NS + 101 * SEC_NS, NULL).rc, 0);
+    CU_ASSERT_EQUAL(ip_reasm_stats(r)->reassembled, 0);
+    ip_reasm_destroy(r);
+}
+
 static void test_memcap_eviction(void)
 {
     /* two 3000-byte datagrams cannot both hold 2000 bytes under a 4000-byte cap */
@@ -681,6 +702,7 @@ int register_tests(void)
         { "past the end fixed by the last fragment", test_past_fixed_end },
         { "timeout", test_timeout },
         { "timeout seen by another datagram's packet", test_timeout_unrelated_packet },
+        { "fragments stamped after a clock step back are dropped", test_drop_newer },
         { "memcap evicts the oldest", test_memcap_eviction },
         { "memcap: fragment never fits", test_memcap_fragment_never_fits },
         { "interleaved datagrams", test_interleaved_datagrams },
