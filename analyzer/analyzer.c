@@ -716,8 +716,8 @@ static void name_carrier_record(struct conn *rec)
 static bool sibling_takes(const struct conn *c, const struct packet *pkt, bool src_is_lo,
                           uint32_t ctx)
 {
-    if (c->cold != NULL && c->cold->joined_ctx != 0)
-        return c->cold->joined_ctx == ctx;
+    if (c->cold != NULL && c->cold->sibling_tunnel != NULL)
+        return c->cold->sibling_tunnel->ctx == ctx;
     int side = src_is_lo == c->orig_is_lo ? 0 : 1;
     if (c->is_self || c->dir[side].pkts != 0 || c->dir[1 - side].pkts == 0)
         return false;
@@ -753,7 +753,7 @@ static struct conn *sibling_conn(struct analyzer *an, const struct packet *pkt,
             struct conn_cold *k = conn_cold_get(c);
             if (k == NULL) /* out of memory: a connection of its own */
                 return NULL;
-            k->joined_ctx = tp->ctx;
+            k->sibling_tunnel = tp->desc;
             c->flags |= CONN_F_SIBLING_TUNNELS;
             return c;
         }

@@ -174,6 +174,7 @@ void conn_materialize(const struct conn *c, struct conn *rec)
     if (k == NULL)
         return;
     rec->tunnel = k->tunnel;
+    rec->sibling_tunnel = k->sibling_tunnel;
     rec->prev_close_gap_ns = k->prev_close_gap_ns;
     rec->carried_conns = k->carried_conns;
     rec->out_of_window_rsts = k->out_of_window_rsts;

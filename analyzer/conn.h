@@ -237,6 +237,9 @@ struct conn {
     uint32_t ctx;                        /* tunnel context in the flow key (0 = none) */
     const struct tunnel_desc *tunnel;    /* the encapsulation chain; owned by the analyzer,
                                             valid until analyzer_destroy (NULL = none) */
+    const struct tunnel_desc *sibling_tunnel; /* the chain the other side's packets came
+                                                 through, when it differs from tunnel only
+                                                 in its ids (CONN_F_SIBLING_TUNNELS) */
     uint32_t carried_conns;              /* as a carrier: inner connections it carried */
     uint32_t out_of_window_rsts;
     uint64_t prev_close_gap_ns; /* gap since the previous incarnation closed (0 = first) */
@@ -272,8 +275,8 @@ struct conn_cold {
     struct conn_icmp_evidence icmp;
     uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS];
     struct conn_tcp_counts tcp_counts[2];
-    uint32_t joined_ctx;  /* the sibling tunnel whose packets of the side not seen
-                             before joined this connection (0 = none) */
+    const struct tunnel_desc *sibling_tunnel; /* the sibling of its tunnel whose packets
+                                                 of the other side joined it (NULL = none) */
     uint64_t late_syn_ts; /* a SYN sent again after the SYN-ACK, before the ACK
                              that ends the handshake (0 = none): where
                              Wireshark's initial RTT starts then */

@@ -209,6 +209,8 @@ void output_json_conn_members(struct jout *o, const struct conn *c)
     }
     if (c->tunnel != NULL)
         tunnel_member(o, "tunnel", c->tunnel);
+    if (c->sibling_tunnel != NULL)
+        tunnel_member(o, "sibling_tunnel", c->sibling_tunnel);
     if (c->carried_conns > 0)
         jout_int(o, "carried_conns", c->carried_conns);
 

@@ -74,11 +74,20 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
     row(out, "ICMP errors unmatched", st->icmp_errors_unmatched);
 }
 
-/* The tunnel column of a connection: the context it lives in and, for a
- * carrier, how many inner connections it carried ("" when neither). */
+/* The tunnel column of a connection: the context it lives in (and the
+ * sibling tunnel the other direction came through) and, for a carrier, how
+ * many inner connections it carried ("" when none of these). */
 static void conn_tunnel_text(const struct conn *c, char *buf, size_t len)
 {
     views_tunnel_text(c->tunnel, c->ctx, buf, len);
+    if (c->sibling_tunnel != NULL) {
+        size_t used = strlen(buf);
+        if (used + 22 < len) {
+            snprintf(buf + used, len - used, "; other direction: ");
+            used = strlen(buf);
+            views_tunnel_text(c->sibling_tunnel, c->sibling_tunnel->ctx, buf + used, len - used);
+        }
+    }
     if (c->carried_conns > 0) {
         size_t used = strlen(buf);
         snprintf(buf + used, len - used, "%scarried %u inner %s", used ? "; " : "",

@@ -347,7 +347,9 @@ static void assert_same_records(struct collected *a, struct collected *b, const 
         /* tunnel descriptions are each analyzer's own (and freed with it):
          * the context number in the record names them */
         CU_ASSERT_EQUAL(a->c[k].tunnel == NULL, b->c[k].tunnel == NULL);
+        CU_ASSERT_EQUAL(a->c[k].sibling_tunnel == NULL, b->c[k].sibling_tunnel == NULL);
         a->c[k].tunnel = b->c[k].tunnel = NULL;
+        a->c[k].sibling_tunnel = b->c[k].sibling_tunnel = NULL;
         const unsigned char *x = (const void *)&a->c[k], *y = (const void *)&b->c[k];
         size_t off = 0;
         while (off < sizeof(a->c[k]) && x[off] == y[off])

@@ -35,7 +35,7 @@
  * analyzer owns those and frees them in analyzer_destroy). */
 struct collected {
     struct conn c[MAX_CONNS];
-    struct tunnel_desc t[MAX_CONNS];
+    struct tunnel_desc t[MAX_CONNS], sibling[MAX_CONNS];
     size_t n;
 };
 
@@ -48,6 +48,10 @@ static void on_conn(void *user, const struct conn *c)
     if (c->tunnel != NULL) {
         col->t[col->n] = *c->tunnel;
         col->c[col->n].tunnel = &col->t[col->n];
+    }
+    if (c->sibling_tunnel != NULL) {
+        col->sibling[col->n] = *c->sibling_tunnel;
+        col->c[col->n].sibling_tunnel = &col->sibling[col->n];
     }
     col->n++;
 }
@@ -617,6 +621,9 @@ static void test_sibling_tunnels_one_connection(void)
     CU_ASSERT_TRUE(r[0]->flags & CONN_F_SIBLING_TUNNELS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r[0]->tunnel);
     CU_ASSERT_EQUAL(r[0]->tunnel->level[0].id, MIRROR_KEY_C); /* the chain as first seen */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r[0]->sibling_tunnel);
+    CU_ASSERT_EQUAL(r[0]->sibling_tunnel->level[0].id, MIRROR_KEY_S);
+    CU_ASSERT_EQUAL(r[0]->sibling_tunnel->level[0].type, ENCAP_GRE);
     CU_ASSERT_EQUAL(r[0]->n_tunnel_parents, 1); /* one GRE carrier for both keys */
 
     CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40001, r, 4), 1);
@@ -625,6 +632,8 @@ static void test_sibling_tunnels_one_connection(void)
     CU_ASSERT_EQUAL(r[0]->dir[1].pkts, 1);
     CU_ASSERT_TRUE(r[0]->flags & CONN_F_SIBLING_TUNNELS);
     CU_ASSERT_EQUAL(r[0]->tunnel->level[0].id, MIRROR_KEY_S);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r[0]->sibling_tunnel);
+    CU_ASSERT_EQUAL(r[0]->sibling_tunnel->level[0].id, MIRROR_KEY_C);
 
     CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_UDP, 5353, r, 4), 1);
     CU_ASSERT_EQUAL(r[0]->dir[0].pkts, 1);
@@ -667,6 +676,9 @@ static void test_sibling_tunnels_kept_apart(void)
     CU_ASSERT_EQUAL(joined->dir[0].pkts + joined->dir[1].pkts, 2);
     CU_ASSERT_EQUAL(third->dir[0].pkts + third->dir[1].pkts, 1);
     CU_ASSERT_FALSE(third->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_PTR_NULL(third->sibling_tunnel);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(joined->sibling_tunnel);
+    CU_ASSERT_EQUAL(joined->sibling_tunnel->level[0].id, MIRROR_KEY_S);
 }
 
 /* A new SYN on a joined connection's 5-tuple after a RST: a second
