@@ -95,30 +95,48 @@ static void conn_tunnel_text(const struct conn *c, char *buf, size_t len)
     }
 }
 
+/* An endpoint column's width: at least min, and as wide as the longest of
+ * the rows shown (an IPv6 endpoint takes up to 47 characters). */
+static int endpoint_width(int min, uint8_t ip_version, const struct ip_addr *addr, uint16_t port,
+                          int width)
+{
+    char ep[80];
+    views_format_endpoint(ip_version, addr, port, ep, sizeof(ep));
+    int len = (int)strlen(ep);
+    if (width < min)
+        width = min;
+    return len > width ? len : width;
+}
+
 void output_text_conns(FILE *out, const struct conn *conns, size_t n, size_t top)
 {
     size_t lim = top != 0 && top < n ? top : n;
     bool tunnels = false; /* the tunnel column only when a row has something in it */
-    for (size_t i = 0; i < lim && !tunnels; i++)
-        tunnels = conns[i].ctx != 0 || conns[i].carried_conns > 0;
-    fprintf(out, "%-18s %-5s %-40s %-40s %-6s %-12s %7s %7s %9s %9s%s\n", "uid", "proto",
-            "originator", "responder", "state", "history", "o_pkts", "r_pkts", "o_bytes",
+    int wo = 40, wr = 40, wh = 12; /* endpoints and history: as wide as their longest */
+    for (size_t i = 0; i < lim; i++) {
+        const struct conn *c = &conns[i];
+        tunnels = tunnels || c->ctx != 0 || c->carried_conns > 0;
+        wo = endpoint_width(40, c->ip_version, &c->orig_addr, c->orig_port, wo);
+        wr = endpoint_width(40, c->ip_version, &c->resp_addr, c->resp_port, wr);
+        if ((int)strlen(c->zeek.history) > wh)
+            wh = (int)strlen(c->zeek.history);
+    }
+    fprintf(out, "%-18s %-5s %-*s %-*s %-6s %-*s %7s %7s %9s %9s%s\n", "uid", "proto", wo,
+            "originator", wr, "responder", "state", wh, "history", "o_pkts", "r_pkts", "o_bytes",
             "r_bytes", tunnels ? "  tunnel" : "");
     for (size_t i = 0; i < lim; i++) {
         const struct conn *c = &conns[i];
-        char uid[24], oa[64], ra[64], o[80], r[80], ob[16], rb[16];
+        char uid[24], o[80], r[80], ob[16], rb[16];
         conn_uid(c, uid, sizeof(uid));
-        ip_addr_format(&c->orig_addr, c->ip_version, oa, sizeof(oa));
-        ip_addr_format(&c->resp_addr, c->ip_version, ra, sizeof(ra));
-        snprintf(o, sizeof(o), c->ip_version == 6 ? "[%s]:%u" : "%s:%u", oa, c->orig_port);
-        snprintf(r, sizeof(r), c->ip_version == 6 ? "[%s]:%u" : "%s:%u", ra, c->resp_port);
+        views_format_endpoint(c->ip_version, &c->orig_addr, c->orig_port, o, sizeof(o));
+        views_format_endpoint(c->ip_version, &c->resp_addr, c->resp_port, r, sizeof(r));
         humanfmt_bytes(c->dir[0].payload_bytes, ob, sizeof(ob));
         humanfmt_bytes(c->dir[1].payload_bytes, rb, sizeof(rb));
         char tt[320] = "";
         if (tunnels)
             conn_tunnel_text(c, tt, sizeof(tt));
-        fprintf(out, "%-18s %-5s %-40s %-40s %-6s %-12s %7u %7u %9s %9s%s%s\n", uid,
-                services_zeek_proto(c->proto), o, r, zeek_conn_state(&c->zeek),
+        fprintf(out, "%-18s %-5s %-*s %-*s %-6s %-*s %7u %7u %9s %9s%s%s\n", uid,
+                services_zeek_proto(c->proto), wo, o, wr, r, zeek_conn_state(&c->zeek), wh,
                 c->zeek.history[0] ? c->zeek.history : "-", c->dir[0].pkts, c->dir[1].pkts, ob, rb,
                 tunnels ? "  " : "", tunnels ? (tt[0] ? tt : "-") : "");
     }
@@ -243,6 +261,19 @@ static void port_tunnel_text(const struct view_port *p, char *buf, size_t len)
     }
 }
 
+/* The detected protocols of a port, "!" when one is not the IANA service of
+ * the port ("" when none). */
+static void port_detected_text(const struct view_port *p, char *det, size_t len)
+{
+    det[0] = '\0';
+    for (unsigned k = 0; k < p->n_detected; k++)
+        snprintf(det + strlen(det), len - strlen(det), "%s%s", k ? "," : "", p->detected[k]);
+    if (p->detected_more)
+        snprintf(det + strlen(det), len - strlen(det), ",...");
+    if (p->mismatch)
+        snprintf(det + strlen(det), len - strlen(det), " !");
+}
+
 void output_text_ports(FILE *out, const struct views *v, const struct text_opts *o)
 {
     bool tunnels = false; /* the tunnel column only when a port has something in it */
@@ -250,13 +281,24 @@ void output_text_ports(FILE *out, const struct views *v, const struct text_opts 
         tunnels = v->ports[i].ctx != 0 || v->ports[i].carried_sockets > 0 ||
                   v->ports[i].carried_conns > 0;
     heading(out, o, "Ports (service endpoints)");
-    fprintf(out, "%-5s %-30s %-12s %-16s %-9s %-22s %6s %5s %5s %5s %5s %7s %5s %9s %9s %s%s\n",
-            "proto", "address:port", "service", "detected", "status", "evidence", "conns", "done", "rej", "rst",
-            "peak", "remotes", "hosts", "bytes_in", "bytes_out", tunnels ? "listener  " : "listener",
-            tunnels ? "tunnel" : "");
     bool sorted;
     size_t *ord = row_order(v, "ports", v->n_ports, o, &sorted);
     size_t lim = row_limit(o, v->n_ports);
+    int wa = 30, ws = 12, wd = 16; /* address, service and detected: as wide as their longest */
+    for (size_t r = 0; r < lim; r++) {
+        const struct view_port *p = &v->ports[ord ? ord[r] : r];
+        char det[96];
+        wa = endpoint_width(30, p->ip_version, &p->addr, p->port, wa);
+        if (p->service != NULL && (int)strlen(p->service) > ws)
+            ws = (int)strlen(p->service);
+        port_detected_text(p, det, sizeof(det));
+        if ((int)strlen(det) > wd)
+            wd = (int)strlen(det);
+    }
+    fprintf(out, "%-5s %-*s %-*s %-*s %-9s %-22s %6s %5s %5s %5s %5s %7s %5s %9s %9s %s%s\n",
+            "proto", wa, "address:port", ws, "service", wd, "detected", "status", "evidence", "conns", "done", "rej", "rst",
+            "peak", "remotes", "hosts", "bytes_in", "bytes_out", tunnels ? "listener  " : "listener",
+            tunnels ? "tunnel" : "");
     for (size_t r = 0; r < lim; r++) {
         const struct view_port *p = &v->ports[ord ? ord[r] : r];
         char ep[80], bi[HUMANFMT_SIZE], bo[HUMANFMT_SIZE], l[64];
@@ -276,17 +318,10 @@ void output_text_ports(FILE *out, const struct views *v, const struct text_opts 
             size_t ll = strlen(l);
             snprintf(l + ll, sizeof(l) - ll, "%*s", ll < 8 ? (int)(8 - ll) : 0, "");
         }
-        /* detected protocols, "!" when one is not the IANA service of the port */
-        char det[96] = "";
-        for (unsigned k = 0; k < p->n_detected; k++)
-            snprintf(det + strlen(det), sizeof(det) - strlen(det), "%s%s", k ? "," : "",
-                     p->detected[k]);
-        if (p->detected_more)
-            snprintf(det + strlen(det), sizeof(det) - strlen(det), ",...");
-        if (p->mismatch)
-            snprintf(det + strlen(det), sizeof(det) - strlen(det), " !");
-        fprintf(out, "%-5s %-30s %-12s %-16s ", services_proto_name(p->proto), ep,
-                p->service ? p->service : "-", det[0] ? det : "-");
+        char det[96];
+        port_detected_text(p, det, sizeof(det));
+        fprintf(out, "%-5s %-*s %-*s %-*s ", services_proto_name(p->proto), wa, ep, ws,
+                p->service ? p->service : "-", wd, det[0] ? det : "-");
         put_col(out, o, status_color((enum port_status)p->status),
                 views_status_name((enum port_status)p->status), 9);
         fprintf(out, " %-22s %6" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64
@@ -357,7 +392,7 @@ static void diag_text(const struct view_socket *s, char *buf, size_t len)
 /* Prints one socket row; with_tunnel appends the tunnel it is in (for sorted
  * output, where no group heading says it). */
 static void socket_row(FILE *out, const struct view_socket *s, const struct text_opts *o,
-                       bool with_tunnel)
+                       bool with_tunnel, int wl, int wr)
 {
     char loc[80], rem[80], uid[24], sb[HUMANFMT_SIZE], rb[HUMANFMT_SIZE], pk[32], tr[512],
         dg[160];
@@ -370,7 +405,7 @@ static void socket_row(FILE *out, const struct view_socket *s, const struct text
     transitions_text(s, tr, sizeof(tr));
     diag_text(s, dg, sizeof(dg));
     const char *st = views_socket_state_text(s);
-    fprintf(out, "  %-5s %-26s %-26s %-7s %-18s ", services_proto_name(s->proto), loc, rem,
+    fprintf(out, "  %-5s %-*s %-*s %-7s %-18s ", services_proto_name(s->proto), wl, loc, wr, rem,
             views_role_name((enum sock_role)s->role), uid);
     put_col(out, o, s->diag & (SOCK_D_CLOSE_WAIT_AT_END | SOCK_D_FIN_WAIT_2_AT_END) ? C_YELLOW : "",
             st, 12);
@@ -394,12 +429,18 @@ static bool same_local(const struct view_socket *a, const struct view_socket *b)
 void output_text_sockets(FILE *out, const struct views *v, const struct text_opts *o)
 {
     heading(out, o, "Sockets (one per end of each connection)");
-    fprintf(out, "  %-5s %-26s %-26s %-7s %-18s %-12s %9s %9s %9s  %s  %s\n", "proto", "local",
-            "remote", "role", "uid", "state", "sent", "recv", "pkts s/r", "diagnostics",
-            "transitions (since connection start)");
     bool sorted;
     size_t *ord = row_order(v, "sockets", v->n_socks, o, &sorted);
     size_t lim = row_limit(o, v->n_socks);
+    int wl = 26, wr = 26;
+    for (size_t r = 0; r < lim; r++) {
+        const struct view_socket *s = &v->socks[ord ? ord[r] : r];
+        wl = endpoint_width(26, s->ip_version, &s->local_addr, s->local_port, wl);
+        wr = endpoint_width(26, s->ip_version, &s->remote_addr, s->remote_port, wr);
+    }
+    fprintf(out, "  %-5s %-*s %-*s %-7s %-18s %-12s %9s %9s %9s  %s  %s\n", "proto", wl, "local",
+            wr, "remote", "role", "uid", "state", "sent", "recv", "pkts s/r", "diagnostics",
+            "transitions (since connection start)");
     for (size_t r = 0; r < lim; r++) {
         size_t i = ord ? ord[r] : r;
         const struct view_socket *s = &v->socks[i];
@@ -434,7 +475,7 @@ void output_text_sockets(FILE *out, const struct views *v, const struct text_opt
                         n == 1 ? "socket" : "sockets", tt);
             }
         }
-        socket_row(out, s, o, sorted);
+        socket_row(out, s, o, sorted, wl, wr);
     }
     if (lim < v->n_socks)
         fprintf(out, "... %zu more (--top)\n", v->n_socks - lim);

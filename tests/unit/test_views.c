@@ -4,12 +4,14 @@
  * parsing. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
 
 #include "conn_fixture.h"
 #include "cunit_main.h"
+#include "output_text.h"
 #include "views.h"
 
 #define S (1000000000ull)
@@ -550,6 +552,71 @@ static void test_detected_protocols_and_mismatch(void)
     views_free(&v);
 }
 
+/* Each row of table (the text between header and the next blank line or
+ * end) whose first characters are prefix has a word starting exactly where
+ * the header's column name col starts, after a space: the columns line up. */
+static void assert_column_aligned(const char *text, const char *header_start, const char *col,
+                                  const char *prefix)
+{
+    const char *h = strstr(text, header_start);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    const char *eol = strchr(h, '\n');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(eol);
+    const char *c = strstr(h, col);
+    CU_ASSERT_FATAL(c != NULL && c < eol);
+    size_t at = (size_t)(c - h);
+    unsigned rows = 0;
+    for (const char *line = eol + 1; *line != '\0' && *line != '\n';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (strncmp(line, prefix, strlen(prefix)) == 0) {
+            rows++;
+            CU_ASSERT(len > at && line[at - 1] == ' ' && line[at] != ' ');
+        }
+        if (end == NULL)
+            break;
+        line = end + 1;
+    }
+    CU_ASSERT(rows >= 2);
+}
+
+/* IPv6 endpoints longer than the columns' usual widths widen them: every
+ * row's next column still starts under its name (ports, sockets,
+ * connections). */
+static void test_text_columns_fit_long_endpoints(void)
+{
+    struct conn c[3];
+    c[0] = mk_tcp_ok("10.99.0.1", 40000, "10.99.0.2", 80, T0, 1);
+    c[1] = mk_tcp_ok("10.99.0.1", 40001, "10.99.0.2", 80, T0 + S, 2);
+    c[2] = mk_tcp_ok("10.99.0.1", 40002, "10.99.0.2", 80, T0 + 2 * S, 3);
+    for (int i = 1; i < 3; i++) {
+        c[i].ip_version = 6;
+        c[i].orig_addr = ip6("fd99:1111:2222:3333:4444:5555:6666:7777");
+        c[i].resp_addr = ip6("fd99:aaaa:bbbb:cccc:dddd:eeee:ffff:1234");
+    }
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    struct text_opts o = {0};
+    output_text_ports(out, &v, &o);
+    fputc('\n', out);
+    output_text_sockets(out, &v, &o);
+    fputc('\n', out);
+    output_text_conns(out, c, 3, 0);
+    fclose(out);
+    assert_column_aligned(text, "proto address:port", "service", "tcp ");
+    assert_column_aligned(text, "  proto local", "remote", "  tcp ");
+    assert_column_aligned(text, "  proto local", "role", "  tcp ");
+    assert_column_aligned(text, "uid                proto", "responder", "C");
+    assert_column_aligned(text, "uid                proto", "state", "C");
+    free(text);
+    views_free(&v);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -567,6 +634,7 @@ int register_tests(void)
         {"empty and portless input", test_empty_and_portless},
         {"detected protocols and IANA mismatch per port", test_detected_protocols_and_mismatch},
         {"a host's port range: exactly the ports on its address", test_host_port_range},
+        {"text tables widen for long endpoints", test_text_columns_fit_long_endpoints},
         {NULL, NULL},
     };
     return add_suite("views", tests);
