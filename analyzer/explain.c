@@ -34,12 +34,26 @@ static const char *evidence_text(enum port_evidence e)
     return "?";
 }
 
-static void print_socket_line(FILE *out, const struct view_socket *s)
+/* The remote endpoint column's width for socks[0..n): 28, or the longest. */
+static int remote_width(const struct view_socket *const *socks, size_t n)
+{
+    int w = 28;
+    for (size_t i = 0; i < n; i++) {
+        char rem[80];
+        views_format_endpoint(socks[i]->ip_version, &socks[i]->remote_addr, socks[i]->remote_port,
+                              rem, sizeof(rem));
+        if ((int)strlen(rem) > w)
+            w = (int)strlen(rem);
+    }
+    return w;
+}
+
+static void print_socket_line(FILE *out, const struct view_socket *s, int width)
 {
     char rem[80], uid[24];
     views_format_endpoint(s->ip_version, &s->remote_addr, s->remote_port, rem, sizeof(rem));
     conn_uid(s->conn, uid, sizeof(uid));
-    fprintf(out, "    -> %-28s %-8s %-12s %s", rem, views_role_name((enum sock_role)s->role),
+    fprintf(out, "    -> %-*s %-8s %-12s %s", width, rem, views_role_name((enum sock_role)s->role),
             views_socket_state_text(s), uid);
     if (s->conn->incarnation > 1)
         fprintf(out, " (incarnation %" PRIu32 ")", s->conn->incarnation);
@@ -183,8 +197,9 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
                 pn, ep, host);
         fprintf(out, "  %zu %s on it:\n", n_all, plural(n_all, "socket", "sockets"));
     }
+    int width = remote_width(socks, shown);
     for (size_t i = 0; i < shown; i++)
-        print_socket_line(out, socks[i]);
+        print_socket_line(out, socks[i], width);
     if (shown < n_all)
         fprintf(out, "    ... %zu more\n", n_all - shown);
     print_reuse(out, socks, shown);
@@ -304,7 +319,7 @@ static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const st
         char loc[80];
         views_format_endpoint(s->ip_version, &s->local_addr, s->local_port, loc, sizeof(loc));
         fprintf(out, "    %s %s", services_proto_name(s->proto), loc);
-        print_socket_line(out, s);
+        print_socket_line(out, s, 28);
         if (s->conn->ctx != 0) {
             char tt[320];
             views_tunnel_text(s->conn->tunnel, s->conn->ctx, tt, sizeof(tt));

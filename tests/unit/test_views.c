@@ -11,6 +11,7 @@
 
 #include "conn_fixture.h"
 #include "cunit_main.h"
+#include "explain.h"
 #include "output_text.h"
 #include "views.h"
 
@@ -613,6 +614,29 @@ static void test_text_columns_fit_long_endpoints(void)
     assert_column_aligned(text, "  proto local", "role", "  tcp ");
     assert_column_aligned(text, "uid                proto", "responder", "C");
     assert_column_aligned(text, "uid                proto", "state", "C");
+    free(text);
+
+    /* --explain of the server port: one line per socket, the roles aligned
+     * after remote endpoints of two lengths */
+    c[2].resp_addr = c[1].resp_addr = ip6("fd99::2");
+    c[2].orig_addr = ip6("fd99:1111:2222:3333:4444:5555:6666:1"); /* 2 characters shorter */
+    views_free(&v);
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(explain_print(out, &v, "[fd99::2]:80", &err), 0);
+    fclose(out);
+    long role_at = -1;
+    unsigned lines = 0;
+    for (const char *l = strstr(text, "    -> "); l != NULL; l = strstr(l + 1, "    -> ")) {
+        const char *r = strstr(l, " server ");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        if (role_at < 0)
+            role_at = r - l;
+        CU_ASSERT_EQUAL(r - l, role_at);
+        lines++;
+    }
+    CU_ASSERT_EQUAL(lines, 2);
     free(text);
     views_free(&v);
 }
