@@ -80,13 +80,11 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
 static void conn_tunnel_text(const struct conn *c, char *buf, size_t len)
 {
     views_tunnel_text(c->tunnel, c->ctx, buf, len);
-    if (c->sibling_tunnel != NULL) {
+    if (c->sibling_tunnel != NULL) { /* (snprintf and views_tunnel_text cut to fit) */
         size_t used = strlen(buf);
-        if (used + 22 < len) {
-            snprintf(buf + used, len - used, "; other direction: ");
-            used = strlen(buf);
-            views_tunnel_text(c->sibling_tunnel, c->sibling_tunnel->ctx, buf + used, len - used);
-        }
+        snprintf(buf + used, len - used, "; other direction: ");
+        used = strlen(buf);
+        views_tunnel_text(c->sibling_tunnel, c->sibling_tunnel->ctx, buf + used, len - used);
     }
     if (c->carried_conns > 0) {
         size_t used = strlen(buf);
@@ -95,16 +93,15 @@ static void conn_tunnel_text(const struct conn *c, char *buf, size_t len)
     }
 }
 
-/* An endpoint column's width: at least min, and as wide as the longest of
- * the rows shown (an IPv6 endpoint takes up to 47 characters). */
-static int endpoint_width(int min, uint8_t ip_version, const struct ip_addr *addr, uint16_t port,
-                          int width)
+/* An endpoint column's width so far (width, which starts at the column's
+ * usual width) widened to this row's endpoint: as wide as the longest of the
+ * rows shown (an IPv6 endpoint takes up to 47 characters). */
+static int endpoint_width(int width, uint8_t ip_version, const struct ip_addr *addr,
+                          uint16_t port)
 {
     char ep[80];
     views_format_endpoint(ip_version, addr, port, ep, sizeof(ep));
     int len = (int)strlen(ep);
-    if (width < min)
-        width = min;
     return len > width ? len : width;
 }
 
@@ -116,8 +113,8 @@ void output_text_conns(FILE *out, const struct conn *conns, size_t n, size_t top
     for (size_t i = 0; i < lim; i++) {
         const struct conn *c = &conns[i];
         tunnels = tunnels || c->ctx != 0 || c->carried_conns > 0;
-        wo = endpoint_width(40, c->ip_version, &c->orig_addr, c->orig_port, wo);
-        wr = endpoint_width(40, c->ip_version, &c->resp_addr, c->resp_port, wr);
+        wo = endpoint_width(wo, c->ip_version, &c->orig_addr, c->orig_port);
+        wr = endpoint_width(wr, c->ip_version, &c->resp_addr, c->resp_port);
         if ((int)strlen(c->zeek.history) > wh)
             wh = (int)strlen(c->zeek.history);
     }
@@ -288,7 +285,7 @@ void output_text_ports(FILE *out, const struct views *v, const struct text_opts 
     for (size_t r = 0; r < lim; r++) {
         const struct view_port *p = &v->ports[ord ? ord[r] : r];
         char det[96];
-        wa = endpoint_width(30, p->ip_version, &p->addr, p->port, wa);
+        wa = endpoint_width(wa, p->ip_version, &p->addr, p->port);
         if (p->service != NULL && (int)strlen(p->service) > ws)
             ws = (int)strlen(p->service);
         port_detected_text(p, det, sizeof(det));
@@ -435,8 +432,8 @@ void output_text_sockets(FILE *out, const struct views *v, const struct text_opt
     int wl = 26, wr = 26;
     for (size_t r = 0; r < lim; r++) {
         const struct view_socket *s = &v->socks[ord ? ord[r] : r];
-        wl = endpoint_width(26, s->ip_version, &s->local_addr, s->local_port, wl);
-        wr = endpoint_width(26, s->ip_version, &s->remote_addr, s->remote_port, wr);
+        wl = endpoint_width(wl, s->ip_version, &s->local_addr, s->local_port);
+        wr = endpoint_width(wr, s->ip_version, &s->remote_addr, s->remote_port);
     }
     fprintf(out, "  %-5s %-*s %-*s %-7s %-18s %-12s %9s %9s %9s  %s  %s\n", "proto", wl, "local",
             wr, "remote", "role", "uid", "state", "sent", "recv", "pkts s/r", "diagnostics",
