@@ -258,10 +258,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         for (size_t i = 0; i < kept.n; i++) {
             /* tunnel descriptions are each analyzer's own: their context names them */
-            if ((kept.c[i].tunnel == NULL) != (reference.c[i].tunnel == NULL))
+            if ((kept.c[i].tunnel == NULL) != (reference.c[i].tunnel == NULL) ||
+                (kept.c[i].sibling_tunnel == NULL) != (reference.c[i].sibling_tunnel == NULL))
                 abort();
             struct conn x = kept.c[i], y = reference.c[i];
             x.tunnel = y.tunnel = NULL;
+            x.sibling_tunnel = y.sibling_tunnel = NULL;
             if (memcmp(&x, &y, sizeof(x)) != 0)
                 abort();
         }
