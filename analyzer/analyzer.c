@@ -328,6 +328,8 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
         }
         if (c->orig_is_lo)
             t.flags |= CLOSED_TUPLE_ORIG_LO;
+        if (c->flags & CONN_F_SIBLING_TUNNELS)
+            t.flags |= CLOSED_TUPLE_SIBLING;
     }
     remember_next_seq(&t, c); /* late packets too: how far each side has sent */
     /* TIME_WAIT ends as microseconds after last_ts, rounded up */
@@ -762,6 +764,27 @@ static struct conn *sibling_conn(struct analyzer *an, const struct packet *pkt,
     return NULL;
 }
 
+/* The remembered closed 5-tuple of pkt's 5-tuple (key) in one of the siblings
+ * of its tunnel tp whose connection took a sibling's packets, with its key
+ * in *sk and hash in *sh; NULL when there is none. */
+static const struct closed_tuple *sibling_closed(struct analyzer *an,
+                                                 const struct tunnel_path *tp,
+                                                 const struct flow_key *key, struct flow_key *sk,
+                                                 uint64_t *sh)
+{
+    *sk = *key;
+    uint32_t ctx = tp->desc->sibling;
+    for (unsigned i = 0; i < SIBLING_MAX_TRIES && ctx != tp->ctx; i++) {
+        sk->ctx = ctx;
+        *sh = flow_key_hash(sk, &an->prep.hasher);
+        const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, *sh);
+        if (t != NULL && (t->flags & CLOSED_TUPLE_SIBLING))
+            return t;
+        ctx = an->tunnels[ctx - 1]->sibling;
+    }
+    return NULL;
+}
+
 /* Accounts pkt to its connection (creating it, or a new incarnation, as needed).
  * Returns the connection (valid until the next call that may evict) and sets
  * *key_out (unless NULL) to its key and *is_new when it was created; NULL if none
@@ -851,8 +874,12 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     }
     struct closed_tuple closed;
     bool late = false;
+    const struct tunnel_desc *late_sibling = NULL; /* late packets through a sibling */
     if (c == NULL && proto == IPPROTO_NUM_TCP && closed_tuples_count(an->closed) > 0) {
-        const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, flow_hash);
+        uint64_t closed_hash = flow_hash;
+        const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, closed_hash);
+        if (t == NULL && tp->desc != NULL && tp->desc->sibling != tp->ctx)
+            t = sibling_closed(an, tp, key, &sibling_key, &closed_hash);
         if (t != NULL && t->last_ts + two_msl > pkt->ts_ns) {
             closed = *t;
             int side = src_is_lo == ((closed.flags & CLOSED_TUPLE_ORIG_LO) != 0) ? 0 : 1;
@@ -861,12 +888,17 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
                 prev_close = closed.close_ts;
                 prev_time_wait = closed_tuple_tw_end(&closed, 0) > pkt->ts_ns ||
                                  closed_tuple_tw_end(&closed, 1) > pkt->ts_ns;
-                forget_closed(an, flow_hash);
+                forget_closed(an, closed_hash); /* (a new incarnation: its own tunnel's) */
             } else {
                 late = true; /* kept: the late record then updates it */
+                if (closed_hash != flow_hash) { /* keyed as the closed connection was */
+                    late_sibling = tp->desc;
+                    key = &sibling_key;
+                    flow_hash = closed_hash;
+                }
             }
         } else if (t != NULL) {
-            forget_closed(an, flow_hash); /* 2*MSL ran out */
+            forget_closed(an, closed_hash); /* 2*MSL ran out */
         }
     }
     if (c == NULL) {
@@ -882,8 +914,13 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
         /* (the tunnel context is the key's) */
         if (tp->desc != NULL) {
             struct conn_cold *k = conn_cold_get(c);
-            if (k != NULL) /* out of memory: the record names no tunnel */
+            if (k != NULL && late_sibling != NULL) { /* its key's tunnel, and this one */
+                k->tunnel = an->tunnels[key->ctx - 1];
+                k->sibling_tunnel = late_sibling;
+                c->flags |= CONN_F_SIBLING_TUNNELS;
+            } else if (k != NULL) { /* (out of memory: the record names no tunnel) */
                 k->tunnel = tp->desc;
+            }
         }
         if (tp->is_carrier && an->dpi != NULL) /* a detection result: not with --no-dpi */
             name_carrier(c, (enum encap_type)tp->carrier_type);

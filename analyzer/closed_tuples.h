@@ -52,6 +52,9 @@ struct closed_tuple {
 #define CLOSED_TUPLE_ORIG_LO  0x04u /* the originator is the key's lo endpoint */
 #define CLOSED_TUPLE_ORIG_SEQ 0x08u /* next_seq[0] is valid */
 #define CLOSED_TUPLE_RESP_SEQ 0x10u /* next_seq[1] is valid */
+#define CLOSED_TUPLE_SIBLING  0x20u /* the connection took a sibling tunnel's packets
+                                       (CONN_F_SIBLING_TUNNELS): late packets through its
+                                       tunnel's siblings are its own too */
 
 /* The flag saying isn[side], next_seq[side] is valid (side 0: originator). */
 static inline uint8_t closed_tuple_isn_flag(int side)

@@ -713,6 +713,40 @@ static void test_sibling_tunnels_reuse(void)
     }
 }
 
+/* A joined connection closes and its record is written (the close delay,
+ * 5 s, ran out); the server's FIN, sent again through its own key 6 s later,
+ * is a late packet of that connection (an after_close record of the same
+ * incarnation, keyed and described as the closed one), not a connection of
+ * its own. */
+static void test_sibling_tunnels_late_packet(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_mirror(&col);
+    const uint64_t MS = 1000000;
+    mirrored_tcp(an, 1 * MS, 40010, true, 0x02, 1000, 0, 0);
+    mirrored_tcp(an, 2 * MS, 40010, false, 0x12, 5000, 1001, 0);
+    mirrored_tcp(an, 3 * MS, 40010, true, 0x11, 1001, 5001, 0);
+    mirrored_tcp(an, 4 * MS, 40010, false, 0x11, 5001, 1002, 0);
+    mirrored_tcp(an, 5 * MS, 40010, true, 0x10, 1002, 5002, 0);
+    mirrored_udp(an, 5100 * MS, true, MIRROR_KEY_C); /* the record is written */
+    CU_ASSERT_EQUAL(inner_records(&col, IPPROTO_NUM_TCP, 40010, (const struct conn *[1]){0}, 1), 1);
+    mirrored_tcp(an, 6000 * MS, 40010, false, 0x11, 5001, 1002, 0); /* the FIN again */
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    const struct conn *r[4];
+    CU_ASSERT_EQUAL_FATAL(inner_records(&col, IPPROTO_NUM_TCP, 40010, r, 4), 2);
+    CU_ASSERT_EQUAL(r[0]->end_reason, END_CLOSED);
+    CU_ASSERT_TRUE(r[1]->flags & CONN_F_AFTER_CLOSE);
+    CU_ASSERT_TRUE(r[1]->flags & CONN_F_SIBLING_TUNNELS);
+    CU_ASSERT_EQUAL(r[1]->incarnation, 1);
+    CU_ASSERT_EQUAL(r[1]->ctx, r[0]->ctx);
+    CU_ASSERT_EQUAL(r[1]->orig_port, 40010);
+    CU_ASSERT_EQUAL(r[1]->dir[1].pkts, 1);
+    CU_ASSERT_EQUAL(r[1]->tunnel->level[0].id, MIRROR_KEY_C);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r[1]->sibling_tunnel);
+    CU_ASSERT_EQUAL(r[1]->sibling_tunnel->level[0].id, MIRROR_KEY_S);
+}
+
 /* The siblings are found again after the table of tunnels has grown: key 1's
  * tunnel, then 40 others (other mirrors), then key 2's. */
 static void test_sibling_tunnels_after_growth(void)
@@ -751,6 +785,7 @@ int register_tests(void)
         {"sibling tunnels: same direction, unrelated sequence numbers, a third key",
          test_sibling_tunnels_kept_apart},
         {"sibling tunnels: a reused 5-tuple", test_sibling_tunnels_reuse},
+        {"sibling tunnels: a late packet after the record", test_sibling_tunnels_late_packet},
         {"sibling tunnels: found after the tunnel table grew", test_sibling_tunnels_after_growth},
         {NULL, NULL},
     };
