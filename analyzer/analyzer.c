@@ -738,6 +738,20 @@ static bool sibling_takes(const struct conn *c, const struct packet *pkt, bool s
     return false;
 }
 
+/* Walks the siblings of tunnel tp, at most SIBLING_MAX_TRIES of them: *sk
+ * (a copy of the packet's key, *ctx and *tries 0 at the start) becomes the
+ * key in the next sibling, *sh its hash. False when the walk is over. */
+static bool next_sibling_key(const struct analyzer *an, const struct tunnel_path *tp,
+                             uint32_t *ctx, unsigned *tries, struct flow_key *sk, uint64_t *sh)
+{
+    *ctx = *ctx == 0 ? tp->desc->sibling : an->tunnels[*ctx - 1]->sibling;
+    if (*ctx == tp->ctx || (*tries)++ == SIBLING_MAX_TRIES)
+        return false;
+    sk->ctx = *ctx;
+    *sh = flow_key_hash(sk, &an->prep.hasher);
+    return true;
+}
+
 /* The connection of pkt's 5-tuple (key, src_is_lo) in one of the siblings of
  * its tunnel tp that takes it (sibling_takes), with its key in *sk and hash
  * in *sh; NULL when none does. */
@@ -746,10 +760,9 @@ static struct conn *sibling_conn(struct analyzer *an, const struct packet *pkt,
                                  bool src_is_lo, struct flow_key *sk, uint64_t *sh)
 {
     *sk = *key;
-    uint32_t ctx = tp->desc->sibling;
-    for (unsigned i = 0; i < SIBLING_MAX_TRIES && ctx != tp->ctx; i++) {
-        sk->ctx = ctx;
-        *sh = flow_key_hash(sk, &an->prep.hasher);
+    uint32_t ctx = 0;
+    unsigned tries = 0;
+    while (next_sibling_key(an, tp, &ctx, &tries, sk, sh)) {
         struct conn *c = flow_table_find_hashed(an->flows, sk, *sh);
         if (c != NULL && sibling_takes(c, pkt, src_is_lo, tp->ctx)) {
             struct conn_cold *k = conn_cold_get(c);
@@ -759,7 +772,6 @@ static struct conn *sibling_conn(struct analyzer *an, const struct packet *pkt,
             c->flags |= CONN_F_SIBLING_TUNNELS;
             return c;
         }
-        ctx = an->tunnels[ctx - 1]->sibling;
     }
     return NULL;
 }
@@ -773,14 +785,12 @@ static const struct closed_tuple *sibling_closed(struct analyzer *an,
                                                  uint64_t *sh)
 {
     *sk = *key;
-    uint32_t ctx = tp->desc->sibling;
-    for (unsigned i = 0; i < SIBLING_MAX_TRIES && ctx != tp->ctx; i++) {
-        sk->ctx = ctx;
-        *sh = flow_key_hash(sk, &an->prep.hasher);
+    uint32_t ctx = 0;
+    unsigned tries = 0;
+    while (next_sibling_key(an, tp, &ctx, &tries, sk, sh)) {
         const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, *sh);
         if (t != NULL && (t->flags & CLOSED_TUPLE_SIBLING))
             return t;
-        ctx = an->tunnels[ctx - 1]->sibling;
     }
     return NULL;
 }
