@@ -888,8 +888,11 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     if (c == NULL && proto == IPPROTO_NUM_TCP && closed_tuples_count(an->closed) > 0) {
         uint64_t closed_hash = flow_hash;
         const struct closed_tuple *t = closed_tuples_find_hashed(an->closed, closed_hash);
-        if (t == NULL && tp->desc != NULL && tp->desc->sibling != tp->ctx)
+        bool in_sibling = false; /* t is a sibling tunnel's */
+        if (t == NULL && tp->desc != NULL && tp->desc->sibling != tp->ctx) {
             t = sibling_closed(an, tp, key, &sibling_key, &closed_hash);
+            in_sibling = t != NULL;
+        }
         if (t != NULL && t->last_ts + two_msl > pkt->ts_ns) {
             closed = *t;
             int side = src_is_lo == ((closed.flags & CLOSED_TUPLE_ORIG_LO) != 0) ? 0 : 1;
@@ -901,7 +904,7 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
                 forget_closed(an, closed_hash); /* (a new incarnation: its own tunnel's) */
             } else {
                 late = true; /* kept: the late record then updates it */
-                if (closed_hash != flow_hash) { /* keyed as the closed connection was */
+                if (in_sibling) { /* keyed as the closed connection was */
                     late_sibling = tp->desc;
                     key = &sibling_key;
                     flow_hash = closed_hash;
@@ -924,11 +927,12 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
         /* (the tunnel context is the key's) */
         if (tp->desc != NULL) {
             struct conn_cold *k = conn_cold_get(c);
+            /* (out of memory: the record names no tunnel) */
             if (k != NULL && late_sibling != NULL) { /* its key's tunnel, and this one */
                 k->tunnel = an->tunnels[key->ctx - 1];
                 k->sibling_tunnel = late_sibling;
                 c->flags |= CONN_F_SIBLING_TUNNELS;
-            } else if (k != NULL) { /* (out of memory: the record names no tunnel) */
+            } else if (k != NULL) {
                 k->tunnel = tp->desc;
             }
         }
