@@ -39,11 +39,10 @@ static int remote_width(const struct view_socket *const *socks, size_t n)
 {
     int w = 28;
     for (size_t i = 0; i < n; i++) {
-        char rem[80];
-        views_format_endpoint(socks[i]->ip_version, &socks[i]->remote_addr, socks[i]->remote_port,
-                              rem, sizeof(rem));
-        if ((int)strlen(rem) > w)
-            w = (int)strlen(rem);
+        int len = (int)views_endpoint_len(socks[i]->ip_version, &socks[i]->remote_addr,
+                                          socks[i]->remote_port);
+        if (len > w)
+            w = len;
     }
     return w;
 }

@@ -99,9 +99,7 @@ static void conn_tunnel_text(const struct conn *c, char *buf, size_t len)
 static int endpoint_width(int width, uint8_t ip_version, const struct ip_addr *addr,
                           uint16_t port)
 {
-    char ep[80];
-    views_format_endpoint(ip_version, addr, port, ep, sizeof(ep));
-    int len = (int)strlen(ep);
+    int len = (int)views_endpoint_len(ip_version, addr, port);
     return len > width ? len : width;
 }
 

@@ -968,6 +968,13 @@ void views_format_endpoint(uint8_t ip_version, const struct ip_addr *addr, uint1
     snprintf(buf, len, ip_version == 6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
+size_t views_endpoint_len(uint8_t ip_version, const struct ip_addr *addr, uint16_t port)
+{
+    char ep[80];
+    views_format_endpoint(ip_version, addr, port, ep, sizeof(ep));
+    return strlen(ep);
+}
+
 /* ---- JSON ---- */
 
 static json_t *addr_json(uint8_t ip_version, const struct ip_addr *a)

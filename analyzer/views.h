@@ -238,5 +238,7 @@ int views_parse_endpoint(const char *s, uint8_t *ip_version, struct ip_addr *add
 /* Formats addr:port ("[v6]:port" for IPv6) into buf. */
 void views_format_endpoint(uint8_t ip_version, const struct ip_addr *addr, uint16_t port,
                            char *buf, size_t len);
+/* The length of that text (what a column of endpoints must fit). */
+size_t views_endpoint_len(uint8_t ip_version, const struct ip_addr *addr, uint16_t port);
 
 #endif

@@ -409,14 +409,16 @@ void ip_reasm_destroy(struct ip_reasm *r)
     free(r);
 }
 
-size_t ip_reasm_expire(struct ip_reasm *r, uint64_t now_ns)
+/* Drops, counted as timeouts, every datagram that is expired at now_ns (or,
+ * with newer, whose first fragment is stamped after it): a full scan, not
+ * just the oldest end, as timestamps may be out of order. */
+static size_t drop_timed_out(struct ip_reasm *r, uint64_t now_ns, bool newer)
 {
-    /* full scan, not just the oldest end: tolerates out-of-order timestamps */
     size_t n = 0;
     struct datagram *d = r->oldest;
     while (d != NULL) {
         struct datagram *next = d->newer;
-        if (is_expired(r, d, now_ns)) {
+        if (newer ? d->first_ns > now_ns : is_expired(r, d, now_ns)) {
             drop(r, d);
             n++;
         }
@@ -426,20 +428,14 @@ size_t ip_reasm_expire(struct ip_reasm *r, uint64_t now_ns)
     return n;
 }
 
+size_t ip_reasm_expire(struct ip_reasm *r, uint64_t now_ns)
+{
+    return drop_timed_out(r, now_ns, false);
+}
+
 size_t ip_reasm_drop_newer(struct ip_reasm *r, uint64_t now_ns)
 {
-    size_t n = 0;
-    struct datagram *d = r->oldest;
-    while (d != NULL) {
-        struct datagram *next = d->newer;
-        if (d->first_ns > now_ns) {
-            drop(r, d);
-            n++;
-        }
-        d = next;
-    }
-    r->stats.timeouts += n;
-    return n;
+    return drop_timed_out(r, now_ns, true);
 }
 
 const struct ip_reasm_stats *ip_reasm_stats(const struct ip_reasm *r)
