@@ -8,7 +8,8 @@
  * or FIFO as its bytes arrive), a caller's stream through stdio. The format is
  * told by the magic, peeked through the same window and left unread there, so
  * the reader that takes the window over starts at the file's first byte:
- * nothing is read twice, nothing needs rewinding. */
+ * nothing is read twice, nothing needs rewinding. A gzip-compressed file is
+ * told by its own magic and inflated by the window (filebuf.h). */
 #include "capture.h"
 
 #include <errno.h>
@@ -175,6 +176,19 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
         filebuf_free(&in);
         goto fail;
     }
+    /* a gzip-compressed capture: the same formats inside (the magic again,
+     * on the bytes inflated) */
+    bool gzipped = filebuf_at_gzip(&in);
+    if (gzipped && (filebuf_start_gzip(&in, err) != 0 || filebuf_fill(&in, 4, err) != 0)) {
+        filebuf_free(&in);
+        goto fail;
+    }
+    if (gzipped && filebuf_avail(&in) < 4) {
+        ss_err_set(err, "%s: truncated file header (gzip-compressed)", cap->name);
+        filebuf_free(&in);
+        goto fail;
+    }
+    cap->info.gzip = gzipped;
     /* the bytes in file order, left unread for the reader */
     uint32_t magic = filebuf_rd32(filebuf_data(&in), true);
     int rc;
@@ -187,7 +201,8 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
         break;
     case PCAPNG_MAGIC: rc = open_pcapng(cap, &in, err); break;
     default:
-        ss_err_set(err, "%s: not a pcap or pcapng capture (magic 0x%08" PRIx32 ")", cap->name, magic);
+        ss_err_set(err, "%s: not a pcap or pcapng capture (%smagic 0x%08" PRIx32 ")", cap->name,
+                   gzipped ? "gzip-compressed, " : "", magic);
         filebuf_free(&in);
         rc = -1;
     }

@@ -11,7 +11,14 @@
  * (stdio; fmemopen's has no descriptor): exactly the bytes asked for. The
  * buffer grows with the bytes that arrive (a chunk, then doubling, cut to what
  * is asked), not to a length a header claims: a short hostile file cannot make it
- * allocate what a block or record only says it holds. */
+ * allocate what a block or record only says it holds.
+ *
+ * A gzip-compressed capture (RFC 1952; `tcpdump -z gzip`, Zeek's and many
+ * public traces, read as Wireshark reads them) is read the same three ways
+ * and inflated on the way: the window then shows the bytes it inflates to,
+ * the source being read in chunks (a stream's too) and inflated as far as the
+ * window has room, so a record still arrives as soon as its compressed bytes
+ * have. */
 #ifndef SOCKSCOPE_FILEBUF_H
 #define SOCKSCOPE_FILEBUF_H
 
@@ -37,6 +44,8 @@ static inline uint32_t filebuf_rd32(const uint8_t *p, bool be)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
+struct filebuf_gzip; /* filebuf.c */
+
 struct filebuf {
     const char *name; /* prefixes messages (borrowed) */
     int fd;           /* >= 0: read by descriptor ... */
@@ -47,6 +56,7 @@ struct filebuf {
     size_t cap;      /* bytes allocated */
     size_t pos, end; /* unread bytes: buf[pos, end) */
     bool eof;        /* the source has no more bytes */
+    struct filebuf_gzip *gz; /* non-NULL: the source is gzip data, buf what it inflates to */
 };
 
 /* Empty, reading fd from where it stands when fd >= 0, else fp from where it
@@ -59,7 +69,28 @@ static inline void filebuf_move(struct filebuf *dst, struct filebuf *src)
 {
     *dst = *src;
     src->buf = NULL;
+    src->gz = NULL;
     src->cap = src->pos = src->end = 0;
+}
+
+/* Whether the unread bytes begin a gzip member (RFC 1952: ID1 0x1f, ID2 0x8b,
+ * CM 8, deflate); needs 3 unread bytes to say yes. */
+bool filebuf_at_gzip(const struct filebuf *fb);
+
+/* From here on the unread bytes and the rest of the source are gzip data,
+ * one member or several concatenated (as gzip(1) appends them; NUL bytes after
+ * the last are ignored, as gzip(1) ignores them): the window shows what they
+ * inflate to. Returns 0, or -1 with err set ("NAME: out of memory ..."). Damaged
+ * compressed data is reported by the filebuf_fill that cannot be met because
+ * of it ("NAME: gzip: truncated compressed data", "NAME: gzip: invalid ...",
+ * "NAME: gzip: incorrect data check" for a CRC that does not match, "NAME:
+ * gzip: N bytes of trailing data"), after every byte inflated before it. */
+int filebuf_start_gzip(struct filebuf *fb, struct ss_err *err);
+
+/* Whether filebuf_start_gzip was called. */
+static inline bool filebuf_gzipped(const struct filebuf *fb)
+{
+    return fb->gz != NULL;
 }
 
 /* Makes at least need unread bytes available unless the source ends first

@@ -2,7 +2,7 @@
 # install-deps.sh - installs what sockscope needs on Debian 12 (as root), only
 # what is missing. With --test, also what the test suite uses.
 set -eu
-pkgs="build-essential cmake pkg-config libpcap-dev libjansson-dev libndpi-dev libcunit1-dev"
+pkgs="build-essential cmake pkg-config libpcap-dev libjansson-dev libndpi-dev libcunit1-dev zlib1g-dev"
 if [ "${1:-}" = "--test" ]; then
     # clang + libclang-rt-14-dev (only recommended by clang, holds the ASan/UBSan and
     # libFuzzer runtimes); python3: corpus/golden/schema scripts; tshark, libndpi-bin:

@@ -11,7 +11,9 @@
               and the corpus good/ and malformed/ directories, copied; plus, for
               the samples and up to DPI_SEEDS good files, a copy padded with zero
               bytes to a length at which fuzz_pcap.c turns nDPI on (bit 2 of
-              the length clear), so every such seed is also run with detection.
+              the length clear), so every such seed is also run with detection;
+              and each sample gzip-compressed (mtime 0: the same bytes every
+              run), so the inflating window is fuzzed too.
 Both also get tests/fuzz/regressions/<target>/* (past findings). Seeds are named
 by the SHA-1 of their content (duplicates collapse), so the output depends only
 on the inputs. A missing corpus is skipped with a note.
@@ -20,6 +22,7 @@ Usage: make_seeds.py --out DIR [--source REPO] [--corpus DIR]
 (--corpus defaults to $SOCKSCOPE_CORPUS_DIR, then $CORPUS.)
 """
 import argparse
+import gzip
 import hashlib
 import os
 import re
@@ -232,6 +235,11 @@ def main():
             data = f.read()
         if len(data) < MAX_PCAP_SEED:
             pcap.add(data + bytes(dpi_length(len(data)) - len(data)))
+    for path in samples:
+        with open(path, "rb") as f:
+            data = gzip.compress(f.read(), compresslevel=6, mtime=0)
+        if len(data) < MAX_PCAP_SEED:
+            pcap.add(data)
 
     print(f"make_seeds.py: {len(frame.names)} frame seeds ({skipped} frames without a "
           f"selector skipped), {len(pcap.names)} capture seeds, from {len(samples)} "

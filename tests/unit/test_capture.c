@@ -1,11 +1,14 @@
 /* test_capture.c - capture front end on hand-built pcap and pcapng files:
  * byte orders, time resolutions, pcapng sections and interfaces, damage, BPF,
- * stdin. Each test writes its file into a private mkdtemp directory. */
+ * stdin, gzip-compressed files. Each test writes its file into a private
+ * mkdtemp directory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "capture.h"
 #include "capture_fixture.h"
@@ -876,6 +879,138 @@ static void test_stdin_pipe_pcapng(void)
     free(b.p);
 }
 
+/* ---- gzip-compressed files ---- */
+
+/* b's bytes gzip-compressed (b is emptied), written to name. */
+static const char *write_gzip(const char *name, struct buf *b)
+{
+    size_t cap = b->len + 1024;
+    uint8_t *out = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    CU_ASSERT_FATAL(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    zs.next_in = b->p;
+    zs.avail_in = (uInt)b->len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    CU_ASSERT_FATAL(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    size_t n = cap - zs.avail_out;
+    deflateEnd(&zs);
+    const char *path = write_file(name, out, n);
+    free(out);
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return path;
+}
+
+/* A gzip-compressed capture reads as the capture itself: classic pcap (with a
+ * filter) and pcapng, the format told by the magic inside, whatever the name. */
+static void test_gzip_capture(void)
+{
+    struct buf b = { 0 };
+    struct readout plain, gz;
+    pcap_header(&b, false, 65535, 1);
+    for (uint32_t i = 0; i < 20; i++)
+        pcap_record(&b, 1700000000 + i, i, 60, 1514, (uint8_t)i);
+    struct buf copy = { .p = malloc(b.len), .len = b.len, .cap = b.len };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(copy.p);
+    memcpy(copy.p, b.p, b.len);
+    read_all(write_buf("plain.pcap", &b), NULL, &plain);
+    read_all(write_gzip("capture.bin", &copy), NULL, &gz);
+    CU_ASSERT_EQUAL(gz.open_rc, 0);
+    CU_ASSERT_EQUAL(gz.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(gz.n, 20);
+    CU_ASSERT(!plain.info.gzip);
+    CU_ASSERT(gz.info.gzip);
+    CU_ASSERT_EQUAL(gz.info.format, CAPTURE_PCAP);
+    for (int i = 0; i < 20; i++) {
+        CU_ASSERT_EQUAL(gz.f[i].ts_ns, plain.f[i].ts_ns);
+        CU_ASSERT_EQUAL(gz.f[i].wire_len, 1514);
+        CU_ASSERT_EQUAL(gz.f[i].cap_len, 60);
+        CU_ASSERT_EQUAL(gz.byte0[i], (uint8_t)i);
+    }
+
+    uint8_t p[80];
+    b.be = true;
+    pcap_header(&b, true, 65535, 101);
+    size_t n = ip_packet(p, 6, 80, 9);
+    put32(&b, 1); put32(&b, 0); put32(&b, (uint32_t)n); put32(&b, (uint32_t)n);
+    put(&b, p, n);
+    n = ip_packet(p, 6, 81, 9);
+    put32(&b, 2); put32(&b, 0); put32(&b, (uint32_t)n); put32(&b, (uint32_t)n);
+    put(&b, p, n);
+    read_all(write_gzip("bpf.pcap.gz", &b), "tcp src port 81", &gz);
+    CU_ASSERT_EQUAL(gz.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(gz.n, 1);
+    CU_ASSERT_EQUAL(gz.f[0].record_no, 2);
+    CU_ASSERT(gz.info.big_endian);
+    CU_ASSERT(gz.info.nanosecond);
+    CU_ASSERT_EQUAL(gz.info.frames_filtered_out, 1);
+    b.be = false;
+
+    static const uint8_t d[40] = { 0x45 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    for (uint32_t i = 0; i < 9; i++)
+        ng_epb(&b, 0, i, d, 40, 40);
+    read_all(write_gzip("ng.pcapng.gz", &b), NULL, &gz);
+    CU_ASSERT_EQUAL(gz.end_rc, 0);
+    CU_ASSERT_EQUAL(gz.n, 9);
+    CU_ASSERT_EQUAL(gz.info.format, CAPTURE_PCAPNG);
+    CU_ASSERT(gz.info.gzip);
+}
+
+/* What is not a capture, or is cut short, inside gzip: said so, with what was
+ * read before the damage kept. */
+static void test_gzip_damage(void)
+{
+    struct buf b = { 0 };
+    struct readout o;
+    put(&b, "hello world\n", 12);
+    read_all(write_gzip("notes.gz", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "notes.gz: not a pcap or pcapng capture (gzip-compressed, magic 0x68656c6c)"));
+
+    put(&b, "\xd4\xc3", 2);
+    read_all(write_gzip("two.gz", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "two.gz: truncated file header (gzip-compressed)"));
+
+    /* a gzip file cut in its third record's compressed bytes: two frames,
+     * then the gzip damage rather than a truncated record */
+    pcap_header(&b, false, 65535, 1);
+    for (uint32_t i = 0; i < 3; i++)
+        pcap_record(&b, i, 0, 1000, 1000, (uint8_t)i);
+    uint8_t *raw = malloc(b.len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+    /* incompressible record data, so that the cut falls inside the third */
+    uint32_t x = 12345;
+    for (size_t i = 0; i < b.len; i++) {
+        x = x * 1103515245u + 12345u;
+        raw[i] = (uint8_t)(x >> 24);
+    }
+    memcpy(raw, b.p, 24);                   /* the file header */
+    for (size_t r = 0; r < 3; r++)          /* each record's header and first byte */
+        memcpy(raw + 24 + r * 1016, b.p + 24 + r * 1016, 17);
+    memcpy(b.p, raw, b.len);
+    free(raw);
+    const char *path = write_gzip("cut.pcap.gz", &b);
+    FILE *f = fopen(path, "r+b");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fseek(f, 0, SEEK_END), 0);
+    long len = ftell(f);
+    fclose(f);
+    CU_ASSERT_FATAL(len > 2600);
+    CU_ASSERT_EQUAL(truncate(path, len - 500), 0);
+    read_all(path, NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 2);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "cut.pcap.gz: gzip: truncated compressed data"));
+}
+
 /* ---- already-open streams ---- */
 
 /* Reads a whole stream; returns the number of frames, or -1 if opening failed
@@ -1020,6 +1155,8 @@ int register_tests(void)
         { "stdin from a file", test_stdin_file },
         { "stdin from a pipe (pcapng)", test_stdin_pipe_pcapng },
         { "already-open streams (fmemopen)", test_open_stream },
+        { "gzip-compressed pcap and pcapng", test_gzip_capture },
+        { "gzip-compressed damage", test_gzip_damage },
         { NULL, NULL },
     };
     CU_pSuite s = CU_add_suite("capture", make_tmpdir, remove_tmpdir);

@@ -2,7 +2,10 @@
  * file's descriptor in chunks from where it stands, a pipe's descriptor as
  * bytes arrive, a stream exactly as asked): what is asked arrives whole or up
  * to the end, consumed bytes stay put until the next fill, the buffer grows
- * with what arrives and not with what is asked. */
+ * with what arrives and not with what is asked. The same for gzip-compressed
+ * bytes inflated on the way (members concatenated, NUL padding), and damaged
+ * compressed data (cut short, a wrong CRC, trailing bytes) reported after every
+ * byte inflated before it. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +13,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "cunit_main.h"
 #include "filebuf.h"
@@ -36,15 +41,20 @@ enum way {
 /* The pattern and a window on it. */
 struct window {
     uint8_t *p;
+    const uint8_t *src; /* the bytes the source holds: the pattern, or its gzip */
+    size_t src_len;
     int fd;
     FILE *fp;
     pid_t writer; /* BY_PIPE_FD's child, or 0 */
     struct filebuf fb;
 };
 
-static void window_open(struct window *w, enum way way)
+/* Opens a window on src (src_len bytes; NULL: the pattern itself). */
+static void window_open_src(struct window *w, enum way way, const uint8_t *src, size_t src_len)
 {
     w->p = pattern();
+    w->src = src != NULL ? src : w->p;
+    w->src_len = src != NULL ? src_len : LEN;
     w->fp = NULL;
     w->writer = 0;
     if (way == BY_PIPE_FD) {
@@ -54,9 +64,9 @@ static void window_open(struct window *w, enum way way)
         CU_ASSERT_FATAL(w->writer >= 0);
         if (w->writer == 0) { /* in pieces, as a capturing process would */
             close(pfd[0]);
-            for (size_t at = 0; at < LEN; at += 10000) {
-                size_t n = LEN - at < 10000 ? LEN - at : 10000;
-                if (write(pfd[1], w->p + at, n) != (ssize_t)n)
+            for (size_t at = 0; at < w->src_len; at += 10000) {
+                size_t n = w->src_len - at < 10000 ? w->src_len - at : 10000;
+                if (write(pfd[1], w->src + at, n) != (ssize_t)n)
                     _exit(1);
             }
             _exit(0);
@@ -71,7 +81,7 @@ static void window_open(struct window *w, enum way way)
     w->fd = mkstemp(path);
     CU_ASSERT_FATAL(w->fd >= 0);
     unlink(path);
-    CU_ASSERT_FATAL(write(w->fd, w->p, LEN) == (ssize_t)LEN);
+    CU_ASSERT_FATAL(write(w->fd, w->src, w->src_len) == (ssize_t)w->src_len);
     CU_ASSERT_FATAL(lseek(w->fd, 0, SEEK_SET) == 0);
     if (way == BY_STREAM) {
         w->fp = fdopen(w->fd, "rb");
@@ -81,6 +91,11 @@ static void window_open(struct window *w, enum way way)
         filebuf_init(&w->fb, w->fd, NULL, "t");
         CU_ASSERT(w->fb.by_offset);
     }
+}
+
+static void window_open(struct window *w, enum way way)
+{
+    window_open_src(w, way, NULL, 0);
 }
 
 static void window_close(struct window *w)
@@ -97,15 +112,50 @@ static void window_close(struct window *w)
     free(w->p);
 }
 
-/* Steps of odd sizes through the whole file: every byte in order, in place. */
-static void check_walk(enum way way)
+/* gzip of p[0..len) in n_members members (RFC 1952, as gzip(1) writes them
+ * and `cat a.gz b.gz` joins them), then tail_len bytes of tail; *out_len set.
+ * Level 1 keeps it quick; the pattern compresses to about a third. */
+static uint8_t *gzip_of(const uint8_t *p, size_t len, unsigned n_members, const uint8_t *tail,
+                        size_t tail_len, size_t *out_len)
+{
+    size_t cap = len + 1024 * (n_members + 1) + tail_len, at = 0;
+    uint8_t *out = malloc(cap);
+    CU_ASSERT_FATAL(out != NULL);
+    for (unsigned m = 0; m < n_members; m++) {
+        size_t from = len * m / n_members, to = len * (m + 1) / n_members;
+        z_stream zs;
+        memset(&zs, 0, sizeof(zs));
+        CU_ASSERT_FATAL(deflateInit2(&zs, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+        zs.next_in = (Bytef *)(uintptr_t)(p + from);
+        zs.avail_in = (uInt)(to - from);
+        zs.next_out = out + at;
+        zs.avail_out = (uInt)(cap - at);
+        CU_ASSERT_FATAL(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+        at = cap - zs.avail_out;
+        deflateEnd(&zs);
+    }
+    if (tail_len > 0)
+        memcpy(out + at, tail, tail_len);
+    *out_len = at + tail_len;
+    return out;
+}
+
+/* Steps of odd sizes through the whole file (src: its bytes, NULL: the
+ * pattern; else inflated to the pattern): every byte in order, in place. */
+static void check_walk_src(enum way way, const uint8_t *src, size_t src_len)
 {
     struct window w;
-    window_open(&w, way);
+    window_open_src(&w, way, src, src_len);
     alarm(20); /* a pipe read that waited for more than was asked would hang */
     struct filebuf *fb = &w.fb;
     const uint8_t *p = w.p;
     struct ss_err err = { "" };
+    if (src != NULL) {
+        CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, 3, &err), 0);
+        CU_ASSERT_FATAL(filebuf_at_gzip(fb));
+        CU_ASSERT_EQUAL_FATAL(filebuf_start_gzip(fb, &err), 0);
+        CU_ASSERT(filebuf_gzipped(fb));
+    }
     size_t at = 0, step = 1;
     while (at < LEN) {
         size_t want = step < LEN - at ? step : LEN - at;
@@ -132,7 +182,176 @@ static void check_walk(enum way way)
 static void test_walk(void)
 {
     for (int way = 0; way < N_WAYS; way++)
-        check_walk((enum way)way);
+        check_walk_src((enum way)way, NULL, 0);
+}
+
+/* The pattern gzip-compressed, read every way: one member, three members
+ * joined, an empty member first, NUL padding after the last. */
+static void test_gzip_walk(void)
+{
+    uint8_t *p = pattern();
+    static const uint8_t nuls[700] = {0};
+    for (int way = 0; way < N_WAYS; way++) {
+        size_t n;
+        uint8_t *gz = gzip_of(p, LEN, 1, NULL, 0, &n);
+        CU_ASSERT(n < LEN / 2);
+        check_walk_src((enum way)way, gz, n);
+        free(gz);
+        gz = gzip_of(p, LEN, 3, nuls, sizeof(nuls), &n);
+        check_walk_src((enum way)way, gz, n);
+        free(gz);
+        /* an empty member (gzip of nothing), then the pattern */
+        size_t n0, n1;
+        uint8_t *empty = gzip_of(p, 0, 1, NULL, 0, &n0);
+        uint8_t *whole = gzip_of(p, LEN, 1, NULL, 0, &n1);
+        uint8_t *both = malloc(n0 + n1);
+        CU_ASSERT_FATAL(both != NULL);
+        memcpy(both, empty, n0);
+        memcpy(both + n0, whole, n1);
+        check_walk_src((enum way)way, both, n0 + n1);
+        free(empty);
+        free(whole);
+        free(both);
+    }
+    free(p);
+}
+
+/* Reads a gzip window (its source: src) to the end, asking for 1,000 bytes at
+ * a time. Returns the last fill's result; *got: the bytes inflated, which
+ * must be the pattern's first ones. */
+static int drain_gzip(const uint8_t *src, size_t len, size_t *got, struct ss_err *err)
+{
+    struct window w;
+    window_open_src(&w, BY_FILE_FD, src, len);
+    struct filebuf *fb = &w.fb;
+    CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, 3, err), 0);
+    CU_ASSERT_EQUAL_FATAL(filebuf_start_gzip(fb, err), 0);
+    int rc;
+    *got = 0;
+    while ((rc = filebuf_fill(fb, 1000, err)) == 0) {
+        size_t n = filebuf_avail(fb);
+        CU_ASSERT_FATAL(*got + n <= LEN);
+        if (memcmp(filebuf_data(fb), w.p + *got, n) != 0)
+            CU_FAIL("inflated bytes differ from the pattern");
+        filebuf_consume(fb, n);
+        *got += n;
+        if (n < 1000)
+            break; /* the end */
+    }
+    if (rc == 0) /* once at the end, the end again */
+        CU_ASSERT_EQUAL(filebuf_fill(fb, 1, err), 0);
+    window_close(&w);
+    return rc;
+}
+
+/* Damage: everything inflated before it arrives, then the fill that cannot be
+ * met names it. Cut short (inside the data, inside the trailer), a CRC that
+ * does not match, bytes after the stream that are not a member. */
+static void test_gzip_damage(void)
+{
+    uint8_t *p = pattern();
+    size_t n, got;
+    uint8_t *gz = gzip_of(p, LEN, 1, NULL, 0, &n);
+    struct ss_err err = { "" };
+    /* the whole stream: clean */
+    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), 0);
+    CU_ASSERT_EQUAL(got, LEN);
+    /* cut in the middle: what the first half inflates to, then the error */
+    CU_ASSERT_EQUAL(drain_gzip(gz, n / 2, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: gzip: truncated compressed data");
+    CU_ASSERT(got > LEN / 4 && got < LEN);
+    /* cut in the trailer (CRC and length, 8 bytes): every byte, then the error */
+    CU_ASSERT_EQUAL(drain_gzip(gz, n - 3, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: gzip: truncated compressed data");
+    CU_ASSERT_EQUAL(got, LEN);
+    /* the CRC-32 (the trailer's first 4 bytes) altered */
+    gz[n - 8] ^= 0x01;
+    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: gzip: incorrect data check");
+    CU_ASSERT_EQUAL(got, LEN);
+    gz[n - 8] ^= 0x01;
+    free(gz);
+    /* trailing bytes that are no member: every byte, then the error with where */
+    static const uint8_t junk[] = "not gzip";
+    gz = gzip_of(p, LEN, 2, junk, sizeof(junk) - 1, &n);
+    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    char want[128];
+    snprintf(want, sizeof(want), "t: gzip: trailing data after the compressed stream at byte %zu",
+             n - (sizeof(junk) - 1));
+    CU_ASSERT_STRING_EQUAL(err.msg, want);
+    CU_ASSERT_EQUAL(got, LEN);
+    free(gz);
+    /* one byte of a next member's magic, then the end */
+    static const uint8_t half_magic[] = {0x1f};
+    gz = gzip_of(p, LEN, 1, half_magic, 1, &n);
+    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT(strstr(err.msg, "trailing data") != NULL);
+    free(gz);
+    free(p);
+}
+
+/* gzip's magic: 1f 8b and method 8 (deflate), three bytes to say yes. */
+static void test_gzip_magic(void)
+{
+    struct filebuf fb;
+    struct ss_err err = { "" };
+    static const uint8_t cases[][4] = {
+        {0x1f, 0x8b, 0x08, 0x00}, /* yes */
+        {0x1f, 0x8b, 0x07, 0x00}, /* another method */
+        {0x1f, 0x9d, 0x90, 0x00}, /* compress(1) */
+        {0xd4, 0xc3, 0xb2, 0xa1}, /* pcap */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        FILE *fp = fmemopen((void *)(uintptr_t)cases[i], 4, "rb");
+        CU_ASSERT_FATAL(fp != NULL);
+        filebuf_init(&fb, -1, fp, "m");
+        CU_ASSERT_EQUAL(filebuf_fill(&fb, 4, &err), 0);
+        CU_ASSERT_EQUAL(filebuf_at_gzip(&fb), i == 0);
+        filebuf_consume(&fb, 2); /* two bytes left: too few to tell */
+        CU_ASSERT(!filebuf_at_gzip(&fb));
+        filebuf_free(&fb);
+        fclose(fp);
+    }
+}
+
+/* Compressed bytes are inflated as they arrive: a writer that flushed the
+ * first 100 bytes of a member (Z_SYNC_FLUSH, as a compressing capture pipe
+ * would at a packet) and keeps the pipe open; a fill of 40 returns them all
+ * without waiting for the rest (the alarm turns a wait into a failure). */
+static void test_gzip_pipe_takes_what_arrived(void)
+{
+    uint8_t raw[100], out[1024];
+    memset(raw, 0xa5, sizeof(raw));
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    CU_ASSERT_FATAL(deflateInit2(&zs, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    zs.next_in = raw;
+    zs.avail_in = sizeof(raw);
+    zs.next_out = out;
+    zs.avail_out = sizeof(out);
+    CU_ASSERT_FATAL(deflate(&zs, Z_SYNC_FLUSH) == Z_OK);
+    size_t n = sizeof(out) - zs.avail_out;
+    deflateEnd(&zs);
+    int pfd[2];
+    CU_ASSERT_FATAL(pipe(pfd) == 0);
+    CU_ASSERT_FATAL(write(pfd[1], out, n) == (ssize_t)n);
+    struct filebuf fb;
+    filebuf_init(&fb, pfd[0], NULL, "pipe");
+    struct ss_err err = { "" };
+    alarm(20);
+    CU_ASSERT_EQUAL_FATAL(filebuf_fill(&fb, 4, &err), 0);
+    CU_ASSERT_FATAL(filebuf_at_gzip(&fb));
+    CU_ASSERT_EQUAL_FATAL(filebuf_start_gzip(&fb, &err), 0);
+    CU_ASSERT_EQUAL(filebuf_fill(&fb, 40, &err), 0);
+    alarm(0);
+    CU_ASSERT_EQUAL(filebuf_avail(&fb), 100);
+    CU_ASSERT(memcmp(filebuf_data(&fb), raw, 100) == 0);
+    close(pfd[1]); /* the writer's end without the member's: cut short */
+    filebuf_consume(&fb, 100);
+    CU_ASSERT_EQUAL(filebuf_fill(&fb, 1, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "pipe: gzip: truncated compressed data");
+    filebuf_free(&fb);
+    close(pfd[0]);
 }
 
 /* Asked for far more than the file holds: all of it arrives, and the buffer
@@ -300,6 +519,10 @@ int register_tests(void)
 {
     static const struct test_entry tests[] = {
         { "every byte in order, in place", test_walk },
+        { "gzip: every byte inflated, in order, every way", test_gzip_walk },
+        { "gzip: damage reported after every byte before it", test_gzip_damage },
+        { "gzip: told by its magic", test_gzip_magic },
+        { "gzip: a pipe's compressed bytes inflated as they arrive", test_gzip_pipe_takes_what_arrived },
         { "grows with what arrives, not with what is asked", test_claim_not_allocated },
         { "a stream is read no further than asked", test_stream_exact },
         { "a file's descriptor is read from where it stands", test_fd_from_where_it_stands },
