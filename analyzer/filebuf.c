@@ -71,6 +71,7 @@ struct filebuf_gzip {
     uint64_t in_read; /* compressed bytes taken from the source in all */
     bool src_eof;     /* the source has no more */
     bool between;     /* a member has ended: another, NULs or the end may follow */
+    bool padding;     /* NULs have followed one: only more NULs may */
     bool done;        /* nothing more will come out: the end, or damage */
     char damage[128]; /* why it ended early; "" at a clean end */
 };
@@ -105,12 +106,13 @@ static void gz_damage(struct filebuf_gzip *gz, const char *why)
     gz->done = true;
 }
 
-/* Between members: NUL padding to the end is ignored (gzip(1) ignores it:
- * tape blocks), a next member is started, anything else is damage. Returns
- * true when inflating may go on. */
+/* Between members: another member, or NUL bytes to the end (tape padding,
+ * which gzip(1) ignores too; nothing may follow them), or the end; anything
+ * else is damage. Returns true when inflating may go on. */
 static bool gz_next_member(struct filebuf_gzip *gz)
 {
     while (gz->zs.avail_in > 0 && gz->zs.next_in[0] == 0) {
+        gz->padding = true;
         gz->zs.next_in++;
         gz->zs.avail_in--;
     }
@@ -119,9 +121,9 @@ static bool gz_next_member(struct filebuf_gzip *gz)
             gz->done = true; /* the clean end */
         return false;
     }
-    if (gz->zs.avail_in < 2 && !gz->src_eof)
-        return false; /* the magic's second byte is still to come */
-    if (gz->zs.avail_in < 2 || gz->zs.next_in[0] != 0x1f || gz->zs.next_in[1] != 0x8b) {
+    /* two bytes are in unless the source has ended (gz_read refills first) */
+    if (gz->padding || gz->zs.avail_in < 2 || gz->zs.next_in[0] != 0x1f ||
+        gz->zs.next_in[1] != 0x8b) {
         char why[96];
         snprintf(why, sizeof(why), "trailing data after the compressed stream at byte %" PRIu64,
                  gz_offset(gz));

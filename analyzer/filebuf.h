@@ -78,9 +78,9 @@ static inline void filebuf_move(struct filebuf *dst, struct filebuf *src)
 bool filebuf_at_gzip(const struct filebuf *fb);
 
 /* From here on the unread bytes and the rest of the source are gzip data,
- * one member or several concatenated (as gzip(1) appends them; NUL bytes after
- * the last are ignored, as gzip(1) ignores them): the window shows what they
- * inflate to. Returns 0, or -1 with err set ("NAME: out of memory ..."). Damaged
+ * one member or several concatenated (as gzip(1) appends them; NUL bytes to
+ * the end after the last are ignored, as gzip(1) ignores them): the window
+ * shows what they inflate to. Returns 0, or -1 with err set ("NAME: out of memory ..."). Damaged
  * compressed data is reported by the filebuf_fill that cannot be met because
  * of it ("NAME: gzip: truncated compressed data", "NAME: gzip: invalid ...",
  * "NAME: gzip: incorrect data check" for a CRC that does not match, "NAME:

@@ -216,6 +216,36 @@ static void test_gzip_walk(void)
     free(p);
 }
 
+/* A member that ends one byte before the end of the second chunk read: the
+ * next member's magic straddles two reads (its first byte is kept while the
+ * second is read). The first member is padded to that length with a comment
+ * in its header (FLG.FCOMMENT, RFC 1952 2.3.1). */
+static void test_gzip_member_across_reads(void)
+{
+    uint8_t *p = pattern();
+    size_t n1, n2;
+    uint8_t *m1 = gzip_of(p, LEN / 2, 1, NULL, 0, &n1);
+    uint8_t *m2 = gzip_of(p + LEN / 2, LEN - LEN / 2, 1, NULL, 0, &n2);
+    CU_ASSERT_FATAL(n1 + 2 < FILEBUF_CHUNK);
+    CU_ASSERT_FATAL((m1[3] & 0x1e) == 0); /* no FEXTRA, FNAME, FCOMMENT: the header is 10 bytes */
+    size_t at = 2 * FILEBUF_CHUNK - 1;
+    size_t pad = at - n1; /* the comment and its NUL */
+    size_t len = at + n2;
+    uint8_t *src = malloc(len);
+    CU_ASSERT_FATAL(src != NULL);
+    memcpy(src, m1, 10);
+    src[3] |= 0x10;
+    memset(src + 10, 'c', pad - 1);
+    src[10 + pad - 1] = 0;
+    memcpy(src + 10 + pad, m1 + 10, n1 - 10);
+    memcpy(src + at, m2, n2);
+    check_walk_src(BY_FILE_FD, src, len);
+    free(src);
+    free(m1);
+    free(m2);
+    free(p);
+}
+
 /* Reads a gzip window (its source: src) to the end, asking for 1,000 bytes at
  * a time. Returns the last fill's result; *got: the bytes inflated, which
  * must be the pattern's first ones. */
@@ -278,6 +308,28 @@ static void test_gzip_damage(void)
     char want[128];
     snprintf(want, sizeof(want), "t: gzip: trailing data after the compressed stream at byte %zu",
              n - (sizeof(junk) - 1));
+    CU_ASSERT_STRING_EQUAL(err.msg, want);
+    CU_ASSERT_EQUAL(got, LEN);
+    free(gz);
+    /* a first byte of gzip's magic, not the second: trailing data too */
+    static const uint8_t not_magic[] = {0x1f, 0x00, 'x', 'y'};
+    gz = gzip_of(p, LEN, 1, not_magic, sizeof(not_magic), &n);
+    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT(strstr(err.msg, "trailing data") != NULL);
+    CU_ASSERT_EQUAL(got, LEN);
+    free(gz);
+    /* NUL padding, then a member: nothing may follow the padding (gzip(1)
+     * stops at it too) */
+    size_t ne;
+    uint8_t *empty = gzip_of(p, 0, 1, NULL, 0, &ne);
+    uint8_t tail[64] = {0};
+    CU_ASSERT_FATAL(ne + 3 <= sizeof(tail));
+    memcpy(tail + 3, empty, ne);
+    free(empty);
+    gz = gzip_of(p, LEN, 1, tail, ne + 3, &n);
+    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    snprintf(want, sizeof(want), "t: gzip: trailing data after the compressed stream at byte %zu",
+             n - ne);
     CU_ASSERT_STRING_EQUAL(err.msg, want);
     CU_ASSERT_EQUAL(got, LEN);
     free(gz);
@@ -522,6 +574,7 @@ int register_tests(void)
         { "gzip: every byte inflated, in order, every way", test_gzip_walk },
         { "gzip: damage reported after every byte before it", test_gzip_damage },
         { "gzip: told by its magic", test_gzip_magic },
+        { "gzip: a member's magic across two reads", test_gzip_member_across_reads },
         { "gzip: a pipe's compressed bytes inflated as they arrive", test_gzip_pipe_takes_what_arrived },
         { "grows with what arrives, not with what is asked", test_claim_not_allocated },
         { "a stream is read no further than asked", test_stream_exact },
