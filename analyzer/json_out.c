@@ -126,36 +126,60 @@ static void put_c(struct jout *o, char c)
     put(o, &c, 1);
 }
 
-/* Whether s is UTF-8 as jansson accepts it (utf8_check_string): no stray
- * continuation byte, no overlong form, no surrogate, nothing above U+10FFFF. */
+/* The length of the UTF-8 character at s as jansson accepts it
+ * (utf8_check_string): no stray continuation byte, no overlong form, no
+ * surrogate, nothing above U+10FFFF; 0 when s does not start one (or at the
+ * terminating NUL). */
+static size_t utf8_char_len(const unsigned char *s)
+{
+    unsigned char c = *s;
+    size_t n;
+    uint32_t v, min;
+    if (c == 0)
+        return 0;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, v = c & 0x1Fu, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, v = c & 0x0Fu, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, v = c & 0x07u, min = 0x10000;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0; /* also stops at the terminating NUL */
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* Whether s is UTF-8 as jansson accepts it. */
 static bool utf8_valid(const unsigned char *s)
 {
     while (*s != 0) {
-        unsigned char c = *s;
-        size_t n;
-        uint32_t v, min;
-        if (c < 0x80) {
-            s++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 2, v = c & 0x1Fu, min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3, v = c & 0x0Fu, min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4, v = c & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        for (size_t i = 1; i < n; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return false; /* also stops at the terminating NUL */
-            v = (v << 6) | (s[i] & 0x3Fu);
-        }
-        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        size_t n = utf8_char_len(s);
+        if (n == 0)
             return false;
         s += n;
     }
     return true;
+}
+
+void jout_utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p != 0) {
+        size_t n = utf8_char_len(p);
+        if (n == 0) {
+            *p = '?';
+            n = 1;
+        }
+        p += n;
+    }
 }
 
 static void put_string(struct jout *o, const char *s)

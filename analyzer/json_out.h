@@ -23,6 +23,11 @@
 /* The jansson dump flags every sockscope JSON writer uses (output_json.h). */
 #define JOUT_JANSSON_FLAGS (JSON_REAL_PRECISION(16) | JSON_PRESERVE_ORDER)
 
+/* Replaces, in place, each byte of s that does not start a UTF-8 character
+ * jansson accepts with '?': text from outside (a file name in a message) that
+ * must not be left out. */
+void jout_utf8_scrub(char *s);
+
 struct jout {
     bool text;
     int indent;                       /* text: JSON_INDENT(indent) layout; 0 = compact */

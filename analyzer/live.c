@@ -397,6 +397,7 @@ int live_run(const struct cli_options *opt)
             int n = capture_live_dispatch(lc, max, on_frame, &lx, &err);
             if (n < 0) {
                 fprintf(stderr, "sockscope: %s\n", err.msg);
+                stats_set_input_error(analyzer_stats(lx.an), err.msg);
                 code = EXIT_INPUT_FAIL;
                 stop_requested = 1;
                 break;

@@ -58,6 +58,8 @@ json_t *output_json_capture(const struct capture_stats *st)
     json_object_set_new(o, "first_ts", st->frames ? output_json_time(st->first_ts) : json_null());
     json_object_set_new(o, "last_ts", st->frames ? output_json_time(st->last_ts) : json_null());
     json_object_set_new(o, "frames_filtered_out", json_integer((json_int_t)st->frames_filtered_out));
+    json_object_set_new(o, "input_error",
+                        st->input_error[0] != '\0' ? json_string(st->input_error) : json_null());
 
     json_t *lt = json_array();
     for (unsigned i = 0; i < st->n_linktypes; i++) {

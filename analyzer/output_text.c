@@ -29,6 +29,8 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
         fprintf(out, "  %-28s %s\n  %-28s %s\n", "first", a, "last", b);
     }
     row(out, "filtered out", st->frames_filtered_out);
+    if (st->input_error[0] != '\0')
+        fprintf(out, "  %-28s %s\n", "input ended early", st->input_error);
     fprintf(out, "Link types\n");
     for (unsigned i = 0; i < st->n_linktypes; i++) {
         const char *name = stats_linktype_name(st->linktypes[i].linktype);

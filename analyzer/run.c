@@ -343,6 +343,7 @@ int run_offline(const struct cli_options *opt)
         struct capture *cap = NULL;
         if (capture_open_file(&cap, opt->files[i], opt->bpf, &err) != 0) {
             fprintf(stderr, "sockscope: %s\n", err.msg);
+            stats_set_input_error(st, err.msg);
             rc_code = EXIT_INPUT_FAIL;
             break;
         }
@@ -354,6 +355,7 @@ int run_offline(const struct cli_options *opt)
             remaining -= (long long)fed;
         if (r < 0) {
             fprintf(stderr, "sockscope: %s\n", err.msg);
+            stats_set_input_error(st, err.msg);
             rc_code = EXIT_INPUT_FAIL;
         }
         st->frames_filtered_out += capture_get_info(cap)->frames_filtered_out;

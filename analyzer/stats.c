@@ -1,9 +1,11 @@
 /* stats.c - per-layer counters. */
 #include "stats.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "dissect.h"
+#include "json_out.h"
 
 const char *stats_linktype_name(uint32_t linktype)
 {
@@ -103,6 +105,14 @@ static void copy_frame_counters(struct capture_stats *to, const struct capture_s
     to->n_linktypes = from->n_linktypes;
     memcpy(to->linktypes, from->linktypes, sizeof(to->linktypes));
     to->linktypes_overflow = from->linktypes_overflow;
+}
+
+void stats_set_input_error(struct capture_stats *st, const char *msg)
+{
+    if (st->input_error[0] != '\0')
+        return;
+    snprintf(st->input_error, sizeof(st->input_error), "%s", msg[0] != '\0' ? msg : "error");
+    jout_utf8_scrub(st->input_error); /* JSON carries it whatever the file's name */
 }
 
 void stats_split(struct capture_stats *part, const struct capture_stats *whole)

@@ -41,7 +41,14 @@ struct capture_stats {
                                   idle timeout (analyzer.c, clock_step_back) */
     uint64_t closed_tuples_dropped; /* closed 5-tuples not remembered (out of memory) */
     uint64_t dpi_peak_inspecting; /* most connections with live nDPI state at once */
+    /* what ended the input before its end, as stderr said it (a damaged record,
+     * compressed data cut short, a later -r file that did not open, a live
+     * capture's failure); "" when every input was read to its end */
+    char input_error[512];
 };
+
+/* Records msg as what ended the input early (the first such, kept). */
+void stats_set_input_error(struct capture_stats *st, const char *msg);
 
 /* Counts one frame as read: its lengths, timestamp and link type. */
 void stats_count_frame(struct capture_stats *st, uint32_t linktype, uint32_t wire_len,

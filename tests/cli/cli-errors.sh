@@ -68,6 +68,25 @@ if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["capt
 else
     passed=$((passed + 1))
 fi
+# input_error: what stderr said, in the document (null when read to the end)
+# check_input_error WHAT: the last command's JSON capture.input_error is its
+# stderr line without "sockscope: "
+check_input_error() {
+    if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d.get("capture", d)
+err = open(sys.argv[2]).read().strip()
+assert err.startswith("sockscope: ") and c["input_error"] == err[len("sockscope: "):], (c["input_error"], err)
+' "$tmp/out" "$tmp/err"; then
+        passed=$((passed + 1))
+    else
+        echo "FAIL: $1: capture.input_error is not what stderr said"
+        fail=$((fail + 1))
+    fi
+}
+check_input_error 'a second file that does not open'
+
 expect 1 'bad filter expression' -- -r "$samples/synthetic.pcap" 'tcp and and'
 
 # a capture cut inside its last record: error naming the record, earlier results kept
@@ -81,6 +100,7 @@ expect 1 'cut.pcap: record 20' -- -r "$tmp/cut.pcap" --json --threads 2 --seed 1
 cmp -s "$tmp/out" "$tmp/cut-1.json" && passed=$((passed + 1)) ||
     { echo "FAIL: --threads 1 and 2 differ on a cut capture"; fail=$((fail + 1)); }
 cp "$tmp/cut-default.json" "$tmp/out"
+check_input_error 'a capture cut inside its last record'
 if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["capture"]["frames"] == 19 and len(d["connections"]) >= 5' "$tmp/out"; then
     echo "FAIL: results before the damaged record were not all reported"
     fail=$((fail + 1))
@@ -90,7 +110,7 @@ fi
 
 # the same capture on stdin, and a BPF filter
 "$bin" -r - --stats --json <"$samples/synthetic.pcap" >"$tmp/stdin.json" 2>"$tmp/err" &&
-    python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["frames"] == 20' "$tmp/stdin.json" &&
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 20 and c["input_error"] is None' "$tmp/stdin.json" &&
     passed=$((passed + 1)) || { echo "FAIL: -r - (stdin)"; fail=$((fail + 1)); }
 "$bin" -r "$samples/synthetic.pcap" --stats --json udp >"$tmp/bpf.json" 2>"$tmp/err" &&
     python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 1 and c["frames_filtered_out"] == 19, c' "$tmp/bpf.json" &&
@@ -116,6 +136,7 @@ done
 gz_size=$(wc -c <"$tmp/lifecycle.pcap.gz")
 head -c $((gz_size - 200)) "$tmp/lifecycle.pcap.gz" >"$tmp/cut.pcap.gz"
 expect 1 'cut.pcap.gz: gzip: truncated compressed data' -- -r "$tmp/cut.pcap.gz" --stats --json
+check_input_error 'gzip data cut short'
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["frames"] > 90' "$tmp/out" &&
     passed=$((passed + 1)) || { echo "FAIL: frames before the gzip damage were not reported"; fail=$((fail + 1)); }
 printf 'hello world\n' | gzip -c >"$tmp/notes.gz"

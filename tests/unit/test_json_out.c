@@ -168,6 +168,36 @@ static void test_strings(void)
     same_both_ways(build_str, NULL, "NULL string");
 }
 
+/* Scrubbing: what jansson accepts stays as it is, each byte that does not
+ * start a character it accepts becomes '?', and the result is accepted. */
+static void test_utf8_scrub(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", ""},
+        {"plain.pcap: record 3", "plain.pcap: record 3"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+        {"cut\xff.pcap", "cut?.pcap"},
+        {"\xc3 cut", "? cut"},           /* a lead byte without its continuation */
+        {"\xe2\x82", "??"},              /* cut at the end */
+        {"\x80\x80x", "??x"},            /* stray continuations */
+        {"\xc0\x80", "??"},              /* overlong NUL */
+        {"\xed\xa0\x80", "???"},         /* a surrogate */
+        {"\xf4\x90\x80\x80", "????"},    /* above U+10FFFF */
+        {"a\xe2\x82\xac" "b\xe2\x82" "c", "a\xe2\x82\xac" "b??c"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%s", cases[i].in);
+        jout_utf8_scrub(buf);
+        CU_ASSERT_STRING_EQUAL(buf, cases[i].out);
+        json_t *j = json_string(buf);
+        CU_ASSERT_PTR_NOT_NULL(j);
+        json_decref(j);
+    }
+}
+
 static void build_mixed(struct jout *o, const void *arg)
 {
     (void)arg;
@@ -313,6 +343,7 @@ int register_tests(void)
         {"reals: fixed, 20,000 bit patterns, timestamps", test_reals},
         {"epoch times: integer-only text and printf, 200,000 random", test_epoch_times},
         {"strings: escapes, control characters, UTF-8 accepted and refused", test_strings},
+        {"UTF-8 scrubbed for text from outside", test_utf8_scrub},
         {"booleans, null, nesting, empty and refused members", test_mixed},
         {"text buffer reused", test_text_reused},
         {"a document flushed piece by piece", test_flushed_document},
