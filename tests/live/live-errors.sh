@@ -85,6 +85,34 @@ b.sendto(b"pong", ("127.0.0.1", 5001)); a.recvfrom(64)'
     else
         echo "skipped: -Z check (cannot create a network namespace)"
     fi
+
+    # the interface removed while capturing: a one-line error, exit 1, and the
+    # report still written, its capture.input_error saying why it ended
+    ns="ss-gone-$$"
+    if ip netns add "$ns" 2>/dev/null; then
+        d=$(mktemp -d)
+        ip -n "$ns" link add ssa0 type veth peer name ssb0 &&
+            ip -n "$ns" link set ssa0 up && ip -n "$ns" link set ssb0 up
+        ip netns exec "$ns" timeout 20 "$bin" -i ssa0 --json >"$d/out" 2>"$d/err" &
+        pid=$!
+        i=0
+        while ! grep -q "listening on" "$d/err" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+        ip -n "$ns" link del ssa0
+        wait "$pid"
+        rc=$?
+        checked=$((checked + 1))
+        msg=$(grep -v "listening on\|packets captured" "$d/err")
+        if [ "$rc" != 1 ] || [ "$msg" != "sockscope: ssa0: The interface disappeared" ] ||
+            ! python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["input_error"] == "ssa0: The interface disappeared"' "$d/out"; then
+            echo "FAIL: interface removed while capturing: exit $rc, output:"
+            cat "$d/out" "$d/err"
+            fail=1
+        fi
+        ip netns del "$ns"
+        rm -rf "$d"
+    else
+        echo "skipped: removed-interface check (cannot create a network namespace)"
+    fi
 else
     echo "skipped: interface and privilege checks (need root; CI runs as root)"
 fi
