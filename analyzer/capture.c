@@ -50,6 +50,13 @@ struct capture {
     size_t n_slots;
     bool failed;
     struct ss_err fail; /* repeated by capture_next after a failure */
+    /* a merge (capture_open_merge): its parts, each one's next frame */
+    struct capture **parts;
+    struct capture_frame *heads;
+    bool *has_head;  /* heads[i] holds part i's next frame (false: part i ended) */
+    size_t n_parts;
+    size_t handed;   /* the part whose head was handed out last: advanced first */
+    bool started;    /* every part's first frame read */
 };
 
 /* pcapng and pcap files carry LINKTYPE_* values; pcap_compile wants DLT_*.
@@ -304,12 +311,57 @@ static int read_record(struct capture *cap, struct capture_frame *f, struct ss_e
     return 1;
 }
 
+/* Reads part i's next frame into its head; the merge's counts follow the
+ * part's. Returns 0, or -1 (the merge failed with the part's message). */
+static int merge_advance(struct capture *cap, size_t i, struct ss_err *err)
+{
+    struct capture *part = cap->parts[i];
+    uint64_t read0 = part->info.frames_read, out0 = part->info.frames_filtered_out;
+    int rc = capture_next(part, &cap->heads[i], err);
+    cap->info.frames_read += part->info.frames_read - read0;
+    cap->info.frames_filtered_out += part->info.frames_filtered_out - out0;
+    if (rc < 0)
+        return fail(cap, err);
+    cap->has_head[i] = rc == 1;
+    return 0;
+}
+
+/* capture_next of a merge: the earliest of the parts' next frames, the first
+ * part's on a tie (so a part's frames keep their order, and equal times keep
+ * the order of the command line). A frame's bytes are its part's, valid until
+ * that part reads again: at the next call, which advances it first. */
+static int merge_next(struct capture *cap, struct capture_frame *f, struct ss_err *err)
+{
+    if (!cap->started) {
+        cap->started = true;
+        for (size_t i = 0; i < cap->n_parts; i++)
+            if (merge_advance(cap, i, err) != 0)
+                return -1;
+    } else if (merge_advance(cap, cap->handed, err) != 0) {
+        return -1;
+    }
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < cap->n_parts; i++)
+        if (cap->has_head[i] && (best == SIZE_MAX || cap->heads[i].ts_ns < cap->heads[best].ts_ns))
+            best = i;
+    if (best == SIZE_MAX) {
+        cap->handed = 0;
+        cap->has_head[0] = false; /* advancing an ended part reads its end again */
+        return 0;
+    }
+    cap->handed = best;
+    *f = cap->heads[best];
+    return 1;
+}
+
 int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *err)
 {
     if (cap->failed) {
         *err = cap->fail;
         return -1;
     }
+    if (cap->parts != NULL)
+        return merge_next(cap, f, err);
     for (;;) {
         int rc = read_record(cap, f, err);
         if (rc < 0)
@@ -338,10 +390,50 @@ const struct capture_info *capture_get_info(const struct capture *cap)
     return &cap->info;
 }
 
+int capture_open_merge(struct capture **out, struct capture **parts, size_t n, struct ss_err *err)
+{
+    *out = NULL;
+    struct capture *cap = n > 0 ? calloc(1, sizeof(*cap)) : NULL;
+    if (cap != NULL) {
+        cap->own_fd = -1;
+        cap->parts = calloc(n, sizeof(*cap->parts));
+        cap->heads = calloc(n, sizeof(*cap->heads));
+        cap->has_head = calloc(n, sizeof(*cap->has_head));
+    }
+    if (cap == NULL || cap->parts == NULL || cap->heads == NULL || cap->has_head == NULL) {
+        if (cap != NULL) {
+            free(cap->parts);
+            free(cap->heads);
+            free(cap->has_head);
+            free(cap);
+        }
+        for (size_t i = 0; i < n; i++)
+            capture_close(parts[i]);
+        ss_err_set(err, n > 0 ? "merge: out of memory" : "merge: no captures");
+        return -1;
+    }
+    memcpy(cap->parts, parts, n * sizeof(*parts));
+    cap->n_parts = n;
+    cap->info = parts[0]->info; /* the first part's format, for what reads it */
+    cap->info.frames_read = cap->info.frames_filtered_out = 0;
+    for (size_t i = 0; i < n; i++) {
+        cap->info.frames_read += parts[i]->info.frames_read;
+        cap->info.frames_filtered_out += parts[i]->info.frames_filtered_out;
+    }
+    cap->name = parts[0]->name;
+    *out = cap;
+    return 0;
+}
+
 void capture_close(struct capture *cap)
 {
     if (cap == NULL)
         return;
+    for (size_t i = 0; i < cap->n_parts; i++)
+        capture_close(cap->parts[i]);
+    free(cap->parts);
+    free(cap->heads);
+    free(cap->has_head);
     pcap_reader_close(cap->pr); /* the readers first, then what they read */
     pcapng_close(cap->ng);
     if (cap->own_fd >= 0)

@@ -69,6 +69,18 @@ int capture_open_stream(struct capture **cap, FILE *fp, const char *name, const 
  * libpcap's DLT_* (LINKTYPE_RAW stays 101). */
 int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *err);
 
+/* A capture that hands out the frames of the open captures parts[0..n) (taken
+ * over: closing it closes them) interleaved by timestamp, as mergecap merges
+ * files: at each step the part whose next frame is the earliest, the first
+ * part on a tie. Each part keeps its own filter, record numbers and messages;
+ * a part's failure ends the merge with its message (sticky) where the merge
+ * reads it: the frames handed out before are those earlier than that part's
+ * last good one and the ones before them. info is the
+ * first part's, with frames_read and frames_filtered_out summed over all.
+ * Returns 0, or -1 with err set and the parts closed. */
+int capture_open_merge(struct capture **out, struct capture **parts, size_t n,
+                       struct ss_err *err);
+
 const struct capture_info *capture_get_info(const struct capture *cap);
 
 /* Closes and frees; capture_close(NULL) is a no-op. */

@@ -12,7 +12,7 @@ enum {
     OPT_STATS = 256, OPT_JSON, OPT_NDJSON, OPT_CONN_LOG, OPT_VIEW, OPT_TOP, OPT_SORT,
     OPT_NETSTAT, OPT_AT, OPT_EXPLAIN, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT, OPT_UDP_TIMEOUT,
     OPT_ICMP_TIMEOUT, OPT_MSL, OPT_CLOSE_DELAY, OPT_THREADS, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
-    OPT_INTERVAL, OPT_INTERIM, OPT_DPI_PACKETS,
+    OPT_INTERVAL, OPT_INTERIM, OPT_DPI_PACKETS, OPT_MERGE,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +42,7 @@ static const struct option long_opts[] = {
     {"msl", required_argument, NULL, OPT_MSL},
     {"close-delay", required_argument, NULL, OPT_CLOSE_DELAY},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"merge", no_argument, NULL, OPT_MERGE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"no-checksums", no_argument, NULL, OPT_NO_CHECKSUMS},
     {"verify-checksums", no_argument, NULL, OPT_VERIFY_CHECKSUMS},
@@ -68,6 +69,7 @@ void cli_usage(FILE *out)
             "          --close-delay S, --seed N (deterministic uids), --verify-checksums, --no-dpi, --no-decap\n"
             "          --dpi-packets N (per connection; default 80 TCP / 24 UDP as ndpiReader)\n"
             "files:    --threads 1|2 (2: read and dissect on a second thread; default 2 when 2+ CPUs are usable)\n"
+            "          --merge (the -r files interleaved by timestamp, as mergecap; default: one after another)\n"
             "live:     --interval S, --interim S\n");
 }
 
@@ -195,6 +197,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             else
                 opt->acfg.close_delay_ns = ns;
             break;
+        case OPT_MERGE:
+            opt->merge = true;
+            break;
         case OPT_THREADS:
             if (parse_ll(optarg, 1, 2, &v) != 0) {
                 ss_err_set(err, "invalid thread count '%s' for --threads (1 or 2)", optarg);
@@ -290,6 +295,19 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
                                                          : NULL;
         if (live_only != NULL) {
             ss_err_set(err, "%s needs -i IFACE (live capture)", live_only);
+            return -1;
+        }
+    }
+    if (opt->iface != NULL && opt->merge) {
+        ss_err_set(err, "--merge applies to -r files");
+        return -1;
+    }
+    if (opt->merge) {
+        size_t n_stdin = 0;
+        for (size_t k = 0; k < opt->n_files; k++)
+            n_stdin += strcmp(opt->files[k], "-") == 0;
+        if (n_stdin > 1) {
+            ss_err_set(err, "--merge reads standard input ('-') once at most");
             return -1;
         }
     }

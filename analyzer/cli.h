@@ -37,6 +37,7 @@ struct cli_options {
     bool no_dpi, no_decap;
     double interval_s, interim_s;
     int threads;            /* --threads 1|2 for files, 0 = 2 when the process may use 2+ CPUs */
+    bool merge;             /* --merge: the -r files interleaved by timestamp, not one after another */
     struct analyzer_config acfg;
     bool help, version;
 };

@@ -313,6 +313,21 @@ static bool use_reader_thread(const struct cli_options *opt)
     return sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
+/* Opens every -r file and merges them (--merge). Returns 0, or -1 with err
+ * set (the first file that did not open) and none left open. */
+static int open_merged(const struct cli_options *opt, struct capture **merged, struct ss_err *err)
+{
+    struct capture *parts[CLI_MAX_FILES];
+    for (size_t i = 0; i < opt->n_files; i++) {
+        if (capture_open_file(&parts[i], opt->files[i], opt->bpf, err) != 0) {
+            while (i > 0)
+                capture_close(parts[--i]);
+            return -1;
+        }
+    }
+    return capture_open_merge(merged, parts, opt->n_files, err);
+}
+
 int run_offline(const struct cli_options *opt)
 {
     struct ss_err err = {{0}};
@@ -339,15 +354,24 @@ int run_offline(const struct cli_options *opt)
     int rc_code = EXIT_OK;
     long long remaining = opt->count;
     struct capture_stats *st = analyzer_stats(an);
-    for (size_t i = 0; i < opt->n_files && rc_code == EXIT_OK; i++) {
-        struct capture *cap = NULL;
-        if (capture_open_file(&cap, opt->files[i], opt->bpf, &err) != 0) {
+    struct capture *merged = NULL;
+    if (opt->merge && open_merged(opt, &merged, &err) != 0) {
+        /* nothing was read: as when the first file does not open */
+        fprintf(stderr, "sockscope: %s\n", err.msg);
+        analyzer_destroy(an);
+        outfile_abort(&out);
+        return EXIT_INPUT_FAIL;
+    }
+    size_t n_inputs = merged != NULL ? 1 : opt->n_files;
+    for (size_t i = 0; i < n_inputs && rc_code == EXIT_OK; i++) {
+        struct capture *cap = merged;
+        if (cap == NULL && capture_open_file(&cap, opt->files[i], opt->bpf, &err) != 0) {
             fprintf(stderr, "sockscope: %s\n", err.msg);
             stats_set_input_error(st, err.msg);
             rc_code = EXIT_INPUT_FAIL;
             break;
         }
-        st->files++;
+        st->files += merged != NULL ? opt->n_files : 1;
         uint64_t max = opt->count == 0 ? 0 : (uint64_t)remaining, fed = 0;
         int r = use_reader_thread(opt) ? reader_thread_run(an, cap, max, &fed, &err)
                                        : reader_single_run(an, cap, max, &fed, &err);

@@ -148,6 +148,49 @@ python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["fra
 printf 'hello world\n' | gzip -c >"$tmp/notes.gz"
 expect 1 'notes.gz: not a pcap or pcapng capture (gzip-compressed, magic 0x68656c6c)' -- -r "$tmp/notes.gz"
 
+# --merge: a capture split into two files frame by frame (odd and even records)
+# and merged again gives the capture's own report (but for capture.files),
+# with either thread count and with -c; a file that does not open stops it
+# before anything is read; it is for -r files, standard input once at most
+expect 2 '--merge applies to -r files' -- -i lo --merge
+expect 2 "--merge reads standard input ('-') once at most" -- -r - -r - --merge
+for s in lifecycle.pcap tunnels.pcap; do
+    python3 - "$samples/$s" "$tmp/even.pcap" "$tmp/odd.pcap" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+order = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+outs, off, i = [bytearray(data[:24]), bytearray(data[:24])], 24, 0
+while off + 16 <= len(data):
+    n = struct.unpack_from(order + "I", data, off + 8)[0]
+    outs[i % 2] += data[off:off + 16 + n]
+    off, i = off + 16 + n, i + 1
+for path, out in zip(sys.argv[2:], outs):
+    open(path, "wb").write(out)
+PY
+    for c in "" "-c 40"; do
+        # shellcheck disable=SC2086 # $c: no option, or -c and its count
+        "$bin" -r "$samples/$s" $c --json --seed 4 >"$tmp/whole.json" 2>&1
+        # shellcheck disable=SC2086
+        "$bin" -r "$tmp/odd.pcap" -r "$tmp/even.pcap" --merge $c --json --seed 4 --threads 1 >"$tmp/m1.json" 2>&1
+        # shellcheck disable=SC2086
+        "$bin" -r "$tmp/odd.pcap" -r "$tmp/even.pcap" --merge $c --json --seed 4 --threads 2 >"$tmp/m2.json" 2>&1
+        if cmp -s "$tmp/m1.json" "$tmp/m2.json" && python3 -c '
+import json, sys
+whole, merged = (json.load(open(p)) for p in sys.argv[1:3])
+assert whole["capture"]["files"] == 1 and merged["capture"]["files"] == 2
+merged["capture"]["files"] = 1
+assert whole == merged
+' "$tmp/whole.json" "$tmp/m1.json"; then
+            passed=$((passed + 1))
+        else
+            echo "FAIL: --merge of $s split in two ($c) differs from $s"
+            fail=$((fail + 1))
+        fi
+    done
+done
+expect 1 'missing.pcap: No such file' -- -r "$tmp/odd.pcap" -r "$tmp/missing.pcap" --merge --json
+no_report 'a --merge whose second file does not open'
+
 # --threads 1 and 2 (the reader thread) write the same bytes, with -c too,
 # and across several -r files
 for args in "-r $samples/lifecycle.pcap --ndjson" "-r $samples/tunnels.pcap --json -c 17" \
