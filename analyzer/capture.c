@@ -345,8 +345,7 @@ static int merge_next(struct capture *cap, struct capture_frame *f, struct ss_er
         if (cap->has_head[i] && (best == SIZE_MAX || cap->heads[i].ts_ns < cap->heads[best].ts_ns))
             best = i;
     if (best == SIZE_MAX) {
-        cap->handed = 0;
-        cap->has_head[0] = false; /* advancing an ended part reads its end again */
+        cap->handed = 0; /* every part ended: advancing one reads its end again */
         return 0;
     }
     cap->handed = best;
