@@ -100,6 +100,12 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
 {
     memset(opt, 0, sizeof(*opt));
     analyzer_config_defaults(&opt->acfg);
+    /* each -r takes an argument of its own: argc bounds their number */
+    opt->files = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*opt->files));
+    if (opt->files == NULL) {
+        ss_err_set(err, "out of memory");
+        return -1;
+    }
     opterr = 0;
     optind = 1;
     int ch;
@@ -108,10 +114,6 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
     while ((ch = getopt_long(argc, argv, ":r:i:c:s:pB:w:Z:o:hV", long_opts, NULL)) != -1) {
         switch (ch) {
         case 'r':
-            if (opt->n_files == CLI_MAX_FILES) {
-                ss_err_set(err, "too many -r files (at most %d)", CLI_MAX_FILES);
-                return -1;
-            }
             opt->files[opt->n_files++] = optarg;
             break;
         case 'i': opt->iface = optarg; break;
@@ -334,4 +336,6 @@ void cli_free(struct cli_options *opt)
 {
     free(opt->bpf);
     opt->bpf = NULL;
+    free(opt->files);
+    opt->files = NULL;
 }

@@ -10,12 +10,10 @@
 #include "analyzer.h"
 #include "err.h"
 
-#define CLI_MAX_FILES 64
-
 enum cli_format { FMT_TEXT = 0, FMT_JSON, FMT_NDJSON, FMT_CONN_LOG };
 
 struct cli_options {
-    const char *files[CLI_MAX_FILES];
+    const char **files;     /* -r, in order (room for argc: allocated by cli_parse) */
     size_t n_files;
     const char *iface;      /* -i */
     char *bpf;              /* trailing expression, joined with spaces (owned) */

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -317,15 +318,43 @@ static bool use_reader_thread(const struct cli_options *opt)
  * set (the first file that did not open) and none left open. */
 static int open_merged(const struct cli_options *opt, struct capture **merged, struct ss_err *err)
 {
-    struct capture *parts[CLI_MAX_FILES];
+    struct capture **parts = calloc(opt->n_files, sizeof(*parts));
+    if (parts == NULL) {
+        ss_err_set(err, "out of memory");
+        return -1;
+    }
     for (size_t i = 0; i < opt->n_files; i++) {
         if (capture_open_file(&parts[i], opt->files[i], opt->bpf, err) != 0) {
             while (i > 0)
                 capture_close(parts[--i]);
+            free(parts);
             return -1;
         }
     }
-    return capture_open_merge(merged, parts, opt->n_files, err);
+    int rc = capture_open_merge(merged, parts, opt->n_files, err);
+    free(parts);
+    return rc;
+}
+
+/* A filter that does not compile and names a file: a shell glob after -r
+ * gave -r its first file only and made the others the filter's words. Says so
+ * in err's one line. */
+static void hint_files_in_filter(const struct cli_options *opt, struct ss_err *err)
+{
+    if (opt->bpf == NULL || strncmp(err->msg, "bad filter expression", 21) != 0)
+        return;
+    char words[sizeof(err->msg)];
+    snprintf(words, sizeof(words), "%s", opt->bpf);
+    char *save = NULL;
+    for (char *w = strtok_r(words, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save)) {
+        struct stat sb;
+        if (stat(w, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            size_t len = strlen(err->msg);
+            snprintf(err->msg + len, sizeof(err->msg) - len,
+                     " ('%s' is a file: give each file its own -r, as in -r a.pcap -r b.pcap)", w);
+            return;
+        }
+    }
 }
 
 int run_offline(const struct cli_options *opt)
@@ -357,6 +386,7 @@ int run_offline(const struct cli_options *opt)
     struct capture *merged = NULL;
     if (opt->merge && open_merged(opt, &merged, &err) != 0) {
         /* nothing was read: as when the first file does not open */
+        hint_files_in_filter(opt, &err);
         fprintf(stderr, "sockscope: %s\n", err.msg);
         analyzer_destroy(an);
         outfile_abort(&out);
@@ -366,6 +396,7 @@ int run_offline(const struct cli_options *opt)
     for (size_t i = 0; i < n_inputs && rc_code == EXIT_OK; i++) {
         struct capture *cap = merged;
         if (cap == NULL && capture_open_file(&cap, opt->files[i], opt->bpf, &err) != 0) {
+            hint_files_in_filter(opt, &err);
             fprintf(stderr, "sockscope: %s\n", err.msg);
             stats_set_input_error(st, err.msg);
             rc_code = EXIT_INPUT_FAIL;

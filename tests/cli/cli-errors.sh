@@ -88,6 +88,15 @@ assert err.startswith("sockscope: ") and c["input_error"] == err[len("sockscope:
 check_input_error 'a second file that does not open'
 
 expect 1 'bad filter expression' -- -r "$samples/synthetic.pcap" 'tcp and and'
+# a glob after -r: the other files became the filter's words, and the error says so
+expect 1 "bad filter expression: .* ('$samples/lifecycle.pcap' is a file: give each file its own -r, as in -r a.pcap -r b.pcap)" -- -r "$samples/synthetic.pcap" "$samples/lifecycle.pcap" "$samples/udp-services.pcap"
+expect 1 "is a file: give each file its own -r" -- -r "$samples/synthetic.pcap" --merge "$samples/lifecycle.pcap"
+# more -r files than any fixed table would hold: read one after another
+set --
+for i in $(seq 1 70); do set -- "$@" -r "$samples/synthetic.pcap"; done
+"$bin" "$@" --stats --json >"$tmp/many.json" 2>"$tmp/err" &&
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["files"] == 70 and c["frames"] == 70 * 20, c' "$tmp/many.json" &&
+    passed=$((passed + 1)) || { echo "FAIL: 70 -r files"; fail=$((fail + 1)); }
 
 # a capture cut inside its last record: error naming the record, earlier results kept
 size=$(wc -c <"$samples/synthetic.pcap")

@@ -1,4 +1,5 @@
 /* test_cli.c - command-line parsing: tcpdump habits, one-line errors. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -20,6 +21,29 @@ static void test_files_and_bpf(void)
     CU_ASSERT_EQUAL(o.format, FMT_JSON);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o.bpf);
     CU_ASSERT_STRING_EQUAL(o.bpf, "tcp port 80");
+    cli_free(&o);
+}
+
+/* As many -r files as the command line holds (a week of hourly captures is
+ * 168), in order. */
+static void test_many_files(void)
+{
+    enum { N = 300 };
+    static const char *argv[1 + 2 * N];
+    static char names[N][16];
+    argv[0] = "sockscope";
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "h%03d.pcap", i);
+        argv[1 + 2 * i] = "-r";
+        argv[2 + 2 * i] = names[i];
+    }
+    struct cli_options o;
+    struct ss_err e = {{0}};
+    CU_ASSERT_EQUAL(parse(&o, &e, 1 + 2 * N, argv), 0);
+    CU_ASSERT_EQUAL(o.n_files, N);
+    CU_ASSERT_STRING_EQUAL(o.files[0], "h000.pcap");
+    CU_ASSERT_STRING_EQUAL(o.files[N - 1], "h299.pcap");
+    CU_ASSERT_PTR_NULL(o.bpf);
     cli_free(&o);
 }
 
@@ -75,6 +99,7 @@ int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"files and trailing BPF expression", test_files_and_bpf},
+        {"as many files as the command line holds", test_many_files},
         {"tracking options", test_tracking_options},
         {"errors are one line", test_errors},
         {NULL, NULL},
