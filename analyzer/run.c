@@ -393,6 +393,7 @@ int run_offline(const struct cli_options *opt)
         return EXIT_INPUT_FAIL;
     }
     size_t n_inputs = merged != NULL ? 1 : opt->n_files;
+    bool hinted_merge = false;
     for (size_t i = 0; i < n_inputs && rc_code == EXIT_OK; i++) {
         struct capture *cap = merged;
         if (cap == NULL && capture_open_file(&cap, opt->files[i], opt->bpf, &err) != 0) {
@@ -403,6 +404,7 @@ int run_offline(const struct cli_options *opt)
             break;
         }
         st->files += merged != NULL ? opt->n_files : 1;
+        uint64_t steps_before = st->clock_steps_back;
         uint64_t max = opt->count == 0 ? 0 : (uint64_t)remaining, fed = 0;
         int r = use_reader_thread(opt) ? reader_thread_run(an, cap, max, &fed, &err)
                                        : reader_single_run(an, cap, max, &fed, &err);
@@ -414,6 +416,14 @@ int run_offline(const struct cli_options *opt)
             rc_code = EXIT_INPUT_FAIL;
         }
         st->frames_filtered_out += capture_get_info(cap)->frames_filtered_out;
+        if (merged == NULL && i > 0 && st->clock_steps_back > steps_before && !hinted_merge) {
+            /* a later file going back in time: likely captured beside the
+             * first, not after it */
+            fprintf(stderr, "sockscope: note: the clock stepped back in %s, a later -r file; "
+                            "files captured side by side are read as one with --merge\n",
+                    opt->files[i]);
+            hinted_merge = true;
+        }
         capture_close(cap);
         if (opt->count != 0 && remaining == 0)
             break;

@@ -199,6 +199,21 @@ assert whole == merged
 done
 expect 1 'missing.pcap: No such file' -- -r "$tmp/odd.pcap" -r "$tmp/missing.pcap" --merge --json
 no_report 'a --merge whose second file does not open'
+# files side by side read one after another: the clock steps back in the
+# second, and a note says --merge reads them as one (exit 0); with it, no note
+python3 - "$samples/lifecycle.pcap" "$tmp/later.pcap" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, off = bytearray(data[:24]), 24
+while off + 16 <= len(data):
+    sec, frac, n, wire = struct.unpack_from("<IIII", data, off)
+    out += struct.pack("<IIII", sec + 400, frac, n, wire) + data[off + 16:off + 16 + n]
+    off += 16 + n
+open(sys.argv[2], "wb").write(out)
+PY
+expect 0 "^sockscope: note: the clock stepped back in $samples/lifecycle.pcap, a later -r file; files captured side by side are read as one with --merge\$" -- -r "$tmp/later.pcap" -r "$samples/lifecycle.pcap" --stats
+"$bin" -r "$tmp/later.pcap" -r "$samples/lifecycle.pcap" --merge --stats >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
+    passed=$((passed + 1)) || { echo "FAIL: a note with --merge"; fail=$((fail + 1)); }
 
 # --threads 1 and 2 (the reader thread) write the same bytes, with -c too,
 # and across several -r files
