@@ -214,6 +214,12 @@ PY
 expect 0 "^sockscope: note: the clock stepped back in $samples/lifecycle.pcap, a later -r file; files captured side by side are read as one with --merge\$" -- -r "$tmp/later.pcap" -r "$samples/lifecycle.pcap" --stats
 "$bin" -r "$tmp/later.pcap" -r "$samples/lifecycle.pcap" --merge --stats >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
     passed=$((passed + 1)) || { echo "FAIL: a note with --merge"; fail=$((fail + 1)); }
+# one file whose own clock steps back (a clock reset): no note, there is nothing to merge
+cat "$tmp/later.pcap" >"$tmp/reset.pcap"
+tail -c +25 "$samples/lifecycle.pcap" >>"$tmp/reset.pcap"
+"$bin" -r "$tmp/reset.pcap" --stats >"$tmp/out" 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
+    grep -q 'clock steps back' "$tmp/out" &&
+    passed=$((passed + 1)) || { echo "FAIL: a note for one file whose clock steps back"; fail=$((fail + 1)); }
 
 # --threads 1 and 2 (the reader thread) write the same bytes, with -c too,
 # and across several -r files
