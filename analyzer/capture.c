@@ -8,8 +8,8 @@
  * or FIFO as its bytes arrive), a caller's stream through stdio. The format is
  * told by the magic, peeked through the same window and left unread there, so
  * the reader that takes the window over starts at the file's first byte:
- * nothing is read twice, nothing needs rewinding. A gzip-compressed file is
- * told by its own magic and inflated by the window (filebuf.h). */
+ * nothing is read twice, nothing needs rewinding. A gzip- or zstd-compressed
+ * file is told by its own magic and decompressed by the window (filebuf.h). */
 #include "capture.h"
 
 #include <errno.h>
@@ -183,19 +183,21 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
         filebuf_free(&in);
         goto fail;
     }
-    /* a gzip-compressed capture: the same formats inside (the magic again,
-     * on the bytes inflated) */
-    bool gzipped = filebuf_at_gzip(&in);
-    if (gzipped && (filebuf_start_gzip(&in, err) != 0 || filebuf_fill(&in, 4, err) != 0)) {
+    /* a compressed capture: the same formats inside (the magic again, on the
+     * bytes decompressed) */
+    enum filebuf_codec codec = filebuf_sniff(&in);
+    const char *packed = codec != FILEBUF_PLAIN ? filebuf_codec_name(codec) : NULL;
+    if (packed != NULL &&
+        (filebuf_start_decoding(&in, codec, err) != 0 || filebuf_fill(&in, 4, err) != 0)) {
         filebuf_free(&in);
         goto fail;
     }
-    if (gzipped && filebuf_avail(&in) < 4) {
-        ss_err_set(err, "%s: truncated file header (gzip-compressed)", cap->name);
+    if (packed != NULL && filebuf_avail(&in) < 4) {
+        ss_err_set(err, "%s: truncated file header (%s-compressed)", cap->name, packed);
         filebuf_free(&in);
         goto fail;
     }
-    cap->info.gzip = gzipped;
+    cap->info.compression = packed;
     /* the bytes in file order, left unread for the reader */
     uint32_t magic = filebuf_rd32(filebuf_data(&in), true);
     int rc;
@@ -208,8 +210,8 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
         break;
     case PCAPNG_MAGIC: rc = open_pcapng(cap, &in, err); break;
     default:
-        ss_err_set(err, "%s: not a pcap or pcapng capture (%smagic 0x%08" PRIx32 ")", cap->name,
-                   gzipped ? "gzip-compressed, " : "", magic);
+        ss_err_set(err, "%s: not a pcap or pcapng capture (%s%smagic 0x%08" PRIx32 ")", cap->name,
+                   packed != NULL ? packed : "", packed != NULL ? "-compressed, " : "", magic);
         filebuf_free(&in);
         rc = -1;
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#include <zstd.h>
 
 void filebuf_init(struct filebuf *fb, int fd, FILE *fp, const char *name)
 {
@@ -62,106 +63,128 @@ static ssize_t source_read(struct filebuf *fb, uint8_t *dst, size_t room, size_t
     }
 }
 
-/* ---- gzip (RFC 1952), inflated by zlib ---------------------------------- */
+/* ---- compressed sources: gzip (RFC 1952) by zlib, zstd (RFC 8878) by libzstd */
 
-struct filebuf_gzip {
-    z_stream zs;
-    uint8_t *in;      /* compressed bytes read: zs.next_in points into it */
+struct filebuf_dec {
+    enum filebuf_codec codec;
+    uint8_t *in;      /* compressed bytes read: the decoder's input points into it */
     size_t in_cap;
     uint64_t in_read; /* compressed bytes taken from the source in all */
     bool src_eof;     /* the source has no more */
-    bool between;     /* a member has ended: another, NULs or the end may follow */
-    bool padding;     /* NULs have followed one: only more NULs may */
     bool done;        /* nothing more will come out: the end, or damage */
     char damage[128]; /* why it ended early; "" at a clean end */
+    /* gzip */
+    z_stream zs;
+    bool between;     /* a member has ended: another, NULs or the end may follow */
+    bool padding;     /* NULs have followed one: only more NULs may */
+    /* zstd */
+    ZSTD_DStream *zd;
+    ZSTD_inBuffer zin;
+    size_t zret;      /* ZSTD_decompressStream's last hint: 0 once a frame is whole */
 };
 
-/* The offset in the compressed data of the next byte inflate would take. */
-static uint64_t gz_offset(const struct filebuf_gzip *gz)
+const char *filebuf_codec_name(enum filebuf_codec codec)
 {
-    return gz->in_read - gz->zs.avail_in;
+    return codec == FILEBUF_GZIP ? "gzip" : codec == FILEBUF_ZSTD ? "zstd" : "none";
+}
+
+/* The compressed bytes read and not yet taken by the decoder. */
+static size_t dec_pending(const struct filebuf_dec *d)
+{
+    return d->codec == FILEBUF_GZIP ? d->zs.avail_in : d->zin.size - d->zin.pos;
+}
+
+/* The offset in the compressed data of the next byte the decoder would take. */
+static uint64_t dec_offset(const struct filebuf_dec *d)
+{
+    return d->in_read - dec_pending(d);
 }
 
 /* Keeps the compressed bytes not yet taken and reads more after them.
  * Returns 0 (src_eof set at the source's end) or -1 with err set. */
-static int gz_refill(struct filebuf *fb, struct filebuf_gzip *gz, struct ss_err *err)
+static int dec_refill(struct filebuf *fb, struct filebuf_dec *d, struct ss_err *err)
 {
-    size_t keep = gz->zs.avail_in;
-    if (keep > 0 && gz->zs.next_in != gz->in)
-        memmove(gz->in, gz->zs.next_in, keep);
-    gz->zs.next_in = gz->in;
-    ssize_t got = source_read(fb, gz->in + keep, gz->in_cap - keep, gz->in_cap - keep, err);
+    size_t keep = dec_pending(d);
+    const uint8_t *from = d->codec == FILEBUF_GZIP ? d->zs.next_in
+                                                   : (const uint8_t *)d->zin.src + d->zin.pos;
+    if (keep > 0 && from != d->in)
+        memmove(d->in, from, keep);
+    ssize_t got = source_read(fb, d->in + keep, d->in_cap - keep, d->in_cap - keep, err);
     if (got < 0)
         return -1;
     if (got == 0)
-        gz->src_eof = true;
-    gz->in_read += (uint64_t)got;
-    gz->zs.avail_in = (uInt)(keep + (size_t)got);
+        d->src_eof = true;
+    d->in_read += (uint64_t)got;
+    if (d->codec == FILEBUF_GZIP) {
+        d->zs.next_in = d->in;
+        d->zs.avail_in = (uInt)(keep + (size_t)got);
+    } else {
+        d->zin = (ZSTD_inBuffer){ .src = d->in, .size = keep + (size_t)got, .pos = 0 };
+    }
     return 0;
 }
 
-static void gz_damage(struct filebuf_gzip *gz, const char *why)
+static void dec_damage(struct filebuf_dec *d, const char *why)
 {
-    snprintf(gz->damage, sizeof(gz->damage), "gzip: %s", why);
-    gz->done = true;
+    snprintf(d->damage, sizeof(d->damage), "%s: %s", filebuf_codec_name(d->codec), why);
+    d->done = true;
 }
 
-/* Between members: another member, or NUL bytes to the end (tape padding,
- * which gzip(1) ignores too; nothing may follow them), or the end; anything
- * else is damage. Returns true when inflating may go on. */
-static bool gz_next_member(struct filebuf_gzip *gz)
+/* Between gzip members: another member, or NUL bytes to the end (tape
+ * padding, which gzip(1) ignores too; nothing may follow them), or the end;
+ * anything else is damage. Returns true when inflating may go on. */
+static bool gz_next_member(struct filebuf_dec *d)
 {
-    while (gz->zs.avail_in > 0 && gz->zs.next_in[0] == 0) {
-        gz->padding = true;
-        gz->zs.next_in++;
-        gz->zs.avail_in--;
+    while (d->zs.avail_in > 0 && d->zs.next_in[0] == 0) {
+        d->padding = true;
+        d->zs.next_in++;
+        d->zs.avail_in--;
     }
-    if (gz->zs.avail_in == 0) {
-        if (gz->src_eof)
-            gz->done = true; /* the clean end */
+    if (d->zs.avail_in == 0) {
+        if (d->src_eof)
+            d->done = true; /* the clean end */
         return false;
     }
     /* two bytes are in unless the source has ended (gz_read refills first) */
-    if (gz->padding || gz->zs.avail_in < 2 || gz->zs.next_in[0] != 0x1f ||
-        gz->zs.next_in[1] != 0x8b) {
+    if (d->padding || d->zs.avail_in < 2 || d->zs.next_in[0] != 0x1f || d->zs.next_in[1] != 0x8b) {
         char why[96];
         snprintf(why, sizeof(why), "trailing data after the compressed stream at byte %" PRIu64,
-                 gz_offset(gz));
-        gz_damage(gz, why);
+                 dec_offset(d));
+        dec_damage(d, why);
         return false;
     }
-    gz->between = false;
+    d->between = false;
     return true;
 }
 
 /* Inflates up to room bytes into dst. Returns how many (0: nothing more, the
  * end or damage), or -1 with err set (a read error of the source). */
-static ssize_t gz_read(struct filebuf *fb, uint8_t *dst, size_t room, struct ss_err *err)
+static ssize_t gz_read(struct filebuf *fb, struct filebuf_dec *d, uint8_t *dst, size_t room,
+                       struct ss_err *err)
 {
-    struct filebuf_gzip *gz = fb->gz;
     if (room > UINT_MAX)
         room = UINT_MAX;
-    while (!gz->done) {
-        if ((gz->zs.avail_in == 0 || (gz->between && gz->zs.avail_in < 2)) && !gz->src_eof &&
-            gz_refill(fb, gz, err) != 0)
+    while (!d->done) {
+        if ((d->zs.avail_in == 0 || (d->between && d->zs.avail_in < 2)) && !d->src_eof &&
+            dec_refill(fb, d, err) != 0)
             return -1;
-        if (gz->between && !gz_next_member(gz))
+        if (d->between && !gz_next_member(d))
             continue;
-        gz->zs.next_out = dst;
-        gz->zs.avail_out = (uInt)room;
-        int zr = inflate(&gz->zs, Z_NO_FLUSH);
-        size_t made = room - gz->zs.avail_out;
+        d->zs.next_out = dst;
+        d->zs.avail_out = (uInt)room;
+        int zr = inflate(&d->zs, Z_NO_FLUSH);
+        size_t made = room - d->zs.avail_out;
         if (zr == Z_STREAM_END) {
-            gz->between = true;
-            (void)inflateReset(&gz->zs);
+            d->between = true;
+            (void)inflateReset(&d->zs);
         } else if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT) {
-            gz_damage(gz, gz->zs.msg != NULL ? gz->zs.msg : "invalid compressed data");
+            dec_damage(d, d->zs.msg != NULL ? d->zs.msg : "invalid compressed data");
         } else if (zr == Z_MEM_ERROR) {
-            gz_damage(gz, "out of memory");
-        } else if (gz->zs.avail_in == 0 && gz->src_eof && made < room) {
+            dec_damage(d, "out of memory");
+        } else if (d->zs.avail_in == 0 && d->src_eof && made < room) {
             /* Z_OK or Z_BUF_ERROR with every byte taken, room left and no
              * more to come: the member stops short of its end */
-            gz_damage(gz, "truncated compressed data");
+            dec_damage(d, "truncated compressed data");
         }
         if (made > 0)
             return (ssize_t)made;
@@ -169,38 +192,109 @@ static ssize_t gz_read(struct filebuf *fb, uint8_t *dst, size_t room, struct ss_
     return 0;
 }
 
-bool filebuf_at_gzip(const struct filebuf *fb)
+/* Decompresses up to room bytes of zstd frames (one or several, skippable
+ * ones among them, as zstd(1) writes and joins them) into dst. Returns how
+ * many (0: nothing more, the end or damage), or -1 with err set. */
+static ssize_t zst_read(struct filebuf *fb, struct filebuf_dec *d, uint8_t *dst, size_t room,
+                        struct ss_err *err)
 {
-    const uint8_t *p = filebuf_data(fb);
-    return filebuf_avail(fb) >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8;
+    while (!d->done) {
+        if (d->zin.pos == d->zin.size && !d->src_eof) {
+            if (dec_refill(fb, d, err) != 0)
+                return -1;
+            continue;
+        }
+        if (d->zin.pos == d->zin.size && d->zret == 0) {
+            d->done = true; /* the last frame whole and flushed: the clean end */
+            break;
+        }
+        ZSTD_outBuffer out = { .dst = dst, .size = room, .pos = 0 };
+        size_t r = ZSTD_decompressStream(d->zd, &out, &d->zin);
+        if (ZSTD_isError(r))
+            dec_damage(d, ZSTD_getErrorName(r));
+        else
+            d->zret = r;
+        if (out.pos > 0)
+            return (ssize_t)out.pos;
+        if (!d->done && d->zin.pos == d->zin.size && d->src_eof && d->zret != 0)
+            dec_damage(d, "truncated compressed data"); /* nothing came out, nothing will come in */
+    }
+    return 0;
 }
 
-int filebuf_start_gzip(struct filebuf *fb, struct ss_err *err)
+enum filebuf_codec filebuf_sniff(const struct filebuf *fb)
+{
+    const uint8_t *p = filebuf_data(fb);
+    size_t n = filebuf_avail(fb);
+    if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8)
+        return FILEBUF_GZIP;
+    /* a zstd frame (28 b5 2f fd), or a skippable frame (5X 2a 4d 18) first,
+     * as pzstd writes one */
+    if (n >= 4 && ((p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) ||
+                   ((p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18)))
+        return FILEBUF_ZSTD;
+    return FILEBUF_PLAIN;
+}
+
+static void dec_free(struct filebuf_dec *d)
+{
+    if (d == NULL)
+        return;
+    if (d->codec == FILEBUF_GZIP)
+        (void)inflateEnd(&d->zs);
+    else
+        ZSTD_freeDStream(d->zd);
+    free(d->in);
+    free(d);
+}
+
+int filebuf_start_decoding(struct filebuf *fb, enum filebuf_codec codec, struct ss_err *err)
 {
     size_t have = fb->end - fb->pos;
-    struct filebuf_gzip *gz = calloc(1, sizeof(*gz));
-    if (gz != NULL) {
-        gz->in_cap = have > FILEBUF_CHUNK ? have : FILEBUF_CHUNK;
-        gz->in = malloc(gz->in_cap);
+    struct filebuf_dec *d = calloc(1, sizeof(*d));
+    bool ok = d != NULL;
+    if (ok) {
+        d->codec = codec;
+        d->in_cap = have > FILEBUF_CHUNK ? have : FILEBUF_CHUNK;
+        d->in = malloc(d->in_cap);
+        ok = d->in != NULL;
     }
-    /* 16 + the largest window: gzip's wrapper only, not zlib's or raw deflate */
-    if (gz == NULL || gz->in == NULL || inflateInit2(&gz->zs, 16 + MAX_WBITS) != Z_OK) {
-        if (gz != NULL)
-            free(gz->in);
-        free(gz);
-        ss_err_set(err, "%s: out of memory for gzip decompression", fb->name);
+    if (ok && codec == FILEBUF_GZIP) {
+        /* 16 + the largest window: gzip's wrapper only, not zlib's or raw deflate */
+        ok = inflateInit2(&d->zs, 16 + MAX_WBITS) == Z_OK;
+        if (!ok)
+            d->codec = FILEBUF_PLAIN; /* nothing for dec_free to end */
+    } else if (ok) {
+        /* libzstd's default window limit (2^27 bytes) stays: a frame that
+         * claims more is refused, not allocated */
+        ok = (d->zd = ZSTD_createDStream()) != NULL && !ZSTD_isError(ZSTD_initDStream(d->zd));
+    }
+    if (!ok) {
+        dec_free(d);
+        ss_err_set(err, "%s: out of memory for %s decompression", fb->name,
+                   filebuf_codec_name(codec));
         return -1;
     }
     if (have > 0)
-        memcpy(gz->in, fb->buf + fb->pos, have);
-    gz->zs.next_in = gz->in;
-    gz->zs.avail_in = (uInt)have;
-    gz->in_read = have;
-    gz->src_eof = fb->eof;
+        memcpy(d->in, fb->buf + fb->pos, have);
+    if (codec == FILEBUF_GZIP) {
+        d->zs.next_in = d->in;
+        d->zs.avail_in = (uInt)have;
+    } else {
+        d->zin = (ZSTD_inBuffer){ .src = d->in, .size = have, .pos = 0 };
+        d->zret = 1; /* a frame begun: the source may not end here */
+    }
+    d->in_read = have;
+    d->src_eof = fb->eof;
     fb->eof = false;
     fb->pos = fb->end = 0;
-    fb->gz = gz;
+    fb->dec = d;
     return 0;
+}
+
+enum filebuf_codec filebuf_decoding(const struct filebuf *fb)
+{
+    return fb->dec != NULL ? fb->dec->codec : FILEBUF_PLAIN;
 }
 
 int filebuf_fill(struct filebuf *fb, size_t need, struct ss_err *err)
@@ -227,15 +321,16 @@ int filebuf_fill(struct filebuf *fb, size_t need, struct ss_err *err)
             fb->cap = grown;
         }
         size_t room = fb->cap - fb->end;
-        ssize_t n = fb->gz != NULL
-                        ? gz_read(fb, fb->buf + fb->end, room, err)
-                        : source_read(fb, fb->buf + fb->end, room, need - fb->end, err);
+        struct filebuf_dec *d = fb->dec;
+        ssize_t n = d == NULL ? source_read(fb, fb->buf + fb->end, room, need - fb->end, err)
+                    : d->codec == FILEBUF_GZIP ? gz_read(fb, d, fb->buf + fb->end, room, err)
+                                               : zst_read(fb, d, fb->buf + fb->end, room, err);
         if (n < 0)
             return -1;
         if (n == 0) {
-            if (fb->gz != NULL && fb->gz->damage[0] != '\0') {
-                /* what was inflated before the damage is in the window */
-                ss_err_set(err, "%s: %s", fb->name, fb->gz->damage);
+            if (d != NULL && d->damage[0] != '\0') {
+                /* what was decompressed before the damage is in the window */
+                ss_err_set(err, "%s: %s", fb->name, d->damage);
                 return -1;
             }
             fb->eof = true;
@@ -248,12 +343,8 @@ int filebuf_fill(struct filebuf *fb, size_t need, struct ss_err *err)
 
 void filebuf_free(struct filebuf *fb)
 {
-    if (fb->gz != NULL) {
-        (void)inflateEnd(&fb->gz->zs);
-        free(fb->gz->in);
-        free(fb->gz);
-        fb->gz = NULL;
-    }
+    dec_free(fb->dec);
+    fb->dec = NULL;
     free(fb->buf);
     fb->buf = NULL;
     fb->cap = fb->pos = fb->end = 0;

@@ -13,12 +13,12 @@
  * is asked), not to a length a header claims: a short hostile file cannot make it
  * allocate what a block or record only says it holds.
  *
- * A gzip-compressed capture (RFC 1952; `tcpdump -z gzip`, Zeek's and many
- * public traces, read as Wireshark reads them) is read the same three ways
- * and inflated on the way: the window then shows the bytes it inflates to,
- * the source being read in chunks (a stream's too) and inflated as far as the
- * window has room, so a record still arrives as soon as its compressed bytes
- * have. */
+ * A compressed capture, gzip (RFC 1952; `tcpdump -z gzip`, Zeek's and many
+ * public traces, read as Wireshark reads them) or zstd (RFC 8878, as
+ * Wireshark 4.2 reads it), is read the same three ways and decompressed on
+ * the way: the window then shows the bytes it decompresses to, the source
+ * being read in chunks (a stream's too) and decompressed as far as the window
+ * has room, so a record still arrives as soon as its compressed bytes have. */
 #ifndef SOCKSCOPE_FILEBUF_H
 #define SOCKSCOPE_FILEBUF_H
 
@@ -44,7 +44,9 @@ static inline uint32_t filebuf_rd32(const uint8_t *p, bool be)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-struct filebuf_gzip; /* filebuf.c */
+struct filebuf_dec; /* filebuf.c */
+
+enum filebuf_codec { FILEBUF_PLAIN = 0, FILEBUF_GZIP, FILEBUF_ZSTD };
 
 struct filebuf {
     const char *name; /* prefixes messages (borrowed) */
@@ -56,7 +58,7 @@ struct filebuf {
     size_t cap;      /* bytes allocated */
     size_t pos, end; /* unread bytes: buf[pos, end) */
     bool eof;        /* the source has no more bytes */
-    struct filebuf_gzip *gz; /* non-NULL: the source is gzip data, buf what it inflates to */
+    struct filebuf_dec *dec; /* non-NULL: the source is compressed, buf what it decompresses to */
 };
 
 /* Empty, reading fd from where it stands when fd >= 0, else fp from where it
@@ -69,29 +71,36 @@ static inline void filebuf_move(struct filebuf *dst, struct filebuf *src)
 {
     *dst = *src;
     src->buf = NULL;
-    src->gz = NULL;
+    src->dec = NULL;
     src->cap = src->pos = src->end = 0;
 }
 
-/* Whether the unread bytes begin a gzip member (RFC 1952: ID1 0x1f, ID2 0x8b,
- * CM 8, deflate); needs 3 unread bytes to say yes. */
-bool filebuf_at_gzip(const struct filebuf *fb);
+/* The compression the unread bytes begin with: gzip (1f 8b 08: RFC 1952's
+ * ID1, ID2 and CM deflate; 3 bytes) or zstd (a frame's magic 28 b5 2f fd, or
+ * a skippable frame's 5X 2a 4d 18, as pzstd starts; 4 bytes); FILEBUF_PLAIN
+ * when neither, or too few bytes to tell. */
+enum filebuf_codec filebuf_sniff(const struct filebuf *fb);
 
-/* From here on the unread bytes and the rest of the source are gzip data,
- * one member or several concatenated (as gzip(1) appends them; NUL bytes to
- * the end after the last are ignored, as gzip(1) ignores them): the window
- * shows what they inflate to. Returns 0, or -1 with err set ("NAME: out of memory ..."). Damaged
- * compressed data is reported by the filebuf_fill that cannot be met because
- * of it ("NAME: gzip: truncated compressed data", "NAME: gzip: invalid ...",
- * "NAME: gzip: incorrect data check" for a CRC that does not match, "NAME:
- * gzip: N bytes of trailing data"), after every byte inflated before it. */
-int filebuf_start_gzip(struct filebuf *fb, struct ss_err *err);
+/* From here on the unread bytes and the rest of the source are codec's data
+ * (not FILEBUF_PLAIN): gzip members concatenated as gzip(1) appends them, NUL
+ * bytes to the end after the last ignored as gzip(1) ignores them; zstd frames
+ * one after another, skippable frames skipped, as zstd(1) reads them. The
+ * window shows what they decompress to. Returns 0, or -1 with err set ("NAME:
+ * out of memory ..."). Damaged compressed data is reported by the
+ * filebuf_fill that cannot be met because of it, after every byte
+ * decompressed before it: "NAME: gzip: truncated compressed data", "NAME:
+ * gzip: incorrect data check" (a CRC that does not match), "NAME: gzip:
+ * trailing data after the compressed stream at byte N", "NAME: zstd:
+ * truncated compressed data", "NAME: zstd: Restored data doesn't match
+ * checksum", "NAME: zstd: Unknown frame descriptor" (bytes after the last
+ * frame that are none), ... */
+int filebuf_start_decoding(struct filebuf *fb, enum filebuf_codec codec, struct ss_err *err);
 
-/* Whether filebuf_start_gzip was called. */
-static inline bool filebuf_gzipped(const struct filebuf *fb)
-{
-    return fb->gz != NULL;
-}
+/* The codec filebuf_start_decoding started, or FILEBUF_PLAIN. */
+enum filebuf_codec filebuf_decoding(const struct filebuf *fb);
+
+/* "gzip", "zstd", "none". */
+const char *filebuf_codec_name(enum filebuf_codec codec);
 
 /* Makes at least need unread bytes available unless the source ends first
  * (check filebuf_avail). Moves the unread bytes: pointers into the buffer

@@ -13,7 +13,8 @@
               bytes to a length at which fuzz_pcap.c turns nDPI on (bit 2 of
               the length clear), so every such seed is also run with detection;
               and each sample gzip-compressed (mtime 0: the same bytes every
-              run), so the inflating window is fuzzed too.
+              run) and, when zstd(1) is there, zstd-compressed, so the
+              decompressing window is fuzzed too.
 Both also get tests/fuzz/regressions/<target>/* (past findings). Seeds are named
 by the SHA-1 of their content (duplicates collapse), so the output depends only
 on the inputs. A missing corpus is skipped with a note.
@@ -28,6 +29,7 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 import sys
 
 FRAMES_PER_FILE = 20
@@ -235,11 +237,17 @@ def main():
             data = f.read()
         if len(data) < MAX_PCAP_SEED:
             pcap.add(data + bytes(dpi_length(len(data)) - len(data)))
+    zstd = shutil.which("zstd")
     for path in samples:
         with open(path, "rb") as f:
-            data = gzip.compress(f.read(), compresslevel=6, mtime=0)
-        if len(data) < MAX_PCAP_SEED:
-            pcap.add(data)
+            raw = f.read()
+        packed = [gzip.compress(raw, compresslevel=6, mtime=0)]
+        if zstd is not None:
+            packed.append(subprocess.run([zstd, "-q", "-c", "-3"], input=raw,
+                                         stdout=subprocess.PIPE, check=True).stdout)
+        for data in packed:
+            if len(data) < MAX_PCAP_SEED:
+                pcap.add(data)
 
     print(f"make_seeds.py: {len(frame.names)} frame seeds ({skipped} frames without a "
           f"selector skipped), {len(pcap.names)} capture seeds, from {len(samples)} "

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include "capture.h"
 #include "capture_fixture.h"
@@ -922,8 +923,9 @@ static void test_gzip_capture(void)
     CU_ASSERT_EQUAL(gz.open_rc, 0);
     CU_ASSERT_EQUAL(gz.end_rc, 0);
     CU_ASSERT_EQUAL_FATAL(gz.n, 20);
-    CU_ASSERT(!plain.info.gzip);
-    CU_ASSERT(gz.info.gzip);
+    CU_ASSERT_PTR_NULL(plain.info.compression);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gz.info.compression);
+    CU_ASSERT_STRING_EQUAL(gz.info.compression, "gzip");
     CU_ASSERT_EQUAL(gz.info.format, CAPTURE_PCAP);
     for (int i = 0; i < 20; i++) {
         CU_ASSERT_EQUAL(gz.f[i].ts_ns, plain.f[i].ts_ns);
@@ -959,7 +961,47 @@ static void test_gzip_capture(void)
     CU_ASSERT_EQUAL(gz.end_rc, 0);
     CU_ASSERT_EQUAL(gz.n, 9);
     CU_ASSERT_EQUAL(gz.info.format, CAPTURE_PCAPNG);
-    CU_ASSERT(gz.info.gzip);
+    CU_ASSERT_PTR_NOT_NULL(gz.info.compression);
+}
+
+/* b's bytes zstd-compressed (b is emptied), written to name. */
+static const char *write_zstd(const char *name, struct buf *b)
+{
+    size_t cap = ZSTD_compressBound(b->len);
+    uint8_t *out = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    size_t n = ZSTD_compress(out, cap, b->p, b->len, 3);
+    CU_ASSERT_FATAL(!ZSTD_isError(n));
+    const char *path = write_file(name, out, n);
+    free(out);
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return path;
+}
+
+/* A zstd-compressed capture reads as the capture itself; what is not one
+ * inside says so. */
+static void test_zstd_capture(void)
+{
+    static const uint8_t d[40] = { 0x45 };
+    struct buf b = { 0 };
+    struct readout o;
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    for (uint32_t i = 0; i < 9; i++)
+        ng_epb(&b, 0, i, d, 40, 40);
+    read_all(write_zstd("ng.pcapng.zst", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 9);
+    CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAPNG);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o.info.compression);
+    CU_ASSERT_STRING_EQUAL(o.info.compression, "zstd");
+    put(&b, "hello world\n", 12);
+    read_all(write_zstd("notes.zst", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "notes.zst: not a pcap or pcapng capture (zstd-compressed, magic 0x68656c6c)"));
 }
 
 /* What is not a capture, or is cut short, inside gzip: said so, with what was
@@ -1268,6 +1310,7 @@ int register_tests(void)
         { "already-open streams (fmemopen)", test_open_stream },
         { "gzip-compressed pcap and pcapng", test_gzip_capture },
         { "gzip-compressed damage", test_gzip_damage },
+        { "zstd-compressed pcapng, and not a capture", test_zstd_capture },
         { "merge: interleaved by timestamp, ties by part", test_merge_order },
         { "merge: each part's filter, a part's damage", test_merge_filter_and_damage },
         { NULL, NULL },

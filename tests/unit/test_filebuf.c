@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include "cunit_main.h"
 #include "filebuf.h"
@@ -142,7 +143,8 @@ static uint8_t *gzip_of(const uint8_t *p, size_t len, unsigned n_members, const 
 
 /* Steps of odd sizes through the whole file (src: its bytes, NULL: the
  * pattern; else inflated to the pattern): every byte in order, in place. */
-static void check_walk_src(enum way way, const uint8_t *src, size_t src_len)
+static void check_walk_codec(enum way way, const uint8_t *src, size_t src_len,
+                             enum filebuf_codec codec)
 {
     struct window w;
     window_open_src(&w, way, src, src_len);
@@ -151,10 +153,10 @@ static void check_walk_src(enum way way, const uint8_t *src, size_t src_len)
     const uint8_t *p = w.p;
     struct ss_err err = { "" };
     if (src != NULL) {
-        CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, 3, &err), 0);
-        CU_ASSERT_FATAL(filebuf_at_gzip(fb));
-        CU_ASSERT_EQUAL_FATAL(filebuf_start_gzip(fb, &err), 0);
-        CU_ASSERT(filebuf_gzipped(fb));
+        CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, 4, &err), 0);
+        CU_ASSERT_FATAL(filebuf_sniff(fb) == codec);
+        CU_ASSERT_EQUAL_FATAL(filebuf_start_decoding(fb, codec, &err), 0);
+        CU_ASSERT(filebuf_decoding(fb) == codec);
     }
     size_t at = 0, step = 1;
     while (at < LEN) {
@@ -177,6 +179,11 @@ static void check_walk_src(enum way way, const uint8_t *src, size_t src_len)
     alarm(0);
     CU_ASSERT(fb->cap <= 2 * FILEBUF_CHUNK);
     window_close(&w);
+}
+
+static void check_walk_src(enum way way, const uint8_t *src, size_t src_len)
+{
+    check_walk_codec(way, src, src_len, src != NULL ? FILEBUF_GZIP : FILEBUF_PLAIN);
 }
 
 static void test_walk(void)
@@ -249,13 +256,14 @@ static void test_gzip_member_across_reads(void)
 /* Reads a gzip window (its source: src) to the end, asking for 1,000 bytes at
  * a time. Returns the last fill's result; *got: the bytes inflated, which
  * must be the pattern's first ones. */
-static int drain_gzip(const uint8_t *src, size_t len, size_t *got, struct ss_err *err)
+static int drain_codec(const uint8_t *src, size_t len, enum filebuf_codec codec, size_t *got,
+                       struct ss_err *err)
 {
     struct window w;
     window_open_src(&w, BY_FILE_FD, src, len);
     struct filebuf *fb = &w.fb;
-    CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, 3, err), 0);
-    CU_ASSERT_EQUAL_FATAL(filebuf_start_gzip(fb, err), 0);
+    CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, 4, err), 0);
+    CU_ASSERT_EQUAL_FATAL(filebuf_start_decoding(fb, codec, err), 0);
     int rc;
     *got = 0;
     while ((rc = filebuf_fill(fb, 1000, err)) == 0) {
@@ -272,6 +280,11 @@ static int drain_gzip(const uint8_t *src, size_t len, size_t *got, struct ss_err
         CU_ASSERT_EQUAL(filebuf_fill(fb, 1, err), 0);
     window_close(&w);
     return rc;
+}
+
+static int drain_gzip(const uint8_t *src, size_t len, size_t *got, struct ss_err *err)
+{
+    return drain_codec(src, len, FILEBUF_GZIP, got, err);
 }
 
 /* Damage: everything inflated before it arrives, then the fill that cannot be
@@ -358,9 +371,9 @@ static void test_gzip_magic(void)
         CU_ASSERT_FATAL(fp != NULL);
         filebuf_init(&fb, -1, fp, "m");
         CU_ASSERT_EQUAL(filebuf_fill(&fb, 4, &err), 0);
-        CU_ASSERT_EQUAL(filebuf_at_gzip(&fb), i == 0);
+        CU_ASSERT_EQUAL(filebuf_sniff(&fb) == FILEBUF_GZIP, i == 0);
         filebuf_consume(&fb, 2); /* two bytes left: too few to tell */
-        CU_ASSERT(!filebuf_at_gzip(&fb));
+        CU_ASSERT(filebuf_sniff(&fb) == FILEBUF_PLAIN);
         filebuf_free(&fb);
         fclose(fp);
     }
@@ -392,8 +405,8 @@ static void test_gzip_pipe_takes_what_arrived(void)
     struct ss_err err = { "" };
     alarm(20);
     CU_ASSERT_EQUAL_FATAL(filebuf_fill(&fb, 4, &err), 0);
-    CU_ASSERT_FATAL(filebuf_at_gzip(&fb));
-    CU_ASSERT_EQUAL_FATAL(filebuf_start_gzip(&fb, &err), 0);
+    CU_ASSERT_FATAL(filebuf_sniff(&fb) == FILEBUF_GZIP);
+    CU_ASSERT_EQUAL_FATAL(filebuf_start_decoding(&fb, FILEBUF_GZIP, &err), 0);
     CU_ASSERT_EQUAL(filebuf_fill(&fb, 40, &err), 0);
     alarm(0);
     CU_ASSERT_EQUAL(filebuf_avail(&fb), 100);
@@ -567,6 +580,109 @@ static void test_read_error(void)
     filebuf_free(&fb);
 }
 
+/* zstd of p[0..len) in n_frames frames (with their checksums, as zstd(1)
+ * writes them), a skippable frame of 9 bytes first when skip_first and between
+ * the frames (as pzstd writes them), then tail; *out_len set. */
+static uint8_t *zstd_of(const uint8_t *p, size_t len, unsigned n_frames, bool skippable,
+                        const uint8_t *tail, size_t tail_len, size_t *out_len)
+{
+    size_t cap = ZSTD_compressBound(len) + 64 * (n_frames + 1) + tail_len, at = 0;
+    uint8_t *out = malloc(cap);
+    CU_ASSERT_FATAL(out != NULL);
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    CU_ASSERT_FATAL(cc != NULL);
+    CU_ASSERT_FATAL(!ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
+    for (unsigned f = 0; f < n_frames; f++) {
+        if (skippable) { /* magic 0x184D2A5?, a 4-byte length, that many bytes */
+            static const uint8_t skip[] = {0x53, 0x2a, 0x4d, 0x18, 9, 0, 0, 0,
+                                           's', 'k', 'i', 'p', 'p', 'a', 'b', 'l', 'e'};
+            memcpy(out + at, skip, sizeof(skip));
+            at += sizeof(skip);
+        }
+        size_t from = len * f / n_frames, to = len * (f + 1) / n_frames;
+        size_t n = ZSTD_compress2(cc, out + at, cap - at, p + from, to - from);
+        CU_ASSERT_FATAL(!ZSTD_isError(n));
+        at += n;
+    }
+    ZSTD_freeCCtx(cc);
+    if (tail_len > 0)
+        memcpy(out + at, tail, tail_len);
+    *out_len = at + tail_len;
+    return out;
+}
+
+/* The pattern zstd-compressed, read every way: one frame, three frames with
+ * skippable frames before each. */
+static void test_zstd_walk(void)
+{
+    uint8_t *p = pattern();
+    for (int way = 0; way < N_WAYS; way++) {
+        size_t n;
+        uint8_t *z = zstd_of(p, LEN, 1, false, NULL, 0, &n);
+        CU_ASSERT(n < LEN / 2);
+        check_walk_codec((enum way)way, z, n, FILEBUF_ZSTD);
+        free(z);
+        z = zstd_of(p, LEN, 3, true, NULL, 0, &n);
+        check_walk_codec((enum way)way, z, n, FILEBUF_ZSTD);
+        free(z);
+    }
+    free(p);
+}
+
+/* zstd damage: cut short, a checksum that does not match, bytes after the
+ * last frame that are no frame: every byte decompressed before it, then the
+ * error. */
+static void test_zstd_damage(void)
+{
+    uint8_t *p = pattern();
+    size_t n, got;
+    struct ss_err err = { "" };
+    uint8_t *z = zstd_of(p, LEN, 2, false, NULL, 0, &n);
+    CU_ASSERT_EQUAL(drain_codec(z, n, FILEBUF_ZSTD, &got, &err), 0);
+    CU_ASSERT_EQUAL(got, LEN);
+    CU_ASSERT_EQUAL(drain_codec(z, n / 2, FILEBUF_ZSTD, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: zstd: truncated compressed data");
+    CU_ASSERT(got > LEN / 8 && got < LEN);
+    CU_ASSERT_EQUAL(drain_codec(z, n - 2, FILEBUF_ZSTD, &got, &err), -1); /* in the checksum */
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: zstd: truncated compressed data");
+    z[n - 1] ^= 0x10; /* the last frame's checksum (its last 4 bytes) */
+    CU_ASSERT_EQUAL(drain_codec(z, n, FILEBUF_ZSTD, &got, &err), -1);
+    CU_ASSERT(strstr(err.msg, "t: zstd: ") == err.msg && strstr(err.msg, "checksum") != NULL);
+    free(z);
+    static const uint8_t junk[] = "not zstd";
+    z = zstd_of(p, LEN, 1, false, junk, sizeof(junk) - 1, &n);
+    CU_ASSERT_EQUAL(drain_codec(z, n, FILEBUF_ZSTD, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: zstd: Unknown frame descriptor");
+    CU_ASSERT_EQUAL(got, LEN);
+    free(z);
+    free(p);
+}
+
+/* zstd's magics: a frame's, a skippable frame's; four bytes to say yes. */
+static void test_zstd_magic(void)
+{
+    static const uint8_t cases[][4] = {
+        {0x28, 0xb5, 0x2f, 0xfd}, /* a frame */
+        {0x50, 0x2a, 0x4d, 0x18}, /* skippable, first and last of the 16 */
+        {0x5f, 0x2a, 0x4d, 0x18},
+        {0x60, 0x2a, 0x4d, 0x18}, /* no */
+        {0x28, 0xb5, 0x2f, 0xfe}, /* no */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct filebuf fb;
+        struct ss_err err = { "" };
+        FILE *fp = fmemopen((void *)(uintptr_t)cases[i], 4, "rb");
+        CU_ASSERT_FATAL(fp != NULL);
+        filebuf_init(&fb, -1, fp, "m");
+        CU_ASSERT_EQUAL(filebuf_fill(&fb, 4, &err), 0);
+        CU_ASSERT_EQUAL(filebuf_sniff(&fb) == FILEBUF_ZSTD, i < 3);
+        filebuf_consume(&fb, 1); /* three bytes left: too few to tell */
+        CU_ASSERT(filebuf_sniff(&fb) == FILEBUF_PLAIN);
+        filebuf_free(&fb);
+        fclose(fp);
+    }
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -575,6 +691,9 @@ int register_tests(void)
         { "gzip: damage reported after every byte before it", test_gzip_damage },
         { "gzip: told by its magic", test_gzip_magic },
         { "gzip: a member's magic across two reads", test_gzip_member_across_reads },
+        { "zstd: every byte decompressed, in order, every way", test_zstd_walk },
+        { "zstd: damage reported after every byte before it", test_zstd_damage },
+        { "zstd: told by its magics", test_zstd_magic },
         { "gzip: a pipe's compressed bytes inflated as they arrive", test_gzip_pipe_takes_what_arrived },
         { "grows with what arrives, not with what is asked", test_claim_not_allocated },
         { "a stream is read no further than asked", test_stream_exact },
