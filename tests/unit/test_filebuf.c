@@ -683,6 +683,28 @@ static void test_zstd_magic(void)
     }
 }
 
+/* Decoding started on a source that has nothing (the magic was there, then
+ * nothing): cut short, for either codec, not a clean empty end. */
+static void test_codec_empty_source(void)
+{
+    for (int c = FILEBUF_GZIP; c <= FILEBUF_ZSTD; c++) {
+        int pfd[2];
+        CU_ASSERT_FATAL(pipe(pfd) == 0);
+        close(pfd[1]);
+        struct filebuf fb;
+        struct ss_err err = { "" };
+        filebuf_init(&fb, pfd[0], NULL, "e");
+        CU_ASSERT_EQUAL_FATAL(filebuf_start_decoding(&fb, (enum filebuf_codec)c, &err), 0);
+        CU_ASSERT_EQUAL(filebuf_fill(&fb, 1, &err), -1);
+        char want[64];
+        snprintf(want, sizeof(want), "e: %s: truncated compressed data",
+                 filebuf_codec_name((enum filebuf_codec)c));
+        CU_ASSERT_STRING_EQUAL(err.msg, want);
+        filebuf_free(&fb);
+        close(pfd[0]);
+    }
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -694,6 +716,7 @@ int register_tests(void)
         { "zstd: every byte decompressed, in order, every way", test_zstd_walk },
         { "zstd: damage reported after every byte before it", test_zstd_damage },
         { "zstd: told by its magics", test_zstd_magic },
+        { "gzip, zstd: an empty source is cut short", test_codec_empty_source },
         { "gzip: a pipe's compressed bytes inflated as they arrive", test_gzip_pipe_takes_what_arrived },
         { "grows with what arrives, not with what is asked", test_claim_not_allocated },
         { "a stream is read no further than asked", test_stream_exact },
