@@ -2,10 +2,11 @@
  * file's descriptor in chunks from where it stands, a pipe's descriptor as
  * bytes arrive, a stream exactly as asked): what is asked arrives whole or up
  * to the end, consumed bytes stay put until the next fill, the buffer grows
- * with what arrives and not with what is asked. The same for gzip-compressed
- * bytes inflated on the way (members concatenated, NUL padding), and damaged
- * compressed data (cut short, a wrong CRC, trailing bytes) reported after every
- * byte inflated before it. */
+ * with what arrives and not with what is asked. The same for gzip- and
+ * zstd-compressed bytes decompressed on the way (gzip members concatenated, NUL
+ * padding; zstd frames and skippable frames), and damaged compressed data (cut
+ * short, a wrong CRC or checksum, trailing bytes) reported after every byte
+ * decompressed before it. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
