@@ -167,6 +167,20 @@ static struct capture *capture_alloc(const char *path, const char *static_name, 
     return cap;
 }
 
+/* The compressor of a file whose first four bytes (in file order) are magic,
+ * for those sockscope does not decompress and that a capture is often kept
+ * in: lz4 (Wireshark 4.2 reads its frames), xz and bzip2; NULL otherwise. */
+static const char *unread_compression(uint32_t magic)
+{
+    if (magic == 0x04224d18u) /* an lz4 frame, 0x184D2204 little-endian */
+        return "lz4";
+    if (magic == 0xfd377a58u) /* xz: fd 37 7a 58 5a 00 */
+        return "xz";
+    if ((magic & 0xffffff00u) == 0x425a6800u && (magic & 0xffu) >= '1' && (magic & 0xffu) <= '9')
+        return "bzip2"; /* "BZh" and the block size, 1-9 */
+    return NULL;
+}
+
 /* The common part of both openers: reads from fd when fd >= 0, else from fp; detects the format and compiles the filter. Returns 0 with
  * *out set, or -1 with cap closed (with what it owns). */
 static int capture_start(struct capture **out, struct capture *cap, int fd, FILE *fp,
@@ -209,11 +223,19 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
         rc = open_pcap(cap, &in, err);
         break;
     case PCAPNG_MAGIC: rc = open_pcapng(cap, &in, err); break;
-    default:
-        ss_err_set(err, "%s: not a pcap or pcapng capture (%s%smagic 0x%08" PRIx32 ")", cap->name,
-                   packed != NULL ? packed : "", packed != NULL ? "-compressed, " : "", magic);
+    default: {
+        const char *other = packed == NULL ? unread_compression(magic) : NULL;
+        if (other != NULL)
+            ss_err_set(err, "%s: %s-compressed, which sockscope does not decompress: "
+                            "decompress it first, as in %s -dc FILE | sockscope -r -",
+                       cap->name, other, other);
+        else
+            ss_err_set(err, "%s: not a pcap or pcapng capture (%s%smagic 0x%08" PRIx32 ")",
+                       cap->name, packed != NULL ? packed : "",
+                       packed != NULL ? "-compressed, " : "", magic);
         filebuf_free(&in);
         rc = -1;
+    }
     }
     if (rc != 0)
         goto fail;

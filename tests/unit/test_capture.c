@@ -671,6 +671,36 @@ static void test_not_a_capture(void)
     CU_ASSERT(has(&o.err, "notes.pcap: not a pcap or pcapng capture (magic 0x68656c6c)"));
 }
 
+/* Compressed with a tool sockscope does not decompress: said so, with what to
+ * do instead. */
+static void test_other_compressors(void)
+{
+    static const struct {
+        const char *name;
+        uint8_t head[8];
+        const char *tool;
+    } cases[] = {
+        {"c.pcap.lz4", {0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7, 0}, "lz4"},
+        {"c.pcap.xz", {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04}, "xz"},
+        {"c.pcap.bz2", {'B', 'Z', 'h', '9', 0x31, 0x41, 0x59, 0x26}, "bzip2"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct readout o;
+        read_all(write_file(cases[i].name, cases[i].head, sizeof(cases[i].head)), NULL, &o);
+        CU_ASSERT_EQUAL(o.open_rc, -1);
+        char want[160];
+        snprintf(want, sizeof(want),
+                 "%s: %s-compressed, which sockscope does not decompress: decompress it first, as in "
+                 "%s -dc FILE | sockscope -r -",
+                 cases[i].name, cases[i].tool, cases[i].tool);
+        CU_ASSERT(has(&o.err, want));
+    }
+    /* "BZh" without a block size digit is not bzip2 */
+    struct readout o;
+    read_all(write_file("bzh.bin", "BZhx....", 8), NULL, &o);
+    CU_ASSERT(has(&o.err, "not a pcap or pcapng capture (magic 0x425a6878)"));
+}
+
 static void test_missing_file(void)
 {
     char path[128];
@@ -1299,6 +1329,7 @@ int register_tests(void)
         { "pcapng truncated record", test_pcapng_truncated_record },
         { "pcapng caplen > snaplen or block", test_pcapng_caplen_over_snaplen },
         { "not a capture", test_not_a_capture },
+        { "compressed by a tool not decompressed", test_other_compressors },
         { "missing file", test_missing_file },
         { "empty file and short headers", test_empty_and_short_headers },
         { "BPF on Ethernet and raw IP in one pcapng", test_filter_ethernet_and_raw_ip },
