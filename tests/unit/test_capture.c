@@ -912,6 +912,17 @@ static void test_stdin_pipe_pcapng(void)
 
 /* ---- gzip-compressed files ---- */
 
+/* Writes out[0..n) (freed) to name and empties b, whose bytes they compress. */
+static const char *write_packed(const char *name, struct buf *b, uint8_t *out, size_t n)
+{
+    const char *path = write_file(name, out, n);
+    free(out);
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return path;
+}
+
 /* b's bytes gzip-compressed (b is emptied), written to name. */
 static const char *write_gzip(const char *name, struct buf *b)
 {
@@ -928,12 +939,7 @@ static const char *write_gzip(const char *name, struct buf *b)
     CU_ASSERT_FATAL(deflate(&zs, Z_FINISH) == Z_STREAM_END);
     size_t n = cap - zs.avail_out;
     deflateEnd(&zs);
-    const char *path = write_file(name, out, n);
-    free(out);
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    return path;
+    return write_packed(name, b, out, n);
 }
 
 /* A gzip-compressed capture reads as the capture itself: classic pcap (with a
@@ -1002,12 +1008,7 @@ static const char *write_zstd(const char *name, struct buf *b)
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     size_t n = ZSTD_compress(out, cap, b->p, b->len, 3);
     CU_ASSERT_FATAL(!ZSTD_isError(n));
-    const char *path = write_file(name, out, n);
-    free(out);
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    return path;
+    return write_packed(name, b, out, n);
 }
 
 /* A zstd-compressed capture reads as the capture itself; what is not one
