@@ -181,6 +181,23 @@ static const char *unread_compression(uint32_t magic)
     return NULL;
 }
 
+/* Makes the window's first 4 bytes (a magic: of the file, or of what it
+ * decompresses to when packed names its compression) available. Returns 0,
+ * or -1 with err set ("NAME: truncated file header[ (gzip-compressed)]"). */
+static int peek_magic(const struct capture *cap, struct filebuf *in, const char *packed,
+                      struct ss_err *err)
+{
+    if (filebuf_fill(in, 4, err) != 0)
+        return -1;
+    if (filebuf_avail(in) >= 4)
+        return 0;
+    if (packed != NULL)
+        ss_err_set(err, "%s: truncated file header (%s-compressed)", cap->name, packed);
+    else
+        ss_err_set(err, "%s: truncated file header", cap->name);
+    return -1;
+}
+
 /* The common part of both openers: reads from fd when fd >= 0, else from fp; detects the format and compiles the filter. Returns 0 with
  * *out set, or -1 with cap closed (with what it owns). */
 static int capture_start(struct capture **out, struct capture *cap, int fd, FILE *fp,
@@ -188,12 +205,7 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
 {
     struct filebuf in;
     filebuf_init(&in, fd, fp, cap->name);
-    if (filebuf_fill(&in, 4, err) != 0) {
-        filebuf_free(&in);
-        goto fail;
-    }
-    if (filebuf_avail(&in) < 4) {
-        ss_err_set(err, "%s: truncated file header", cap->name);
+    if (peek_magic(cap, &in, NULL, err) != 0) {
         filebuf_free(&in);
         goto fail;
     }
@@ -202,12 +214,7 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
     enum filebuf_codec codec = filebuf_sniff(&in);
     const char *packed = codec != FILEBUF_PLAIN ? filebuf_codec_name(codec) : NULL;
     if (packed != NULL &&
-        (filebuf_start_decoding(&in, codec, err) != 0 || filebuf_fill(&in, 4, err) != 0)) {
-        filebuf_free(&in);
-        goto fail;
-    }
-    if (packed != NULL && filebuf_avail(&in) < 4) {
-        ss_err_set(err, "%s: truncated file header (%s-compressed)", cap->name, packed);
+        (filebuf_start_decoding(&in, codec, err) != 0 || peek_magic(cap, &in, packed, err) != 0)) {
         filebuf_free(&in);
         goto fail;
     }

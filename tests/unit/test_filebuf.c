@@ -143,9 +143,9 @@ static uint8_t *gzip_of(const uint8_t *p, size_t len, unsigned n_members, const 
 }
 
 /* Steps of odd sizes through the whole file (src: its bytes, NULL: the
- * pattern; else inflated to the pattern): every byte in order, in place. */
-static void check_walk_codec(enum way way, const uint8_t *src, size_t src_len,
-                             enum filebuf_codec codec)
+ * pattern; else codec's data that decompresses to the pattern): every byte
+ * in order, in place. */
+static void check_walk(enum way way, const uint8_t *src, size_t src_len, enum filebuf_codec codec)
 {
     struct window w;
     window_open_src(&w, way, src, src_len);
@@ -182,15 +182,10 @@ static void check_walk_codec(enum way way, const uint8_t *src, size_t src_len,
     window_close(&w);
 }
 
-static void check_walk_src(enum way way, const uint8_t *src, size_t src_len)
-{
-    check_walk_codec(way, src, src_len, src != NULL ? FILEBUF_GZIP : FILEBUF_PLAIN);
-}
-
 static void test_walk(void)
 {
     for (int way = 0; way < N_WAYS; way++)
-        check_walk_src((enum way)way, NULL, 0);
+        check_walk((enum way)way, NULL, 0, FILEBUF_PLAIN);
 }
 
 /* The pattern gzip-compressed, read every way: one member, three members
@@ -203,10 +198,10 @@ static void test_gzip_walk(void)
         size_t n;
         uint8_t *gz = gzip_of(p, LEN, 1, NULL, 0, &n);
         CU_ASSERT(n < LEN / 2);
-        check_walk_src((enum way)way, gz, n);
+        check_walk((enum way)way, gz, n, FILEBUF_GZIP);
         free(gz);
         gz = gzip_of(p, LEN, 3, nuls, sizeof(nuls), &n);
-        check_walk_src((enum way)way, gz, n);
+        check_walk((enum way)way, gz, n, FILEBUF_GZIP);
         free(gz);
         /* an empty member (gzip of nothing), then the pattern */
         size_t n0, n1;
@@ -216,7 +211,7 @@ static void test_gzip_walk(void)
         CU_ASSERT_FATAL(both != NULL);
         memcpy(both, empty, n0);
         memcpy(both + n0, whole, n1);
-        check_walk_src((enum way)way, both, n0 + n1);
+        check_walk((enum way)way, both, n0 + n1, FILEBUF_GZIP);
         free(empty);
         free(whole);
         free(both);
@@ -247,7 +242,7 @@ static void test_gzip_member_across_reads(void)
     src[10 + pad - 1] = 0;
     memcpy(src + 10 + pad, m1 + 10, n1 - 10);
     memcpy(src + at, m2, n2);
-    check_walk_src(BY_FILE_FD, src, len);
+    check_walk(BY_FILE_FD, src, len, FILEBUF_GZIP);
     free(src);
     free(m1);
     free(m2);
@@ -283,11 +278,6 @@ static int drain_codec(const uint8_t *src, size_t len, enum filebuf_codec codec,
     return rc;
 }
 
-static int drain_gzip(const uint8_t *src, size_t len, size_t *got, struct ss_err *err)
-{
-    return drain_codec(src, len, FILEBUF_GZIP, got, err);
-}
-
 /* Damage: everything inflated before it arrives, then the fill that cannot be
  * met names it. Cut short (inside the data, inside the trailer), a CRC that
  * does not match, bytes after the stream that are not a member. */
@@ -298,19 +288,19 @@ static void test_gzip_damage(void)
     uint8_t *gz = gzip_of(p, LEN, 1, NULL, 0, &n);
     struct ss_err err = { "" };
     /* the whole stream: clean */
-    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), 0);
+    CU_ASSERT_EQUAL(drain_codec(gz, n, FILEBUF_GZIP, &got, &err), 0);
     CU_ASSERT_EQUAL(got, LEN);
     /* cut in the middle: what the first half inflates to, then the error */
-    CU_ASSERT_EQUAL(drain_gzip(gz, n / 2, &got, &err), -1);
+    CU_ASSERT_EQUAL(drain_codec(gz, n / 2, FILEBUF_GZIP, &got, &err), -1);
     CU_ASSERT_STRING_EQUAL(err.msg, "t: gzip: truncated compressed data");
     CU_ASSERT(got > LEN / 4 && got < LEN);
     /* cut in the trailer (CRC and length, 8 bytes): every byte, then the error */
-    CU_ASSERT_EQUAL(drain_gzip(gz, n - 3, &got, &err), -1);
+    CU_ASSERT_EQUAL(drain_codec(gz, n - 3, FILEBUF_GZIP, &got, &err), -1);
     CU_ASSERT_STRING_EQUAL(err.msg, "t: gzip: truncated compressed data");
     CU_ASSERT_EQUAL(got, LEN);
     /* the CRC-32 (the trailer's first 4 bytes) altered */
     gz[n - 8] ^= 0x01;
-    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT_EQUAL(drain_codec(gz, n, FILEBUF_GZIP, &got, &err), -1);
     CU_ASSERT_STRING_EQUAL(err.msg, "t: gzip: incorrect data check");
     CU_ASSERT_EQUAL(got, LEN);
     gz[n - 8] ^= 0x01;
@@ -318,7 +308,7 @@ static void test_gzip_damage(void)
     /* trailing bytes that are no member: every byte, then the error with where */
     static const uint8_t junk[] = "not gzip";
     gz = gzip_of(p, LEN, 2, junk, sizeof(junk) - 1, &n);
-    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT_EQUAL(drain_codec(gz, n, FILEBUF_GZIP, &got, &err), -1);
     char want[128];
     snprintf(want, sizeof(want), "t: gzip: trailing data after the compressed stream at byte %zu",
              n - (sizeof(junk) - 1));
@@ -328,7 +318,7 @@ static void test_gzip_damage(void)
     /* a first byte of gzip's magic, not the second: trailing data too */
     static const uint8_t not_magic[] = {0x1f, 0x00, 'x', 'y'};
     gz = gzip_of(p, LEN, 1, not_magic, sizeof(not_magic), &n);
-    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT_EQUAL(drain_codec(gz, n, FILEBUF_GZIP, &got, &err), -1);
     CU_ASSERT(strstr(err.msg, "trailing data") != NULL);
     CU_ASSERT_EQUAL(got, LEN);
     free(gz);
@@ -341,7 +331,7 @@ static void test_gzip_damage(void)
     memcpy(tail + 3, empty, ne);
     free(empty);
     gz = gzip_of(p, LEN, 1, tail, ne + 3, &n);
-    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT_EQUAL(drain_codec(gz, n, FILEBUF_GZIP, &got, &err), -1);
     snprintf(want, sizeof(want), "t: gzip: trailing data after the compressed stream at byte %zu",
              n - ne);
     CU_ASSERT_STRING_EQUAL(err.msg, want);
@@ -350,7 +340,7 @@ static void test_gzip_damage(void)
     /* one byte of a next member's magic, then the end */
     static const uint8_t half_magic[] = {0x1f};
     gz = gzip_of(p, LEN, 1, half_magic, 1, &n);
-    CU_ASSERT_EQUAL(drain_gzip(gz, n, &got, &err), -1);
+    CU_ASSERT_EQUAL(drain_codec(gz, n, FILEBUF_GZIP, &got, &err), -1);
     CU_ASSERT(strstr(err.msg, "trailing data") != NULL);
     free(gz);
     free(p);
@@ -621,10 +611,10 @@ static void test_zstd_walk(void)
         size_t n;
         uint8_t *z = zstd_of(p, LEN, 1, false, NULL, 0, &n);
         CU_ASSERT(n < LEN / 2);
-        check_walk_codec((enum way)way, z, n, FILEBUF_ZSTD);
+        check_walk((enum way)way, z, n, FILEBUF_ZSTD);
         free(z);
         z = zstd_of(p, LEN, 3, true, NULL, 0, &n);
-        check_walk_codec((enum way)way, z, n, FILEBUF_ZSTD);
+        check_walk((enum way)way, z, n, FILEBUF_ZSTD);
         free(z);
     }
     free(p);
