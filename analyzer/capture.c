@@ -8,8 +8,9 @@
  * or FIFO as its bytes arrive), a caller's stream through stdio. The format is
  * told by the magic, peeked through the same window and left unread there, so
  * the reader that takes the window over starts at the file's first byte:
- * nothing is read twice, nothing needs rewinding. A gzip- or zstd-compressed
- * file is told by its own magic and decompressed by the window (filebuf.h). */
+ * nothing is read twice, nothing needs rewinding. A gzip-, zstd- or
+ * lz4-compressed file is told by its own magic and decompressed by the window
+ * (filebuf.h). */
 #include "capture.h"
 
 #include <errno.h>
@@ -167,17 +168,25 @@ static struct capture *capture_alloc(const char *path, const char *static_name, 
     return cap;
 }
 
-/* The compressor of a file whose first four bytes (in file order) are magic,
+/* What compressed a file whose first four bytes (in file order) are magic,
  * for those sockscope does not decompress and that a capture is often kept
- * in: lz4 (Wireshark 4.2 reads its frames), xz and bzip2; NULL otherwise. */
-static const char *unread_compression(uint32_t magic)
+ * in: xz, bzip2 and lz4's legacy format (`lz4 -l`; Wireshark reads lz4's
+ * frames only, as sockscope does); NULL otherwise. *tool: the command that
+ * decompresses it. */
+static const char *unread_compression(uint32_t magic, const char **tool)
 {
-    if (magic == 0x04224d18u) /* an lz4 frame, 0x184D2204 little-endian */
-        return "lz4";
-    if (magic == 0xfd377a58u) /* xz: fd 37 7a 58 5a 00 */
-        return "xz";
-    if ((magic & 0xffffff00u) == 0x425a6800u && (magic & 0xffu) >= '1' && (magic & 0xffu) <= '9')
-        return "bzip2"; /* "BZh" and the block size, 1-9 */
+    if (magic == 0x02214c18u) { /* lz4 legacy, 0x184C2102 little-endian */
+        *tool = "lz4";
+        return "lz4-compressed in the legacy format (lz4 -l)";
+    }
+    if (magic == 0xfd377a58u) { /* xz: fd 37 7a 58 5a 00 */
+        *tool = "xz";
+        return "xz-compressed";
+    }
+    if ((magic & 0xffffff00u) == 0x425a6800u && (magic & 0xffu) >= '1' && (magic & 0xffu) <= '9') {
+        *tool = "bzip2"; /* "BZh" and the block size, 1-9 */
+        return "bzip2-compressed";
+    }
     return NULL;
 }
 
@@ -210,7 +219,12 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
         goto fail;
     }
     /* a compressed capture: the same formats inside (the magic again, on the
-     * bytes decompressed) */
+     * bytes decompressed). Skippable frames first say nothing of the format
+     * until the frame after them is in. */
+    if (filebuf_fill_for_sniff(&in, err) != 0) {
+        filebuf_free(&in);
+        goto fail;
+    }
     enum filebuf_codec codec = filebuf_sniff(&in);
     const char *packed = codec != FILEBUF_PLAIN ? filebuf_codec_name(codec) : NULL;
     if (packed != NULL &&
@@ -231,11 +245,12 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
         break;
     case PCAPNG_MAGIC: rc = open_pcapng(cap, &in, err); break;
     default: {
-        const char *other = packed == NULL ? unread_compression(magic) : NULL;
+        const char *tool = NULL;
+        const char *other = packed == NULL ? unread_compression(magic, &tool) : NULL;
         if (other != NULL)
-            ss_err_set(err, "%s: %s-compressed, which sockscope does not decompress: "
+            ss_err_set(err, "%s: %s, which sockscope does not decompress: "
                             "decompress it first, as in %s -dc FILE | sockscope -r -",
-                       cap->name, other, other);
+                       cap->name, other, tool);
         else
             ss_err_set(err, "%s: not a pcap or pcapng capture (%s%smagic 0x%08" PRIx32 ")",
                        cap->name, packed != NULL ? packed : "",

@@ -14,8 +14,8 @@
  * allocate what a block or record only says it holds.
  *
  * A compressed capture, gzip (RFC 1952; `tcpdump -z gzip`, Zeek's and many
- * public traces, read as Wireshark reads them) or zstd (RFC 8878, as
- * Wireshark 4.2 reads it), is read the same three ways and decompressed on
+ * public traces, read as Wireshark reads them), zstd (RFC 8878) or lz4 (the
+ * LZ4 frame format; both as Wireshark 4.2 reads them), is read the same three ways and decompressed on
  * the way: the window then shows the bytes it decompresses to, the source
  * being read in chunks (a stream's too) and decompressed as far as the window
  * has room, so a record still arrives as soon as its compressed bytes have. */
@@ -46,7 +46,7 @@ static inline uint32_t filebuf_rd32(const uint8_t *p, bool be)
 
 struct filebuf_dec; /* filebuf.c */
 
-enum filebuf_codec { FILEBUF_PLAIN = 0, FILEBUF_GZIP, FILEBUF_ZSTD };
+enum filebuf_codec { FILEBUF_PLAIN = 0, FILEBUF_GZIP, FILEBUF_ZSTD, FILEBUF_LZ4 };
 
 struct filebuf {
     const char *name; /* prefixes messages (borrowed) */
@@ -76,15 +76,23 @@ static inline void filebuf_move(struct filebuf *dst, struct filebuf *src)
 }
 
 /* The compression the unread bytes begin with: gzip (1f 8b 08: RFC 1952's
- * ID1, ID2 and CM deflate; 3 bytes) or zstd (a frame's magic 28 b5 2f fd, or
- * a skippable frame's 5X 2a 4d 18, as pzstd starts; 4 bytes); FILEBUF_PLAIN
- * when neither, or too few bytes to tell. */
+ * ID1, ID2 and CM deflate; 3 bytes), zstd (a frame's magic 28 b5 2f fd) or
+ * lz4 (a frame's magic 04 22 4d 18); FILEBUF_PLAIN when none, or too few
+ * bytes to tell. Skippable frames (5X 2a 4d 18, a length, that many bytes;
+ * both formats have them, pzstd starts with one) are looked past to the
+ * frame after them when the window holds it, else taken as zstd's. */
 enum filebuf_codec filebuf_sniff(const struct filebuf *fb);
+
+/* Makes what filebuf_sniff looks at available, as far as the source has it:
+ * 4 bytes, and past skippable frames up to 64 KiB in. Returns 0, or -1 with
+ * err set (as filebuf_fill). */
+int filebuf_fill_for_sniff(struct filebuf *fb, struct ss_err *err);
 
 /* From here on the unread bytes and the rest of the source are codec's data
  * (not FILEBUF_PLAIN): gzip members concatenated as gzip(1) appends them, NUL
- * bytes to the end after the last ignored as gzip(1) ignores them; zstd frames
- * one after another, skippable frames skipped, as zstd(1) reads them. The
+ * bytes to the end after the last ignored as gzip(1) ignores them; zstd or lz4
+ * frames one after another, skippable frames skipped, as zstd(1) and lz4(1)
+ * read them. The
  * window shows what they decompress to. Returns 0, or -1 with err set ("NAME:
  * out of memory ..."). Damaged compressed data is reported by the
  * filebuf_fill that cannot be met because of it, after every byte
@@ -93,13 +101,15 @@ enum filebuf_codec filebuf_sniff(const struct filebuf *fb);
  * trailing data after the compressed stream at byte N", "NAME: zstd:
  * truncated compressed data", "NAME: zstd: Restored data doesn't match
  * checksum", "NAME: zstd: Unknown frame descriptor" (bytes after the last
- * frame that are none), ... */
+ * frame that are none), "NAME: lz4: truncated compressed data", "NAME: lz4:
+ * incorrect data check", "NAME: lz4: trailing data after the compressed
+ * stream at byte N", ... */
 int filebuf_start_decoding(struct filebuf *fb, enum filebuf_codec codec, struct ss_err *err);
 
 /* The codec filebuf_start_decoding started, or FILEBUF_PLAIN. */
 enum filebuf_codec filebuf_decoding(const struct filebuf *fb);
 
-/* "gzip", "zstd", "none". */
+/* "gzip", "zstd", "lz4", "none". */
 const char *filebuf_codec_name(enum filebuf_codec codec);
 
 /* Makes at least need unread bytes available unless the source ends first

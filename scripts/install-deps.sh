@@ -2,13 +2,13 @@
 # install-deps.sh - installs what sockscope needs on Debian 12 (as root), only
 # what is missing. With --test, also what the test suite uses.
 set -eu
-pkgs="build-essential cmake pkg-config libpcap-dev libjansson-dev libndpi-dev libcunit1-dev zlib1g-dev libzstd-dev"
+pkgs="build-essential cmake pkg-config libpcap-dev libjansson-dev libndpi-dev libcunit1-dev zlib1g-dev libzstd-dev liblz4-dev"
 if [ "${1:-}" = "--test" ]; then
     # clang + libclang-rt-14-dev (only recommended by clang, holds the ASan/UBSan and
     # libFuzzer runtimes); python3: corpus/golden/schema scripts; tshark, libndpi-bin:
     # reference peers; iproute2, iputils-ping, netcat-openbsd: live-capture tests;
-    # zstd: compressed-capture CLI tests
-    pkgs="$pkgs clang libclang-rt-14-dev python3 tshark libndpi-bin iproute2 netcat-openbsd time zstd"
+    # zstd, lz4: compressed-capture CLI tests
+    pkgs="$pkgs clang libclang-rt-14-dev python3 tshark libndpi-bin iproute2 netcat-openbsd time zstd lz4"
 fi
 missing=""
 for p in $pkgs; do

@@ -13,7 +13,9 @@
               bytes to a length at which fuzz_pcap.c turns nDPI on (bit 2 of
               the length clear), so every such seed is also run with detection;
               and each sample gzip-compressed (mtime 0: the same bytes every
-              run) and, when zstd(1) is there, zstd-compressed, so the
+              run) and, when zstd(1) and lz4(1) are there, zstd- and
+              lz4-compressed (lz4 in 64 KiB linked blocks with block
+              checksums, so more of its decoder is reached), so the
               decompressing window is fuzzed too.
 Both also get tests/fuzz/regressions/<target>/* (past findings). Seeds are named
 by the SHA-1 of their content (duplicates collapse), so the output depends only
@@ -238,6 +240,7 @@ def main():
         if len(data) < MAX_PCAP_SEED:
             pcap.add(data + bytes(dpi_length(len(data)) - len(data)))
     zstd = shutil.which("zstd")
+    lz4 = shutil.which("lz4")
     for path in samples:
         with open(path, "rb") as f:
             raw = f.read()
@@ -245,6 +248,9 @@ def main():
         if zstd is not None:
             packed.append(subprocess.run([zstd, "-q", "-c", "-3"], input=raw,
                                          stdout=subprocess.PIPE, check=True).stdout)
+        if lz4 is not None:
+            packed.append(subprocess.run([lz4, "-q", "-c", "-B4", "-BD", "-BX", "--content-size"],
+                                         input=raw, stdout=subprocess.PIPE, check=True).stdout)
         for data in packed:
             if len(data) < MAX_PCAP_SEED:
                 pcap.add(data)

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lz4frame.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -671,28 +672,28 @@ static void test_not_a_capture(void)
     CU_ASSERT(has(&o.err, "notes.pcap: not a pcap or pcapng capture (magic 0x68656c6c)"));
 }
 
-/* Compressed with a tool sockscope does not decompress: said so, with what to
- * do instead. */
+/* Compressed with a tool sockscope does not decompress (lz4's legacy format:
+ * not its frames): said so, with what to do instead. */
 static void test_other_compressors(void)
 {
     static const struct {
         const char *name;
         uint8_t head[8];
-        const char *tool;
+        const char *what, *tool;
     } cases[] = {
-        {"c.pcap.lz4", {0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7, 0}, "lz4"},
-        {"c.pcap.xz", {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04}, "xz"},
-        {"c.pcap.bz2", {'B', 'Z', 'h', '9', 0x31, 0x41, 0x59, 0x26}, "bzip2"},
+        {"c.pcap.lz4", {0x02, 0x21, 0x4c, 0x18, 0x64, 0x40, 0xa7, 0}, "lz4-compressed in the legacy format (lz4 -l)", "lz4"},
+        {"c.pcap.xz", {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04}, "xz-compressed", "xz"},
+        {"c.pcap.bz2", {'B', 'Z', 'h', '9', 0x31, 0x41, 0x59, 0x26}, "bzip2-compressed", "bzip2"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct readout o;
         read_all(write_file(cases[i].name, cases[i].head, sizeof(cases[i].head)), NULL, &o);
         CU_ASSERT_EQUAL(o.open_rc, -1);
-        char want[160];
+        char want[256];
         snprintf(want, sizeof(want),
-                 "%s: %s-compressed, which sockscope does not decompress: decompress it first, as in "
+                 "%s: %s, which sockscope does not decompress: decompress it first, as in "
                  "%s -dc FILE | sockscope -r -",
-                 cases[i].name, cases[i].tool, cases[i].tool);
+                 cases[i].name, cases[i].what, cases[i].tool);
         CU_ASSERT(has(&o.err, want));
     }
     /* "BZh" without a block size digit is not bzip2 */
@@ -1035,6 +1036,87 @@ static void test_zstd_capture(void)
     CU_ASSERT(has(&o.err, "notes.zst: not a pcap or pcapng capture (zstd-compressed, magic 0x68656c6c)"));
 }
 
+/* b's bytes lz4-compressed (b is emptied) in 64 KiB blocks, after a
+ * skippable frame when skip_first, written to name. */
+static const char *write_lz4(const char *name, struct buf *b, bool skip_first)
+{
+    static const uint8_t skip[] = {0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'a', 'b', 'c'};
+    size_t head = skip_first ? sizeof(skip) : 0;
+    size_t cap = head + LZ4F_compressFrameBound(b->len, NULL);
+    uint8_t *out = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    memcpy(out, skip, head);
+    size_t n = LZ4F_compressFrame(out + head, cap - head, b->p, b->len, NULL);
+    CU_ASSERT_FATAL(!LZ4F_isError(n));
+    return write_packed(name, b, out, head + n);
+}
+
+/* An lz4-compressed capture reads as the capture itself, from a file or from
+ * standard input, a skippable frame before it or not; what is not one inside
+ * says so; a capture cut in its compressed bytes keeps the frames of its
+ * whole blocks. */
+static void test_lz4_capture(void)
+{
+    static const uint8_t d[40] = { 0x45 };
+    struct buf b = { 0 };
+    struct readout o;
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    for (uint32_t i = 0; i < 9; i++)
+        ng_epb(&b, 0, i, d, 40, 40);
+    read_all(write_lz4("ng.pcapng.lz4", &b, false), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 9);
+    CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAPNG);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o.info.compression);
+    CU_ASSERT_STRING_EQUAL(o.info.compression, "lz4");
+
+    pcap_header(&b, false, 65535, 1);
+    for (uint32_t i = 0; i < 7; i++)
+        pcap_record(&b, i, 0, 60, 60, 0);
+    const char *path = write_lz4("skip.pcap.lz4", &b, true);
+    read_all(path, NULL, &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL(o.n, 7);
+    CU_ASSERT_STRING_EQUAL(o.info.compression, "lz4");
+    FILE *f = fopen(path, "rb"); /* a pipe's bytes, where the sniff must wait for more */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(read_stdin_in_child(fileno(f), NULL), 7);
+    fclose(f);
+
+    /* 300 records of 1,000 bytes, cut in the fourth 64 KiB block's bytes:
+     * the frames of the first three blocks, then the damage */
+    pcap_header(&b, false, 65535, 1);
+    for (uint32_t i = 0; i < 300; i++)
+        pcap_record(&b, i, 0, 1000, 1000, (uint8_t)(i * 37));
+    size_t raw_len = b.len;
+    uint8_t *raw = malloc(raw_len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+    memcpy(raw, b.p, raw_len);
+    struct buf z = { 0 };
+    path = write_lz4("cut.pcap.lz4", &b, false);
+    f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    uint8_t *packed = malloc(raw_len + 4096);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(packed);
+    size_t packed_len = fread(packed, 1, raw_len + 4096, f);
+    fclose(f);
+    put(&z, packed, packed_len * 7 / 10);
+    read_all(write_buf("cut.pcap.lz4", &z), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "cut.pcap.lz4: lz4: truncated compressed data"));
+    CU_ASSERT(o.n >= 3 * 65536 / 1016 - 1 && o.n < 300);
+    free(packed);
+    free(raw);
+
+    put(&b, "hello world\n", 12);
+    read_all(write_lz4("notes.lz4", &b, false), NULL, &o);
+    CU_ASSERT_EQUAL(o.open_rc, -1);
+    CU_ASSERT(has(&o.err, "notes.lz4: not a pcap or pcapng capture (lz4-compressed, magic 0x68656c6c)"));
+}
+
 /* What is not a capture, or is cut short, inside gzip: said so, with what was
  * read before the damage kept. */
 static void test_gzip_damage(void)
@@ -1343,6 +1425,7 @@ int register_tests(void)
         { "gzip-compressed pcap and pcapng", test_gzip_capture },
         { "gzip-compressed damage", test_gzip_damage },
         { "zstd-compressed pcapng, and not a capture", test_zstd_capture },
+        { "lz4-compressed pcap and pcapng, a skippable frame first, cut", test_lz4_capture },
         { "merge: interleaved by timestamp, ties by part", test_merge_order },
         { "merge: each part's filter, a part's damage", test_merge_filter_and_damage },
         { NULL, NULL },

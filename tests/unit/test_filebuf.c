@@ -2,11 +2,11 @@
  * file's descriptor in chunks from where it stands, a pipe's descriptor as
  * bytes arrive, a stream exactly as asked): what is asked arrives whole or up
  * to the end, consumed bytes stay put until the next fill, the buffer grows
- * with what arrives and not with what is asked. The same for gzip- and
- * zstd-compressed bytes decompressed on the way (gzip members concatenated, NUL
- * padding; zstd frames and skippable frames), and damaged compressed data (cut
- * short, a wrong CRC or checksum, trailing bytes) reported after every byte
- * decompressed before it. */
+ * with what arrives and not with what is asked. The same for gzip-, zstd- and
+ * lz4-compressed bytes decompressed on the way (gzip members concatenated, NUL
+ * padding; zstd and lz4 frames and skippable frames), and damaged compressed
+ * data (cut short, a wrong CRC or checksum, trailing bytes) reported after
+ * every byte decompressed before it. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lz4frame.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -154,7 +155,7 @@ static void check_walk(enum way way, const uint8_t *src, size_t src_len, enum fi
     const uint8_t *p = w.p;
     struct ss_err err = { "" };
     if (src != NULL) {
-        CU_ASSERT_EQUAL_FATAL(filebuf_fill(fb, 4, &err), 0);
+        CU_ASSERT_EQUAL_FATAL(filebuf_fill_for_sniff(fb, &err), 0);
         CU_ASSERT_FATAL(filebuf_sniff(fb) == codec);
         CU_ASSERT_EQUAL_FATAL(filebuf_start_decoding(fb, codec, &err), 0);
         CU_ASSERT(filebuf_decoding(fb) == codec);
@@ -571,6 +572,11 @@ static void test_read_error(void)
     filebuf_free(&fb);
 }
 
+/* The 17 bytes of a skippable frame (zstd's and lz4's alike: magic
+ * 0x184D2A5?, a 4-byte length, that many bytes). */
+static const uint8_t skippable_frame[] = {0x53, 0x2a, 0x4d, 0x18, 9, 0, 0, 0,
+                                          's', 'k', 'i', 'p', 'p', 'a', 'b', 'l', 'e'};
+
 /* zstd of p[0..len) in n_frames frames (with their checksums, as zstd(1)
  * writes them), a skippable frame of 9 bytes first when skip_first and between
  * the frames (as pzstd writes them), then tail; *out_len set. */
@@ -584,11 +590,9 @@ static uint8_t *zstd_of(const uint8_t *p, size_t len, unsigned n_frames, bool sk
     CU_ASSERT_FATAL(cc != NULL);
     CU_ASSERT_FATAL(!ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
     for (unsigned f = 0; f < n_frames; f++) {
-        if (skippable) { /* magic 0x184D2A5?, a 4-byte length, that many bytes */
-            static const uint8_t skip[] = {0x53, 0x2a, 0x4d, 0x18, 9, 0, 0, 0,
-                                           's', 'k', 'i', 'p', 'p', 'a', 'b', 'l', 'e'};
-            memcpy(out + at, skip, sizeof(skip));
-            at += sizeof(skip);
+        if (skippable) {
+            memcpy(out + at, skippable_frame, sizeof(skippable_frame));
+            at += sizeof(skippable_frame);
         }
         size_t from = len * f / n_frames, to = len * (f + 1) / n_frames;
         size_t n = ZSTD_compress2(cc, out + at, cap - at, p + from, to - from);
@@ -674,11 +678,167 @@ static void test_zstd_magic(void)
     }
 }
 
+/* lz4 frames of p[0..len) (n_frames of them, with content checksums as lz4(1)
+ * writes them; block checksums and the content size when extras; blocks of
+ * 64 KiB, linked, or of 4 MiB as lz4(1) makes them when big), a skippable
+ * frame before each when skippable, then tail; *out_len set. */
+static uint8_t *lz4_of(const uint8_t *p, size_t len, unsigned n_frames, bool skippable, bool extras,
+                       bool big, const uint8_t *tail, size_t tail_len, size_t *out_len)
+{
+    LZ4F_preferences_t prefs;
+    memset(&prefs, 0, sizeof(prefs));
+    prefs.frameInfo.blockSizeID = big ? LZ4F_max4MB : LZ4F_max64KB;
+    prefs.frameInfo.blockMode = LZ4F_blockLinked;
+    prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+    if (extras)
+        prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+    size_t cap = LZ4F_compressFrameBound(len, &prefs) + 64 * (n_frames + 1) + tail_len, at = 0;
+    uint8_t *out = malloc(cap);
+    CU_ASSERT_FATAL(out != NULL);
+    for (unsigned f = 0; f < n_frames; f++) {
+        if (skippable) {
+            memcpy(out + at, skippable_frame, sizeof(skippable_frame));
+            at += sizeof(skippable_frame);
+        }
+        size_t from = len * f / n_frames, to = len * (f + 1) / n_frames;
+        prefs.frameInfo.contentSize = extras ? to - from : 0;
+        size_t n = LZ4F_compressFrame(out + at, cap - at, p + from, to - from, &prefs);
+        CU_ASSERT_FATAL(!LZ4F_isError(n));
+        at += n;
+    }
+    if (tail_len > 0)
+        memcpy(out + at, tail, tail_len);
+    *out_len = at + tail_len;
+    return out;
+}
+
+/* The pattern lz4-compressed, read every way: one frame in 64 KiB blocks,
+ * one in a single 4 MiB block, three frames with block checksums, content
+ * sizes and a skippable frame before each (so the first frame's magic is 17
+ * bytes in), a skippable frame after the last. */
+static void test_lz4_walk(void)
+{
+    uint8_t *p = pattern();
+    for (int way = 0; way < N_WAYS; way++) {
+        size_t n;
+        uint8_t *z = lz4_of(p, LEN, 1, false, false, false, NULL, 0, &n);
+        CU_ASSERT(n < LEN / 2);
+        check_walk((enum way)way, z, n, FILEBUF_LZ4);
+        free(z);
+        z = lz4_of(p, LEN, 1, false, false, true, NULL, 0, &n);
+        check_walk((enum way)way, z, n, FILEBUF_LZ4);
+        free(z);
+        z = lz4_of(p, LEN, 3, true, true, false, skippable_frame, sizeof(skippable_frame), &n);
+        check_walk((enum way)way, z, n, FILEBUF_LZ4);
+        free(z);
+    }
+    free(p);
+}
+
+/* lz4 damage: cut short (in a block, in the content checksum, in the next
+ * frame's header), a content or block checksum that does not match, bytes
+ * after the last frame that are no frame (4 or more, or fewer than a magic):
+ * every byte decompressed before it, then the error. */
+static void test_lz4_damage(void)
+{
+    uint8_t *p = pattern();
+    size_t n, got;
+    struct ss_err err = { "" };
+    uint8_t *z = lz4_of(p, LEN, 2, false, false, false, NULL, 0, &n);
+    CU_ASSERT_EQUAL(drain_codec(z, n, FILEBUF_LZ4, &got, &err), 0);
+    CU_ASSERT_EQUAL(got, LEN);
+    CU_ASSERT_EQUAL(drain_codec(z, n / 2, FILEBUF_LZ4, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: lz4: truncated compressed data");
+    CU_ASSERT(got > LEN / 8 && got < LEN);
+    CU_ASSERT_EQUAL(drain_codec(z, n - 2, FILEBUF_LZ4, &got, &err), -1); /* in the checksum */
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: lz4: truncated compressed data");
+    CU_ASSERT_EQUAL(got, LEN);
+    z[n - 1] ^= 0x10; /* the last frame's content checksum (its last 4 bytes) */
+    CU_ASSERT_EQUAL(drain_codec(z, n, FILEBUF_LZ4, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: lz4: incorrect data check");
+    free(z);
+    /* a byte of the first block's data: its block checksum says so before
+     * anything of that block comes out */
+    z = lz4_of(p, LEN, 1, false, true, false, NULL, 0, &n);
+    z[200] ^= 0x01;
+    CU_ASSERT_EQUAL(drain_codec(z, n, FILEBUF_LZ4, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: lz4: incorrect block check");
+    CU_ASSERT_EQUAL(got, 0);
+    free(z);
+    static const uint8_t junk[] = "not lz4";
+    z = lz4_of(p, LEN, 1, false, false, false, junk, sizeof(junk) - 1, &n);
+    char want[96];
+    snprintf(want, sizeof(want), "t: lz4: trailing data after the compressed stream at byte %zu",
+             n - (sizeof(junk) - 1));
+    CU_ASSERT_EQUAL(drain_codec(z, n, FILEBUF_LZ4, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, want);
+    CU_ASSERT_EQUAL(got, LEN);
+    CU_ASSERT_EQUAL(drain_codec(z, n - (sizeof(junk) - 1) + 2, FILEBUF_LZ4, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, want); /* two bytes: not even a magic */
+    CU_ASSERT_EQUAL(got, LEN);
+    /* cut inside the next frame's header: truncated, not trailing */
+    memcpy(z + n - (sizeof(junk) - 1), (const uint8_t[]){0x04, 0x22, 0x4d, 0x18, 0x64}, 5);
+    CU_ASSERT_EQUAL(drain_codec(z, n - (sizeof(junk) - 1) + 5, FILEBUF_LZ4, &got, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t: lz4: truncated compressed data");
+    free(z);
+    free(p);
+}
+
+/* lz4's magic, and skippable frames looked past to the frame after them;
+ * four bytes to say yes. */
+static void test_lz4_magic(void)
+{
+    static const struct {
+        uint8_t b[24];
+        size_t len;
+        enum filebuf_codec want;
+    } cases[] = {
+        { {0x04, 0x22, 0x4d, 0x18}, 4, FILEBUF_LZ4 },
+        { {0x04, 0x22, 0x4d, 0x19}, 4, FILEBUF_PLAIN },
+        { {0x02, 0x21, 0x4c, 0x18}, 4, FILEBUF_PLAIN }, /* lz4's legacy format */
+        /* a skippable frame of 2 bytes, then an lz4 frame / a zstd frame / nothing known */
+        { {0x5a, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'x', 'y', 0x04, 0x22, 0x4d, 0x18}, 14, FILEBUF_LZ4 },
+        { {0x5a, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'x', 'y', 0x28, 0xb5, 0x2f, 0xfd}, 14, FILEBUF_ZSTD },
+        { {0x5a, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'x', 'y', 0x00, 0x00, 0x00, 0x00}, 14, FILEBUF_ZSTD },
+        /* two skippable frames, then an lz4 frame */
+        { {0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0, 0x5f, 0x2a, 0x4d, 0x18, 1, 0, 0, 0, 'z', 0x04, 0x22,
+           0x4d, 0x18}, 21, FILEBUF_LZ4 },
+        /* the skippable frame's length reaching past the end */
+        { {0x5a, 0x2a, 0x4d, 0x18, 9, 0, 0, 0, 'x', 'y', 0x04, 0x22, 0x4d, 0x18}, 14, FILEBUF_ZSTD },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int way = 0; way < 2; way++) { /* a stream (exactly what is asked), a pipe */
+            struct filebuf fb;
+            struct ss_err err = { "" };
+            FILE *fp = NULL;
+            int pfd[2] = { -1, -1 };
+            if (way == 0) {
+                fp = fmemopen((void *)(uintptr_t)cases[i].b, cases[i].len, "rb");
+                CU_ASSERT_FATAL(fp != NULL);
+            } else {
+                CU_ASSERT_FATAL(pipe(pfd) == 0);
+                for (size_t k = 0; k < cases[i].len; k++) /* a byte per read */
+                    CU_ASSERT_FATAL(write(pfd[1], &cases[i].b[k], 1) == 1);
+                close(pfd[1]);
+            }
+            filebuf_init(&fb, pfd[0], fp, "m");
+            CU_ASSERT_EQUAL(filebuf_fill_for_sniff(&fb, &err), 0);
+            CU_ASSERT_EQUAL(filebuf_sniff(&fb), cases[i].want);
+            CU_ASSERT_EQUAL(filebuf_avail(&fb), cases[i].len); /* looked, not consumed */
+            filebuf_free(&fb);
+            if (fp != NULL)
+                fclose(fp);
+            else
+                close(pfd[0]);
+        }
+    }
+}
+
 /* Decoding started on a source that has nothing (the magic was there, then
- * nothing): cut short, for either codec, not a clean empty end. */
+ * nothing): cut short, for every codec, not a clean empty end. */
 static void test_codec_empty_source(void)
 {
-    for (int c = FILEBUF_GZIP; c <= FILEBUF_ZSTD; c++) {
+    for (int c = FILEBUF_GZIP; c <= FILEBUF_LZ4; c++) {
         int pfd[2];
         CU_ASSERT_FATAL(pipe(pfd) == 0);
         close(pfd[1]);
@@ -707,7 +867,10 @@ int register_tests(void)
         { "zstd: every byte decompressed, in order, every way", test_zstd_walk },
         { "zstd: damage reported after every byte before it", test_zstd_damage },
         { "zstd: told by its magics", test_zstd_magic },
-        { "gzip, zstd: an empty source is cut short", test_codec_empty_source },
+        { "lz4: every byte decompressed, in order, every way", test_lz4_walk },
+        { "lz4: damage reported after every byte before it", test_lz4_damage },
+        { "lz4: told by its magic, past skippable frames", test_lz4_magic },
+        { "gzip, zstd, lz4: an empty source is cut short", test_codec_empty_source },
         { "gzip: a pipe's compressed bytes inflated as they arrive", test_gzip_pipe_takes_what_arrived },
         { "grows with what arrives, not with what is asked", test_claim_not_allocated },
         { "a stream is read no further than asked", test_stream_exact },
