@@ -1080,10 +1080,30 @@ static void test_lz4_capture(void)
     CU_ASSERT_EQUAL(o.end_rc, 0);
     CU_ASSERT_EQUAL(o.n, 7);
     CU_ASSERT_STRING_EQUAL(o.info.compression, "lz4");
-    FILE *f = fopen(path, "rb"); /* a pipe's bytes, where the sniff must wait for more */
+    /* through a pipe whose first read has only the skippable frame's magic:
+     * the sniff waits for the frame after it */
+    FILE *f = fopen(path, "rb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    CU_ASSERT_EQUAL(read_stdin_in_child(fileno(f), NULL), 7);
+    uint8_t whole[4096];
+    size_t whole_len = fread(whole, 1, sizeof(whole), f);
     fclose(f);
+    CU_ASSERT_FATAL(whole_len > 16 && whole_len < sizeof(whole));
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    pid_t writer = fork();
+    CU_ASSERT_FATAL(writer >= 0);
+    if (writer == 0) {
+        close(fds[0]);
+        bool ok = write(fds[1], whole, 4) == 4;
+        usleep(100 * 1000);
+        ok = ok && write(fds[1], whole + 4, whole_len - 4) == (ssize_t)(whole_len - 4);
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    CU_ASSERT_EQUAL(read_stdin_in_child(fds[0], NULL), 7);
+    close(fds[0]);
+    int status = 0;
+    CU_ASSERT(waitpid(writer, &status, 0) == writer && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     /* 300 records of 1,000 bytes, cut in the fourth 64 KiB block's bytes:
      * the frames of the first three blocks, then the damage */
