@@ -784,6 +784,33 @@ static void test_lz4_damage(void)
     free(p);
 }
 
+/* A frame that ends two bytes before the end of the second chunk read (a
+ * skippable frame pads it to there): the next frame's magic straddles two
+ * reads, and what is between frames is judged once all four bytes are in. */
+static void test_lz4_frame_across_reads(void)
+{
+    uint8_t *p = pattern();
+    size_t n1, n2;
+    uint8_t *f1 = lz4_of(p, LEN / 2, 1, false, false, false, NULL, 0, &n1);
+    uint8_t *f2 = lz4_of(p + LEN / 2, LEN - LEN / 2, 1, false, false, false, NULL, 0, &n2);
+    size_t at = 2 * FILEBUF_CHUNK - 2;
+    CU_ASSERT_FATAL(n1 + 8 < at);
+    size_t skip = at - n1 - 8; /* the skippable frame's contents */
+    size_t len = at + n2;
+    uint8_t *src = calloc(1, len);
+    CU_ASSERT_FATAL(src != NULL);
+    memcpy(src, f1, n1);
+    memcpy(src + n1, (const uint8_t[]){0x5e, 0x2a, 0x4d, 0x18}, 4);
+    for (int i = 0; i < 4; i++)
+        src[n1 + 4 + (size_t)i] = (uint8_t)(skip >> (8 * i));
+    memcpy(src + at, f2, n2);
+    check_walk(BY_FILE_FD, src, len, FILEBUF_LZ4);
+    free(src);
+    free(f1);
+    free(f2);
+    free(p);
+}
+
 /* lz4's magic, and skippable frames looked past to the frame after them;
  * four bytes to say yes. */
 static void test_lz4_magic(void)
@@ -870,6 +897,7 @@ int register_tests(void)
         { "lz4: every byte decompressed, in order, every way", test_lz4_walk },
         { "lz4: damage reported after every byte before it", test_lz4_damage },
         { "lz4: told by its magic, past skippable frames", test_lz4_magic },
+        { "lz4: a frame's magic across two reads", test_lz4_frame_across_reads },
         { "gzip, zstd, lz4: an empty source is cut short", test_codec_empty_source },
         { "gzip: a pipe's compressed bytes inflated as they arrive", test_gzip_pipe_takes_what_arrived },
         { "grows with what arrives, not with what is asked", test_claim_not_allocated },
