@@ -1,5 +1,5 @@
 /* capture.h - capture front end: saved pcap/pcapng files (and stdin), plain or
- * gzip- or zstd-compressed, with an optional BPF filter. Both formats are read by our own
+ * gzip-, zstd- or lz4-compressed, with an optional BPF filter. Both formats are read by our own
  * readers (pcap_reader.c, pcapng.c: pcap_reader.h says why not libpcap's);
  * libpcap compiles the filters, per link type, because libpcap 1.10 gives a
  * handle one link type and refuses pcapng sections whose interfaces differ ("an
@@ -33,16 +33,16 @@ struct capture_info {
     uint32_t snaplen;     /* of the file header / first interface */
     bool nanosecond;      /* file timestamps had nanosecond resolution */
     bool big_endian;      /* file byte order */
-    const char *compression; /* "gzip" or "zstd" (read decompressed), NULL: none */
+    const char *compression; /* "gzip", "zstd" or "lz4" (read decompressed), NULL: none */
     uint64_t frames_read; /* records returned so far (before the filter) */
     uint64_t frames_filtered_out;
 };
 
 /* Opens path ("-" is standard input, named "stdin" in messages; it is read by
  * its descriptor from where it stands, not through stdio, and never closed),
- * detecting the format from the magic number, never the name; a gzip (RFC 1952)
- * or zstd (RFC 8878) compressed file is decompressed as it is read, whatever
- * its name.
+ * detecting the format from the magic number, never the name; a gzip (RFC 1952),
+ * zstd (RFC 8878) or lz4 (frame format) compressed file is decompressed as it
+ * is read, whatever its name.
  * bpf (may be NULL or "") is compiled per link type and applied to each frame;
  * it is compiled here for the file's (pcapng: first interface's) link type, and
  * for link types of later pcapng interfaces on first use in capture_next.
