@@ -435,6 +435,24 @@ const struct capture_info *capture_get_info(const struct capture *cap)
     return &cap->info;
 }
 
+size_t capture_n_files(const struct capture *cap)
+{
+    return cap->parts != NULL ? cap->n_parts : 1;
+}
+
+void capture_file_info(const struct capture *cap, size_t i, struct capture_info *info)
+{
+    if (cap->parts == NULL) {
+        *info = cap->info;
+        return;
+    }
+    *info = cap->parts[i]->info;
+    /* another part's next frame, read to compare its time, is not handed
+     * out yet (the last one handed out is still its part's head) */
+    if (cap->started && cap->has_head[i] && i != cap->handed)
+        info->frames_read--;
+}
+
 int capture_open_merge(struct capture **out, struct capture **parts, size_t n, struct ss_err *err)
 {
     *out = NULL;

@@ -84,6 +84,12 @@ int capture_open_merge(struct capture **out, struct capture **parts, size_t n,
 
 const struct capture_info *capture_get_info(const struct capture *cap);
 
+/* The files cap reads: a merge's parts, else 1; and file i's info (i <
+ * capture_n_files) into *info: a merge's part i (frames_read: the frames it
+ * handed out), else cap's own. */
+size_t capture_n_files(const struct capture *cap);
+void capture_file_info(const struct capture *cap, size_t i, struct capture_info *info);
+
 /* Closes and frees; capture_close(NULL) is a no-op. */
 void capture_close(struct capture *cap);
 

@@ -60,6 +60,24 @@ json_t *output_json_capture(const struct capture_stats *st)
     json_object_set_new(o, "frames_filtered_out", json_integer((json_int_t)st->frames_filtered_out));
     json_object_set_new(o, "input_error",
                         st->input_error[0] != '\0' ? json_string(st->input_error) : json_null());
+    json_t *inputs = json_array();
+    for (size_t i = 0; i < st->n_inputs; i++) {
+        const struct capture_input *in = &st->inputs[i];
+        json_t *e = json_object();
+        char *path = strdup(in->path); /* a name that is not UTF-8 still has its entry */
+        if (path != NULL)
+            jout_utf8_scrub(path);
+        json_object_set_new(e, "path", path != NULL ? json_string(path) : json_null());
+        free(path);
+        json_object_set_new(e, "format", in->format != NULL ? json_string(in->format) : json_null());
+        json_object_set_new(e, "compression",
+                            in->compression != NULL ? json_string(in->compression) : json_null());
+        json_object_set_new(e, "snaplen", json_integer((json_int_t)in->snaplen));
+        json_object_set_new(e, "frames", json_integer((json_int_t)in->frames));
+        json_object_set_new(e, "frames_filtered_out", json_integer((json_int_t)in->frames_filtered_out));
+        json_array_append_new(inputs, e);
+    }
+    json_object_set_new(o, "inputs", inputs);
 
     json_t *lt = json_array();
     for (unsigned i = 0; i < st->n_linktypes; i++) {

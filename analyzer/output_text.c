@@ -31,6 +31,22 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
     row(out, "filtered out", st->frames_filtered_out);
     if (st->input_error[0] != '\0')
         fprintf(out, "  %-28s %s\n", "input ended early", st->input_error);
+    if (st->n_inputs > 0)
+        fprintf(out, "Files\n");
+    for (size_t i = 0; i < st->n_inputs; i++) {
+        const struct capture_input *in = &st->inputs[i];
+        if (in->format == NULL) {
+            fprintf(out, "  %s: did not open\n", in->path);
+            continue;
+        }
+        fprintf(out, "  %s: %s%s%s%s, snaplen %" PRIu32 ", %" PRIu64 " frame%s", in->path, in->format,
+                in->compression != NULL ? ", " : "", in->compression != NULL ? in->compression : "",
+                in->compression != NULL ? "-compressed" : "", in->snaplen, in->frames,
+                in->frames == 1 ? "" : "s");
+        if (in->frames_filtered_out > 0)
+            fprintf(out, " (%" PRIu64 " filtered out)", in->frames_filtered_out);
+        fputc('\n', out);
+    }
     fprintf(out, "Link types\n");
     for (unsigned i = 0; i < st->n_linktypes; i++) {
         const char *name = stats_linktype_name(st->linktypes[i].linktype);

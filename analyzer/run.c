@@ -314,6 +314,17 @@ static bool use_reader_thread(const struct cli_options *opt)
     return sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
+/* What the report says of file path once it has been read. */
+static void note_input(struct capture_input *in, const char *path, const struct capture_info *info)
+{
+    in->path = path;
+    in->format = info->format == CAPTURE_PCAPNG ? "pcapng" : "pcap";
+    in->compression = info->compression;
+    in->snaplen = info->snaplen;
+    in->frames = info->frames_read - info->frames_filtered_out;
+    in->frames_filtered_out = info->frames_filtered_out;
+}
+
 /* Opens every -r file and merges them (--merge). Returns 0, or -1 with err
  * set (the first file that did not open) and none left open. */
 static int open_merged(const struct cli_options *opt, struct capture **merged, struct ss_err *err)
@@ -393,6 +404,15 @@ int run_offline(const struct cli_options *opt)
         return EXIT_INPUT_FAIL;
     }
     size_t n_inputs = merged != NULL ? 1 : opt->n_files;
+    struct capture_input *inputs = calloc(opt->n_files, sizeof(*inputs));
+    if (inputs == NULL) {
+        fprintf(stderr, "sockscope: out of memory\n");
+        capture_close(merged);
+        analyzer_destroy(an);
+        outfile_abort(&out);
+        return EXIT_INPUT_FAIL;
+    }
+    st->inputs = inputs;
     bool hinted_merge = false;
     for (size_t i = 0; i < n_inputs && rc_code == EXIT_OK; i++) {
         struct capture *cap = merged;
@@ -400,6 +420,7 @@ int run_offline(const struct cli_options *opt)
             hint_files_in_filter(opt, &err);
             fprintf(stderr, "sockscope: %s\n", err.msg);
             stats_set_input_error(st, err.msg);
+            inputs[st->n_inputs++].path = opt->files[i];
             rc_code = EXIT_INPUT_FAIL;
             break;
         }
@@ -416,6 +437,11 @@ int run_offline(const struct cli_options *opt)
             rc_code = EXIT_INPUT_FAIL;
         }
         st->frames_filtered_out += capture_get_info(cap)->frames_filtered_out;
+        for (size_t k = 0; k < capture_n_files(cap); k++) {
+            struct capture_info info;
+            capture_file_info(cap, k, &info);
+            note_input(&inputs[st->n_inputs++], opt->files[merged != NULL ? k : i], &info);
+        }
         if (merged == NULL && i > 0 && st->clock_steps_back > steps_before && !hinted_merge) {
             /* a later file going back in time: likely captured beside the
              * first, not after it */
@@ -433,6 +459,7 @@ int run_offline(const struct cli_options *opt)
          * empty one would pass for a capture without traffic); -o's file
          * is left as it was */
         analyzer_destroy(an);
+        free(inputs);
         free(rc.store.v);
         outfile_abort(&out);
         return rc_code;
@@ -445,6 +472,7 @@ int run_offline(const struct cli_options *opt)
     if (wc != EXIT_OK && rc_code == EXIT_OK)
         rc_code = wc;
     analyzer_destroy(an);
+    free(inputs);
     free(rc.store.v);
     if (outfile_commit(&out, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);

@@ -14,6 +14,16 @@ struct linktype_count {
     uint64_t bytes;
 };
 
+/* One -r file as it was read (run.c fills it in when the file is closed). */
+struct capture_input {
+    const char *path;        /* as given, "-" for standard input (borrowed) */
+    const char *format;      /* "pcap", "pcapng"; NULL: it did not open */
+    const char *compression; /* "gzip", "zstd", "lz4"; NULL: none */
+    uint32_t snaplen;        /* the file header's, or the first interface's */
+    uint64_t frames;         /* frames read from it, after the filter */
+    uint64_t frames_filtered_out;
+};
+
 struct capture_stats {
     uint64_t frames;         /* frames read (after the BPF filter) */
     uint64_t bytes;          /* sum of original (wire) lengths */
@@ -45,6 +55,11 @@ struct capture_stats {
      * compressed data cut short, a later -r file that did not open, a live
      * capture's failure); "" when every input was read to its end */
     char input_error[512];
+    /* the -r files in the order they were opened, up to the one that did not
+     * open or the last read before -c stopped (borrowed: run.c owns them);
+     * none in a live capture */
+    const struct capture_input *inputs;
+    size_t n_inputs;
 };
 
 /* Records msg as what ended the input early (the first such, kept). */

@@ -42,6 +42,26 @@ no_report() {
         passed=$((passed + 1))
     fi
 }
+# same_report PLAIN OTHER COMPRESSION...: each OTHER JSON report is PLAIN's but
+# for capture.inputs, which names one file read with the COMPRESSION given
+# (null: none) in the same place; OTHER and COMPRESSION in pairs
+same_report() {
+    python3 - "$@" <<'PY'
+import json, sys
+plain = json.load(open(sys.argv[1]))
+want = plain["capture"].pop("inputs")
+assert len(want) == 1 and want[0]["compression"] is None, want
+args = sys.argv[2:]
+for other, packed in zip(args[0::2], args[1::2]):
+    doc = json.load(open(other))
+    got = doc["capture"].pop("inputs")
+    assert len(got) == 1, (other, got)
+    assert got[0]["compression"] == (None if packed == "null" else packed), (other, got)
+    for k in ("format", "snaplen", "frames", "frames_filtered_out"):
+        assert got[0][k] == want[0][k], (other, k, got, want)
+    assert doc == plain, other
+PY
+}
 expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap"
 no_report missing.pcap
 expect 1 'missing.pcap: No such file' -- -r "$tmp/missing.pcap" --json
@@ -62,7 +82,13 @@ else
 fi
 # a second file that does not open: the first one's results are reported
 expect 1 'missing.pcap: No such file' -- -r "$samples/synthetic.pcap" -r "$tmp/missing.pcap" --json
-if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["capture"]["files"] == 1 and len(d["connections"]) > 0' "$tmp/out"; then
+if ! python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["capture"]["files"] == 1 and len(d["connections"]) > 0
+i = d["capture"]["inputs"]
+assert [(x["path"], x["format"], x["frames"]) for x in i] == [(sys.argv[2], "pcap", 20), (sys.argv[3], None, 0)], i
+' "$tmp/out" "$samples/synthetic.pcap" "$tmp/missing.pcap"; then
     echo "FAIL: the first file's results were not reported when the second did not open"
     fail=$((fail + 1))
 else
@@ -128,7 +154,7 @@ python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["capture"]["input_er
     python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 20 and c["input_error"] is None' "$tmp/stdin.json" &&
     passed=$((passed + 1)) || { echo "FAIL: -r - (stdin)"; fail=$((fail + 1)); }
 "$bin" -r "$samples/synthetic.pcap" --stats --json udp >"$tmp/bpf.json" 2>"$tmp/err" &&
-    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 1 and c["frames_filtered_out"] == 19, c' "$tmp/bpf.json" &&
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; i=c["inputs"][0]; assert c["frames"] == 1 and c["frames_filtered_out"] == 19 and (i["frames"], i["frames_filtered_out"]) == (1, 19), c' "$tmp/bpf.json" &&
     passed=$((passed + 1)) || { echo "FAIL: BPF filter 'udp'"; fail=$((fail + 1)); }
 
 # a gzip-compressed capture (a file of any name, stdin, a pcapng) gives the same
@@ -140,8 +166,8 @@ for s in lifecycle.pcap mixed-link.pcapng; do
     "$bin" -r "$tmp/gz-named-anything" --json --seed 3 >"$tmp/gz.json" 2>&1
     "$bin" -r - --json --seed 3 <"$tmp/$s.gz" >"$tmp/gz-stdin.json" 2>&1
     gzip -dc "$tmp/$s.gz" | gzip -1 | "$bin" -r - --json --seed 3 >"$tmp/gz-pipe.json" 2>&1
-    if [ -s "$tmp/plain.json" ] && cmp -s "$tmp/plain.json" "$tmp/gz.json" &&
-        cmp -s "$tmp/plain.json" "$tmp/gz-stdin.json" && cmp -s "$tmp/plain.json" "$tmp/gz-pipe.json"; then
+    if [ -s "$tmp/plain.json" ] && same_report "$tmp/plain.json" "$tmp/gz.json" gzip \
+        "$tmp/gz-stdin.json" gzip "$tmp/gz-pipe.json" gzip; then
         passed=$((passed + 1))
     else
         echo "FAIL: gzip-compressed $s differs from $s"
@@ -155,8 +181,8 @@ if command -v zstd >/dev/null 2>&1; then
         zstd -q -c "$samples/$s" >"$tmp/$s.zst"
         "$bin" -r "$tmp/$s.zst" --json --seed 3 >"$tmp/zst.json" 2>&1
         zstd -q -dc "$tmp/$s.zst" | zstd -q -1 -c | "$bin" -r - --json --seed 3 >"$tmp/zst-pipe.json" 2>&1
-        if [ -s "$tmp/plain.json" ] && cmp -s "$tmp/plain.json" "$tmp/zst.json" &&
-            cmp -s "$tmp/plain.json" "$tmp/zst-pipe.json"; then
+        if [ -s "$tmp/plain.json" ] && same_report "$tmp/plain.json" "$tmp/zst.json" zstd \
+            "$tmp/zst-pipe.json" zstd; then
             passed=$((passed + 1))
         else
             echo "FAIL: zstd-compressed $s differs from $s"
@@ -184,8 +210,8 @@ if command -v lz4 >/dev/null 2>&1; then
         "$bin" -r - --json --seed 3 <"$tmp/$s.lz4" >"$tmp/lz4-stdin.json" 2>&1
         lz4 -q -dc "$tmp/$s.lz4" | lz4 -q -1 -B4 -BD --content-size -c |
             "$bin" -r - --json --seed 3 >"$tmp/lz4-pipe.json" 2>&1
-        if [ -s "$tmp/plain.json" ] && cmp -s "$tmp/plain.json" "$tmp/lz4.json" &&
-            cmp -s "$tmp/plain.json" "$tmp/lz4-stdin.json" && cmp -s "$tmp/plain.json" "$tmp/lz4-pipe.json"; then
+        if [ -s "$tmp/plain.json" ] && same_report "$tmp/plain.json" "$tmp/lz4.json" lz4 \
+            "$tmp/lz4-stdin.json" lz4 "$tmp/lz4-pipe.json" lz4; then
             passed=$((passed + 1))
         else
             echo "FAIL: lz4-compressed $s differs from $s"
@@ -204,6 +230,15 @@ if command -v lz4 >/dev/null 2>&1; then
 else
     echo "skipped: lz4 checks (no lz4(1))"
 fi
+# -c stops in the first file: the second is not read, nor listed
+"$bin" -r "$samples/synthetic.pcap" -r "$samples/lifecycle.pcap" -c 5 --stats --json >"$tmp/out" 2>"$tmp/err" &&
+    python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["capture"]["inputs"]; assert [(x["path"], x["frames"]) for x in i] == [(sys.argv[2], 5)], i' "$tmp/out" "$samples/synthetic.pcap" &&
+    passed=$((passed + 1)) || { echo "FAIL: capture.inputs after -c"; fail=$((fail + 1)); }
+# --stats text: a Files section, a line a file
+"$bin" -r "$samples/synthetic.pcap" -r "$samples/mixed-link.pcapng" --stats >"$tmp/out" 2>"$tmp/err" &&
+    grep -qx "  $samples/synthetic.pcap: pcap, snaplen 262144, 20 frames" "$tmp/out" &&
+    grep -qx "  $samples/mixed-link.pcapng: pcapng, snaplen 262144, 14 frames" "$tmp/out" &&
+    passed=$((passed + 1)) || { echo "FAIL: --stats Files section"; fail=$((fail + 1)); }
 gz_size=$(wc -c <"$tmp/lifecycle.pcap.gz")
 head -c $((gz_size - 200)) "$tmp/lifecycle.pcap.gz" >"$tmp/cut.pcap.gz"
 expect 1 'cut.pcap.gz: gzip: truncated compressed data' -- -r "$tmp/cut.pcap.gz" --stats --json
@@ -244,6 +279,12 @@ import json, sys
 whole, merged = (json.load(open(p)) for p in sys.argv[1:3])
 assert whole["capture"]["files"] == 1 and merged["capture"]["files"] == 2
 merged["capture"]["files"] = 1
+# each file as far as the merge handed its frames out: odd.pcap the 2nd, 4th,
+# ... of the frames read, even.pcap the 1st, 3rd, ...
+frames = [i["frames"] for i in merged["capture"].pop("inputs")]
+k = whole["capture"]["inputs"][0]["frames"]
+assert frames == [k // 2, k - k // 2], (frames, k)
+whole["capture"].pop("inputs")
 assert whole == merged
 ' "$tmp/whole.json" "$tmp/m1.json"; then
             passed=$((passed + 1))

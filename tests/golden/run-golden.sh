@@ -15,8 +15,10 @@ capture=$2 expected=$3
 shift 3
 tmp=$(mktemp) || exit 1
 trap 'rm -f "$tmp"' EXIT
-# NO_COLOR and a pipe: never colored
-NO_COLOR=1 "$sockscope" --seed 1 -r "$src/$capture" "$@" > "$tmp"
+case $sockscope in /*) ;; *) sockscope=$PWD/$sockscope ;; esac
+# NO_COLOR and a pipe: never colored. Run from the source tree so that the
+# capture's path, which the report names, is the same on every machine.
+(cd "$src" && NO_COLOR=1 "$sockscope" --seed 1 -r "$capture" "$@") > "$tmp"
 rc=$?
 if [ $rc -ne 0 ]; then
     echo "golden $name: sockscope exited $rc" >&2

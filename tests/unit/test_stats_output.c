@@ -1,0 +1,103 @@
+/* test_stats_output.c - what the capture statistics say of the files read,
+ * in the JSON capture object (capture.inputs) and in --stats text: each file
+ * as given, its format, compression, snaplen and frames; a file that did not
+ * open; a name that is not UTF-8; none in a live capture. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cunit_main.h"
+#include "output_json.h"
+#include "output_text.h"
+#include "stats.h"
+
+static const struct capture_input three[] = {
+    { "a.pcap", "pcap", NULL, 65535, 20, 0 },
+    { "-", "pcapng", "lz4", 262144, 1, 19 },
+    { "b\377.pcap", NULL, NULL, 0, 0, 0 },
+};
+
+static void test_inputs_json(void)
+{
+    struct capture_stats st;
+    memset(&st, 0, sizeof(st));
+    st.inputs = three;
+    st.n_inputs = 3;
+    json_t *c = output_json_capture(&st);
+    json_t *in = json_object_get(c, "inputs");
+    CU_ASSERT_FATAL(json_is_array(in) && json_array_size(in) == 3);
+
+    json_t *e = json_array_get(in, 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "path")), "a.pcap");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "format")), "pcap");
+    CU_ASSERT(json_is_null(json_object_get(e, "compression")));
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "snaplen")), 65535);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 20);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_filtered_out")), 0);
+    CU_ASSERT_EQUAL(json_object_size(e), 6);
+
+    e = json_array_get(in, 1);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "path")), "-");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "format")), "pcapng");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "compression")), "lz4");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "snaplen")), 262144);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 1);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_filtered_out")), 19);
+
+    /* did not open; its name scrubbed to UTF-8, not dropped */
+    e = json_array_get(in, 2);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "path")), "b?.pcap");
+    CU_ASSERT(json_is_null(json_object_get(e, "format")));
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 0);
+    json_decref(c);
+
+    /* a live capture: none */
+    st.inputs = NULL;
+    st.n_inputs = 0;
+    c = output_json_capture(&st);
+    in = json_object_get(c, "inputs");
+    CU_ASSERT(json_is_array(in) && json_array_size(in) == 0);
+    json_decref(c);
+}
+
+static char *stats_text(const struct capture_stats *st)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    output_text_stats(out, st);
+    fclose(out);
+    return text;
+}
+
+static void test_inputs_text(void)
+{
+    struct capture_stats st;
+    memset(&st, 0, sizeof(st));
+    st.inputs = three;
+    st.n_inputs = 3;
+    char *text = stats_text(&st);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nFiles\n"
+                                        "  a.pcap: pcap, snaplen 65535, 20 frames\n"
+                                        "  -: pcapng, lz4-compressed, snaplen 262144, 1 frame (19 filtered out)\n"
+                                        "  b\377.pcap: did not open\n"
+                                        "Link types\n"));
+    free(text);
+    st.n_inputs = 0;
+    text = stats_text(&st);
+    CU_ASSERT_PTR_NULL(strstr(text, "Files"));
+    free(text);
+}
+
+int register_tests(void)
+{
+    static const struct test_entry tests[] = {
+        {"capture.inputs: each file, one that did not open, none live", test_inputs_json},
+        {"--stats: a Files section, none live", test_inputs_text},
+        {NULL, NULL},
+    };
+    return add_suite("stats_output", tests);
+}
