@@ -157,78 +157,56 @@ python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["capture"]["input_er
     python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; i=c["inputs"][0]; assert c["frames"] == 1 and c["frames_filtered_out"] == 19 and (i["frames"], i["frames_filtered_out"]) == (1, 19), c' "$tmp/bpf.json" &&
     passed=$((passed + 1)) || { echo "FAIL: BPF filter 'udp'"; fail=$((fail + 1)); }
 
-# a gzip-compressed capture (a file of any name, stdin, a pcapng) gives the same
-# report as the capture itself; one cut short says so, earlier results kept
-for s in lifecycle.pcap mixed-link.pcapng; do
-    "$bin" -r "$samples/$s" --json --seed 3 >"$tmp/plain.json" 2>&1
-    gzip -c "$samples/$s" >"$tmp/$s.gz"
-    cp "$tmp/$s.gz" "$tmp/gz-named-anything"
-    "$bin" -r "$tmp/gz-named-anything" --json --seed 3 >"$tmp/gz.json" 2>&1
-    "$bin" -r - --json --seed 3 <"$tmp/$s.gz" >"$tmp/gz-stdin.json" 2>&1
-    gzip -dc "$tmp/$s.gz" | gzip -1 | "$bin" -r - --json --seed 3 >"$tmp/gz-pipe.json" 2>&1
-    if [ -s "$tmp/plain.json" ] && same_report "$tmp/plain.json" "$tmp/gz.json" gzip \
-        "$tmp/gz-stdin.json" gzip "$tmp/gz-pipe.json" gzip; then
-        passed=$((passed + 1))
-    else
-        echo "FAIL: gzip-compressed $s differs from $s"
-        fail=$((fail + 1))
+# check_packed TOOL REPACK...: each sample (a pcap, a pcapng) compressed by
+# TOOL (TOOL -c), read as a file named without a suffix (the format is told by
+# its magic), from standard input, and from a pipe that decompresses it and
+# compresses it again with the command REPACK, gives the plain sample's
+# report, capture.inputs naming TOOL; $tmp/lifecycle.pcap.TOOL is left
+check_packed() {
+    tool=$1
+    shift
+    for s in lifecycle.pcap mixed-link.pcapng; do
+        "$bin" -r "$samples/$s" --json --seed 3 >"$tmp/plain.json" 2>&1
+        "$tool" -q -c "$samples/$s" >"$tmp/$s.$tool"
+        cp "$tmp/$s.$tool" "$tmp/named-anything"
+        "$bin" -r "$tmp/named-anything" --json --seed 3 >"$tmp/packed.json" 2>&1
+        "$bin" -r - --json --seed 3 <"$tmp/$s.$tool" >"$tmp/packed-stdin.json" 2>&1
+        "$tool" -q -dc "$tmp/$s.$tool" | "$@" | "$bin" -r - --json --seed 3 >"$tmp/packed-pipe.json" 2>&1
+        if [ -s "$tmp/plain.json" ] && same_report "$tmp/plain.json" "$tmp/packed.json" "$tool" \
+            "$tmp/packed-stdin.json" "$tool" "$tmp/packed-pipe.json" "$tool"; then
+            passed=$((passed + 1))
+        else
+            echo "FAIL: $tool-compressed $s differs from $s"
+            fail=$((fail + 1))
+        fi
+    done
+}
+# gzip; zstd and lz4 from their packages, which the test set-up installs (lz4
+# again in 64 KiB linked blocks with the content size). A zstd or lz4 sample is
+# one block: cut, not even its file header comes out, so nothing is reported
+# (test_filebuf and test_capture check the frames before the damage of a
+# larger one); gzip's cut below keeps what came before.
+check_packed gzip gzip -1
+for tool in zstd lz4; do
+    if ! command -v $tool >/dev/null 2>&1; then
+        echo "skipped: $tool checks (no $tool(1))"
+        continue
     fi
+    if [ $tool = zstd ]; then
+        check_packed zstd zstd -q -1 -c
+    else
+        check_packed lz4 lz4 -q -1 -B4 -BD --content-size -c
+    fi
+    size=$(wc -c <"$tmp/lifecycle.pcap.$tool")
+    head -c $((size - 100)) "$tmp/lifecycle.pcap.$tool" >"$tmp/cut.pcap.$tool"
+    expect 1 "cut.pcap.$tool: $tool: truncated compressed data" -- -r "$tmp/cut.pcap.$tool" --stats --json
+    no_report "a $tool capture cut inside its only block"
 done
-# zstd the same way (zstd(1) from the zstd package, which the test set-up installs)
-if command -v zstd >/dev/null 2>&1; then
-    for s in lifecycle.pcap mixed-link.pcapng; do
-        "$bin" -r "$samples/$s" --json --seed 3 >"$tmp/plain.json" 2>&1
-        zstd -q -c "$samples/$s" >"$tmp/$s.zst"
-        "$bin" -r "$tmp/$s.zst" --json --seed 3 >"$tmp/zst.json" 2>&1
-        zstd -q -dc "$tmp/$s.zst" | zstd -q -1 -c | "$bin" -r - --json --seed 3 >"$tmp/zst-pipe.json" 2>&1
-        if [ -s "$tmp/plain.json" ] && same_report "$tmp/plain.json" "$tmp/zst.json" zstd \
-            "$tmp/zst-pipe.json" zstd; then
-            passed=$((passed + 1))
-        else
-            echo "FAIL: zstd-compressed $s differs from $s"
-            fail=$((fail + 1))
-        fi
-    done
-    zst_size=$(wc -c <"$tmp/lifecycle.pcap.zst")
-    head -c $((zst_size - 100)) "$tmp/lifecycle.pcap.zst" >"$tmp/cut.pcap.zst"
-    # the sample is one zstd block (up to 128 KiB): cut, not even its file
-    # header comes out, so nothing is reported (test_filebuf checks the bytes
-    # before the damage of a larger one)
-    expect 1 'cut.pcap.zst: zstd: truncated compressed data' -- -r "$tmp/cut.pcap.zst" --stats --json
-    no_report 'a zstd capture cut inside its only block'
-else
-    echo "skipped: zstd checks (no zstd(1))"
-fi
-# lz4 frames the same way (lz4(1) from the lz4 package, which the test set-up
-# installs): a file, standard input, a pipe in 64 KiB linked blocks with the
-# content size; its legacy format is refused with the command that reads it
+# lz4's legacy format is refused with the command that reads it
 if command -v lz4 >/dev/null 2>&1; then
-    for s in lifecycle.pcap mixed-link.pcapng; do
-        "$bin" -r "$samples/$s" --json --seed 3 >"$tmp/plain.json" 2>&1
-        lz4 -q -c "$samples/$s" >"$tmp/$s.lz4"
-        "$bin" -r "$tmp/$s.lz4" --json --seed 3 >"$tmp/lz4.json" 2>&1
-        "$bin" -r - --json --seed 3 <"$tmp/$s.lz4" >"$tmp/lz4-stdin.json" 2>&1
-        lz4 -q -dc "$tmp/$s.lz4" | lz4 -q -1 -B4 -BD --content-size -c |
-            "$bin" -r - --json --seed 3 >"$tmp/lz4-pipe.json" 2>&1
-        if [ -s "$tmp/plain.json" ] && same_report "$tmp/plain.json" "$tmp/lz4.json" lz4 \
-            "$tmp/lz4-stdin.json" lz4 "$tmp/lz4-pipe.json" lz4; then
-            passed=$((passed + 1))
-        else
-            echo "FAIL: lz4-compressed $s differs from $s"
-            fail=$((fail + 1))
-        fi
-    done
-    lz4_size=$(wc -c <"$tmp/lifecycle.pcap.lz4")
-    head -c $((lz4_size - 100)) "$tmp/lifecycle.pcap.lz4" >"$tmp/cut.pcap.lz4"
-    # one block, as with zstd above (test_capture checks the frames of the
-    # whole blocks before the damage of a larger one)
-    expect 1 'cut.pcap.lz4: lz4: truncated compressed data' -- -r "$tmp/cut.pcap.lz4" --stats --json
-    no_report 'an lz4 capture cut inside its only block'
     lz4 -q -l -c "$samples/synthetic.pcap" >"$tmp/legacy.lz4"
     expect 1 'legacy.lz4: lz4-compressed in the legacy format (lz4 -l), which sockscope does not decompress: decompress it first, as in lz4 -dc FILE | sockscope -r -' -- -r "$tmp/legacy.lz4"
     no_report 'an lz4 legacy-format file'
-else
-    echo "skipped: lz4 checks (no lz4(1))"
 fi
 # -c stops in the first file: the second is not read, nor listed
 "$bin" -r "$samples/synthetic.pcap" -r "$samples/lifecycle.pcap" -c 5 --stats --json >"$tmp/out" 2>"$tmp/err" &&
@@ -239,8 +217,8 @@ fi
     grep -qx "  $samples/synthetic.pcap: pcap, snaplen 262144, 20 frames" "$tmp/out" &&
     grep -qx "  $samples/mixed-link.pcapng: pcapng, snaplen 262144, 14 frames" "$tmp/out" &&
     passed=$((passed + 1)) || { echo "FAIL: --stats Files section"; fail=$((fail + 1)); }
-gz_size=$(wc -c <"$tmp/lifecycle.pcap.gz")
-head -c $((gz_size - 200)) "$tmp/lifecycle.pcap.gz" >"$tmp/cut.pcap.gz"
+gz_size=$(wc -c <"$tmp/lifecycle.pcap.gzip")
+head -c $((gz_size - 200)) "$tmp/lifecycle.pcap.gzip" >"$tmp/cut.pcap.gz"
 expect 1 'cut.pcap.gz: gzip: truncated compressed data' -- -r "$tmp/cut.pcap.gz" --stats --json
 check_input_error 'gzip data cut short'
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["frames"] > 90' "$tmp/out" &&
