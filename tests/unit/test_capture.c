@@ -893,14 +893,32 @@ static void test_stdin_file(void)
     fclose(f);
 }
 
+/* A pcapng section of one Ethernet interface and 9 frames of 40 bytes
+ * (byte 0: first). */
+static void ng_nine_frames(struct buf *b, uint8_t first)
+{
+    uint8_t d[40] = { first };
+    ng_shb(b);
+    ng_idb(b, 1, 0, -1, 0);
+    for (uint32_t i = 0; i < 9; i++)
+        ng_epb(b, 0, i, d, 40, 40);
+}
+
+/* o read ng_nine_frames's section whole, decompressed by codec. */
+static void check_nine_frames(const struct readout *o, const char *codec)
+{
+    CU_ASSERT_EQUAL(o->open_rc, 0);
+    CU_ASSERT_EQUAL(o->end_rc, 0);
+    CU_ASSERT_EQUAL(o->n, 9);
+    CU_ASSERT_EQUAL(o->info.format, CAPTURE_PCAPNG);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o->info.compression);
+    CU_ASSERT_STRING_EQUAL(o->info.compression, codec);
+}
+
 static void test_stdin_pipe_pcapng(void)
 {
-    static const uint8_t d[40] = { 0 };
     struct buf b = { 0 };
-    ng_shb(&b);
-    ng_idb(&b, 1, 0, -1, 0);
-    for (uint32_t i = 0; i < 9; i++)
-        ng_epb(&b, 0, i, d, 40, 40);
+    ng_nine_frames(&b, 0);
     CU_ASSERT_FATAL(b.len < 4096); /* fits in the pipe: no deadlock */
     int fds[2];
     CU_ASSERT_FATAL(pipe(fds) == 0);
@@ -989,16 +1007,9 @@ static void test_gzip_capture(void)
     CU_ASSERT_EQUAL(gz.info.frames_filtered_out, 1);
     b.be = false;
 
-    static const uint8_t d[40] = { 0x45 };
-    ng_shb(&b);
-    ng_idb(&b, 1, 0, -1, 0);
-    for (uint32_t i = 0; i < 9; i++)
-        ng_epb(&b, 0, i, d, 40, 40);
+    ng_nine_frames(&b, 0x45);
     read_all(write_gzip("ng.pcapng.gz", &b), NULL, &gz);
-    CU_ASSERT_EQUAL(gz.end_rc, 0);
-    CU_ASSERT_EQUAL(gz.n, 9);
-    CU_ASSERT_EQUAL(gz.info.format, CAPTURE_PCAPNG);
-    CU_ASSERT_PTR_NOT_NULL(gz.info.compression);
+    check_nine_frames(&gz, "gzip");
 }
 
 /* b's bytes zstd-compressed (b is emptied), written to name. */
@@ -1016,20 +1027,11 @@ static const char *write_zstd(const char *name, struct buf *b)
  * inside says so. */
 static void test_zstd_capture(void)
 {
-    static const uint8_t d[40] = { 0x45 };
     struct buf b = { 0 };
     struct readout o;
-    ng_shb(&b);
-    ng_idb(&b, 1, 0, -1, 0);
-    for (uint32_t i = 0; i < 9; i++)
-        ng_epb(&b, 0, i, d, 40, 40);
+    ng_nine_frames(&b, 0x45);
     read_all(write_zstd("ng.pcapng.zst", &b), NULL, &o);
-    CU_ASSERT_EQUAL(o.open_rc, 0);
-    CU_ASSERT_EQUAL(o.end_rc, 0);
-    CU_ASSERT_EQUAL(o.n, 9);
-    CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAPNG);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(o.info.compression);
-    CU_ASSERT_STRING_EQUAL(o.info.compression, "zstd");
+    check_nine_frames(&o, "zstd");
     put(&b, "hello world\n", 12);
     read_all(write_zstd("notes.zst", &b), NULL, &o);
     CU_ASSERT_EQUAL(o.open_rc, -1);
@@ -1057,20 +1059,11 @@ static const char *write_lz4(const char *name, struct buf *b, bool skip_first)
  * whole blocks. */
 static void test_lz4_capture(void)
 {
-    static const uint8_t d[40] = { 0x45 };
     struct buf b = { 0 };
     struct readout o;
-    ng_shb(&b);
-    ng_idb(&b, 1, 0, -1, 0);
-    for (uint32_t i = 0; i < 9; i++)
-        ng_epb(&b, 0, i, d, 40, 40);
+    ng_nine_frames(&b, 0x45);
     read_all(write_lz4("ng.pcapng.lz4", &b, false), NULL, &o);
-    CU_ASSERT_EQUAL(o.open_rc, 0);
-    CU_ASSERT_EQUAL(o.end_rc, 0);
-    CU_ASSERT_EQUAL(o.n, 9);
-    CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAPNG);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(o.info.compression);
-    CU_ASSERT_STRING_EQUAL(o.info.compression, "lz4");
+    check_nine_frames(&o, "lz4");
 
     pcap_header(&b, false, 65535, 1);
     for (uint32_t i = 0; i < 7; i++)

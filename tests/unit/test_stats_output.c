@@ -19,12 +19,18 @@ static const struct capture_input three[] = {
     { "b\377.pcap", NULL, NULL, 0, 0, 0 },
 };
 
+/* Statistics of nothing read but the three files above. */
+static void stats_of_three(struct capture_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->inputs = three;
+    st->n_inputs = sizeof(three) / sizeof(three[0]);
+}
+
 static void test_inputs_json(void)
 {
     struct capture_stats st;
-    memset(&st, 0, sizeof(st));
-    st.inputs = three;
-    st.n_inputs = 3;
+    stats_of_three(&st);
     json_t *c = output_json_capture(&st);
     json_t *in = json_object_get(c, "inputs");
     CU_ASSERT_FATAL(json_is_array(in) && json_array_size(in) == 3);
@@ -76,9 +82,7 @@ static char *stats_text(const struct capture_stats *st)
 static void test_inputs_text(void)
 {
     struct capture_stats st;
-    memset(&st, 0, sizeof(st));
-    st.inputs = three;
-    st.n_inputs = 3;
+    stats_of_three(&st);
     char *text = stats_text(&st);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nFiles\n"
                                         "  a.pcap: pcap, snaplen 65535, 20 frames\n"
