@@ -18,3 +18,12 @@ if(Python3_FOUND AND TARGET sockscope)
   set_tests_properties(corpus.tcp-analysis PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1500
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 endif()
+# Every corpus capture gzip-, zstd- or lz4-compressed (in turn) reads as the
+# plain file does (skipped, exit 77, without the corpus).
+if(Python3_FOUND AND TARGET sockscope)
+  add_test(NAME corpus.compressed
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/compressed_check.py
+                   $<TARGET_FILE:sockscope> ${SOCKSCOPE_CORPUS_DIR})
+  set_tests_properties(corpus.compressed PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1500
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endif()
