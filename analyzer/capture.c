@@ -323,6 +323,7 @@ static int fail(struct capture *cap, struct ss_err *err)
 {
     cap->failed = true;
     cap->fail = *err;
+    cap->info.error = cap->fail.msg;
     return -1;
 }
 

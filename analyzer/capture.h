@@ -36,6 +36,7 @@ struct capture_info {
     const char *compression; /* "gzip", "zstd" or "lz4" (read decompressed), NULL: none */
     uint64_t frames_read; /* records returned so far (before the filter) */
     uint64_t frames_filtered_out;
+    const char *error;    /* what ended reading early (capture_next's -1), NULL before */
 };
 
 /* Opens path ("-" is standard input, named "stdin" in messages; it is read by

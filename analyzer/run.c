@@ -10,6 +10,7 @@
 #include "capture.h"
 #include "conn_log.h"
 #include "explain.h"
+#include "json_out.h"
 #include "netstat.h"
 #include "outfile.h"
 #include "output_json.h"
@@ -314,15 +315,32 @@ static bool use_reader_thread(const struct cli_options *opt)
     return sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
-/* What the report says of file path once it has been read. */
-static void note_input(struct capture_input *in, const char *path, const struct capture_info *info)
+/* What the report says of file path once it has been read (or did not
+ * open: info NULL, open_error set). Returns 0, or -1 out of memory. */
+static int note_input(struct capture_input *in, const char *path, const struct capture_info *info,
+                      const char *open_error)
 {
     in->path = path;
+    const char *error = info != NULL ? info->error : open_error;
+    if (error != NULL && (in->error = strdup(error)) == NULL)
+        return -1;
+    if (in->error != NULL)
+        jout_utf8_scrub(in->error); /* as input_error: JSON carries it whatever the name */
+    if (info == NULL)
+        return 0;
     in->format = info->format == CAPTURE_PCAPNG ? "pcapng" : "pcap";
     in->compression = info->compression;
     in->snaplen = info->snaplen;
     in->frames = info->frames_read - info->frames_filtered_out;
     in->frames_filtered_out = info->frames_filtered_out;
+    return 0;
+}
+
+static void free_inputs(struct capture_input *inputs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(inputs[i].error);
+    free(inputs);
 }
 
 /* Opens every -r file and merges them (--merge). Returns 0, or -1 with err
@@ -420,7 +438,7 @@ int run_offline(const struct cli_options *opt)
             hint_files_in_filter(opt, &err);
             fprintf(stderr, "sockscope: %s\n", err.msg);
             stats_set_input_error(st, err.msg);
-            inputs[st->n_inputs++].path = opt->files[i];
+            (void)note_input(&inputs[st->n_inputs++], opt->files[i], NULL, err.msg);
             rc_code = EXIT_INPUT_FAIL;
             break;
         }
@@ -440,7 +458,11 @@ int run_offline(const struct cli_options *opt)
         for (size_t k = 0; k < capture_n_files(cap); k++) {
             struct capture_info info;
             capture_file_info(cap, k, &info);
-            note_input(&inputs[st->n_inputs++], opt->files[merged != NULL ? k : i], &info);
+            if (note_input(&inputs[st->n_inputs++], opt->files[merged != NULL ? k : i], &info,
+                           NULL) != 0 && rc_code == EXIT_OK) {
+                fprintf(stderr, "sockscope: out of memory\n");
+                rc_code = EXIT_INPUT_FAIL;
+            }
         }
         if (merged == NULL && i > 0 && st->clock_steps_back > steps_before && !hinted_merge) {
             /* a later file going back in time: likely captured beside the
@@ -459,7 +481,7 @@ int run_offline(const struct cli_options *opt)
          * empty one would pass for a capture without traffic); -o's file
          * is left as it was */
         analyzer_destroy(an);
-        free(inputs);
+        free_inputs(inputs, opt->n_files); /* calloc'd: the rest NULL */
         free(rc.store.v);
         outfile_abort(&out);
         return rc_code;
@@ -472,7 +494,7 @@ int run_offline(const struct cli_options *opt)
     if (wc != EXIT_OK && rc_code == EXIT_OK)
         rc_code = wc;
     analyzer_destroy(an);
-    free(inputs);
+    free_inputs(inputs, opt->n_files);
     free(rc.store.v);
     if (outfile_commit(&out, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);

@@ -14,14 +14,17 @@ struct linktype_count {
     uint64_t bytes;
 };
 
-/* One -r file as it was read (run.c fills it in when the file is closed). */
+/* One -r file as it was read (run.c fills it in when the file is closed, and
+ * owns error). */
 struct capture_input {
-    const char *path;        /* as given, "-" for standard input (borrowed) */
+    const char *path;        /* as given, "-" for standard input */
     const char *format;      /* "pcap", "pcapng"; NULL: it did not open */
     const char *compression; /* "gzip", "zstd", "lz4"; NULL: none */
     uint32_t snaplen;        /* the file header's, or the first interface's */
     uint64_t frames;         /* frames read from it, after the filter */
     uint64_t frames_filtered_out;
+    char *error;             /* what ended reading it early, as stderr said it (NULL:
+                                read to its end, or as far as -c asked); owned as path */
 };
 
 struct capture_stats {

@@ -104,6 +104,9 @@ d = json.load(open(sys.argv[1]))
 c = d.get("capture", d)
 err = open(sys.argv[2]).read().strip()
 assert err.startswith("sockscope: ") and c["input_error"] == err[len("sockscope: "):], (c["input_error"], err)
+# the file it ended is the last one listed, with the same message; none before it has one
+errors = [i["error"] for i in c.get("inputs", [])]
+assert "inputs" not in c or errors == [None] * (len(errors) - 1) + [c["input_error"]], errors
 ' "$tmp/out" "$tmp/err"; then
         passed=$((passed + 1))
     else
@@ -274,6 +277,17 @@ assert whole == merged
 done
 expect 1 'missing.pcap: No such file' -- -r "$tmp/odd.pcap" -r "$tmp/missing.pcap" --merge --json
 no_report 'a --merge whose second file does not open'
+# a merge whose second file is cut: the merge ends there; capture.inputs says
+# which file, and each file's frames are those handed on
+"$bin" -r "$tmp/odd.pcap" -r "$tmp/cut.pcap" --merge --stats --json >"$tmp/out" 2>"$tmp/err"
+python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["capture"]
+i = c["inputs"]
+assert [x["error"] for x in i] == [None, c["input_error"]] and c["input_error"].startswith(sys.argv[2]), i
+assert sum(x["frames"] for x in i) == c["frames"] and all(x["frames"] > 0 for x in i), (c["frames"], i)
+' "$tmp/out" "$tmp/cut.pcap" && passed=$((passed + 1)) ||
+    { echo "FAIL: capture.inputs of a merge cut in its second file"; fail=$((fail + 1)); }
 # files side by side read one after another: the clock steps back in the
 # second, and a note says --merge reads them as one (exit 0); with it, no note
 python3 - "$samples/lifecycle.pcap" "$tmp/later.pcap" <<'PY'

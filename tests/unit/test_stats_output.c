@@ -1,7 +1,7 @@
 /* test_stats_output.c - what the capture statistics say of the files read,
  * in the JSON capture object (capture.inputs) and in --stats text: each file
- * as given, its format, compression, snaplen and frames; a file that did not
- * open; a name that is not UTF-8; none in a live capture. */
+ * as given, its format, compression, snaplen and frames, what ended it early;
+ * a file that did not open; a name that is not UTF-8; none in a live capture. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +13,13 @@
 #include "output_text.h"
 #include "stats.h"
 
+static char cut[] = "stdin: record 3: truncated record (captured length 60, 2 bytes left)";
+static char gone[] = "b?.pcap: No such file or directory";
+
 static const struct capture_input three[] = {
-    { "a.pcap", "pcap", NULL, 65535, 20, 0 },
-    { "-", "pcapng", "lz4", 262144, 1, 19 },
-    { "b\377.pcap", NULL, NULL, 0, 0, 0 },
+    { "a.pcap", "pcap", NULL, 65535, 20, 0, NULL },
+    { "-", "pcapng", "lz4", 262144, 1, 19, cut },
+    { "b\377.pcap", NULL, NULL, 0, 0, 0, gone },
 };
 
 /* Statistics of nothing read but the three files above. */
@@ -42,7 +45,8 @@ static void test_inputs_json(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "snaplen")), 65535);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 20);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_filtered_out")), 0);
-    CU_ASSERT_EQUAL(json_object_size(e), 6);
+    CU_ASSERT(json_is_null(json_object_get(e, "error")));
+    CU_ASSERT_EQUAL(json_object_size(e), 7);
 
     e = json_array_get(in, 1);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "path")), "-");
@@ -51,12 +55,14 @@ static void test_inputs_json(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "snaplen")), 262144);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 1);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_filtered_out")), 19);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "error")), cut);
 
     /* did not open; its name scrubbed to UTF-8, not dropped */
     e = json_array_get(in, 2);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "path")), "b?.pcap");
     CU_ASSERT(json_is_null(json_object_get(e, "format")));
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "error")), gone);
     json_decref(c);
 
     /* a live capture: none */
@@ -86,7 +92,7 @@ static void test_inputs_text(void)
     char *text = stats_text(&st);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nFiles\n"
                                         "  a.pcap: pcap, snaplen 65535, 20 frames\n"
-                                        "  -: pcapng, lz4-compressed, snaplen 262144, 1 frame (19 filtered out)\n"
+                                        "  -: pcapng, lz4-compressed, snaplen 262144, 1 frame (19 filtered out), ended early\n"
                                         "  b\377.pcap: did not open\n"
                                         "Link types\n"));
     free(text);
