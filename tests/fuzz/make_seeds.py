@@ -15,8 +15,9 @@
               and each sample gzip-compressed (mtime 0: the same bytes every
               run) and, when zstd(1) and lz4(1) are there, zstd- and
               lz4-compressed (lz4 in 64 KiB linked blocks with block
-              checksums, so more of its decoder is reached), so the
-              decompressing window is fuzzed too.
+              checksums, so more of its decoder is reached, and once more
+              after a skippable frame), so the decompressing window is
+              fuzzed too.
 Both also get tests/fuzz/regressions/<target>/* (past findings). Seeds are named
 by the SHA-1 of their content (duplicates collapse), so the output depends only
 on the inputs. A missing corpus is skipped with a note.
@@ -249,8 +250,11 @@ def main():
             packed.append(subprocess.run([zstd, "-q", "-c", "-3"], input=raw,
                                          stdout=subprocess.PIPE, check=True).stdout)
         if lz4 is not None:
-            packed.append(subprocess.run([lz4, "-q", "-c", "-B4", "-BD", "-BX", "--content-size"],
-                                         input=raw, stdout=subprocess.PIPE, check=True).stdout)
+            framed = subprocess.run([lz4, "-q", "-c", "-B4", "-BD", "-BX", "--content-size"],
+                                    input=raw, stdout=subprocess.PIPE, check=True).stdout
+            # and after a skippable frame (5X 2a 4d 18, a length, its bytes), which
+            # the sniff looks past to tell lz4 from zstd
+            packed += [framed, bytes([0x5a, 0x2a, 0x4d, 0x18, 2, 0, 0, 0]) + b"sk" + framed]
         for data in packed:
             if len(data) < MAX_PCAP_SEED:
                 pcap.add(data)
