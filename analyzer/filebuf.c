@@ -365,8 +365,7 @@ enum filebuf_codec filebuf_sniff(const struct filebuf *fb)
 
 /* How many unread bytes filebuf_sniff needs to see past the skippable frames
  * the window begins with (their headers, contents and the next magic), or 0
- * when it has them, or there are none, or they reach beyond
- * FILEBUF_SNIFF_MAX bytes. */
+ * when it has them, or there are none, or they reach beyond SNIFF_MAX bytes. */
 static size_t sniff_needs(const struct filebuf *fb)
 {
     const uint8_t *p = filebuf_data(fb);

@@ -15,10 +15,11 @@
  *
  * A compressed capture, gzip (RFC 1952; `tcpdump -z gzip`, Zeek's and many
  * public traces, read as Wireshark reads them), zstd (RFC 8878) or lz4 (the
- * LZ4 frame format; both as Wireshark 4.2 reads them), is read the same three ways and decompressed on
- * the way: the window then shows the bytes it decompresses to, the source
- * being read in chunks (a stream's too) and decompressed as far as the window
- * has room, so a record still arrives as soon as its compressed bytes have. */
+ * LZ4 frame format; both as Wireshark 4.2 reads them), is read the same three
+ * ways and decompressed on the way: the window then shows the bytes it
+ * decompresses to, the source being read in chunks (a stream's too) and
+ * decompressed as far as the window has room, so a record still arrives as
+ * soon as its compressed bytes have (zstd's and lz4's: its block's). */
 #ifndef SOCKSCOPE_FILEBUF_H
 #define SOCKSCOPE_FILEBUF_H
 
@@ -92,9 +93,8 @@ int filebuf_fill_for_sniff(struct filebuf *fb, struct ss_err *err);
  * (not FILEBUF_PLAIN): gzip members concatenated as gzip(1) appends them, NUL
  * bytes to the end after the last ignored as gzip(1) ignores them; zstd or lz4
  * frames one after another, skippable frames skipped, as zstd(1) and lz4(1)
- * read them. The
- * window shows what they decompress to. Returns 0, or -1 with err set ("NAME:
- * out of memory ..."). Damaged compressed data is reported by the
+ * read them. The window shows what they decompress to. Returns 0, or -1 with
+ * err set ("NAME: out of memory ..."). Damaged compressed data is reported by the
  * filebuf_fill that cannot be met because of it, after every byte
  * decompressed before it: "NAME: gzip: truncated compressed data", "NAME:
  * gzip: incorrect data check" (a CRC that does not match), "NAME: gzip:
