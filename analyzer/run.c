@@ -421,7 +421,7 @@ int run_offline(const struct cli_options *opt)
         outfile_abort(&out);
         return EXIT_INPUT_FAIL;
     }
-    size_t n_inputs = merged != NULL ? 1 : opt->n_files;
+    size_t n_captures = merged != NULL ? 1 : opt->n_files; /* a merge is one capture */
     struct capture_input *inputs = calloc(opt->n_files, sizeof(*inputs));
     if (inputs == NULL) {
         fprintf(stderr, "sockscope: out of memory\n");
@@ -432,7 +432,7 @@ int run_offline(const struct cli_options *opt)
     }
     st->inputs = inputs;
     bool hinted_merge = false;
-    for (size_t i = 0; i < n_inputs && rc_code == EXIT_OK; i++) {
+    for (size_t i = 0; i < n_captures && rc_code == EXIT_OK; i++) {
         struct capture *cap = merged;
         if (cap == NULL && capture_open_file(&cap, opt->files[i], opt->bpf, &err) != 0) {
             hint_files_in_filter(opt, &err);
@@ -442,7 +442,7 @@ int run_offline(const struct cli_options *opt)
             rc_code = EXIT_INPUT_FAIL;
             break;
         }
-        st->files += merged != NULL ? opt->n_files : 1;
+        st->files += capture_n_files(cap);
         uint64_t steps_before = st->clock_steps_back;
         uint64_t max = opt->count == 0 ? 0 : (uint64_t)remaining, fed = 0;
         int r = use_reader_thread(opt) ? reader_thread_run(an, cap, max, &fed, &err)
@@ -454,10 +454,10 @@ int run_offline(const struct cli_options *opt)
             stats_set_input_error(st, err.msg);
             rc_code = EXIT_INPUT_FAIL;
         }
-        st->frames_filtered_out += capture_get_info(cap)->frames_filtered_out;
         for (size_t k = 0; k < capture_n_files(cap); k++) {
             struct capture_info info;
             capture_file_info(cap, k, &info);
+            st->frames_filtered_out += info.frames_filtered_out;
             if (note_input(&inputs[st->n_inputs++], opt->files[merged != NULL ? k : i], &info,
                            NULL) != 0 && rc_code == EXIT_OK) {
                 fprintf(stderr, "sockscope: out of memory\n");
