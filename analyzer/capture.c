@@ -342,6 +342,7 @@ static int read_record(struct capture *cap, struct capture_frame *f, struct ss_e
         f->ts_ns = pkt.ts_ns;
         f->if_index = pkt.if_index;
         f->record_no = pkt.record_no;
+        f->over_snaplen = pkt.over_snaplen;
         return 1;
     }
     struct pcap_record rec;
@@ -355,6 +356,7 @@ static int read_record(struct capture *cap, struct capture_frame *f, struct ss_e
     f->ts_ns = rec.ts_ns;
     f->if_index = 0;
     f->record_no = rec.record_no;
+    f->over_snaplen = rec.over_snaplen;
     return 1;
 }
 
@@ -415,6 +417,8 @@ int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *er
         if (rc == 0)
             return 0;
         cap->info.frames_read++;
+        if (f->over_snaplen && cap->info.frames_over_snaplen++ == 0)
+            cap->info.first_over_snaplen = f->record_no;
         if (cap->bpf == NULL)
             return 1;
         const char *msg;
@@ -450,8 +454,11 @@ void capture_file_info(const struct capture *cap, size_t i, struct capture_info 
     *info = cap->parts[i]->info;
     /* another part's next frame, read to compare its time, is not handed
      * out yet (the last one handed out is still its part's head) */
-    if (cap->started && cap->has_head[i] && i != cap->handed)
+    if (cap->started && cap->has_head[i] && i != cap->handed) {
         info->frames_read--;
+        if (cap->heads[i].over_snaplen && --info->frames_over_snaplen == 0)
+            info->first_over_snaplen = 0;
+    }
 }
 
 int capture_open_merge(struct capture **out, struct capture **parts, size_t n, struct ss_err *err)

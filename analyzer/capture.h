@@ -22,6 +22,7 @@ struct capture_frame {
     uint32_t linktype;  /* LINKTYPE_* of this frame's interface (FCS bits masked off) */
     uint64_t ts_ns;     /* nanoseconds since the epoch */
     uint32_t if_index;  /* pcapng interface id within its section; 0 for pcap */
+    bool over_snaplen;  /* longer than its snaplen, read whole (capture_info) */
     uint64_t record_no; /* 1-based packet record number within the file */
 };
 
@@ -36,6 +37,10 @@ struct capture_info {
     const char *compression; /* "gzip", "zstd" or "lz4" (read decompressed), NULL: none */
     uint64_t frames_read; /* records returned so far (before the filter) */
     uint64_t frames_filtered_out;
+    /* records longer than their snaplen (the file header's, a pcapng interface's),
+     * read whole as Wireshark reads them (libpcap cuts a pcap file's to the
+     * snaplen and refuses a pcapng file's), and the first one's number */
+    uint64_t frames_over_snaplen, first_over_snaplen;
     const char *error;    /* what ended reading early (capture_next's -1), NULL before */
 };
 

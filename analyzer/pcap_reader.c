@@ -140,14 +140,10 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
         caplen = len;
         len = t;
     }
-    /* libpcap cuts a record beyond the snaplen to it (when the snaplen is set
-     * and within its limit) and refuses one beyond its limit */
-    bool snaplen_binds = fi->snaplen != 0 && fi->snaplen <= r->limit;
-    if (snaplen_binds && caplen > fi->snaplen) {
-        ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
-                   " exceeds the file's snaplen %" PRIu32, r->in.name, no, caplen, fi->snaplen);
-        return fail_with(r, err);
-    }
+    /* libpcap refuses a record beyond its limit, and cuts one beyond the
+     * snaplen (when the snaplen is set and within that limit) to the snaplen,
+     * reading on; Wireshark reads that one whole, and so does this reader:
+     * its bytes are in the file */
     if (caplen > r->limit) {
         ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32
                    " exceeds the largest record of link type %" PRIu32 " (%" PRIu32 " bytes)",
@@ -170,6 +166,7 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     rec->ts_ns = (uint64_t)filebuf_rd32(h, fi->big_endian) * NS_PER_SEC +
                  frac_ns(filebuf_rd32(h + 4, fi->big_endian), fi->nanosecond);
     rec->record_no = no;
+    rec->over_snaplen = fi->snaplen != 0 && fi->snaplen <= r->limit && caplen > fi->snaplen;
     r->records = no;
     filebuf_consume(&r->in, size);
     return 1;

@@ -5,9 +5,10 @@
  * Why not libpcap's pcap_next_ex: it copies every record twice (stdio's
  * buffer, then its own) in two freads, about 400 instructions a record, and it
  * cuts a record longer than the file's snaplen to the snaplen without a word.
- * This reader hands out records where they lie in its buffer and reports a
- * record longer than the snaplen as an error; what it accepts otherwise is
- * what libpcap 1.10 accepts (checked against it with crafted files):
+ * This reader hands out records where they lie in its buffer, and a record
+ * longer than the snaplen whole, as Wireshark reads it, marked so that the
+ * caller can say so; what it accepts is what libpcap 1.10 accepts (checked
+ * against it with crafted files):
  * versions 2.0 to 2.4 and 543.0 (DG/UX), the two length fields of a record in
  * the order of its version (swapped before 2.3, either way in 2.3, and in
  * 543.0), and at most libpcap's largest record for the link type (256 KiB; 1
@@ -48,6 +49,8 @@ struct pcap_record {
     uint32_t cap_len, wire_len;
     uint64_t ts_ns;     /* seconds as unsigned 32 bits, the fraction as libpcap reads it */
     uint64_t record_no; /* 1-based */
+    bool over_snaplen;  /* cap_len is beyond the file's snaplen (which libpcap would cut
+                           it to): a wrong snaplen in the header, or an edited file */
 };
 
 /* Starts reading a classic pcap file whose first byte is in's next unread
@@ -67,8 +70,8 @@ uint32_t pcap_max_caplen(uint32_t linktype);
 
 /* Reads the next record. Returns 1 (record in *rec), 0 at the end of the file
  * (on a record boundary), -1 with err set to "NAME: record N: ..." (a record
- * header or record cut short, a captured length beyond the snaplen or beyond
- * libpcap's largest) or "NAME: read error: ...". After -1 the reader stays in
+ * header or record cut short, a captured length beyond libpcap's largest) or
+ * "NAME: read error: ...". After -1 the reader stays in
  * error: later calls return -1 again. */
 int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_err *err);
 

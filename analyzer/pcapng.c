@@ -279,6 +279,7 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
     size_t room;
     const uint8_t *data;
     uint64_t ts_ns;
+    bool over_snaplen = false; /* an SPB's captured length is its snaplen at most */
 
     if (r->blk_type == BT_SPB) {
         if (r->blk_len < SPB_MIN_LEN) {
@@ -324,11 +325,7 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
             return -1;
         }
         const struct pcapng_interface *ifc = &r->ifs[if_id];
-        if (ifc->snaplen != 0 && cap_len > ifc->snaplen) {
-            ss_err_set(err, "%s: record %" PRIu64 ": captured length %" PRIu32 " exceeds snaplen %" PRIu32 " of interface %" PRIu32,
-                       r->in.name, rec, cap_len, ifc->snaplen, if_id);
-            return -1;
-        }
+        over_snaplen = ifc->snaplen != 0 && cap_len > ifc->snaplen;
         data = b + 28;
         ts_ns = pcapng_ts_to_ns(ifc, ts);
         r->last_ts_ns = ts_ns;
@@ -338,6 +335,7 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
     pkt->wire_len = wire_len;
     pkt->linktype = r->ifs[if_id].linktype;
     pkt->if_index = if_id;
+    pkt->over_snaplen = over_snaplen;
     pkt->ts_ns = ts_ns;
     pkt->record_no = rec;
     return 1;

@@ -1,6 +1,7 @@
 /* run.c - offline run: every -r input through one analyzer, then the output. */
 #include "run.h"
 
+#include <inttypes.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,7 @@ static int note_input(struct capture_input *in, const char *path, const struct c
     in->snaplen = info->snaplen;
     in->frames = info->frames_read - info->frames_filtered_out;
     in->frames_filtered_out = info->frames_filtered_out;
+    in->frames_over_snaplen = info->frames_over_snaplen;
     return 0;
 }
 
@@ -458,6 +460,11 @@ int run_offline(const struct cli_options *opt)
             struct capture_info info;
             capture_file_info(cap, k, &info);
             st->frames_filtered_out += info.frames_filtered_out;
+            if (info.frames_over_snaplen > 0) /* libpcap cuts them, or stops there */
+                fprintf(stderr, "sockscope: note: %s: %" PRIu64 " record%s longer than the snaplen, "
+                                "read whole as Wireshark reads them (the first: record %" PRIu64 ")\n",
+                        opt->files[merged != NULL ? k : i], info.frames_over_snaplen,
+                        info.frames_over_snaplen == 1 ? "" : "s", info.first_over_snaplen);
             if (note_input(&inputs[st->n_inputs++], opt->files[merged != NULL ? k : i], &info,
                            NULL) != 0 && rc_code == EXIT_OK) {
                 fprintf(stderr, "sockscope: out of memory\n");

@@ -23,6 +23,8 @@ struct capture_input {
     uint32_t snaplen;        /* the file header's, or the first interface's */
     uint64_t frames;         /* frames read from it, after the filter */
     uint64_t frames_filtered_out;
+    uint64_t frames_over_snaplen; /* records longer than their snaplen, read whole
+                                     (before the filter) */
     char *error;             /* what ended reading it early, as stderr said it (NULL:
                                 read to its end, or as far as -c asked); owned as path */
 };

@@ -23,6 +23,7 @@ struct rec_summary {
     uint32_t cap_len, wire_len;
     uint64_t ts_ns, record_no;
     uint32_t sum; /* of the data bytes, each weighted by its position */
+    bool over_snaplen;
 };
 
 struct readout {
@@ -40,6 +41,15 @@ static uint32_t data_sum(const uint8_t *p, uint32_t n)
     uint32_t s = 0;
     for (uint32_t i = 0; i < n; i++)
         s += (uint32_t)p[i] * (i + 1);
+    return s;
+}
+
+/* data_sum of the n bytes pcap_record writes from fill */
+static uint32_t data_sum_of_fill(uint32_t n, uint8_t fill)
+{
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < n; i++)
+        s += (uint32_t)(uint8_t)(fill + i) * (i + 1);
     return s;
 }
 
@@ -82,6 +92,7 @@ static void read_all(const uint8_t *b, size_t len, bool by_fd, size_t peek, stru
             s->ts_ns = rec.ts_ns;
             s->record_no = rec.record_no;
             s->sum = data_sum(rec.data, rec.cap_len);
+            s->over_snaplen = rec.over_snaplen;
         }
         if (o->end_rc == -1) { /* stays failed, same message */
             struct ss_err again = { "" };
@@ -227,6 +238,12 @@ static void check_limit(uint32_t snaplen, uint32_t linktype, uint32_t caplen, co
         CU_ASSERT_EQUAL(o.n, 2);
         CU_ASSERT_EQUAL(o.end_rc, 0);
         CU_ASSERT_EQUAL(o.r[1].cap_len, caplen);
+        CU_ASSERT_EQUAL(o.r[1].sum, data_sum_of_fill(caplen, 7));
+        CU_ASSERT_EQUAL(o.r[0].over_snaplen, false);
+        /* beyond a snaplen that binds: read whole all the same (Wireshark's
+         * way; libpcap cuts it), and marked */
+        CU_ASSERT_EQUAL(o.r[1].over_snaplen,
+                        snaplen != 0 && snaplen <= pcap_max_caplen(linktype) && caplen > snaplen);
     } else {
         CU_ASSERT_EQUAL(o.n, 1);
         CU_ASSERT_EQUAL(o.end_rc, -1);
@@ -236,7 +253,8 @@ static void check_limit(uint32_t snaplen, uint32_t linktype, uint32_t caplen, co
 }
 
 /* libpcap's largest record per link type (checked against libpcap 1.10.3),
- * and the snaplen, which binds when it is set and within that limit. */
+ * and the snaplen, which marks a longer record when it is set and within that
+ * limit. */
 static void test_limits(void)
 {
     CU_ASSERT_EQUAL(pcap_max_caplen(1), 262144);
@@ -251,8 +269,9 @@ static void test_limits(void)
     check_limit(0xFFFFFFFFu, 1, 262145, "record 2: captured length 262145 exceeds the largest");
     check_limit(300000, 1, 300001, "record 2: captured length 300001 exceeds the largest");
     check_limit(100, 1, 100, NULL);
-    check_limit(100, 1, 101, "t.pcap: record 2: captured length 101 exceeds the file's snaplen 100");
-    check_limit(100, 1, 300000, "record 2: captured length 300000 exceeds the file's snaplen 100");
+    check_limit(100, 1, 101, NULL);
+    check_limit(100, 1, 262144, NULL);
+    check_limit(100, 1, 300000, "record 2: captured length 300000 exceeds the largest");
     check_limit(0, 249, 1u << 20, NULL);
     check_limit(0, 249, (1u << 20) + 1, "of link type 249 (1048576 bytes)");
     check_limit(0, 231, 3u << 20, NULL); /* D-Bus: larger than a chunk, the buffer grows */
