@@ -166,7 +166,8 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     rec->ts_ns = (uint64_t)filebuf_rd32(h, fi->big_endian) * NS_PER_SEC +
                  frac_ns(filebuf_rd32(h + 4, fi->big_endian), fi->nanosecond);
     rec->record_no = no;
-    rec->over_snaplen = fi->snaplen != 0 && fi->snaplen <= r->limit && caplen > fi->snaplen;
+    /* (a snaplen above the limit marks nothing: the limit was checked above) */
+    rec->over_snaplen = fi->snaplen != 0 && caplen > fi->snaplen;
     r->records = no;
     filebuf_consume(&r->in, size);
     return 1;

@@ -700,6 +700,14 @@ static void test_pcapng_caplen_over_snaplen(void)
     CU_ASSERT_EQUAL(o.f[2].over_snaplen, false);
     CU_ASSERT_EQUAL(o.info.frames_over_snaplen, 1);
     CU_ASSERT_EQUAL(o.info.first_over_snaplen, 2);
+    /* an interface without a snaplen (0) marks nothing */
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 0, 1, d, 200, 200);
+    read_all(write_buf("snap0.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL_FATAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.f[0].over_snaplen, false);
+    CU_ASSERT_EQUAL(o.info.frames_over_snaplen, 0);
     /* an SPB's captured length is the snaplen at most: never over it */
     ng_shb(&b);
     ng_idb(&b, 1, 64, -1, 0);
