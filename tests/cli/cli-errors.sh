@@ -313,6 +313,7 @@ assert over == plain  # every byte of every record read, as in the plain file
     { echo "FAIL: a capture whose records exceed its snaplen"; fail=$((fail + 1)); }
 "$bin" -r "$tmp/oversnap.pcap" --stats 2>/dev/null | grep -q ': pcap, snaplen 100, 20 frames, 4 longer than the snaplen (read whole)$' &&
     passed=$((passed + 1)) || { echo "FAIL: --stats Files: records over the snaplen"; fail=$((fail + 1)); }
+expect 0 '^sockscope: note: stdin: 4 records longer than the snaplen' -- -r - --json <"$tmp/oversnap.pcap"
 # merged with itself and stopped by -c 7: the first file handed records 1-4
 # (one over), the second 1-3; its record 4, read ahead to compare times, is not
 # counted, so only the first file has a note

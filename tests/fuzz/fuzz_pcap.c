@@ -153,7 +153,7 @@ static void compare_readers(const uint8_t *data, size_t size)
                 abort();
             if (r1 == 1 && (f1.cap_len != f2.cap_len || f1.wire_len != f2.wire_len ||
                             f1.ts_ns != f2.ts_ns || f1.linktype != f2.linktype ||
-                            f1.record_no != f2.record_no ||
+                            f1.record_no != f2.record_no || f1.over_snaplen != f2.over_snaplen ||
                             (f1.cap_len > 0 && memcmp(f1.data, f2.data, f1.cap_len) != 0)))
                 abort();
         } while (r1 == 1);
