@@ -36,7 +36,7 @@ struct pcapng_packet {
     uint64_t ts_ns;     /* nanoseconds since the epoch (if_tsoffset applied) */
     uint64_t record_no; /* 1-based count of EPB/SPB/PB records in the file */
     bool over_snaplen;  /* cap_len is beyond its interface's snaplen: read whole, as
-                           Wireshark reads it (libpcap 1.10 refuses the file there) */
+                           Wireshark reads it (libpcap 1.10 stops reading there) */
 };
 
 /* Starts reading a pcapng file whose first byte (the SHB's) is in's next
