@@ -115,6 +115,24 @@ static const char *after_name(const char *msg, const char *name)
     return strncmp(msg, name, n) == 0 ? msg + n : msg;
 }
 
+/* Whether the two readers' messages (after the capture's names) say the same.
+ * A decompressor's own words may not: libzstd decodes a frame whose bytes are
+ * all there at once in one pass and one that arrives piece by piece in
+ * steps, and may meet another of its damage first (a content size against a
+ * checksum), so messages of the same codec ("zstd: ...") count as the same. */
+static bool same_failure(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return true;
+    static const char *const codecs[] = { ": gzip: ", ": zstd: ", ": lz4: " };
+    for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+        size_t n = strlen(codecs[i]);
+        if (strncmp(a, codecs[i], n) == 0 && strncmp(b, codecs[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Reads data as a stream and as a regular file; aborts when the two disagree. */
 static void compare_readers(const uint8_t *data, size_t size)
 {
@@ -141,7 +159,7 @@ static void compare_readers(const uint8_t *data, size_t size)
     struct capture *c1 = NULL, *c2 = NULL;
     int o1 = capture_open_stream(&c1, fp, "fuzz", NULL, &e1);
     int o2 = capture_open_file(&c2, path, NULL, &e2);
-    if (o1 != o2 || (o1 != 0 && strcmp(after_name(e1.msg, "fuzz"), after_name(e2.msg, path)) != 0))
+    if (o1 != o2 || (o1 != 0 && !same_failure(after_name(e1.msg, "fuzz"), after_name(e2.msg, path))))
         abort();
     if (o1 == 0) {
         struct capture_frame f1, f2;
@@ -157,7 +175,7 @@ static void compare_readers(const uint8_t *data, size_t size)
                             (f1.cap_len > 0 && memcmp(f1.data, f2.data, f1.cap_len) != 0)))
                 abort();
         } while (r1 == 1);
-        if (r1 < 0 && strcmp(after_name(e1.msg, "fuzz"), after_name(e2.msg, path)) != 0)
+        if (r1 < 0 && !same_failure(after_name(e1.msg, "fuzz"), after_name(e2.msg, path)))
             abort();
         capture_close(c1);
         capture_close(c2);
