@@ -295,11 +295,17 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
         if_id = 0;
         wire_len = filebuf_rd32(b + 8, be);
         room = r->blk_len - SPB_MIN_LEN;
+        /* its packet's captured length is the smaller of its original length
+         * and the snaplen; a block too short for it is damage, as libpcap and
+         * Wireshark judge it (its last bytes would be padding or nothing) */
         cap_len = wire_len;
         if (r->ifs[0].snaplen != 0 && cap_len > r->ifs[0].snaplen)
             cap_len = r->ifs[0].snaplen;
-        if (cap_len > room)
-            cap_len = (uint32_t)room;
+        if (cap_len > room) {
+            ss_err_set(err, "%s: record %" PRIu64 ": simple packet block at offset %" PRIu64 " holds %zu bytes, fewer than its packet's %" PRIu32,
+                       r->in.name, rec, r->blk_off, room, cap_len);
+            return -1;
+        }
         data = b + 12;
         ts_ns = r->last_ts_ns; /* an SPB has no timestamp */
     } else {

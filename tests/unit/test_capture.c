@@ -564,8 +564,8 @@ static void test_pcapng_spb(void)
     ng_spb(&b, d, 64, 100);     /* before any EPB: timestamp 0 */
     ng_epb(&b, 0, 5000, d, 20, 20);
     ng_spb(&b, d, 64, 100);     /* snaplen 64 bounds it */
-    ng_spb(&b, d, 10, 40);      /* the block holds only 12 bytes (10 + padding) */
     ng_spb(&b, d, 30, 30);
+    ng_spb(&b, d, 12, 12);      /* exactly its block's room */
     struct readout o;
     read_all(write_buf("spb.pcapng", &b), NULL, &o);
     CU_ASSERT_EQUAL(o.end_rc, 0);
@@ -575,11 +575,24 @@ static void test_pcapng_spb(void)
     CU_ASSERT_EQUAL(o.f[0].wire_len, 100);
     CU_ASSERT_EQUAL(o.f[2].ts_ns, 5000);
     CU_ASSERT_EQUAL(o.f[2].cap_len, 64);
-    CU_ASSERT_EQUAL(o.f[3].cap_len, 12);
-    CU_ASSERT_EQUAL(o.f[3].wire_len, 40);
-    CU_ASSERT_EQUAL(o.f[4].cap_len, 30);
-    CU_ASSERT_EQUAL(o.byte0[4], 0x66);
-    CU_ASSERT_EQUAL(o.f[4].record_no, 5);
+    CU_ASSERT_EQUAL(o.f[3].cap_len, 30);
+    CU_ASSERT_EQUAL(o.byte0[3], 0x66);
+    CU_ASSERT_EQUAL(o.f[3].record_no, 4);
+    CU_ASSERT_EQUAL(o.f[4].cap_len, 12);
+
+    /* a block too short for its packet (40 bytes, the snaplen allowing 64):
+     * 10 bytes and their padding, damage as libpcap and Wireshark judge it,
+     * after every frame before it */
+    ng_shb(&b);
+    ng_idb(&b, 1, 64, -1, 0);
+    ng_spb(&b, d, 30, 30);
+    ng_spb(&b, d, 10, 40);
+    ng_spb(&b, d, 30, 30);
+    read_all(write_buf("spb_short.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.end_rc, -1);
+    CU_ASSERT(has(&o.err, "spb_short.pcapng: record 2: simple packet block at offset 100 holds 12 "
+                          "bytes, fewer than its packet's 40"));
 }
 
 static void test_pcapng_skips_other_blocks(void)
