@@ -593,6 +593,15 @@ static void test_pcapng_spb(void)
     CU_ASSERT_EQUAL(o.end_rc, -1);
     CU_ASSERT(has(&o.err, "spb_short.pcapng: record 2: simple packet block at offset 100 holds 12 "
                           "bytes, fewer than its packet's 40"));
+
+    /* an interface without a snaplen (0): the original length, whole */
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_spb(&b, d, 30, 30);
+    read_all(write_buf("spb_nosnap.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.f[0].cap_len, 30);
 }
 
 static void test_pcapng_skips_other_blocks(void)
