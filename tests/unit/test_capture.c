@@ -594,6 +594,15 @@ static void test_pcapng_spb(void)
     CU_ASSERT(has(&o.err, "spb_short.pcapng: record 2: simple packet block at offset 100 holds 12 "
                           "bytes, fewer than its packet's 40"));
 
+    /* one byte short, no padding to take it from */
+    ng_shb(&b);
+    ng_idb(&b, 1, 64, -1, 0);
+    ng_spb(&b, d, 12, 13);
+    read_all(write_buf("spb_byte.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.n, 0);
+    CU_ASSERT(has(&o.err, "record 1: simple packet block at offset 52 holds 12 bytes, fewer than "
+                          "its packet's 13"));
+
     /* an interface without a snaplen (0): the original length, whole */
     ng_shb(&b);
     ng_idb(&b, 1, 0, -1, 0);
