@@ -98,9 +98,12 @@ const struct pcap_file_info *pcap_reader_info(const struct pcap_reader *r)
     return &r->info;
 }
 
-/* The record's fraction of a second in nanoseconds as libpcap 1.10 gives it: a
- * signed 32-bit field (microseconds scaled up), so that a damaged file's
- * timestamps are those every libpcap-based tool shows. */
+/* The record's fraction of a second in nanoseconds as libpcap 1.10 gives it
+ * for a file in the machine's byte order: a signed 32-bit field (microseconds
+ * scaled up), so that a damaged file's timestamps are those libpcap-based
+ * tools show. (A byte-swapped file's fields libpcap reads unsigned, its
+ * seconds too; the seconds are read unsigned here in either order, as
+ * Wireshark reads them, so that times after 2038 stay times.) */
 static uint64_t frac_ns(uint32_t raw, bool nanosecond)
 {
     int64_t v = raw > INT32_MAX ? (int64_t)raw - ((int64_t)1 << 32) : (int64_t)raw;
