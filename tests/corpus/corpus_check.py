@@ -4,7 +4,10 @@
   corpus_check.py good      SOCKSCOPE CORPUS   every good/ file: exit 0, frame count = MANIFEST,
                                                anomalies only where MANIFEST says why
   corpus_check.py malformed SOCKSCOPE CORPUS   every malformed/ file: no crash, hang or sanitizer
-                                               report; a clear error or anomaly counts
+                                               report; a clear error or anomaly counts; the
+                                               frames read (those before an error included)
+                                               equal tshark's (reference/tshark/summary.tsv),
+                                               or the difference is in frames_allowlist.tsv
   corpus_check.py tshark    SOCKSCOPE CORPUS   per-5-tuple frames and wire bytes each way equal
                                                tshark's TCP/UDP/SCTP conversation tables, or the
                                                difference is in the allow-list (allowlist.tsv)
@@ -95,9 +98,46 @@ def check_good(binary, corpus):
     return 1 if failures else 0
 
 
+def tshark_frames(corpus):
+    """file -> frames tshark read, from reference/tshark/summary.tsv"""
+    frames = {}
+    path = os.path.join(corpus, "reference", "tshark", "summary.tsv")
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            row = dict(zip(header, line.rstrip("\n").split("\t")))
+            frames[row["file"]] = int(row["frames"])
+    return frames
+
+
 def check_malformed(binary, corpus):
     rows = [r for r in manifest(corpus) if r["file"].startswith("malformed/")]
     failures, outcomes = [], {"error": 0, "anomalies": 0, "clean": 0}
+    reference = tshark_frames(corpus)
+    allow = load_allowlist(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "frames_allowlist.tsv"))
+    used = set()
+
+    def frames_differ(r, out):
+        """None when the frames read (0 when nothing was: the file did not
+        open) are tshark's or the difference is allowed, else why not"""
+        try:
+            ours = json.loads(out)["capture"]["frames"] if out else 0
+        except (ValueError, KeyError) as e:
+            return f"bad JSON: {e}"
+        base = os.path.basename(r["file"])
+        listed = [rx for rx, _ in allow if rx.search(base)]
+        theirs = reference.get(r["file"])
+        if theirs is None:
+            return "not in tshark's summary.tsv"
+        if listed:
+            used.update(rx.pattern for rx in listed)
+            if ours == theirs:
+                return f"allow-listed, yet {ours} frames as tshark (stale entry)"
+            return None
+        if ours != theirs:
+            return f"{ours} frames, tshark {theirs} (not in frames_allowlist.tsv)"
+        return None
 
     def one(r):
         path = os.path.join(corpus, r["file"])
@@ -108,6 +148,9 @@ def check_malformed(binary, corpus):
             return r, "sanitizer report: " + err.strip()[:300], None
         if rc not in (0, 1):
             return r, f"exit {rc} (crash?): {err.strip()[:200]}", None
+        differ = frames_differ(r, out)
+        if differ:
+            return r, differ, None
         if rc == 1:
             lines = [l for l in err.strip().splitlines() if l]
             if not lines or not lines[0].startswith("sockscope: "):
@@ -125,6 +168,9 @@ def check_malformed(binary, corpus):
                 failures.append(f"{r['file']}: {msg}")
             else:
                 outcomes[kind] += 1
+    for rx, _ in allow:
+        if rx.pattern not in used:
+            failures.append(f"frames_allowlist.tsv: {rx.pattern} matches no malformed file")
     for f in failures:
         print("FAIL", f)
     print("malformed outcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
