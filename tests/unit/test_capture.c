@@ -268,18 +268,20 @@ static void test_pcap_fcs_bits_masked(void)
     CU_ASSERT_EQUAL(o.f[0].linktype, 1);
 }
 
-/* Frames read from an already-open stream (the replaying stream's path, as
- * for stdin and pipes) up to the end or the first error: how many, the end
- * code, and the message in *err. */
-static int read_stream_until_error(FILE *fp, struct ss_err *err, int *end_rc)
+/* Frames read from an already-open stream (capture_open_stream: the path of
+ * stdin and pipes, each record read as its bytes arrive) up to the end or the
+ * first error: how many (-1: it did not open), the end code, the message in
+ * *err, and in *over how many were marked longer than their snaplen. */
+static int read_stream_until_error(FILE *fp, struct ss_err *err, int *end_rc, int *over)
 {
     struct capture *cap = NULL;
+    *over = 0;
     if (capture_open_stream(&cap, fp, "stream", NULL, err) != 0)
         return -1;
     struct capture_frame f;
     int n = 0;
-    while ((*end_rc = capture_next(cap, &f, err)) == 1)
-        n++;
+    for (; (*end_rc = capture_next(cap, &f, err)) == 1; n++)
+        *over += f.over_snaplen;
     capture_close(cap);
     return n;
 }
@@ -299,8 +301,8 @@ static void check_cut_on_both_paths(const char *path, int n_before, const char *
     FILE *fp = fopen(path, "rb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
     struct ss_err err;
-    int end_rc = 0;
-    CU_ASSERT_EQUAL(read_stream_until_error(fp, &err, &end_rc), n_before);
+    int end_rc = 0, over;
+    CU_ASSERT_EQUAL(read_stream_until_error(fp, &err, &end_rc, &over), n_before);
     CU_ASSERT_EQUAL(end_rc, -1);
     CU_ASSERT(has(&err, "stream: "));
     CU_ASSERT(has(&err, msg));
@@ -320,27 +322,17 @@ static void test_pcap_truncated_record(void)
                             ": record 3: truncated record (captured length 60, 30 bytes left)", &o);
 }
 
-/* Frames read from path through a pipe (the stream path: stdin, a FIFO),
- * with *over the frames marked longer than their snaplen; -1 on an error. */
-static int read_piped(const char *path, int *over)
+/* Frames read from path as a stream (read_stream_until_error), with *over
+ * those marked longer than their snaplen; -1 when it did not open or failed. */
+static int read_as_stream(const char *path, int *over)
 {
     FILE *fp = fopen(path, "rb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-    struct capture *cap = NULL;
     struct ss_err err;
-    int n = -1;
-    *over = 0;
-    if (capture_open_stream(&cap, fp, "stream", NULL, &err) == 0) {
-        struct capture_frame f;
-        int rc;
-        for (n = 0; (rc = capture_next(cap, &f, &err)) == 1; n++)
-            *over += f.over_snaplen;
-        if (rc < 0)
-            n = -1;
-        capture_close(cap);
-    }
+    int end_rc = 0;
+    int n = read_stream_until_error(fp, &err, &end_rc, over);
     fclose(fp);
-    return n;
+    return end_rc < 0 ? -1 : n;
 }
 
 /* A record longer than the file's snaplen (a wrong snaplen in the header, an
@@ -371,7 +363,7 @@ static void test_pcap_caplen_over_snaplen(void)
     CU_ASSERT_EQUAL(o.info.frames_over_snaplen, 2);
     CU_ASSERT_EQUAL(o.info.first_over_snaplen, 3);
     int over;
-    CU_ASSERT_EQUAL(read_piped(path, &over), 5);
+    CU_ASSERT_EQUAL(read_as_stream(path, &over), 5);
     CU_ASSERT_EQUAL(over, 2);
 
     /* counted before the filter, as frames_read is; a snaplen of 0 (not
@@ -422,7 +414,7 @@ static void test_pcap_swapped_lengths(void)
         CU_ASSERT_EQUAL(o.f[2].wire_len, 200);
         CU_ASSERT_EQUAL(o.f[2].over_snaplen, true);
         int over;
-        CU_ASSERT_EQUAL(read_piped(path, &over), 3);
+        CU_ASSERT_EQUAL(read_as_stream(path, &over), 3);
         CU_ASSERT_EQUAL(over, 1);
     }
 }
