@@ -3,13 +3,13 @@
  * with the MANIFEST's packet count; every malformed/ file ends cleanly (a frame
  * count or a one-line error), which ASan/UBSan check for memory safety; every
  * file libpcap opens gives libpcap's records. */
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cunit_main.h"
 #include "capture.h"
+#include "libpcap_compare.h"
 
 #define MANIFEST_COL_FILE    0
 #define MANIFEST_COL_PACKETS 5
@@ -136,92 +136,25 @@ static struct {
     unsigned long records;
 } libpcap_summary;
 
-/* Why frame n of ours is not libpcap's record (NULL: it is). A record
- * longer than its snaplen is read whole where libpcap cuts it: the part
- * libpcap hands out must be its first bytes. */
-static const char *frame_differs(const struct capture_frame *f, const struct pcap_pkthdr *h,
-                                 const u_char *data, int snaplen)
-{
-    /* libpcap 1.10 reads a pcap record's seconds as a signed 32-bit number
-     * (1901 for 0x80000000), sockscope as unsigned (2038), as Wireshark
-     * does; the fraction both as signed */
-    uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
-    uint64_t ts = sec * 1000000000u + (uint64_t)h->ts.tv_usec;
-    if (f->ts_ns != ts)
-        return "time";
-    if (f->wire_len != h->len)
-        return "original length";
-    if (f->over_snaplen ? h->caplen != (bpf_u_int32)snaplen || f->cap_len <= h->caplen
-                        : f->cap_len != h->caplen)
-        return "captured length";
-    if (h->caplen > 0 && memcmp(f->data, data, h->caplen) != 0)
-        return "bytes";
-    return NULL;
-}
-
 /* Every corpus file that libpcap 1.10 opens, read by libpcap and by the
- * capture front end side by side: the same records (times in nanoseconds,
- * lengths, bytes), and an error where libpcap's reading fails. Where they
- * part by design: a record longer than its snaplen (libpcap cuts a pcap
- * file's, and fails on a pcapng file's, which sockscope reads whole), and a
- * pcapng file whose interfaces have different link types (libpcap fails at
- * the description of the first that differs; sockscope reads each packet
- * with its own). */
+ * capture front end side by side (libpcap_compare.h): the same records (times
+ * in nanoseconds, lengths, bytes), and an error where libpcap's reading fails. */
 static void check_libpcap(const char *file, unsigned long packets, const char *path)
 {
     (void)packets;
-    char ebuf[PCAP_ERRBUF_SIZE];
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-    if (p == NULL) {
+    struct libpcap_comparison c;
+    libpcap_compare(path, &c);
+    if (c.refused_by_libpcap) {
         libpcap_summary.refused_by_libpcap++;
         return;
     }
     libpcap_summary.compared++;
-    struct capture *cap;
-    struct ss_err err = { "" };
-    if (capture_open_file(&cap, path, NULL, &err) != 0) {
-        fprintf(stderr, "\n  %s: libpcap opens it, sockscope does not: %s", file, err.msg);
-        CU_FAIL("a file libpcap opens is refused");
-        pcap_close(p);
-        return;
-    }
-    const char *why = NULL;
-    bool over = false;
-    unsigned long n = 0;
-    for (;;) {
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        struct capture_frame f;
-        int r1 = pcap_next_ex(p, &h, &data);
-        int r2 = capture_next(cap, &f, &err);
-        if (r2 == 1 && f.over_snaplen)
-            over = true;
-        if (r1 == PCAP_ERROR_BREAK && r2 == 0)
-            break; /* both at the end */
-        bool pcapng = capture_get_info(cap)->format == CAPTURE_PCAPNG;
-        if (r1 == PCAP_ERROR && r2 == 1 && pcapng &&
-            (f.over_snaplen ||
-             strstr(pcap_geterr(p), "different from the type of the first interface") != NULL))
-            break; /* libpcap stops there: the rest is ours alone */
-        if (r1 == PCAP_ERROR && r2 == -1)
-            break; /* both fail at the same record */
-        if (r1 != 1 || r2 != 1) {
-            why = r1 == 1 ? "sockscope stopped early" : "sockscope read on";
-            break;
-        }
-        n++;
-        if ((why = frame_differs(&f, h, data, pcap_snapshot(p))) != NULL)
-            break;
-    }
-    if (why != NULL) {
-        fprintf(stderr, "\n  %s: record %lu: %s (libpcap: %s; sockscope: %s)", file, n + 1, why,
-                pcap_geterr(p), err.msg);
+    if (c.why != NULL) {
+        fprintf(stderr, "\n  %s: %s: %s", file, c.why, c.detail);
         CU_FAIL("a record differs from libpcap's");
     }
-    libpcap_summary.records += n;
-    libpcap_summary.over_snaplen_files += over;
-    capture_close(cap);
-    pcap_close(p);
+    libpcap_summary.records += c.records;
+    libpcap_summary.over_snaplen_files += c.over_snaplen;
 }
 
 static void test_as_libpcap(void)
