@@ -28,14 +28,17 @@ struct libpcap_comparison {
  * must be its first bytes. */
 static inline const char *libpcap_frame_differs(const struct capture_frame *f,
                                                 const struct pcap_pkthdr *h, const u_char *data,
-                                                int snaplen)
+                                                int snaplen, bool pcapng)
 {
     /* libpcap 1.10 reads a pcap record's seconds and fraction signed in a file
      * of the machine's byte order and unsigned in a swapped one; sockscope
      * reads the seconds unsigned (2038, as Wireshark), the fraction signed. A
-     * fraction outside a second is damage with no right reading: not compared */
+     * fraction outside a second is damage with no right reading: not compared.
+     * A pcapng simple packet block has no time: libpcap gives it 0, sockscope
+     * the time of the packet block before it (pcapng.c) */
     int64_t frac = (int64_t)h->ts.tv_usec;
-    if (frac >= 0 && frac < 1000000000) {
+    bool no_time = pcapng && h->ts.tv_sec == 0 && frac == 0;
+    if (frac >= 0 && frac < 1000000000 && !no_time) {
         uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
         if (f->ts_ns != sec * 1000000000u + (uint64_t)frac)
             return "time";
@@ -99,9 +102,9 @@ static inline void libpcap_compare(const char *path, struct libpcap_comparison *
                                  : "the two ended differently";
             break;
         }
-        out->records++;
-        if ((out->why = libpcap_frame_differs(&f, h, data, pcap_snapshot(p))) != NULL)
+        if ((out->why = libpcap_frame_differs(&f, h, data, pcap_snapshot(p), pcapng)) != NULL)
             break;
+        out->records++;
     }
     if (out->why != NULL)
         snprintf(out->detail, sizeof(out->detail), "record %lu (libpcap: %s; sockscope: %s)",

@@ -19,7 +19,51 @@
 static const char *const samples[] = {
     "synthetic.pcap", "lifecycle.pcap", "tunnels.pcap", "udp-services.pcap",
     "port-vs-socket-client.pcap", "port-vs-socket-server.pcap", "mixed-link.pcapng",
+    NULL, /* simple_blocks() */
 };
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A pcapng file of the blocks the samples do not have: simple packet blocks
+ * (one cut by the snaplen of 64), between enhanced ones. */
+static unsigned char *simple_blocks(size_t *len)
+{
+    static const uint32_t shb[] = { 0x0A0D0D0Au, 28, 0x1A2B3C4Du, 0x00000001u, 0xFFFFFFFFu,
+                                    0xFFFFFFFFu, 28 };
+    static const uint32_t idb[] = { 1, 20, 0x00000001u, 64, 20 }; /* Ethernet, snaplen 64 */
+    unsigned char *b = calloc(1, 512);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    size_t n = 0;
+    for (size_t i = 0; i < 7; i++, n += 4)
+        put_le32(b + n, shb[i]);
+    for (size_t i = 0; i < 5; i++, n += 4)
+        put_le32(b + n, idb[i]);
+    static const uint32_t packets[][2] = { { 6, 60 }, { 3, 60 }, { 3, 100 }, { 6, 42 }, { 3, 30 } };
+    for (size_t k = 0; k < 5; k++) {
+        uint32_t type = packets[k][0], orig = packets[k][1];
+        uint32_t cap = orig > 64 ? 64 : orig, data = (cap + 3) / 4 * 4;
+        uint32_t head = type == 6 ? 28 : 12, total = head + data + 4;
+        put_le32(b + n, type);
+        put_le32(b + n + 4, total);
+        if (type == 6) {
+            put_le32(b + n + 12, (uint32_t)k * 1000); /* timestamp low, microseconds */
+            put_le32(b + n + 20, cap);
+            put_le32(b + n + 24, orig);
+        } else {
+            put_le32(b + n + 8, orig);
+        }
+        for (uint32_t i = 0; i < cap; i++)
+            b[n + head + i] = (unsigned char)(0x40 + k + i);
+        put_le32(b + n + total - 4, total);
+        n += total;
+    }
+    *len = n;
+    return b;
+}
 
 static uint64_t rng_state;
 
@@ -89,7 +133,8 @@ static void test_damaged_samples(void)
     unsigned long compared = 0, refused = 0, records = 0, differ = 0;
     for (size_t s = 0; s < sizeof(samples) / sizeof(samples[0]); s++) {
         size_t orig_len;
-        unsigned char *orig = read_sample(samples[s], &orig_len);
+        unsigned char *orig = samples[s] != NULL ? read_sample(samples[s], &orig_len)
+                                                 : simple_blocks(&orig_len);
         unsigned char *b = malloc(orig_len);
         CU_ASSERT_PTR_NOT_NULL_FATAL(b);
         rng_state = UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)(s + 1);
@@ -114,7 +159,8 @@ static void test_damaged_samples(void)
                 char keep[4200];
                 snprintf(keep, sizeof(keep), "%s.%zu.%u", path, s, k);
                 (void)rename(path, keep);
-                fprintf(stderr, "\n  %s, copy %u (%s): %s: %s", samples[s], k, keep, c.why, c.detail);
+                fprintf(stderr, "\n  %s, copy %u (%s): %s: %s",
+                        samples[s] != NULL ? samples[s] : "simple blocks", k, keep, c.why, c.detail);
                 differ++;
             }
         }
