@@ -586,23 +586,29 @@ static void test_pcapng_spb(void)
     CU_ASSERT(has(&o.err, "spb_short.pcapng: record 2: simple packet block at offset 100 holds 12 "
                           "bytes, fewer than its packet's 40"));
 
-    /* one byte short, no padding to take it from */
-    ng_shb(&b);
-    ng_idb(&b, 1, 64, -1, 0);
-    ng_spb(&b, d, 12, 13);
-    read_all(write_buf("spb_byte.pcapng", &b), NULL, &o);
-    CU_ASSERT_EQUAL(o.n, 0);
-    CU_ASSERT(has(&o.err, "record 1: simple packet block at offset 52 holds 12 bytes, fewer than "
-                          "its packet's 13"));
-
-    /* an interface without a snaplen (0): the original length, whole */
-    ng_shb(&b);
-    ng_idb(&b, 1, 0, -1, 0);
-    ng_spb(&b, d, 30, 30);
-    read_all(write_buf("spb_nosnap.pcapng", &b), NULL, &o);
-    CU_ASSERT_EQUAL(o.end_rc, 0);
-    CU_ASSERT_EQUAL_FATAL(o.n, 1);
-    CU_ASSERT_EQUAL(o.f[0].cap_len, 30);
+    /* one block each: (interface snaplen, bytes the block holds, original length) */
+    static const struct {
+        uint32_t snaplen, held, orig;
+        const char *err; /* NULL: read, held bytes long */
+    } one[] = {
+        /* one byte short, no padding to take it from */
+        { 64, 12, 13, "record 1: simple packet block at offset 52 holds 12 bytes, fewer than its "
+                      "packet's 13" },
+        { 0, 30, 30, NULL }, /* an interface without a snaplen: the original length, whole */
+    };
+    for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+        ng_shb(&b);
+        ng_idb(&b, 1, one[i].snaplen, -1, 0);
+        ng_spb(&b, d, one[i].held, one[i].orig);
+        read_all(write_buf("spb_one.pcapng", &b), NULL, &o);
+        CU_ASSERT_EQUAL(o.end_rc, one[i].err != NULL ? -1 : 0);
+        CU_ASSERT_EQUAL_FATAL(o.n, one[i].err != NULL ? 0 : 1);
+        if (one[i].err != NULL) {
+            CU_ASSERT(has(&o.err, one[i].err));
+        } else {
+            CU_ASSERT_EQUAL(o.f[0].cap_len, one[i].held);
+        }
+    }
 }
 
 static void test_pcapng_skips_other_blocks(void)
