@@ -31,6 +31,7 @@ enum capture_format { CAPTURE_PCAP, CAPTURE_PCAPNG, CAPTURE_LIVE };
 struct capture_info {
     enum capture_format format;
     const char *path;     /* as given ("-" for stdin) */
+    const char *name;     /* for messages: path, or "stdin" */
     uint32_t snaplen;     /* of the file header / first interface */
     bool nanosecond;      /* file timestamps had nanosecond resolution */
     bool big_endian;      /* file byte order */

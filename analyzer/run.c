@@ -460,13 +460,13 @@ int run_offline(const struct cli_options *opt)
             struct capture_info info;
             capture_file_info(cap, k, &info);
             st->frames_filtered_out += info.frames_filtered_out;
-            const char *path = opt->files[merged != NULL ? k : i];
             if (info.frames_over_snaplen > 0) /* libpcap cuts them, or stops there */
                 fprintf(stderr, "sockscope: note: %s: %" PRIu64 " record%s longer than the snaplen, "
                                 "read whole as Wireshark reads them (the first: record %" PRIu64 ")\n",
-                        strcmp(path, "-") == 0 ? "stdin" : path, info.frames_over_snaplen,
+                        info.name, info.frames_over_snaplen,
                         info.frames_over_snaplen == 1 ? "" : "s", info.first_over_snaplen);
-            if (note_input(&inputs[st->n_inputs++], path, &info, NULL) != 0 && rc_code == EXIT_OK) {
+            if (note_input(&inputs[st->n_inputs++], opt->files[merged != NULL ? k : i], &info,
+                           NULL) != 0 && rc_code == EXIT_OK) {
                 fprintf(stderr, "sockscope: out of memory\n");
                 rc_code = EXIT_INPUT_FAIL;
             }
