@@ -165,6 +165,7 @@ static struct capture *capture_alloc(const char *path, const char *static_name, 
     }
     cap->name = static_name != NULL ? static_name : cap->path;
     cap->info.path = cap->path;
+    cap->info.name = cap->name;
     return cap;
 }
 
