@@ -1321,14 +1321,19 @@ void *analyzer_alloc_aligned(size_t n)
     return p;
 }
 
-void analyzer_frame_prefetch(const struct analyzer_frame *af)
+/* Fetches into the cache what feeding af reads of it first: its brief and its
+ * hint. */
+static inline void frame_prefetch(const struct analyzer_frame *af)
 {
     const char *p = (const char *)af;
     for (size_t off = 0; off < offsetof(struct analyzer_frame, f); off += 64)
         __builtin_prefetch(p + off);
 }
 
-void analyzer_frame_prefetch_packet(const struct analyzer *an, const struct analyzer_frame *af)
+/* Then, once those are in the cache: when af has no brief, the frame and its
+ * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when nDPI
+ * will read them, the frame's first bytes. */
+static inline void frame_prefetch_packet(const struct analyzer *an, const struct analyzer_frame *af)
 {
     if (!af->has_brief) {
         const char *p = (const char *)&af->f;
@@ -1384,14 +1389,20 @@ void analyzer_count_prepared(struct capture_stats *st, const struct analyzer_fra
         stats_count_packet(st, scratch != NULL ? scratch : &af->pkt);
 }
 
-void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
-                       enum analyzer_prefetch_stage stage)
+/* Look-ahead stages, each a few frames before the frame is fed: the bucket its
+ * hash points to, then the entry that bucket names, then the entry's
+ * neighbours in the expiry list. Hints only: they change nothing. Always
+ * inlined with a constant stage: the switch folds away. */
+enum prefetch_stage { FETCH_BUCKET, FETCH_ENTRY, FETCH_LINKS };
+
+static SS_ALWAYS_INLINE void prefetch_stage(const struct analyzer *an, struct analyzer_frame *af,
+                                            const enum prefetch_stage stage)
 {
     struct analyzer_flow_hint *hn = &af->hint;
     if (hn->pkt == NULL)
         return;
     switch (stage) {
-    case ANALYZER_FETCH_BUCKET: {
+    case FETCH_BUCKET: {
         /* from the brief when there is one: the packet's lines are the reader's */
         bool tcp = (af->has_brief ? hn->key.proto : af->pkt.proto) == IPPROTO_NUM_TCP;
         uint16_t flags =
@@ -1401,14 +1412,14 @@ void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
             closed_tuples_prefetch(an->closed, hn->hash); /* a new incarnation? */
         break;
     }
-    case ANALYZER_FETCH_ENTRY:
+    case FETCH_ENTRY:
         /* Every packet reads the connection up to its Zeek state (the times,
          * flags, both directions' counters and socket states, Zeek's
          * endpoints): 6 of the entry's 9 lines, fetched here. */
         hn->entry = flow_table_prefetch_entry_part(an->flows, hn->hash,
                                                    offsetof(struct conn, id));
         break;
-    case ANALYZER_FETCH_LINKS:
+    case FETCH_LINKS:
         /* The rest, a frame later (ten fetches at once stalled on the fill
          * buffers: perf put a quarter of the tracker's samples on them), and
          * only for a packet that may move a socket's state, which a TCP data
@@ -1474,14 +1485,36 @@ static void feed_brief(struct analyzer *an, struct analyzer_frame *af)
         (void)track_inline(an, pkt, &no_tunnel, &af->hint, NULL, &is_new, IPPROTO_NUM_UDP, true);
 }
 
-void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af)
+_Static_assert(ANALYZER_RING_BUCKET_AHEAD > ANALYZER_RING_ENTRY_AHEAD &&
+                   ANALYZER_RING_ENTRY_AHEAD > ANALYZER_RING_LINKS_AHEAD,
+               "analyzer_feed_ring: the bucket stage's frame is the furthest");
+
+uint64_t analyzer_feed_ring(struct analyzer *an, struct analyzer_frame *ring, uint32_t mask,
+                            uint64_t next, uint64_t end, uint64_t head)
 {
-    analyzer_drain(an);
-    if (af->has_brief) {
-        feed_brief(an, af);
-        return;
+    analyzer_drain(an); /* frames are fed strictly in order */
+    for (; next < end; next++) {
+        if (next + ANALYZER_RING_SLOT_AHEAD < head)
+            frame_prefetch(&ring[(next + ANALYZER_RING_SLOT_AHEAD) & mask]);
+        /* the bucket stage's frame is the furthest: when it is ready (nearly
+         * always), so are the others */
+        bool all = next + ANALYZER_RING_BUCKET_AHEAD < head;
+        if (all) {
+            struct analyzer_frame *af = &ring[(next + ANALYZER_RING_BUCKET_AHEAD) & mask];
+            frame_prefetch_packet(an, af);
+            prefetch_stage(an, af, FETCH_BUCKET);
+        }
+        if (all || next + ANALYZER_RING_ENTRY_AHEAD < head)
+            prefetch_stage(an, &ring[(next + ANALYZER_RING_ENTRY_AHEAD) & mask], FETCH_ENTRY);
+        if (all || next + ANALYZER_RING_LINKS_AHEAD < head)
+            prefetch_stage(an, &ring[(next + ANALYZER_RING_LINKS_AHEAD) & mask], FETCH_LINKS);
+        struct analyzer_frame *af = &ring[next & mask];
+        if (af->has_brief)
+            feed_brief(an, af);
+        else
+            feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, true);
     }
-    feed_now(an, &af->f, &af->hint, af->pkt_ready ? &af->pkt : NULL, true);
+    return next;
 }
 
 /* The frame `back` slots before slot idx. */
@@ -1500,13 +1533,13 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
         return;
     }
     an->ahead_n++;
-    analyzer_prefetch(an, s, ANALYZER_FETCH_BUCKET);
+    prefetch_stage(an, s, FETCH_BUCKET);
     /* the frames before it, each a stage further: the entry its (now cached)
      * bucket points to, then that entry's neighbours in the expiry list */
     if (an->ahead_n > AHEAD_ENTRY_BACK)
-        analyzer_prefetch(an, ahead_back(an, idx, AHEAD_ENTRY_BACK), ANALYZER_FETCH_ENTRY);
+        prefetch_stage(an, ahead_back(an, idx, AHEAD_ENTRY_BACK), FETCH_ENTRY);
     if (an->ahead_n > AHEAD_LINKS_BACK)
-        analyzer_prefetch(an, ahead_back(an, idx, AHEAD_LINKS_BACK), ANALYZER_FETCH_LINKS);
+        prefetch_stage(an, ahead_back(an, idx, AHEAD_LINKS_BACK), FETCH_LINKS);
     if (an->ahead_n > ANALYZER_AHEAD)
         ahead_pop(an);
 }

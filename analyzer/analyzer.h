@@ -139,14 +139,6 @@ struct analyzer_frame {
  * NULL when memory ran out. Freed with free(). */
 void *analyzer_alloc_aligned(size_t n);
 
-/* Fetches into the cache what feeding af to an reads of it first: its brief
- * and its hint. */
-void analyzer_frame_prefetch(const struct analyzer_frame *af);
-/* Then, once those are in the cache: when af has no brief, the frame and its
- * packet up to its ICMP and SCTP fields (what TCP and UDP need) and, when nDPI
- * will read them, the frame's first bytes. */
-void analyzer_frame_prefetch_packet(const struct analyzer *an, const struct analyzer_frame *af);
-
 struct analyzer_prep {
     struct frame_ctx fctx; /* no reassembly table */
     struct flow_hasher hasher; /* the flow table's */
@@ -156,7 +148,7 @@ struct analyzer_prep {
 };
 
 /* A copy of what analyzer_frame_take needs from an (constant for its life), for
- * frames that analyzer_feed_prepared feeds: with brief set unless bytes_read. */
+ * frames that analyzer_feed_ring feeds: with brief set unless bytes_read. */
 void analyzer_prep_get(const struct analyzer *an, struct analyzer_prep *prep);
 /* Takes frame f into af: dissects and keys it where it lies, then copies its
  * bytes into af's buffer only when feeding will read them again (nDPI on, or
@@ -183,16 +175,23 @@ void analyzer_frame_free(struct analyzer_frame *af);
 void analyzer_count_prepared(struct capture_stats *st, const struct analyzer_frame *af,
                              const struct packet *scratch);
 
-/* Look-ahead stages, each a few frames before the frame is fed: the bucket its
- * hash points to, then the entry that bucket names, then the entry's
- * neighbours in the expiry list. Hints only: they change nothing. */
-enum analyzer_prefetch_stage { ANALYZER_FETCH_BUCKET, ANALYZER_FETCH_ENTRY, ANALYZER_FETCH_LINKS };
-void analyzer_prefetch(const struct analyzer *an, struct analyzer_frame *af,
-                       enum analyzer_prefetch_stage stage);
+/* How many frames ahead of the one it feeds analyzer_feed_ring fetches a
+ * frame's slot (which the reader's core wrote), then, once the slot is in the
+ * cache, the bucket its hash points to, then the entry that bucket names,
+ * then the entry's neighbours in the expiry list. */
+#define ANALYZER_RING_SLOT_AHEAD   8u
+#define ANALYZER_RING_BUCKET_AHEAD 4u
+#define ANALYZER_RING_ENTRY_AHEAD  2u
+#define ANALYZER_RING_LINKS_AHEAD  1u
 
-/* Processes a prepared frame that analyzer_count_prepared counted (as
- * analyzer_feed, without counting it again; af is not kept). */
-void analyzer_feed_prepared(struct analyzer *an, struct analyzer_frame *af);
+/* Feeds frames next to end - 1 of a ring of mask + 1 prepared frames (slot
+ * i % (mask + 1) holds frame i), which analyzer_count_prepared counted, as
+ * analyzer_feed would without counting them again; frames next to head - 1
+ * (end <= head) are ready and are fetched ahead. Returns end. One call for a
+ * run of frames, the look-ahead and the tracking inlined in its loop: the
+ * tracker's core pays no call per stage and per frame. */
+uint64_t analyzer_feed_ring(struct analyzer *an, struct analyzer_frame *ring, uint32_t mask,
+                            uint64_t next, uint64_t end, uint64_t head);
 
 /* Emits every connection still open with the given reason (end of capture or
  * shutdown), oldest first. */

@@ -54,14 +54,6 @@
 #define READER_SPIN_NS  250000u
 #define TRACKER_SPIN_NS 10000u
 #define SPIN_CLOCK_EVERY 64u /* PAUSEs between looks at the clock */
-/* how many frames ahead of the one being fed the tracker fetches a frame's
- * bucket, then its entry, then the entry's expiry-list neighbours (as
- * analyzer_feed_ahead does) */
-#define FETCH_BUCKET_AHEAD 4u
-#define FETCH_ENTRY_AHEAD  2u
-#define FETCH_LINKS_AHEAD  1u
-/* ... and, further ahead, the slot itself, which the reader's core wrote */
-#define FETCH_SLOT_AHEAD   8u
 /* the reader fetches, for writing, the slot this many frames ahead of the one
  * it fills */
 #define REFILL_AHEAD       4u
@@ -70,8 +62,6 @@
 #define PREFAULT_EVERY     256u
 
 _Static_assert((RING_SLOTS & RING_MASK) == 0, "ring size is a power of two");
-_Static_assert(FETCH_BUCKET_AHEAD > FETCH_ENTRY_AHEAD && FETCH_ENTRY_AHEAD > FETCH_LINKS_AHEAD,
-               "fetch_ahead: the bucket stage's frame is the furthest");
 _Static_assert(RING_SLOTS % PUBLISH_EVERY == 0, "publication period divides the ring");
 _Static_assert(TAIL_PUBLISH_EVERY % PUBLISH_EVERY == 0 && RING_SLOTS % TAIL_PUBLISH_EVERY == 0,
                "the tail's publication periods divide each other and the ring");
@@ -256,25 +246,6 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* The look-ahead's stages for the frames after next that the reader has made
- * (before head). The bucket stage's frame is the furthest: when it is there
- * (nearly always), so are the others. */
-static void fetch_ahead(struct analyzer *an, struct ring *r, uint64_t next, uint64_t head)
-{
-    bool all = next + FETCH_BUCKET_AHEAD < head;
-    if (all) {
-        struct analyzer_frame *af = &r->slot[(next + FETCH_BUCKET_AHEAD) & RING_MASK];
-        analyzer_frame_prefetch_packet(an, af); /* when it has no brief */
-        analyzer_prefetch(an, af, ANALYZER_FETCH_BUCKET);
-    }
-    if (all || next + FETCH_ENTRY_AHEAD < head)
-        analyzer_prefetch(an, &r->slot[(next + FETCH_ENTRY_AHEAD) & RING_MASK],
-                          ANALYZER_FETCH_ENTRY);
-    if (all || next + FETCH_LINKS_AHEAD < head)
-        analyzer_prefetch(an, &r->slot[(next + FETCH_LINKS_AHEAD) & RING_MASK],
-                          ANALYZER_FETCH_LINKS);
-}
-
 static void ring_destroy(struct ring *r)
 {
     for (unsigned i = 0; i < RING_SLOTS; i++)
@@ -337,11 +308,10 @@ int reader_thread_run(struct analyzer *an, struct capture *cap, uint64_t max_fra
             if (head == next)
                 break; /* the reader stopped and everything is fed */
         }
-        if (next + FETCH_SLOT_AHEAD < head)
-            analyzer_frame_prefetch(&r->slot[(next + FETCH_SLOT_AHEAD) & RING_MASK]);
-        fetch_ahead(an, r, next, head);
-        analyzer_feed_prepared(an, &r->slot[next & RING_MASK]);
-        next++;
+        /* the frames up to the next multiple of PUBLISH_EVERY, where the tail
+         * may be published */
+        uint64_t end = (next / PUBLISH_EVERY + 1) * PUBLISH_EVERY;
+        next = analyzer_feed_ring(an, r->slot, RING_MASK, next, end < head ? end : head, head);
         if (next % PUBLISH_EVERY == 0 &&
             (next % TAIL_PUBLISH_EVERY == 0 ||
              atomic_load_explicit(&r->bytes_held_back, memory_order_relaxed)))
