@@ -56,6 +56,103 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The option that picks output format f. */
+static const char *format_option(enum cli_format f)
+{
+    switch (f) {
+    case FMT_JSON: return "--json";
+    case FMT_NDJSON: return "--ndjson";
+    case FMT_CONN_LOG: return "--conn-log";
+    default: return "text";
+    }
+}
+
+/* Output format f, unless another format option came first: of two, one
+ * would be ignored without a word. */
+static int set_format(struct cli_options *opt, enum cli_format f, struct ss_err *err)
+{
+    if (opt->format != FMT_TEXT && opt->format != f) {
+        ss_err_set(err, "%s and %s cannot be combined: pick one output format",
+                   format_option(opt->format), format_option(f));
+        return -1;
+    }
+    opt->format = f;
+    return 0;
+}
+
+/* *slot = value for an option that takes one value per run (--view, --netstat,
+ * --explain): given again with another value, it is refused, not overridden. */
+static int set_once(const char **slot, const char *value, const char *option, struct ss_err *err)
+{
+    if (*slot != NULL && strcmp(*slot, value) != 0) {
+        ss_err_set(err, "%s %s and %s %s cannot be combined: one at a time", option, *slot,
+                   option, value);
+        return -1;
+    }
+    *slot = value;
+    return 0;
+}
+
+/* Options that ask for two reports of which only one would be written (or for
+ * a format the report has not) are refused rather than one of them dropped:
+ * --explain writes text; --netstat text, --json or --ndjson; a table view
+ * (ports, sockets, conns, hosts) text; --stats (or --view stats) any format
+ * but a conn.log, which holds connection records only; --top and --sort order
+ * the text tables. */
+static int check_reports(struct cli_options *opt, struct ss_err *err)
+{
+    const char *view = opt->view;
+    bool view_stats = view != NULL && strcmp(view, "stats") == 0;
+    bool view_table = view != NULL && !view_stats && strcmp(view, "netstat") != 0;
+    const char *stats = opt->stats ? "--stats" : view_stats ? "--view stats" : NULL;
+    char view_opt[32];
+    snprintf(view_opt, sizeof(view_opt), "--view %s", view != NULL ? view : "");
+    const char *first = NULL, *second = NULL;
+    if (opt->explain != NULL) {
+        first = "--explain";
+        second = opt->netstat_host != NULL          ? "--netstat"
+                 : view != NULL && !view_stats      ? view_opt
+                 : stats != NULL                    ? stats
+                                                    : NULL;
+    } else if (opt->netstat_host != NULL) {
+        first = "--netstat";
+        second = view_table ? view_opt : stats;
+    } else if (view_table && opt->stats) {
+        first = view_opt;
+        second = "--stats";
+    }
+    if (second != NULL) {
+        ss_err_set(err, "%s and %s cannot be combined: they ask for two reports", first, second);
+        return -1;
+    }
+    const char *text_only = opt->explain != NULL ? "--explain" : view_table ? view_opt : NULL;
+    if (text_only != NULL && opt->format != FMT_TEXT) {
+        ss_err_set(err, "%s writes text: it cannot be combined with %s", text_only,
+                   format_option(opt->format));
+        return -1;
+    }
+    if (opt->format == FMT_CONN_LOG && (opt->netstat_host != NULL || stats != NULL)) {
+        ss_err_set(err, "%s cannot be combined with --conn-log, which holds connection records only",
+                   opt->netstat_host != NULL ? "--netstat" : stats);
+        return -1;
+    }
+    const char *order = opt->top != 0 ? "--top" : opt->sort != NULL ? "--sort" : NULL;
+    if (order != NULL && (opt->format != FMT_TEXT || opt->explain != NULL ||
+                          opt->netstat_host != NULL || stats != NULL)) {
+        ss_err_set(err, "%s applies to the text tables (ports, sockets, conns, hosts), not to %s",
+                   order,
+                   opt->format != FMT_TEXT        ? format_option(opt->format)
+                   : opt->explain != NULL         ? "--explain"
+                   : opt->netstat_host != NULL    ? "--netstat"
+                                                  : stats);
+        return -1;
+    }
+    /* --view stats is --stats, in every format (NDJSON's too) */
+    if (view_stats)
+        opt->stats = true;
+    return 0;
+}
+
 void cli_usage(FILE *out)
 {
     fprintf(out,
@@ -143,9 +240,14 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         case 'Z': opt->drop_user = optarg; break;
         case 'o': opt->out_file = optarg; break;
         case OPT_STATS: opt->stats = true; break;
-        case OPT_JSON: opt->format = FMT_JSON; break;
-        case OPT_NDJSON: opt->format = FMT_NDJSON; break;
-        case OPT_CONN_LOG: opt->format = FMT_CONN_LOG; break;
+        case OPT_JSON:
+        case OPT_NDJSON:
+        case OPT_CONN_LOG:
+            if (set_format(opt, ch == OPT_JSON ? FMT_JSON : ch == OPT_NDJSON ? FMT_NDJSON
+                                                                           : FMT_CONN_LOG,
+                           err) != 0)
+                return -1;
+            break;
         case OPT_VIEW: {
             static const char *const views[] = {"ports", "sockets", "conns", "hosts", "netstat", "stats"};
             bool ok = false;
@@ -155,7 +257,8 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
                 ss_err_set(err, "unknown view '%s' (ports, sockets, conns, hosts, netstat, stats)", optarg);
                 return -1;
             }
-            opt->view = optarg;
+            if (set_once(&opt->view, optarg, "--view", err) != 0)
+                return -1;
             break;
         }
         case OPT_TOP:
@@ -166,9 +269,15 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             opt->top = (long)v;
             break;
         case OPT_SORT: opt->sort = optarg; break;
-        case OPT_NETSTAT: opt->netstat_host = optarg; break;
+        case OPT_NETSTAT:
+            if (set_once(&opt->netstat_host, optarg, "--netstat", err) != 0)
+                return -1;
+            break;
         case OPT_AT: opt->at = optarg; break;
-        case OPT_EXPLAIN: opt->explain = optarg; break;
+        case OPT_EXPLAIN:
+            if (set_once(&opt->explain, optarg, "--explain", err) != 0)
+                return -1;
+            break;
         case OPT_MAX_FLOWS:
             if (parse_ll(optarg, 1, 1LL << 32, &v) != 0) {
                 ss_err_set(err, "invalid number '%s' for --max-flows", optarg);
@@ -329,7 +438,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         ss_err_set(err, "--at needs --netstat HOST");
         return -1;
     }
-    return 0;
+    return check_reports(opt, err);
 }
 
 void cli_free(struct cli_options *opt)

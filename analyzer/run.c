@@ -32,17 +32,12 @@ static bool view_is(const struct cli_options *opt, const char *name)
     return opt->view != NULL && strcmp(opt->view, name) == 0;
 }
 
-/* True when opt's output is the capture statistics alone: --stats, or --view
- * stats in text, conn.log or --json (NDJSON's --view stats still streams the
- * connections and writes ports), and neither --explain nor --netstat. Then no
- * connection record is kept and no view is built. */
+/* True when opt's output is the capture statistics alone: --stats or --view
+ * stats (cli_parse refuses them with --explain, --netstat, a table view or
+ * --conn-log). Then no connection record is kept and no view is built. */
 bool run_stats_only(const struct cli_options *opt)
 {
-    if (opt->explain != NULL || opt->netstat_host != NULL)
-        return false;
-    if (opt->stats)
-        return true;
-    return opt->format != FMT_NDJSON && view_is(opt, "stats");
+    return opt->stats || view_is(opt, "stats");
 }
 
 void run_ndjson_conn(FILE *fp, const struct conn *c)
@@ -224,11 +219,7 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     }
     if (n > 1)
         qsort(conns, n, sizeof(*conns), by_ts);
-    if (opt->format == FMT_CONN_LOG && opt->explain == NULL && opt->netstat_host == NULL) {
-        if (opt->stats || view_is(opt, "stats")) {
-            output_text_stats(fp, st);
-            return EXIT_OK;
-        }
+    if (opt->format == FMT_CONN_LOG) { /* alone: cli_parse refuses the reports with it */
         conn_log_header(fp, st->first_ts);
         for (size_t i = 0; i < n; i++)
             conn_log_record(fp, &conns[i]);

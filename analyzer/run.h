@@ -10,8 +10,8 @@
 #define EXIT_USAGE      2 /* bad command line */
 #define EXIT_OUTPUT     3 /* output could not be written */
 
-/* True when the output is the capture statistics alone (--stats, or --view stats
- * outside NDJSON, without --explain/--netstat): then no record is kept. */
+/* True when the output is the capture statistics alone (--stats or --view
+ * stats, in any format): then no record is kept. */
 bool run_stats_only(const struct cli_options *opt);
 
 /* Runs with parsed options; returns an exit code. */

@@ -32,6 +32,12 @@ expect 2 'needs an argument' -- -r
 expect 2 "invalid duration 'soon' for --close-delay" -- -r x --close-delay soon
 expect 2 "invalid thread count '3' for --threads" -- -r x --threads 3
 expect 2 '--threads applies to -r files' -- -i lo --threads 2
+# two reports, or two formats: refused before anything is read, not one dropped
+expect 2 '^sockscope: --json and --conn-log cannot be combined: pick one output format$' -- -r "$samples/synthetic.pcap" --json --conn-log
+expect 2 '^sockscope: --explain and --netstat cannot be combined: they ask for two reports$' -- -r "$samples/synthetic.pcap" --explain 10.0.0.1 --netstat 10.0.0.1
+expect 2 '^sockscope: --view ports writes text: it cannot be combined with --ndjson$' -- -r "$samples/synthetic.pcap" --ndjson --view ports
+expect 2 '^sockscope: --top applies to the text tables (ports, sockets, conns, hosts), not to --netstat$' -- -r "$samples/synthetic.pcap" --netstat 10.0.0.1 --top 2
+expect 2 '^sockscope: --stats cannot be combined with --conn-log, which holds connection records only$' -- -i lo --conn-log --stats
 # no_report WHAT: the last command wrote nothing on stdout
 no_report() {
     if [ -s "$tmp/out" ]; then

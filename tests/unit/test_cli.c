@@ -95,6 +95,69 @@ static void test_errors(void)
     expect_error(5, a9, "-c");
 }
 
+/* Two reports, or a report and a format it has not: refused, not one of them
+ * dropped without a word. */
+static void test_conflicts(void)
+{
+    const char *a1[] = {"sockscope", "-r", "x", "--json", "--conn-log"};
+    expect_error(5, a1, "--json and --conn-log cannot be combined");
+    const char *a2[] = {"sockscope", "-r", "x", "--ndjson", "--json"};
+    expect_error(5, a2, "--ndjson and --json cannot be combined");
+    const char *a3[] = {"sockscope", "-r", "x", "--explain", "10.0.0.1", "--netstat", "10.0.0.1"};
+    expect_error(7, a3, "--explain and --netstat cannot be combined");
+    const char *a4[] = {"sockscope", "-r", "x", "--netstat", "10.0.0.1", "--view", "ports"};
+    expect_error(7, a4, "--netstat and --view ports cannot be combined");
+    const char *a5[] = {"sockscope", "-r", "x", "--view", "ports", "--view", "hosts"};
+    expect_error(7, a5, "--view ports and --view hosts cannot be combined");
+    const char *a6[] = {"sockscope", "-r", "x", "--view", "sockets", "--json"};
+    expect_error(6, a6, "--view sockets writes text: it cannot be combined with --json");
+    const char *a7[] = {"sockscope", "-r", "x", "--explain", "10.0.0.1:80", "--ndjson"};
+    expect_error(6, a7, "--explain writes text: it cannot be combined with --ndjson");
+    const char *a8[] = {"sockscope", "-r", "x", "--stats", "--conn-log"};
+    expect_error(5, a8, "--stats cannot be combined with --conn-log");
+    const char *a9[] = {"sockscope", "-r", "x", "--netstat", "10.0.0.1", "--conn-log"};
+    expect_error(6, a9, "--netstat cannot be combined with --conn-log");
+    const char *a10[] = {"sockscope", "-r", "x", "--view", "ports", "--stats"};
+    expect_error(6, a10, "--view ports and --stats cannot be combined");
+    const char *a11[] = {"sockscope", "-r", "x", "--netstat", "10.0.0.1", "--view", "stats"};
+    expect_error(7, a11, "--netstat and --view stats cannot be combined");
+    const char *a12[] = {"sockscope", "-r", "x", "--top", "3", "--json"};
+    expect_error(6, a12, "--top applies to the text tables");
+    const char *a13[] = {"sockscope", "-r", "x", "--sort", "bytes", "--explain", "10.0.0.1"};
+    expect_error(7, a13, "--sort applies to the text tables");
+    const char *a14[] = {"sockscope", "-r", "x", "--explain", "10.0.0.1", "--explain", "10.0.0.2"};
+    expect_error(7, a14, "--explain 10.0.0.1 and --explain 10.0.0.2 cannot be combined");
+    const char *a15[] = {"sockscope", "-r", "x", "--explain", "10.0.0.1", "--view", "netstat"};
+    expect_error(7, a15, "--explain and --view netstat cannot be combined");
+}
+
+/* What may go together still does; --view stats is --stats in every format. */
+static void test_combinations(void)
+{
+    struct cli_options o;
+    struct ss_err e = {{0}};
+    const char *a1[] = {"sockscope", "-r", "x", "--json", "--json", "--netstat", "10.0.0.1",
+                        "--view", "netstat", "--netstat", "10.0.0.1"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 11, a1), 0);
+    CU_ASSERT_EQUAL(o.format, FMT_JSON);
+    CU_ASSERT_STRING_EQUAL(o.netstat_host, "10.0.0.1");
+    CU_ASSERT_FALSE(o.stats);
+    cli_free(&o);
+    const char *a2[] = {"sockscope", "-r", "x", "--ndjson", "--view", "stats"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 6, a2), 0);
+    CU_ASSERT_TRUE(o.stats);
+    cli_free(&o);
+    const char *a3[] = {"sockscope", "-r", "x", "--view", "conns", "--sort", "bytes", "--top", "3"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 9, a3), 0);
+    CU_ASSERT_EQUAL(o.top, 3);
+    CU_ASSERT_FALSE(o.stats);
+    cli_free(&o);
+    const char *a4[] = {"sockscope", "-r", "x", "--stats", "--view", "stats", "--json"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 7, a4), 0);
+    CU_ASSERT_TRUE(o.stats);
+    cli_free(&o);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -102,6 +165,8 @@ int register_tests(void)
         {"as many files as the command line holds", test_many_files},
         {"tracking options", test_tracking_options},
         {"errors are one line", test_errors},
+        {"two reports or formats are refused", test_conflicts},
+        {"options that go together", test_combinations},
         {NULL, NULL},
     };
     return add_suite("cli", tests);
