@@ -24,6 +24,8 @@
 #include <pcap/pcap.h>
 
 #include "filebuf.h"
+#include "hints.h"
+#include "interrupt.h"
 #include "pcap_reader.h"
 #include "pcapng.h"
 
@@ -412,6 +414,10 @@ int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *er
     if (cap->parts != NULL)
         return merge_next(cap, f, err);
     for (;;) {
+        if (SS_UNLIKELY(interrupt_pending() != 0)) { /* a part of a merge stops here too */
+            interrupt_describe(err, cap->name, cap->info.frames_read + 1);
+            return fail(cap, err);
+        }
         int rc = read_record(cap, f, err);
         if (rc < 0)
             return fail(cap, err);

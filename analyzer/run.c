@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "conn_log.h"
 #include "explain.h"
+#include "interrupt.h"
 #include "json_out.h"
 #include "netstat.h"
 #include "outfile.h"
@@ -391,6 +392,7 @@ int run_offline(const struct cli_options *opt)
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_OUTPUT;
     }
+    interrupt_install(); /* Ctrl-C: the report of what was read, not nothing */
     struct run_ctx rc = {.opt = opt, .keep = !run_stats_only(opt), .out = &out};
     struct analyzer_config cfg = opt->acfg;
     /* the statistics alone: no record is written or kept, so none is made */

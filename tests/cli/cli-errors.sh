@@ -453,5 +453,71 @@ if command -v script >/dev/null 2>&1; then
     fi
 fi
 
+# SIGINT or SIGTERM during a read: the report of the records before it, exit 1;
+# a second signal ends the process; ignored at start (a background job), it
+# stays ignored. The capture arrives through a FIFO in two parts, 2 s apart:
+# the signal lands while the read waits for the second, and the read stops at
+# the record after the one the second part completes.
+if python3 - "$bin" "$samples/synthetic.pcap" "$tmp" <<'PY'
+import json, os, signal, subprocess, sys, threading, time
+binary, sample, tmp = sys.argv[1:4]
+data = open(sample, "rb").read()
+fails = []
+
+def run(name, signals, ignore=False, rest=True):
+    fifo = os.path.join(tmp, name + ".fifo")
+    os.mkfifo(fifo)
+    def writer():
+        with open(fifo, "wb") as w:
+            w.write(data[: len(data) // 2])
+            w.flush()
+            time.sleep(2.0)
+            if rest:
+                w.write(data[len(data) // 2 :])
+                w.flush()
+            time.sleep(1.0)
+    t = threading.Thread(target=writer)
+    t.start()
+    pre = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore else None
+    p = subprocess.Popen([binary, "-r", fifo, "--json", "--seed", "1"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, preexec_fn=pre)
+    time.sleep(1.0)
+    for sig in signals:
+        p.send_signal(sig)
+        time.sleep(0.3)
+    out, err = p.communicate(timeout=30)
+    t.join()
+    return p.returncode, out.decode(), err.decode()
+
+for sig, sname in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
+    rc, out, err = run(sname, [sig])
+    lines = err.splitlines()
+    ok = rc == 1 and len(lines) == 1 and (" interrupted by %s before record " % sname) in lines[0]
+    if ok:
+        nxt = int(lines[0].split(" before record ")[1].split(";")[0])
+        cap = json.loads(out)["capture"]
+        ok = (0 < nxt - 1 < 20 and cap["frames"] == nxt - 1 and
+              cap["input_error"] == lines[0][len("sockscope: "):] and
+              cap["inputs"][0]["error"] == cap["input_error"])
+    if not ok:
+        fails.append("%s during a read: exit %s, stderr %r" % (sname, rc, err))
+# a second SIGINT while the read waits: the process ends by the signal
+rc, out, err = run("twice", [signal.SIGINT, signal.SIGINT], rest=False)
+if rc != -signal.SIGINT or out:
+    fails.append("a second SIGINT: exit %s, stdout %r" % (rc, out[:80]))
+# SIGINT ignored at start: the whole capture, exit 0
+rc, out, err = run("ignored", [signal.SIGINT], ignore=True)
+if rc != 0 or err or json.loads(out)["capture"]["frames"] != 20:
+    fails.append("SIGINT ignored at start: exit %s, stderr %r" % (rc, err))
+for f in fails:
+    print("FAIL: " + f)
+sys.exit(1 if fails else 0)
+PY
+then
+    passed=$((passed + 1))
+else
+    fail=$((fail + 1))
+fi
+
 echo "cli: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]
