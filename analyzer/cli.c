@@ -3,10 +3,11 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "timefmt.h"
 
 enum {
     OPT_STATS = 256, OPT_JSON, OPT_NDJSON, OPT_CONN_LOG, OPT_VIEW, OPT_TOP, OPT_SORT,
@@ -182,14 +183,14 @@ static int parse_ll(const char *s, long long lo, long long hi, long long *out)
 }
 
 /* seconds (fraction allowed, >= 0) to nanoseconds */
+/* A duration: seconds, or a number with a unit (timefmt_parse_duration), at
+ * most 10^9 seconds. */
 static int parse_seconds(const char *s, uint64_t *ns)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !(v >= 0) || v > 1e9 || isnan(v))
+    uint64_t v;
+    if (timefmt_parse_duration(s, &v, NULL) != 0 || v > 1000000000ull * 1000000000ull)
         return -1;
-    *ns = (uint64_t)(v * 1e9 + 0.5);
+    *ns = v;
     return 0;
 }
 
@@ -291,7 +292,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         case OPT_MSL:
         case OPT_CLOSE_DELAY:
             if (parse_seconds(optarg, &ns) != 0) {
-                ss_err_set(err, "invalid duration '%s' for --%s (seconds)", optarg,
+                ss_err_set(err, "invalid duration '%s' for --%s (seconds, or with a unit: 500ms, 5m, 1h)", optarg,
                            ch == OPT_TCP_TIMEOUT ? "tcp-timeout" : ch == OPT_UDP_TIMEOUT ? "udp-timeout"
                            : ch == OPT_ICMP_TIMEOUT ? "icmp-timeout"
                            : ch == OPT_MSL ? "msl" : "close-delay");
@@ -348,7 +349,8 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         case OPT_INTERVAL:
         case OPT_INTERIM:
             if (parse_seconds(optarg, &ns) != 0 || ns == 0) {
-                ss_err_set(err, "invalid interval '%s' (seconds > 0)", optarg);
+                ss_err_set(err, "invalid interval '%s' for --%s (more than 0: seconds, or with a unit: 500ms, 5m)",
+                           optarg, ch == OPT_INTERVAL ? "interval" : "interim");
                 return -1;
             }
             if (ch == OPT_INTERVAL)

@@ -1,4 +1,4 @@
-/* timefmt.c - timestamps: user input (epoch, ISO 8601 UTC, +offset) and output
+/* timefmt.c - timestamps: user input (epoch, ISO 8601 / RFC 3339, +offset) and output
  * (ISO 8601, Zeek-style epoch, durations), with own civil-date arithmetic. */
 #include "timefmt.h"
 
@@ -126,19 +126,21 @@ static int take_decimal(const char **p, uint64_t *whole, uint64_t *frac_ns)
     return 0;
 }
 
-/* "+<number>[.<fraction>][unit]" */
-static int parse_offset(const char *s, uint64_t first_ts_ns, uint64_t *out_ns,
+/* An amount of time at num, within s (named in messages as what): a number
+ * with optional fraction, then a unit ns, us, ms, s (the default), m or h. */
+static int parse_amount(const char *s, const char *num, const char *what, uint64_t *out_ns,
                         struct ss_err *err)
 {
-    const char *p = s + 1;
+    const char *p = num;
     uint64_t whole, frac;
     int bad = take_decimal(&p, &whole, &frac);
     if (bad == 1) {
-        ss_err_set(err, "bad time offset \"%s\": expected a number after '+', e.g. +12.5s", s);
+        ss_err_set(err, "bad %s \"%s\": expected a number, e.g. %s12.5s", what, s,
+                   num > s ? "+" : "");
         return -1;
     }
     if (bad == 2) {
-        ss_err_set(err, "bad time offset \"%s\": expected digits after '.'", s);
+        ss_err_set(err, "bad %s \"%s\": expected digits after '.'", what, s);
         return -1;
     }
     uint64_t unit_ns;
@@ -155,23 +157,48 @@ static int parse_offset(const char *s, uint64_t first_ts_ns, uint64_t *out_ns,
     else if (strcmp(p, "h") == 0)
         unit_ns = 3600 * NS_PER_S;
     else {
-        ss_err_set(err, "bad time offset \"%s\": unknown unit \"%s\" (use ns, us, ms, s, m or h)",
+        ss_err_set(err, "bad %s \"%s\": unknown unit \"%s\" (use ns, us, ms, s, m or h)", what,
                    s, p);
         return -1;
     }
     /* frac is in 1e-9 units of unit_ns; every unit is a multiple or divisor of 1 s */
     uint64_t frac_ns =
         unit_ns >= NS_PER_S ? frac * (unit_ns / NS_PER_S) : frac / (NS_PER_S / unit_ns);
-    if (whole > (UINT64_MAX - frac_ns) / unit_ns ||
-        whole * unit_ns + frac_ns > UINT64_MAX - first_ts_ns) {
-        ss_err_set(err, "bad time offset \"%s\": too large", s);
+    if (whole > (UINT64_MAX - frac_ns) / unit_ns) {
+        ss_err_set(err, "bad %s \"%s\": too large", what, s);
         return -1;
     }
-    *out_ns = first_ts_ns + whole * unit_ns + frac_ns;
+    *out_ns = whole * unit_ns + frac_ns;
     return 0;
 }
 
-/* "YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z]" */
+/* "+<number>[unit]": an offset from first_ts_ns */
+static int parse_offset(const char *s, uint64_t first_ts_ns, uint64_t *out_ns,
+                        struct ss_err *err)
+{
+    uint64_t d;
+    if (parse_amount(s, s + 1, "time offset", &d, err) != 0)
+        return -1;
+    if (d > UINT64_MAX - first_ts_ns) {
+        ss_err_set(err, "bad time offset \"%s\": too large", s);
+        return -1;
+    }
+    *out_ns = first_ts_ns + d;
+    return 0;
+}
+
+int timefmt_parse_duration(const char *s, uint64_t *out_ns, struct ss_err *err)
+{
+    if (s == NULL || *s == '\0') {
+        ss_err_set(err, "empty duration: give seconds, or a number with a unit (500ms, 5m)");
+        return -1;
+    }
+    return parse_amount(s, s, "duration", out_ns, err);
+}
+
+/* "YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:MM]|(+|-)HHMM]": UTC without a
+ * zone, as sockscope writes every time; with an offset (RFC 3339), the local
+ * time it qualifies */
 static int parse_iso(const char *s, uint64_t *out_ns, struct ss_err *err)
 {
     const char *p = s;
@@ -203,11 +230,24 @@ static int parse_iso(const char *s, uint64_t *out_ns, struct ss_err *err)
             }
         }
     }
-    if (*p == 'Z')
+    int64_t offset_s = 0; /* local time - UTC */
+    if (*p == 'Z') {
         p++;
-    if (*p == '+' || *p == '-') {
-        ss_err_set(err, "bad time \"%s\": zone offsets are not supported, give UTC (Z)", s);
-        return -1;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        unsigned oh = 0, om = 0;
+        bool ok = take_digits(&p, 2, &oh);
+        if (ok && *p == ':') {
+            p++;
+            ok = take_digits(&p, 2, &om);
+        } else if (ok && *p != '\0') {
+            ok = take_digits(&p, 2, &om);
+        }
+        if (!ok || oh > 23 || om > 59) {
+            ss_err_set(err, "bad time \"%s\": expected a zone offset +HH:MM, +HHMM or +HH", s);
+            return -1;
+        }
+        offset_s = sign * (int64_t)(oh * 3600u + om * 60u);
     }
     if (*p != '\0') {
         ss_err_set(err, "bad time \"%s\": unexpected \"%s\" at the end", s, p);
@@ -223,7 +263,12 @@ static int parse_iso(const char *s, uint64_t *out_ns, struct ss_err *err)
         return -1;
     }
     int64_t days = days_from_civil((int64_t)y, mo, d);
-    uint64_t secs = (uint64_t)days * S_PER_DAY + h * 3600u + mi * 60u + sec;
+    uint64_t local = (uint64_t)days * S_PER_DAY + h * 3600u + mi * 60u + sec;
+    if (offset_s > 0 && local < (uint64_t)offset_s) {
+        ss_err_set(err, "bad time \"%s\": before 1970-01-01 UTC", s);
+        return -1;
+    }
+    uint64_t secs = offset_s >= 0 ? local - (uint64_t)offset_s : local + (uint64_t)-offset_s;
     if (secs > (UINT64_MAX - frac) / NS_PER_S) {
         ss_err_set(err, "bad time \"%s\": too far in the future", s);
         return -1;
@@ -261,15 +306,15 @@ static int parse_epoch(const char *s, uint64_t *out_ns, struct ss_err *err)
 int timefmt_parse_at(const char *s, uint64_t first_ts_ns, uint64_t *out_ns, struct ss_err *err)
 {
     if (s == NULL || *s == '\0') {
-        ss_err_set(err, "empty time: give epoch seconds, ISO 8601 UTC or +offset");
+        ss_err_set(err, "empty time: give epoch seconds, ISO 8601 or +offset");
         return -1;
     }
     if (s[0] == '+')
         return parse_offset(s, first_ts_ns, out_ns, err);
     if (!is_digit(s[0])) {
         ss_err_set(err,
-                   "bad time \"%s\": expected epoch seconds (1700000012.5), ISO 8601 UTC "
-                   "(2023-11-14T22:13:32Z) or an offset (+12.5s)",
+                   "bad time \"%s\": expected epoch seconds (1700000012.5), ISO 8601 "
+                   "(2023-11-14T22:13:32Z, 2023-11-14T23:13:32+01:00) or an offset (+12.5s)",
                    s);
         return -1;
     }

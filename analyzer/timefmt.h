@@ -17,18 +17,26 @@
 
 /* Parses a user-given point in time into *out_ns (ns since the epoch, UTC):
  *   - epoch seconds, optional fraction:     "1700000012", "1700000012.5"
- *   - ISO 8601 UTC, 'T' or ' ' between date and time, optional fraction,
- *     optional trailing 'Z' (no zone means UTC too); seconds, or the whole
- *     time, may be left out: "2023-11-14T22:13:32.5Z", "2023-11-14 22:13",
- *     "2023-11-14"
+ *   - ISO 8601, 'T' or ' ' between date and time, optional fraction, then
+ *     'Z', a zone offset as RFC 3339 writes it (+HH:MM, also +HHMM or +HH:
+ *     the local time it qualifies) or nothing (UTC, as sockscope writes
+ *     times); seconds, or the whole time, may be left out:
+ *     "2023-11-14T22:13:32.5Z", "2023-11-14T23:13:32.5+01:00",
+ *     "2023-11-14 22:13", "2023-11-14"
  *   - an offset from first_ts_ns (the first packet's time): '+' then a number
  *     with optional fraction and unit ns, us, ms, s (default), m, h:
  *     "+12.5s", "+500ms", "+2m", "+1h", "+12.5"
  * Fraction digits past nanoseconds are dropped. Leading/trailing blanks are
  * not accepted. Returns 0, or -1 with a one-line message in err (if not NULL)
- * for an empty, malformed, out-of-range (before 1970, past uint64 ns) or
- * zone-offset ("+01:00") input; *out_ns is then unchanged. */
+ * for an empty, malformed or out-of-range (before 1970, past uint64 ns)
+ * input; *out_ns is then unchanged. */
 int timefmt_parse_at(const char *s, uint64_t first_ts_ns, uint64_t *out_ns, struct ss_err *err);
+
+/* Parses an amount of time into *out_ns: a number with optional fraction, then
+ * a unit ns, us, ms, s (the default), m or h: "300", "2.5", "500ms", "5m",
+ * "1h". Digits past nanoseconds are dropped. Returns 0, or -1 with a one-line
+ * message in err (if not NULL) for an empty, malformed or too large input. */
+int timefmt_parse_duration(const char *s, uint64_t *out_ns, struct ss_err *err);
 
 /* Writes ts_ns as ISO 8601 UTC with nanoseconds, "2023-11-14T22:13:20.000000000Z",
  * into buf (truncated to n - 1 chars, always NUL-terminated when n > 0). */

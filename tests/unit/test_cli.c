@@ -61,6 +61,15 @@ static void test_tracking_options(void)
     CU_ASSERT_EQUAL(o.acfg.seed[0], 7);
     CU_ASSERT_TRUE(o.acfg.verify_checksums);
     cli_free(&o);
+    /* durations take the units --at offsets take */
+    const char *a2[] = {"sockscope", "-r", "x", "--tcp-timeout", "5m", "--udp-timeout", "1.5h",
+                        "--close-delay", "250ms", "--msl", "2"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 11, a2), 0);
+    CU_ASSERT_EQUAL(o.acfg.tcp_timeout_ns, 300000000000ull);
+    CU_ASSERT_EQUAL(o.acfg.udp_timeout_ns, 5400000000000ull);
+    CU_ASSERT_EQUAL(o.acfg.close_delay_ns, 250000000ull);
+    CU_ASSERT_EQUAL(o.acfg.msl_ns, 2000000000ull);
+    cli_free(&o);
 }
 
 static void expect_error(int argc, const char **argv, const char *fragment)
@@ -93,6 +102,16 @@ static void test_errors(void)
     expect_error(5, a8, "--netstat");
     const char *a9[] = {"sockscope", "-r", "x", "-c", "0"};
     expect_error(5, a9, "-c");
+    const char *a10[] = {"sockscope", "-r", "x", "--tcp-timeout", "5 m"};
+    expect_error(5, a10, "invalid duration '5 m' for --tcp-timeout");
+    const char *a11[] = {"sockscope", "-r", "x", "--msl", "1e3"};
+    expect_error(5, a11, "invalid duration '1e3' for --msl");
+    const char *a12[] = {"sockscope", "-r", "x", "--udp-timeout", "1000000001"};
+    expect_error(5, a12, "--udp-timeout");
+    const char *a13[] = {"sockscope", "-r", "x", "--close-delay", " 5"};
+    expect_error(5, a13, "--close-delay");
+    const char *a14[] = {"sockscope", "-i", "lo", "--interval", "0ms"};
+    expect_error(5, a14, "invalid interval '0ms' for --interval");
 }
 
 /* Two reports, or a report and a format it has not: refused, not one of them

@@ -60,6 +60,14 @@ static void test_parse_iso(void)
     CU_ASSERT_EQUAL(parse_ok("2100-03-01", 0), 4107542400 * S);
     CU_ASSERT_EQUAL(parse_ok("1999-12-31T23:59:59Z", 0), 946684799 * S);
     CU_ASSERT_EQUAL(parse_ok("2554-07-21T23:34:33.709551615Z", 0), UINT64_MAX);
+    /* RFC 3339 zone offsets: the local time they qualify */
+    CU_ASSERT_EQUAL(parse_ok("2023-11-14T23:13:32.5+01:00", 0), t);
+    CU_ASSERT_EQUAL(parse_ok("2023-11-14T17:13:32.5-05:00", 0), t);
+    CU_ASSERT_EQUAL(parse_ok("2023-11-15T03:43:32.5+0530", 0), t);
+    CU_ASSERT_EQUAL(parse_ok("2023-11-14 20:13:32.5-02", 0), t);
+    CU_ASSERT_EQUAL(parse_ok("2023-11-14T22:13:32.5+00:00", 0), t);
+    CU_ASSERT_EQUAL(parse_ok("2023-11-14T22:13:32.5-00:00", 0), t);
+    CU_ASSERT_EQUAL(parse_ok("1970-01-01T01:00+01:00", 0), 0);
 }
 
 static void test_parse_offset(void)
@@ -75,6 +83,36 @@ static void test_parse_offset(void)
     CU_ASSERT_EQUAL(parse_ok("+250us", first), first + 250000);
     CU_ASSERT_EQUAL(parse_ok("+7ns", first), first + 7);
     CU_ASSERT_EQUAL(parse_ok("+0", first), first);
+}
+
+static void test_parse_duration(void)
+{
+    struct ss_err err;
+    uint64_t d = 0;
+    CU_ASSERT_EQUAL(timefmt_parse_duration("300", &d, &err), 0);
+    CU_ASSERT_EQUAL(d, 300 * S);
+    CU_ASSERT_EQUAL(timefmt_parse_duration("2.5", &d, &err), 0);
+    CU_ASSERT_EQUAL(d, 2 * S + S / 2);
+    CU_ASSERT_EQUAL(timefmt_parse_duration("5m", &d, &err), 0);
+    CU_ASSERT_EQUAL(d, 300 * S);
+    CU_ASSERT_EQUAL(timefmt_parse_duration("0.5h", &d, &err), 0);
+    CU_ASSERT_EQUAL(d, 1800 * S);
+    CU_ASSERT_EQUAL(timefmt_parse_duration("250ms", &d, &err), 0);
+    CU_ASSERT_EQUAL(d, S / 4);
+    CU_ASSERT_EQUAL(timefmt_parse_duration("7ns", &d, &err), 0);
+    CU_ASSERT_EQUAL(d, 7);
+    CU_ASSERT_EQUAL(timefmt_parse_duration("0", &d, &err), 0);
+    CU_ASSERT_EQUAL(d, 0);
+    static const char *const bad[] = {"", "+5s", "-5s", "5x", "5.s", ".5", " 5", "5 ", "1e3",
+                                      "18446744074s", "5124096h"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        d = 42;
+        err.msg[0] = '\0';
+        CU_ASSERT_EQUAL(timefmt_parse_duration(bad[i], &d, &err), -1);
+        CU_ASSERT_EQUAL(d, 42);
+        CU_ASSERT(err.msg[0] != '\0' && strchr(err.msg, '\n') == NULL);
+    }
+    CU_ASSERT_EQUAL(timefmt_parse_duration(NULL, &d, NULL), -1);
 }
 
 static void test_parse_errors(void)
@@ -96,7 +134,13 @@ static void test_parse_errors(void)
     parse_fails("2023-11-14T22:60", "out of range");
     parse_fails("2023-11-14T22:13:61", "out of range");
     parse_fails("2023-11-14T", "HH:MM");
-    parse_fails("2023-11-14T22:13:32+01:00", "zone");
+    parse_fails("2023-11-14T22:13:32+1", "zone offset");
+    parse_fails("2023-11-14T22:13:32+01:", "zone offset");
+    parse_fails("2023-11-14T22:13:32+24:00", "zone offset");
+    parse_fails("2023-11-14T22:13:32+01:60", "zone offset");
+    parse_fails("2023-11-14T22:13:32+01:00:00", "unexpected");
+    parse_fails("2023-11-14T22:13:32Z+01:00", "unexpected");
+    parse_fails("1970-01-01T00:30+01:00", "1970");
     parse_fails("2023-11-14X", "unexpected");
     parse_fails("2023-1-14", "YYYY-MM-DD");
     parse_fails("1969-12-31T23:59:59Z", "1970");
@@ -186,7 +230,8 @@ int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"parse epoch seconds", test_parse_epoch},
-        {"parse ISO 8601 UTC", test_parse_iso},
+        {"parse ISO 8601: UTC and RFC 3339 zone offsets", test_parse_iso},
+        {"parse durations with units", test_parse_duration},
         {"parse +offset", test_parse_offset},
         {"parse errors", test_parse_errors},
         {"format ISO", test_format_iso},
