@@ -168,7 +168,9 @@ void cli_usage(FILE *out)
             "          --dpi-packets N (per connection; default 80 TCP / 24 UDP as ndpiReader)\n"
             "files:    --threads 1|2 (2: read and dissect on a second thread; default 2 when 2+ CPUs are usable)\n"
             "          --merge (the -r files interleaved by timestamp, as mergecap; default: one after another)\n"
-            "live:     --interval S, --interim S\n");
+            "live:     --interval S, --interim S\n"
+            "S: seconds, or with a unit (500ms, 5m, 1h); TIME: epoch seconds, ISO 8601\n"
+            "          (2023-11-14T22:13:32Z, or with a zone offset +01:00) or +offset (+12.5s)\n");
 }
 
 static int parse_ll(const char *s, long long lo, long long hi, long long *out)
