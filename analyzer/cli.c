@@ -184,7 +184,6 @@ static int parse_ll(const char *s, long long lo, long long hi, long long *out)
     return 0;
 }
 
-/* seconds (fraction allowed, >= 0) to nanoseconds */
 /* A duration: seconds, or a number with a unit (timefmt_parse_duration), at
  * most 10^9 seconds. */
 static int parse_seconds(const char *s, uint64_t *ns)
