@@ -118,8 +118,21 @@ int run_check_view_options(const struct cli_options *opt, struct ss_err *err)
                 views_sort_key(NULL, views[i], opt->sort, 0, NULL))
                 ok = true;
         if (!ok) {
-            ss_err_set(err, "unknown --sort field '%s' for this view (%s)", opt->sort,
-                       VIEWS_SORT_FIELDS);
+            /* the fields the view sorts by (any table's, without --view) */
+            char list[128] = "";
+            const char *field;
+            for (size_t f = 0; (field = views_sort_field(f)) != NULL; f++) {
+                bool takes = false;
+                for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+                    takes = takes || ((opt->view == NULL || strcmp(opt->view, views[i]) == 0) &&
+                                      views_sort_key(NULL, views[i], field, 0, NULL));
+                if (takes)
+                    snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                             list[0] != '\0' ? ", " : "", field);
+            }
+            ss_err_set(err, "unknown --sort field '%s' for %s%s (%s)", opt->sort,
+                       opt->view != NULL ? "--view " : "the text tables",
+                       opt->view != NULL ? opt->view : "", list);
             return -1;
         }
     }

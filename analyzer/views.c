@@ -1215,6 +1215,13 @@ json_t *views_json_host(const struct views *v, const struct view_host *h)
 
 /* ---- --sort ---- */
 
+const char *views_sort_field(size_t i)
+{
+    static const char *const fields[] = {"conns",   "bytes",    "pkts", "peak", "remotes",
+                                         "sockets", "duration", "port", "time"};
+    return i < sizeof(fields) / sizeof(fields[0]) ? fields[i] : NULL;
+}
+
 bool views_sort_key(const struct views *v, const char *view, const char *field, size_t i,
                     uint64_t *key)
 {

@@ -227,8 +227,9 @@ json_t *views_json_host(const struct views *v, const struct view_host *h);
  * the field does not apply to that view. With v NULL, only checks. */
 bool views_sort_key(const struct views *v, const char *view, const char *field, size_t i,
                     uint64_t *key);
-/* The fields --sort accepts, for messages. */
-#define VIEWS_SORT_FIELDS "conns, bytes, pkts, peak, remotes, sockets, duration, port, time"
+/* The i-th field --sort knows (some view sorts by it), NULL past the last:
+ * for messages. */
+const char *views_sort_field(size_t i);
 
 /* Parses "A.B.C.D", "A.B.C.D:PORT", an IPv6 address, or "[V6]:PORT". Sets
  * *has_port. Returns 0, or -1 with err set. */

@@ -38,6 +38,7 @@ expect 2 '^sockscope: --explain and --netstat cannot be combined: they ask for t
 expect 2 '^sockscope: --view ports writes text: it cannot be combined with --ndjson$' -- -r "$samples/synthetic.pcap" --ndjson --view ports
 expect 2 '^sockscope: --top applies to the text tables (ports, sockets, conns, hosts), not to --netstat$' -- -r "$samples/synthetic.pcap" --netstat 10.0.0.1 --top 2
 expect 2 '^sockscope: --stats cannot be combined with --conn-log, which holds connection records only$' -- -i lo --conn-log --stats
+expect 2 "^sockscope: unknown --sort field 'bytes' for --view hosts (conns, peak, sockets, port)\$" -- -r "$samples/synthetic.pcap" --view hosts --sort bytes
 # no_report WHAT: the last command wrote nothing on stdout
 no_report() {
     if [ -s "$tmp/out" ]; then

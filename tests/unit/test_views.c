@@ -641,9 +641,40 @@ static void test_text_columns_fit_long_endpoints(void)
     views_free(&v);
 }
 
+/* Every field views_sort_field names sorts some view, and the fields of each
+ * view are among them (the list --sort's messages give). */
+static void test_sort_fields(void)
+{
+    static const char *const views[] = {"ports", "sockets", "conns", "hosts"};
+    static const char *const candidates[] = {"conns", "bytes", "pkts", "peak", "remotes",
+                                             "sockets", "duration", "port", "time", "ts",
+                                             "state", "uid", "hosts", "rst", ""};
+    size_t n = 0;
+    while (views_sort_field(n) != NULL)
+        n++;
+    CU_ASSERT_EQUAL(n, 9);
+    for (size_t f = 0; f < n; f++) {
+        bool some = false;
+        for (size_t i = 0; i < 4; i++)
+            some = some || views_sort_key(NULL, views[i], views_sort_field(f), 0, NULL);
+        CU_ASSERT_TRUE(some);
+    }
+    for (size_t c = 0; c < sizeof(candidates) / sizeof(candidates[0]); c++) {
+        bool listed = false;
+        for (size_t f = 0; f < n; f++)
+            listed = listed || strcmp(candidates[c], views_sort_field(f)) == 0;
+        for (size_t i = 0; i < 4; i++)
+            if (views_sort_key(NULL, views[i], candidates[c], 0, NULL))
+                CU_ASSERT_TRUE(listed);
+    }
+    CU_ASSERT_FALSE(views_sort_key(NULL, "hosts", "bytes", 0, NULL));
+    CU_ASSERT_FALSE(views_sort_key(NULL, "netstat", "conns", 0, NULL));
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
+        {"--sort fields: listed and accepted", test_sort_fields},
         {"listener inferred from SYN-ACK", test_listener_inferred_from_syn_ack},
         {"simultaneous open: open, no listener", test_simultaneous_open_has_no_listener},
         {"port status evidence ladder", test_port_status_evidence},
