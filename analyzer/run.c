@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,48 @@ int run_check_view_options(const struct cli_options *opt, struct ss_err *err)
                        opt->view != NULL ? opt->view : "", list);
             return -1;
         }
+    }
+    return 0;
+}
+
+/* Whether the files at paths a and b, followed through links, are one: the
+ * same inode when both exist, else the same name once their directories are
+ * resolved (a file -w has yet to create). */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ra[PATH_MAX + 1], rb[PATH_MAX + 1];
+    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
+    char da[PATH_MAX], db[PATH_MAX];
+    snprintf(da, sizeof(da), "%.*s", na != NULL ? (int)(na - a) + 1 : 1, na != NULL ? a : ".");
+    snprintf(db, sizeof(db), "%.*s", nb != NULL ? (int)(nb - b) + 1 : 1, nb != NULL ? b : ".");
+    if (realpath(da, ra) == NULL || realpath(db, rb) == NULL)
+        return strcmp(a, b) == 0;
+    return strcmp(ra, rb) == 0 && strcmp(na != NULL ? na + 1 : a, nb != NULL ? nb + 1 : b) == 0;
+}
+
+int run_check_outputs(const struct cli_options *opt, struct ss_err *err)
+{
+    const char *o = opt->out_file;
+    if (o == NULL || strcmp(o, "-") == 0)
+        return 0;
+    struct stat so, sr;
+    if (stat(o, &so) == 0 && S_ISREG(so.st_mode)) {
+        for (size_t i = 0; i < opt->n_files; i++) {
+            bool is_stdin = strcmp(opt->files[i], "-") == 0;
+            if ((is_stdin ? fstat(STDIN_FILENO, &sr) : stat(opt->files[i], &sr)) == 0 &&
+                S_ISREG(sr.st_mode) && sr.st_dev == so.st_dev && sr.st_ino == so.st_ino) {
+                ss_err_set(err, "-o %s is the capture %s reads: the report would replace it", o,
+                           is_stdin ? "standard input (-r -)" : opt->files[i]);
+                return -1;
+            }
+        }
+    }
+    if (opt->write_file != NULL && same_file(o, opt->write_file)) {
+        ss_err_set(err, "-o %s and -w %s name the same file", o, opt->write_file);
+        return -1;
     }
     return 0;
 }
@@ -397,7 +440,7 @@ int run_offline(const struct cli_options *opt)
 {
     struct ss_err err = {{0}};
     struct outfile out;
-    if (run_check_view_options(opt, &err) != 0) {
+    if (run_check_view_options(opt, &err) != 0 || run_check_outputs(opt, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_USAGE;
     }

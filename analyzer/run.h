@@ -21,6 +21,11 @@ int run_offline(const struct cli_options *opt);
  * input is read. Returns 0, or -1 with err set (exit EXIT_USAGE). */
 int run_check_view_options(const struct cli_options *opt, struct ss_err *err);
 
+/* Checks that -o names neither a capture the run reads (a -r file, or the file
+ * standard input is for -r -: the report would replace it) nor the -w file.
+ * Returns 0, or -1 with err set (exit EXIT_USAGE). */
+int run_check_outputs(const struct cli_options *opt, struct ss_err *err);
+
 /* Writes one finished connection as NDJSON: its "connection" record, then a
  * "socket" record per end (TCP/UDP/SCTP), and flushes. For streaming. */
 void run_ndjson_conn(FILE *fp, const struct conn *c);

@@ -39,6 +39,16 @@ expect 2 '^sockscope: --view ports writes text: it cannot be combined with --ndj
 expect 2 '^sockscope: --top applies to the text tables (ports, sockets, conns, hosts), not to --netstat$' -- -r "$samples/synthetic.pcap" --netstat 10.0.0.1 --top 2
 expect 2 '^sockscope: --stats cannot be combined with --conn-log, which holds connection records only$' -- -i lo --conn-log --stats
 expect 2 "^sockscope: unknown --sort field 'bytes' for --view hosts (conns, peak, sockets, port)\$" -- -r "$samples/synthetic.pcap" --view hosts --sort bytes
+# -o onto a capture the run reads (or the -w file): refused, the capture intact
+cp "$samples/synthetic.pcap" "$tmp/mine.pcap"
+ln -s "$tmp/mine.pcap" "$tmp/mine-link.pcap"
+expect 2 "^sockscope: -o $tmp/mine.pcap is the capture $tmp/mine.pcap reads: the report would replace it\$" -- -r "$tmp/mine.pcap" -o "$tmp/mine.pcap"
+expect 2 "^sockscope: -o $tmp/mine.pcap is the capture $tmp/mine-link.pcap reads" -- -r "$samples/lifecycle.pcap" -r "$tmp/mine-link.pcap" -o "$tmp/mine.pcap"
+"$bin" -r - -o "$tmp/mine.pcap" <"$tmp/mine.pcap" >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q 'capture standard input (-r -) reads' "$tmp/err" && cmp -s "$samples/synthetic.pcap" "$tmp/mine.pcap" &&
+    passed=$((passed + 1)) || { echo "FAIL: -o onto the file -r - reads: exit $rc, or the capture changed"; fail=$((fail + 1)); }
+expect 2 "^sockscope: -o $tmp/./w.pcap and -w $tmp/w.pcap name the same file\$" -- -i lo -w "$tmp/w.pcap" -o "$tmp/./w.pcap"
 # no_report WHAT: the last command wrote nothing on stdout
 no_report() {
     if [ -s "$tmp/out" ]; then
