@@ -185,9 +185,14 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
         if (p->syn_recv_peak >= VIEWS_SYN_RECV_PILEUP)
             fprintf(out, "  Backlog pressure: up to %" PRIu64 " sockets sat in SYN_RECV at once (%" PRIu64 " still at the end).\n",
                     p->syn_recv_peak, p->syn_recv_at_end);
-        if (n > 0)
+        if (n > 0 && n == n_all)
             fprintf(out, "  %zu %s %s, one per connection, with these remote sockets:\n", n,
                     plural(n, "socket has local endpoint", "sockets share local endpoint"), ep);
+        else if (n > 0) /* attempts it never answered have no socket here */
+            fprintf(out, "  %zu %s %s, one per connection it answered; %zu more %s no answer (no socket"
+                         " of theirs on it sent a packet). The remote sockets of all %zu:\n",
+                    n, plural(n, "socket has local endpoint", "sockets share local endpoint"), ep,
+                    n_all - n, plural(n_all - n, "attempt got", "attempts got"), n_all);
         else
             fprintf(out, "  No socket on %s ever sent a packet; the %zu connection %s came from:\n",
                     ep, n_all, plural(n_all, "attempt", "attempts"));
@@ -205,8 +210,9 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
     if (pi >= 0 && v->ports[pi].has_listener) {
         fprintf(out, "  \"Socket\": in RFC 793 a socket is an address and a port, so %s is one socket shared by all %" PRIu64 " connections.\n"
                      "  In the socket API (and in sockscope's sockets view) the server holds one listening socket on it\n"
-                     "  plus one connected socket per accepted connection: %zu + 1 sockets on one port.\n",
-                ep, v->ports[pi].n_conns, n);
+                     "  plus one connected socket per accepted connection: %zu + 1 sockets on one port%s.\n",
+                ep, v->ports[pi].n_conns, n,
+                n < n_all ? " (the attempts it never answered had none on it)" : "");
     } else if (n == 0) {
         fprintf(out, "  \"Socket\": in RFC 793 %s is one socket (an address and a port) whether or not anything listens;\n"
                      "  in the socket API no socket on it was seen.\n",

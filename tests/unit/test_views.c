@@ -641,6 +641,46 @@ static void test_text_columns_fit_long_endpoints(void)
     views_free(&v);
 }
 
+/* --explain of a port that answered some attempts and not others: the sockets
+ * on it are those of the answered ones, and the text says what the others
+ * were (122 connections and "99 + 1 sockets" read as a contradiction). */
+static void test_explain_unanswered_attempts(void)
+{
+    struct conn c[3];
+    c[0] = mk_tcp_ok("10.99.0.1", 40000, "10.99.0.2", 80, T0, 1);
+    c[1] = mk_syn_only("10.99.0.3", 40001, "10.99.0.2", 80, T0 + S, 2);
+    c[2] = mk_tcp_ok("10.99.0.4", 40002, "10.99.0.2", 80, T0 + 2 * S, 3);
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(explain_print(out, &v, "10.99.0.2:80", &err), 0);
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "  3 connections (2 completed,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "  2 sockets share local endpoint 10.99.0.2:80, one per "
+                                        "connection it answered; 1 more attempt got no answer"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "The remote sockets of all 3:\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ": 2 + 1 sockets on one port (the attempts it never "
+                                        "answered had none on it).\n"));
+    free(text);
+    /* all answered: the plain wording */
+    c[1] = mk_tcp_ok("10.99.0.3", 40001, "10.99.0.2", 80, T0 + S, 2);
+    views_free(&v);
+    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(explain_print(out, &v, "10.99.0.2:80", &err), 0);
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "  3 sockets share local endpoint 10.99.0.2:80, one per "
+                                        "connection, with these remote sockets:\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ": 3 + 1 sockets on one port.\n"));
+    free(text);
+    views_free(&v);
+}
+
 /* Every field views_sort_field names sorts some view, and the fields of each
  * view are among them (the list --sort's messages give). */
 static void test_sort_fields(void)
@@ -675,6 +715,7 @@ int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"--sort fields: listed and accepted", test_sort_fields},
+        {"--explain: attempts the port never answered", test_explain_unanswered_attempts},
         {"listener inferred from SYN-ACK", test_listener_inferred_from_syn_ack},
         {"simultaneous open: open, no listener", test_simultaneous_open_has_no_listener},
         {"port status evidence ladder", test_port_status_evidence},
