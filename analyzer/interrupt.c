@@ -3,15 +3,19 @@
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
-/* The only mutable global here (STYLE.md): set by the signal handler. */
-static volatile sig_atomic_t pending;
+/* The only mutable global here (STYLE.md): set by the signal handler, read by
+ * both threads of a file read. A lock-free atomic, so that the handler may
+ * store it (C11 7.14.1.1) and another thread sees the store. */
+static atomic_int pending;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler's flag is lock-free");
 
 static void on_signal(int sig)
 {
-    pending = sig;
+    atomic_store_explicit(&pending, sig, memory_order_relaxed);
 }
 
 void interrupt_install(void)
@@ -34,7 +38,7 @@ void interrupt_install(void)
 
 int interrupt_pending(void)
 {
-    return pending;
+    return atomic_load_explicit(&pending, memory_order_relaxed);
 }
 
 void interrupt_describe(struct ss_err *err, const char *name, uint64_t next_record)
@@ -42,5 +46,5 @@ void interrupt_describe(struct ss_err *err, const char *name, uint64_t next_reco
     ss_err_set(err,
                "%s: interrupted by %s before record %" PRIu64
                "; the report covers the records before it",
-               name, pending == SIGTERM ? "SIGTERM" : "SIGINT", next_record);
+               name, interrupt_pending() == SIGTERM ? "SIGTERM" : "SIGINT", next_record);
 }
