@@ -312,7 +312,12 @@ static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const st
     }
     fprintf(out, "  Sockets: %" PRIu64 " client, %" PRIu64 " server, %" PRIu64 " unknown role.\n",
             h.n_client, h.n_server, h.n_unknown);
-    if (h.has_ephemeral)
+    if (h.has_ephemeral && h.eph_min == h.eph_max)
+        fprintf(out, "  As a client it used local port %u; %" PRIu64 " 4-tuple %s, %" PRIu64
+                     " before TIME_WAIT ran out.\n",
+                h.eph_min, h.tuple_reuses, plural(h.tuple_reuses, "reuse", "reuses"),
+                h.reuse_in_time_wait);
+    else if (h.has_ephemeral)
         fprintf(out, "  As a client it used local ports %u-%u (%" PRIu64 " distinct); %" PRIu64
                      " 4-tuple %s, %" PRIu64 " before TIME_WAIT ran out.\n",
                 h.eph_min, h.eph_max, h.eph_distinct, h.tuple_reuses,
