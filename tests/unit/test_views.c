@@ -641,6 +641,22 @@ static void test_text_columns_fit_long_endpoints(void)
     views_free(&v);
 }
 
+/* What --explain WHAT prints about connections c[0..n) (malloc'd). */
+static char *explain_text(const struct conn *c, size_t n, const char *what)
+{
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, n, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(explain_print(out, &v, what, &err), 0);
+    fclose(out);
+    views_free(&v);
+    return text;
+}
+
 /* --explain of a port that answered some attempts and not others: the sockets
  * on it are those of the answered ones, and the text says what the others
  * were (122 connections and "99 + 1 sockets" read as a contradiction). */
@@ -650,15 +666,7 @@ static void test_explain_unanswered_attempts(void)
     c[0] = mk_tcp_ok("10.99.0.1", 40000, "10.99.0.2", 80, T0, 1);
     c[1] = mk_syn_only("10.99.0.3", 40001, "10.99.0.2", 80, T0 + S, 2);
     c[2] = mk_tcp_ok("10.99.0.4", 40002, "10.99.0.2", 80, T0 + 2 * S, 3);
-    struct views v;
-    struct ss_err err;
-    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-    CU_ASSERT_EQUAL(explain_print(out, &v, "10.99.0.2:80", &err), 0);
-    fclose(out);
+    char *text = explain_text(c, 3, "10.99.0.2:80");
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "  3 connections (2 completed,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "  2 sockets share local endpoint 10.99.0.2:80, one per "
                                         "connection it answered; 1 more attempt got no answer"));
@@ -668,17 +676,11 @@ static void test_explain_unanswered_attempts(void)
     free(text);
     /* all answered: the plain wording */
     c[1] = mk_tcp_ok("10.99.0.3", 40001, "10.99.0.2", 80, T0 + S, 2);
-    views_free(&v);
-    CU_ASSERT_FATAL(views_build(&v, c, 3, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
-    out = open_memstream(&text, &size);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-    CU_ASSERT_EQUAL(explain_print(out, &v, "10.99.0.2:80", &err), 0);
-    fclose(out);
+    text = explain_text(c, 3, "10.99.0.2:80");
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "  3 sockets share local endpoint 10.99.0.2:80, one per "
                                         "connection, with these remote sockets:\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, ": 3 + 1 sockets on one port.\n"));
     free(text);
-    views_free(&v);
 }
 
 /* Every field views_sort_field names sorts some view, and the fields of each
