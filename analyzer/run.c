@@ -304,6 +304,17 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
             views_free(&v);
             return EXIT_USAGE;
         }
+        if (st->frames > 0 && (at < st->first_ts || at > st->last_ts)) {
+            /* the capture says nothing of the sockets outside its span */
+            char t_at[TIMEFMT_ISO_SIZE], t_edge[TIMEFMT_ISO_SIZE];
+            bool before = at < st->first_ts;
+            timefmt_iso(at, t_at, sizeof(t_at));
+            timefmt_iso(before ? st->first_ts : st->last_ts, t_edge, sizeof(t_edge));
+            fprintf(stderr, "sockscope: note: --at %s is %s the capture's %s packet (%s): %s\n",
+                    t_at, before ? "before" : "after", before ? "first" : "last", t_edge,
+                    before ? "no socket was seen yet"
+                           : "the states shown are the last it saw (TIME_WAIT ends on its timer)");
+        }
     }
     struct text_opts to = {.top = (size_t)opt->top, .sort = opt->sort, .color = color};
     if (opt->explain != NULL) {

@@ -39,6 +39,12 @@ expect 2 '^sockscope: --view ports writes text: it cannot be combined with --ndj
 expect 2 '^sockscope: --top applies to the text tables (ports, sockets, conns, hosts), not to --netstat$' -- -r "$samples/synthetic.pcap" --netstat 10.0.0.1 --top 2
 expect 2 '^sockscope: --stats cannot be combined with --conn-log, which holds connection records only$' -- -i lo --conn-log --stats
 expect 2 "^sockscope: unknown --sort field 'bytes' for --view hosts (conns, peak, sockets, port)\$" -- -r "$samples/synthetic.pcap" --view hosts --sort bytes
+# --netstat --at outside the capture: a note, the table still written
+expect 0 "^sockscope: note: --at 2020-09-13T12:26:40.000000000Z is before the capture's first packet (2023-11-14T22:13:20.000000000Z): no socket was seen yet\$" -- -r "$samples/lifecycle.pcap" --netstat 10.0.0.2 --at 1600000000
+grep -q '^Proto Recv-Q' "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL: --at before the capture: no table"; fail=$((fail + 1)); }
+expect 0 "^sockscope: note: --at 2033-05-18T03:33:20.000000000Z is after the capture's last packet (2023-11-14T22:14:24.418300000Z): the states shown are the last it saw (TIME_WAIT ends on its timer)\$" -- -r "$samples/lifecycle.pcap" --netstat 10.0.0.2 --at 2000000000 --json
+"$bin" -r "$samples/lifecycle.pcap" --netstat 10.0.0.2 --at +1s >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
+    passed=$((passed + 1)) || { echo "FAIL: --at inside the capture: stderr not empty"; fail=$((fail + 1)); }
 # -o onto a capture the run reads (or the -w file): refused, the capture intact
 cp "$samples/synthetic.pcap" "$tmp/mine.pcap"
 ln -s "$tmp/mine.pcap" "$tmp/mine-link.pcap"
