@@ -1,8 +1,10 @@
 /* interrupt.h - SIGINT (Ctrl-C) or SIGTERM while capture files are read.
  *
- * As Zeek and tshark end a file read on SIGINT, the read stops before the next
- * record and the report covers the records before it, its input error saying
- * so (exit 1, an input not read to its end). The handlers are one-shot: a
+ * The read stops before the next record and the report covers the records
+ * before it, its input error saying so (exit 1, an input not read to its
+ * end): a long read stopped early still answers for what it read, where tshark
+ * -r -z on SIGINT prints nothing (Debian's 4.0, tried on the benchmark's
+ * capture). The handlers are one-shot: a
  * second signal ends the process at once (during a long output, or a read of
  * a pipe that blocks: a read is restarted after the handler, so that no other
  * system call of the run fails with EINTR). A live capture has its own
