@@ -1177,9 +1177,10 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
                      const struct analyzer_flow_hint *hint, struct packet *ready, bool counted);
 
 /* how many frames behind the newest the look-ahead fetches a frame's entry,
- * then its expiry-list neighbours (the newest gets its bucket fetched) */
-#define AHEAD_ENTRY_BACK 2
-#define AHEAD_LINKS_BACK 3
+ * then its expiry-list neighbours (the newest gets its bucket fetched): the
+ * stages spaced as analyzer_feed_ring spaces them */
+#define AHEAD_ENTRY_BACK (ANALYZER_RING_BUCKET_AHEAD - ANALYZER_RING_ENTRY_AHEAD)
+#define AHEAD_LINKS_BACK (ANALYZER_RING_BUCKET_AHEAD - ANALYZER_RING_LINKS_AHEAD)
 
 static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_frame *af,
                              struct packet *pkt);

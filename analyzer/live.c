@@ -294,7 +294,7 @@ static uint64_t seconds_to_ns(double s)
 int live_run(const struct cli_options *opt)
 {
     struct ss_err err = {{0}};
-    if (run_check_view_options(opt, &err) != 0 || run_check_outputs(opt, &err) != 0) {
+    if (run_check_options(opt, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_USAGE;
     }

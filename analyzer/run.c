@@ -85,7 +85,71 @@ static int by_ts(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int run_check_view_options(const struct cli_options *opt, struct ss_err *err)
+/* path as a name without links: its directory resolved (links, ".."), then
+ * its last component; false when the directory does not resolve. */
+static bool resolved_name(const char *path, char *out, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX], real[PATH_MAX + 1];
+    snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - path) + 1 : 1,
+             slash != NULL ? path : ".");
+    if (realpath(dir, real) == NULL)
+        return false;
+    snprintf(out, n, "%s/%s", real, slash != NULL ? slash + 1 : path);
+    return true;
+}
+
+/* Whether the files at paths a and b, followed through links, are one: the
+ * same inode when both exist, else the same name once their directories are
+ * resolved (a file -w has yet to create). */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ra[2 * PATH_MAX + 2], rb[2 * PATH_MAX + 2];
+    if (!resolved_name(a, ra, sizeof(ra)) || !resolved_name(b, rb, sizeof(rb)))
+        return strcmp(a, b) == 0;
+    return strcmp(ra, rb) == 0;
+}
+
+/* -o naming a capture the run reads, or the -w file (run_check_options). */
+static int check_outputs(const struct cli_options *opt, struct ss_err *err)
+{
+    const char *o = opt->out_file;
+    if (o == NULL || strcmp(o, "-") == 0)
+        return 0;
+    struct stat so, sr;
+    if (stat(o, &so) == 0 && S_ISREG(so.st_mode)) {
+        for (size_t i = 0; i < opt->n_files; i++) {
+            bool is_stdin = strcmp(opt->files[i], "-") == 0;
+            if ((is_stdin ? fstat(STDIN_FILENO, &sr) : stat(opt->files[i], &sr)) == 0 &&
+                S_ISREG(sr.st_mode) && sr.st_dev == so.st_dev && sr.st_ino == so.st_ino) {
+                ss_err_set(err, "-o %s is the capture %s reads: the report would replace it", o,
+                           is_stdin ? "standard input (-r -)" : opt->files[i]);
+                return -1;
+            }
+        }
+    }
+    if (opt->write_file != NULL && same_file(o, opt->write_file)) {
+        ss_err_set(err, "-o %s and -w %s name the same file", o, opt->write_file);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether --sort field orders view (NULL: any of the text tables). */
+static bool sort_applies(const char *view, const char *field)
+{
+    static const char *const views[] = {"ports", "sockets", "conns", "hosts"};
+    for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+        if ((view == NULL || strcmp(view, views[i]) == 0) &&
+            views_sort_key(NULL, views[i], field, 0, NULL))
+            return true;
+    return false;
+}
+
+int run_check_options(const struct cli_options *opt, struct ss_err *err)
 {
     uint8_t ipv;
     struct ip_addr a;
@@ -111,75 +175,20 @@ int run_check_view_options(const struct cli_options *opt, struct ss_err *err)
         ss_err_set(err, "--view netstat needs --netstat HOST");
         return -1;
     }
-    if (opt->sort != NULL) {
-        static const char *const views[] = {"ports", "sockets", "conns", "hosts"};
-        bool ok = false;
-        for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-            if ((opt->view == NULL || strcmp(opt->view, views[i]) == 0) &&
-                views_sort_key(NULL, views[i], opt->sort, 0, NULL))
-                ok = true;
-        if (!ok) {
-            /* the fields the view sorts by (any table's, without --view) */
-            char list[128] = "";
-            const char *field;
-            for (size_t f = 0; (field = views_sort_field(f)) != NULL; f++) {
-                bool takes = false;
-                for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-                    takes = takes || ((opt->view == NULL || strcmp(opt->view, views[i]) == 0) &&
-                                      views_sort_key(NULL, views[i], field, 0, NULL));
-                if (takes)
-                    snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-                             list[0] != '\0' ? ", " : "", field);
-            }
-            ss_err_set(err, "unknown --sort field '%s' for %s%s (%s)", opt->sort,
-                       opt->view != NULL ? "--view " : "the text tables",
-                       opt->view != NULL ? opt->view : "", list);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Whether the files at paths a and b, followed through links, are one: the
- * same inode when both exist, else the same name once their directories are
- * resolved (a file -w has yet to create). */
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    char ra[PATH_MAX + 1], rb[PATH_MAX + 1];
-    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
-    char da[PATH_MAX], db[PATH_MAX];
-    snprintf(da, sizeof(da), "%.*s", na != NULL ? (int)(na - a) + 1 : 1, na != NULL ? a : ".");
-    snprintf(db, sizeof(db), "%.*s", nb != NULL ? (int)(nb - b) + 1 : 1, nb != NULL ? b : ".");
-    if (realpath(da, ra) == NULL || realpath(db, rb) == NULL)
-        return strcmp(a, b) == 0;
-    return strcmp(ra, rb) == 0 && strcmp(na != NULL ? na + 1 : a, nb != NULL ? nb + 1 : b) == 0;
-}
-
-int run_check_outputs(const struct cli_options *opt, struct ss_err *err)
-{
-    const char *o = opt->out_file;
-    if (o == NULL || strcmp(o, "-") == 0)
-        return 0;
-    struct stat so, sr;
-    if (stat(o, &so) == 0 && S_ISREG(so.st_mode)) {
-        for (size_t i = 0; i < opt->n_files; i++) {
-            bool is_stdin = strcmp(opt->files[i], "-") == 0;
-            if ((is_stdin ? fstat(STDIN_FILENO, &sr) : stat(opt->files[i], &sr)) == 0 &&
-                S_ISREG(sr.st_mode) && sr.st_dev == so.st_dev && sr.st_ino == so.st_ino) {
-                ss_err_set(err, "-o %s is the capture %s reads: the report would replace it", o,
-                           is_stdin ? "standard input (-r -)" : opt->files[i]);
-                return -1;
-            }
-        }
-    }
-    if (opt->write_file != NULL && same_file(o, opt->write_file)) {
-        ss_err_set(err, "-o %s and -w %s name the same file", o, opt->write_file);
+    if (opt->sort != NULL && !sort_applies(opt->view, opt->sort)) {
+        /* the fields the view sorts by (any table's, without --view) */
+        char list[128] = "";
+        const char *field;
+        for (size_t f = 0; (field = views_sort_field(f)) != NULL; f++)
+            if (sort_applies(opt->view, field))
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                         list[0] != '\0' ? ", " : "", field);
+        ss_err_set(err, "unknown --sort field '%s' for %s%s (%s)", opt->sort,
+                   opt->view != NULL ? "--view " : "the text tables",
+                   opt->view != NULL ? opt->view : "", list);
         return -1;
     }
-    return 0;
+    return check_outputs(opt, err);
 }
 
 /* The netstat object: host, at, rows. NULL on allocation failure. */
@@ -451,7 +460,7 @@ int run_offline(const struct cli_options *opt)
 {
     struct ss_err err = {{0}};
     struct outfile out;
-    if (run_check_view_options(opt, &err) != 0 || run_check_outputs(opt, &err) != 0) {
+    if (run_check_options(opt, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_USAGE;
     }

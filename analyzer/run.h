@@ -17,14 +17,12 @@ bool run_stats_only(const struct cli_options *opt);
 /* Runs with parsed options; returns an exit code. */
 int run_offline(const struct cli_options *opt);
 
-/* Checks --netstat, --at, --explain, --view netstat and --sort before any
- * input is read. Returns 0, or -1 with err set (exit EXIT_USAGE). */
-int run_check_view_options(const struct cli_options *opt, struct ss_err *err);
-
-/* Checks that -o names neither a capture the run reads (a -r file, or the file
- * standard input is for -r -: the report would replace it) nor the -w file.
- * Returns 0, or -1 with err set (exit EXIT_USAGE). */
-int run_check_outputs(const struct cli_options *opt, struct ss_err *err);
+/* Checks, before any input is read or output opened, --netstat, --at,
+ * --explain, --view netstat and --sort, and that -o names neither a capture
+ * the run reads (a -r file, or the file standard input is for -r -: the
+ * report would replace it) nor the -w file. Returns 0, or -1 with err set
+ * (exit EXIT_USAGE). */
+int run_check_options(const struct cli_options *opt, struct ss_err *err);
 
 /* Writes one finished connection as NDJSON: its "connection" record, then a
  * "socket" record per end (TCP/UDP/SCTP), and flushes. For streaming. */
