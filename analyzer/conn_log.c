@@ -22,7 +22,8 @@ static const char *const types[] = {
     "count", "string", "string",
 };
 
-/* Zeek writes #open/#close as local-free UTC "%Y-%m-%d-%H-%M-%S" */
+/* #open/#close in Zeek's "%Y-%m-%d-%H-%M-%S" (Zeek formats its wall clock in local
+ * time; these are packet times, in UTC: the same on every machine) */
 static void zeek_date(uint64_t ts_ns, char *buf, size_t len)
 {
     int64_t secs = (int64_t)(ts_ns / 1000000000ull);

@@ -14,6 +14,7 @@
 #include "explain.h"
 #include "interrupt.h"
 #include "json_out.h"
+#include "monotime.h"
 #include "netstat.h"
 #include "outfile.h"
 #include "output_json.h"
@@ -286,10 +287,17 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     if (n > 1)
         qsort(conns, n, sizeof(*conns), by_ts);
     if (opt->format == FMT_CONN_LOG) { /* alone: cli_parse refuses the reports with it */
-        conn_log_header(fp, st->first_ts);
+        /* #open and #close: the first and last packet times, so that one
+         * capture always gives the same bytes (Zeek writes the wall-clock
+         * times it opened and closed the file); a capture without packets
+         * has neither: the time of the run, as Zeek's */
+        uint64_t open_ts = st->first_ts, close_ts = st->last_ts;
+        if (st->frames == 0)
+            open_ts = close_ts = clock_ns(CLOCK_REALTIME);
+        conn_log_header(fp, open_ts);
         for (size_t i = 0; i < n; i++)
             conn_log_record(fp, &conns[i]);
-        conn_log_footer(fp, st->last_ts);
+        conn_log_footer(fp, close_ts);
         return EXIT_OK;
     }
     struct views v;

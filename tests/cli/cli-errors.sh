@@ -50,6 +50,17 @@ expect 0 "^sockscope: note: 10.0.0.99 was not seen in the capture (no TCP, UDP o
 grep -q '^Proto Recv-Q' "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL: --netstat unseen host: no table"; fail=$((fail + 1)); }
 "$bin" -r "$samples/tunnels.pcap" --netstat 192.168.50.10 >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
     passed=$((passed + 1)) || { echo "FAIL: --netstat of a host seen only in a tunnel: stderr not empty"; fail=$((fail + 1)); }
+# --conn-log of a capture without packets: #open and #close are the time of the run
+# (there is no packet time to take), not 1970
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' >"$tmp/empty.pcap"
+day1=$(date -u +%Y-%m-%d)
+"$bin" -r "$tmp/empty.pcap" --conn-log >"$tmp/out" 2>"$tmp/err"
+day2=$(date -u +%Y-%m-%d)
+if [ "$(grep -c "^#\(open\|close\)	\($day1\|$day2\)-" "$tmp/out")" = 2 ] && ! grep -q '^[^#]' "$tmp/out"; then
+    passed=$((passed + 1))
+else
+    echo "FAIL: --conn-log of an empty capture:"; sed 's/^/    /' "$tmp/out" "$tmp/err"; fail=$((fail + 1))
+fi
 # -o onto a capture the run reads (or the -w file): refused, the capture intact
 cp "$samples/synthetic.pcap" "$tmp/mine.pcap"
 ln -s "$tmp/mine.pcap" "$tmp/mine-link.pcap"
