@@ -339,6 +339,19 @@ void timefmt_iso(uint64_t ts_ns, char *buf, size_t n)
              sod / 3600, sod / 60 % 60, sod % 60, ns);
 }
 
+void timefmt_zeek_date(uint64_t ts_ns, char *buf, size_t n)
+{
+    if (buf == NULL || n == 0)
+        return;
+    uint64_t secs = ts_ns / NS_PER_S;
+    unsigned sod = (unsigned)(secs % S_PER_DAY);
+    uint64_t y;
+    unsigned m, d;
+    civil_from_days(secs / S_PER_DAY, &y, &m, &d);
+    snprintf(buf, n, "%04llu-%02u-%02u-%02u-%02u-%02u", (unsigned long long)y, m, d, sod / 3600,
+             sod / 60 % 60, sod % 60);
+}
+
 void timefmt_epoch(uint64_t ts_ns, char *buf, size_t n)
 {
     if (buf == NULL || n == 0)

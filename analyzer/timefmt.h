@@ -42,6 +42,11 @@ int timefmt_parse_duration(const char *s, uint64_t *out_ns, struct ss_err *err);
  * into buf (truncated to n - 1 chars, always NUL-terminated when n > 0). */
 void timefmt_iso(uint64_t ts_ns, char *buf, size_t n);
 
+/* Writes ts_ns (whole seconds, UTC) as a Zeek log header's date,
+ * "2023-11-14-22-13-20" (#open, #close). Truncates like timefmt_iso. */
+#define TIMEFMT_ZEEK_DATE_SIZE 24 /* up to year 2554, and the NUL */
+void timefmt_zeek_date(uint64_t ts_ns, char *buf, size_t n);
+
 /* Writes ts_ns as epoch seconds with 6 decimals, Zeek's `ts` style
  * ("1700000000.000000"); the microseconds are rounded half up, as Zeek's
  * "%.6f" does on whole-nanosecond inputs. Truncates like timefmt_iso. */

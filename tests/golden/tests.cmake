@@ -1,6 +1,8 @@
 # Golden outputs (TESTLIST): one ctest golden.NAME per line; golden.schema
 # validates every JSON/NDJSON expected output against docs/schema.json;
-# corpus.schema validates sockscope's JSON for every capture in the corpus.
+# corpus.schema validates sockscope's JSON for every capture in the corpus;
+# golden.connlog-json and corpus.connlog-json compare --conn-log with --json,
+# column by column, on the samples and on every corpus capture.
 set(SOCKSCOPE_GOLDEN_DIR ${CMAKE_CURRENT_LIST_DIR})
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SOCKSCOPE_GOLDEN_DIR}/TESTLIST)
 file(STRINGS ${SOCKSCOPE_GOLDEN_DIR}/TESTLIST SOCKSCOPE_GOLDEN_LINES)
@@ -28,4 +30,14 @@ if(Python3_Interpreter_FOUND)
            COMMAND sh ${SOCKSCOPE_GOLDEN_DIR}/corpus-schema.sh $<TARGET_FILE:sockscope>
                    ${CMAKE_SOURCE_DIR} ${SOCKSCOPE_CORPUS_DIR})
   set_tests_properties(corpus.schema PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 280)
+  # conn.log and JSON hold the same records, column by column
+  file(GLOB SOCKSCOPE_SAMPLE_CAPTURES ${CMAKE_SOURCE_DIR}/samples/*.pcap
+       ${CMAKE_SOURCE_DIR}/samples/*.pcapng)
+  add_test(NAME golden.connlog-json
+           COMMAND ${Python3_EXECUTABLE} ${SOCKSCOPE_GOLDEN_DIR}/connlog_vs_json.py
+                   $<TARGET_FILE:sockscope> ${SOCKSCOPE_SAMPLE_CAPTURES})
+  add_test(NAME corpus.connlog-json
+           COMMAND ${Python3_EXECUTABLE} ${SOCKSCOPE_GOLDEN_DIR}/connlog_vs_json.py
+                   $<TARGET_FILE:sockscope> --dir ${SOCKSCOPE_CORPUS_DIR}/good)
+  set_tests_properties(corpus.connlog-json PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 400)
 endif()

@@ -174,6 +174,20 @@ static void test_format_iso(void)
     CU_ASSERT_STRING_EQUAL(small, "2023-11-14");
 }
 
+static void test_format_zeek_date(void)
+{
+    char buf[TIMEFMT_ZEEK_DATE_SIZE];
+    timefmt_zeek_date(1700000000 * S + 999999999, buf, sizeof(buf)); /* seconds, not rounded */
+    CU_ASSERT_STRING_EQUAL(buf, "2023-11-14-22-13-20");
+    timefmt_zeek_date(951782400 * S, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "2000-02-29-00-00-00");
+    timefmt_zeek_date(UINT64_MAX, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "2554-07-21-23-34-33");
+    char small[5];
+    timefmt_zeek_date(1700000000 * S, small, sizeof(small));
+    CU_ASSERT_STRING_EQUAL(small, "2023");
+}
+
 static void test_iso_round_trip(void)
 {
     /* every day boundary over 1970..2110 in 7-day steps, plus odd times */
@@ -236,6 +250,7 @@ int register_tests(void)
         {"parse errors", test_parse_errors},
         {"format ISO", test_format_iso},
         {"ISO round trip", test_iso_round_trip},
+        {"Zeek header date", test_format_zeek_date},
         {"format epoch (Zeek ts)", test_format_epoch},
         {"format duration", test_format_duration},
         {NULL, NULL},

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""connlog_vs_json.py - the conn.log and the JSON document of one capture hold
+the same records: every conn.log column equals the JSON member it is named
+after, with Zeek's ASCII conventions ("-" unset, "(empty)" an empty set or
+vector, T/F, seconds with six decimals), and the header lines are well formed.
+
+usage: connlog_vs_json.py SOCKSCOPE CAPTURE...   (or --dir DIR: every capture in it)
+Exit 0 when every capture agrees; 1 with one line per difference otherwise;
+77 when --dir names a directory that is absent (the corpus is optional).
+"""
+import json
+import os
+import subprocess
+import sys
+
+# conn.log column -> where its value is in a JSON connection record: a member
+# name, or a path through nested objects ("tcp.orig.retransmissions"). Columns
+# not listed are read from the member of the same name.
+JSON_PATH = {
+    "orig_retransmissions": "tcp.orig.retransmissions",
+    "resp_retransmissions": "tcp.resp.retransmissions",
+    "orig_out_of_order": "tcp.orig.out_of_order",
+    "resp_out_of_order": "tcp.resp.out_of_order",
+    "orig_zero_window": "tcp.orig.zero_window",
+    "resp_zero_window": "tcp.resp.zero_window",
+    "orig_dup_acks": "tcp.orig.dup_acks",
+    "resp_dup_acks": "tcp.resp.dup_acks",
+    "orig_keepalives": "tcp.orig.keepalives",
+    "resp_keepalives": "tcp.resp.keepalives",
+    "orig_mss": "tcp.orig.mss",
+    "resp_mss": "tcp.resp.mss",
+    "orig_wscale": "tcp.orig.wscale",
+    "resp_wscale": "tcp.resp.wscale",
+    "rtt_syn_synack": "tcp.rtt_syn_synack",
+    "rtt_synack_ack": "tcp.rtt_synack_ack",
+    "out_of_window_rsts": "tcp.out_of_window_rsts",
+    "refused_by_rst": "tcp.refused_by_rst",
+    "icmp_error_type": "icmp_error.type",
+    "icmp_error_code": "icmp_error.code",
+    "icmp_error_from": "icmp_error.from",
+    "icmp_error_ts": "icmp_error.ts",
+    "icmp_error_mtu": "icmp_error.mtu",
+}
+# Zeek's columns that sockscope leaves unset (no Site::local_nets here)
+ALWAYS_UNSET = {"local_orig", "local_resp"}
+# JSON members conn.log leaves out: the encapsulation chains (tunnel_parents
+# names the carriers, as in Zeek)
+NOT_IN_CONN_LOG = {"tunnel", "sibling_tunnel"}
+# sets that the JSON record leaves out when empty
+OMITTED_WHEN_EMPTY = {"tunnel_parents"}
+# strings that the JSON record holds as "" where Zeek's conn.log leaves them
+# unset (Zeek logs no history for a connection without one)
+UNSET_WHEN_EMPTY = {"history"}
+HEADER = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)",
+          "#unset_field\t-", "#path\tconn"]
+
+
+def json_value(rec, column):
+    if column in rec:  # Zeek's dotted names ("id.orig_h") are members themselves
+        return rec[column]
+    cur = rec
+    for part in JSON_PATH.get(column, column).split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def json_members(rec, prefix=""):
+    """the paths of rec's members, nested objects walked ("tcp.orig.mss")"""
+    for k, v in rec.items():
+        if isinstance(v, dict):
+            yield from json_members(v, prefix + k + ".")
+        else:
+            yield prefix + k
+
+
+def unescape(s):
+    out, i = [], 0
+    while i < len(s):
+        if s.startswith("\\x", i) and i + 4 <= len(s):
+            out.append(chr(int(s[i + 2:i + 4], 16)))
+            i += 4
+        else:
+            out.append(s[i])
+            i += 1
+    return "".join(out)
+
+
+def transition_text(t):
+    return "%.6f %s %s->%s" % (t["ts"], t["side"], t["from"], t["to"])
+
+
+def same(ztype, text, value):
+    """text (a conn.log field) against value (the JSON member, None if absent)"""
+    if text == "-":
+        # unset: the member absent or null; a TCP-only list is absent too
+        return value is None
+    if value is None:
+        return False
+    if ztype.startswith(("set[", "vector[")):
+        items = [] if text == "(empty)" else [unescape(x) for x in text.split(",")]
+        if not isinstance(value, list):
+            value = [value]
+        want = [transition_text(v) if isinstance(v, dict) else str(v) for v in value]
+        return items == want
+    if ztype == "bool":
+        return text in ("T", "F") and (text == "T") == value
+    if ztype in ("time", "interval"):
+        # six decimals, rounded to the microsecond: within half of one of the
+        # JSON double's value (which may carry nanoseconds)
+        if len(text.split(".")[-1]) != 6:
+            return False
+        return abs(float(text) - float(value)) <= 0.5e-6 + 1e-9 * abs(float(value))
+    if ztype in ("count", "int", "port"):
+        return isinstance(value, int) and not isinstance(value, bool) and int(text) == value
+    text = "" if text == "(empty)" else unescape(text)
+    return text == str(value)
+
+
+def check(sockscope, capture, problems):
+    name = os.path.basename(capture)
+    runs = {}
+    for fmt in ("--conn-log", "--json"):
+        p = subprocess.run([sockscope, "--seed", "1", "-r", capture, fmt],
+                           capture_output=True, timeout=600)
+        if p.returncode not in (0, 1):  # 1: input ended early, results still written
+            problems.append("%s: %s exited %d: %s" % (name, fmt, p.returncode,
+                                                       p.stderr.decode(errors="replace")[:200]))
+            return 0
+        runs[fmt] = p.stdout.decode("utf-8", errors="strict")
+    lines = runs["--conn-log"].split("\n")
+    if lines[-1] != "":
+        problems.append("%s: conn.log does not end with a newline" % name)
+    lines = lines[:-1]
+    if lines[:5] != HEADER or not lines[5].startswith("#open\t"):
+        problems.append("%s: conn.log header lines differ: %r" % (name, lines[:6]))
+        return 0
+    fields = lines[6].split("\t")
+    types = lines[7].split("\t")
+    if fields[0] != "#fields" or types[0] != "#types" or len(fields) != len(types):
+        problems.append("%s: #fields/#types lines malformed" % name)
+        return 0
+    fields, types = fields[1:], types[1:]
+    if not lines[-1].startswith("#close\t"):
+        problems.append("%s: no #close line at the end" % name)
+    records = lines[8:-1]
+    conns = json.loads(runs["--json"]).get("connections", [])
+    if len(records) != len(conns):
+        problems.append("%s: %d conn.log records, %d JSON connections" %
+                        (name, len(records), len(conns)))
+        return 0
+    # every member of a JSON record has its column (flattened as JSON_PATH says)
+    by_path = {v: k for k, v in JSON_PATH.items()}
+    for rec in conns:
+        for path in json_members(rec):
+            if by_path.get(path, path) not in fields and path not in NOT_IN_CONN_LOG:
+                problems.append("%s: JSON member %s has no conn.log column" % (name, path))
+                NOT_IN_CONN_LOG.add(path)  # once
+    n = 0
+    for line, rec in zip(records, conns):
+        cols = line.split("\t")
+        if len(cols) != len(fields):
+            problems.append("%s: record of %d columns, header of %d" % (name, len(cols), len(fields)))
+            continue
+        for field, ztype, text in zip(fields, types, cols):
+            n += 1
+            if field in ALWAYS_UNSET:
+                ok = text == "-"
+                value = "(unset)"
+            else:
+                value = json_value(rec, field)
+                if value is None and field in OMITTED_WHEN_EMPTY:
+                    value = []
+                if value == "" and field in UNSET_WHEN_EMPTY:
+                    value = None
+                ok = same(ztype, text, value)
+            if not ok:
+                problems.append("%s: uid %s: %s is %r in conn.log, %r in JSON" %
+                                (name, rec.get("uid"), field, text, value))
+    return n
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    sockscope = args[0]
+    if args[1] == "--dir":
+        d = args[2]
+        if not os.path.isdir(d):
+            print("connlog_vs_json: %s not found, skipping (set SOCKSCOPE_CORPUS_DIR)" % d)
+            return 77
+        captures = sorted(os.path.join(d, f) for f in os.listdir(d)
+                          if f.endswith((".pcap", ".pcapng", ".cap", ".pcap.gz")))
+    else:
+        captures = args[1:]
+    problems = []
+    fields = 0
+    for c in captures:
+        fields += check(sockscope, c, problems)
+    for p in problems[:200]:
+        print(p)
+    print("connlog_vs_json: %d captures, %d fields compared, %d difference(s)" %
+          (len(captures), fields, len(problems)))
+    return 1 if problems or fields == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
