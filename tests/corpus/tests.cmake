@@ -27,3 +27,11 @@ if(Python3_FOUND AND TARGET sockscope)
   set_tests_properties(corpus.compressed PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1500
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 endif()
+# conn.log against Zeek's own results for the same captures (facts from Zeek's
+# btest baselines, tests/corpus/zeek_facts.tsv; skipped, exit 77, without the corpus).
+if(Python3_FOUND AND TARGET sockscope)
+  add_test(NAME corpus.zeek-facts
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/zeek_facts_check.py
+                   $<TARGET_FILE:sockscope> ${SOCKSCOPE_CORPUS_DIR})
+  set_tests_properties(corpus.zeek-facts PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+endif()
