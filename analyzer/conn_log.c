@@ -639,6 +639,11 @@ static const struct column columns[] = {
 };
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 
+size_t conn_log_column_count(void)
+{
+    return N_COLUMNS;
+}
+
 void conn_log_header(FILE *out, uint64_t open_ts_ns)
 {
     /* Zeek writes its wall clock in local time; these are packet times in

@@ -3,6 +3,7 @@
 #ifndef SOCKSCOPE_CONN_LOG_H
 #define SOCKSCOPE_CONN_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -12,6 +13,8 @@
 void conn_log_header(FILE *out, uint64_t open_ts_ns);
 /* Writes one record line. */
 void conn_log_record(FILE *out, const struct conn *c);
+/* Columns of a record line (fields in #fields). */
+size_t conn_log_column_count(void);
 /* Writes the #close line. */
 void conn_log_footer(FILE *out, uint64_t close_ts_ns);
 

@@ -2,7 +2,8 @@
  * pcapng), read from memory through capture_open_stream, fed to an analyzer, and
  * every connection record and the capture summary serialized to JSON (each
  * record and socket also as NDJSON text, json_out.h, which must be the same
- * bytes as jansson's dump of its tree). So the
+ * bytes as jansson's dump of its tree; each record also as a conn.log line,
+ * which must be one line of printable ASCII with a column per field). So the
  * file readers, the dissectors, the flow table, both sockets' state machines
  * and the JSON output are all fuzzed; nothing may leak.
  *
@@ -40,6 +41,7 @@
 
 #include "analyzer.h"
 #include "capture.h"
+#include "conn_log.h"
 #include "dpi.h"
 #include "netstat.h"
 #include "reader_thread.h"
@@ -90,6 +92,34 @@ static void same_as_text(json_t *tree, const struct jout *o)
     free(want);
 }
 
+/* c's conn.log line: one line, one column per field, nothing outside
+ * printable ASCII but the separators, whatever the traffic put in its strings
+ * (an SNI or Host name: Zeek's escaping). */
+static void check_conn_log_line(const struct conn *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        return;
+    conn_log_record(f, c);
+    if (fclose(f) != 0) {
+        free(buf);
+        return;
+    }
+    size_t tabs = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)buf[i];
+        if (ch == '\t')
+            tabs++;
+        else if (ch == '\n' ? i != len - 1 : ch < 0x20 || ch >= 0x7f)
+            abort();
+    }
+    if (len == 0 || buf[len - 1] != '\n' || tabs + 1 != conn_log_column_count())
+        abort();
+    free(buf);
+}
+
 static void on_conn(void *user, const struct conn *c)
 {
     struct kept *k = user;
@@ -105,6 +135,7 @@ static void on_conn(void *user, const struct conn *c)
         jout_end(&text);
         same_as_text(t, &text);
         dump_and_free(t);
+        check_conn_log_line(c);
     }
 }
 
