@@ -71,6 +71,36 @@ static uint64_t zeek_duration(const struct conn *c)
     return c->zeek_last_ts > c->first_ts ? c->zeek_last_ts - c->first_ts : 0;
 }
 
+/* Column writers that differ only in the value and when it is set: col_NAME
+ * writes EXPR of the record c, or "-" (unset) when COND does not hold. */
+#define COUNT_COLUMN(name, expr)                                                   \
+    static void col_##name(FILE *out, const struct conn *c)                       \
+    {                                                                              \
+        put_count(out, (uint64_t)(expr));                                          \
+    }
+#define OPTIONAL_COLUMN(name, put, cond, expr)                                     \
+    static void col_##name(FILE *out, const struct conn *c)                       \
+    {                                                                              \
+        if (cond)                                                                  \
+            put(out, expr);                                                        \
+        else                                                                       \
+            unset(out);                                                            \
+    }
+/* put_count of a value of any unsigned or checked-non-negative type */
+#define PUT_COUNT(out, v) put_count((out), (uint64_t)(v))
+
+static void put_addr(FILE *out, const struct ip_addr *a, uint8_t ip_version)
+{
+    char buf[64];
+    ip_addr_format(a, ip_version, buf, sizeof(buf));
+    fputs(buf, out);
+}
+
+static void put_text(FILE *out, const char *s)
+{
+    put_string(out, s, false);
+}
+
 /* ---- Zeek's columns ---- */
 
 static void col_ts(FILE *out, const struct conn *c)
@@ -85,21 +115,9 @@ static void col_uid(FILE *out, const struct conn *c)
     fputs(uid, out);
 }
 
-static void put_addr(FILE *out, const struct ip_addr *a, uint8_t ip_version)
-{
-    char buf[64];
-    ip_addr_format(a, ip_version, buf, sizeof(buf));
-    fputs(buf, out);
-}
-
 static void col_orig_h(FILE *out, const struct conn *c)
 {
     put_addr(out, &c->orig_addr, c->ip_version);
-}
-
-static void col_orig_p(FILE *out, const struct conn *c)
-{
-    put_count(out, c->orig_port);
 }
 
 static void col_resp_h(FILE *out, const struct conn *c)
@@ -107,48 +125,24 @@ static void col_resp_h(FILE *out, const struct conn *c)
     put_addr(out, &c->resp_addr, c->ip_version);
 }
 
-static void col_resp_p(FILE *out, const struct conn *c)
-{
-    put_count(out, c->resp_port);
-}
+COUNT_COLUMN(orig_p, c->orig_port)
+COUNT_COLUMN(resp_p, c->resp_port)
 
 static void col_proto(FILE *out, const struct conn *c)
 {
     fputs(services_zeek_proto(c->proto), out);
 }
 
-static void col_service(FILE *out, const struct conn *c)
+static void put_service(FILE *out, const char *s)
 {
-    if (c->service[0] != '\0')
-        put_string(out, c->service, true); /* Zeek's service is a set */
-    else
-        unset(out);
+    put_string(out, s, true); /* Zeek's service is a set, joined */
 }
+OPTIONAL_COLUMN(service, put_service, c->service[0] != '\0', c->service)
 
 /* duration and the two byte counts: unset when the duration is 0, as Zeek */
-static void col_duration(FILE *out, const struct conn *c)
-{
-    if (zeek_duration(c) > 0)
-        put_seconds(out, zeek_duration(c));
-    else
-        unset(out);
-}
-
-static void col_orig_bytes(FILE *out, const struct conn *c)
-{
-    if (zeek_duration(c) > 0)
-        put_count(out, zeek_conn_orig_bytes(&c->zeek));
-    else
-        unset(out);
-}
-
-static void col_resp_bytes(FILE *out, const struct conn *c)
-{
-    if (zeek_duration(c) > 0)
-        put_count(out, zeek_conn_resp_bytes(&c->zeek));
-    else
-        unset(out);
-}
+OPTIONAL_COLUMN(duration, put_seconds, zeek_duration(c) > 0, zeek_duration(c))
+OPTIONAL_COLUMN(orig_bytes, PUT_COUNT, zeek_duration(c) > 0, zeek_conn_orig_bytes(&c->zeek))
+OPTIONAL_COLUMN(resp_bytes, PUT_COUNT, zeek_duration(c) > 0, zeek_conn_resp_bytes(&c->zeek))
 
 static void col_conn_state(FILE *out, const struct conn *c)
 {
@@ -162,38 +156,18 @@ static void col_unset(FILE *out, const struct conn *c)
     unset(out);
 }
 
-static void col_missed_bytes(FILE *out, const struct conn *c)
-{
-    put_count(out, zeek_conn_missed_bytes(&c->zeek));
-}
+COUNT_COLUMN(missed_bytes, zeek_conn_missed_bytes(&c->zeek))
 
-static void col_history(FILE *out, const struct conn *c)
+static void put_plain(FILE *out, const char *s)
 {
-    if (c->zeek.history[0] != '\0')
-        fputs(c->zeek.history, out);
-    else
-        unset(out);
+    fputs(s, out);
 }
+OPTIONAL_COLUMN(history, put_plain, c->zeek.history[0] != '\0', c->zeek.history)
 
-static void col_orig_pkts(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[0].pkts);
-}
-
-static void col_orig_ip_bytes(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[0].ip_bytes);
-}
-
-static void col_resp_pkts(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[1].pkts);
-}
-
-static void col_resp_ip_bytes(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[1].ip_bytes);
-}
+COUNT_COLUMN(orig_pkts, c->dir[0].pkts)
+COUNT_COLUMN(orig_ip_bytes, c->dir[0].ip_bytes)
+COUNT_COLUMN(resp_pkts, c->dir[1].pkts)
+COUNT_COLUMN(resp_ip_bytes, c->dir[1].ip_bytes)
 
 static void col_tunnel_parents(FILE *out, const struct conn *c)
 {
@@ -218,56 +192,20 @@ static void col_community_id(FILE *out, const struct conn *c)
 
 /* ---- sockscope's columns ---- */
 
-static void col_orig_wire_bytes(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[0].wire_bytes);
-}
-
-static void col_resp_wire_bytes(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[1].wire_bytes);
-}
+COUNT_COLUMN(orig_wire_bytes, c->dir[0].wire_bytes)
+COUNT_COLUMN(resp_wire_bytes, c->dir[1].wire_bytes)
 
 static void col_end_reason(FILE *out, const struct conn *c)
 {
     fputs(end_reason_name((enum end_reason)c->end_reason), out);
 }
 
-static void col_incarnation(FILE *out, const struct conn *c)
-{
-    put_count(out, c->incarnation);
-}
-
-static void col_orig_state(FILE *out, const struct conn *c)
-{
-    if (is_tcp(c))
-        fputs(tcp_state_name((enum tcp_state)c->dir[0].state), out);
-    else
-        unset(out);
-}
-
-static void col_resp_state(FILE *out, const struct conn *c)
-{
-    if (is_tcp(c))
-        fputs(tcp_state_name((enum tcp_state)c->dir[1].state), out);
-    else
-        unset(out);
-}
-
-static void col_ip_proto(FILE *out, const struct conn *c)
-{
-    put_count(out, c->proto);
-}
-
-static void col_orig_payload_bytes(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[0].payload_bytes);
-}
-
-static void col_resp_payload_bytes(FILE *out, const struct conn *c)
-{
-    put_count(out, c->dir[1].payload_bytes);
-}
+COUNT_COLUMN(incarnation, c->incarnation)
+OPTIONAL_COLUMN(orig_state, put_plain, is_tcp(c), tcp_state_name((enum tcp_state)c->dir[0].state))
+OPTIONAL_COLUMN(resp_state, put_plain, is_tcp(c), tcp_state_name((enum tcp_state)c->dir[1].state))
+COUNT_COLUMN(ip_proto, c->proto)
+COUNT_COLUMN(orig_payload_bytes, c->dir[0].payload_bytes)
+COUNT_COLUMN(resp_payload_bytes, c->dir[1].payload_bytes)
 
 static void col_last_ts(FILE *out, const struct conn *c)
 {
@@ -285,38 +223,12 @@ static void col_direction_inferred(FILE *out, const struct conn *c)
 }
 
 /* prev_close_gap and reuse_in_time_wait: only for a later incarnation */
-static void col_prev_close_gap(FILE *out, const struct conn *c)
-{
-    if (c->incarnation > 1)
-        put_seconds(out, c->prev_close_gap_ns);
-    else
-        unset(out);
-}
-
-static void col_reuse_in_time_wait(FILE *out, const struct conn *c)
-{
-    if (c->incarnation > 1)
-        put_bool(out, (c->flags & CONN_F_REUSE_IN_TIME_WAIT) != 0);
-    else
-        unset(out);
-}
-
+OPTIONAL_COLUMN(prev_close_gap, put_seconds, c->incarnation > 1, c->prev_close_gap_ns)
+OPTIONAL_COLUMN(reuse_in_time_wait, put_bool, c->incarnation > 1,
+                (c->flags & CONN_F_REUSE_IN_TIME_WAIT) != 0)
 /* vlan and inner_vlan: Zeek's names (policy/protocols/conn/vlan-logging) */
-static void col_vlan(FILE *out, const struct conn *c)
-{
-    if (c->vlan != 0)
-        put_count(out, c->vlan);
-    else
-        unset(out);
-}
-
-static void col_inner_vlan(FILE *out, const struct conn *c)
-{
-    if (c->vlan_inner != 0)
-        put_count(out, c->vlan_inner);
-    else
-        unset(out);
-}
+OPTIONAL_COLUMN(vlan, PUT_COUNT, c->vlan != 0, c->vlan)
+OPTIONAL_COLUMN(inner_vlan, PUT_COUNT, c->vlan_inner != 0, c->vlan_inner)
 
 static void col_flags(FILE *out, const struct conn *c)
 {
@@ -331,13 +243,7 @@ static void col_flags(FILE *out, const struct conn *c)
         fputs("(empty)", out);
 }
 
-static void col_handshake_validated(FILE *out, const struct conn *c)
-{
-    if (is_tcp(c))
-        put_bool(out, c->handshake_validated);
-    else
-        unset(out);
-}
+OPTIONAL_COLUMN(handshake_validated, put_bool, is_tcp(c), c->handshake_validated)
 
 /* Each transition as one vector element "TS SIDE FROM->TO"
  * ("1700000000.000800 resp LISTEN->SYN_RECEIVED"). */
@@ -359,113 +265,30 @@ static void col_transitions(FILE *out, const struct conn *c)
     }
 }
 
-/* The TCP counters per direction (JSON: tcp.orig.*, tcp.resp.*); unset for
- * other protocols. */
-#define TCP_COUNT_COLUMNS(field)                                                   \
-    static void col_orig_##field(FILE *out, const struct conn *c)                 \
-    {                                                                              \
-        if (is_tcp(c))                                                             \
-            put_count(out, c->tcp_counts[0].field);                                \
-        else                                                                       \
-            unset(out);                                                            \
-    }                                                                              \
-    static void col_resp_##field(FILE *out, const struct conn *c)                 \
-    {                                                                              \
-        if (is_tcp(c))                                                             \
-            put_count(out, c->tcp_counts[1].field);                                \
-        else                                                                       \
-            unset(out);                                                            \
-    }
-TCP_COUNT_COLUMNS(retransmissions)
-TCP_COUNT_COLUMNS(out_of_order)
-TCP_COUNT_COLUMNS(zero_window)
-TCP_COUNT_COLUMNS(dup_acks)
-TCP_COUNT_COLUMNS(keepalives)
-
-static void put_mss(FILE *out, const struct conn *c, unsigned side)
-{
-    if (is_tcp(c) && c->dir[side].mss != 0)
-        put_count(out, c->dir[side].mss);
-    else
-        unset(out);
-}
-
-static void col_orig_mss(FILE *out, const struct conn *c)
-{
-    put_mss(out, c, 0);
-}
-
-static void col_resp_mss(FILE *out, const struct conn *c)
-{
-    put_mss(out, c, 1);
-}
-
-static void put_wscale(FILE *out, const struct conn *c, unsigned side)
-{
-    if (is_tcp(c) && c->dir[side].wscale >= 0)
-        put_count(out, (uint64_t)c->dir[side].wscale);
-    else
-        unset(out);
-}
-
-static void col_orig_wscale(FILE *out, const struct conn *c)
-{
-    put_wscale(out, c, 0);
-}
-
-static void col_resp_wscale(FILE *out, const struct conn *c)
-{
-    put_wscale(out, c, 1);
-}
-
-static void col_rtt_syn_synack(FILE *out, const struct conn *c)
-{
-    if (is_tcp(c) && c->syn_ts && c->synack_ts >= c->syn_ts)
-        put_seconds(out, c->synack_ts - c->syn_ts);
-    else
-        unset(out);
-}
-
-static void col_rtt_synack_ack(FILE *out, const struct conn *c)
-{
-    if (is_tcp(c) && c->synack_ts && c->ack_ts >= c->synack_ts)
-        put_seconds(out, c->ack_ts - c->synack_ts);
-    else
-        unset(out);
-}
-
-static void col_out_of_window_rsts(FILE *out, const struct conn *c)
-{
-    if (is_tcp(c))
-        put_count(out, c->out_of_window_rsts);
-    else
-        unset(out);
-}
-
-static void col_refused_by_rst(FILE *out, const struct conn *c)
-{
-    if (is_tcp(c))
-        put_bool(out, c->refused_by_rst);
-    else
-        unset(out);
-}
+/* The TCP counters per direction (JSON: tcp.orig.*, tcp.resp.*), unset for
+ * other protocols; MSS and window scale also when the SYN had none. */
+#define TCP_DIR_COLUMNS(field)                                                     \
+    OPTIONAL_COLUMN(orig_##field, PUT_COUNT, is_tcp(c), c->tcp_counts[0].field) \
+    OPTIONAL_COLUMN(resp_##field, PUT_COUNT, is_tcp(c), c->tcp_counts[1].field)
+TCP_DIR_COLUMNS(retransmissions)
+TCP_DIR_COLUMNS(out_of_order)
+TCP_DIR_COLUMNS(zero_window)
+TCP_DIR_COLUMNS(dup_acks)
+TCP_DIR_COLUMNS(keepalives)
+OPTIONAL_COLUMN(orig_mss, PUT_COUNT, is_tcp(c) && c->dir[0].mss != 0, c->dir[0].mss)
+OPTIONAL_COLUMN(resp_mss, PUT_COUNT, is_tcp(c) && c->dir[1].mss != 0, c->dir[1].mss)
+OPTIONAL_COLUMN(orig_wscale, PUT_COUNT, is_tcp(c) && c->dir[0].wscale >= 0, c->dir[0].wscale)
+OPTIONAL_COLUMN(resp_wscale, PUT_COUNT, is_tcp(c) && c->dir[1].wscale >= 0, c->dir[1].wscale)
+OPTIONAL_COLUMN(rtt_syn_synack, put_seconds, is_tcp(c) && c->syn_ts && c->synack_ts >= c->syn_ts,
+                c->synack_ts - c->syn_ts)
+OPTIONAL_COLUMN(rtt_synack_ack, put_seconds,
+                is_tcp(c) && c->synack_ts && c->ack_ts >= c->synack_ts, c->ack_ts - c->synack_ts)
+OPTIONAL_COLUMN(out_of_window_rsts, PUT_COUNT, is_tcp(c), c->out_of_window_rsts)
+OPTIONAL_COLUMN(refused_by_rst, put_bool, is_tcp(c), c->refused_by_rst)
 
 /* The ICMP error that quoted the connection (JSON: icmp_error.*). */
-static void col_icmp_error_type(FILE *out, const struct conn *c)
-{
-    if (c->has_icmp)
-        put_count(out, c->icmp.type);
-    else
-        unset(out);
-}
-
-static void col_icmp_error_code(FILE *out, const struct conn *c)
-{
-    if (c->has_icmp)
-        put_count(out, c->icmp.code);
-    else
-        unset(out);
-}
+OPTIONAL_COLUMN(icmp_error_type, PUT_COUNT, c->has_icmp, c->icmp.type)
+OPTIONAL_COLUMN(icmp_error_code, PUT_COUNT, c->has_icmp, c->icmp.code)
 
 static void col_icmp_error_from(FILE *out, const struct conn *c)
 {
@@ -475,87 +298,20 @@ static void col_icmp_error_from(FILE *out, const struct conn *c)
         unset(out);
 }
 
-static void col_icmp_error_ts(FILE *out, const struct conn *c)
-{
-    if (c->has_icmp)
-        put_seconds(out, c->icmp.ts_ns);
-    else
-        unset(out);
-}
+OPTIONAL_COLUMN(icmp_error_ts, put_seconds, c->has_icmp, c->icmp.ts_ns)
+OPTIONAL_COLUMN(icmp_error_mtu, PUT_COUNT, c->has_icmp && c->icmp.mtu != 0, c->icmp.mtu)
+OPTIONAL_COLUMN(carried_conns, PUT_COUNT, c->carried_conns > 0, c->carried_conns)
 
-static void col_icmp_error_mtu(FILE *out, const struct conn *c)
-{
-    if (c->has_icmp && c->icmp.mtu != 0)
-        put_count(out, c->icmp.mtu);
-    else
-        unset(out);
-}
-
-static void col_carried_conns(FILE *out, const struct conn *c)
-{
-    if (c->carried_conns > 0)
-        put_count(out, c->carried_conns);
-    else
-        unset(out);
-}
-
-/* nDPI's answer: unset with --no-dpi or before detection ended */
-static void col_app_protocol(FILE *out, const struct conn *c)
-{
-    if (c->dpi_done)
-        put_string(out, c->app_name, false);
-    else
-        unset(out);
-}
-
-static void col_app_category(FILE *out, const struct conn *c)
-{
-    if (c->dpi_done)
-        put_string(out, c->app_category, false);
-    else
-        unset(out);
-}
-
-static void col_app_confidence(FILE *out, const struct conn *c)
-{
-    if (c->dpi_done)
-        put_string(out, dpi_confidence_name(c->app_confidence), false);
-    else
-        unset(out);
-}
-
-/* from the traffic (TLS SNI, HTTP Host, DNS name): escaped */
-static void col_app_host(FILE *out, const struct conn *c)
-{
-    if (c->dpi_done && c->app_host[0] != '\0')
-        put_string(out, c->app_host, false);
-    else
-        unset(out);
-}
-
-static void col_app_host_truncated(FILE *out, const struct conn *c)
-{
-    if (c->dpi_done && c->app_host_truncated) /* as the JSON member: present when true */
-        put_bool(out, true);
-    else
-        unset(out);
-}
-
-static void col_app_port_mismatch(FILE *out, const struct conn *c)
-{
-    if (c->dpi_done)
-        put_bool(out, c->app_port_mismatch);
-    else
-        unset(out);
-}
-
-static void col_dpi_packets(FILE *out, const struct conn *c)
-{
-    if (c->dpi_done)
-        put_count(out, c->dpi_packets);
-    else
-        unset(out);
-}
+/* nDPI's answer: unset with --no-dpi or before detection ended; app_host
+ * comes from the traffic (TLS SNI, HTTP Host, DNS name), escaped */
+OPTIONAL_COLUMN(app_protocol, put_text, c->dpi_done, c->app_name)
+OPTIONAL_COLUMN(app_category, put_text, c->dpi_done, c->app_category)
+OPTIONAL_COLUMN(app_confidence, put_text, c->dpi_done, dpi_confidence_name(c->app_confidence))
+OPTIONAL_COLUMN(app_host, put_text, c->dpi_done && c->app_host[0] != '\0', c->app_host)
+/* as the JSON member: present when true */
+OPTIONAL_COLUMN(app_host_truncated, put_bool, c->dpi_done && c->app_host_truncated, true)
+OPTIONAL_COLUMN(app_port_mismatch, put_bool, c->dpi_done, c->app_port_mismatch)
+OPTIONAL_COLUMN(dpi_packets, PUT_COUNT, c->dpi_done, c->dpi_packets)
 
 struct column {
     const char *name;
