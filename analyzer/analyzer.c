@@ -79,6 +79,7 @@ struct analyzer {
     uint64_t step_back_ns;
     size_t peak_flow_memory; /* flow_memory() sampled every 65,536 frames */
     uint64_t frames_fed;     /* frames processed (stats.frames may be counted elsewhere) */
+    uint64_t first_frame_ns; /* the first frame's time (analyzer_first_frame_ts) */
     /* interned tunnel chains: index + 1 is the flow-key context of their inner flows */
     struct tunnel_desc **tunnels;
     size_t n_tunnels, cap_tunnels;
@@ -227,6 +228,11 @@ size_t analyzer_peak_flow_memory(const struct analyzer *an)
 size_t analyzer_closed_tuples(const struct analyzer *an)
 {
     return closed_tuples_count(an->closed);
+}
+
+uint64_t analyzer_first_frame_ts(const struct analyzer *an)
+{
+    return an->first_frame_ns;
 }
 
 uint64_t analyzer_now(const struct analyzer *an)
@@ -1457,12 +1463,22 @@ void analyzer_feed(struct analyzer *an, const struct capture_frame *f)
 
 static void clock_step_back(struct analyzer *an, uint64_t ts_ns);
 
-/* What every frame fed does first: the peak of the flows' memory, sampled
- * (the remembered 5-tuples free chunks, so it can fall), and the clock. */
+/* note_frame's rare part, at the first frame and every 65,536th. */
+static SS_NOINLINE void note_frame_sampled(struct analyzer *an, uint64_t ts_ns)
+{
+    if (an->frames_fed == 1)
+        an->first_frame_ns = ts_ns;
+    if ((an->frames_fed & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
+        an->peak_flow_memory = flow_memory(an);
+}
+
+/* What every frame fed does first: the time of the first frame, the peak of
+ * the flows' memory, sampled (the remembered 5-tuples free chunks, so it can
+ * fall), and the clock. */
 static inline void note_frame(struct analyzer *an, uint64_t ts_ns)
 {
-    if ((++an->frames_fed & 0xffff) == 0 && flow_memory(an) > an->peak_flow_memory)
-        an->peak_flow_memory = flow_memory(an);
+    if (SS_UNLIKELY((++an->frames_fed & 0xffff) <= 1))
+        note_frame_sampled(an, ts_ns);
     if (ts_ns > an->now_ns)
         an->now_ns = ts_ns;
     else if (SS_UNLIKELY(an->now_ns - ts_ns > an->step_back_ns))

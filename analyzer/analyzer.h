@@ -216,8 +216,12 @@ size_t analyzer_closed_tuples(const struct analyzer *an);
  * (for interim updates and snapshots); the record lives only during the call. */
 void analyzer_foreach_open(struct analyzer *an, void (*fn)(void *user, struct conn *c), void *user);
 
-/* Sets the capture end time used for the final TIME_WAIT expiry. */
+/* The analyzer's clock: the latest packet time fed (or ticked). */
 uint64_t analyzer_now(const struct analyzer *an);
+/* The time of the first frame fed (in the order fed), 0 before any. Set on
+ * the feeding thread, unlike the capture statistics' first_ts, which a
+ * reader thread keeps until the end. */
+uint64_t analyzer_first_frame_ts(const struct analyzer *an);
 
 /* Live capture (issue 6): advances the clock to now_ns (never backwards) and
  * emits the connections whose idle timeout or TIME_WAIT has run out, as a

@@ -8,7 +8,6 @@
  * is "-", an empty set or vector "(empty)", as Zeek writes them. */
 #include "conn_log.h"
 
-#include <inttypes.h>
 #include <string.h>
 
 #include "dpi.h"
@@ -16,48 +15,98 @@
 #include "timefmt.h"
 #include "zeek_conn.h"
 
-static void unset(FILE *out)
+/* A record line being built, written to the file when full and at its end:
+ * one fwrite per record (a call per field was a third of the time of a
+ * large capture's conn.log), never cut, whatever its length. */
+struct line {
+    FILE *f;
+    size_t len;
+    char buf[4096];
+};
+
+static void line_write(struct line *l, const char *s, size_t n)
 {
-    fputc('-', out);
+    while (n > 0) {
+        if (l->len == sizeof(l->buf)) {
+            fwrite(l->buf, 1, l->len, l->f);
+            l->len = 0;
+        }
+        size_t k = sizeof(l->buf) - l->len;
+        if (k > n)
+            k = n;
+        memcpy(l->buf + l->len, s, k);
+        l->len += k;
+        s += k;
+        n -= k;
+    }
+}
+
+static void line_putc(struct line *l, char ch)
+{
+    line_write(l, &ch, 1);
+}
+
+static void line_puts(struct line *l, const char *s)
+{
+    line_write(l, s, strlen(s));
+}
+
+static void unset(struct line *out)
+{
+    line_putc(out, '-');
+}
+
+static void put_count(struct line *out, uint64_t n)
+{
+    char digits[20];
+    size_t i = sizeof(digits);
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    line_write(out, digits + i, sizeof(digits) - i);
 }
 
 /* Zeek's time and interval: seconds with six decimals (microseconds rounded
  * half up) */
-static void put_seconds(FILE *out, uint64_t ns)
+static void put_seconds(struct line *out, uint64_t ns)
 {
     uint64_t us = (ns + 500) / 1000;
-    fprintf(out, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+    put_count(out, us / 1000000);
+    char frac[7] = {'.'};
+    uint64_t f = us % 1000000;
+    for (int i = 6; i >= 1; i--, f /= 10)
+        frac[i] = (char)('0' + f % 10);
+    line_write(out, frac, sizeof(frac));
 }
 
-static void put_count(FILE *out, uint64_t n)
+static void put_bool(struct line *out, bool b)
 {
-    fprintf(out, "%" PRIu64, n);
-}
-
-static void put_bool(FILE *out, bool b)
-{
-    fputc(b ? 'T' : 'F', out);
+    line_putc(out, b ? 'T' : 'F');
 }
 
 /* A string as Zeek's ASCII writer escapes it: bytes outside printable ASCII,
  * the backslash, the field separator and, inside a set or vector, its
  * separator as \xNN; an empty string is "(empty)", a string that reads as the
  * unset mark "-" is escaped. */
-static void put_string(FILE *out, const char *s, bool in_container)
+static void put_string(struct line *out, const char *s, bool in_container)
 {
+    static const char hex[] = "0123456789abcdef";
     if (s[0] == '\0') {
-        fputs("(empty)", out);
+        line_puts(out, "(empty)");
         return;
     }
     if (strcmp(s, "-") == 0) {
-        fputs("\\x2d", out);
+        line_puts(out, "\\x2d");
         return;
     }
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p < 0x20 || *p >= 0x7f || *p == '\\' || (in_container && *p == ','))
-            fprintf(out, "\\x%02x", *p);
-        else
-            fputc(*p, out);
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\' || (in_container && *p == ',')) {
+            char esc[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
+            line_write(out, esc, sizeof(esc));
+        } else {
+            line_putc(out, (char)*p);
+        }
     }
 }
 
@@ -74,12 +123,12 @@ static uint64_t zeek_duration(const struct conn *c)
 /* Column writers that differ only in the value and when it is set: col_NAME
  * writes EXPR of the record c, or "-" (unset) when COND does not hold. */
 #define COUNT_COLUMN(name, expr)                                                   \
-    static void col_##name(FILE *out, const struct conn *c)                       \
+    static void col_##name(struct line *out, const struct conn *c)                       \
     {                                                                              \
         put_count(out, (uint64_t)(expr));                                          \
     }
 #define OPTIONAL_COLUMN(name, put, cond, expr)                                     \
-    static void col_##name(FILE *out, const struct conn *c)                       \
+    static void col_##name(struct line *out, const struct conn *c)                       \
     {                                                                              \
         if (cond)                                                                  \
             put(out, expr);                                                        \
@@ -89,38 +138,38 @@ static uint64_t zeek_duration(const struct conn *c)
 /* put_count of a value of any unsigned or checked-non-negative type */
 #define PUT_COUNT(out, v) put_count((out), (uint64_t)(v))
 
-static void put_addr(FILE *out, const struct ip_addr *a, uint8_t ip_version)
+static void put_addr(struct line *out, const struct ip_addr *a, uint8_t ip_version)
 {
     char buf[64];
     ip_addr_format(a, ip_version, buf, sizeof(buf));
-    fputs(buf, out);
+    line_puts(out, buf);
 }
 
-static void put_text(FILE *out, const char *s)
+static void put_text(struct line *out, const char *s)
 {
     put_string(out, s, false);
 }
 
 /* ---- Zeek's columns ---- */
 
-static void col_ts(FILE *out, const struct conn *c)
+static void col_ts(struct line *out, const struct conn *c)
 {
     put_seconds(out, c->first_ts);
 }
 
-static void col_uid(FILE *out, const struct conn *c)
+static void col_uid(struct line *out, const struct conn *c)
 {
     char uid[24];
     conn_uid(c, uid, sizeof(uid));
-    fputs(uid, out);
+    line_puts(out, uid);
 }
 
-static void col_orig_h(FILE *out, const struct conn *c)
+static void col_orig_h(struct line *out, const struct conn *c)
 {
     put_addr(out, &c->orig_addr, c->ip_version);
 }
 
-static void col_resp_h(FILE *out, const struct conn *c)
+static void col_resp_h(struct line *out, const struct conn *c)
 {
     put_addr(out, &c->resp_addr, c->ip_version);
 }
@@ -128,12 +177,12 @@ static void col_resp_h(FILE *out, const struct conn *c)
 COUNT_COLUMN(orig_p, c->orig_port)
 COUNT_COLUMN(resp_p, c->resp_port)
 
-static void col_proto(FILE *out, const struct conn *c)
+static void col_proto(struct line *out, const struct conn *c)
 {
-    fputs(services_zeek_proto(c->proto), out);
+    line_puts(out, services_zeek_proto(c->proto));
 }
 
-static void put_service(FILE *out, const char *s)
+static void put_service(struct line *out, const char *s)
 {
     put_string(out, s, true); /* Zeek's service is a set, joined */
 }
@@ -144,13 +193,13 @@ OPTIONAL_COLUMN(duration, put_seconds, zeek_duration(c) > 0, zeek_duration(c))
 OPTIONAL_COLUMN(orig_bytes, PUT_COUNT, zeek_duration(c) > 0, zeek_conn_orig_bytes(&c->zeek))
 OPTIONAL_COLUMN(resp_bytes, PUT_COUNT, zeek_duration(c) > 0, zeek_conn_resp_bytes(&c->zeek))
 
-static void col_conn_state(FILE *out, const struct conn *c)
+static void col_conn_state(struct line *out, const struct conn *c)
 {
-    fputs(zeek_conn_state(&c->zeek), out);
+    line_puts(out, zeek_conn_state(&c->zeek));
 }
 
 /* local_orig, local_resp: Site::local_nets is not known here */
-static void col_unset(FILE *out, const struct conn *c)
+static void col_unset(struct line *out, const struct conn *c)
 {
     (void)c;
     unset(out);
@@ -158,9 +207,9 @@ static void col_unset(FILE *out, const struct conn *c)
 
 COUNT_COLUMN(missed_bytes, zeek_conn_missed_bytes(&c->zeek))
 
-static void put_plain(FILE *out, const char *s)
+static void put_plain(struct line *out, const char *s)
 {
-    fputs(s, out);
+    line_puts(out, s);
 }
 OPTIONAL_COLUMN(history, put_plain, c->zeek.history[0] != '\0', c->zeek.history)
 
@@ -169,23 +218,25 @@ COUNT_COLUMN(orig_ip_bytes, c->dir[0].ip_bytes)
 COUNT_COLUMN(resp_pkts, c->dir[1].pkts)
 COUNT_COLUMN(resp_ip_bytes, c->dir[1].ip_bytes)
 
-static void col_tunnel_parents(FILE *out, const struct conn *c)
+static void col_tunnel_parents(struct line *out, const struct conn *c)
 {
     if (c->n_tunnel_parents == 0)
-        fputs("(empty)", out);
+        line_puts(out, "(empty)");
     for (unsigned i = 0; i < c->n_tunnel_parents && i < CONN_MAX_TUNNEL_PARENTS; i++) {
         char puid[24];
         conn_uid_of_id(c->tunnel_parents[i], puid, sizeof(puid));
-        fprintf(out, "%s%s", i ? "," : "", puid);
+        if (i > 0)
+            line_putc(out, ',');
+        line_puts(out, puid);
     }
 }
 
-static void col_community_id(FILE *out, const struct conn *c)
+static void col_community_id(struct line *out, const struct conn *c)
 {
     char cid[64];
     conn_community_id(c, cid, sizeof(cid));
     if (cid[0] != '\0')
-        fputs(cid, out);
+        line_puts(out, cid);
     else
         unset(out);
 }
@@ -195,9 +246,9 @@ static void col_community_id(FILE *out, const struct conn *c)
 COUNT_COLUMN(orig_wire_bytes, c->dir[0].wire_bytes)
 COUNT_COLUMN(resp_wire_bytes, c->dir[1].wire_bytes)
 
-static void col_end_reason(FILE *out, const struct conn *c)
+static void col_end_reason(struct line *out, const struct conn *c)
 {
-    fputs(end_reason_name((enum end_reason)c->end_reason), out);
+    line_puts(out, end_reason_name((enum end_reason)c->end_reason));
 }
 
 COUNT_COLUMN(incarnation, c->incarnation)
@@ -207,17 +258,17 @@ COUNT_COLUMN(ip_proto, c->proto)
 COUNT_COLUMN(orig_payload_bytes, c->dir[0].payload_bytes)
 COUNT_COLUMN(resp_payload_bytes, c->dir[1].payload_bytes)
 
-static void col_last_ts(FILE *out, const struct conn *c)
+static void col_last_ts(struct line *out, const struct conn *c)
 {
     put_seconds(out, c->last_ts);
 }
 
-static void col_orientation(FILE *out, const struct conn *c)
+static void col_orientation(struct line *out, const struct conn *c)
 {
-    fputs(orientation_name((enum orientation)c->orientation), out);
+    line_puts(out, orientation_name((enum orientation)c->orientation));
 }
 
-static void col_direction_inferred(FILE *out, const struct conn *c)
+static void col_direction_inferred(struct line *out, const struct conn *c)
 {
     put_bool(out, c->direction_inferred);
 }
@@ -230,38 +281,42 @@ OPTIONAL_COLUMN(reuse_in_time_wait, put_bool, c->incarnation > 1,
 OPTIONAL_COLUMN(vlan, PUT_COUNT, c->vlan != 0, c->vlan)
 OPTIONAL_COLUMN(inner_vlan, PUT_COUNT, c->vlan_inner != 0, c->vlan_inner)
 
-static void col_flags(FILE *out, const struct conn *c)
+static void col_flags(struct line *out, const struct conn *c)
 {
     bool any = false;
     for (uint32_t bit = 1; bit != 0 && bit <= c->flags; bit <<= 1) {
         if ((c->flags & bit) && conn_flag_name(bit) != NULL) {
-            fprintf(out, "%s%s", any ? "," : "", conn_flag_name(bit));
+            if (any)
+                line_putc(out, ',');
+            line_puts(out, conn_flag_name(bit));
             any = true;
         }
     }
     if (!any)
-        fputs("(empty)", out);
+        line_puts(out, "(empty)");
 }
 
 OPTIONAL_COLUMN(handshake_validated, put_bool, is_tcp(c), c->handshake_validated)
 
 /* Each transition as one vector element "TS SIDE FROM->TO"
  * ("1700000000.000800 resp LISTEN->SYN_RECEIVED"). */
-static void col_transitions(FILE *out, const struct conn *c)
+static void col_transitions(struct line *out, const struct conn *c)
 {
     if (!is_tcp(c)) {
         unset(out);
         return;
     }
     if (c->n_transitions == 0)
-        fputs("(empty)", out);
+        line_puts(out, "(empty)");
     for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
         const struct conn_transition *t = &c->transitions[i];
         if (i > 0)
-            fputc(',', out);
+            line_putc(out, ',');
         put_seconds(out, c->first_ts + t->dt_ns);
-        fprintf(out, " %s %s->%s", t->side == 0 ? "orig" : "resp",
-                tcp_state_name((enum tcp_state)t->from), tcp_state_name((enum tcp_state)t->to));
+        line_puts(out, t->side == 0 ? " orig " : " resp ");
+        line_puts(out, tcp_state_name((enum tcp_state)t->from));
+        line_puts(out, "->");
+        line_puts(out, tcp_state_name((enum tcp_state)t->to));
     }
 }
 
@@ -290,7 +345,7 @@ OPTIONAL_COLUMN(refused_by_rst, put_bool, is_tcp(c), c->refused_by_rst)
 OPTIONAL_COLUMN(icmp_error_type, PUT_COUNT, c->has_icmp, c->icmp.type)
 OPTIONAL_COLUMN(icmp_error_code, PUT_COUNT, c->has_icmp, c->icmp.code)
 
-static void col_icmp_error_from(FILE *out, const struct conn *c)
+static void col_icmp_error_from(struct line *out, const struct conn *c)
 {
     if (c->has_icmp)
         put_addr(out, &c->icmp.from, c->icmp.ip_version);
@@ -316,7 +371,7 @@ OPTIONAL_COLUMN(dpi_packets, PUT_COUNT, c->dpi_done, c->dpi_packets)
 struct column {
     const char *name;
     const char *type; /* Zeek's */
-    void (*put)(FILE *out, const struct conn *c);
+    void (*put)(struct line *out, const struct conn *c);
 };
 
 static const struct column columns[] = {
@@ -425,10 +480,36 @@ void conn_log_footer(FILE *out, uint64_t close_ts_ns)
 
 void conn_log_record(FILE *out, const struct conn *c)
 {
+    struct line l;
+    l.f = out;
+    l.len = 0;
     for (size_t i = 0; i < N_COLUMNS; i++) {
         if (i > 0)
-            fputc('\t', out);
-        columns[i].put(out, c);
+            line_putc(&l, '\t');
+        columns[i].put(&l, c);
     }
-    fputc('\n', out);
+    line_putc(&l, '\n');
+    fwrite(l.buf, 1, l.len, out);
+}
+
+void conn_log_stream_record(struct conn_log_stream *s, const struct conn *c,
+                            uint64_t open_ts_ns)
+{
+    if (!s->started) {
+        conn_log_header(s->out, open_ts_ns);
+        s->started = true;
+    }
+    conn_log_record(s->out, c);
+    if (s->flush_each)
+        fflush(s->out);
+}
+
+void conn_log_stream_finish(struct conn_log_stream *s, uint64_t open_ts_ns,
+                            uint64_t close_ts_ns)
+{
+    if (!s->started) {
+        conn_log_header(s->out, open_ts_ns);
+        s->started = true;
+    }
+    conn_log_footer(s->out, close_ts_ns);
 }

@@ -56,6 +56,7 @@ struct live_ctx {
     const struct cli_options *opt;
     FILE *out;
     bool stream;       /* NDJSON records as they are final */
+    struct conn_log_stream clog; /* --conn-log: its lines as they are final */
     struct keep_ring keep;
     struct analyzer *an;
     long long remaining; /* -c frames left (opt->count == 0: unlimited) */
@@ -89,6 +90,8 @@ static void on_conn(void *user, const struct conn *c)
     struct live_ctx *lx = user;
     if (lx->stream)
         run_ndjson_conn(lx->out, c);
+    if (lx->opt->format == FMT_CONN_LOG)
+        conn_log_stream_record(&lx->clog, c, analyzer_first_frame_ts(lx->an));
     keep_conn(&lx->keep, c);
 }
 
@@ -341,8 +344,10 @@ int live_run(const struct cli_options *opt)
     lx.keep.max = opt->acfg.max_flows != 0 && opt->acfg.max_flows < LIVE_KEEP_MAX
                       ? opt->acfg.max_flows
                       : LIVE_KEEP_MAX;
-    if (run_stats_only(opt))
-        lx.keep.max = 0; /* statistics alone: no record is needed at the end */
+    if (run_stats_only(opt) || opt->format == FMT_CONN_LOG)
+        lx.keep.max = 0; /* statistics alone, or a conn.log written as it goes:
+                            no record is needed at the end */
+    lx.clog = (struct conn_log_stream){.out = out, .flush_each = true};
     struct analyzer_config cfg = opt->acfg;
     cfg.on_conn = on_conn;
     cfg.user = &lx;
@@ -449,14 +454,20 @@ int live_run(const struct cli_options *opt)
         analyzer_note_drops(lx.an);
     analyzer_flush(lx.an, end);
     const struct capture_stats *st = analyzer_stats(lx.an);
-    if (lx.keep.oom || lx.keep.overwritten > 0)
-        fprintf(stderr,
-                "sockscope: the final summary covers the last %zu of %" PRIu64
-                " connections (all are in the NDJSON stream)\n",
-                lx.keep.n, st->connections);
-    int wc = write_final(out, opt, &lx.keep, st, &ls);
-    if (wc != EXIT_OK && code == EXIT_OK)
-        code = wc;
+    if (opt->format == FMT_CONN_LOG) {
+        run_conn_log_finish(&lx.clog, lx.an, st); /* every record is written */
+    } else {
+        if (lx.keep.oom || lx.keep.overwritten > 0)
+            fprintf(stderr,
+                    "sockscope: the final summary covers the last %zu of %" PRIu64
+                    " connections (%s)\n",
+                    lx.keep.n, st->connections,
+                    lx.stream ? "all are in the NDJSON stream"
+                              : "--ndjson or --conn-log write every one as it ends");
+        int wc = write_final(out, opt, &lx.keep, st, &ls);
+        if (wc != EXIT_OK && code == EXIT_OK)
+            code = wc;
+    }
     fprintf(stderr,
             "sockscope: %s: %" PRIu64 " packets captured, %" PRIu64 " received by filter, %" PRIu64
             " dropped by kernel, %" PRIu64 " dropped by interface\n",

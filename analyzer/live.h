@@ -6,7 +6,8 @@
 #include "cli.h"
 
 /* Finished connection records kept for the final summary and --json: the
- * most recent min(--max-flows, LIVE_KEEP_MAX); NDJSON streams every one. */
+ * most recent min(--max-flows, LIVE_KEEP_MAX); NDJSON and --conn-log write
+ * every one as it ends, and keep none. */
 #define LIVE_KEEP_MAX 100000u
 
 /* Runs a live capture with parsed options (opt->iface set). Installs SIGINT

@@ -26,8 +26,11 @@
 struct run_ctx {
     const struct cli_options *opt;
     struct conn_vec store;
-    bool keep; /* store records: the output needs them (not statistics only) */
+    bool keep; /* store records: the output needs them (not statistics only,
+                  not a conn.log, which is written as they come) */
     struct outfile *out;
+    struct conn_log_stream clog; /* --conn-log */
+    const struct analyzer *an;
 };
 
 static bool view_is(const struct cli_options *opt, const char *name)
@@ -66,9 +69,24 @@ void run_ndjson_conn(FILE *fp, const struct conn *c)
     fflush(fp);
 }
 
+void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
+                         const struct capture_stats *st)
+{
+    /* #open and #close: the first and last packet times, so that one
+     * capture always gives the same bytes (Zeek writes the wall-clock
+     * times it opened and closed the file); a capture without packets
+     * has neither: the time of the run, as Zeek's */
+    uint64_t open_ts = analyzer_first_frame_ts(an), close_ts = st->last_ts;
+    if (st->frames == 0)
+        open_ts = close_ts = clock_ns(CLOCK_REALTIME);
+    conn_log_stream_finish(s, open_ts, close_ts);
+}
+
 static void on_conn(void *user, const struct conn *c)
 {
     struct run_ctx *rc = user;
+    if (rc->opt->format == FMT_CONN_LOG)
+        conn_log_stream_record(&rc->clog, c, analyzer_first_frame_ts(rc->an));
     if (rc->opt->format == FMT_NDJSON && !rc->opt->stats && rc->opt->explain == NULL &&
         rc->opt->netstat_host == NULL)
         run_ndjson_conn(rc->out->fp, c);
@@ -286,20 +304,6 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     }
     if (n > 1)
         qsort(conns, n, sizeof(*conns), by_ts);
-    if (opt->format == FMT_CONN_LOG) { /* alone: cli_parse refuses the reports with it */
-        /* #open and #close: the first and last packet times, so that one
-         * capture always gives the same bytes (Zeek writes the wall-clock
-         * times it opened and closed the file); a capture without packets
-         * has neither: the time of the run, as Zeek's */
-        uint64_t open_ts = st->first_ts, close_ts = st->last_ts;
-        if (st->frames == 0)
-            open_ts = close_ts = clock_ns(CLOCK_REALTIME);
-        conn_log_header(fp, open_ts);
-        for (size_t i = 0; i < n; i++)
-            conn_log_record(fp, &conns[i]);
-        conn_log_footer(fp, close_ts);
-        return EXIT_OK;
-    }
     struct views v;
     if (views_build(&v, conns, n, st->last_ts, 2 * opt->acfg.msl_ns, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
@@ -483,7 +487,10 @@ int run_offline(const struct cli_options *opt)
         return EXIT_OUTPUT;
     }
     interrupt_install(); /* Ctrl-C: the report of what was read, not nothing */
-    struct run_ctx rc = {.opt = opt, .keep = !run_stats_only(opt), .out = &out};
+    struct run_ctx rc = {.opt = opt,
+                         .keep = !run_stats_only(opt) && opt->format != FMT_CONN_LOG,
+                         .out = &out,
+                         .clog = {.out = out.fp}};
     struct analyzer_config cfg = opt->acfg;
     /* the statistics alone: no record is written or kept, so none is made */
     cfg.on_conn = run_stats_only(opt) ? NULL : on_conn;
@@ -494,6 +501,7 @@ int run_offline(const struct cli_options *opt)
         outfile_abort(&out);
         return EXIT_INPUT_FAIL;
     }
+    rc.an = an;
     int rc_code = EXIT_OK;
     long long remaining = opt->count;
     struct capture_stats *st = analyzer_stats(an);
@@ -580,7 +588,11 @@ int run_offline(const struct cli_options *opt)
     if (rc.store.oom)
         fprintf(stderr, "sockscope: out of memory keeping connection records; output incomplete\n");
     bool color = opt->out_file == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-    int wc = run_write_output(out.fp, opt, rc.store.v, rc.store.n, st, color);
+    int wc = EXIT_OK;
+    if (opt->format == FMT_CONN_LOG) /* the records are written */
+        run_conn_log_finish(&rc.clog, an, st);
+    else
+        wc = run_write_output(out.fp, opt, rc.store.v, rc.store.n, st, color);
     if (wc != EXIT_OK && rc_code == EXIT_OK)
         rc_code = wc;
     analyzer_destroy(an);

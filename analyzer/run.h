@@ -3,6 +3,7 @@
 #define SOCKSCOPE_RUN_H
 
 #include "cli.h"
+#include "conn_log.h"
 
 /* Exit codes (documented in README.md). */
 #define EXIT_OK         0
@@ -28,10 +29,16 @@ int run_check_options(const struct cli_options *opt, struct ss_err *err);
  * "socket" record per end (TCP/UDP/SCTP), and flushes. For streaming. */
 void run_ndjson_conn(FILE *fp, const struct conn *c);
 
+/* Ends a --conn-log written as the records came (conn_log.h): #close at the
+ * last packet's time, the header first if no record came (#open at an's
+ * first frame; both at the time of the run for a capture without packets). */
+void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
+                         const struct capture_stats *st);
+
 /* Writes everything that is written once all records are in, for opt's
- * format and view: the text views, the --json document, NDJSON's "port"
- * (and "netstat") records then the "capture" record, conn.log, --netstat,
- * --explain. conns[0..n) is sorted by start in place and must stay put during
+ * format and view (not --conn-log: run_conn_log_finish): the text views, the
+ * --json document, NDJSON's "port" (and "netstat") records then the
+ * "capture" record, --netstat, --explain. conns[0..n) is sorted by start in place and must stay put during
  * the call. color: ANSI colors in text. Returns EXIT_OK, EXIT_USAGE (bad
  * --netstat/--explain argument, message on stderr) or EXIT_OUTPUT (out of
  * memory). */

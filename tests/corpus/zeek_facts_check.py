@@ -38,7 +38,8 @@ def conn_log(sockscope, capture):
             fields = line.split("\t")[1:]
         elif line and not line.startswith("#"):
             recs.append(dict(zip(fields, line.split("\t"))))
-    return recs  # in time order (conn.log is sorted by ts)
+    # conn.log is in the order connections end: nth counts in start order
+    return sorted(recs, key=lambda r: float(r["ts"]))
 
 
 def matches(fact, rec):

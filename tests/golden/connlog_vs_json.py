@@ -157,11 +157,21 @@ def check(sockscope, capture, problems):
             if by_path.get(path, path) not in fields and path not in NOT_IN_CONN_LOG:
                 problems.append("%s: JSON member %s has no conn.log column" % (name, path))
                 NOT_IN_CONN_LOG.add(path)  # once
+    # conn.log is written as connections end, the JSON document in start
+    # order: pair them by uid
+    by_uid = {rec.get("uid"): rec for rec in conns}
+    if len(by_uid) != len(conns):
+        problems.append("%s: uids repeat in the JSON document" % name)
     n = 0
-    for line, rec in zip(records, conns):
+    for line in records:
         cols = line.split("\t")
         if len(cols) != len(fields):
             problems.append("%s: record of %d columns, header of %d" % (name, len(cols), len(fields)))
+            continue
+        rec = by_uid.pop(cols[fields.index("uid")], None)
+        if rec is None:
+            problems.append("%s: uid %s in conn.log, not in the JSON document (or twice)" %
+                            (name, cols[fields.index("uid")]))
             continue
         for field, ztype, text in zip(fields, types, cols):
             n += 1

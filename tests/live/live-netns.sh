@@ -21,6 +21,12 @@ ip netns exec "$NS_A" "$bin" -i veth-a -B 16384 --ndjson --interim 1 --interval 
 ss_pid=$!
 PIDS="$ss_pid"
 wait_for "$TMP/stderr" "listening on veth-a" 10
+# beside it, a conn.log of the same traffic, written as connections end
+ip netns exec "$NS_A" "$bin" -i veth-a --conn-log --msl 0.2 --close-delay 0.2 \
+    -o "$TMP/conn.log" >"$TMP/stdout-log" 2>"$TMP/stderr-log" &
+log_pid=$!
+PIDS="$PIDS $log_pid"
+wait_for "$TMP/stderr-log" "listening on veth-a" 10
 
 ip netns exec "$NS_B" python3 "$here/traffic.py" server "$TMP" &
 PIDS="$PIDS $!"
@@ -37,9 +43,12 @@ touch "$TMP/close-some"
 wait_file "$TMP/closed" 10
 sleep 1.6 # TIME_WAIT (0.4 s) runs out, an --interim and an --interval pass
 cp "$TMP/out.ndjson" "$TMP/before-sigint.ndjson"
-kill -INT "$ss_pid"
+cp "$TMP/conn.log" "$TMP/before-sigint.log"
+kill -INT "$ss_pid" "$log_pid"
 wait "$ss_pid"
 rc=$?
+wait "$log_pid"
+log_rc=$?
 touch "$TMP/stop"
 wait "$client_pid"
 PIDS=""
@@ -53,6 +62,35 @@ fi
 python3 "$src/tests/golden/validate_json.py" --ndjson "$src/docs/schema.json" "$TMP/out.ndjson" ||
     { echo "FAIL: NDJSON does not validate against docs/schema.json"; exit 1; }
 python3 "$here/check_netns.py" "$TMP" || exit 1
+
+# the conn.log: records of the closed connections written before SIGINT, then
+# every connection of the NDJSON stream (the same packets), and #close
+if [ "$log_rc" != 0 ]; then
+    echo "FAIL: sockscope --conn-log exited $log_rc after SIGINT"; cat "$TMP/stderr-log"; exit 1
+fi
+python3 - "$TMP/before-sigint.log" "$TMP/conn.log" "$TMP/out.ndjson" <<'EOF' || exit 1
+import json, sys
+def log(path):
+    lines = open(path).read().split("\n")
+    fields = [l for l in lines if l.startswith("#fields")][0].split("\t")[1:]
+    recs = [dict(zip(fields, l.split("\t"))) for l in lines if l and not l.startswith("#")]
+    bad = [l for l in lines if l and not l.startswith("#") and l.count("\t") != len(fields) - 1]
+    if bad:
+        sys.exit("FAIL: conn.log line of the wrong width: %r" % bad[0][:200])
+    return lines, {(r["proto"], r["id.orig_h"], int(r["id.orig_p"]), r["id.resp_h"], int(r["id.resp_p"]))
+                   for r in recs}
+before_lines, before = log(sys.argv[1])
+lines, after = log(sys.argv[2])
+if not before or any(l.startswith("#close") for l in before_lines):
+    sys.exit("FAIL: conn.log before SIGINT: %d records (closed connections must be written as they end)" % len(before))
+if not lines[-2].startswith("#close") or lines[-1] != "":
+    sys.exit("FAIL: conn.log does not end with #close")
+nd = {(r["proto"], r["id.orig_h"], r["id.orig_p"], r["id.resp_h"], r["id.resp_p"])
+      for r in map(json.loads, open(sys.argv[3])) if r["type"] == "connection"}
+if after != nd:
+    sys.exit("FAIL: conn.log and NDJSON differ: log only %s, NDJSON only %s" % (after - nd, nd - after))
+print("conn.log: %d records before SIGINT, %d connections in all, as the NDJSON stream" % (len(before), len(after)))
+EOF
 
 # the -w file replays offline to the same connections
 "$bin" -r "$TMP/live.pcap" --ndjson --msl 0.2 >"$TMP/replay.ndjson" ||
