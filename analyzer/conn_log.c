@@ -122,18 +122,18 @@ static uint64_t zeek_duration(const struct conn *c)
 
 /* Column writers that differ only in the value and when it is set: col_NAME
  * writes EXPR of the record c, or "-" (unset) when COND does not hold. */
-#define COUNT_COLUMN(name, expr)                                                   \
-    static void col_##name(struct line *out, const struct conn *c)                       \
-    {                                                                              \
-        put_count(out, (uint64_t)(expr));                                          \
+#define COUNT_COLUMN(name, expr)                                               \
+    static void col_##name(struct line *out, const struct conn *c)             \
+    {                                                                          \
+        put_count(out, (uint64_t)(expr));                                      \
     }
-#define OPTIONAL_COLUMN(name, put, cond, expr)                                     \
-    static void col_##name(struct line *out, const struct conn *c)                       \
-    {                                                                              \
-        if (cond)                                                                  \
-            put(out, expr);                                                        \
-        else                                                                       \
-            unset(out);                                                            \
+#define OPTIONAL_COLUMN(name, put, cond, expr)                                 \
+    static void col_##name(struct line *out, const struct conn *c)             \
+    {                                                                          \
+        if (cond)                                                              \
+            put(out, expr);                                                    \
+        else                                                                   \
+            unset(out);                                                        \
     }
 /* put_count of a value of any unsigned or checked-non-negative type */
 #define PUT_COUNT(out, v) put_count((out), (uint64_t)(v))
@@ -322,7 +322,7 @@ static void col_transitions(struct line *out, const struct conn *c)
 
 /* The TCP counters per direction (JSON: tcp.orig.*, tcp.resp.*), unset for
  * other protocols; MSS and window scale also when the SYN had none. */
-#define TCP_DIR_COLUMNS(field)                                                     \
+#define TCP_DIR_COLUMNS(field)                                                 \
     OPTIONAL_COLUMN(orig_##field, PUT_COUNT, is_tcp(c), c->tcp_counts[0].field) \
     OPTIONAL_COLUMN(resp_##field, PUT_COUNT, is_tcp(c), c->tcp_counts[1].field)
 TCP_DIR_COLUMNS(retransmissions)
