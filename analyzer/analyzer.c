@@ -695,12 +695,19 @@ static void name_carrier(struct conn *c, enum encap_type type)
     }
 }
 
+/* The VXLAN port (IANA 4789), where Zeek's VXLAN analyzer takes any header
+ * with the I flag, a VXLAN-GPE one too */
+#define VXLAN_PORT 4789
+
 static void name_carrier_record(struct conn *rec)
 {
     for (size_t i = 0; i < sizeof(carrier_names) / sizeof(carrier_names[0]); i++) {
         if (carrier_names[i].type != (enum encap_type)rec->carrier_type)
             continue;
-        snprintf(rec->service, sizeof(rec->service), "%s", carrier_names[i].zeek);
+        const char *zeek = carrier_names[i].zeek;
+        if (rec->carrier_type == ENCAP_VXLAN_GPE && rec->resp_port == VXLAN_PORT)
+            zeek = "vxlan"; /* Zeek logs it so (its vxlan-triple-v2 test) */
+        snprintf(rec->service, sizeof(rec->service), "%s", zeek);
         snprintf(rec->app_name, sizeof(rec->app_name), "%s", carrier_names[i].name);
         snprintf(rec->app_category, sizeof(rec->app_category), "Network"); /* nDPI's category */
         return;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """zeek_facts_check.py - sockscope's conn.log against what Zeek itself reported
 for the same corpus captures (tests/corpus/zeek_facts.tsv, from Zeek's btest
-baselines): conn_state, history, bytes, packets, missed bytes, duration and
-Community ID of each connection Zeek logged, and, where the baseline lists
+baselines): conn_state, history, bytes, packets, missed bytes, duration,
+Community ID and service of each connection Zeek logged, and, where the baseline lists
 them all, no connection more or less.
 
 usage: zeek_facts_check.py SOCKSCOPE CORPUS_DIR
@@ -15,7 +15,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 VALUE_COLUMNS = ["conn_state", "history", "orig_bytes", "resp_bytes", "missed_bytes",
                  "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes", "duration",
-                 "community_id"]
+                 "community_id", "service"]
 ID_COLUMNS = [("orig_h", "id.orig_h"), ("orig_p", "id.orig_p"), ("resp_h", "id.resp_h"),
               ("resp_p", "id.resp_p"), ("proto", "proto")]
 
@@ -28,7 +28,7 @@ def read_facts():
 
 
 def conn_log(sockscope, capture):
-    p = subprocess.run([sockscope, "--seed", "1", "--no-dpi", "-r", capture, "--conn-log"],
+    p = subprocess.run([sockscope, "--seed", "1", "-r", capture, "--conn-log"],
                        capture_output=True, text=True, timeout=300)
     if p.returncode not in (0, 1):
         raise RuntimeError("exit %d: %s" % (p.returncode, p.stderr[:200]))
