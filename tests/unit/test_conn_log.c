@@ -249,6 +249,51 @@ static void test_escaping(void)
     ASSERT_COLUMN(&c, "service", "a\\x2cb");
 }
 
+/* Occurrences of needle in hay. */
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void test_stream(void)
+{
+    struct conn c;
+    tcp_conn(&c);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    struct conn_log_stream s = {.out = f};
+    conn_log_stream_record(&s, &c, 1700000000 * S);
+    c.orig_port = 50001;
+    conn_log_stream_record(&s, &c, 1800000000 * S); /* the header is written once */
+    conn_log_stream_finish(&s, 1800000000 * S, 1700000009 * S);
+    fclose(f);
+    CU_ASSERT_EQUAL(count_of(buf, "#fields\t"), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "#open\t2023-11-14-22-13-20\n"));
+    CU_ASSERT_EQUAL(count_of(buf, "\n1700000000.000000\t"), 2);
+    const char *close = strstr(buf, "#close\t2023-11-14-22-13-29\n");
+    CU_ASSERT_PTR_NOT_NULL(close);
+    CU_ASSERT(close != NULL && close[strlen("#close\t2023-11-14-22-13-29\n")] == '\0'); /* last */
+    CU_ASSERT(strstr(buf, "\t50000\t") < strstr(buf, "\t50001\t")); /* in the order given */
+    free(buf);
+
+    /* no record: the header, then #close */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    s = (struct conn_log_stream){.out = f};
+    conn_log_stream_finish(&s, 1700000000 * S, 1700000000 * S);
+    fclose(f);
+    CU_ASSERT_EQUAL(count_of(buf, "#fields\t"), 1);
+    CU_ASSERT_EQUAL(count_of(buf, "#close\t"), 1);
+    CU_ASSERT(strstr(buf, "#types") < strstr(buf, "#close"));
+    free(buf);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -256,6 +301,7 @@ int register_tests(void)
         {"TCP record columns", test_tcp_columns},
         {"TCP-only columns unset for UDP", test_other_protocols},
         {"Zeek's escaping", test_escaping},
+        {"written as records come", test_stream},
         {NULL, NULL},
     };
     return add_suite("conn_log", tests);
