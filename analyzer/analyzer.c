@@ -728,6 +728,16 @@ static void name_carrier_record(struct conn *rec)
  * pkt's sequence numbers fit the other side's (it acknowledges what that
  * side sent, or starts where that side's acknowledgments point). Anything
  * else is a connection of its own in its own tunnel (two tenants). */
+/* Zeek's missed bytes grew by n during a packet: the data was the other
+ * side's (its acknowledgment runs past what the capture had of that side's,
+ * zeek_conn.c: gap_ack_received), counted per direction in the cold part. */
+static SS_NOINLINE void note_missed(struct conn *c, int data_side, uint64_t n)
+{
+    struct conn_cold *k = conn_cold_get(c);
+    if (k != NULL)
+        k->tcp_counts[data_side].missed_bytes += n;
+}
+
 static bool sibling_takes(const struct conn *c, const struct packet *pkt, bool src_is_lo,
                           uint32_t ctx)
 {
@@ -988,9 +998,14 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
         c->last_ts = pkt->ts_ns;
 
     bool tcp_closed = false;
-    if (proto == IPPROTO_NUM_TCP)
+    uint64_t missed = 0;
+    if (proto == IPPROTO_NUM_TCP) {
         tcp_closed = tcp_endpoint_on_segment(c, pkt, side);
+        missed = c->zeek.u.tcp.missed_bytes;
+    }
     int upd = zeek_conn_update(&c->zeek, pkt, side == 0);
+    if (proto == IPPROTO_NUM_TCP && SS_UNLIKELY(c->zeek.u.tcp.missed_bytes != missed))
+        note_missed(c, side ^ 1, c->zeek.u.tcp.missed_bytes - missed);
     if (upd & ZEEK_UPD_FLIPPED) {
         conn_swap_sides(c);
         const char *h = zeek_conn_history(&c->zeek);

@@ -144,6 +144,8 @@ struct tunnel_desc {
  * traffic: an open connection keeps them in its cold part (conn.h: struct
  * conn_cold), allocated at the first one. */
 struct conn_tcp_counts {
+    uint64_t missed_bytes; /* this side's data the peer acknowledged but the capture
+                              never had (its share of Zeek's missed_bytes) */
     uint32_t retransmissions, out_of_order, zero_window, dup_acks, keepalives;
 };
 

@@ -325,6 +325,7 @@ static void col_transitions(struct line *out, const struct conn *c)
 #define TCP_DIR_COLUMNS(field)                                                 \
     OPTIONAL_COLUMN(orig_##field, PUT_COUNT, is_tcp(c), c->tcp_counts[0].field) \
     OPTIONAL_COLUMN(resp_##field, PUT_COUNT, is_tcp(c), c->tcp_counts[1].field)
+TCP_DIR_COLUMNS(missed_bytes)
 TCP_DIR_COLUMNS(retransmissions)
 TCP_DIR_COLUMNS(out_of_order)
 TCP_DIR_COLUMNS(zero_window)
@@ -416,6 +417,8 @@ static const struct column columns[] = {
     {"flags", "set[string]", col_flags},
     {"handshake_validated", "bool", col_handshake_validated},
     {"transitions", "vector[string]", col_transitions},
+    {"orig_missed_bytes", "count", col_orig_missed_bytes},
+    {"resp_missed_bytes", "count", col_resp_missed_bytes},
     {"orig_retransmissions", "count", col_orig_retransmissions},
     {"resp_retransmissions", "count", col_resp_retransmissions},
     {"orig_out_of_order", "count", col_orig_out_of_order},

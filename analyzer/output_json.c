@@ -145,6 +145,7 @@ static void dir_tcp_member(struct jout *o, const char *key, const struct conn_di
                            const struct conn_tcp_counts *n)
 {
     jout_object(o, key);
+    jout_int(o, "missed_bytes", (json_int_t)n->missed_bytes);
     jout_int(o, "retransmissions", n->retransmissions);
     jout_int(o, "out_of_order", n->out_of_order);
     jout_int(o, "zero_window", n->zero_window);

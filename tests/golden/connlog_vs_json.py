@@ -17,6 +17,8 @@ import sys
 # name, or a path through nested objects ("tcp.orig.retransmissions"). Columns
 # not listed are read from the member of the same name.
 JSON_PATH = {
+    "orig_missed_bytes": "tcp.orig.missed_bytes",
+    "resp_missed_bytes": "tcp.resp.missed_bytes",
     "orig_retransmissions": "tcp.orig.retransmissions",
     "resp_retransmissions": "tcp.resp.retransmissions",
     "orig_out_of_order": "tcp.orig.out_of_order",
@@ -173,6 +175,13 @@ def check(sockscope, capture, problems):
             problems.append("%s: uid %s in conn.log, not in the JSON document (or twice)" %
                             (name, cols[fields.index("uid")]))
             continue
+        if rec.get("proto") == "tcp":
+            # Zeek's missed_bytes is the sum of the two directions' shares
+            tcp = rec.get("tcp", {})
+            share = sum(tcp.get(s, {}).get("missed_bytes", -1) for s in ("orig", "resp"))
+            if share != rec.get("missed_bytes"):
+                problems.append("%s: uid %s: missed_bytes %s, the directions' %s" %
+                                (name, rec.get("uid"), rec.get("missed_bytes"), share))
         for field, ztype, text in zip(fields, types, cols):
             n += 1
             if field in ALWAYS_UNSET:

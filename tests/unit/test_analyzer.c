@@ -724,6 +724,43 @@ static void test_first_closed_tuple_expires(void)
     analyzer_destroy(an);
 }
 
+/* Zeek's missed bytes per direction: after the handshake the server
+ * acknowledges 100 bytes of the client's the capture never had, the client
+ * 50 of the server's; then the other way round in a second connection whose
+ * roles Zeek flips (its first packet is the SYN-ACK): each side's share
+ * follows its data. */
+static void test_missed_bytes_per_direction(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_closing_analyzer(&col, 0);
+    const uint64_t MS = 1000000;
+    const uint32_t ci = 100, si = 7000;
+    tcp_seg(an, 1 * MS, 1000, true, 0x02, ci, 0);
+    tcp_seg(an, 2 * MS, 1000, false, 0x12, si, ci + 1);
+    tcp_seg(an, 3 * MS, 1000, true, 0x10, ci + 1, si + 1);
+    tcp_seg(an, 4 * MS, 1000, false, 0x10, si + 1, ci + 101); /* past 100 of the client's */
+    tcp_seg(an, 5 * MS, 1000, true, 0x10, ci + 101, si + 51); /* past 50 of the server's */
+    /* picked up at its SYN-ACK: Zeek flips the roles at creation */
+    tcp_seg(an, 6 * MS, 1001, false, 0x12, si, ci + 1);
+    tcp_seg(an, 7 * MS, 1001, true, 0x10, ci + 1, si + 31); /* past 30 of the server's */
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    CU_ASSERT_EQUAL_FATAL(col.n, 2);
+    for (size_t i = 0; i < col.n; i++) {
+        const struct conn *c = &col.c[i];
+        CU_ASSERT_EQUAL(c->tcp_counts[0].missed_bytes + c->tcp_counts[1].missed_bytes,
+                        zeek_conn_missed_bytes(&c->zeek));
+        if (c->orig_port == 1000) { /* the client originates */
+            CU_ASSERT_EQUAL(c->tcp_counts[0].missed_bytes, 100);
+            CU_ASSERT_EQUAL(c->tcp_counts[1].missed_bytes, 50);
+        } else {
+            CU_ASSERT_EQUAL(c->orig_port, 1001); /* flipped: the client originates */
+            CU_ASSERT_EQUAL(c->tcp_counts[0].missed_bytes, 0);
+            CU_ASSERT_EQUAL(c->tcp_counts[1].missed_bytes, 30);
+        }
+    }
+    analyzer_destroy(an);
+}
+
 /* Remembered 5-tuples beyond the cap (--max-flows) are forgotten as the
  * third is added, oldest first: with a cap of 2, A, B and C close and are
  * written in turn; A's 5-tuple is then forgotten, so a new SYN on it starts
@@ -1333,6 +1370,7 @@ int register_tests(void)
         {"open connections are written at the end oldest first, ties by uid source",
          test_flush_order_first_ts_then_id},
         {"the first remembered 5-tuple is forgotten after 2*MSL", test_first_closed_tuple_expires},
+        {"missed bytes per direction", test_missed_bytes_per_direction},
         {"remembered 5-tuples over the cap are forgotten at once",
          test_closed_tuples_over_the_cap_forgotten},
         {"reader thread reports a read error after the frames before it",
