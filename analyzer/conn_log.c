@@ -86,10 +86,11 @@ static void put_bool(struct line *out, bool b)
 }
 
 /* A string as Zeek's ASCII writer escapes it: bytes outside printable ASCII,
- * the backslash, the field separator and, inside a set or vector, its
- * separator as \xNN; an empty string is "(empty)", a string that reads as the
- * unset mark "-" is escaped. */
-static void put_string(struct line *out, const char *s, bool in_container)
+ * the backslash and the field separator as \xNN; an empty string is
+ * "(empty)", a string that reads as the unset mark "-" is escaped. (The sets
+ * and vectors written here hold names of sockscope's own, flags, uids and
+ * states, which need no escaping.) */
+static void put_text(struct line *out, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     if (s[0] == '\0') {
@@ -101,7 +102,7 @@ static void put_string(struct line *out, const char *s, bool in_container)
         return;
     }
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p < 0x20 || *p >= 0x7f || *p == '\\' || (in_container && *p == ',')) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\') {
             char esc[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
             line_write(out, esc, sizeof(esc));
         } else {
@@ -145,11 +146,6 @@ static void put_addr(struct line *out, const struct ip_addr *a, uint8_t ip_versi
     line_puts(out, buf);
 }
 
-static void put_text(struct line *out, const char *s)
-{
-    put_string(out, s, false);
-}
-
 /* ---- Zeek's columns ---- */
 
 static void col_ts(struct line *out, const struct conn *c)
@@ -182,11 +178,9 @@ static void col_proto(struct line *out, const struct conn *c)
     line_puts(out, services_zeek_proto(c->proto));
 }
 
-static void put_service(struct line *out, const char *s)
-{
-    put_string(out, s, true); /* Zeek's service is a set, joined */
-}
-OPTIONAL_COLUMN(service, put_service, c->service[0] != '\0', c->service)
+/* Zeek's service is its analyzers' names joined with commas into a string
+ * ("netbios,smb"), written with the commas as they are */
+OPTIONAL_COLUMN(service, put_text, c->service[0] != '\0', c->service)
 
 /* duration and the two byte counts: unset when the duration is 0, as Zeek */
 OPTIONAL_COLUMN(duration, put_seconds, zeek_duration(c) > 0, zeek_duration(c))

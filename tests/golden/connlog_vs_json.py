@@ -116,8 +116,23 @@ def same(ztype, text, value):
         return abs(float(text) - float(value)) <= 0.5e-6 + 1e-9 * abs(float(value))
     if ztype in ("count", "int", "port"):
         return isinstance(value, int) and not isinstance(value, bool) and int(text) == value
-    text = "" if text == "(empty)" else unescape(text)
-    return text == str(value)
+    # a string: the JSON value as Zeek's writer escapes it, byte for byte
+    return text == zeek_escape(str(value))
+
+
+def zeek_escape(s):
+    """s as Zeek's ASCII writer writes a string field"""
+    if s == "":
+        return "(empty)"
+    if s == "-":
+        return "\\x2d"
+    out = []
+    for b in s.encode("utf-8"):
+        if b < 0x20 or b >= 0x7f or b == 0x5c:
+            out.append("\\x%02x" % b)
+        else:
+            out.append(chr(b))
+    return "".join(out)
 
 
 def check(sockscope, capture, problems):

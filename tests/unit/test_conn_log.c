@@ -244,9 +244,16 @@ static void test_escaping(void)
     ASSERT_COLUMN(&c, "app_protocol", "\\x2d"); /* not the unset mark */
     c.app_name[0] = '\0';
     ASSERT_COLUMN(&c, "app_protocol", "(empty)");
-    /* inside a set the set separator is escaped too */
-    snprintf(c.service, sizeof(c.service), "a,b");
-    ASSERT_COLUMN(&c, "service", "a\\x2cb");
+    /* Zeek's service is a string of names joined with commas, written as
+     * they are */
+    snprintf(c.service, sizeof(c.service), "netbios,smb");
+    ASSERT_COLUMN(&c, "service", "netbios,smb");
+    c.flags = CONN_F_SEQ_GAP;
+    c.tunnel_parents[0] = 1;
+    c.n_tunnel_parents = 1;
+    char uid[24];
+    conn_uid_of_id(1, uid, sizeof(uid));
+    ASSERT_COLUMN(&c, "tunnel_parents", uid);
 }
 
 /* Occurrences of needle in hay. */
