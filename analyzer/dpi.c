@@ -86,7 +86,9 @@ static const struct zeek_map zeek_names[] = {
     {"FTP_CONTROL", "ftp", NULL},     {"FTP_DATA", "ftp-data", NULL},
     {"SMTP", "smtp", NULL},           {"POP3", "pop3", NULL},
     {"IMAP", "imap", NULL},           {"IRC", "irc", NULL},
-    {"QUIC", "quic", NULL},           {"DHCP", "dhcp", NULL},
+    /* Zeek's QUIC analyzer hands the TLS 1.3 handshake in its CRYPTO frames
+     * to its SSL analyzer: Zeek's conn.log says "quic,ssl" */
+    {"QUIC", "quic,ssl", NULL},       {"DHCP", "dhcp", NULL},
     {"NTP", "ntp", NULL},             {"SNMP", "snmp", NULL},
     {"Syslog", "syslog", NULL},       {"SIP", "sip", NULL},
     {"RDP", "rdp", NULL},             {"Kerberos", "krb", "krb_tcp"},

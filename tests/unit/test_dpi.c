@@ -407,6 +407,8 @@ static void test_zeek_names(void)
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("DNS", IPPROTO_NUM_UDP), "dns");
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("VNC", IPPROTO_NUM_TCP), "rfb");
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("Kerberos", IPPROTO_NUM_TCP), "krb_tcp");
+    /* Zeek's QUIC analyzer runs its SSL analyzer too: both names */
+    CU_ASSERT_STRING_EQUAL(dpi_zeek_name("QUIC", IPPROTO_NUM_UDP), "quic,ssl");
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("Kerberos", IPPROTO_NUM_UDP), "krb");
     CU_ASSERT_PTR_NULL(dpi_zeek_name("Google", IPPROTO_NUM_TCP));
     CU_ASSERT_PTR_NULL(dpi_zeek_name("tls", IPPROTO_NUM_TCP)); /* nDPI's spelling only */
