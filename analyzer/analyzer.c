@@ -998,14 +998,13 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
         c->last_ts = pkt->ts_ns;
 
     bool tcp_closed = false;
-    uint64_t missed = 0;
-    if (proto == IPPROTO_NUM_TCP) {
+    if (proto == IPPROTO_NUM_TCP)
         tcp_closed = tcp_endpoint_on_segment(c, pkt, side);
-        missed = c->zeek.u.tcp.missed_bytes;
-    }
+    /* (proto is constant in each copy: the UDP one has none of this) */
+    uint64_t missed = proto == IPPROTO_NUM_TCP ? zeek_conn_missed_bytes(&c->zeek) : 0;
     int upd = zeek_conn_update(&c->zeek, pkt, side == 0);
-    if (proto == IPPROTO_NUM_TCP && SS_UNLIKELY(c->zeek.u.tcp.missed_bytes != missed))
-        note_missed(c, side ^ 1, c->zeek.u.tcp.missed_bytes - missed);
+    if (proto == IPPROTO_NUM_TCP && SS_UNLIKELY(zeek_conn_missed_bytes(&c->zeek) != missed))
+        note_missed(c, side ^ 1, zeek_conn_missed_bytes(&c->zeek) - missed);
     if (upd & ZEEK_UPD_FLIPPED) {
         conn_swap_sides(c);
         const char *h = zeek_conn_history(&c->zeek);

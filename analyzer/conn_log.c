@@ -489,13 +489,19 @@ void conn_log_record(FILE *out, const struct conn *c)
     fwrite(l.buf, 1, l.len, out);
 }
 
-void conn_log_stream_record(struct conn_log_stream *s, const struct conn *c,
-                            uint64_t open_ts_ns)
+/* The header lines, once. */
+static void stream_start(struct conn_log_stream *s, uint64_t open_ts_ns)
 {
     if (!s->started) {
         conn_log_header(s->out, open_ts_ns);
         s->started = true;
     }
+}
+
+void conn_log_stream_record(struct conn_log_stream *s, const struct conn *c,
+                            uint64_t open_ts_ns)
+{
+    stream_start(s, open_ts_ns);
     conn_log_record(s->out, c);
     if (s->flush_each)
         fflush(s->out);
@@ -504,9 +510,6 @@ void conn_log_stream_record(struct conn_log_stream *s, const struct conn *c,
 void conn_log_stream_finish(struct conn_log_stream *s, uint64_t open_ts_ns,
                             uint64_t close_ts_ns)
 {
-    if (!s->started) {
-        conn_log_header(s->out, open_ts_ns);
-        s->started = true;
-    }
+    stream_start(s, open_ts_ns);
     conn_log_footer(s->out, close_ts_ns);
 }

@@ -91,7 +91,7 @@ static void on_conn(void *user, const struct conn *c)
     if (lx->stream)
         run_ndjson_conn(lx->out, c);
     if (lx->opt->format == FMT_CONN_LOG)
-        conn_log_stream_record(&lx->clog, c, analyzer_first_frame_ts(lx->an));
+        run_conn_log_record(&lx->clog, lx->an, c);
     keep_conn(&lx->keep, c);
 }
 

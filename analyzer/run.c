@@ -69,6 +69,12 @@ void run_ndjson_conn(FILE *fp, const struct conn *c)
     fflush(fp);
 }
 
+void run_conn_log_record(struct conn_log_stream *s, const struct analyzer *an,
+                         const struct conn *c)
+{
+    conn_log_stream_record(s, c, analyzer_first_frame_ts(an)); /* #open: see below */
+}
+
 void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
                          const struct capture_stats *st)
 {
@@ -86,7 +92,7 @@ static void on_conn(void *user, const struct conn *c)
 {
     struct run_ctx *rc = user;
     if (rc->opt->format == FMT_CONN_LOG)
-        conn_log_stream_record(&rc->clog, c, analyzer_first_frame_ts(rc->an));
+        run_conn_log_record(&rc->clog, rc->an, c);
     if (rc->opt->format == FMT_NDJSON && !rc->opt->stats && rc->opt->explain == NULL &&
         rc->opt->netstat_host == NULL)
         run_ndjson_conn(rc->out->fp, c);

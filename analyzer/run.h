@@ -29,6 +29,10 @@ int run_check_options(const struct cli_options *opt, struct ss_err *err);
  * "socket" record per end (TCP/UDP/SCTP), and flushes. For streaming. */
 void run_ndjson_conn(FILE *fp, const struct conn *c);
 
+/* Writes c's line of a --conn-log written as the records come (conn_log.h),
+ * after the header (#open at an's first frame) if it is the first. */
+void run_conn_log_record(struct conn_log_stream *s, const struct analyzer *an,
+                         const struct conn *c);
 /* Ends a --conn-log written as the records came (conn_log.h): #close at the
  * last packet's time, the header first if no record came (#open at an's
  * first frame; both at the time of the run for a capture without packets). */

@@ -324,32 +324,40 @@ int timefmt_parse_at(const char *s, uint64_t first_ts_ns, uint64_t *out_ns, stru
     return parse_epoch(s, out_ns, err);
 }
 
+/* ts_ns as a UTC calendar date and time of day (whole seconds). */
+struct civil_time {
+    uint64_t year;
+    unsigned month, day, hour, min, sec;
+};
+
+static struct civil_time civil_time_of(uint64_t ts_ns)
+{
+    struct civil_time t;
+    uint64_t secs = ts_ns / NS_PER_S;
+    unsigned sod = (unsigned)(secs % S_PER_DAY);
+    civil_from_days(secs / S_PER_DAY, &t.year, &t.month, &t.day);
+    t.hour = sod / 3600;
+    t.min = sod / 60 % 60;
+    t.sec = sod % 60;
+    return t;
+}
+
 void timefmt_iso(uint64_t ts_ns, char *buf, size_t n)
 {
     if (buf == NULL || n == 0)
         return;
-    uint64_t secs = ts_ns / NS_PER_S;
-    unsigned long ns = (unsigned long)(ts_ns % NS_PER_S);
-    uint64_t days = secs / S_PER_DAY;
-    unsigned sod = (unsigned)(secs % S_PER_DAY);
-    uint64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    snprintf(buf, n, "%04llu-%02u-%02uT%02u:%02u:%02u.%09luZ", (unsigned long long)y, m, d,
-             sod / 3600, sod / 60 % 60, sod % 60, ns);
+    struct civil_time t = civil_time_of(ts_ns);
+    snprintf(buf, n, "%04llu-%02u-%02uT%02u:%02u:%02u.%09luZ", (unsigned long long)t.year,
+             t.month, t.day, t.hour, t.min, t.sec, (unsigned long)(ts_ns % NS_PER_S));
 }
 
 void timefmt_zeek_date(uint64_t ts_ns, char *buf, size_t n)
 {
     if (buf == NULL || n == 0)
         return;
-    uint64_t secs = ts_ns / NS_PER_S;
-    unsigned sod = (unsigned)(secs % S_PER_DAY);
-    uint64_t y;
-    unsigned m, d;
-    civil_from_days(secs / S_PER_DAY, &y, &m, &d);
-    snprintf(buf, n, "%04llu-%02u-%02u-%02u-%02u-%02u", (unsigned long long)y, m, d, sod / 3600,
-             sod / 60 % 60, sod % 60);
+    struct civil_time t = civil_time_of(ts_ns);
+    snprintf(buf, n, "%04llu-%02u-%02u-%02u-%02u-%02u", (unsigned long long)t.year, t.month,
+             t.day, t.hour, t.min, t.sec);
 }
 
 void timefmt_epoch(uint64_t ts_ns, char *buf, size_t n)

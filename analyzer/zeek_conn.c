@@ -826,11 +826,6 @@ uint64_t zeek_conn_resp_bytes(const struct zeek_conn *z)
     return 0;
 }
 
-uint64_t zeek_conn_missed_bytes(const struct zeek_conn *z)
-{
-    return is_tcp(z) ? z->u.tcp.missed_bytes : 0;
-}
-
 bool zeek_conn_is_closed(const struct zeek_conn *z)
 {
     return is_tcp(z) && (z->u.tcp.orig.flags & ZEEK_EP_DID_CLOSE) != 0 &&

@@ -149,7 +149,11 @@ uint64_t zeek_conn_resp_bytes(const struct zeek_conn *z);
  * cleanly closing. Estimate: one hole per direction is remembered (a second
  * hole opened before the first is filled or acknowledged is not counted), and
  * a segment whose payload was not fully captured counts as unseen, as in Zeek. */
-uint64_t zeek_conn_missed_bytes(const struct zeek_conn *z);
+static inline uint64_t zeek_conn_missed_bytes(const struct zeek_conn *z)
+{
+    /* inline: the tracker reads it around every TCP packet (per-direction shares) */
+    return z->proto == IPPROTO_NUM_TCP ? z->u.tcp.missed_bytes : 0;
+}
 
 /* True once both TCP sides closed (FIN or RST; Zeek's BothClosed). From then
  * on Zeek stops updating last_time. Always false for other protocols. */
