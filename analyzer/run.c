@@ -28,6 +28,9 @@ struct run_ctx {
     struct conn_vec store;
     bool keep; /* store records: the output needs them (not statistics only,
                   not a conn.log, which is written as they come) */
+    struct view_port_facts facts;
+    bool keep_facts; /* store port facts instead: the output needs the ports
+                        alone (run_ports_only) */
     struct outfile *out;
     struct conn_log_stream clog; /* --conn-log */
     const struct analyzer *an;
@@ -96,8 +99,37 @@ static void on_conn(void *user, const struct conn *c)
     if (rc->opt->format == FMT_NDJSON && !rc->opt->stats && rc->opt->explain == NULL &&
         rc->opt->netstat_host == NULL)
         run_ndjson_conn(rc->out->fp, c);
-    if (rc->keep)
+    if (rc->keep_facts && views_conn_has_ports(c))
+        views_port_facts_push(&rc->facts, c);
+    else if (rc->keep)
         conn_vec_push(&rc->store, c);
+}
+
+/* True when the records are needed at the end for the port lines alone:
+ * --ndjson writes each connection and its sockets as it comes, then a port
+ * line per port (with --netstat or --explain the records are needed whole). */
+static bool run_ports_only(const struct cli_options *opt)
+{
+    return opt->format == FMT_NDJSON && !run_stats_only(opt) && opt->explain == NULL &&
+           opt->netstat_host == NULL;
+}
+
+/* run_write_output's --ndjson lines at the end, from port facts: the same
+ * bytes as from the records they were made from. */
+static int write_ndjson_ports(FILE *fp, struct view_port_facts *fs,
+                              const struct capture_stats *st)
+{
+    struct ss_err err = {{0}};
+    struct views v;
+    if (views_build_ports(&v, fs->v, fs->n, st->last_ts, &err) != 0) {
+        fprintf(stderr, "sockscope: %s\n", err.msg);
+        return EXIT_OUTPUT;
+    }
+    for (size_t i = 0; i < v.n_ports; i++)
+        output_json_ndjson_line(fp, "port", views_json_port(&v, &v.ports[i]));
+    output_json_ndjson_line(fp, "capture", output_json_capture(st));
+    views_free(&v);
+    return EXIT_OK;
 }
 
 static int by_ts(const void *a, const void *b)
@@ -494,7 +526,9 @@ int run_offline(const struct cli_options *opt)
     }
     interrupt_install(); /* Ctrl-C: the report of what was read, not nothing */
     struct run_ctx rc = {.opt = opt,
-                         .keep = !run_stats_only(opt) && opt->format != FMT_CONN_LOG,
+                         .keep = !run_stats_only(opt) && opt->format != FMT_CONN_LOG &&
+                                 !run_ports_only(opt),
+                         .keep_facts = run_ports_only(opt),
                          .out = &out,
                          .clog = {.out = out.fp}};
     struct analyzer_config cfg = opt->acfg;
@@ -587,16 +621,19 @@ int run_offline(const struct cli_options *opt)
         analyzer_destroy(an);
         free_inputs(inputs, opt->n_files); /* calloc'd: the rest NULL */
         free(rc.store.v);
+        free(rc.facts.v);
         outfile_abort(&out);
         return rc_code;
     }
     analyzer_flush(an, END_END_OF_CAPTURE);
-    if (rc.store.oom)
+    if (rc.store.oom || rc.facts.oom)
         fprintf(stderr, "sockscope: out of memory keeping connection records; output incomplete\n");
     bool color = opt->out_file == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     int wc = EXIT_OK;
     if (opt->format == FMT_CONN_LOG) /* the records are written */
         run_conn_log_finish(&rc.clog, an, st);
+    else if (rc.keep_facts)
+        wc = write_ndjson_ports(out.fp, &rc.facts, st);
     else
         wc = run_write_output(out.fp, opt, rc.store.v, rc.store.n, st, color);
     if (wc != EXIT_OK && rc_code == EXIT_OK)
@@ -604,6 +641,7 @@ int run_offline(const struct cli_options *opt)
     analyzer_destroy(an);
     free_inputs(inputs, opt->n_files);
     free(rc.store.v);
+    free(rc.facts.v);
     if (outfile_commit(&out, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_OUTPUT;

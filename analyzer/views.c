@@ -152,16 +152,16 @@ static enum port_evidence conn_evidence(const struct conn *c, uint64_t *ts)
     return PEV_UDP_UNANSWERED;
 }
 
-/* When c stops counting as open: its close, else the capture end for records
- * flushed at the end, else its last packet. */
-static uint64_t conn_end(const struct conn *c, uint64_t end_ts)
+/* When a connection stops counting as open: its close, else the capture end
+ * for records flushed at the end, else its last packet. */
+static uint64_t conn_end_of(uint64_t close_ts, uint64_t last_ts, uint8_t end_reason,
+                            uint64_t end_ts)
 {
-    if (c->close_ts != 0)
-        return c->close_ts;
-    if (c->end_reason == END_END_OF_CAPTURE || c->end_reason == END_SHUTDOWN ||
-        c->end_reason == END_NONE)
-        return end_ts > c->last_ts ? end_ts : c->last_ts;
-    return c->last_ts;
+    if (close_ts != 0)
+        return close_ts;
+    if (end_reason == END_END_OF_CAPTURE || end_reason == END_SHUTDOWN || end_reason == END_NONE)
+        return end_ts > last_ts ? end_ts : last_ts;
+    return last_ts;
 }
 
 void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
@@ -229,7 +229,8 @@ bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint6
     *st = TCP_ST_ESTABLISHED; /* "exists" for sockets without TCP states */
     if (c->dir[side].pkts == 0)
         return false;
-    return ts_ns >= c->first_ts && ts_ns <= conn_end(c, end_ts);
+    return ts_ns >= c->first_ts &&
+           ts_ns <= conn_end_of(c->close_ts, c->last_ts, c->end_reason, end_ts);
 }
 
 bool views_socket_existed(const struct view_socket *s)
@@ -365,10 +366,12 @@ static uint64_t sweep_peak(struct event *ev, size_t n, uint64_t *peak_ts)
     return (uint64_t)peak;
 }
 
-/* Interval during which the responder socket of c was in SYN_RECEIVED. */
-static bool syn_recv_interval(const struct conn *c, uint64_t end_ts, uint64_t *from, uint64_t *to)
+/* When the responder socket of c entered SYN_RECEIVED (*from) and left it
+ * (*to; *open when it was still in it at the record). False if it never was. */
+static bool syn_recv_interval(const struct conn *c, uint64_t *from, uint64_t *to, bool *open)
 {
     bool in = false;
+    *open = false;
     for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++) {
         const struct conn_transition *t = &c->transitions[i];
         if (t->side != 1)
@@ -381,8 +384,8 @@ static bool syn_recv_interval(const struct conn *c, uint64_t end_ts, uint64_t *f
             return true;
         }
     }
-    if (in)
-        *to = end_ts > c->last_ts ? end_ts : c->last_ts;
+    *open = in;
+    *to = 0;
     return in;
 }
 
@@ -397,33 +400,121 @@ static bool conn_completed(const struct conn *c)
     return est[0] && est[1];
 }
 
-/* Fills p from the connections grp[0..n) that share its responder endpoint. */
-static void build_port(struct view_port *p, const struct conn **grp, size_t n, uint64_t end_ts,
-                      struct remote *rbuf, struct event *ebuf)
+void views_port_fact_of_conn(const struct conn *c, struct view_port_fact *f)
 {
-    const struct conn *c0 = grp[0];
+    memset(f, 0, sizeof(*f));
+    f->id = c->id;
+    f->first_ts = c->first_ts;
+    f->last_ts = c->last_ts;
+    f->close_ts = c->close_ts;
+    f->incarnation = c->incarnation;
+    f->ctx = c->ctx;
+    f->tunnel = c->tunnel;
+    f->orig_addr = c->orig_addr;
+    f->resp_addr = c->resp_addr;
+    f->orig_port = c->orig_port;
+    f->resp_port = c->resp_port;
+    f->proto = c->proto;
+    f->ip_version = c->ip_version;
+    f->end_reason = c->end_reason;
+    f->bytes_in = c->dir[0].payload_bytes;
+    f->bytes_out = c->dir[1].payload_bytes;
+    f->after_close = (c->flags & CONN_F_AFTER_CLOSE) != 0;
+    enum port_evidence ev = conn_evidence(c, &f->evidence_ts);
+    f->evidence = (uint8_t)ev;
+    f->icmp_type = c->icmp.type;
+    f->icmp_code = c->icmp.code;
+    f->icmp_from = c->icmp.from;
+    f->icmp_ip_version = c->icmp.ip_version;
+    if (ev == PEV_SYN_ACK)
+        f->listener_since_ts = c->syn_ts != 0 ? c->syn_ts : c->synack_ts;
+    f->completed = conn_completed(c);
+    enum port_evidence iev;
+    f->rejected = c->refused_by_rst || icmp_evidence(c, &iev);
+    f->reset = c->proto == IPPROTO_NUM_TCP && (c->dir[0].rst_sent || c->dir[1].rst_sent);
+    /* only what nDPI saw in the payload (service is set then), not a port guess */
+    if (c->dpi_done && c->service[0] != '\0' && strcmp(c->app_name, "Unknown") != 0)
+        memcpy(f->detected, c->app_name, sizeof(f->detected));
+    f->app_port_mismatch = c->app_port_mismatch;
+    f->carried_conns = c->carried_conns;
+    if (c->proto == IPPROTO_NUM_TCP) {
+        f->has_syn_recv =
+            syn_recv_interval(c, &f->syn_recv_from, &f->syn_recv_to, &f->syn_recv_open);
+        f->syn_recv_at_end = c->dir[1].state == TCP_ST_SYN_RECEIVED;
+    }
+    f->n_tunnel_parents = c->n_tunnel_parents < CONN_MAX_TUNNEL_PARENTS
+                              ? c->n_tunnel_parents
+                              : CONN_MAX_TUNNEL_PARENTS;
+    memcpy(f->tunnel_parents, c->tunnel_parents, sizeof(f->tunnel_parents));
+}
+
+void views_port_facts_push(struct view_port_facts *fs, const struct conn *c)
+{
+    if (fs->n == fs->cap) {
+        size_t ncap = fs->cap ? fs->cap * 2 : 1024;
+        struct view_port_fact *nv = realloc(fs->v, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            fs->oom = true;
+            return;
+        }
+        fs->v = nv;
+        fs->cap = ncap;
+    }
+    views_port_fact_of_conn(c, &fs->v[fs->n++]);
+}
+
+/* A port's connections, one at a time as facts: records made into facts as
+ * they are read (views_build), or facts kept (views_build_ports). */
+struct fact_source {
+    const struct conn *const *conns;
+    const struct view_port_fact *const *facts;
+};
+
+static const struct view_port_fact *fact_at(const struct fact_source *src, size_t i,
+                                            struct view_port_fact *tmp)
+{
+    if (src->facts != NULL)
+        return src->facts[i];
+    views_port_fact_of_conn(src->conns[i], tmp);
+    return tmp;
+}
+
+/* The name nDPI detected on the i-th connection, where it outlives the views
+ * (the record's, or the kept fact's): the port borrows it. */
+static const char *detected_name(const struct fact_source *src, size_t i)
+{
+    return src->facts != NULL ? src->facts[i]->detected : src->conns[i]->app_name;
+}
+
+/* Fills p from the n connections of src that share its responder endpoint.
+ * rbuf has room for n remotes, ebuf and sbuf for 2n events each. */
+static void build_port(struct view_port *p, const struct fact_source *src, size_t n,
+                       uint64_t end_ts, struct remote *rbuf, struct event *ebuf, struct event *sbuf)
+{
+    struct view_port_fact tmp;
+    const struct view_port_fact *f0 = fact_at(src, 0, &tmp);
     memset(p, 0, sizeof(*p));
-    p->proto = c0->proto;
-    p->ip_version = c0->ip_version;
-    p->addr = c0->resp_addr;
-    p->port = c0->resp_port;
-    p->ctx = c0->ctx;
-    p->tunnel = c0->tunnel;
+    p->proto = f0->proto;
+    p->ip_version = f0->ip_version;
+    p->addr = f0->resp_addr;
+    p->port = f0->resp_port;
+    p->ctx = f0->ctx;
+    p->tunnel = f0->tunnel;
     p->service = services_name(p->proto, p->port);
     enum port_evidence best = PEV_UDP_UNANSWERED;
     bool have = false;
-    size_t ne = 0;
+    size_t ne = 0, ns = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct conn *c = grp[i];
-        rbuf[i].addr = c->orig_addr;
-        rbuf[i].port = c->orig_port;
-        p->bytes_in += c->dir[0].payload_bytes;
-        p->bytes_out += c->dir[1].payload_bytes;
-        if (c->flags & CONN_F_AFTER_CLOSE)
+        const struct view_port_fact *f = fact_at(src, i, &tmp);
+        rbuf[i].addr = f->orig_addr;
+        rbuf[i].port = f->orig_port;
+        p->bytes_in += f->bytes_in;
+        p->bytes_out += f->bytes_out;
+        if (f->after_close)
             continue; /* late packets of a connection counted already: bytes only */
         p->n_conns++;
-        uint64_t ts;
-        enum port_evidence ev = conn_evidence(c, &ts);
+        uint64_t ts = f->evidence_ts;
+        enum port_evidence ev = (enum port_evidence)f->evidence;
         enum port_status st = evidence_status(ev);
         enum port_status bst = evidence_status(best);
         if (!have || st < bst || (st == bst && ev < best) ||
@@ -432,59 +523,54 @@ static void build_port(struct view_port *p, const struct conn **grp, size_t n, u
             best = ev;
             p->evidence_ts = ts;
             if (ev == PEV_ICMP_PORT_UNREACH || ev == PEV_ICMP_PROHIBITED || ev == PEV_ICMP_OTHER) {
-                p->icmp_type = c->icmp.type;
-                p->icmp_code = c->icmp.code;
-                p->icmp_from = c->icmp.from;
-                p->icmp_ip_version = c->icmp.ip_version;
+                p->icmp_type = f->icmp_type;
+                p->icmp_code = f->icmp_code;
+                p->icmp_from = f->icmp_from;
+                p->icmp_ip_version = f->icmp_ip_version;
             }
         }
         if (ev == PEV_SYN_ACK) {
-            uint64_t since = c->syn_ts != 0 ? c->syn_ts : c->synack_ts;
-            if (!p->has_listener || since < p->listener_since_ts)
-                p->listener_since_ts = since;
+            if (!p->has_listener || f->listener_since_ts < p->listener_since_ts)
+                p->listener_since_ts = f->listener_since_ts;
             p->has_listener = true;
         }
-        if (conn_completed(c))
+        if (f->completed)
             p->n_completed++;
-        enum port_evidence iev;
-        if (c->refused_by_rst || icmp_evidence(c, &iev))
+        if (f->rejected)
             p->n_rejected++;
-        else if (c->proto == IPPROTO_NUM_TCP && (c->dir[0].rst_sent || c->dir[1].rst_sent))
+        else if (f->reset)
             p->n_reset++;
-        /* only what nDPI saw in the payload (service is set then), not a port guess */
-        if (c->dpi_done && c->service[0] != '\0' && strcmp(c->app_name, "Unknown") != 0) {
+        if (f->detected[0] != '\0') {
+            const char *name = detected_name(src, i);
             bool known = false;
             for (unsigned k = 0; k < p->n_detected; k++)
-                known = known || strcmp(p->detected[k], c->app_name) == 0;
+                known = known || strcmp(p->detected[k], name) == 0;
             if (!known && p->n_detected < VIEW_PORT_MAX_DETECTED)
-                p->detected[p->n_detected++] = c->app_name;
+                p->detected[p->n_detected++] = name;
             else if (!known)
                 p->detected_more = true;
-            if (c->app_port_mismatch)
+            if (f->app_port_mismatch)
                 p->mismatch = true;
         }
-        p->carried_conns += c->carried_conns;
-        ebuf[ne++] = (struct event){c->first_ts, +1};
+        p->carried_conns += f->carried_conns;
+        ebuf[ne++] = (struct event){f->first_ts, +1};
         /* a one-packet connection still counts for an instant */
-        uint64_t until = conn_end(c, end_ts);
-        ebuf[ne++] = (struct event){until > c->first_ts ? until : c->first_ts + 1, -1};
-        if (c->proto == IPPROTO_NUM_TCP && c->dir[1].state == TCP_ST_SYN_RECEIVED)
+        uint64_t until = conn_end_of(f->close_ts, f->last_ts, f->end_reason, end_ts);
+        ebuf[ne++] = (struct event){until > f->first_ts ? until : f->first_ts + 1, -1};
+        if (f->syn_recv_at_end)
             p->syn_recv_at_end++;
+        if (f->has_syn_recv) {
+            uint64_t from = f->syn_recv_from, to = f->syn_recv_to;
+            if (f->syn_recv_open)
+                to = end_ts > f->last_ts ? end_ts : f->last_ts;
+            sbuf[ns++] = (struct event){from, +1};
+            sbuf[ns++] = (struct event){to > from ? to : from + 1, -1};
+        }
     }
     p->evidence = (uint8_t)best;
     p->status = (uint8_t)evidence_status(best);
     p->peak_concurrent = sweep_peak(ebuf, ne, &p->peak_ts);
-
-    ne = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t from, to;
-        if (grp[i]->proto == IPPROTO_NUM_TCP && !(grp[i]->flags & CONN_F_AFTER_CLOSE) &&
-            syn_recv_interval(grp[i], end_ts, &from, &to)) {
-            ebuf[ne++] = (struct event){from, +1};
-            ebuf[ne++] = (struct event){to > from ? to : from + 1, -1};
-        }
-    }
-    p->syn_recv_peak = sweep_peak(ebuf, ne, &p->syn_recv_peak_ts);
+    p->syn_recv_peak = sweep_peak(sbuf, ns, &p->syn_recv_peak_ts);
 
     qsort(rbuf, n, sizeof(*rbuf), remote_cmp);
     for (size_t i = 0; i < n; i++) {
@@ -844,7 +930,7 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
         return 0;
     const struct conn **idx = malloc(np * sizeof(*idx));
     struct remote *rbuf = malloc(np * sizeof(*rbuf));
-    struct event *ebuf = malloc(2 * np * sizeof(*ebuf));
+    struct event *ebuf = malloc(4 * np * sizeof(*ebuf)), *sbuf = ebuf + 2 * np;
     v->ports = malloc(np * sizeof(*v->ports));
     v->socks = malloc(2 * np * sizeof(*v->socks));
     if (idx == NULL || rbuf == NULL || ebuf == NULL || v->ports == NULL || v->socks == NULL)
@@ -858,7 +944,8 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
         size_t j = i + 1;
         while (j < np && same_port_group(idx[i], idx[j]))
             j++;
-        build_port(&v->ports[v->n_ports++], idx + i, j - i, end_ts, rbuf, ebuf);
+        struct fact_source src = {.conns = idx + i};
+        build_port(&v->ports[v->n_ports++], &src, j - i, end_ts, rbuf, ebuf, sbuf);
         i = j;
     }
     for (size_t i = 0; i < np; i++) {
@@ -907,6 +994,118 @@ oom:
     views_free(v);
     ss_err_set(err, "out of memory building views");
     return -1;
+}
+
+/* facts by responder endpoint, tunnel context, time: as conn_resp_cmp */
+static int fact_resp_cmp(const void *a, const void *b)
+{
+    const struct view_port_fact *x = *(const struct view_port_fact *const *)a;
+    const struct view_port_fact *y = *(const struct view_port_fact *const *)b;
+    int r = endpoint_cmp(x->ip_version, &x->resp_addr, x->resp_port, x->proto, y->ip_version,
+                         &y->resp_addr, y->resp_port, y->proto);
+    if (r == 0)
+        r = cmp_u64(x->ctx, y->ctx);
+    if (r == 0)
+        r = cmp_u64(x->first_ts, y->first_ts);
+    if (r == 0)
+        r = cmp_u64(x->incarnation, y->incarnation);
+    if (r == 0)
+        r = cmp_u64(x->id, y->id);
+    return r;
+}
+
+static int fact_id_cmp(const void *a, const void *b)
+{
+    const struct view_port_fact *x = *(const struct view_port_fact *const *)a;
+    const struct view_port_fact *y = *(const struct view_port_fact *const *)b;
+    return cmp_u64(x->id, y->id);
+}
+
+/* bsearch: a uint64_t id against a fact pointer */
+static int id_fact_cmp(const void *key, const void *elem)
+{
+    const struct view_port_fact *f = *(const struct view_port_fact *const *)elem;
+    return cmp_u64(*(const uint64_t *)key, f->id);
+}
+
+/* The sockets views_build would list on each port, counted: every
+ * connection's responder socket is on its port, its originator socket on a
+ * port when its local endpoint is one; and carried_sockets as count_carried
+ * counts them (both sockets of an inner connection, per carrier with a port).
+ * byid has room for n pointers. */
+static void count_port_sockets(struct views *v, const struct view_port_fact *const *idx, size_t n,
+                               const struct view_port_fact **byid)
+{
+    bool any_parents = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct view_port_fact *f = idx[i];
+        long pi = views_find_port_ctx(v, f->ctx, f->proto, f->ip_version, &f->resp_addr,
+                                      f->resp_port);
+        if (pi >= 0)
+            v->ports[pi].n_socks++;
+        pi = views_find_port_ctx(v, f->ctx, f->proto, f->ip_version, &f->orig_addr, f->orig_port);
+        if (pi >= 0)
+            v->ports[pi].n_socks++;
+        any_parents = any_parents || f->n_tunnel_parents > 0;
+    }
+    if (!any_parents)
+        return;
+    memcpy(byid, idx, n * sizeof(*byid));
+    qsort(byid, n, sizeof(*byid), fact_id_cmp);
+    for (size_t i = 0; i < n; i++) {
+        const struct view_port_fact *f = idx[i];
+        for (unsigned k = 0; k < f->n_tunnel_parents; k++) {
+            const struct view_port_fact **hit =
+                bsearch(&f->tunnel_parents[k], byid, n, sizeof(*byid), id_fact_cmp);
+            if (hit == NULL)
+                continue; /* the carrier has no ports (GRE, IP-in-IP) */
+            const struct view_port_fact *t = *hit;
+            long pi = views_find_port_ctx(v, t->ctx, t->proto, t->ip_version, &t->resp_addr,
+                                          t->resp_port);
+            if (pi >= 0)
+                v->ports[pi].carried_sockets += 2; /* the inner connection's two sockets */
+        }
+    }
+}
+
+int views_build_ports(struct views *v, struct view_port_fact *facts, size_t n, uint64_t end_ts,
+                      struct ss_err *err)
+{
+    memset(v, 0, sizeof(*v));
+    v->end_ts = end_ts;
+    if (n == 0)
+        return 0;
+    const struct view_port_fact **idx = malloc(2 * n * sizeof(*idx));
+    struct remote *rbuf = malloc(n * sizeof(*rbuf));
+    struct event *ebuf = malloc(4 * n * sizeof(*ebuf));
+    v->ports = malloc(n * sizeof(*v->ports));
+    if (idx == NULL || rbuf == NULL || ebuf == NULL || v->ports == NULL) {
+        free(idx);
+        free(rbuf);
+        free(ebuf);
+        views_free(v);
+        ss_err_set(err, "out of memory building views");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = &facts[i];
+    qsort(idx, n, sizeof(*idx), fact_resp_cmp);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && idx[i]->ctx == idx[j]->ctx &&
+               endpoint_cmp(idx[i]->ip_version, &idx[i]->resp_addr, idx[i]->resp_port,
+                            idx[i]->proto, idx[j]->ip_version, &idx[j]->resp_addr,
+                            idx[j]->resp_port, idx[j]->proto) == 0)
+            j++;
+        struct fact_source src = {.facts = idx + i};
+        build_port(&v->ports[v->n_ports++], &src, j - i, end_ts, rbuf, ebuf, ebuf + 2 * n);
+        i = j;
+    }
+    count_port_sockets(v, idx, n, idx + n);
+    free(idx);
+    free(rbuf);
+    free(ebuf);
+    return 0;
 }
 
 int views_parse_endpoint(const char *s, uint8_t *ip_version, struct ip_addr *addr,

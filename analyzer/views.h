@@ -149,6 +149,51 @@ int views_build(struct views *v, const struct conn *conns, size_t n, uint64_t en
                 uint64_t two_msl_ns, struct ss_err *err);
 void views_free(struct views *v);
 
+/* What a port's row takes from one connection record with ports: a quarter of
+ * the record's bytes. An output that needs the ports and nothing else of the
+ * records kept to the end (--ndjson, whose connection and socket lines are
+ * written as the records come) keeps these instead of the records. */
+struct view_port_fact {
+    uint64_t id, first_ts, last_ts, close_ts;
+    uint64_t evidence_ts;       /* when this connection's evidence was seen */
+    uint64_t listener_since_ts; /* evidence PEV_SYN_ACK: the SYN's time (else the SYN-ACK's) */
+    uint64_t syn_recv_from, syn_recv_to; /* the responder socket's SYN_RECEIVED (has_syn_recv;
+                                            syn_recv_open: still in it at the record) */
+    uint64_t bytes_in, bytes_out;        /* transport payload to / from the responder */
+    uint64_t tunnel_parents[CONN_MAX_TUNNEL_PARENTS];
+    const struct tunnel_desc *tunnel;    /* owned by the analyzer, as the record's */
+    uint32_t incarnation, ctx, carried_conns;
+    struct ip_addr orig_addr, resp_addr, icmp_from;
+    uint16_t orig_port, resp_port;
+    uint8_t proto, ip_version, end_reason;
+    uint8_t evidence; /* enum port_evidence */
+    uint8_t icmp_type, icmp_code, icmp_ip_version;
+    uint8_t n_tunnel_parents;
+    bool after_close, completed, rejected, reset;
+    bool has_syn_recv, syn_recv_open, syn_recv_at_end;
+    bool app_port_mismatch;
+    char detected[sizeof(((struct conn *)0)->app_name)]; /* what nDPI detected ("" = nothing) */
+};
+
+/* Fills f from c (views_conn_has_ports(c)). */
+void views_port_fact_of_conn(const struct conn *c, struct view_port_fact *f);
+
+/* A growing array of port facts, as --ndjson keeps them. */
+struct view_port_facts {
+    struct view_port_fact *v;
+    size_t n, cap;
+    bool oom; /* a push failed for lack of memory (that connection is not counted) */
+};
+void views_port_facts_push(struct view_port_facts *fs, const struct conn *c);
+
+/* Builds the ports alone (no sockets, no hosts) from n facts, the same rows as
+ * views_build gives for the connections they were made from (each port's
+ * sockets counted, not listed: first_sock is 0). Returns
+ * 0, or -1 with err set (out of memory; v is then empty). Free with
+ * views_free. */
+int views_build_ports(struct views *v, struct view_port_fact *facts, size_t n, uint64_t end_ts,
+                      struct ss_err *err);
+
 /* True if c carries ports (TCP, UDP, SCTP) and so has sockets. */
 bool views_conn_has_ports(const struct conn *c);
 

@@ -2,7 +2,8 @@
 # validates every JSON/NDJSON expected output against docs/schema.json;
 # corpus.schema validates sockscope's JSON for every capture in the corpus;
 # golden.connlog-json and corpus.connlog-json compare --conn-log with --json,
-# column by column, on the samples and on every corpus capture.
+# column by column, on the samples and on every corpus capture;
+# golden.ndjson-json and corpus.ndjson-json compare --ndjson with --json.
 set(SOCKSCOPE_GOLDEN_DIR ${CMAKE_CURRENT_LIST_DIR})
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SOCKSCOPE_GOLDEN_DIR}/TESTLIST)
 file(STRINGS ${SOCKSCOPE_GOLDEN_DIR}/TESTLIST SOCKSCOPE_GOLDEN_LINES)
@@ -40,4 +41,13 @@ if(Python3_Interpreter_FOUND)
            COMMAND ${Python3_EXECUTABLE} ${SOCKSCOPE_GOLDEN_DIR}/connlog_vs_json.py
                    $<TARGET_FILE:sockscope> --dir ${SOCKSCOPE_CORPUS_DIR}/good)
   set_tests_properties(corpus.connlog-json PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 400)
+  # the NDJSON stream and the JSON document hold the same records (the
+  # stream's ports are built from port facts, the document's from records)
+  add_test(NAME golden.ndjson-json
+           COMMAND ${Python3_EXECUTABLE} ${SOCKSCOPE_GOLDEN_DIR}/ndjson_vs_json.py
+                   $<TARGET_FILE:sockscope> ${SOCKSCOPE_SAMPLE_CAPTURES})
+  add_test(NAME corpus.ndjson-json
+           COMMAND ${Python3_EXECUTABLE} ${SOCKSCOPE_GOLDEN_DIR}/ndjson_vs_json.py
+                   $<TARGET_FILE:sockscope> --dir ${SOCKSCOPE_CORPUS_DIR}/good)
+  set_tests_properties(corpus.ndjson-json PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 400)
 endif()

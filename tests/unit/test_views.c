@@ -713,6 +713,190 @@ static void test_sort_fields(void)
     CU_ASSERT_FALSE(views_sort_key(NULL, "netstat", "conns", 0, NULL));
 }
 
+/* The ports views_build_ports gives from the connections' port facts equal
+ * views_build's from the connections, member by member (first_sock aside:
+ * no socket list there). Returns the facts' views (free with views_free,
+ * then fs->v: the ports borrow the detected names from the facts). */
+static struct views ports_both_ways(const struct conn *c, size_t n, uint64_t end_ts,
+                                    struct view_port_facts *fs)
+{
+    struct views full, facts_v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&full, c, n, end_ts, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    *fs = (struct view_port_facts){0};
+    for (size_t i = 0; i < n; i++)
+        if (views_conn_has_ports(&c[i]))
+            views_port_facts_push(fs, &c[i]);
+    CU_ASSERT_FATAL(!fs->oom);
+    CU_ASSERT_FATAL(views_build_ports(&facts_v, fs->v, fs->n, end_ts, &err) == 0);
+    CU_ASSERT_PTR_NULL(facts_v.socks);
+    CU_ASSERT_PTR_NULL(facts_v.hosts);
+    CU_ASSERT_EQUAL_FATAL(facts_v.n_ports, full.n_ports);
+    for (size_t i = 0; i < full.n_ports; i++) {
+        const struct view_port *a = &full.ports[i], *b = &facts_v.ports[i];
+        CU_ASSERT_EQUAL(a->proto, b->proto);
+        CU_ASSERT_EQUAL(a->ip_version, b->ip_version);
+        CU_ASSERT_EQUAL(memcmp(&a->addr, &b->addr, sizeof(a->addr)), 0);
+        CU_ASSERT_EQUAL(a->port, b->port);
+        CU_ASSERT_EQUAL(a->ctx, b->ctx);
+        CU_ASSERT_PTR_EQUAL(a->tunnel, b->tunnel);
+        CU_ASSERT_EQUAL(a->carried_conns, b->carried_conns);
+        CU_ASSERT_EQUAL(a->carried_sockets, b->carried_sockets);
+        CU_ASSERT_EQUAL(a->status, b->status);
+        CU_ASSERT_EQUAL(a->evidence, b->evidence);
+        CU_ASSERT_EQUAL(a->evidence_ts, b->evidence_ts);
+        CU_ASSERT_EQUAL(a->icmp_type, b->icmp_type);
+        CU_ASSERT_EQUAL(a->icmp_code, b->icmp_code);
+        CU_ASSERT_EQUAL(memcmp(&a->icmp_from, &b->icmp_from, sizeof(a->icmp_from)), 0);
+        CU_ASSERT_EQUAL(a->icmp_ip_version, b->icmp_ip_version);
+        CU_ASSERT_EQUAL(a->has_listener, b->has_listener);
+        CU_ASSERT_EQUAL(a->listener_since_ts, b->listener_since_ts);
+        CU_ASSERT_EQUAL(a->n_conns, b->n_conns);
+        CU_ASSERT_EQUAL(a->n_completed, b->n_completed);
+        CU_ASSERT_EQUAL(a->n_rejected, b->n_rejected);
+        CU_ASSERT_EQUAL(a->n_reset, b->n_reset);
+        CU_ASSERT_EQUAL(a->peak_concurrent, b->peak_concurrent);
+        CU_ASSERT_EQUAL(a->peak_ts, b->peak_ts);
+        CU_ASSERT_EQUAL(a->syn_recv_peak, b->syn_recv_peak);
+        CU_ASSERT_EQUAL(a->syn_recv_peak_ts, b->syn_recv_peak_ts);
+        CU_ASSERT_EQUAL(a->syn_recv_at_end, b->syn_recv_at_end);
+        CU_ASSERT_EQUAL(a->remote_sockets, b->remote_sockets);
+        CU_ASSERT_EQUAL(a->remote_hosts, b->remote_hosts);
+        CU_ASSERT_EQUAL(a->bytes_in, b->bytes_in);
+        CU_ASSERT_EQUAL(a->bytes_out, b->bytes_out);
+        CU_ASSERT_PTR_EQUAL(a->service, b->service);
+        CU_ASSERT_EQUAL(a->n_detected, b->n_detected);
+        for (unsigned k = 0; k < a->n_detected && k < b->n_detected; k++)
+            CU_ASSERT_STRING_EQUAL(a->detected[k], b->detected[k]);
+        CU_ASSERT_EQUAL(a->detected_more, b->detected_more);
+        CU_ASSERT_EQUAL(a->mismatch, b->mismatch);
+        CU_ASSERT_EQUAL(a->n_socks, b->n_socks);
+    }
+    views_free(&full);
+    return facts_v;
+}
+
+/* --ndjson keeps port facts instead of the records: every member of a port
+ * comes out as from the records, for each thing a port counts. */
+static void test_ports_from_facts(void)
+{
+    struct conn c[20];
+    size_t n = 0;
+    /* a listener: two clients, one of them with late packets after its
+     * record (bytes only), TLS and SSH detected, and a fifth name past the four */
+    c[n++] = mk_tcp_ok("10.0.0.1", 50000, "10.0.0.5", 443, T0, 1);
+    set_app(&c[n - 1], "ssl", "TLS", false);
+    c[n++] = mk_tcp_ok("10.0.0.2", 50001, "10.0.0.5", 443, T0 + S, 2);
+    set_app(&c[n - 1], "ssh", "SSH", true);
+    c[n] = mk_tcp_ok("10.0.0.2", 50001, "10.0.0.5", 443, T0 + 2 * S, 3);
+    c[n].flags |= CONN_F_AFTER_CLOSE;
+    c[n++].dir[0].payload_bytes = 7;
+    const char *names[] = {"HTTP", "QUIC", "DNS", "IMAPS"};
+    for (int k = 0; k < 4; k++) {
+        c[n] = mk_tcp_ok("10.0.0.3", (uint16_t)(50010 + k), "10.0.0.5", 443,
+                         T0 + (uint64_t)(3 + k) * S, (uint64_t)(10 + k));
+        set_app(&c[n++], "x", names[k], false);
+    }
+    /* a SYN the responder is still answering at the end (SYN_RECV open) */
+    c[n] = mk(IPPROTO_NUM_TCP, "10.0.0.4", 40000, "10.0.0.5", 443, T0 + 8 * S, 20);
+    tr(&c[n], 0, TCP_ST_CLOSED, TCP_ST_SYN_SENT, 0);
+    tr(&c[n], 1, TCP_ST_LISTEN, TCP_ST_SYN_RECEIVED, 1000);
+    c[n].synack_ts = c[n].first_ts + 1000;
+    c[n].syn_ts = c[n].first_ts;
+    c[n].dir[0].pkts = c[n].dir[1].pkts = 1;
+    n++;
+    /* and another a second later: two half-open at once */
+    c[n] = c[n - 1];
+    c[n].orig_port = 40003;
+    c[n].first_ts += S;
+    c[n].syn_ts += S;
+    c[n].synack_ts += S;
+    c[n++].id = 23;
+    /* refused by RST, and reset after the handshake */
+    c[n] = mk(IPPROTO_NUM_TCP, "10.0.0.4", 40001, "10.0.0.5", 81, T0 + S, 21);
+    c[n].refused_by_rst = true;
+    c[n++].dir[1].pkts = 1;
+    c[n] = mk_tcp_ok("10.0.0.4", 40002, "10.0.0.5", 82, T0 + S, 22);
+    c[n++].dir[1].rst_sent = true;
+    /* DNS servers asking each other from port 53: 10.0.0.5:53's originator
+     * socket is on a port too */
+    c[n] = mk(IPPROTO_NUM_UDP, "10.0.0.9", 53, "10.0.0.5", 53, T0, 30);
+    c[n].dir[0].pkts = c[n].dir[1].pkts = 1;
+    n++;
+    c[n] = mk(IPPROTO_NUM_UDP, "10.0.0.5", 53, "10.0.0.9", 53, T0 + S, 31);
+    c[n].dir[0].pkts = c[n].dir[1].pkts = 1;
+    n++;
+    /* a port unreachable */
+    c[n] = mk(IPPROTO_NUM_UDP, "10.0.0.9", 5000, "10.0.0.5", 161, T0, 32);
+    c[n].dir[0].pkts = 1;
+    c[n].has_icmp = true;
+    c[n].icmp = (struct conn_icmp_evidence){.ts_ns = T0 + 5, .type = 3, .code = 3,
+                                            .ip_version = 4, .from = ip4("10.0.0.5")};
+    n++;
+    /* a VXLAN carrier (id 40) and the connection inside it */
+    c[n] = mk(IPPROTO_NUM_UDP, "10.99.0.1", 33000, "10.99.0.2", 4789, T0, 40);
+    c[n].dir[0].pkts = c[n].dir[1].pkts = 2;
+    c[n++].carried_conns = 1;
+    c[n] = mk_tcp_ok("192.168.50.10", 41000, "192.168.50.20", 80, T0, 41);
+    c[n].ctx = 7;
+    c[n].n_tunnel_parents = 1;
+    c[n++].tunnel_parents[0] = 40;
+    /* ICMP: no ports */
+    c[n] = mk(IPPROTO_NUM_ICMP, "10.0.0.9", 8, "10.0.0.5", 0, T0, 50);
+    c[n++].dir[0].pkts = 1;
+    CU_ASSERT_FATAL(n <= sizeof(c) / sizeof(c[0]));
+
+    struct view_port_facts fs;
+    struct views v = ports_both_ways(c, n, T0 + 100 * S, &fs);
+    /* and what they count, from the facts */
+    const struct view_port *p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.5", 443);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->n_conns, 8);
+    CU_ASSERT_EQUAL(p->bytes_in, 6 * 100 + 7);
+    CU_ASSERT_EQUAL(p->n_detected, 4);
+    CU_ASSERT_TRUE(p->detected_more);
+    CU_ASSERT_TRUE(p->mismatch);
+    CU_ASSERT_EQUAL(p->syn_recv_at_end, 2);
+    CU_ASSERT_EQUAL(p->syn_recv_peak, 2);
+    CU_ASSERT_EQUAL(p->syn_recv_peak_ts, T0 + 9 * S + 1000);
+    CU_ASSERT_EQUAL(p->remote_sockets, 8);
+    CU_ASSERT_EQUAL(p->remote_hosts, 4);
+    CU_ASSERT_EQUAL(p->n_socks, 9);
+    p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.5", 81);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->n_rejected, 1);
+    p = port_of(&v, IPPROTO_NUM_TCP, "10.0.0.5", 82);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->n_reset, 1);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.0.0.5", 53);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->n_socks, 2);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.0.0.5", 161);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->evidence, PEV_ICMP_PORT_UNREACH);
+    CU_ASSERT_EQUAL(p->icmp_code, 3);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 4789);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(p->carried_conns, 1);
+    CU_ASSERT_EQUAL(p->carried_sockets, 2);
+    views_free(&v);
+    free(fs.v);
+
+    /* the same connections in another order: the same ports */
+    for (size_t i = 0; i < n / 2; i++) {
+        struct conn t = c[i];
+        c[i] = c[n - 1 - i];
+        c[n - 1 - i] = t;
+    }
+    v = ports_both_ways(c, n, T0 + 100 * S, &fs);
+    views_free(&v);
+    free(fs.v);
+    v = ports_both_ways(c, 0, T0, &fs);
+    CU_ASSERT_EQUAL(v.n_ports, 0);
+    views_free(&v);
+    free(fs.v);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -733,6 +917,7 @@ int register_tests(void)
         {"detected protocols and IANA mismatch per port", test_detected_protocols_and_mismatch},
         {"a host's port range: exactly the ports on its address", test_host_port_range},
         {"text tables widen for long endpoints", test_text_columns_fit_long_endpoints},
+        {"ports from port facts (--ndjson) as from the records", test_ports_from_facts},
         {NULL, NULL},
     };
     return add_suite("views", tests);
