@@ -107,7 +107,31 @@ void conn_uid_of_id(uint64_t id, char *buf, size_t len)
         w /= 62;
     }
     tmp[n] = '\0';
-    snprintf(buf, len, "%s", tmp);
+    if (len == 0)
+        return;
+    if (n > len - 1) /* cut to fit, as snprintf would */
+        n = len - 1;
+    memcpy(buf, tmp, n); /* (not snprintf: three uids a connection in NDJSON) */
+    buf[n] = '\0';
+}
+
+/* An IPv4 address in dotted decimal into buf (at least INET_ADDRSTRLEN
+ * bytes), as inet_ntop writes it: glibc's goes through sprintf, and NDJSON
+ * writes six addresses a connection. */
+static void ip4_format(const uint8_t *b, char *buf)
+{
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (i > 0)
+            buf[n++] = '.';
+        if (v >= 100)
+            buf[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            buf[n++] = (char)('0' + v / 10 % 10);
+        buf[n++] = (char)('0' + v % 10);
+    }
+    buf[n] = '\0';
 }
 
 void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size_t len)
@@ -116,7 +140,11 @@ void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size
         if (inet_ntop(AF_INET6, a->b, buf, (socklen_t)len) == NULL)
             snprintf(buf, len, "?");
     } else if (ip_version == 4) {
-        if (inet_ntop(AF_INET, a->b, buf, (socklen_t)len) == NULL)
+        char tmp[INET_ADDRSTRLEN];
+        ip4_format(a->b, tmp);
+        if (strlen(tmp) < len) /* inet_ntop refuses a buffer too small */
+            memcpy(buf, tmp, strlen(tmp) + 1);
+        else
             snprintf(buf, len, "?");
     } else {
         snprintf(buf, len, "-");

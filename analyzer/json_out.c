@@ -100,10 +100,12 @@ void jout_text_line(struct jout *o, const char *type)
 
 /* ---- text ---- */
 
-static void put(struct jout *o, const char *s, size_t n)
+/* Room for n more bytes and the terminating NUL at the end of the text: where
+ * they go, or NULL (failed set) when memory ran out. */
+static char *reserve(struct jout *o, size_t n)
 {
     if (o->failed)
-        return;
+        return NULL;
     if (o->len + n + 1 > o->cap) {
         size_t ncap = o->cap ? o->cap : 1024;
         while (o->len + n + 1 > ncap)
@@ -111,12 +113,20 @@ static void put(struct jout *o, const char *s, size_t n)
         char *nb = realloc(o->buf, ncap);
         if (nb == NULL) {
             o->failed = true;
-            return;
+            return NULL;
         }
         o->buf = nb;
         o->cap = ncap;
     }
-    memcpy(o->buf + o->len, s, n);
+    return o->buf + o->len;
+}
+
+static void put(struct jout *o, const char *s, size_t n)
+{
+    char *d = reserve(o, n);
+    if (d == NULL)
+        return;
+    memcpy(d, s, n);
     o->len += n;
     o->buf[o->len] = '\0';
 }
@@ -124,6 +134,34 @@ static void put(struct jout *o, const char *s, size_t n)
 static void put_c(struct jout *o, char c)
 {
     put(o, &c, 1);
+}
+
+/* The length of the run of printable ASCII at the start of s that a JSON
+ * string holds as it is (no quote, no backslash): the whole of s for nearly
+ * every key and value written (s[len] is then the NUL). */
+static size_t plain_ascii_len(const char *s)
+{
+    size_t n = 0;
+    for (;; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            return n;
+    }
+}
+
+/* s (n bytes of plain ASCII) in quotes, then the n_after bytes of after. */
+static void put_plain_quoted(struct jout *o, const char *s, size_t n, const char *after,
+                             size_t n_after)
+{
+    char *d = reserve(o, n + 2 + n_after);
+    if (d == NULL)
+        return;
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    memcpy(d + n + 2, after, n_after);
+    o->len += n + 2 + n_after;
+    o->buf[o->len] = '\0';
 }
 
 /* The length of the UTF-8 character at s as jansson accepts it
@@ -184,6 +222,11 @@ void jout_utf8_scrub(char *s)
 
 static void put_string(struct jout *o, const char *s)
 {
+    size_t plain = plain_ascii_len(s);
+    if (s[plain] == '\0') {
+        put_plain_quoted(o, s, plain, "", 0);
+        return;
+    }
     put_c(o, '"');
     const char *run = s;
     for (const char *p = s; *p != '\0'; p++) {
@@ -238,7 +281,13 @@ static void text_member(struct jout *o, const char *key)
         if (o->indent > 0)
             put_indent(o, o->depth);
         if (!o->is_array[o->depth - 1]) {
-            put_string(o, key != NULL ? key : "");
+            const char *k = key != NULL ? key : "";
+            size_t plain = plain_ascii_len(k);
+            if (k[plain] == '\0') { /* a key as every key is: in one go */
+                put_plain_quoted(o, k, plain, o->indent > 0 ? ": " : ":", o->indent > 0 ? 2 : 1);
+                return;
+            }
+            put_string(o, k);
             if (o->indent > 0)
                 put(o, ": ", 2);
             else
@@ -419,7 +468,15 @@ void jout_epoch_us(struct jout *o, const char *key, uint64_t us)
 
 void jout_str(struct jout *o, const char *key, const char *s)
 {
-    if (s == NULL || !utf8_valid((const unsigned char *)s))
+    if (s == NULL)
+        return;
+    size_t plain = plain_ascii_len(s);
+    if (s[plain] == '\0' && o->text) { /* ASCII: valid UTF-8, nothing to escape */
+        text_member(o, key);
+        put_plain_quoted(o, s, plain, "", 0);
+        return;
+    }
+    if (!utf8_valid((const unsigned char *)s))
         return; /* json_string refuses it */
     if (!o->text) {
         tree_add(o, key, json_string(s));
