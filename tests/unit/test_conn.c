@@ -74,6 +74,10 @@ static void test_uid_shape_and_cut(void)
     conn_uid_of_id(0x0123456789abcdefull, cut, sizeof(cut));
     CU_ASSERT_EQUAL(strlen(cut), 7);
     CU_ASSERT_EQUAL(strncmp(cut, uid, 7), 0);
+    char c18[18]; /* one short of the uid and its NUL */
+    conn_uid_of_id(0x0123456789abcdefull, c18, sizeof(c18));
+    CU_ASSERT_EQUAL(strlen(c18), 17);
+    CU_ASSERT_EQUAL(strncmp(c18, uid, 17), 0);
     char one[1] = {'x'};
     conn_uid_of_id(1, one, 1);
     CU_ASSERT_EQUAL(one[0], '\0');
