@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 
+import capture_args
+
 # conn.log column -> where its value is in a JSON connection record: a member
 # name, or a path through nested objects ("tcp.orig.retransmissions"). Columns
 # not listed are read from the member of the same name.
@@ -215,31 +217,5 @@ def check(sockscope, capture, problems):
     return n
 
 
-def main():
-    args = sys.argv[1:]
-    if len(args) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    sockscope = args[0]
-    if args[1] == "--dir":
-        d = args[2]
-        if not os.path.isdir(d):
-            print("connlog_vs_json: %s not found, skipping (set SOCKSCOPE_CORPUS_DIR)" % d)
-            return 77
-        captures = sorted(os.path.join(d, f) for f in os.listdir(d)
-                          if f.endswith((".pcap", ".pcapng", ".cap", ".pcap.gz")))
-    else:
-        captures = args[1:]
-    problems = []
-    fields = 0
-    for c in captures:
-        fields += check(sockscope, c, problems)
-    for p in problems[:200]:
-        print(p)
-    print("connlog_vs_json: %d captures, %d fields compared, %d difference(s)" %
-          (len(captures), fields, len(problems)))
-    return 1 if problems or fields == 0 else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(capture_args.run("connlog_vs_json", __doc__, check, "fields"))

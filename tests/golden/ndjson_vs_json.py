@@ -19,6 +19,8 @@ import os
 import subprocess
 import sys
 
+import capture_args
+
 # a socket's members that the stream writes as the connection ends and the
 # document as the capture ends (views.h: the role from its port's status, the
 # state at the capture end, whether its local endpoint is a port)
@@ -97,31 +99,5 @@ def check(sockscope, capture, problems):
     return compared
 
 
-def main():
-    args = sys.argv[1:]
-    if len(args) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    sockscope = args[0]
-    if args[1] == "--dir":
-        d = args[2]
-        if not os.path.isdir(d):
-            print("ndjson_vs_json: %s not found, skipping (set SOCKSCOPE_CORPUS_DIR)" % d)
-            return 77
-        captures = sorted(os.path.join(d, f) for f in os.listdir(d)
-                          if f.endswith((".pcap", ".pcapng", ".cap", ".pcap.gz")))
-    else:
-        captures = args[1:]
-    problems = []
-    records = 0
-    for c in captures:
-        records += check(sockscope, c, problems)
-    for p in problems[:200]:
-        print(p)
-    print("ndjson_vs_json: %d captures, %d records compared, %d difference(s)" %
-          (len(captures), records, len(problems)))
-    return 1 if problems or records == 0 else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(capture_args.run("ndjson_vs_json", __doc__, check, "records"))
