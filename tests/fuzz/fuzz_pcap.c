@@ -322,8 +322,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ss_err err = { { 0 } };
     struct views v;
     if (views_build(&v, kept.c, kept.n, st.last_ts, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0) {
-        for (size_t i = 0; i < v.n_ports; i++)
-            dump_and_free(views_json_port(&v, &v.ports[i]));
+        /* the ports --ndjson builds from port facts: the same rows */
+        struct view_port_facts facts = {0};
+        for (size_t i = 0; i < kept.n; i++)
+            if (views_conn_has_ports(&kept.c[i]))
+                views_port_facts_push(&facts, &kept.c[i]);
+        struct views fv;
+        if (!facts.oom && views_build_ports(&fv, facts.v, facts.n, st.last_ts, &err) == 0) {
+            if (fv.n_ports != v.n_ports)
+                abort();
+            for (size_t i = 0; i < v.n_ports; i++) {
+                json_t *a = views_json_port(&v, &v.ports[i]);
+                json_t *b = views_json_port(&fv, &fv.ports[i]);
+                if (!json_equal(a, b))
+                    abort();
+                json_decref(b);
+                dump_and_free(a);
+            }
+            views_free(&fv);
+        }
+        free(facts.v);
         for (size_t i = 0; i < v.n_socks; i++) {
             static struct jout text;
             json_t *t = views_json_socket(&v.socks[i]);
