@@ -91,20 +91,6 @@ void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
     conn_log_stream_finish(s, open_ts, close_ts);
 }
 
-static void on_conn(void *user, const struct conn *c)
-{
-    struct run_ctx *rc = user;
-    if (rc->opt->format == FMT_CONN_LOG)
-        run_conn_log_record(&rc->clog, rc->an, c);
-    if (rc->opt->format == FMT_NDJSON && !rc->opt->stats && rc->opt->explain == NULL &&
-        rc->opt->netstat_host == NULL)
-        run_ndjson_conn(rc->out->fp, c);
-    if (rc->keep_facts && views_conn_has_ports(c))
-        views_port_facts_push(&rc->facts, c);
-    else if (rc->keep)
-        conn_vec_push(&rc->store, c);
-}
-
 /* True when the records are needed at the end for the port lines alone:
  * --ndjson writes each connection and its sockets as it comes, then a port
  * line per port (with --netstat or --explain the records are needed whole). */
@@ -112,6 +98,19 @@ static bool run_ports_only(const struct cli_options *opt)
 {
     return opt->format == FMT_NDJSON && !run_stats_only(opt) && opt->explain == NULL &&
            opt->netstat_host == NULL;
+}
+
+static void on_conn(void *user, const struct conn *c)
+{
+    struct run_ctx *rc = user;
+    if (rc->opt->format == FMT_CONN_LOG)
+        run_conn_log_record(&rc->clog, rc->an, c);
+    if (run_ports_only(rc->opt)) /* the stream: connections and sockets as they come */
+        run_ndjson_conn(rc->out->fp, c);
+    if (rc->keep_facts && views_conn_has_ports(c))
+        views_port_facts_push(&rc->facts, c);
+    else if (rc->keep)
+        conn_vec_push(&rc->store, c);
 }
 
 /* run_write_output's --ndjson lines at the end, from port facts: the same

@@ -1068,8 +1068,8 @@ static void count_port_sockets(struct views *v, const struct view_port_fact *con
     }
 }
 
-int views_build_ports(struct views *v, struct view_port_fact *facts, size_t n, uint64_t end_ts,
-                      struct ss_err *err)
+int views_build_ports(struct views *v, const struct view_port_fact *facts, size_t n,
+                      uint64_t end_ts, struct ss_err *err)
 {
     memset(v, 0, sizeof(*v));
     v->end_ts = end_ts;

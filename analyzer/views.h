@@ -188,11 +188,11 @@ void views_port_facts_push(struct view_port_facts *fs, const struct conn *c);
 
 /* Builds the ports alone (no sockets, no hosts) from n facts, the same rows as
  * views_build gives for the connections they were made from (each port's
- * sockets counted, not listed: first_sock is 0). Returns
- * 0, or -1 with err set (out of memory; v is then empty). Free with
- * views_free. */
-int views_build_ports(struct views *v, struct view_port_fact *facts, size_t n, uint64_t end_ts,
-                      struct ss_err *err);
+ * sockets counted, not listed: first_sock is 0). The ports borrow the facts'
+ * detected names: the facts must outlive v. Returns 0, or -1 with err set (out
+ * of memory; v is then empty). Free with views_free. */
+int views_build_ports(struct views *v, const struct view_port_fact *facts, size_t n,
+                      uint64_t end_ts, struct ss_err *err);
 
 /* True if c carries ports (TCP, UDP, SCTP) and so has sockets. */
 bool views_conn_has_ports(const struct conn *c);
