@@ -142,8 +142,9 @@ void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size
     } else if (ip_version == 4) {
         char tmp[INET_ADDRSTRLEN];
         ip4_format(a->b, tmp);
-        if (strlen(tmp) < len) /* inet_ntop refuses a buffer too small */
-            memcpy(buf, tmp, strlen(tmp) + 1);
+        size_t n = strlen(tmp);
+        if (n < len) /* inet_ntop refuses a buffer too small */
+            memcpy(buf, tmp, n + 1);
         else
             snprintf(buf, len, "?");
     } else {
