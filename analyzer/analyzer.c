@@ -714,6 +714,20 @@ static void name_carrier_record(struct conn *rec)
     }
 }
 
+/* Zeek's missed bytes grew with a packet (ZEEK_UPD_MISSED): the data was the
+ * other side's, data_side (the packet acknowledged past what the capture had
+ * of it). The directions' shares, in the cold part, take what Zeek's count
+ * has that they do not: their sum follows it (after a cold part that could
+ * not be had, the next growth books the rest). */
+static SS_NOINLINE void note_missed(struct conn *c, int data_side)
+{
+    struct conn_cold *k = conn_cold_get(c);
+    if (k != NULL)
+        k->tcp_counts[data_side].missed_bytes += zeek_conn_missed_bytes(&c->zeek) -
+                                                 k->tcp_counts[0].missed_bytes -
+                                                 k->tcp_counts[1].missed_bytes;
+}
+
 /* Sibling tunnels (differing only in their ids): how many of a tunnel's
  * siblings a packet without a connection of its own looks in, and how far
  * a joining TCP segment may acknowledge beyond what the other side was seen
@@ -728,16 +742,6 @@ static void name_carrier_record(struct conn *rec)
  * pkt's sequence numbers fit the other side's (it acknowledges what that
  * side sent, or starts where that side's acknowledgments point). Anything
  * else is a connection of its own in its own tunnel (two tenants). */
-/* Zeek's missed bytes grew by n during a packet: the data was the other
- * side's (its acknowledgment runs past what the capture had of that side's,
- * zeek_conn.c: gap_ack_received), counted per direction in the cold part. */
-static SS_NOINLINE void note_missed(struct conn *c, int data_side, uint64_t n)
-{
-    struct conn_cold *k = conn_cold_get(c);
-    if (k != NULL)
-        k->tcp_counts[data_side].missed_bytes += n;
-}
-
 static bool sibling_takes(const struct conn *c, const struct packet *pkt, bool src_is_lo,
                           uint32_t ctx)
 {
@@ -1000,11 +1004,10 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     bool tcp_closed = false;
     if (proto == IPPROTO_NUM_TCP)
         tcp_closed = tcp_endpoint_on_segment(c, pkt, side);
-    /* (proto is constant in each copy: the UDP one has none of this) */
-    uint64_t missed = proto == IPPROTO_NUM_TCP ? zeek_conn_missed_bytes(&c->zeek) : 0;
     int upd = zeek_conn_update(&c->zeek, pkt, side == 0);
-    if (proto == IPPROTO_NUM_TCP && SS_UNLIKELY(zeek_conn_missed_bytes(&c->zeek) != missed))
-        note_missed(c, side ^ 1, zeek_conn_missed_bytes(&c->zeek) - missed);
+    /* (proto is constant in each copy: the UDP one has none of this) */
+    if (proto == IPPROTO_NUM_TCP && SS_UNLIKELY(upd & ZEEK_UPD_MISSED))
+        note_missed(c, side ^ 1);
     if (upd & ZEEK_UPD_FLIPPED) {
         conn_swap_sides(c);
         const char *h = zeek_conn_history(&c->zeek);

@@ -40,12 +40,13 @@ void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
                          const struct capture_stats *st);
 
 /* Writes everything that is written once all records are in, for opt's
- * format and view (not --conn-log: run_conn_log_finish): the text views, the
- * --json document, NDJSON's "port" (and "netstat") records then the
- * "capture" record, --netstat, --explain. conns[0..n) is sorted by start in place and must stay put during
- * the call. color: ANSI colors in text. Returns EXIT_OK, EXIT_USAGE (bad
- * --netstat/--explain argument, message on stderr) or EXIT_OUTPUT (out of
- * memory). */
+ * format and view (not --conn-log: run_conn_log_finish; not --ndjson alone,
+ * whose port lines run.c builds from port facts): the text views, the --json
+ * document, NDJSON's "port" and "netstat" records then the "capture" record
+ * (with --netstat), --netstat, --explain. conns[0..n) is sorted by start in
+ * place and must stay put during the call. color: ANSI colors in text.
+ * Returns EXIT_OK, EXIT_USAGE (bad --netstat/--explain argument, message on
+ * stderr) or EXIT_OUTPUT (out of memory). */
 int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns, size_t n,
                      const struct capture_stats *st, bool color);
 

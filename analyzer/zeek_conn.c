@@ -349,8 +349,8 @@ static void gap_data_sent(struct zeek_endpoint *ep, uint32_t s, uint32_t e)
 
 /* The peer acknowledged ep's (side's) sequence space up to ack (absolute):
  * content in that range never seen is a gap, reported while both sides are
- * clean. */
-static SS_NOINLINE void gap_acked(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+ * clean. True when it was reported (missed_bytes grew). */
+static SS_NOINLINE bool gap_acked(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
                         const struct zeek_endpoint *peer, uint32_t ack, bool in_hole,
                         bool past_seen)
 {
@@ -373,17 +373,19 @@ static SS_NOINLINE void gap_acked(struct zeek_conn *z, struct zeek_endpoint *ep,
         }
         ep->seen_end = ack;
     }
+    return report;
 }
 
-static SS_ALWAYS_INLINE void gap_ack_received(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
+/* True when missed_bytes grew (gap_acked). */
+static SS_ALWAYS_INLINE bool gap_ack_received(struct zeek_conn *z, struct zeek_endpoint *ep, unsigned side,
                                     const struct zeek_endpoint *peer, uint32_t ack)
 {
     if ((ep->flags & ZEEK_EP_FIN_SEEN) != 0 && seq_delta(ack, ep->fin_end) > 0)
         ack = ep->fin_end; /* acking the FIN octet is not a gap */
     bool in_hole = (ep->flags & ZEEK_EP_HOLE) != 0 && seq_delta(ack, ep->hole_start) > 0;
     bool past_seen = seq_delta(ack, ep->seen_end) > 0;
-    if (in_hole || past_seen) /* usually not: everything acknowledged was seen */
-        gap_acked(z, ep, side, peer, ack, in_hole, past_seen);
+    /* usually not: everything acknowledged was seen */
+    return (in_hole || past_seen) && gap_acked(z, ep, side, peer, ack, in_hole, past_seen);
 }
 
 /* ---- flips ------------------------------------------------------------ */
@@ -666,8 +668,8 @@ static SS_ALWAYS_INLINE int tcp_segment(struct zeek_conn *z, const struct packet
             ep->flags |= ZEEK_EP_DID_CLOSE;
     }
 
-    if (ack_valid)
-        gap_ack_received(z, peer, side ^ 1, ep, ack);
+    if (ack_valid && gap_ack_received(z, peer, side ^ 1, ep, ack))
+        ret |= ZEEK_UPD_MISSED;
     if (deliver) {
         uint32_t data_seq = (ctl & TCP_SYN) != 0 ? seq + 1 : seq;
         gap_data_sent(ep, data_seq, data_seq + len);
@@ -824,6 +826,11 @@ uint64_t zeek_conn_resp_bytes(const struct zeek_conn *z)
     if (is_dgram(z))
         return z->u.dgram.bytes[1];
     return 0;
+}
+
+uint64_t zeek_conn_missed_bytes(const struct zeek_conn *z)
+{
+    return is_tcp(z) ? z->u.tcp.missed_bytes : 0;
 }
 
 bool zeek_conn_is_closed(const struct zeek_conn *z)

@@ -95,6 +95,8 @@ struct zeek_conn {
 #define ZEEK_UPD_TOUCH_TIME 0x2 /* Zeek updates the connection's last_time for this
                                  * packet (not after both sides closed, not for a
                                  * packet dropped for a bad checksum) */
+#define ZEEK_UPD_MISSED     0x4 /* missed_bytes grew with this packet: it acknowledged
+                                 * data of the other side the capture never had */
 
 /* Zeroes z for a new connection of IP protocol ipproto. */
 void zeek_conn_init(struct zeek_conn *z, uint8_t ipproto);
@@ -149,11 +151,7 @@ uint64_t zeek_conn_resp_bytes(const struct zeek_conn *z);
  * cleanly closing. Estimate: one hole per direction is remembered (a second
  * hole opened before the first is filled or acknowledged is not counted), and
  * a segment whose payload was not fully captured counts as unseen, as in Zeek. */
-static inline uint64_t zeek_conn_missed_bytes(const struct zeek_conn *z)
-{
-    /* inline: the tracker reads it around every TCP packet (per-direction shares) */
-    return z->proto == IPPROTO_NUM_TCP ? z->u.tcp.missed_bytes : 0;
-}
+uint64_t zeek_conn_missed_bytes(const struct zeek_conn *z);
 
 /* True once both TCP sides closed (FIN or RST; Zeek's BothClosed). From then
  * on Zeek stops updating last_time. Always false for other protocols. */
