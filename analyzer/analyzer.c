@@ -314,6 +314,8 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
     const struct closed_tuple *old = late ? closed_tuples_find_hashed(an->closed, hash) : NULL;
     if (old != NULL && old->incarnation == c->incarnation) {
         t = *old; /* late packets only: the closed connection's facts stand */
+        if (c->dir[0].pkts != 0) /* but the originator has now been heard */
+            t.flags &= (uint8_t)~CLOSED_TUPLE_ORIG_SILENT;
         for (int s = 0; s < 2; s++)
             tw_end[s] = closed_tuple_tw_end(old, s);
         if (c->last_ts > t.last_ts)
@@ -336,6 +338,8 @@ static void remember_closed(struct analyzer *an, const struct conn *c)
             t.flags |= CLOSED_TUPLE_ORIG_LO;
         if (c->flags & CONN_F_SIBLING_TUNNELS)
             t.flags |= CLOSED_TUPLE_SIBLING;
+        if (c->zeek.u.tcp.orig.state == ZEEK_TCP_INACTIVE)
+            t.flags |= CLOSED_TUPLE_ORIG_SILENT;
     }
     remember_next_seq(&t, c); /* late packets too: how far each side has sent */
     /* TIME_WAIT ends as microseconds after last_ts, rounded up */
@@ -584,9 +588,34 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
 
 /* True if this TCP segment opens a new incarnation of c's 5-tuple. A SYN with
  * the same ISN as before (retransmitted or reordered) never does. */
+/* Whether a SYN-ACK with sequence number seq, sent by side of a connection
+ * whose responder has ISN isn (when has_isn), starts the next incarnation. As
+ * in Zeek (TCPSessionAdapter::IsReuse), a SYN-ACK can only for a half
+ * connection, one whose originator sent nothing (orig_silent): the responder
+ * answers a new SYN the capture did not show. Its ISN says which: the same one
+ * is the old SYN-ACK again, never a split. Without one, the responder's packets
+ * were picked up mid-stream, and a SYN-ACK just before its first byte
+ * (first_seq, when known) is one the capture reordered. */
+static bool synack_is_reuse(int side, bool orig_silent, bool has_isn, uint32_t isn,
+                            bool has_first, uint32_t first_seq, uint32_t seq)
+{
+    if (side != 1 || !orig_silent)
+        return false;
+    if (has_isn)
+        return seq != isn;
+    return !has_first || seq + 1 != first_seq;
+}
+
 static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int side)
 {
-    if ((pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+    uint16_t ctl = pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    if (ctl == (TCP_SYN | TCP_ACK)) {
+        const struct zeek_endpoint *zr = &c->zeek.u.tcp.resp;
+        return synack_is_reuse(side, c->zeek.u.tcp.orig.state == ZEEK_TCP_INACTIVE,
+                               c->dir[1].has_isn, c->dir[1].isn,
+                               zr->state != ZEEK_TCP_INACTIVE, zr->start_seq + 1, pkt->tcp.seq);
+    }
+    if (ctl != TCP_SYN)
         return false;
     const struct conn_dir *d = &c->dir[side];
     if (d->has_isn)
@@ -599,7 +628,12 @@ static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int sid
  * the next incarnation (as tcp_is_reuse for a closed connection). */
 static bool closed_is_reuse(const struct closed_tuple *t, const struct packet *pkt, int side)
 {
-    if ((pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+    uint16_t ctl = pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    if (ctl == (TCP_SYN | TCP_ACK))
+        return synack_is_reuse(side, (t->flags & CLOSED_TUPLE_ORIG_SILENT) != 0,
+                               (t->flags & CLOSED_TUPLE_RESP_ISN) != 0, t->isn[1], false, 0,
+                               pkt->tcp.seq);
+    if (ctl != TCP_SYN)
         return false;
     if (t->flags & closed_tuple_isn_flag(side))
         return pkt->tcp.seq != t->isn[side];

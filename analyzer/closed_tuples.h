@@ -55,6 +55,8 @@ struct closed_tuple {
 #define CLOSED_TUPLE_SIBLING  0x20u /* the connection took a sibling tunnel's packets
                                        (CONN_F_SIBLING_TUNNELS): late packets through its
                                        tunnel's siblings are its own too */
+#define CLOSED_TUPLE_ORIG_SILENT 0x40u /* the originator sent nothing (a half connection:
+                                          a SYN-ACK with a new ISN opens the next one) */
 
 /* The flag saying isn[side], next_seq[side] is valid (side 0: originator). */
 static inline uint8_t closed_tuple_isn_flag(int side)

@@ -126,6 +126,18 @@ static SS_ALWAYS_INLINE void on_peer_ack(struct conn *c, const struct packet *pk
     }
 }
 
+/* RFC 9293 3.10.7.3: a SYN-ACK is acceptable to the SYN's sender pd (its ISN
+ * known) when ISS < SEG.ACK =< SND.NXT. In SYN_SENT (or SYN_RECEIVED after a
+ * simultaneous open) it has sent only its SYN, with any data the SYN carried:
+ * SND.NXT is where that ended, so a capture that missed segments cannot hide a
+ * larger one. Otherwise the SYN's sender answers with a RST and stays where it
+ * is. */
+static bool syn_ack_acceptable(const struct conn_dir *pd, uint32_t ack)
+{
+    uint32_t snd_nxt = pd->has_seq && SEQ_GT(pd->next_seq, pd->isn) ? pd->next_seq : pd->isn + 1;
+    return SEQ_GT(ack, pd->isn) && SEQ_LEQ(ack, snd_nxt);
+}
+
 static SS_ALWAYS_INLINE void on_syn(struct conn *c, const struct packet *pkt, uint16_t fl, int side,
                                     uint64_t ts)
 {
@@ -179,12 +191,12 @@ static SS_ALWAYS_INLINE void on_syn(struct conn *c, const struct packet *pkt, ui
         conn_set_state(c, peer, TCP_ST_SYN_SENT, ts);
     }
     if ((pd->state == TCP_ST_SYN_SENT || pd->state == TCP_ST_SYN_RECEIVED) &&
-        (!pd->has_isn || SEQ_GEQ(pkt->tcp.ack, pd->isn + 1)))
+        (!pd->has_isn || syn_ack_acceptable(pd, pkt->tcp.ack)))
         conn_set_state(c, peer, TCP_ST_ESTABLISHED, ts);
 }
 
 static void fin_sender_moves(struct conn *c, int side, uint64_t ts);
-static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts);
+static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts, bool from_syn_sent);
 
 /* Removes side's most recent transition if it went to state `to`; restores the
  * state it came from. Returns true if it did. */
@@ -213,6 +225,9 @@ static SS_ALWAYS_INLINE void on_fin(struct conn *c, const struct packet *pkt, ui
 
     if (d->fin_sent)
         return; /* retransmitted FIN: no new transition */
+    /* a FIN sent from SYN_SENT closes that socket: it had no connection, so
+     * its peer gets no socket from it */
+    bool from_syn_sent = d->state == TCP_ST_SYN_SENT;
     d->fin_sent = true;
     d->fin_seq = fin_seq;
     /* The tap saw the peer's FIN first, but this FIN does not acknowledge it: the
@@ -227,7 +242,7 @@ static SS_ALWAYS_INLINE void on_fin(struct conn *c, const struct packet *pkt, ui
     } else {
         fin_sender_moves(c, side, ts);
     }
-    fin_receiver_moves(c, peer, ts);
+    fin_receiver_moves(c, peer, ts, from_syn_sent);
 }
 
 /* The sender of a FIN, at the moment it sends it. */
@@ -251,8 +266,10 @@ static void fin_sender_moves(struct conn *c, int side, uint64_t ts)
     }
 }
 
-/* The receiver of a FIN, when it arrives. */
-static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts)
+/* The receiver of a FIN, when it arrives. A receiver never seen is one the
+ * capture picked up mid-stream, in CLOSE_WAIT from now on; unless the FIN's
+ * sender was in SYN_SENT (from_syn_sent), which had no peer socket to close. */
+static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts, bool from_syn_sent)
 {
     switch (c->dir[peer].state) {
     case TCP_ST_ESTABLISHED:
@@ -267,7 +284,7 @@ static void fin_receiver_moves(struct conn *c, int peer, uint64_t ts)
         conn_set_state(c, peer, TCP_ST_TIME_WAIT, ts);
         break;
     default:
-        if (!has_existed(c, peer))
+        if (!has_existed(c, peer) && !from_syn_sent)
             conn_set_state(c, peer, TCP_ST_CLOSE_WAIT, ts);
         break;
     }
@@ -453,8 +470,11 @@ static SS_ALWAYS_INLINE bool on_segment(struct conn *c, const struct packet *pkt
             on_peer_ack(c, pkt, fl, side, ts);
         if (fl & TCP_SYN) {
             on_syn(c, pkt, fl, side, ts);
-        } else if (!has_existed(c, side)) {
-            /* picked up mid-stream: a socket that sends without SYN is established */
+        } else if (!has_existed(c, side) || (d->state == TCP_ST_SYN_SENT && (fl & TCP_ACK))) {
+            /* picked up mid-stream: a socket that sends without SYN is
+             * established. So is a socket in SYN_SENT that acknowledges without
+             * SYN: a SYN-ACK the capture did not show reached it (RFC 9293
+             * 3.10.7.3: SYN_SENT sends nothing else but a RST) */
             conn_set_state(c, side, TCP_ST_ESTABLISHED, ts);
             if (!has_existed(c, side ^ 1))
                 conn_set_state(c, side ^ 1, TCP_ST_ESTABLISHED, ts);
@@ -482,7 +502,8 @@ static inline bool plain_keeps_states(const struct conn_dir *d, const struct con
 {
     uint8_t s = d->state;
     return d->existed && !d->rst_sent && !pd->rst_sent && s != TCP_ST_CLOSED &&
-           s != TCP_ST_FIN_WAIT_2 && s != TCP_ST_TIME_WAIT && pd->state != TCP_ST_SYN_RECEIVED &&
+           s != TCP_ST_SYN_SENT && s != TCP_ST_FIN_WAIT_2 && s != TCP_ST_TIME_WAIT &&
+           pd->state != TCP_ST_SYN_RECEIVED &&
            (!pd->fin_sent || pd->fin_acked);
 }
 

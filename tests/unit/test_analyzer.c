@@ -724,6 +724,79 @@ static void test_first_closed_tuple_expires(void)
     analyzer_destroy(an);
 }
 
+/* The records of client port cport, in the order written. */
+static size_t records_of(const struct collected *col, uint16_t cport, const struct conn **out,
+                         size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < col->n; i++)
+        if (col->c[i].orig_port == cport && n < max)
+            out[n++] = &col->c[i];
+    return n;
+}
+
+/* A SYN-ACK starts a new incarnation of a half connection, one whose
+ * originator sent nothing (only the server's side captured), when it carries
+ * a new ISN (Zeek's TCPSessionAdapter::IsReuse); the same ISN again, a
+ * SYN-ACK the capture reordered behind the server's first bytes, or one on a
+ * connection whose client was heard, splits nothing. A remembered closed half
+ * connection likewise. */
+static void test_synack_reuse_half_connection(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_closing_analyzer(&col, 0);
+    const uint64_t MS = 1000000;
+    /* open half connections */
+    tcp_seg(an, 1000 * MS, 1000, false, 0x12, 5000, 101);
+    tcp_seg(an, 1001 * MS, 1000, false, 0x10, 5001, 101);
+    tcp_seg(an, 2000 * MS, 1000, false, 0x12, 9000, 701); /* new ISN: reuse */
+    tcp_seg(an, 1000 * MS + 1, 1001, false, 0x12, 5000, 101);
+    tcp_seg(an, 1500 * MS, 1001, false, 0x12, 5000, 101); /* the same again */
+    tcp_seg(an, 1000 * MS + 2, 1002, true, 0x02, 100, 0);
+    tcp_seg(an, 1001 * MS + 2, 1002, false, 0x12, 5000, 101);
+    tcp_seg(an, 2000 * MS + 2, 1002, false, 0x12, 9000, 101); /* the client was heard */
+    tcp_seg(an, 1000 * MS + 6, 1006, false, 0x12, 5000, 101);
+    tcp_seg(an, 1001 * MS + 6, 1006, true, 0x12, 100, 5001); /* the client's own SYN-ACK */
+    tcp_seg(an, 1000 * MS + 3, 1003, false, 0x10, 6001, 101); /* picked up mid-stream */
+    tcp_seg(an, 1001 * MS + 3, 1003, false, 0x12, 6000, 101); /* its SYN-ACK, reordered */
+    tcp_seg(an, 2000 * MS + 3, 1003, false, 0x12, 8000, 101); /* a new ISN */
+    /* closed half connections (a RST; written 1 ms later, 5-tuples remembered) */
+    tcp_seg(an, 1000 * MS + 4, 1004, false, 0x12, 5000, 101);
+    tcp_seg(an, 1001 * MS + 4, 1004, false, 0x04, 5001, 0);
+    tcp_seg(an, 1000 * MS + 5, 1005, false, 0x12, 5000, 101);
+    tcp_seg(an, 1001 * MS + 5, 1005, false, 0x04, 5001, 0);
+    tcp_seg(an, 1000 * MS + 7, 1007, false, 0x12, 5000, 101);
+    tcp_seg(an, 1001 * MS + 7, 1007, false, 0x04, 5001, 0);
+    tcp_seg(an, 2000 * MS + 7, 1007, true, 0x10, 101, 5001); /* the client, late: heard */
+    tcp_seg(an, 3000 * MS + 4, 1004, false, 0x12, 9000, 701); /* new ISN: reuse */
+    tcp_seg(an, 3000 * MS + 5, 1005, false, 0x12, 5000, 101); /* the same: late */
+    tcp_seg(an, 3000 * MS + 7, 1007, false, 0x12, 9000, 701); /* no half connection now */
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+
+    const struct conn *r[4];
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1000, r, 4), 2);
+    CU_ASSERT(r[0]->incarnation == 1 && r[0]->end_reason == END_REUSE && r[0]->dir[1].pkts == 2);
+    CU_ASSERT(r[1]->incarnation == 2 && r[1]->dir[1].pkts == 1 && r[1]->dir[1].isn == 9000);
+    CU_ASSERT_EQUAL(r[1]->prev_close_gap_ns, 0); /* the first never closed */
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1001, r, 4), 1);
+    CU_ASSERT_EQUAL(r[0]->dir[1].pkts, 2);
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1002, r, 4), 1);
+    CU_ASSERT_EQUAL(r[0]->dir[1].pkts, 2);
+    CU_ASSERT_EQUAL(records_of(&col, 1006, r, 4), 1);
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1003, r, 4), 2);
+    CU_ASSERT(r[0]->incarnation == 1 && r[0]->dir[1].pkts == 2 && r[0]->end_reason == END_REUSE);
+    CU_ASSERT(r[1]->incarnation == 2 && r[1]->dir[1].isn == 8000);
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1004, r, 4), 2);
+    CU_ASSERT(r[0]->incarnation == 1 && r[0]->end_reason == END_CLOSED);
+    CU_ASSERT(r[1]->incarnation == 2 && !(r[1]->flags & CONN_F_AFTER_CLOSE));
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1005, r, 4), 2);
+    CU_ASSERT(r[1]->incarnation == 1 && (r[1]->flags & CONN_F_AFTER_CLOSE));
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1007, r, 4), 3);
+    CU_ASSERT(r[1]->incarnation == 1 && (r[1]->flags & CONN_F_AFTER_CLOSE) && r[1]->dir[0].pkts == 1);
+    CU_ASSERT(r[2]->incarnation == 1 && (r[2]->flags & CONN_F_AFTER_CLOSE) && r[2]->dir[1].pkts == 1);
+}
+
 /* Zeek's missed bytes per direction: after the handshake the server
  * acknowledges 100 bytes of the client's the capture never had, the client
  * 50 of the server's; then the other way round in a second connection whose
@@ -1364,6 +1437,7 @@ int register_tests(void)
         {"... and after an eviction", test_timeout_after_eviction_when_time_goes_back},
         {"the clock stepping back: a clock step", test_clock_step_back},
         {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
+        {"SYN-ACK reuse of a half connection", test_synack_reuse_half_connection},
         {"a clock step back forgets later-stamped fragments", test_clock_step_back_fragments},
         {"each class times out at exactly its own deadline",
          test_timeouts_per_class_at_their_deadline},

@@ -328,6 +328,99 @@ static void test_syn_ack_without_syn(void)
     CU_ASSERT_FALSE(c.handshake_validated);
 }
 
+/* RFC 9293 3.10.7.3: in SYN_SENT a SYN-ACK is acceptable only when ISS <
+ * SEG.ACK =< SND.NXT; otherwise the SYN's sender answers with a RST and
+ * stays in SYN_SENT (RFC 9293 figure 9's old duplicate SYN). */
+static void test_unacceptable_syn_ack(void)
+{
+    static const uint32_t bad[] = {2000, 1000, 999, 1002};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        reset();
+        seg(0, TCP_SYN, 1000, 0, 0);
+        seg(1, TCP_SYN | TCP_ACK, 5000, bad[i], 0);
+        CU_ASSERT_EQUAL(ST(0), TCP_ST_SYN_SENT);
+        CU_ASSERT_EQUAL(ST(1), TCP_ST_SYN_RECEIVED);
+        seg(0, TCP_RST, bad[i], 0, 0); /* the reset it answers with */
+        CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
+        for (unsigned k = 0; k < c.n_transitions; k++)
+            CU_ASSERT_NOT_EQUAL(c.transitions[k].to, TCP_ST_ESTABLISHED);
+    }
+    /* a SYN with data (TCP Fast Open): SND.NXT is past its data, and a SYN-ACK
+     * may acknowledge the SYN alone or the data too, but nothing beyond */
+    for (uint32_t ack = 1001; ack <= 1007; ack++) {
+        reset();
+        seg(0, TCP_SYN, 1000, 0, 5);
+        seg(1, TCP_SYN | TCP_ACK, 5000, ack, 0);
+        CU_ASSERT_EQUAL(ST(0), ack <= 1006 ? TCP_ST_ESTABLISHED : TCP_ST_SYN_SENT);
+    }
+    /* the same bound across the sequence-number wrap */
+    reset();
+    seg(0, TCP_SYN, 0xffffffffu, 0, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 0, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
+    reset();
+    seg(0, TCP_SYN, 0xffffffffu, 0, 0);
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_SYN_SENT);
+}
+
+/* A FIN sent in SYN_SENT closes its sender (RFC 9293: close in SYN-SENT) and
+ * reaches no connection: the peer, never heard, has no socket (a SYN nobody
+ * answered has no responder socket), let alone one in CLOSE_WAIT. */
+static void test_fin_from_syn_sent(void)
+{
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_FIN, 1001, 0, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
+    CU_ASSERT_FALSE(c.dir[1].existed);
+    bool ex;
+    tcp_endpoint_state_at(&c, 1, now, &ex);
+    CU_ASSERT_FALSE(ex);
+    CU_ASSERT_EQUAL(c.n_transitions, 2); /* the client's two, none for the server */
+    /* SYN and FIN in one segment: the same */
+    reset();
+    seg(0, TCP_SYN | TCP_FIN, 1000, 0, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_CLOSED);
+    CU_ASSERT_FALSE(c.dir[1].existed);
+    /* a peer that has a state of its own (here established by its ACK, picked
+     * up mid-stream) receives the FIN as any FIN */
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(1, TCP_ACK, 5000, 1001, 0);
+    seg(0, TCP_FIN, 1001, 0, 0);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSE_WAIT);
+}
+
+/* Only the client's direction captured (asymmetric routing): a socket in
+ * SYN_SENT that acknowledges without SYN got the SYN-ACK the capture missed
+ * (SYN_SENT sends nothing else but a RST): established, and so is the server
+ * it talks to; its FIN then half-closes an established connection. */
+static void test_syn_sent_acknowledges(void)
+{
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+    seg(0, TCP_ACK | TCP_PSH, 1001, 5001, 20);
+    seg(0, TCP_FIN | TCP_ACK, 1021, 5001, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_FIN_WAIT_1);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_CLOSE_WAIT);
+    /* the same segment with data: the plain segments' own path */
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_ACK | TCP_PSH, 1001, 5001, 20);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_ESTABLISHED);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+    /* a segment without ACK moves nothing: it proves no SYN-ACK */
+    reset();
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_PSH, 1001, 0, 20);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_SYN_SENT);
+    CU_ASSERT_FALSE(c.dir[1].existed);
+}
+
 static void test_midstream_pickup(void)
 {
     reset();
@@ -600,6 +693,9 @@ int register_tests(void)
         {"SYN refused by RST", test_refused_by_rst},
         {"retransmitted SYN and FIN", test_retransmitted_syn_and_fin},
         {"SYN-ACK without SYN", test_syn_ack_without_syn},
+        {"unacceptable SYN-ACK leaves SYN_SENT", test_unacceptable_syn_ack},
+        {"FIN from SYN_SENT reaches no socket", test_fin_from_syn_sent},
+        {"SYN_SENT socket that acknowledges", test_syn_sent_acknowledges},
         {"mid-stream pickup", test_midstream_pickup},
         {"keep-alive, zero window, duplicate ACKs", test_keepalive_zero_window_dupacks},
         {"retransmission vs out-of-order", test_retransmission_vs_out_of_order},
