@@ -91,13 +91,19 @@ void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
     conn_log_stream_finish(s, open_ts, close_ts);
 }
 
-/* True when the records are needed at the end for the port lines alone:
- * --ndjson writes each connection and its sockets as it comes, then a port
- * line per port (with --netstat or --explain the records are needed whole). */
+/* True when --ndjson streams: each connection and its sockets written as
+ * it comes (then the port lines, with --netstat the netstat lines, and the
+ * capture line at the end). */
+static bool run_ndjson_streams(const struct cli_options *opt)
+{
+    return opt->format == FMT_NDJSON && !run_stats_only(opt) && opt->explain == NULL;
+}
+
+/* True when the records are needed at the end for the port lines alone
+ * (with --netstat the records are needed whole). */
 static bool run_ports_only(const struct cli_options *opt)
 {
-    return opt->format == FMT_NDJSON && !run_stats_only(opt) && opt->explain == NULL &&
-           opt->netstat_host == NULL;
+    return run_ndjson_streams(opt) && opt->netstat_host == NULL;
 }
 
 static void on_conn(void *user, const struct conn *c)
@@ -105,7 +111,7 @@ static void on_conn(void *user, const struct conn *c)
     struct run_ctx *rc = user;
     if (rc->opt->format == FMT_CONN_LOG)
         run_conn_log_record(&rc->clog, rc->an, c);
-    if (run_ports_only(rc->opt)) /* the stream: connections and sockets as they come */
+    if (run_ndjson_streams(rc->opt)) /* connections and sockets as they come */
         run_ndjson_conn(rc->out->fp, c);
     if (rc->keep_facts && views_conn_has_ports(c))
         views_port_facts_push(&rc->facts, c);

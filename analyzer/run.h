@@ -40,8 +40,8 @@ void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
                          const struct capture_stats *st);
 
 /* Writes everything that is written once all records are in, for opt's
- * format and view (not --conn-log: run_conn_log_finish; not --ndjson alone,
- * whose port lines run.c builds from port facts): the text views, the --json
+ * format and view (not --conn-log: run_conn_log_finish; not --ndjson without
+ * --netstat, whose port lines run.c builds from port facts): the text views, the --json
  * document, NDJSON's "port" and "netstat" records then the "capture" record
  * (with --netstat), --netstat, --explain. conns[0..n) is sorted by start in
  * place and must stay put during the call. color: ANSI colors in text.
