@@ -136,13 +136,18 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
     ip_addr_format(addr, ipv, host, sizeof(host));
     const char *pn = services_proto_name(proto);
     long pi = views_find_port_ctx(v, ctx, proto, ipv, addr, port);
-    /* the sockets whose local endpoint this is */
-    size_t n = 0;
+    /* the sockets whose local endpoint this is; of the sides that had none,
+     * those that still sent a packet: a TCP host's RST for a closed port */
+    size_t n = 0, n_refused = 0;
     for (size_t i = 0; i < v->n_socks; i++) {
         const struct view_socket *s = &v->socks[i];
         if (s->proto == proto && s->local_port == port && s->conn->ctx == ctx &&
-            same_addr(s->ip_version, &s->local_addr, ipv, addr) && views_socket_existed(s))
-            n++;
+            same_addr(s->ip_version, &s->local_addr, ipv, addr)) {
+            if (views_socket_existed(s))
+                n++;
+            else if (s->pkts_sent > 0)
+                n_refused++;
+        }
     }
     size_t n_all = 0;
     const struct view_socket *socks[64];
@@ -188,11 +193,23 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
         if (n > 0 && n == n_all)
             fprintf(out, "  %zu %s %s, one per connection, with these remote sockets:\n", n,
                     plural(n, "socket has local endpoint", "sockets share local endpoint"), ep);
-        else if (n > 0) /* attempts it never answered have no socket here */
-            fprintf(out, "  %zu %s %s, one per connection it answered; %zu more %s no answer (no socket"
-                         " of theirs on it sent a packet). The remote sockets of all %zu:\n",
+        else if (n > 0) /* attempts it never answered, or refused, have no socket here */
+            fprintf(out, "  %zu %s %s, one per connection it accepted; %zu more %s no socket on it"
+                         " (%zu unanswered, %zu refused with RST by the host's TCP). The remote"
+                         " sockets of all %zu:\n",
                     n, plural(n, "socket has local endpoint", "sockets share local endpoint"), ep,
-                    n_all - n, plural(n_all - n, "attempt got", "attempts got"), n_all);
+                    n_all - n, plural(n_all - n, "attempt got", "attempts got"),
+                    n_all - n - n_refused, n_refused, n_all);
+        else if (n_refused == n_all) /* a closed port: the host answers, no socket does */
+            fprintf(out, "  No socket on %s existed: the host's TCP refused the %zu connection %s"
+                         " with RST (a closed port has no socket to answer); %s from:\n",
+                    ep, n_all, plural(n_all, "attempt", "attempts"),
+                    plural(n_all, "it came", "they came"));
+        else if (n_refused > 0)
+            fprintf(out, "  No socket on %s existed: the host's TCP refused %zu of the %zu connection"
+                         " attempts with RST (a closed port has no socket to answer), the others got"
+                         " no answer; they came from:\n",
+                    ep, n_refused, n_all);
         else
             fprintf(out, "  No socket on %s ever sent a packet; the %zu connection %s came from:\n",
                     ep, n_all, plural(n_all, "attempt", "attempts"));
