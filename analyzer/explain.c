@@ -229,7 +229,7 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
                      "  In the socket API (and in sockscope's sockets view) the server holds one listening socket on it\n"
                      "  plus one connected socket per accepted connection: %zu + 1 sockets on one port%s.\n",
                 ep, v->ports[pi].n_conns, n,
-                n < n_all ? " (the attempts it never answered had none on it)" : "");
+                n < n_all ? " (the attempts it never accepted had none on it)" : "");
     } else if (n == 0) {
         fprintf(out, "  \"Socket\": in RFC 793 %s is one socket (an address and a port) whether or not anything listens;\n"
                      "  in the socket API no socket on it was seen.\n",

@@ -669,10 +669,11 @@ static void test_explain_unanswered_attempts(void)
     char *text = explain_text(c, 3, "10.99.0.2:80");
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "  3 connections (2 completed,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "  2 sockets share local endpoint 10.99.0.2:80, one per "
-                                        "connection it answered; 1 more attempt got no answer"));
+                                        "connection it accepted; 1 more attempt got no socket on "
+                                        "it (1 unanswered, 0 refused with RST by the host's TCP)"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "The remote sockets of all 3:\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, ": 2 + 1 sockets on one port (the attempts it never "
-                                        "answered had none on it).\n"));
+                                        "accepted had none on it).\n"));
     free(text);
     /* all answered: the plain wording */
     c[1] = mk_tcp_ok("10.99.0.3", 40001, "10.99.0.2", 80, T0 + S, 2);
