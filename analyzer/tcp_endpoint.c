@@ -163,6 +163,12 @@ static SS_ALWAYS_INLINE void on_syn(struct conn *c, const struct packet *pkt, ui
             c->syn_ts = ts;
         else if (side == 0 && c->ack_ts == 0 && c->cold != NULL && again)
             c->cold->late_syn_ts = ts; /* counted as sent again: the cold part exists */
+        /* the capture put the SYN-ACK first (reordered): it acknowledged this
+         * SYN if it acknowledged its ISN + 1, which is still the responder's
+         * highest ACK when it has sent nothing since */
+        if (side == 0 && c->synack_ts != 0 && !c->synack_acks_syn && again && pd->has_ack &&
+            pd->last_ack == pkt->tcp.seq + 1 && pd->pkts <= 1)
+            c->synack_acks_syn = true;
         if (!has_existed(c, side) || d->state == TCP_ST_CLOSED)
             conn_set_state(c, side, TCP_ST_SYN_SENT, ts);
         /* a SYN reaching a socket that sent its own SYN: simultaneous open */

@@ -421,6 +421,31 @@ static void test_syn_sent_acknowledges(void)
     CU_ASSERT_FALSE(c.dir[1].existed);
 }
 
+/* A capture that has the SYN-ACK before the SYN (taken where the two paths
+ * meet): the three segments still chain, so the handshake is validated; not
+ * when the SYN-ACK acknowledged another ISN. */
+static void test_reordered_handshake(void)
+{
+    reset();
+    seg(1, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_TRUE(c.handshake_validated);
+    CU_ASSERT_EQUAL(ST(1), TCP_ST_ESTABLISHED);
+    reset();
+    seg(1, TCP_SYN | TCP_ACK, 5000, 777, 0);
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_FALSE(c.handshake_validated);
+    /* the responder acknowledged the ISN + 1 only later, after another ACK */
+    reset();
+    seg(1, TCP_SYN | TCP_ACK, 5000, 777, 0);
+    seg(1, TCP_ACK, 5001, 1001, 0);
+    seg(0, TCP_SYN, 1000, 0, 0);
+    seg(0, TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_FALSE(c.handshake_validated);
+}
+
 static void test_midstream_pickup(void)
 {
     reset();
@@ -696,6 +721,7 @@ int register_tests(void)
         {"unacceptable SYN-ACK leaves SYN_SENT", test_unacceptable_syn_ack},
         {"FIN from SYN_SENT reaches no socket", test_fin_from_syn_sent},
         {"SYN_SENT socket that acknowledges", test_syn_sent_acknowledges},
+        {"reordered handshake validated", test_reordered_handshake},
         {"mid-stream pickup", test_midstream_pickup},
         {"keep-alive, zero window, duplicate ACKs", test_keepalive_zero_window_dupacks},
         {"retransmission vs out-of-order", test_retransmission_vs_out_of_order},
