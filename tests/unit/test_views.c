@@ -11,7 +11,9 @@
 
 #include "conn_fixture.h"
 #include "cunit_main.h"
+#include "analyzer.h"
 #include "explain.h"
+#include "frame_fixture.h"
 #include "output_text.h"
 #include "views.h"
 
@@ -898,11 +900,90 @@ static void test_ports_from_facts(void)
     free(fs.v);
 }
 
+#define EXPLAIN_MS 1000000ull
+
+/* --explain on records the analyzer made from hand-built segments. */
+static struct conn_vec records;
+
+static void keep(void *user, const struct conn *c)
+{
+    (void)user;
+    conn_vec_push(&records, c);
+}
+
+static int by_first_ts(const void *a, const void *b)
+{
+    const struct conn *x = a, *y = b;
+    return (x->first_ts > y->first_ts) - (x->first_ts < y->first_ts);
+}
+
+/* What a client at cport does to server port sport from t: a SYN, then the
+ * server's answer (accept: SYN-ACK and the final ACK; refuse: RST-ACK;
+ * none: nothing). */
+enum answer { ACCEPT, REFUSE, SILENCE };
+
+static void attempt(struct analyzer *an, uint64_t t, uint16_t cport, uint16_t sport, enum answer a)
+{
+    fixture_tcp(an, t, cport, sport, true, 0x02, 1000, 0);
+    if (a == ACCEPT) {
+        fixture_tcp(an, t + EXPLAIN_MS, cport, sport, false, 0x12, 5000, 1001);
+        fixture_tcp(an, t + 2 * EXPLAIN_MS, cport, sport, true, 0x10, 1001, 5001);
+    } else if (a == REFUSE) {
+        fixture_tcp(an, t + EXPLAIN_MS, cport, sport, false, 0x14, 0, 1001);
+    }
+}
+
+static void assert_says(const char *target, const char *line)
+{
+    char *text = explain_text(records.v, records.n, target);
+    if (strstr(text, line) == NULL)
+        fprintf(stderr, "\n%s does not say \"%s\":\n%s", target, line, text);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+    free(text);
+}
+
+static void test_attempts_without_socket(void)
+{
+    memset(&records, 0, sizeof(records));
+    struct analyzer_config cfg;
+    fixture_config(&cfg, keep, NULL);
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    attempt(an, T0, 1000, 80, REFUSE); /* port 80: closed */
+    attempt(an, T0 + 10 * EXPLAIN_MS, 1001, 81, ACCEPT); /* port 81: one of each */
+    attempt(an, T0 + 20 * EXPLAIN_MS, 1002, 81, REFUSE);
+    attempt(an, T0 + 30 * EXPLAIN_MS, 1003, 81, SILENCE);
+    attempt(an, T0 + 40 * EXPLAIN_MS, 1004, 82, REFUSE); /* port 82: refused or unanswered */
+    attempt(an, T0 + 50 * EXPLAIN_MS, 1005, 82, REFUSE);
+    attempt(an, T0 + 60 * EXPLAIN_MS, 1006, 82, SILENCE);
+    attempt(an, T0 + 70 * EXPLAIN_MS, 1007, 83, SILENCE); /* port 83: never answered */
+    attempt(an, T0 + 80 * EXPLAIN_MS, 1008, 83, SILENCE);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(records.n, 9);
+    qsort(records.v, records.n, sizeof(records.v[0]), by_first_ts);
+
+    assert_says("10.99.0.2:80", "No socket on 10.99.0.2:80 existed: the host's TCP refused the 1 "
+                                "connection attempt with RST (a closed port has no socket to "
+                                "answer); it came from:");
+    assert_says("10.99.0.2:81", "1 socket has local endpoint 10.99.0.2:81, one per connection it "
+                                "accepted; 2 more attempts got no socket on it (1 unanswered, 1 "
+                                "refused with RST by the host's TCP).");
+    assert_says("10.99.0.2:82", "No socket on 10.99.0.2:82 existed: the host's TCP refused 2 of "
+                                "the 3 connection attempts with RST (a closed port has no socket "
+                                "to answer), the others got no answer; they came from:");
+    assert_says("10.99.0.2:83", "No socket on 10.99.0.2:83 ever sent a packet; the 2 connection "
+                                "attempts came from:");
+    free(records.v);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"--sort fields: listed and accepted", test_sort_fields},
         {"--explain: attempts the port never answered", test_explain_unanswered_attempts},
+        {"--explain: attempts that got no socket on the port", test_attempts_without_socket},
         {"listener inferred from SYN-ACK", test_listener_inferred_from_syn_ack},
         {"simultaneous open: open, no listener", test_simultaneous_open_has_no_listener},
         {"port status evidence ladder", test_port_status_evidence},
