@@ -586,8 +586,6 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     return c;
 }
 
-/* True if this TCP segment opens a new incarnation of c's 5-tuple. A SYN with
- * the same ISN as before (retransmitted or reordered) never does. */
 /* Whether a SYN-ACK with sequence number seq, sent by side of a connection
  * whose responder has ISN isn (when has_isn), starts the next incarnation. As
  * in Zeek (TCPSessionAdapter::IsReuse), a SYN-ACK can only for a half
@@ -606,6 +604,9 @@ static bool synack_is_reuse(int side, bool orig_silent, bool has_isn, uint32_t i
     return !has_first || seq + 1 != first_seq;
 }
 
+/* True if this TCP segment opens a new incarnation of c's 5-tuple: a SYN, or
+ * a half connection's SYN-ACK (synack_is_reuse). A SYN with the same ISN as
+ * before (retransmitted or reordered) never does. */
 static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int side)
 {
     uint16_t ctl = pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST);
