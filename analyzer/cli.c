@@ -173,12 +173,16 @@ void cli_usage(FILE *out)
             "          (2023-11-14T22:13:32Z, or with a zone offset +01:00) or +offset (+12.5s)\n");
 }
 
-static int parse_ll(const char *s, long long lo, long long hi, long long *out)
+/* A count, size or seed: decimal digits only, within lo..hi (strtoull alone
+ * would skip leading blanks and take a '+' or even a '-'). */
+static int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    char *end;
+    size_t digits = strspn(s, "0123456789");
+    if (digits == 0 || s[digits] != '\0')
+        return -1;
     errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno != 0 || v < lo || v > hi)
         return -1;
     *out = v;
     return 0;
@@ -208,8 +212,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
     opterr = 0;
     optind = 1;
     int ch;
-    long long v;
-    uint64_t ns;
+    uint64_t v, ns;
     while ((ch = getopt_long(argc, argv, ":r:i:c:s:pB:w:Z:o:hV", long_opts, NULL)) != -1) {
         switch (ch) {
         case 'r':
@@ -217,14 +220,14 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             break;
         case 'i': opt->iface = optarg; break;
         case 'c':
-            if (parse_ll(optarg, 1, INT64_MAX, &v) != 0) {
+            if (parse_uint(optarg, 1, INT64_MAX, &v) != 0) {
                 ss_err_set(err, "invalid packet count '%s' for -c", optarg);
                 return -1;
             }
-            opt->count = v;
+            opt->count = (long long)v;
             break;
         case 's':
-            if (parse_ll(optarg, 0, 262144, &v) != 0) {
+            if (parse_uint(optarg, 0, 262144, &v) != 0) {
                 ss_err_set(err, "invalid snaplen '%s' for -s (0..262144)", optarg);
                 return -1;
             }
@@ -232,7 +235,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             break;
         case 'p': opt->no_promisc = true; break;
         case 'B':
-            if (parse_ll(optarg, 1, 4 * 1024 * 1024, &v) != 0) {
+            if (parse_uint(optarg, 1, 4 * 1024 * 1024, &v) != 0) {
                 ss_err_set(err, "invalid buffer size '%s' for -B (KiB)", optarg);
                 return -1;
             }
@@ -264,7 +267,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             break;
         }
         case OPT_TOP:
-            if (parse_ll(optarg, 1, INT32_MAX, &v) != 0) {
+            if (parse_uint(optarg, 1, INT32_MAX, &v) != 0) {
                 ss_err_set(err, "invalid number '%s' for --top", optarg);
                 return -1;
             }
@@ -281,7 +284,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
                 return -1;
             break;
         case OPT_MAX_FLOWS:
-            if (parse_ll(optarg, 1, 1LL << 32, &v) != 0) {
+            if (parse_uint(optarg, 1, 1LL << 32, &v) != 0) {
                 ss_err_set(err, "invalid number '%s' for --max-flows", optarg);
                 return -1;
             }
@@ -314,21 +317,21 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             opt->merge = true;
             break;
         case OPT_THREADS:
-            if (parse_ll(optarg, 1, 2, &v) != 0) {
+            if (parse_uint(optarg, 1, 2, &v) != 0) {
                 ss_err_set(err, "invalid thread count '%s' for --threads (1 or 2)", optarg);
                 return -1;
             }
             opt->threads = (int)v;
             break;
         case OPT_SEED:
-            if (parse_ll(optarg, 0, INT64_MAX, &v) != 0) {
+            if (parse_uint(optarg, 0, INT64_MAX, &v) != 0) {
                 ss_err_set(err, "invalid seed '%s'", optarg);
                 return -1;
             }
             opt->acfg.have_seed = true;
             memset(opt->acfg.seed, 0, sizeof(opt->acfg.seed));
             for (int i = 0; i < 8; i++)
-                opt->acfg.seed[i] = (uint8_t)((unsigned long long)v >> (8 * i));
+                opt->acfg.seed[i] = (uint8_t)(v >> (8 * i));
             break;
         case OPT_NO_CHECKSUMS: opt->acfg.verify_checksums = false; break;
         case OPT_VERIFY_CHECKSUMS: opt->acfg.verify_checksums = true; break;
@@ -337,7 +340,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             opt->acfg.dpi = false;
             break;
         case OPT_DPI_PACKETS:
-            if (parse_ll(optarg, 1, 65535, &v) != 0) {
+            if (parse_uint(optarg, 1, 65535, &v) != 0) {
                 ss_err_set(err, "invalid number '%s' for --dpi-packets (1-65535)", optarg);
                 return -1;
             }

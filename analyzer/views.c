@@ -1148,9 +1148,10 @@ int views_parse_endpoint(const char *s, uint8_t *ip_version, struct ip_addr *add
     *has_port = portstr != NULL;
     *port = 0;
     if (portstr != NULL) {
-        char *end;
-        unsigned long p = strtoul(portstr, &end, 10);
-        if (*portstr == '\0' || *end != '\0' || p > 65535) {
+        /* digits only: strtoul alone would skip blanks and take a sign */
+        size_t digits = strspn(portstr, "0123456789");
+        unsigned long p = strtoul(portstr, NULL, 10);
+        if (digits == 0 || portstr[digits] != '\0' || p > 65535) {
             ss_err_set(err, "invalid port in '%s'", s);
             return -1;
         }

@@ -32,6 +32,14 @@ expect 2 'needs an argument' -- -r
 expect 2 "invalid duration 'soon' for --close-delay" -- -r x --close-delay soon
 expect 2 "invalid thread count '3' for --threads" -- -r x --threads 3
 expect 2 '--threads applies to -r files' -- -i lo --threads 2
+# counts and ports are decimal digits: no blank, no sign (strtoll would take them)
+expect 2 "^sockscope: invalid packet count ' 5' for -c\$" -- -r "$samples/synthetic.pcap" -c ' 5'
+expect 2 "^sockscope: invalid packet count '+5' for -c\$" -- -r "$samples/synthetic.pcap" -c +5
+expect 2 "^sockscope: invalid number '+3' for --top\$" -- -r "$samples/synthetic.pcap" --top +3
+expect 2 "^sockscope: invalid seed ' 1'\$" -- -r "$samples/synthetic.pcap" --seed ' 1'
+expect 2 "^sockscope: invalid port in '10.0.0.2: 80'\$" -- -r "$samples/synthetic.pcap" --explain '10.0.0.2: 80'
+expect 2 "^sockscope: invalid port in '10.0.0.2:+80'\$" -- -r "$samples/synthetic.pcap" --explain 10.0.0.2:+80
+expect 2 "^sockscope: invalid port in '\[fd00::1\]:-0'\$" -- -r "$samples/synthetic.pcap" --explain '[fd00::1]:-0'
 # two reports, or two formats: refused before anything is read, not one dropped
 expect 2 '^sockscope: --json and --conn-log cannot be combined: pick one output format$' -- -r "$samples/synthetic.pcap" --json --conn-log
 expect 2 '^sockscope: --explain and --netstat cannot be combined: they ask for two reports$' -- -r "$samples/synthetic.pcap" --explain 10.0.0.1 --netstat 10.0.0.1

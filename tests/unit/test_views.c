@@ -497,6 +497,8 @@ static void test_parse_endpoint(void)
     CU_ASSERT(ver == 6 && !has);
     CU_ASSERT(views_parse_endpoint("10.0.0.5:65536", &ver, &a, &port, &has, &err) == -1);
     CU_ASSERT(views_parse_endpoint("10.0.0.5:", &ver, &a, &port, &has, &err) == -1);
+    CU_ASSERT(views_parse_endpoint("10.0.0.5: 80", &ver, &a, &port, &has, &err) == -1);
+    CU_ASSERT(views_parse_endpoint("10.0.0.5:+80", &ver, &a, &port, &has, &err) == -1);
     CU_ASSERT(views_parse_endpoint("host.example:80", &ver, &a, &port, &has, &err) == -1);
     CU_ASSERT(views_parse_endpoint("[fd99::2", &ver, &a, &port, &has, &err) == -1);
     CU_ASSERT(views_parse_endpoint("", &ver, &a, &port, &has, &err) == -1);
