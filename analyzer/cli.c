@@ -324,7 +324,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             opt->threads = (int)v;
             break;
         case OPT_SEED:
-            if (parse_uint(optarg, 0, INT64_MAX, &v) != 0) {
+            if (parse_uint(optarg, 0, UINT64_MAX, &v) != 0) { /* the key's first 8 bytes */
                 ss_err_set(err, "invalid seed '%s'", optarg);
                 return -1;
             }

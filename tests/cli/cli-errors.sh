@@ -37,6 +37,12 @@ expect 2 "^sockscope: invalid packet count ' 5' for -c\$" -- -r "$samples/synthe
 expect 2 "^sockscope: invalid packet count '+5' for -c\$" -- -r "$samples/synthetic.pcap" -c +5
 expect 2 "^sockscope: invalid number '+3' for --top\$" -- -r "$samples/synthetic.pcap" --top +3
 expect 2 "^sockscope: invalid seed ' 1'\$" -- -r "$samples/synthetic.pcap" --seed ' 1'
+# a seed is 64 bits: 2^64-1 is taken (the same uids each run), 2^64 is not
+"$bin" -r "$samples/synthetic.pcap" --json --seed 18446744073709551615 >"$tmp/seed-a.json" 2>"$tmp/err" &&
+    "$bin" -r "$samples/synthetic.pcap" --json --seed 18446744073709551615 >"$tmp/seed-b.json" 2>>"$tmp/err" &&
+    [ ! -s "$tmp/err" ] && cmp -s "$tmp/seed-a.json" "$tmp/seed-b.json" &&
+    passed=$((passed + 1)) || { echo "FAIL: --seed 2^64-1"; fail=$((fail + 1)); }
+expect 2 "^sockscope: invalid seed '18446744073709551616'\$" -- -r "$samples/synthetic.pcap" --seed 18446744073709551616
 expect 2 "^sockscope: invalid port in '10.0.0.2: 80'\$" -- -r "$samples/synthetic.pcap" --explain '10.0.0.2: 80'
 expect 2 "^sockscope: invalid port in '10.0.0.2:+80'\$" -- -r "$samples/synthetic.pcap" --explain 10.0.0.2:+80
 expect 2 "^sockscope: invalid port in '\[fd00::1\]:-0'\$" -- -r "$samples/synthetic.pcap" --explain '[fd00::1]:-0'

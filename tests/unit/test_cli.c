@@ -70,6 +70,13 @@ static void test_tracking_options(void)
     CU_ASSERT_EQUAL(o.acfg.close_delay_ns, 250000000ull);
     CU_ASSERT_EQUAL(o.acfg.msl_ns, 2000000000ull);
     cli_free(&o);
+    /* a seed is 64 bits, little-endian in the key's first 8 bytes */
+    const char *a3[] = {"sockscope", "-r", "x", "--seed", "9223372036854775809"};
+    CU_ASSERT_EQUAL(parse(&o, &e, 5, a3), 0);
+    CU_ASSERT_EQUAL(o.acfg.seed[0], 1);
+    CU_ASSERT_EQUAL(o.acfg.seed[7], 0x80);
+    CU_ASSERT_EQUAL(o.acfg.seed[8], 0);
+    cli_free(&o);
 }
 
 static void expect_error(int argc, const char **argv, const char *fragment)
