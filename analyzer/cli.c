@@ -14,6 +14,7 @@ enum {
     OPT_NETSTAT, OPT_AT, OPT_EXPLAIN, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT, OPT_UDP_TIMEOUT,
     OPT_ICMP_TIMEOUT, OPT_MSL, OPT_CLOSE_DELAY, OPT_THREADS, OPT_SEED, OPT_NO_CHECKSUMS, OPT_VERIFY_CHECKSUMS, OPT_NO_DPI, OPT_NO_DECAP,
     OPT_INTERVAL, OPT_INTERIM, OPT_DPI_PACKETS, OPT_MERGE,
+    OPT_END, /* above every option's value, short ones included */
 };
 
 static const struct option long_opts[] = {
@@ -81,13 +82,41 @@ static int set_format(struct cli_options *opt, enum cli_format f, struct ss_err 
     return 0;
 }
 
-/* *slot = value for an option that takes one value per run (--view, --netstat,
- * --explain): given again with another value, it is refused, not overridden. */
-static int set_once(const char **slot, const char *value, const char *option, struct ss_err *err)
+/* Whether option ch takes a value. */
+static bool takes_value(int ch)
+{
+    for (const struct option *o = long_opts; o->name != NULL; o++)
+        if (o->val == ch)
+            return o->has_arg == required_argument;
+    return false;
+}
+
+/* Option ch as messages name it: "-c" for one with a letter, else "--msl". */
+static const char *option_name(int ch, char *buf, size_t len)
+{
+    if (ch < 256) {
+        snprintf(buf, len, "-%c", ch);
+        return buf;
+    }
+    for (const struct option *o = long_opts; o->name != NULL; o++)
+        if (o->val == ch) {
+            snprintf(buf, len, "--%s", o->name);
+            return buf;
+        }
+    return "?";
+}
+
+/* *slot = value for option ch, which takes one value per run: given again with
+ * another value, it is refused, not overridden. "Another" is another text: the
+ * same words twice ask for one thing, while --msl 60 --msl 1m is refused
+ * rather than judged equal. */
+static int set_once(const char **slot, const char *value, int ch, struct ss_err *err)
 {
     if (*slot != NULL && strcmp(*slot, value) != 0) {
-        ss_err_set(err, "%s %s and %s %s cannot be combined: one at a time", option, *slot,
-                   option, value);
+        char buf[32];
+        const char *name = option_name(ch, buf, sizeof(buf));
+        ss_err_set(err, "%s %s and %s %s cannot be combined: one at a time", name, *slot, name,
+                   value);
         return -1;
     }
     *slot = value;
@@ -213,6 +242,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
     optind = 1;
     int ch;
     uint64_t v, ns;
+    const char *given[OPT_END] = {NULL}; /* each option's value, once parsed */
     while ((ch = getopt_long(argc, argv, ":r:i:c:s:pB:w:Z:o:hV", long_opts, NULL)) != -1) {
         switch (ch) {
         case 'r':
@@ -262,8 +292,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
                 ss_err_set(err, "unknown view '%s' (ports, sockets, conns, hosts, netstat, stats)", optarg);
                 return -1;
             }
-            if (set_once(&opt->view, optarg, "--view", err) != 0)
-                return -1;
+            opt->view = optarg;
             break;
         }
         case OPT_TOP:
@@ -274,15 +303,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             opt->top = (long)v;
             break;
         case OPT_SORT: opt->sort = optarg; break;
-        case OPT_NETSTAT:
-            if (set_once(&opt->netstat_host, optarg, "--netstat", err) != 0)
-                return -1;
-            break;
+        case OPT_NETSTAT: opt->netstat_host = optarg; break;
         case OPT_AT: opt->at = optarg; break;
-        case OPT_EXPLAIN:
-            if (set_once(&opt->explain, optarg, "--explain", err) != 0)
-                return -1;
-            break;
+        case OPT_EXPLAIN: opt->explain = optarg; break;
         case OPT_MAX_FLOWS:
             if (parse_uint(optarg, 1, 1LL << 32, &v) != 0) {
                 ss_err_set(err, "invalid number '%s' for --max-flows", optarg);
@@ -371,6 +394,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             ss_err_set(err, "unknown option '%s' (see --help)", argv[optind - 1]);
             return -1;
         }
+        /* every option with a value but -r (repeatable) holds one per run */
+        if (ch != 'r' && takes_value(ch) && set_once(&given[ch], optarg, ch, err) != 0)
+            return -1;
     }
     /* the rest is a BPF expression, joined with spaces as tcpdump does */
     size_t total = 0;

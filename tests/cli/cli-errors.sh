@@ -32,6 +32,20 @@ expect 2 'needs an argument' -- -r
 expect 2 "invalid duration 'soon' for --close-delay" -- -r x --close-delay soon
 expect 2 "invalid thread count '3' for --threads" -- -r x --threads 3
 expect 2 '--threads applies to -r files' -- -i lo --threads 2
+# an option with a value (but -r) given twice: the same text is one request,
+# another is refused, whichever option it is, not the last one taken
+for args in '-c 5 6' '--at +1 +2' "-o $tmp/a.json $tmp/b.json" '--sort bytes port' '--top 1 2' \
+    '--tcp-timeout 1 2' '--udp-timeout 1 2' '--icmp-timeout 1 2' '--msl 1 2' '--close-delay 1 1s' \
+    '--max-flows 1 2' '--seed 1 2' '--dpi-packets 1 2' '--threads 1 2' '--view ports hosts' \
+    '--netstat 10.0.0.1 10.0.0.2' '--explain 10.0.0.1 10.0.0.2' \
+    '-s 100 200' '-B 1 2' "-w $tmp/a.pcap $tmp/b.pcap" '-Z a b' '-i a b' '--interval 1 2' '--interim 1 2'; do
+    # shellcheck disable=SC2086 # word splitting wanted: the option and its two values
+    set -- $args
+    expect 2 "^sockscope: $1 $2 and $1 $3 cannot be combined: one at a time\$" -- -r "$samples/synthetic.pcap" "$1" "$2" "$1" "$3"
+done
+"$bin" -r "$samples/synthetic.pcap" -c 5 --tcp-timeout 1m -c 5 --tcp-timeout 1m --stats --json >"$tmp/out" 2>"$tmp/err" &&
+    [ ! -s "$tmp/err" ] && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["frames"] == 5' "$tmp/out" &&
+    passed=$((passed + 1)) || { echo "FAIL: -c 5 -c 5 (the same value twice)"; fail=$((fail + 1)); }
 # counts and ports are decimal digits: no blank, no sign (strtoll would take them)
 expect 2 "^sockscope: invalid packet count ' 5' for -c\$" -- -r "$samples/synthetic.pcap" -c ' 5'
 expect 2 "^sockscope: invalid packet count '+5' for -c\$" -- -r "$samples/synthetic.pcap" -c +5
