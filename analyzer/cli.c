@@ -445,14 +445,15 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         ss_err_set(err, "--merge applies to -r files");
         return -1;
     }
-    if (opt->merge) {
-        size_t n_stdin = 0;
-        for (size_t k = 0; k < opt->n_files; k++)
-            n_stdin += strcmp(opt->files[k], "-") == 0;
-        if (n_stdin > 1) {
-            ss_err_set(err, "--merge reads standard input ('-') once at most");
-            return -1;
-        }
+    /* standard input is one stream: read twice, a file there would be counted
+     * twice (one after another) or merged with itself */
+    size_t n_stdin = 0;
+    for (size_t k = 0; k < opt->n_files; k++)
+        n_stdin += strcmp(opt->files[k], "-") == 0;
+    if (n_stdin > 1) {
+        ss_err_set(err, "%s reads standard input ('-') once at most",
+                   opt->merge ? "--merge" : "-r");
+        return -1;
     }
     if (opt->iface != NULL && opt->threads != 0) {
         ss_err_set(err, "--threads applies to -r files (a live capture is read as it arrives)");

@@ -302,6 +302,12 @@ expect 1 'notes.gz: not a pcap or pcapng capture (gzip-compressed, magic 0x68656
 # before anything is read; it is for -r files, standard input once at most
 expect 2 '--merge applies to -r files' -- -i lo --merge
 expect 2 "--merge reads standard input ('-') once at most" -- -r - -r - --merge
+# and without --merge: a file on stdin would be read twice (its frames counted twice)
+"$bin" -r - -r - --json <"$samples/synthetic.pcap" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qx "sockscope: -r reads standard input ('-') once at most" "$tmp/err" &&
+    passed=$((passed + 1)) || { echo "FAIL: -r - -r - with a file on stdin: exit $rc"; fail=$((fail + 1)); }
+expect 2 "^sockscope: -r reads standard input ('-') once at most\$" -- -r "$samples/synthetic.pcap" -r - -r -
 for s in lifecycle.pcap tunnels.pcap; do
     python3 - "$samples/$s" "$tmp/even.pcap" "$tmp/odd.pcap" <<'PY'
 import struct, sys
