@@ -218,12 +218,15 @@ static int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 }
 
 /* A duration: seconds, or a number with a unit (timefmt_parse_duration), at
- * most 10^9 seconds. */
+ * most 10^9 seconds. Returns 0; -1 when s is not one; -2 when it is more than
+ * 0 but less than 1 ns, which would round to 0 (for a timeout: none at all). */
 static int parse_seconds(const char *s, uint64_t *ns)
 {
     uint64_t v;
     if (timefmt_parse_duration(s, &v, NULL) != 0 || v > 1000000000ull * 1000000000ull)
         return -1;
+    if (v == 0 && strpbrk(s, "123456789") != NULL) /* a unit has no digit */
+        return -2;
     *ns = v;
     return 0;
 }
@@ -242,6 +245,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
     optind = 1;
     int ch;
     uint64_t v, ns;
+    int bad;
     const char *given[OPT_END] = {NULL}; /* each option's value, once parsed */
     while ((ch = getopt_long(argc, argv, ":r:i:c:s:pB:w:Z:o:hV", long_opts, NULL)) != -1) {
         switch (ch) {
@@ -318,11 +322,19 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         case OPT_ICMP_TIMEOUT:
         case OPT_MSL:
         case OPT_CLOSE_DELAY:
-            if (parse_seconds(optarg, &ns) != 0) {
-                ss_err_set(err, "invalid duration '%s' for --%s (seconds, or with a unit: 500ms, 5m, 1h)", optarg,
-                           ch == OPT_TCP_TIMEOUT ? "tcp-timeout" : ch == OPT_UDP_TIMEOUT ? "udp-timeout"
-                           : ch == OPT_ICMP_TIMEOUT ? "icmp-timeout"
-                           : ch == OPT_MSL ? "msl" : "close-delay");
+            if ((bad = parse_seconds(optarg, &ns)) != 0) {
+                const char *name = ch == OPT_TCP_TIMEOUT    ? "tcp-timeout"
+                                   : ch == OPT_UDP_TIMEOUT  ? "udp-timeout"
+                                   : ch == OPT_ICMP_TIMEOUT ? "icmp-timeout"
+                                   : ch == OPT_MSL          ? "msl"
+                                                            : "close-delay";
+                if (bad == -2)
+                    ss_err_set(err,
+                               "invalid duration '%s' for --%s: more than 0 but less than 1 ns",
+                               optarg, name);
+                else
+                    ss_err_set(err, "invalid duration '%s' for --%s (seconds, or with a unit: 500ms, 5m, 1h)",
+                               optarg, name);
                 return -1;
             }
             if (ch == OPT_TCP_TIMEOUT)

@@ -31,6 +31,13 @@ expect 2 'invalid number' -- -r x --max-flows abc
 expect 2 'needs an argument' -- -r
 expect 2 "invalid duration 'soon' for --close-delay" -- -r x --close-delay soon
 expect 2 "invalid thread count '3' for --threads" -- -r x --threads 3
+# a timeout of 0 is none (as Zeek's "0 secs"); one above 0 that would round to
+# 0 ns is refused rather than turning the timeout off
+"$bin" -r "$samples/synthetic.pcap" --tcp-timeout 0 --udp-timeout 0s --icmp-timeout 0.0ms --json >/dev/null 2>"$tmp/err" &&
+    [ ! -s "$tmp/err" ] && passed=$((passed + 1)) || { echo "FAIL: timeouts of 0"; fail=$((fail + 1)); }
+expect 2 "^sockscope: invalid duration '0.5ns' for --tcp-timeout: more than 0 but less than 1 ns\$" -- -r "$samples/synthetic.pcap" --tcp-timeout 0.5ns
+expect 2 "^sockscope: invalid duration '0.0000000001' for --udp-timeout: more than 0 but less than 1 ns\$" -- -r "$samples/synthetic.pcap" --udp-timeout 0.0000000001
+expect 2 "^sockscope: invalid duration '0.0001us' for --icmp-timeout: more than 0 but less than 1 ns\$" -- -r "$samples/synthetic.pcap" --icmp-timeout 0.0001us
 expect 2 '--threads applies to -r files' -- -i lo --threads 2
 # an option with a value (but -r) given twice: the same text is one request,
 # another is refused, whichever option it is, not the last one taken
