@@ -191,6 +191,12 @@ assert "inputs" not in c or errors == [None] * (len(errors) - 1) + [c["input_err
 check_input_error 'a second file that does not open'
 
 expect 1 'bad filter expression' -- -r "$samples/synthetic.pcap" 'tcp and and'
+no_report 'a bad filter expression'
+# the filter is compiled per link type as each file is read: one that a later
+# file's link type has not ends the run there (exit 1), the first file reported
+expect 1 "mixed-link.pcapng: record 1: cannot apply the filter to link type 276" -- -r "$samples/synthetic.pcap" -r "$samples/mixed-link.pcapng" --stats --json 'ether host 00:11:22:33:44:55 or ip'
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; assert c["frames"] == 20 and c["inputs"][0]["frames"] == 20 and c["inputs"][1]["error"] is not None, c["inputs"]' "$tmp/out" &&
+    passed=$((passed + 1)) || { echo "FAIL: a filter the second file's link type has not"; fail=$((fail + 1)); }
 # a glob after -r: the other files became the filter's words, and the error says so
 expect 1 "bad filter expression: .* ('$samples/lifecycle.pcap' is a file: give each file its own -r, as in -r a.pcap -r b.pcap)" -- -r "$samples/synthetic.pcap" "$samples/lifecycle.pcap" "$samples/udp-services.pcap"
 expect 1 "is a file: give each file its own -r" -- -r "$samples/synthetic.pcap" --merge "$samples/lifecycle.pcap"
