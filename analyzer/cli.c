@@ -277,7 +277,13 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             break;
         case 'w': opt->write_file = optarg; break;
         case 'Z': opt->drop_user = optarg; break;
-        case 'o': opt->out_file = optarg; break;
+        case 'o':
+            if (optarg[0] == '\0') { /* else an error from the file system, exit 3 */
+                ss_err_set(err, "empty file name for -o ('-' is standard output)");
+                return -1;
+            }
+            opt->out_file = optarg;
+            break;
         case OPT_STATS: opt->stats = true; break;
         case OPT_JSON:
         case OPT_NDJSON:

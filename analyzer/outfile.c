@@ -2,6 +2,7 @@
 #include "outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,6 +50,13 @@ int outfile_open(struct outfile *o, const char *path, struct ss_err *err)
         }
         o->in_place = true;
         return 0;
+    }
+    /* a file the user may not write is refused, as a shell redirection would
+     * refuse it, though its directory would let the temporary replace it
+     * (AT_EACCESS: the ids open() judges by) */
+    if (exists && faccessat(AT_FDCWD, o->path, W_OK, AT_EACCESS) != 0) {
+        ss_err_set(err, "%s: %s", path, strerror(errno));
+        return -1;
     }
     if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmpXXXXXX", o->path) >= sizeof(o->tmp)) {
         ss_err_set(err, "%s: path too long", path);

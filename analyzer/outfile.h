@@ -3,7 +3,8 @@
  * keeping an existing FILE's permissions (a new one gets 0666 less the
  * umask). A FILE that exists and is not a regular file (a device such as
  * /dev/null, a FIFO) is written in place: renaming over it would replace it.
- * A symbolic link is followed: its target is written, the link stays. */
+ * A symbolic link is followed: its target is written, the link stays. A
+ * FILE the user may not write is refused (EACCES), as by a redirection. */
 #ifndef SOCKSCOPE_OUTFILE_H
 #define SOCKSCOPE_OUTFILE_H
 

@@ -106,6 +106,33 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -q 'capture standard input (-r -) reads' "$tmp/err" && cmp -s "$samples/synthetic.pcap" "$tmp/mine.pcap" &&
     passed=$((passed + 1)) || { echo "FAIL: -o onto the file -r - reads: exit $rc, or the capture changed"; fail=$((fail + 1)); }
 expect 2 "^sockscope: -o $tmp/./w.pcap and -w $tmp/w.pcap name the same file\$" -- -i lo -w "$tmp/w.pcap" -o "$tmp/./w.pcap"
+# -o '': a command-line error, not a file-system one
+expect 2 "^sockscope: empty file name for -o ('-' is standard output)\$" -- -r "$samples/synthetic.pcap" -o ''
+# -o onto a file the user may not write, in a directory they may: refused as
+# a shell redirection refuses it (exit 3), not replaced through the rename.
+# root may write anything, so as root the run is made as nobody (setpriv)
+mkdir "$tmp/ro"
+chmod 777 "$tmp/ro"
+printf 'keep\n' >"$tmp/ro/report.json"
+chmod 444 "$tmp/ro/report.json"
+as_user=
+if [ "$(id -u)" -eq 0 ]; then
+    as_user="setpriv --reuid=nobody --regid=$(id -g nobody 2>/dev/null) --clear-groups"
+    chmod 711 "$tmp" # nobody goes through to $tmp/ro
+    # shellcheck disable=SC2086 # word splitting wanted: a command and its options
+    $as_user "$bin" --version >/dev/null 2>&1 || as_user=skip
+fi
+if [ "$as_user" = skip ]; then
+    echo "skipped: -o onto a file the user may not write (cannot run as nobody with setpriv)"
+else
+    # shellcheck disable=SC2086
+    $as_user "$bin" -r "$samples/synthetic.pcap" --json -o "$tmp/ro/report.json" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 3 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+        grep -qx "sockscope: $tmp/ro/report.json: Permission denied" "$tmp/err" &&
+        [ "$(cat "$tmp/ro/report.json")" = keep ] && [ "$(ls "$tmp/ro")" = report.json ] &&
+        passed=$((passed + 1)) || { echo "FAIL: -o onto a file the user may not write: exit $rc"; sed 's/^/    /' "$tmp/err"; fail=$((fail + 1)); }
+fi
 # no_report WHAT: the last command wrote nothing on stdout
 no_report() {
     if [ -s "$tmp/out" ]; then
