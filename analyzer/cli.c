@@ -459,6 +459,11 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             return -1;
         }
     }
+    if (opt->no_dpi && given[OPT_DPI_PACKETS] != NULL) {
+        ss_err_set(err, "--no-dpi and --dpi-packets cannot be combined: "
+                        "--dpi-packets bounds the detection --no-dpi turns off");
+        return -1;
+    }
     if (opt->iface != NULL && opt->merge) {
         ss_err_set(err, "--merge applies to -r files");
         return -1;

@@ -53,6 +53,9 @@ done
 "$bin" -r "$samples/synthetic.pcap" -c 5 --tcp-timeout 1m -c 5 --tcp-timeout 1m --stats --json >"$tmp/out" 2>"$tmp/err" &&
     [ ! -s "$tmp/err" ] && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["capture"]["frames"] == 5' "$tmp/out" &&
     passed=$((passed + 1)) || { echo "FAIL: -c 5 -c 5 (the same value twice)"; fail=$((fail + 1)); }
+# --dpi-packets bounds the detection --no-dpi turns off: refused, not ignored
+expect 2 '^sockscope: --no-dpi and --dpi-packets cannot be combined: --dpi-packets bounds the detection --no-dpi turns off$' -- -r "$samples/synthetic.pcap" --dpi-packets 5 --no-dpi
+expect 2 '^sockscope: --no-dpi and --dpi-packets cannot be combined' -- -r "$samples/synthetic.pcap" --no-dpi --dpi-packets 5
 # counts and ports are decimal digits: no blank, no sign (strtoll would take them)
 expect 2 "^sockscope: invalid packet count ' 5' for -c\$" -- -r "$samples/synthetic.pcap" -c ' 5'
 expect 2 "^sockscope: invalid packet count '+5' for -c\$" -- -r "$samples/synthetic.pcap" -c +5
