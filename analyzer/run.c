@@ -255,13 +255,13 @@ int run_check_options(const struct cli_options *opt, struct ss_err *err)
 
 /* The netstat object: host, at, rows. NULL on allocation failure. */
 static json_t *netstat_json(const struct views *v, uint8_t ipv, const struct ip_addr *host,
-                            uint64_t at, const struct netstat_row *rows, size_t n)
+                            uint64_t at, bool at_known, const struct netstat_row *rows, size_t n)
 {
     json_t *o = json_object();
     char h[64];
     ip_addr_format(host, ipv, h, sizeof(h));
     json_object_set_new(o, "host", json_string(h));
-    json_object_set_new(o, "at", output_json_time(at));
+    json_object_set_new(o, "at", at_known ? output_json_time(at) : json_null());
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, netstat_row_json(v, &rows[i]));
@@ -315,7 +315,9 @@ static int write_json_document(FILE *fp, const struct cli_options *opt,
         }
         jout_end(&o);
         if (opt->netstat_host != NULL)
-            jout_json(&o, "netstat", netstat_json(v, ipv, host, at, rows, n_rows));
+            /* no packet and no --at: no time to name, as capture.last_ts */
+            jout_json(&o, "netstat", netstat_json(v, ipv, host, at, st->frames > 0 || opt->at != NULL,
+                                                  rows, n_rows));
     }
     jout_end(&o);
     if (rc == 0)
@@ -361,6 +363,12 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     if (opt->netstat_host != NULL) {
         uint16_t port;
         bool has_port;
+        if (opt->at != NULL && opt->at[0] == '+' && st->frames == 0) {
+            ss_err_set(&err, "--at %s: the capture has no packet to count from", opt->at);
+            fprintf(stderr, "sockscope: %s\n", err.msg);
+            views_free(&v);
+            return EXIT_USAGE;
+        }
         if (views_parse_endpoint(opt->netstat_host, &ipv, &host, &port, &has_port, &err) != 0 ||
             (opt->at != NULL && timefmt_parse_at(opt->at, st->first_ts, &at, &err) != 0) ||
             netstat_rows(&v, ipv, &host, at, &rows, &n_rows, &err) != 0) {

@@ -99,6 +99,16 @@ if [ "$(grep -c "^#\(open\|close\)	\($day1\|$day2\)-" "$tmp/out")" = 2 ] && ! gr
 else
     echo "FAIL: --conn-log of an empty capture:"; sed 's/^/    /' "$tmp/out" "$tmp/err"; fail=$((fail + 1))
 fi
+# --netstat of a capture without packets: no time to name ("at" null, as
+# capture.last_ts), and an offset from its first packet refused
+"$bin" -r "$tmp/empty.pcap" --json --netstat 10.0.0.1 >"$tmp/out" 2>/dev/null
+if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d["netstat"]["at"] is not None)' "$tmp/out"; then
+    passed=$((passed + 1))
+else
+    echo "FAIL: --netstat of an empty capture: at is not null"; fail=$((fail + 1))
+fi
+expect 2 '^sockscope: --at +5s: the capture has no packet to count from$' -- -r "$tmp/empty.pcap" --netstat 10.0.0.1 --at +5s
+expect 0 'was not seen in the capture' -- -r "$tmp/empty.pcap" --netstat 10.0.0.1 --at 1700000000
 # -o onto a capture the run reads (or the -w file): refused, the capture intact
 cp "$samples/synthetic.pcap" "$tmp/mine.pcap"
 ln -s "$tmp/mine.pcap" "$tmp/mine-link.pcap"
