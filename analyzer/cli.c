@@ -252,7 +252,13 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
         case 'r':
             opt->files[opt->n_files++] = optarg;
             break;
-        case 'i': opt->iface = optarg; break;
+        case 'i':
+            if (optarg[0] == '\0') {
+                ss_err_set(err, "empty interface name for -i ('any' is every interface)");
+                return -1;
+            }
+            opt->iface = optarg;
+            break;
         case 'c':
             if (parse_uint(optarg, 1, INT64_MAX, &v) != 0) {
                 ss_err_set(err, "invalid packet count '%s' for -c", optarg);
@@ -275,8 +281,20 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             }
             opt->buffer_kib = (int)v;
             break;
-        case 'w': opt->write_file = optarg; break;
-        case 'Z': opt->drop_user = optarg; break;
+        case 'w':
+            if (optarg[0] == '\0') {
+                ss_err_set(err, "empty file name for -w");
+                return -1;
+            }
+            opt->write_file = optarg;
+            break;
+        case 'Z':
+            if (optarg[0] == '\0') {
+                ss_err_set(err, "empty user name for -Z");
+                return -1;
+            }
+            opt->drop_user = optarg;
+            break;
         case 'o':
             if (optarg[0] == '\0') { /* else an error from the file system, exit 3 */
                 ss_err_set(err, "empty file name for -o ('-' is standard output)");

@@ -121,6 +121,9 @@ rc=$?
 expect 2 "^sockscope: -o $tmp/./w.pcap and -w $tmp/w.pcap name the same file\$" -- -i lo -w "$tmp/w.pcap" -o "$tmp/./w.pcap"
 # -o '': a command-line error, not a file-system one
 expect 2 "^sockscope: empty file name for -o ('-' is standard output)\$" -- -r "$samples/synthetic.pcap" -o ''
+expect 2 "^sockscope: empty interface name for -i ('any' is every interface)\$" -- -i ''
+expect 2 '^sockscope: empty file name for -w$' -- -i lo -w ''
+expect 2 '^sockscope: empty user name for -Z$' -- -i lo -Z ''
 # -o onto a file the user may not write, in a directory they may: refused as
 # a shell redirection refuses it (exit 3), not replaced through the rename.
 # root may write anything, so as root the run is made as nobody (setpriv)
