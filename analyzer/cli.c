@@ -82,6 +82,19 @@ static int set_format(struct cli_options *opt, enum cli_format f, struct ss_err 
     return 0;
 }
 
+/* *slot = value for an option that names something (-i, -w, -Z, -o): an empty
+ * name is a command-line error, not a failure to open it later. */
+static int set_name(const char **slot, const char *value, char letter, const char *what,
+                    const char *hint, struct ss_err *err)
+{
+    if (value[0] == '\0') {
+        ss_err_set(err, "empty %s for -%c%s", what, letter, hint);
+        return -1;
+    }
+    *slot = value;
+    return 0;
+}
+
 /* Whether option ch takes a value. */
 static bool takes_value(int ch)
 {
@@ -253,11 +266,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             opt->files[opt->n_files++] = optarg;
             break;
         case 'i':
-            if (optarg[0] == '\0') {
-                ss_err_set(err, "empty interface name for -i ('any' is every interface)");
+            if (set_name(&opt->iface, optarg, 'i', "interface name", " ('any' is every interface)",
+                         err) != 0)
                 return -1;
-            }
-            opt->iface = optarg;
             break;
         case 'c':
             if (parse_uint(optarg, 1, INT64_MAX, &v) != 0) {
@@ -282,25 +293,17 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, struct ss_err *err
             opt->buffer_kib = (int)v;
             break;
         case 'w':
-            if (optarg[0] == '\0') {
-                ss_err_set(err, "empty file name for -w");
+            if (set_name(&opt->write_file, optarg, 'w', "file name", "", err) != 0)
                 return -1;
-            }
-            opt->write_file = optarg;
             break;
         case 'Z':
-            if (optarg[0] == '\0') {
-                ss_err_set(err, "empty user name for -Z");
+            if (set_name(&opt->drop_user, optarg, 'Z', "user name", "", err) != 0)
                 return -1;
-            }
-            opt->drop_user = optarg;
             break;
         case 'o':
-            if (optarg[0] == '\0') { /* else an error from the file system, exit 3 */
-                ss_err_set(err, "empty file name for -o ('-' is standard output)");
+            if (set_name(&opt->out_file, optarg, 'o', "file name", " ('-' is standard output)",
+                         err) != 0)
                 return -1;
-            }
-            opt->out_file = optarg;
             break;
         case OPT_STATS: opt->stats = true; break;
         case OPT_JSON:
