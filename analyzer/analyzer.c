@@ -586,36 +586,19 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
     return c;
 }
 
-/* Whether a SYN-ACK with sequence number seq, sent by side of a connection
- * whose responder has ISN isn (when has_isn), starts the next incarnation. As
- * in Zeek (TCPSessionAdapter::IsReuse), a SYN-ACK can only for a half
- * connection, one whose originator sent nothing (orig_silent): the responder
- * answers a new SYN the capture did not show. Its ISN says which: the same one
- * is the old SYN-ACK again, never a split. Without one, the responder's packets
- * were picked up mid-stream, and a SYN-ACK just before its first byte
- * (first_seq, when known) is one the capture reordered. */
-static bool synack_is_reuse(int side, bool orig_silent, bool has_isn, uint32_t isn,
-                            bool has_first, uint32_t first_seq, uint32_t seq)
-{
-    if (side != 1 || !orig_silent)
-        return false;
-    if (has_isn)
-        return seq != isn;
-    return !has_first || seq + 1 != first_seq;
-}
-
 /* True if this TCP segment opens a new incarnation of c's 5-tuple: a SYN, or
- * a half connection's SYN-ACK (synack_is_reuse). A SYN with the same ISN as
- * before (retransmitted or reordered) never does. */
+ * the responder's SYN-ACK of a half connection, whose originator sent nothing
+ * (Zeek's test, zeek_conn_is_reuse: it answers a SYN the capture did not
+ * show). A SYN or SYN-ACK with the same ISN as before (retransmitted or
+ * reordered) never does; for a responder picked up mid-stream, Zeek's start
+ * of its sequence space stands for the ISN (a SYN-ACK reordered behind its
+ * first bytes). */
 static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int side)
 {
     uint16_t ctl = pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST);
-    if (ctl == (TCP_SYN | TCP_ACK)) {
-        const struct zeek_endpoint *zr = &c->zeek.u.tcp.resp;
-        return synack_is_reuse(side, c->zeek.u.tcp.orig.state == ZEEK_TCP_INACTIVE,
-                               c->dir[1].has_isn, c->dir[1].isn,
-                               zr->state != ZEEK_TCP_INACTIVE, zr->start_seq + 1, pkt->tcp.seq);
-    }
+    if (ctl == (TCP_SYN | TCP_ACK))
+        return side == 1 && zeek_conn_is_reuse(&c->zeek, pkt, false) &&
+               pkt->tcp.seq != c->zeek.u.tcp.resp.start_seq;
     if (ctl != TCP_SYN)
         return false;
     const struct conn_dir *d = &c->dir[side];
@@ -630,10 +613,9 @@ static bool tcp_is_reuse(const struct conn *c, const struct packet *pkt, int sid
 static bool closed_is_reuse(const struct closed_tuple *t, const struct packet *pkt, int side)
 {
     uint16_t ctl = pkt->tcp.flags & (TCP_SYN | TCP_ACK | TCP_RST);
-    if (ctl == (TCP_SYN | TCP_ACK))
-        return synack_is_reuse(side, (t->flags & CLOSED_TUPLE_ORIG_SILENT) != 0,
-                               (t->flags & CLOSED_TUPLE_RESP_ISN) != 0, t->isn[1], false, 0,
-                               pkt->tcp.seq);
+    if (ctl == (TCP_SYN | TCP_ACK)) /* a half connection's, with a new ISN */
+        return side == 1 && (t->flags & CLOSED_TUPLE_ORIG_SILENT) != 0 &&
+               !((t->flags & CLOSED_TUPLE_RESP_ISN) != 0 && pkt->tcp.seq == t->isn[1]);
     if (ctl != TCP_SYN)
         return false;
     if (t->flags & closed_tuple_isn_flag(side))

@@ -136,29 +136,23 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
     ip_addr_format(addr, ipv, host, sizeof(host));
     const char *pn = services_proto_name(proto);
     long pi = views_find_port_ctx(v, ctx, proto, ipv, addr, port);
-    /* the sockets whose local endpoint this is; of the sides that had none,
-     * those that still sent a packet: a TCP host's RST for a closed port */
-    size_t n = 0, n_refused = 0;
-    for (size_t i = 0; i < v->n_socks; i++) {
-        const struct view_socket *s = &v->socks[i];
-        if (s->proto == proto && s->local_port == port && s->conn->ctx == ctx &&
-            same_addr(s->ip_version, &s->local_addr, ipv, addr)) {
-            if (views_socket_existed(s))
-                n++;
-            else if (s->pkts_sent > 0)
-                n_refused++;
-        }
-    }
-    size_t n_all = 0;
+    /* the sockets on this endpoint (n_all: one per connection, the first 64
+     * kept), n of them that existed; of the sides that had none, those that
+     * still sent a packet: a TCP host's RST for a closed port */
+    size_t n_all = 0, n = 0, n_refused = 0;
     const struct view_socket *socks[64];
     for (size_t i = 0; i < v->n_socks; i++) {
         const struct view_socket *s = &v->socks[i];
-        if (s->proto == proto && s->local_port == port && s->conn->ctx == ctx &&
-            same_addr(s->ip_version, &s->local_addr, ipv, addr)) {
-            if (n_all < sizeof(socks) / sizeof(socks[0]))
-                socks[n_all] = s;
-            n_all++;
-        }
+        if (s->proto != proto || s->local_port != port || s->conn->ctx != ctx ||
+            !same_addr(s->ip_version, &s->local_addr, ipv, addr))
+            continue;
+        if (n_all < sizeof(socks) / sizeof(socks[0]))
+            socks[n_all] = s;
+        n_all++;
+        if (views_socket_existed(s))
+            n++;
+        else if (s->pkts_sent > 0)
+            n_refused++;
     }
     if (pi < 0 && n_all == 0)
         return false;
