@@ -768,9 +768,15 @@ static void test_synack_reuse_half_connection(void)
     tcp_seg(an, 1000 * MS + 7, 1007, false, 0x12, 5000, 101);
     tcp_seg(an, 1001 * MS + 7, 1007, false, 0x04, 5001, 0);
     tcp_seg(an, 2000 * MS + 7, 1007, true, 0x10, 101, 5001); /* the client, late: heard */
+    tcp_seg(an, 1000 * MS + 8, 1008, false, 0x12, 5000, 101);
+    tcp_seg(an, 1001 * MS + 8, 1008, false, 0x11, 5001, 101); /* its FIN: a side closed */
+    tcp_seg(an, 1002 * MS + 8, 1008, false, 0x12, 5000, 101); /* the same SYN-ACK again */
+    tcp_seg(an, 1000 * MS + 9, 1009, false, 0x12, 5000, 101);
+    tcp_seg(an, 1001 * MS + 9, 1009, false, 0x04, 5001, 0);
     tcp_seg(an, 3000 * MS + 4, 1004, false, 0x12, 9000, 701); /* new ISN: reuse */
     tcp_seg(an, 3000 * MS + 5, 1005, false, 0x12, 5000, 101); /* the same: late */
     tcp_seg(an, 3000 * MS + 7, 1007, false, 0x12, 9000, 701); /* no half connection now */
+    tcp_seg(an, 3000 * MS + 9, 1009, true, 0x12, 100, 5001); /* the client's: late */
     analyzer_flush(an, END_END_OF_CAPTURE);
     analyzer_destroy(an);
 
@@ -791,6 +797,9 @@ static void test_synack_reuse_half_connection(void)
     CU_ASSERT(r[0]->incarnation == 1 && r[0]->end_reason == END_CLOSED);
     CU_ASSERT(r[1]->incarnation == 2 && !(r[1]->flags & CONN_F_AFTER_CLOSE));
     CU_ASSERT_EQUAL_FATAL(records_of(&col, 1005, r, 4), 2);
+    CU_ASSERT(r[1]->incarnation == 1 && (r[1]->flags & CONN_F_AFTER_CLOSE));
+    CU_ASSERT_EQUAL(records_of(&col, 1008, r, 4), 1);
+    CU_ASSERT_EQUAL_FATAL(records_of(&col, 1009, r, 4), 2);
     CU_ASSERT(r[1]->incarnation == 1 && (r[1]->flags & CONN_F_AFTER_CLOSE));
     CU_ASSERT_EQUAL_FATAL(records_of(&col, 1007, r, 4), 3);
     CU_ASSERT(r[1]->incarnation == 1 && (r[1]->flags & CONN_F_AFTER_CLOSE) && r[1]->dir[0].pkts == 1);
