@@ -661,11 +661,20 @@ static void continue_closed(struct conn *c, const struct closed_tuple *t)
 static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt, uint32_t ctx)
 {
     const struct icmp_quote *q = &pkt->icmp.quote;
-    if (!q->valid || !q->has_ports)
+    if (!q->valid || !q->has_ports) {
+        an->stats.icmp_errors_unmatched++; /* nothing to key a connection by */
         return;
+    }
+    uint16_t sport = q->sport, dport = q->dport;
+    if (q->proto == IPPROTO_NUM_ICMP || q->proto == IPPROTO_NUM_ICMPV6) {
+        uint8_t other; /* a quoted ICMP query: its flow's key, as track_inline makes it */
+        if (icmp_counterpart(q->proto == IPPROTO_NUM_ICMPV6, (uint8_t)sport, &other))
+            dport = other;
+    }
     struct flow_key key;
-    flow_key_make(&key, q->ip_version, q->proto, &q->src, q->sport, &q->dst, q->dport,
-                  pkt->n_vlan > 0 ? pkt->vlan[0] : 0, pkt->n_vlan > 1 ? pkt->vlan[1] : 0, ctx);
+    bool quoted_src_is_lo =
+        flow_key_make(&key, q->ip_version, q->proto, &q->src, sport, &q->dst, dport,
+                      pkt->n_vlan > 0 ? pkt->vlan[0] : 0, pkt->n_vlan > 1 ? pkt->vlan[1] : 0, ctx);
     struct conn *c = flow_table_find(an->flows, &key);
     if (c == NULL) {
         an->stats.icmp_errors_unmatched++;
@@ -675,17 +684,24 @@ static void attach_icmp_evidence(struct analyzer *an, const struct packet *pkt, 
     struct conn_cold *k = conn_cold_get(c);
     if (k == NULL)
         return; /* out of memory: counted as attached, the evidence is lost */
-    /* keep the first error, but let a later PMTU figure update the MTU */
-    if (!k->has_icmp) {
-        k->has_icmp = true;
-        k->icmp.type = pkt->icmp.type;
-        k->icmp.code = pkt->icmp.code;
-        k->icmp.ip_version = pkt->ip_version;
-        k->icmp.from = pkt->src;
-        k->icmp.ts_ns = pkt->ts_ns;
+    struct conn_icmp_evidence ic = {
+        .ts_ns = pkt->ts_ns,
+        .mtu = pkt->icmp.mtu,
+        .from = pkt->src,
+        .type = pkt->icmp.type,
+        .code = pkt->icmp.code,
+        .ip_version = pkt->ip_version,
+        .quoted_src_is_lo = quoted_src_is_lo,
+    };
+    /* one message, whole (its MTU with its sender): the most telling */
+    int rank = conn_icmp_rank(&ic, c->orig_is_lo);
+    if (k->has_icmp) {
+        int held = conn_icmp_rank(&k->icmp, c->orig_is_lo);
+        if (rank < held || (rank == held && rank != 2))
+            return;
     }
-    if (pkt->icmp.mtu != 0)
-        k->icmp.mtu = pkt->icmp.mtu;
+    k->has_icmp = true;
+    k->icmp = ic;
 }
 
 /* A carrier's application is the tunnel sockscope opened, not what nDPI would guess
@@ -1001,6 +1017,8 @@ track_inline(struct analyzer *an, struct packet *pkt, const struct tunnel_path *
     d->ip_bytes += pkt->ip_len;
     d->wire_bytes += pkt->wire_len;
     d->payload_bytes += pkt->l4_payload_len;
+    if (proto == IPPROTO_NUM_SCTP)
+        d->sctp_chunks |= pkt->sctp.chunk_types;
     if (pkt->payload.len < pkt->l4_payload_len && !tp->is_carrier)
         c->flags |= CONN_F_PAYLOAD_TRUNCATED;
     if (pkt->anomalies & ANOM_BIT(ANOM_TCP_OPTIONS_CUT_BY_SNAPLEN))

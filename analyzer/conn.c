@@ -215,3 +215,21 @@ void conn_materialize(const struct conn *c, struct conn *rec)
     rec->app_host_truncated = k->app_host_truncated;
     memcpy(rec->app_host, k->app_host, sizeof(rec->app_host));
 }
+
+bool conn_icmp_is_refusal(const struct conn_icmp_evidence *ic, bool orig_is_lo)
+{
+    if (ic->quoted_src_is_lo != orig_is_lo)
+        return false; /* the responder's packet: about the originator's port */
+    if (ic->ip_version == 6)
+        return ic->type == 1;
+    return ic->type == 3 && ic->code != 4;
+}
+
+int conn_icmp_rank(const struct conn_icmp_evidence *ic, bool orig_is_lo)
+{
+    if (conn_icmp_is_refusal(ic, orig_is_lo))
+        return 3;
+    if (ic->ip_version == 6 ? ic->type == 2 : ic->type == 3 && ic->code == 4)
+        return 2;
+    return 1;
+}

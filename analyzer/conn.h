@@ -90,7 +90,11 @@ struct conn_dir {
     uint32_t isn;       /* initial sequence number (valid when has_isn) */
     uint32_t next_seq;  /* highest sequence number sent + 1 (32-bit, compared with wrap) */
     uint32_t last_ack;  /* last acknowledgment number sent */
-    uint32_t fin_seq;   /* sequence number of the FIN (valid when fin_sent) */
+    union {
+        uint32_t fin_seq;     /* TCP: sequence number of the FIN (valid when fin_sent) */
+        uint32_t sctp_chunks; /* SCTP: the chunk types this side sent, bit t for type
+                                 t < 32 (INIT 1, INIT ACK 2, ABORT 6) */
+    };
     uint16_t last_window; /* raw */
     uint16_t mss;         /* from the SYN (0 = not seen) */
     int8_t wscale;        /* window-scale shift from the SYN, -1 = not seen */
@@ -158,13 +162,27 @@ struct conn_transition {
     uint64_t from : 6, to : 6; /* enum tcp_state */
 };
 
-/* What an ICMP error quoting this connection's packets said. */
+/* What an ICMP error quoting this connection's packets said: one message, the
+ * most telling of those that came (conn_icmp_rank). */
 struct conn_icmp_evidence {
     uint64_t ts_ns;
-    uint32_t mtu;          /* for fragmentation-needed / packet-too-big */
+    uint32_t mtu;          /* for fragmentation-needed / packet-too-big (0 = other) */
     struct ip_addr from;   /* who sent the ICMP error */
     uint8_t type, code, ip_version;
+    bool quoted_src_is_lo; /* the quoted packet's sender sorts first in the flow key
+                              (flow_key_make's lo): the originator sent it when this
+                              equals the connection's orig_is_lo */
 };
+
+/* ICMP error ic says the responder's port or host could not be reached: a
+ * destination unreachable (ICMP 3, ICMPv6 1) quoting a packet the originator
+ * sent, fragmentation-needed (3/4, path MTU discovery: RFC 1191) aside. An
+ * unreachable quoting the responder's packet is about the originator's port. */
+bool conn_icmp_is_refusal(const struct conn_icmp_evidence *ic, bool orig_is_lo);
+/* How much ic tells about the connection: 3 a refusal (above), 2 a path MTU
+ * (3/4, ICMPv6 packet too big), 1 anything else. A connection keeps the
+ * message of the highest rank, the first of equals, but the latest path MTU. */
+int conn_icmp_rank(const struct conn_icmp_evidence *ic, bool orig_is_lo);
 
 /* Field order: what every packet reads or updates first (times, flags, ports,
  * both directions, Zeek state: six cache lines of the flow table's entry with

@@ -24,6 +24,7 @@ static const char *evidence_text(enum port_evidence e)
     case PEV_SIMULTANEOUS: return "a simultaneous open completed on it (both ends sent SYNs)";
     case PEV_UDP_REPLY: return "it answered a datagram";
     case PEV_RST: return "it answered a SYN with RST";
+    case PEV_SCTP_ABORT: return "it answered an INIT with ABORT";
     case PEV_ICMP_PORT_UNREACH: return "an ICMP port unreachable came back";
     case PEV_ICMP_PROHIBITED: return "an ICMP administratively-prohibited came back";
     case PEV_SYN_UNANSWERED: return "SYNs to it were never answered";

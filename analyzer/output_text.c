@@ -383,16 +383,15 @@ static void diag_text(const struct view_socket *s, char *buf, size_t len)
     const struct conn *c = s->conn;
     size_t used = 0;
     buf[0] = '\0';
-    if (s->diag & SOCK_D_REFUSED) {
+    struct view_refusal r;
+    if ((s->diag & SOCK_D_REFUSED) && views_conn_refusal(c, &r)) {
         char from[64];
-        if (c->refused_by_rst) {
-            ip_addr_format(&s->remote_addr, s->ip_version, from, sizeof(from));
-            used += (size_t)snprintf(buf, len, "refused_by=rst from %s", from);
-        } else {
-            ip_addr_format(&c->icmp.from, c->icmp.ip_version, from, sizeof(from));
-            used += (size_t)snprintf(buf, len, "refused_by=icmp %u/%u from %s", c->icmp.type,
-                                     c->icmp.code, from);
-        }
+        ip_addr_format(&r.from, r.ip_version, from, sizeof(from));
+        if (strcmp(r.kind, "icmp") == 0)
+            used += (size_t)snprintf(buf, len, "refused_by=icmp %u/%u from %s", r.icmp_type,
+                                     r.icmp_code, from);
+        else
+            used += (size_t)snprintf(buf, len, "refused_by=%s from %s", r.kind, from);
     }
     for (uint32_t bit = SOCK_D_REFUSED << 1; bit <= SOCK_D_LAST; bit <<= 1) {
         if (!(s->diag & bit) || used >= len)

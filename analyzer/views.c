@@ -30,6 +30,7 @@ const char *views_evidence_name(enum port_evidence e)
     case PEV_SIMULTANEOUS: return "simultaneous_open";
     case PEV_UDP_REPLY: return "reply";
     case PEV_RST: return "rst";
+    case PEV_SCTP_ABORT: return "abort";
     case PEV_ICMP_PORT_UNREACH: return "icmp_port_unreachable";
     case PEV_ICMP_PROHIBITED: return "icmp_admin_prohibited";
     case PEV_SYN_UNANSWERED: return "syn_unanswered";
@@ -72,6 +73,7 @@ static enum port_status evidence_status(enum port_evidence e)
     case PEV_UDP_REPLY:
         return PORT_OPEN;
     case PEV_RST:
+    case PEV_SCTP_ABORT:
     case PEV_ICMP_PORT_UNREACH:
         return PORT_CLOSED;
     case PEV_ICMP_PROHIBITED:
@@ -91,10 +93,29 @@ bool views_conn_has_ports(const struct conn *c)
            c->proto == IPPROTO_NUM_SCTP;
 }
 
-/* Classifies an attached ICMP error; false if it is not a destination-unreachable. */
+/* The evidence kinds that refuse a connection (port view's `rejected`, a
+ * client socket's refused_by). */
+static bool evidence_refuses(enum port_evidence e)
+{
+    return e == PEV_RST || e == PEV_SCTP_ABORT || e == PEV_ICMP_PORT_UNREACH ||
+           e == PEV_ICMP_PROHIBITED || e == PEV_ICMP_OTHER;
+}
+
+#define SCTP_CHUNK_BIT(t) ((uint32_t)1 << (t))
+#define SCTP_CHUNK_ABORT  6
+
+/* SCTP: the responder sent a chunk other than ABORT (INIT ACK, data, ...): an
+ * endpoint took the association. */
+static bool sctp_answered(const struct conn *c)
+{
+    return (c->dir[1].sctp_chunks & ~SCTP_CHUNK_BIT(SCTP_CHUNK_ABORT)) != 0;
+}
+
+/* Classifies an attached ICMP error; false unless it refuses the responder
+ * (conn_icmp_is_refusal: not fragmentation-needed, not about the originator). */
 static bool icmp_evidence(const struct conn *c, enum port_evidence *ev)
 {
-    if (!c->has_icmp)
+    if (!c->has_icmp || !conn_icmp_is_refusal(&c->icmp, c->orig_is_lo))
         return false;
     const struct conn_icmp_evidence *ic = &c->icmp;
     if (ic->ip_version == 6) {
@@ -143,12 +164,18 @@ static enum port_evidence conn_evidence(const struct conn *c, uint64_t *ts)
             return PEV_SYN_UNANSWERED;
         return PEV_MIDSTREAM;
     }
+    /* an answer outweighs a refusal of the same connection, as it does one of
+     * another connection to the port (open > closed) */
+    if (c->proto == IPPROTO_NUM_SCTP ? sctp_answered(c) : c->dir[1].pkts > 0)
+        return PEV_UDP_REPLY;
+    if (c->proto == IPPROTO_NUM_SCTP && (c->dir[1].sctp_chunks & SCTP_CHUNK_BIT(SCTP_CHUNK_ABORT))) {
+        *ts = c->dir[1].last_ts;
+        return PEV_SCTP_ABORT;
+    }
     if (icmp_evidence(c, &ev)) {
         *ts = c->icmp.ts_ns;
         return ev;
     }
-    if (c->dir[1].pkts > 0)
-        return PEV_UDP_REPLY;
     return PEV_UDP_UNANSWERED;
 }
 
@@ -195,7 +222,7 @@ void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
     else
         s->role = ROLE_UNKNOWN;
 
-    if (side == 0 && (c->refused_by_rst || icmp_evidence(c, &ev)))
+    if (side == 0 && evidence_refuses(ev))
         s->diag |= SOCK_D_REFUSED;
     if (c->proto == IPPROTO_NUM_TCP) {
         if (me->state == TCP_ST_CLOSE_WAIT)
@@ -211,6 +238,26 @@ void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s)
         s->diag |= SOCK_D_REUSE_IN_TIME_WAIT;
     if (c->flags & CONN_F_AFTER_CLOSE)
         s->diag |= SOCK_D_AFTER_CLOSE;
+}
+
+bool views_conn_refusal(const struct conn *c, struct view_refusal *r)
+{
+    memset(r, 0, sizeof(*r));
+    enum port_evidence ev = conn_evidence(c, &r->ts);
+    if (!evidence_refuses(ev))
+        return false;
+    if (ev == PEV_RST || ev == PEV_SCTP_ABORT) {
+        r->kind = ev == PEV_RST ? "rst" : "abort";
+        r->from = c->resp_addr;
+        r->ip_version = c->ip_version;
+    } else {
+        r->kind = "icmp";
+        r->from = c->icmp.from;
+        r->ip_version = c->icmp.ip_version;
+        r->icmp_type = c->icmp.type;
+        r->icmp_code = c->icmp.code;
+    }
+    return true;
 }
 
 bool views_socket_state_at(const struct conn *c, int side, uint64_t ts_ns, uint64_t end_ts,
@@ -391,6 +438,8 @@ static bool syn_recv_interval(const struct conn *c, uint64_t *from, uint64_t *to
 
 static bool conn_completed(const struct conn *c)
 {
+    if (c->proto == IPPROTO_NUM_SCTP)
+        return c->dir[0].pkts > 0 && sctp_answered(c);
     if (c->proto != IPPROTO_NUM_TCP)
         return c->dir[0].pkts > 0 && c->dir[1].pkts > 0;
     bool est[2] = {false, false};
@@ -429,9 +478,12 @@ void views_port_fact_of_conn(const struct conn *c, struct view_port_fact *f)
     if (ev == PEV_SYN_ACK)
         f->listener_since_ts = c->syn_ts != 0 ? c->syn_ts : c->synack_ts;
     f->completed = conn_completed(c);
-    enum port_evidence iev;
-    f->rejected = c->refused_by_rst || icmp_evidence(c, &iev);
-    f->reset = c->proto == IPPROTO_NUM_TCP && (c->dir[0].rst_sent || c->dir[1].rst_sent);
+    f->rejected = evidence_refuses(ev);
+    if (c->proto == IPPROTO_NUM_TCP)
+        f->reset = c->dir[0].rst_sent || c->dir[1].rst_sent;
+    else if (c->proto == IPPROTO_NUM_SCTP) /* an association aborted */
+        f->reset = ((c->dir[0].sctp_chunks | c->dir[1].sctp_chunks) &
+                    SCTP_CHUNK_BIT(SCTP_CHUNK_ABORT)) != 0;
     /* only what nDPI saw in the payload (service is set then), not a port guess */
     if (c->dpi_done && c->service[0] != '\0' && strcmp(c->app_name, "Unknown") != 0)
         memcpy(f->detected, c->app_name, sizeof(f->detected));
@@ -1308,19 +1360,15 @@ void views_json_socket_members(struct jout *o, const struct view_socket *s, int 
     jout_int(o, "bytes_recv", (json_int_t)s->bytes_recv);
     jout_int(o, "pkts_sent", s->pkts_sent);
     jout_int(o, "pkts_recv", s->pkts_recv);
-    if (s->diag & SOCK_D_REFUSED) {
+    struct view_refusal r;
+    if ((s->diag & SOCK_D_REFUSED) && views_conn_refusal(c, &r)) {
         jout_object(o, "refused_by");
-        enum port_evidence ev;
-        if (c->refused_by_rst) {
-            jout_str(o, "kind", "rst");
-            output_json_addr_member(o, "from", &s->remote_addr, s->ip_version);
-            output_json_time_member(o, "ts", c->dir[1].last_ts);
-        } else if (icmp_evidence(c, &ev)) {
-            jout_str(o, "kind", "icmp");
-            output_json_addr_member(o, "from", &c->icmp.from, c->icmp.ip_version);
-            output_json_time_member(o, "ts", c->icmp.ts_ns);
-            jout_int(o, "icmp_type", c->icmp.type);
-            jout_int(o, "icmp_code", c->icmp.code);
+        jout_str(o, "kind", r.kind);
+        output_json_addr_member(o, "from", &r.from, r.ip_version);
+        output_json_time_member(o, "ts", r.ts);
+        if (strcmp(r.kind, "icmp") == 0) {
+            jout_int(o, "icmp_type", r.icmp_type);
+            jout_int(o, "icmp_code", r.icmp_code);
         }
         jout_end(o);
     } else {

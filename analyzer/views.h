@@ -23,6 +23,7 @@ enum port_evidence {
     PEV_SIMULTANEOUS,    /* simultaneous open: open, but no listener */
     PEV_UDP_REPLY,       /* a datagram answered: open */
     PEV_RST,             /* a SYN answered by RST: closed */
+    PEV_SCTP_ABORT,      /* an SCTP INIT answered by ABORT alone (RFC 9260 8.4): closed */
     PEV_ICMP_PORT_UNREACH, /* ICMP(v6) port unreachable: closed */
     PEV_ICMP_PROHIBITED, /* ICMP(v6) administratively prohibited: filtered */
     PEV_SYN_UNANSWERED,  /* SYNs never answered: filtered */
@@ -200,6 +201,17 @@ bool views_conn_has_ports(const struct conn *c);
 /* Fills one socket row for side of c without any view (for streaming): role
  * uses only c's own evidence. port_index is -1. */
 void views_socket_of_conn(const struct conn *c, int side, struct view_socket *s);
+
+/* What refused a connection (a client socket's refused_by). */
+struct view_refusal {
+    const char *kind;       /* "rst", "abort" (SCTP) or "icmp" */
+    struct ip_addr from;    /* the responder, or the ICMP error's sender */
+    uint8_t ip_version;     /* from's */
+    uint64_t ts;            /* the RST or ABORT (the responder's last packet), the ICMP error */
+    uint8_t icmp_type, icmp_code; /* kind "icmp" */
+};
+/* Fills r and returns true when c was refused (its evidence is a refusal). */
+bool views_conn_refusal(const struct conn *c, struct view_refusal *r);
 
 /* When c's socket of side existed and its state at ts_ns (TCP: from the
  * transitions, a TIME_WAIT ending two_msl_ns after it began (0: never);

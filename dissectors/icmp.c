@@ -51,6 +51,13 @@ static void decode_quote(struct view q, struct packet *pkt, bool is_v6)
         qt->has_ports = true;
         qt->sport = rd_be16(l4);
         qt->dport = rd_be16(l4 + 2);
+    } else if ((inner.proto == IPPROTO_NUM_ICMP && !is_v6 && !icmp4_is_error(l4[0])) ||
+               (inner.proto == IPPROTO_NUM_ICMPV6 && is_v6 && l4[0] >= 128)) {
+        /* a quoted query (an echo request, say; never an error, which no error
+         * may quote): its type and code, which key its flow as ports do */
+        qt->has_ports = true;
+        qt->sport = l4[0];
+        qt->dport = l4[1];
     }
     l4 = view_peek(&q, 8);
     if (l4 != NULL && inner.proto == IPPROTO_NUM_TCP)

@@ -178,7 +178,8 @@ struct tcp_info_copy {
 /* What an ICMP/ICMPv6 error quotes: the 5-tuple of the packet it refers to. */
 struct icmp_quote {
     bool valid;         /* inner IP header decoded */
-    bool has_ports;     /* first transport bytes (ports) decoded */
+    bool has_ports;     /* first transport bytes (ports) decoded; for a quoted ICMP
+                           query (not an error), sport and dport hold its type and code */
     uint8_t ip_version; /* 4 or 6 */
     uint8_t proto;
     struct ip_addr src, dst;

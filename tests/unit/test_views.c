@@ -980,12 +980,229 @@ static void test_attempts_without_socket(void)
     free(records.v);
 }
 
+/* ICMP errors and SCTP answers, fed to an analyzer as frames: what each says
+ * about the responder's port. */
+static const uint8_t router[4] = {10, 99, 0, 254};
+
+/* An Ethernet/IPv4 UDP datagram of 4 payload bytes between the fixture hosts. */
+static void udp4(struct analyzer *an, uint64_t ts, uint16_t cport, uint16_t sport, bool from_client)
+{
+    uint8_t f[46];
+    if (from_client)
+        fixture_ip4_frame(f, sizeof(f), 17, fixture_client, cport, fixture_server, sport, 0, 0, 0);
+    else
+        fixture_ip4_frame(f, sizeof(f), 17, fixture_server, sport, fixture_client, cport, 0, 0, 0);
+    fixture_feed(an, f, sizeof(f), ts);
+}
+
+/* An ICMPv4 error of type/code (mtu in its second word) from src to the sender
+ * of the quoted packet: that packet's IPv4 header and first 8 bytes, a datagram
+ * (qproto 17) from qsrc:qsport to qdst:qdport, an ICMP query (qproto 1,
+ * qsport its type, qdport its code) or another protocol's packet. */
+static void icmp4_error(struct analyzer *an, uint64_t ts, const uint8_t src[4], uint8_t type,
+                        uint8_t code, uint16_t mtu, uint8_t qproto, const uint8_t qsrc[4],
+                        uint16_t qsport, const uint8_t qdst[4], uint16_t qdport)
+{
+    uint8_t f[14 + 20 + 8 + 28];
+    memset(f, 0, sizeof(f));
+    f[12] = 0x08;
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[3] = (uint8_t)(sizeof(f) - 14);
+    ip[8] = 64;
+    ip[9] = 1;
+    memcpy(ip + 12, src, 4);
+    memcpy(ip + 16, qsrc, 4); /* back to the quoted packet's sender */
+    uint8_t *ic = ip + 20;
+    ic[0] = type;
+    ic[1] = code;
+    ic[6] = (uint8_t)(mtu >> 8);
+    ic[7] = (uint8_t)mtu;
+    uint8_t *q = ic + 8;
+    q[0] = 0x45;
+    q[3] = 28 + 4;
+    q[8] = 64;
+    q[9] = qproto;
+    memcpy(q + 12, qsrc, 4);
+    memcpy(q + 16, qdst, 4);
+    if (qproto == 1) {
+        q[20] = (uint8_t)qsport;
+        q[21] = (uint8_t)qdport;
+    } else {
+        q[20] = (uint8_t)(qsport >> 8);
+        q[21] = (uint8_t)qsport;
+        q[22] = (uint8_t)(qdport >> 8);
+        q[23] = (uint8_t)qdport;
+        q[25] = 12; /* UDP length */
+    }
+    fixture_feed(an, f, sizeof(f), ts);
+}
+
+/* An SCTP packet with one chunk of type chunk (4 bytes, no value). */
+static void sctp4(struct analyzer *an, uint64_t ts, uint16_t cport, uint16_t sport, bool from_client,
+                  uint8_t chunk)
+{
+    uint8_t f[14 + 20 + 12 + 4];
+    fixture_ip4_frame(f, sizeof(f), 132, from_client ? fixture_client : fixture_server,
+                      from_client ? cport : sport, from_client ? fixture_server : fixture_client,
+                      from_client ? sport : cport, 0, 0, 0);
+    uint8_t *sc = f + 14 + 20;
+    memset(sc + 4, 0, 8 + 4); /* the verification tag and checksum (not verified), the chunk */
+    sc[12] = chunk;
+    sc[15] = 4;
+    fixture_feed(an, f, sizeof(f), ts);
+}
+
+static const struct conn *record_to(uint8_t proto, uint16_t resp_port)
+{
+    for (size_t i = 0; i < records.n; i++)
+        if (records.v[i].proto == proto && records.v[i].resp_port == resp_port)
+            return &records.v[i];
+    return NULL;
+}
+
+static void test_icmp_errors_and_sctp_aborts(void)
+{
+    memset(&records, 0, sizeof(records));
+    struct analyzer_config cfg;
+    fixture_config(&cfg, keep, NULL);
+    struct ss_err err;
+    struct analyzer *an = analyzer_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    const uint8_t *cl = fixture_client, *sv = fixture_server;
+    uint64_t t = T0;
+#define NEXT (t += EXPLAIN_MS)
+    /* 5000: a router's fragmentation-needed is path MTU discovery, no refusal */
+    udp4(an, NEXT, 1000, 5000, true);
+    icmp4_error(an, NEXT, router, 3, 4, 1400, 17, cl, 1000, sv, 5000);
+    /* 5001: a late answer whose client socket had gone: the unreachable quotes
+     * the server's datagram, so it is about the client's port */
+    udp4(an, NEXT, 1001, 5001, true);
+    udp4(an, NEXT, 1001, 5001, false);
+    icmp4_error(an, NEXT, cl, 3, 3, 0, 17, sv, 5001, cl, 1001);
+    /* 5002: a time exceeded, then the server's port unreachable: the latter */
+    udp4(an, NEXT, 1002, 5002, true);
+    icmp4_error(an, NEXT, router, 11, 0, 0, 17, cl, 1002, sv, 5002);
+    icmp4_error(an, NEXT, sv, 3, 3, 0, 17, cl, 1002, sv, 5002);
+    /* 5003: a port unreachable, then a router's frag-needed: the first, whole
+     * (not its sender with the other's MTU) */
+    udp4(an, NEXT, 1003, 5003, true);
+    icmp4_error(an, NEXT, sv, 3, 3, 0, 17, cl, 1003, sv, 5003);
+    icmp4_error(an, NEXT, router, 3, 4, 1300, 17, cl, 1003, sv, 5003);
+    /* 5004: refused, then answered (the service came up): open */
+    udp4(an, NEXT, 1004, 5004, true);
+    icmp4_error(an, NEXT, sv, 3, 3, 0, 17, cl, 1004, sv, 5004);
+    udp4(an, NEXT, 1004, 5004, true);
+    udp4(an, NEXT, 1004, 5004, false);
+    /* 5005: two path MTUs: the latest */
+    udp4(an, NEXT, 1005, 5005, true);
+    icmp4_error(an, NEXT, router, 3, 4, 1400, 17, cl, 1005, sv, 5005);
+    icmp4_error(an, NEXT, router, 3, 4, 1300, 17, cl, 1005, sv, 5005);
+    /* 5006: the same unreachable, the server's datagram itself not captured
+     * (asymmetric routes): still about the client's port */
+    udp4(an, NEXT, 1009, 5006, true);
+    icmp4_error(an, NEXT, cl, 3, 3, 0, 17, sv, 5006, cl, 1009);
+    /* a timestamp request the router could not deliver: the query's own
+     * record (keyed by its type and its counterpart's, 13 and 14) */
+    const uint8_t far[4] = {10, 99, 7, 7};
+    uint8_t query[14 + 20 + 8];
+    fixture_ip4_frame(query, sizeof(query), 1, cl, 0, far, 0, 0, 0, 0);
+    memset(query + 34, 0, 8);
+    query[34] = 13; /* timestamp request */
+    fixture_feed(an, query, sizeof(query), NEXT);
+    icmp4_error(an, NEXT, router, 3, 1, 0, 1, cl, 13, far, 0);
+    /* a quote without ports (GRE) keys no connection */
+    icmp4_error(an, NEXT, router, 3, 1, 0, 47, cl, 0, far, 0);
+    /* SCTP 2905: INIT answered by ABORT (RFC 9260 8.4: no endpoint); 2906: INIT
+     * ACK, then the client aborts the association */
+    sctp4(an, NEXT, 1006, 2905, true, 1);
+    sctp4(an, NEXT, 1006, 2905, false, 6);
+    sctp4(an, NEXT, 1007, 2906, true, 1);
+    sctp4(an, NEXT, 1007, 2906, false, 2);
+    sctp4(an, NEXT, 1007, 2906, true, 6);
+#undef NEXT
+    const struct capture_stats *st = analyzer_stats(an);
+    CU_ASSERT_EQUAL(st->icmp_errors_attached, 11);
+    CU_ASSERT_EQUAL(st->icmp_errors_unmatched, 1);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+
+    const struct conn *c = record_to(IPPROTO_NUM_UDP, 5001);
+    CU_ASSERT(c != NULL && c->has_icmp && c->icmp.type == 3 && c->icmp.code == 3);
+    c = record_to(IPPROTO_NUM_UDP, 5002);
+    CU_ASSERT(c != NULL && c->has_icmp && c->icmp.type == 3 && c->icmp.code == 3);
+    c = record_to(IPPROTO_NUM_UDP, 5003);
+    CU_ASSERT(c != NULL && c->has_icmp && c->icmp.type == 3 && c->icmp.code == 3 &&
+              c->icmp.mtu == 0 && memcmp(c->icmp.from.b, sv, 4) == 0);
+    c = record_to(IPPROTO_NUM_UDP, 5005);
+    CU_ASSERT(c != NULL && c->has_icmp && c->icmp.code == 4 && c->icmp.mtu == 1300);
+    bool query_seen = false;
+    for (size_t i = 0; i < records.n; i++) {
+        if (records.v[i].proto == IPPROTO_NUM_ICMP && records.v[i].orig_port == 13) {
+            query_seen = true;
+            CU_ASSERT(records.v[i].has_icmp && records.v[i].icmp.type == 3 &&
+                      records.v[i].icmp.code == 1);
+        }
+    }
+    CU_ASSERT(query_seen);
+
+    struct views v;
+    CU_ASSERT_FATAL(views_build(&v, records.v, records.n, t, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    const struct view_port *p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5000);
+    CU_ASSERT(p && p->status == PORT_UNKNOWN && p->evidence == PEV_UDP_UNANSWERED &&
+              p->n_rejected == 0);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5001);
+    CU_ASSERT(p && p->status == PORT_OPEN && p->n_rejected == 0 && p->n_completed == 1);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5002);
+    CU_ASSERT(p && p->status == PORT_CLOSED && p->evidence == PEV_ICMP_PORT_UNREACH &&
+              p->n_rejected == 1);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5003);
+    CU_ASSERT(p && p->status == PORT_CLOSED && memcmp(p->icmp_from.b, sv, 4) == 0);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5004);
+    CU_ASSERT(p && p->status == PORT_OPEN && p->evidence == PEV_UDP_REPLY && p->n_rejected == 0);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5005);
+    CU_ASSERT(p && p->status == PORT_UNKNOWN && p->n_rejected == 0);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5006);
+    CU_ASSERT(p && p->status == PORT_UNKNOWN && p->evidence == PEV_UDP_UNANSWERED &&
+              p->n_rejected == 0);
+    p = port_of(&v, IPPROTO_NUM_SCTP, "10.99.0.2", 2905);
+    CU_ASSERT(p && p->status == PORT_CLOSED && p->evidence == PEV_SCTP_ABORT &&
+              p->n_rejected == 1 && p->n_completed == 0 && p->n_reset == 0);
+    p = port_of(&v, IPPROTO_NUM_SCTP, "10.99.0.2", 2906);
+    CU_ASSERT(p && p->status == PORT_OPEN && p->n_rejected == 0 && p->n_completed == 1 &&
+              p->n_reset == 1);
+    for (size_t i = 0; i < v.n_socks; i++) {
+        const struct view_socket *s = &v.socks[i];
+        const struct conn *sc = s->conn;
+        struct view_refusal r;
+        bool refused = (s->diag & SOCK_D_REFUSED) != 0;
+        if (sc->proto == IPPROTO_NUM_SCTP && sc->resp_port == 2905) {
+            CU_ASSERT_EQUAL(refused, s->side == 0);
+            CU_ASSERT(views_conn_refusal(sc, &r) && strcmp(r.kind, "abort") == 0 &&
+                      memcmp(r.from.b, sv, 4) == 0);
+        } else if (sc->proto == IPPROTO_NUM_UDP &&
+                   (sc->resp_port == 5002 || sc->resp_port == 5003)) {
+            CU_ASSERT_EQUAL(refused, s->side == 0);
+            CU_ASSERT(views_conn_refusal(sc, &r) && strcmp(r.kind, "icmp") == 0 &&
+                      r.icmp_type == 3 && r.icmp_code == 3);
+        } else {
+            CU_ASSERT(!refused);
+            CU_ASSERT(!views_conn_refusal(sc, &r));
+        }
+        if (sc->proto == IPPROTO_NUM_UDP && sc->resp_port == 5004)
+            CU_ASSERT_EQUAL(s->role, s->side == 0 ? ROLE_CLIENT : ROLE_SERVER);
+    }
+    views_free(&v);
+    free(records.v);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"--sort fields: listed and accepted", test_sort_fields},
         {"--explain: attempts the port never answered", test_explain_unanswered_attempts},
         {"--explain: attempts that got no socket on the port", test_attempts_without_socket},
+        {"ICMP errors and SCTP aborts as port evidence", test_icmp_errors_and_sctp_aborts},
         {"listener inferred from SYN-ACK", test_listener_inferred_from_syn_ack},
         {"simultaneous open: open, no listener", test_simultaneous_open_has_no_listener},
         {"port status evidence ladder", test_port_status_evidence},
