@@ -100,6 +100,21 @@ static inline uint32_t dissect_ip_payload_len(const struct packet *pkt, size_t c
     return pkt->ip_len > pkt->ip_hdr_len ? pkt->ip_len - pkt->ip_hdr_len : 0;
 }
 
+/* An IP header that claims `need` bytes after it where the view has `have`:
+ * true when the frame cannot hold them, as its missing bytes exceed what the
+ * snaplen cut off (wire_len - cap_len). A headers-only capture is legitimate;
+ * a length past the end of a whole frame (or of the tunnel packet carrying
+ * it) is a lie, which would add up to 64 KiB to a connection's byte counts.
+ * A reassembled datagram's payload is not checked: its bytes are not this
+ * frame's; nor a header dissected outside a frame (cap_len 0). */
+static inline bool dissect_ip_len_past_frame(const struct packet *pkt, size_t have, uint32_t need)
+{
+    if (have >= need || pkt->reassembled || pkt->cap_len == 0)
+        return false;
+    uint32_t cut = pkt->wire_len > pkt->cap_len ? pkt->wire_len - pkt->cap_len : 0;
+    return need - have > cut;
+}
+
 /* Internet checksum helpers (RFC 1071); the pseudo-header variant covers
  * TCP/UDP/ICMPv6 over IPv4 or IPv6 (addresses and version from pkt).
  * inet_csum_add adds len bytes as big-endian 16-bit words to sum (only the last

@@ -91,6 +91,8 @@ enum dissect_status ipv4_dissect(struct view *v, struct packet *pkt, unsigned fl
         }
         /* honour total_len < caplen: Ethernet pads short frames */
         view_clamp(v, total_len - hdr_len);
+        if (SS_UNLIKELY(dissect_ip_len_past_frame(pkt, v->len, total_len - (uint32_t)hdr_len)))
+            return packet_anomaly(pkt, ANOM_IPV4_BAD_TOTAL_LEN, DISSECT_MALFORMED);
         if (v->len < total_len - hdr_len) /* headers-only captures are legitimate */
             pkt->anomalies |= ANOM_BIT(ANOM_IPV4_CUT_BY_SNAPLEN);
         if (pkt->l3.p == NULL) {

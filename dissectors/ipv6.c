@@ -185,6 +185,8 @@ enum dissect_status ipv6_dissect(struct view *v, struct packet *pkt, unsigned fl
 
     if (!quoted) {
         view_clamp(v, plen); /* drop link-layer padding */
+        if (SS_UNLIKELY(dissect_ip_len_past_frame(pkt, v->len, plen)))
+            return packet_anomaly(pkt, ANOM_IPV6_BAD_PAYLOAD_LEN, DISSECT_MALFORMED);
         if (v->len < plen) /* headers-only captures are legitimate */
             pkt->anomalies |= ANOM_BIT(ANOM_IPV6_CUT_BY_SNAPLEN);
         if (pkt->l3.p == NULL) {

@@ -179,6 +179,38 @@ static void test_ipv4_cut_by_snaplen(void)
     CU_ASSERT_EQUAL(pkt.status, DISSECT_OK);
 }
 
+/* A total length past the end of the frame: the snaplen's cut (wire_len -
+ * cap_len) may explain missing bytes, nothing else can. */
+static void test_ipv4_total_len_past_frame(void)
+{
+    static const struct {
+        uint32_t cap, wire;
+        enum dissect_status st;
+        enum anomaly anom;
+    } cases[] = {
+        {30, 30, DISSECT_MALFORMED, ANOM_IPV4_BAD_TOTAL_LEN}, /* a whole frame: a lie */
+        {30, 40, DISSECT_OK, ANOM_IPV4_CUT_BY_SNAPLEN},     /* the 10 missing were cut */
+        {30, 39, DISSECT_MALFORMED, ANOM_IPV4_BAD_TOTAL_LEN}, /* 9 cut, 10 missing */
+        {30, 90, DISSECT_OK, ANOM_IPV4_CUT_BY_SNAPLEN},     /* cut, padding on the wire */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct view v = {ip_tcp, 30};
+        struct packet pkt;
+        memset(&pkt, 0, sizeof(pkt));
+        pkt.cap_len = cases[i].cap;
+        pkt.wire_len = cases[i].wire;
+        CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), cases[i].st);
+        CU_ASSERT(HAS_ANOM(pkt, cases[i].anom));
+    }
+    /* a reassembled datagram's bytes are not the frame's */
+    struct view v = {ip_tcp, 30};
+    struct packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    pkt.cap_len = pkt.wire_len = 30;
+    pkt.reassembled = true;
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_OK);
+}
+
 static void test_ipv4_total_len_zero(void)
 {
     /* segmentation offload: total length 0, 40 bytes captured */
@@ -368,6 +400,7 @@ int register_tests(void)
         { "truncated", test_ipv4_truncated },
         { "bad version, IHL, total length", test_ipv4_bad_fields },
         { "cut by snaplen", test_ipv4_cut_by_snaplen },
+        { "total length past the frame", test_ipv4_total_len_past_frame },
         { "total length zero (TSO)", test_ipv4_total_len_zero },
         { "fragments", test_ipv4_fragment },
         { "quoted in ICMP", test_ipv4_quoted },

@@ -136,6 +136,29 @@ static void test_ipv6_ah_esp_none_mobility(void)
     CU_ASSERT_EQUAL(pkt.ip_hdr_len, 40);
 }
 
+/* A payload length past the end of a whole frame is a lie, not a headers-only
+ * capture (test_ipv4's twin). */
+static void test_ipv6_payload_len_past_frame(void)
+{
+    static const uint8_t raw[] = {
+        HDR6(16, 17),
+        0x00, 0x35, 0x9c, 0x40, 0x00, 0x10, 0x00, 0x00, /* 8 of 16 payload bytes */
+    };
+    struct view v = {raw, sizeof(raw)};
+    struct packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    pkt.cap_len = pkt.wire_len = sizeof(raw);
+    CU_ASSERT_EQUAL(ipv6_dissect(&v, &pkt, 0), DISSECT_MALFORMED);
+    CU_ASSERT(HAS_ANOM(pkt, ANOM_IPV6_BAD_PAYLOAD_LEN));
+    v = (struct view){raw, sizeof(raw)};
+    memset(&pkt, 0, sizeof(pkt));
+    pkt.cap_len = sizeof(raw);
+    pkt.wire_len = sizeof(raw) + 8; /* the 8 were cut by the snaplen */
+    CU_ASSERT_EQUAL(ipv6_dissect(&v, &pkt, 0), DISSECT_OK);
+    CU_ASSERT(HAS_ANOM(pkt, ANOM_IPV6_CUT_BY_SNAPLEN));
+    CU_ASSERT(!HAS_ANOM(pkt, ANOM_IPV6_BAD_PAYLOAD_LEN));
+}
+
 static void test_ipv6_ext_truncated(void)
 {
     /* hop-by-hop of 16 bytes inside a 16-byte payload, capture ends after 12 */
@@ -270,6 +293,7 @@ int register_tests(void)
         { "fragment header", test_ipv6_fragment },
         { "atomic fragment", test_ipv6_atomic_fragment },
         { "AH, ESP, no next header, mobility", test_ipv6_ah_esp_none_mobility },
+        { "payload length past the frame", test_ipv6_payload_len_past_frame },
         { "extension header truncated", test_ipv6_ext_truncated },
         { "extension header beyond payload length", test_ipv6_ext_malformed },
         { "extension chain bounded", test_ipv6_ext_loop_bounded },
