@@ -913,6 +913,16 @@ static void keep(void *user, const struct conn *c)
     conn_vec_push(&records, c);
 }
 
+/* An analyzer whose records go to `records` (emptied first). */
+static struct analyzer *recording_analyzer(void)
+{
+    memset(&records, 0, sizeof(records));
+    struct analyzer_config cfg;
+    fixture_config(&cfg, keep, NULL);
+    struct ss_err err;
+    return analyzer_create(&cfg, &err);
+}
+
 static int by_first_ts(const void *a, const void *b)
 {
     const struct conn *x = a, *y = b;
@@ -946,11 +956,7 @@ static void assert_says(const char *target, const char *line)
 
 static void test_attempts_without_socket(void)
 {
-    memset(&records, 0, sizeof(records));
-    struct analyzer_config cfg;
-    fixture_config(&cfg, keep, NULL);
-    struct ss_err err;
-    struct analyzer *an = analyzer_create(&cfg, &err);
+    struct analyzer *an = recording_analyzer();
     CU_ASSERT_PTR_NOT_NULL_FATAL(an);
     attempt(an, T0, 1000, 80, REFUSE); /* port 80: closed */
     attempt(an, T0 + 10 * EXPLAIN_MS, 1001, 81, ACCEPT); /* port 81: one of each */
@@ -1063,11 +1069,7 @@ static const struct conn *record_to(uint8_t proto, uint16_t resp_port)
 
 static void test_icmp_errors_and_sctp_aborts(void)
 {
-    memset(&records, 0, sizeof(records));
-    struct analyzer_config cfg;
-    fixture_config(&cfg, keep, NULL);
-    struct ss_err err;
-    struct analyzer *an = analyzer_create(&cfg, &err);
+    struct analyzer *an = recording_analyzer();
     CU_ASSERT_PTR_NOT_NULL_FATAL(an);
     const uint8_t *cl = fixture_client, *sv = fixture_server;
     uint64_t t = T0;
@@ -1147,6 +1149,7 @@ static void test_icmp_errors_and_sctp_aborts(void)
     CU_ASSERT(query_seen);
 
     struct views v;
+    struct ss_err err;
     CU_ASSERT_FATAL(views_build(&v, records.v, records.n, t, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
     const struct view_port *p = port_of(&v, IPPROTO_NUM_UDP, "10.99.0.2", 5000);
     CU_ASSERT(p && p->status == PORT_UNKNOWN && p->evidence == PEV_UDP_UNANSWERED &&
