@@ -49,10 +49,13 @@ void stats_count_frame(struct capture_stats *st, uint32_t linktype, uint32_t wir
     st->frames++;
     st->bytes += wire_len;
     st->captured_bytes += cap_len;
-    if (st->first_ts == 0 || ts_ns < st->first_ts)
+    /* a frame stamped at the epoch (a clock never set) has time 0: the flag,
+     * not the value, says whether a first time was seen */
+    if (!st->have_ts || ts_ns < st->first_ts)
         st->first_ts = ts_ns;
-    if (ts_ns > st->last_ts)
+    if (!st->have_ts || ts_ns > st->last_ts)
         st->last_ts = ts_ns;
+    st->have_ts = true;
     count_linktype(st, linktype, wire_len);
 }
 
@@ -102,6 +105,7 @@ static void copy_frame_counters(struct capture_stats *to, const struct capture_s
     to->captured_bytes = from->captured_bytes;
     to->first_ts = from->first_ts;
     to->last_ts = from->last_ts;
+    to->have_ts = from->have_ts;
     to->n_linktypes = from->n_linktypes;
     memcpy(to->linktypes, from->linktypes, sizeof(to->linktypes));
     to->linktypes_overflow = from->linktypes_overflow;

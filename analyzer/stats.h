@@ -2,6 +2,7 @@
 #ifndef SOCKSCOPE_STATS_H
 #define SOCKSCOPE_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "packet.h"
@@ -33,7 +34,8 @@ struct capture_stats {
     uint64_t frames;         /* frames read (after the BPF filter) */
     uint64_t bytes;          /* sum of original (wire) lengths */
     uint64_t captured_bytes; /* sum of captured lengths */
-    uint64_t first_ts, last_ts;
+    uint64_t first_ts, last_ts; /* of the frames counted; valid when have_ts */
+    bool have_ts;            /* a frame was counted: 0 is a time (1970-01-01), not "none" */
     uint64_t files;
     uint64_t frames_filtered_out;
     unsigned n_linktypes;

@@ -105,11 +105,41 @@ static void test_inputs_text(void)
     free(text);
 }
 
+/* A frame stamped at the epoch is a time like any other: the first of a
+ * capture whose frames are at 5 s, 0 s and 6 s is 0 s, not 6 s; also when the
+ * epoch frame was counted on the reader thread's part (stats_split/join). */
+static void test_first_ts_at_epoch(void)
+{
+    const uint64_t s = 1000000000ull;
+    struct capture_stats st;
+    memset(&st, 0, sizeof(st));
+    stats_count_frame(&st, 1, 60, 60, 5 * s);
+    stats_count_frame(&st, 1, 60, 60, 0);
+    stats_count_frame(&st, 1, 60, 60, 6 * s);
+    CU_ASSERT_EQUAL(st.first_ts, 0);
+    CU_ASSERT_EQUAL(st.last_ts, 6 * s);
+    json_t *c = output_json_capture(&st);
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(c, "first_ts")), 0.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(c, "last_ts")), 6.0, 1e-9);
+    json_decref(c);
+
+    /* only frames at 0: first and last both 0, not "none" */
+    struct capture_stats whole, part;
+    memset(&whole, 0, sizeof(whole));
+    stats_split(&part, &whole);
+    stats_count_frame(&part, 1, 60, 60, 0);
+    stats_join(&whole, &part);
+    stats_count_frame(&whole, 1, 60, 60, 1 * s);
+    CU_ASSERT_EQUAL(whole.first_ts, 0);
+    CU_ASSERT_EQUAL(whole.last_ts, 1 * s);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"capture.inputs: each file, one that did not open, none live", test_inputs_json},
         {"--stats: a Files section, none live", test_inputs_text},
+        {"first_ts: a frame at the epoch (time 0) is a first time", test_first_ts_at_epoch},
         {NULL, NULL},
     };
     return add_suite("stats_output", tests);
