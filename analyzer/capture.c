@@ -423,18 +423,24 @@ int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *er
             return fail(cap, err);
         if (rc == 0)
             return 0;
+        const struct bpf_slot *s = NULL;
+        if (cap->bpf != NULL) {
+            /* before the record is counted: one the filter cannot judge is
+             * neither handed on nor filtered out, and inputs[].frames
+             * (frames_read - frames_filtered_out) must not count it */
+            const char *msg;
+            s = filter_for(cap, f->linktype, &msg);
+            if (s == NULL) {
+                ss_err_set(err, "%s: record %" PRIu64 ": cannot apply the filter to link type %"
+                           PRIu32 ": %s", cap->name, f->record_no, f->linktype, msg);
+                return fail(cap, err);
+            }
+        }
         cap->info.frames_read++;
         if (f->over_snaplen && cap->info.frames_over_snaplen++ == 0)
             cap->info.first_over_snaplen = f->record_no;
-        if (cap->bpf == NULL)
+        if (s == NULL)
             return 1;
-        const char *msg;
-        const struct bpf_slot *s = filter_for(cap, f->linktype, &msg);
-        if (s == NULL) {
-            ss_err_set(err, "%s: record %" PRIu64 ": cannot apply the filter to link type %" PRIu32
-                       ": %s", cap->name, f->record_no, f->linktype, msg);
-            return fail(cap, err);
-        }
         struct pcap_pkthdr h = { .caplen = f->cap_len, .len = f->wire_len };
         if (pcap_offline_filter(&s->prog, &h, f->data) != 0)
             return 1;

@@ -36,7 +36,8 @@ struct capture_info {
     bool nanosecond;      /* file timestamps had nanosecond resolution */
     bool big_endian;      /* file byte order */
     const char *compression; /* "gzip", "zstd" or "lz4" (read decompressed), NULL: none */
-    uint64_t frames_read; /* records returned so far (before the filter) */
+    uint64_t frames_read; /* records read so far, before the filter (not one the filter
+                             could not be applied to, which ended the file) */
     uint64_t frames_filtered_out;
     /* records longer than their snaplen (the file header's, a pcapng interface's),
      * read whole as Wireshark reads them (libpcap cuts a pcap file's to the

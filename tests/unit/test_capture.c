@@ -937,6 +937,10 @@ static void test_filter_unsupported_later_interface(void)
     CU_ASSERT_EQUAL(o.end_rc, -1);
     CU_ASSERT(has(&o.err, "lt65000.pcapng: record 2: "));
     CU_ASSERT(has(&o.err, "65000"));
+    /* record 1 was read and filtered out; record 2, which the filter could
+     * not judge, is neither: inputs[].frames (read - filtered out) is 0 */
+    CU_ASSERT_EQUAL(o.info.frames_read, 1);
+    CU_ASSERT_EQUAL(o.info.frames_filtered_out, 1);
 }
 
 /* ---- stdin ---- */
