@@ -71,7 +71,7 @@ static void put_count(struct line *out, uint64_t n)
  * half up) */
 static void put_seconds(struct line *out, uint64_t ns)
 {
-    uint64_t us = (ns + 500) / 1000;
+    uint64_t us = timefmt_round_us(ns);
     put_count(out, us / 1000000);
     char frac[7] = {'.'};
     uint64_t f = us % 1000000;

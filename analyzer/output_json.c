@@ -28,7 +28,7 @@ void output_json_ndjson_line(FILE *fp, const char *type, json_t *body)
 /* Epoch seconds: rounded to microseconds first so that the printed decimal is exact. */
 static double time_value(uint64_t ts_ns)
 {
-    uint64_t us = (ts_ns + 500) / 1000;
+    uint64_t us = timefmt_round_us(ts_ns);
     return (double)(us / 1000000) + (double)(us % 1000000) / 1e6;
 }
 
@@ -39,7 +39,7 @@ json_t *output_json_time(uint64_t ts_ns)
 
 void output_json_time_member(struct jout *o, const char *key, uint64_t ts_ns)
 {
-    jout_epoch_us(o, key, (ts_ns + 500) / 1000); /* the value time_value makes */
+    jout_epoch_us(o, key, timefmt_round_us(ts_ns)); /* the value time_value makes */
 }
 
 static void duration_member(struct jout *o, const char *key, uint64_t ns)

@@ -360,6 +360,11 @@ void timefmt_zeek_date(uint64_t ts_ns, char *buf, size_t n)
              t.day, t.hour, t.min, t.sec);
 }
 
+uint64_t timefmt_round_us(uint64_t ns)
+{
+    return ns / 1000 + (ns % 1000 >= 500);
+}
+
 void timefmt_epoch(uint64_t ts_ns, char *buf, size_t n)
 {
     if (buf == NULL || n == 0)

@@ -47,6 +47,10 @@ void timefmt_iso(uint64_t ts_ns, char *buf, size_t n);
 #define TIMEFMT_ZEEK_DATE_SIZE 24 /* up to year 2554, and the NUL */
 void timefmt_zeek_date(uint64_t ts_ns, char *buf, size_t n);
 
+/* ns in microseconds, rounded half up, without overflow: (ns + 500) / 1000
+ * wraps in the top 500 ns of the range (2554-07-21T23:34:33.709551115Z on). */
+uint64_t timefmt_round_us(uint64_t ns);
+
 /* Writes ts_ns as epoch seconds with 6 decimals, Zeek's `ts` style
  * ("1700000000.000000"); the microseconds are rounded half up, as Zeek's
  * "%.6f" does on whole-nanosecond inputs. Truncates like timefmt_iso. */

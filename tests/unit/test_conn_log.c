@@ -145,6 +145,8 @@ static void test_tcp_columns(void)
     ASSERT_COLUMN(&c, "ts", "1700000000.000001");
     c.first_ts += 1; /* 1500 ns: half up */
     ASSERT_COLUMN(&c, "ts", "1700000000.000002");
+    c.first_ts = UINT64_MAX; /* the last nanosecond: rounding must not wrap to 0 */
+    ASSERT_COLUMN(&c, "ts", "18446744073.709552");
     tcp_conn(&c);
     ASSERT_COLUMN(&c, "local_orig", "-");
     ASSERT_COLUMN(&c, "service", "-");

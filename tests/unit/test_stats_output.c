@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cunit_main.h"
+#include "json_out.h"
 #include "output_json.h"
 #include "output_text.h"
 #include "stats.h"
@@ -134,12 +135,36 @@ static void test_first_ts_at_epoch(void)
     CU_ASSERT_EQUAL(whole.last_ts, 1 * s);
 }
 
+/* The last nanoseconds of the uint64 range (2554-07-21T23:34:33.709551615Z)
+ * round to their microsecond, not wrap to the epoch. */
+static void test_time_rounding_at_the_top(void)
+{
+    struct capture_stats st;
+    memset(&st, 0, sizeof(st));
+    stats_count_frame(&st, 1, 60, 60, UINT64_MAX);
+    json_t *c = output_json_capture(&st);
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(c, "last_ts")), 18446744073.709552, 1e-6);
+    json_decref(c);
+    struct jout o = {0};
+    jout_text(&o);
+    jout_object(&o, NULL);
+    output_json_time_member(&o, "ts", UINT64_MAX);       /* (+ 500) / 1000 gave 0 */
+    output_json_time_member(&o, "t2", UINT64_MAX - 499); /* the same */
+    jout_end(&o);
+    const char *text = jout_text_get(&o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    /* (a double holds 16 digits: both print the same) */
+    CU_ASSERT_STRING_EQUAL(text, "{\"ts\":18446744073.70955,\"t2\":18446744073.70955}");
+    jout_free(&o);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
         {"capture.inputs: each file, one that did not open, none live", test_inputs_json},
         {"--stats: a Files section, none live", test_inputs_text},
         {"first_ts: a frame at the epoch (time 0) is a first time", test_first_ts_at_epoch},
+        {"JSON times: the top of the range rounds without wrapping", test_time_rounding_at_the_top},
         {NULL, NULL},
     };
     return add_suite("stats_output", tests);
