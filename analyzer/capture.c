@@ -346,6 +346,7 @@ static int read_record(struct capture *cap, struct capture_frame *f, struct ss_e
         f->if_index = pkt.if_index;
         f->record_no = pkt.record_no;
         f->over_snaplen = pkt.over_snaplen;
+        f->bad_ts = pkt.bad_ts;
         return 1;
     }
     struct pcap_record rec;
@@ -360,6 +361,7 @@ static int read_record(struct capture *cap, struct capture_frame *f, struct ss_e
     f->if_index = 0;
     f->record_no = rec.record_no;
     f->over_snaplen = rec.over_snaplen;
+    f->bad_ts = rec.bad_ts;
     return 1;
 }
 
@@ -439,6 +441,8 @@ int capture_next(struct capture *cap, struct capture_frame *f, struct ss_err *er
         cap->info.frames_read++;
         if (f->over_snaplen && cap->info.frames_over_snaplen++ == 0)
             cap->info.first_over_snaplen = f->record_no;
+        if (f->bad_ts && cap->info.frames_bad_ts++ == 0)
+            cap->info.first_bad_ts = f->record_no;
         if (s == NULL)
             return 1;
         struct pcap_pkthdr h = { .caplen = f->cap_len, .len = f->wire_len };
@@ -471,6 +475,8 @@ void capture_file_info(const struct capture *cap, size_t i, struct capture_info 
         info->frames_read--;
         if (cap->heads[i].over_snaplen && --info->frames_over_snaplen == 0)
             info->first_over_snaplen = 0;
+        if (cap->heads[i].bad_ts && --info->frames_bad_ts == 0)
+            info->first_bad_ts = 0;
     }
 }
 

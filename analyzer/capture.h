@@ -23,6 +23,7 @@ struct capture_frame {
     uint64_t ts_ns;     /* nanoseconds since the epoch */
     uint32_t if_index;  /* pcapng interface id within its section; 0 for pcap */
     bool over_snaplen;  /* longer than its snaplen, read whole (capture_info) */
+    bool bad_ts;        /* its timestamp could not be read as written (capture_info) */
     uint64_t record_no; /* 1-based packet record number within the file */
 };
 
@@ -43,6 +44,10 @@ struct capture_info {
      * read whole as Wireshark reads them (libpcap cuts a pcap file's to the
      * snaplen and refuses a pcapng file's), and the first one's number */
     uint64_t frames_over_snaplen, first_over_snaplen;
+    /* records whose timestamp could not be read as written, and the first
+     * one's number: a pcap fraction of a second of a second or more (carried
+     * into the seconds), a pcapng time outside 1970 to 2554 (clamped to it) */
+    uint64_t frames_bad_ts, first_bad_ts;
     const char *error;    /* what ended reading early (capture_next's -1), NULL before */
 };
 

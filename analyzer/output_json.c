@@ -76,6 +76,7 @@ json_t *output_json_capture(const struct capture_stats *st)
         json_object_set_new(e, "frames", json_integer((json_int_t)in->frames));
         json_object_set_new(e, "frames_filtered_out", json_integer((json_int_t)in->frames_filtered_out));
         json_object_set_new(e, "frames_over_snaplen", json_integer((json_int_t)in->frames_over_snaplen));
+        json_object_set_new(e, "frames_bad_ts", json_integer((json_int_t)in->frames_bad_ts));
         json_object_set_new(e, "error", in->error != NULL ? json_string(in->error) : json_null());
         json_array_append_new(inputs, e);
     }

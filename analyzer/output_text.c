@@ -47,6 +47,8 @@ void output_text_stats(FILE *out, const struct capture_stats *st)
             fprintf(out, " (%" PRIu64 " filtered out)", in->frames_filtered_out);
         if (in->frames_over_snaplen > 0)
             fprintf(out, ", %" PRIu64 " longer than the snaplen (read whole)", in->frames_over_snaplen);
+        if (in->frames_bad_ts > 0)
+            fprintf(out, ", %" PRIu64 " with a bad timestamp (adjusted)", in->frames_bad_ts);
         if (in->error != NULL) /* the message is above, under "input ended early" */
             fprintf(out, ", ended early");
         fputc('\n', out);

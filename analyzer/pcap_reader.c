@@ -98,16 +98,17 @@ const struct pcap_file_info *pcap_reader_info(const struct pcap_reader *r)
     return &r->info;
 }
 
-/* The record's fraction of a second in nanoseconds as libpcap 1.10 gives it
- * for a file in the machine's byte order: a signed 32-bit field (microseconds
- * scaled up), so that a damaged file's timestamps are those libpcap-based
- * tools show. (A byte-swapped file's fields libpcap reads unsigned, its
- * seconds too; the seconds are read unsigned here in either order, as
- * Wireshark reads them, so that times after 2038 stay times.) */
-static uint64_t frac_ns(uint32_t raw, bool nanosecond)
+/* The record's fraction of a second in nanoseconds, read unsigned, as the
+ * seconds are (as Wireshark reads them, so that times after 2038 stay times).
+ * A fraction of a second or more is damage with no one right reading (libpcap
+ * reads the field signed in a file of the machine's byte order, unsigned in a
+ * byte-swapped one; Wireshark keeps it unnormalised): *bad says so, and it is
+ * carried into the seconds, which cannot overflow 64 bits (at most
+ * (2^32 - 1) * (10^9 + 1000) ns). */
+static uint64_t frac_ns(uint32_t raw, bool nanosecond, bool *bad)
 {
-    int64_t v = raw > INT32_MAX ? (int64_t)raw - ((int64_t)1 << 32) : (int64_t)raw;
-    return (uint64_t)(nanosecond ? v : v * 1000);
+    *bad = raw >= (nanosecond ? NS_PER_SEC : 1000000u);
+    return nanosecond ? raw : (uint64_t)raw * 1000;
 }
 
 static int fail_with(struct pcap_reader *r, struct ss_err *err)
@@ -167,7 +168,7 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
     rec->cap_len = caplen;
     rec->wire_len = len;
     rec->ts_ns = (uint64_t)filebuf_rd32(h, fi->big_endian) * NS_PER_SEC +
-                 frac_ns(filebuf_rd32(h + 4, fi->big_endian), fi->nanosecond);
+                 frac_ns(filebuf_rd32(h + 4, fi->big_endian), fi->nanosecond, &rec->bad_ts);
     rec->record_no = no;
     /* (a snaplen above the limit marks nothing: the limit was checked above) */
     rec->over_snaplen = fi->snaplen != 0 && caplen > fi->snaplen;

@@ -47,10 +47,13 @@ struct pcap_file_info {
 struct pcap_record {
     const uint8_t *data;
     uint32_t cap_len, wire_len;
-    uint64_t ts_ns;     /* seconds as unsigned 32 bits, the fraction as libpcap reads it */
+    uint64_t ts_ns;     /* seconds as unsigned 32 bits, plus the fraction, unsigned */
     uint64_t record_no; /* 1-based */
     bool over_snaplen;  /* cap_len is beyond the file's snaplen (which libpcap would cut
                            it to): a wrong snaplen in the header, or an edited file */
+    bool bad_ts;        /* the fraction of a second was a second or more (damage: 10^6
+                           microseconds, 10^9 nanoseconds, 2^31 read signed by libpcap):
+                           its whole seconds are carried into the seconds */
 };
 
 /* Starts reading a classic pcap file whose first byte is in's next unread

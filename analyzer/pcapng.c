@@ -205,6 +205,9 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
     };
     const uint8_t *p = b + 16;
     size_t n = r->blk_len - IDB_MIN_LEN;
+    /* each may appear once (the draft's MUST NOT appear more than once); a
+     * second is ignored, as tshark ignores it */
+    bool have_tsresol = false, have_tsoffset = false;
     while (n >= 4) {
         uint16_t code = filebuf_rd16(p, be), olen = filebuf_rd16(p + 2, be);
         p += 4;
@@ -216,13 +219,15 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
                        r->in.name, r->blk_off, code, olen);
             return -1;
         }
-        if (code == OPT_IF_TSRESOL && olen >= 1) {
+        if (code == OPT_IF_TSRESOL && olen >= 1 && !have_tsresol) {
+            have_tsresol = true;
             if (set_tsresol(&ifc, p[0]) != 0) {
                 ss_err_set(err, "%s: block at offset %" PRIu64 ": unsupported if_tsresol 0x%02x",
                            r->in.name, r->blk_off, p[0]);
                 return -1;
             }
-        } else if (code == OPT_IF_TSOFFSET && olen >= 8) {
+        } else if (code == OPT_IF_TSOFFSET && olen >= 8 && !have_tsoffset) {
+            have_tsoffset = true;
             ifc.tsoffset_s = (int64_t)rd64(p, be);
         }
         size_t padded = ((size_t)olen + 3u) & ~(size_t)3u;
@@ -249,7 +254,7 @@ static int parse_idb(struct pcapng_reader *r, struct ss_err *err)
     return 0;
 }
 
-uint64_t pcapng_ts_to_ns(const struct pcapng_interface *ifc, uint64_t ts)
+uint64_t pcapng_ts_to_ns(const struct pcapng_interface *ifc, uint64_t ts, bool *clamped)
 {
     uint64_t units = ifc->units_per_sec ? ifc->units_per_sec : 1000000;
     uint64_t sec = ts / units, frac = ts % units, frac_ns;
@@ -265,8 +270,18 @@ uint64_t pcapng_ts_to_ns(const struct pcapng_interface *ifc, uint64_t ts)
     } else {
         frac_ns = frac / (units / NS_PER_SEC);
     }
-    /* unsigned arithmetic: absurd offsets wrap instead of overflowing */
-    return (sec + (uint64_t)ifc->tsoffset_s) * NS_PER_SEC + frac_ns;
+    /* sec + tsoffset_s, then * 10^9 + frac_ns, each step checked: a time
+     * outside the range is clamped to its nearer end, never wrapped */
+    *clamped = true;
+    int64_t off = ifc->tsoffset_s;
+    if (off < 0 && sec < (uint64_t)0 - (uint64_t)off)
+        return 0; /* before 1970 (a legal pcapng time, not a sockscope one) */
+    uint64_t s = sec + (uint64_t)off, ns; /* wraps back into range when off < 0 */
+    if ((off > 0 && s < sec) || __builtin_mul_overflow(s, NS_PER_SEC, &ns) ||
+        __builtin_add_overflow(ns, frac_ns, &ns))
+        return UINT64_MAX;
+    *clamped = false;
+    return ns;
 }
 
 /* Fills pkt from the packet block in r->buf. Returns 1 or -1. */
@@ -280,6 +295,7 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
     const uint8_t *data;
     uint64_t ts_ns;
     bool over_snaplen = false; /* an SPB's captured length is its snaplen at most */
+    bool bad_ts = false;       /* an SPB's is the packet's before it, counted there */
 
     if (r->blk_type == BT_SPB) {
         if (r->blk_len < SPB_MIN_LEN) {
@@ -333,7 +349,7 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
         const struct pcapng_interface *ifc = &r->ifs[if_id];
         over_snaplen = ifc->snaplen != 0 && cap_len > ifc->snaplen;
         data = b + 28;
-        ts_ns = pcapng_ts_to_ns(ifc, ts);
+        ts_ns = pcapng_ts_to_ns(ifc, ts, &bad_ts);
         r->last_ts_ns = ts_ns;
     }
     pkt->data = data;
@@ -342,6 +358,7 @@ static int parse_packet(struct pcapng_reader *r, struct pcapng_packet *pkt, stru
     pkt->linktype = r->ifs[if_id].linktype;
     pkt->if_index = if_id;
     pkt->over_snaplen = over_snaplen;
+    pkt->bad_ts = bad_ts;
     pkt->ts_ns = ts_ns;
     pkt->record_no = rec;
     return 1;

@@ -37,6 +37,8 @@ struct pcapng_packet {
     uint64_t record_no; /* 1-based count of EPB/SPB/PB records in the file */
     bool over_snaplen;  /* cap_len is beyond its interface's snaplen: read whole, as
                            Wireshark reads it (libpcap 1.10 stops reading there) */
+    bool bad_ts;        /* the time is outside what ts_ns holds and was clamped
+                           (pcapng_ts_to_ns) */
 };
 
 /* Starts reading a pcapng file whose first byte (the SHB's) is in's next
@@ -66,9 +68,13 @@ const struct pcapng_interface *pcapng_first_interface(const struct pcapng_reader
 /* Byte order of the first section. */
 bool pcapng_big_endian(const struct pcapng_reader *r);
 
-/* Converts a raw pcapng timestamp of interface ifc to nanoseconds since the
- * epoch (unsigned wrap-around on absurd values, never undefined behaviour). */
-uint64_t pcapng_ts_to_ns(const struct pcapng_interface *ifc, uint64_t ts);
+/* Converts a raw pcapng timestamp of interface ifc (its if_tsresol units, plus
+ * its if_tsoffset seconds, which is signed) to nanoseconds since the epoch. A
+ * time that uint64 nanoseconds cannot hold, before 1970-01-01T00:00:00Z (a
+ * negative if_tsoffset) or after 2554-07-21T23:34:33.709551615Z (a large
+ * offset, or a large count of coarse units), is clamped to that end of the
+ * range, with *clamped set (else false): never wrapped. */
+uint64_t pcapng_ts_to_ns(const struct pcapng_interface *ifc, uint64_t ts, bool *clamped);
 
 /* Frees the reader (not its descriptor or stream); pcapng_close(NULL) is a
  * no-op. */

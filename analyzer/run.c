@@ -472,6 +472,7 @@ static int note_input(struct capture_input *in, const char *path, const struct c
     in->frames = info->frames_read - info->frames_filtered_out;
     in->frames_filtered_out = info->frames_filtered_out;
     in->frames_over_snaplen = info->frames_over_snaplen;
+    in->frames_bad_ts = info->frames_bad_ts;
     return 0;
 }
 
@@ -609,6 +610,14 @@ int run_offline(const struct cli_options *opt)
                                 "read whole as Wireshark reads them (the first: record %" PRIu64 ")\n",
                         info.name, info.frames_over_snaplen,
                         info.frames_over_snaplen == 1 ? "" : "s", info.first_over_snaplen);
+            if (info.frames_bad_ts > 0) /* never silent: the times shown are not the file's */
+                fprintf(stderr, "sockscope: note: %s: %" PRIu64 " record%s with a timestamp that "
+                                "cannot be read as written (a fraction of a second of a second "
+                                "or more, carried into the seconds; a time before 1970 or after "
+                                "2554-07-21T23:34:33.709551615Z, clamped to it) (the first: "
+                                "record %" PRIu64 ")\n",
+                        info.name, info.frames_bad_ts, info.frames_bad_ts == 1 ? "" : "s",
+                        info.first_bad_ts);
             if (note_input(&inputs[st->n_inputs++], opt->files[merged != NULL ? k : i], &info,
                            NULL) != 0 && rc_code == EXIT_OK) {
                 fprintf(stderr, "sockscope: out of memory\n");

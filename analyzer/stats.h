@@ -26,6 +26,8 @@ struct capture_input {
     uint64_t frames_filtered_out;
     uint64_t frames_over_snaplen; /* records longer than their snaplen, read whole
                                      (before the filter) */
+    uint64_t frames_bad_ts;  /* records whose timestamp could not be read as written
+                                (capture_info; before the filter) */
     char *error;             /* what ended reading it early, as stderr said it (NULL:
                                 read to its end, or as far as -c asked); owned as path */
 };

@@ -237,6 +237,32 @@ static void check_pcap_order(bool be, bool nsec)
     CU_ASSERT_EQUAL(o.info.frames_read, 3);
 }
 
+/* A fraction of a second of a second or more is damage: carried into the
+ * seconds (unsigned: 2^31 is not read as a negative), and counted. */
+static void test_pcap_fraction_out_of_range(void)
+{
+    for (int nsec = 0; nsec <= 1; nsec++) {
+        struct buf b = { .be = nsec == 1 };
+        uint64_t mul = nsec ? 1 : 1000;
+        pcap_header(&b, nsec, 65535, 1);
+        pcap_record(&b, 1700000000, nsec ? 999999999u : 999999u, 14, 14, 0); /* in range */
+        pcap_record(&b, 1700000000, nsec ? 1500000000u : 1500000u, 14, 14, 0);
+        pcap_record(&b, 1700000000, 0x80000000u, 14, 14, 0);
+        pcap_record(&b, 0, 0xffffffffu, 14, 14, 0);
+        struct readout o;
+        read_all(write_buf("frac.pcap", &b), NULL, &o);
+        CU_ASSERT_EQUAL_FATAL(o.n, 4);
+        CU_ASSERT_EQUAL(o.end_rc, 0);
+        CU_ASSERT_FALSE(o.f[0].bad_ts);
+        CU_ASSERT(o.f[1].bad_ts && o.f[2].bad_ts && o.f[3].bad_ts);
+        CU_ASSERT_EQUAL(o.f[1].ts_ns, 1700000000ull * NS + 1500000000ull);
+        CU_ASSERT_EQUAL(o.f[2].ts_ns, 1700000000ull * NS + 0x80000000ull * mul);
+        CU_ASSERT_EQUAL(o.f[3].ts_ns, 0xffffffffull * mul); /* not 2^64 - mul */
+        CU_ASSERT_EQUAL(o.info.frames_bad_ts, 3);
+        CU_ASSERT_EQUAL(o.info.first_bad_ts, 2);
+    }
+}
+
 static void test_pcap_usec_le(void)
 {
     check_pcap_order(false, false);
@@ -470,6 +496,58 @@ static void check_pcapng_resolutions(bool be)
     CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAPNG);
     CU_ASSERT_EQUAL(o.info.big_endian, be);
     CU_ASSERT_EQUAL(o.info.nanosecond, false); /* first interface: microseconds */
+}
+
+/* An IDB with two if_tsresol options (10^-9, then 10^-3): the first. */
+static void ng_idb_tsresol_twice(struct buf *b)
+{
+    size_t s = blk_begin(b, 1);
+    put16(b, 1);
+    put16(b, 0);
+    put32(b, 0);
+    for (int i = 0; i < 2; i++) {
+        put16(b, 9);
+        put16(b, 1);
+        put8(b, i == 0 ? 9 : 3);
+        pad4(b);
+    }
+    put16(b, 0);
+    put16(b, 0);
+    blk_end(b, s);
+}
+
+/* Times that uint64 nanoseconds cannot hold are clamped and counted, never
+ * wrapped: a negative if_tsoffset (signed: a time before 1970), a count of
+ * whole seconds (if_tsresol 10^0) past 2554; a second if_tsresol is ignored. */
+static void test_pcapng_time_out_of_range(void)
+{
+    static const uint8_t d[14] = { 0 };
+    struct buf b = { 0 };
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, -1, -100);        /* interface 0: microseconds, 100 s back */
+    ng_idb(&b, 1, 0, 0, 0);            /* interface 1: seconds */
+    ng_idb_tsresol_twice(&b);          /* interface 2 */
+    ng_epb(&b, 0, 5000000, d, 14, 14);   /* 5 s - 100 s: before 1970 */
+    ng_epb(&b, 0, 200000000, d, 14, 14); /* 200 s - 100 s = 100 s */
+    ng_epb(&b, 1, 1ull << 62, d, 14, 14); /* 2^62 s */
+    ng_epb(&b, 1, 18446744073ull, d, 14, 14); /* the last whole second that fits */
+    ng_epb(&b, 2, 1700000000ull * NS, d, 14, 14);
+    struct readout o;
+    read_all(write_buf("ts_range.pcapng", &b), NULL, &o);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 5);
+    CU_ASSERT_EQUAL(o.f[0].ts_ns, 0);
+    CU_ASSERT(o.f[0].bad_ts);
+    CU_ASSERT_EQUAL(o.f[1].ts_ns, 100 * NS);
+    CU_ASSERT_FALSE(o.f[1].bad_ts);
+    CU_ASSERT_EQUAL(o.f[2].ts_ns, UINT64_MAX);
+    CU_ASSERT(o.f[2].bad_ts);
+    CU_ASSERT_EQUAL(o.f[3].ts_ns, 18446744073ull * NS);
+    CU_ASSERT_FALSE(o.f[3].bad_ts);
+    CU_ASSERT_EQUAL(o.f[4].ts_ns, 1700000000ull * NS); /* 10^-3 would be 2077 */
+    CU_ASSERT_FALSE(o.f[4].bad_ts);
+    CU_ASSERT_EQUAL(o.info.frames_bad_ts, 2);
+    CU_ASSERT_EQUAL(o.info.first_bad_ts, 1);
 }
 
 static void test_pcapng_le(void)
@@ -1523,6 +1601,8 @@ int register_tests(void)
         { "pcapng bad block length", test_pcapng_bad_trailing_length },
         { "pcapng truncated record", test_pcapng_truncated_record },
         { "pcapng caplen > snaplen or block", test_pcapng_caplen_over_snaplen },
+        { "pcapng times outside 1970-2554 clamped and counted", test_pcapng_time_out_of_range },
+        { "pcap fraction of a second out of range: carried, counted", test_pcap_fraction_out_of_range },
         { "not a capture", test_not_a_capture },
         { "compressed by a tool not decompressed", test_other_compressors },
         { "missing file", test_missing_file },

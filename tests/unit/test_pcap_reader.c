@@ -24,6 +24,7 @@ struct rec_summary {
     uint64_t ts_ns, record_no;
     uint32_t sum; /* of the data bytes, each weighted by its position */
     bool over_snaplen;
+    bool bad_ts;
 };
 
 struct readout {
@@ -93,6 +94,7 @@ static void read_all(const uint8_t *b, size_t len, bool by_fd, size_t peek, stru
             s->record_no = rec.record_no;
             s->sum = data_sum(rec.data, rec.cap_len);
             s->over_snaplen = rec.over_snaplen;
+            s->bad_ts = rec.bad_ts;
         }
         if (o->end_rc == -1) { /* stays failed, same message */
             struct ss_err again = { "" };
@@ -148,7 +150,8 @@ static void check_orders_and_resolutions(bool be, bool nsec)
     pcap_header(&b, nsec, 65535, 1 | 0x10000000u); /* FCS bits above the link type */
     pcap_record(&b, 1700000000, nsec ? 123456789u : 123456u, 60, 60, 0x10);
     pcap_record(&b, 0xF0000000u, nsec ? 999999999u : 999999u, 42, 1514, 0x20);
-    /* a fraction beyond 2^31 is negative to libpcap: a second earlier, nearly */
+    /* a fraction beyond 2^31 (negative to libpcap), and beyond a second: damage,
+     * read unsigned and carried into the seconds, marked */
     pcap_record(&b, 10, 0xFFFFFFFFu, 0, 0, 0);
     struct readout o;
     read_both(&b, &o);
@@ -163,7 +166,8 @@ static void check_orders_and_resolutions(bool be, bool nsec)
     CU_ASSERT_EQUAL(o.end_rc, 0);
     CU_ASSERT_EQUAL(o.r[0].ts_ns, 1700000000ull * NS + 123456789u - (nsec ? 0 : 789u));
     CU_ASSERT_EQUAL(o.r[1].ts_ns, 0xF0000000ull * NS + (nsec ? 999999999u : 999999000u));
-    CU_ASSERT_EQUAL(o.r[2].ts_ns, 10 * NS - (nsec ? 1 : 1000));
+    CU_ASSERT_EQUAL(o.r[2].ts_ns, 10 * NS + 0xFFFFFFFFull * (nsec ? 1 : 1000));
+    CU_ASSERT(!o.r[0].bad_ts && !o.r[1].bad_ts && o.r[2].bad_ts);
     CU_ASSERT_EQUAL(o.r[0].cap_len, 60);
     CU_ASSERT_EQUAL(o.r[1].cap_len, 42);
     CU_ASSERT_EQUAL(o.r[1].wire_len, 1514);

@@ -18,9 +18,9 @@ static char cut[] = "stdin: record 3: truncated record (captured length 60, 2 by
 static char gone[] = "b?.pcap: No such file or directory";
 
 static const struct capture_input three[] = {
-    { "a.pcap", "pcap", NULL, 65535, 20, 0, 0, NULL },
-    { "-", "pcapng", "lz4", 262144, 1, 19, 1, cut },
-    { "b\377.pcap", NULL, NULL, 0, 0, 0, 0, gone },
+    { "a.pcap", "pcap", NULL, 65535, 20, 0, 0, 2, NULL },
+    { "-", "pcapng", "lz4", 262144, 1, 19, 1, 0, cut },
+    { "b\377.pcap", NULL, NULL, 0, 0, 0, 0, 0, gone },
 };
 
 /* Statistics of nothing read but the three files above. */
@@ -47,8 +47,9 @@ static void test_inputs_json(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 20);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_filtered_out")), 0);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_over_snaplen")), 0);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_bad_ts")), 2);
     CU_ASSERT(json_is_null(json_object_get(e, "error")));
-    CU_ASSERT_EQUAL(json_object_size(e), 8);
+    CU_ASSERT_EQUAL(json_object_size(e), 9);
 
     e = json_array_get(in, 1);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "path")), "-");
@@ -58,6 +59,7 @@ static void test_inputs_json(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames")), 1);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_filtered_out")), 19);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_over_snaplen")), 1);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "frames_bad_ts")), 0);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "error")), cut);
 
     /* did not open; its name scrubbed to UTF-8, not dropped */
@@ -94,7 +96,7 @@ static void test_inputs_text(void)
     stats_of_three(&st);
     char *text = stats_text(&st);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nFiles\n"
-                                        "  a.pcap: pcap, snaplen 65535, 20 frames\n"
+                                        "  a.pcap: pcap, snaplen 65535, 20 frames, 2 with a bad timestamp (adjusted)\n"
                                         "  -: pcapng, lz4-compressed, snaplen 262144, 1 frame (19 filtered out), "
                                         "1 longer than the snaplen (read whole), ended early\n"
                                         "  b\377.pcap: did not open\n"
