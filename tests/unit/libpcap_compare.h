@@ -32,13 +32,15 @@ static inline const char *libpcap_frame_differs(const struct capture_frame *f,
 {
     /* libpcap 1.10 reads a pcap record's seconds and fraction signed in a file
      * of the machine's byte order and unsigned in a swapped one; sockscope
-     * reads the seconds unsigned (2038, as Wireshark), the fraction signed. A
-     * fraction outside a second is damage with no right reading: not compared.
+     * reads both unsigned (2038, as Wireshark). A fraction outside a second is
+     * damage with no right reading: not compared; nor is a time sockscope
+     * marked bad_ts (a pcapng time outside uint64 nanoseconds, which it
+     * clamps where libpcap wraps).
      * A pcapng simple packet block has no time: libpcap gives it 0, sockscope
      * the time of the packet block before it (pcapng.c) */
     int64_t frac = (int64_t)h->ts.tv_usec;
     bool no_time = pcapng && h->ts.tv_sec == 0 && frac == 0;
-    if (frac >= 0 && frac < 1000000000 && !no_time) {
+    if (frac >= 0 && frac < 1000000000 && !no_time && !f->bad_ts) {
         uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
         if (f->ts_ns != sec * 1000000000u + (uint64_t)frac)
             return "time";
