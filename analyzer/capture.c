@@ -244,6 +244,8 @@ static int capture_start(struct capture **out, struct capture *cap, int fd, FILE
     case 0xd4c3b2a1u: /* microseconds, little-endian */
     case 0xa1b23c4du: /* nanoseconds, big-endian */
     case 0x4d3cb2a1u: /* nanoseconds, little-endian */
+    case 0xa1b2cd34u: /* Kuznetzov's modified pcap, big-endian */
+    case 0x34cdb2a1u: /* Kuznetzov's modified pcap, little-endian */
         rc = open_pcap(cap, &in, err);
         break;
     case PCAPNG_MAGIC: rc = open_pcapng(cap, &in, err); break;

@@ -9,6 +9,11 @@
 
 #define MAGIC_USEC 0xa1b2c3d4u
 #define MAGIC_NSEC 0xa1b23c4du
+/* Alexey Kuznetzov's modified pcap (libpcap's KUZNETZOV_TCPDUMP_MAGIC):
+ * microseconds, each record header 8 bytes longer (ifindex 4, protocol 2,
+ * pkt_type 1, pad 1), which libpcap skips and so does this reader */
+#define MAGIC_KUZNETZOV 0xa1b2cd34u
+#define KUZNETZOV_EXTRA 8u
 #define NS_PER_SEC 1000000000ull
 
 /* which record field holds the captured length (pcap_reader.h) */
@@ -19,6 +24,8 @@ struct pcap_reader {
     struct filebuf in; /* in.name prefixes messages */
     uint8_t lengths; /* enum lengths */
     uint32_t limit;  /* largest captured length accepted */
+    uint32_t hdr_len; /* of a record header: 16, or 24 in Kuznetzov's format */
+    uint64_t snaplen; /* beyond which a record is over_snaplen (0: none) */
     uint64_t records;
     bool failed;
     struct ss_err fail;
@@ -59,9 +66,10 @@ int pcap_reader_open(struct pcap_reader **out, struct filebuf *in, struct ss_err
     const uint8_t *h = filebuf_data(&r->in);
     uint32_t magic = filebuf_rd32(h, true); /* the bytes in file order */
     struct pcap_file_info *fi = &r->info;
-    if (magic == MAGIC_USEC || magic == MAGIC_NSEC) {
+    uint32_t swapped = filebuf_rd32(h, false);
+    if (magic == MAGIC_USEC || magic == MAGIC_NSEC || magic == MAGIC_KUZNETZOV) {
         fi->big_endian = true;
-    } else if (filebuf_rd32(h, false) == MAGIC_USEC || filebuf_rd32(h, false) == MAGIC_NSEC) {
+    } else if (swapped == MAGIC_USEC || swapped == MAGIC_NSEC || swapped == MAGIC_KUZNETZOV) {
         fi->big_endian = false;
     } else {
         ss_err_set(err, "%s: not a classic pcap file (magic 0x%08" PRIx32 ")", name, magic);
@@ -69,6 +77,8 @@ int pcap_reader_open(struct pcap_reader **out, struct filebuf *in, struct ss_err
     }
     bool be = fi->big_endian;
     fi->nanosecond = filebuf_rd32(h, be) == MAGIC_NSEC;
+    fi->kuznetzov = filebuf_rd32(h, be) == MAGIC_KUZNETZOV;
+    r->hdr_len = PCAP_REC_HDR_LEN + (fi->kuznetzov ? KUZNETZOV_EXTRA : 0);
     fi->version_major = filebuf_rd16(h + 4, be);
     fi->version_minor = filebuf_rd16(h + 6, be);
     fi->snaplen = filebuf_rd32(h + 16, be);
@@ -86,6 +96,9 @@ int pcap_reader_open(struct pcap_reader **out, struct filebuf *in, struct ss_err
         goto fail;
     }
     r->limit = pcap_max_caplen(fi->linktype);
+    /* Kuznetzov's Ethernet captures may hold a faked 14-byte header beyond
+     * the snaplen (cooked mode): libpcap allows for it, and so does this */
+    r->snaplen = fi->snaplen + (fi->kuznetzov && fi->linktype == 1 && fi->snaplen != 0 ? 14u : 0u);
     *out = r;
     return 0;
 fail:
@@ -124,15 +137,15 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
         *err = r->fail;
         return -1;
     }
-    if (filebuf_fill(&r->in, PCAP_REC_HDR_LEN, err) != 0)
+    if (filebuf_fill(&r->in, r->hdr_len, err) != 0)
         return fail_with(r, err);
     size_t have = filebuf_avail(&r->in);
     if (have == 0)
         return 0;
     uint64_t no = r->records + 1;
-    if (have < PCAP_REC_HDR_LEN) {
+    if (have < r->hdr_len) {
         ss_err_set(err, "%s: record %" PRIu64 ": truncated record header (%zu of %u bytes)",
-                   r->in.name, no, have, PCAP_REC_HDR_LEN);
+                   r->in.name, no, have, r->hdr_len);
         return fail_with(r, err);
     }
     const struct pcap_file_info *fi = &r->info;
@@ -154,24 +167,24 @@ int pcap_reader_next(struct pcap_reader *r, struct pcap_record *rec, struct ss_e
                    r->in.name, no, caplen, fi->linktype, r->limit);
         return fail_with(r, err);
     }
-    size_t size = PCAP_REC_HDR_LEN + (size_t)caplen;
+    size_t size = r->hdr_len + (size_t)caplen;
     if (filebuf_fill(&r->in, size, err) != 0)
         return fail_with(r, err);
     have = filebuf_avail(&r->in);
     if (have < size) {
         ss_err_set(err, "%s: record %" PRIu64 ": truncated record (captured length %" PRIu32
-                   ", %zu bytes left)", r->in.name, no, caplen, have - PCAP_REC_HDR_LEN);
+                   ", %zu bytes left)", r->in.name, no, caplen, have - r->hdr_len);
         return fail_with(r, err);
     }
     h = filebuf_data(&r->in); /* filling may have moved the bytes */
-    rec->data = h + PCAP_REC_HDR_LEN;
+    rec->data = h + r->hdr_len;
     rec->cap_len = caplen;
     rec->wire_len = len;
     rec->ts_ns = (uint64_t)filebuf_rd32(h, fi->big_endian) * NS_PER_SEC +
                  frac_ns(filebuf_rd32(h + 4, fi->big_endian), fi->nanosecond, &rec->bad_ts);
     rec->record_no = no;
     /* (a snaplen above the limit marks nothing: the limit was checked above) */
-    rec->over_snaplen = fi->snaplen != 0 && caplen > fi->snaplen;
+    rec->over_snaplen = r->snaplen != 0 && caplen > r->snaplen;
     r->records = no;
     filebuf_consume(&r->in, size);
     return 1;

@@ -1,6 +1,8 @@
 /* pcap_reader.h - our own reader of classic pcap files (pcap-savefile(5)):
  * the 24-byte file header, then records of a 16-byte header and the captured
- * bytes, in either byte order, with micro- or nanosecond timestamps.
+ * bytes, in either byte order, with micro- or nanosecond timestamps; also
+ * Alexey Kuznetzov's modified format (magic 0xa1b2cd34, record headers of 24
+ * bytes), which libpcap reads too.
  *
  * Why not libpcap's pcap_next_ex: it copies every record twice (stdio's
  * buffer, then its own) in two freads, about 400 instructions a record, and it
@@ -37,6 +39,8 @@ struct pcap_reader;
 struct pcap_file_info {
     bool big_endian;
     bool nanosecond;
+    bool kuznetzov;    /* Kuznetzov's modified pcap (magic 0xa1b2cd34): 24-byte record
+                          headers, the 8 bytes after the usual 16 skipped */
     uint16_t version_major, version_minor;
     uint32_t snaplen;  /* as stored (0: not given) */
     uint32_t linktype; /* LINKTYPE_*, FCS bits masked */

@@ -263,6 +263,31 @@ static void test_pcap_fraction_out_of_range(void)
     }
 }
 
+/* Kuznetzov's modified pcap (0xa1b2cd34) is told by its magic as libpcap
+ * tells it (pcap_reader reads it: test_pcap_reader has the details). */
+static void test_pcap_kuznetzov(void)
+{
+    struct buf b = { 0 };
+    pcap_header(&b, false, 65535, 1);
+    poke32(&b, 0, 0xa1b2cd34u);
+    put32(&b, 1700000000);
+    put32(&b, 5);
+    put32(&b, 14);
+    put32(&b, 14);
+    put64(&b, 0); /* ifindex, protocol, pkt_type, pad */
+    for (int i = 0; i < 14; i++)
+        put8(&b, 0x77);
+    struct readout o;
+    read_all(write_buf("kuz.pcap", &b), NULL, &o);
+    CU_ASSERT_EQUAL_FATAL(o.open_rc, 0);
+    CU_ASSERT_EQUAL(o.end_rc, 0);
+    CU_ASSERT_EQUAL_FATAL(o.n, 1);
+    CU_ASSERT_EQUAL(o.f[0].ts_ns, 1700000000ull * NS + 5000);
+    CU_ASSERT_EQUAL(o.f[0].cap_len, 14);
+    CU_ASSERT_EQUAL(o.byte0[0], 0x77);
+    CU_ASSERT_EQUAL(o.info.format, CAPTURE_PCAP);
+}
+
 static void test_pcap_usec_le(void)
 {
     check_pcap_order(false, false);
@@ -1603,6 +1628,7 @@ int register_tests(void)
         { "pcapng caplen > snaplen or block", test_pcapng_caplen_over_snaplen },
         { "pcapng times outside 1970-2554 clamped and counted", test_pcapng_time_out_of_range },
         { "pcap fraction of a second out of range: carried, counted", test_pcap_fraction_out_of_range },
+        { "Kuznetzov's modified pcap", test_pcap_kuznetzov },
         { "not a capture", test_not_a_capture },
         { "compressed by a tool not decompressed", test_other_compressors },
         { "missing file", test_missing_file },

@@ -432,6 +432,55 @@ static void test_stream_reads_only_what_it_needs(void)
     free(b.p);
 }
 
+/* Kuznetzov's modified pcap (libpcap's KUZNETZOV_TCPDUMP_MAGIC, 0xa1b2cd34):
+ * record headers of 24 bytes (ifindex 4, protocol 2, pkt_type 1, pad 1 after
+ * the usual 16), read in either byte order as libpcap reads them; an Ethernet
+ * one's snaplen leaves room for a faked 14-byte header, as libpcap allows. */
+static void test_kuznetzov(void)
+{
+    for (int be = 0; be <= 1; be++) {
+        struct buf b = { .be = be == 1 };
+        put32(&b, 0xa1b2cd34u);
+        put16(&b, 2);
+        put16(&b, 4);
+        put32(&b, 0);
+        put32(&b, 0);
+        put32(&b, 60); /* snaplen */
+        put32(&b, 1);  /* EN10MB */
+        static const uint32_t caplen[3] = { 74, 75, 42 };
+        for (int i = 0; i < 3; i++) {
+            put32(&b, 1700000000u + (uint32_t)i);
+            put32(&b, 250000u);
+            put32(&b, caplen[i]);
+            put32(&b, 1514);
+            put32(&b, 2);      /* ifindex */
+            put16(&b, 0x0800); /* protocol */
+            put8(&b, 4);       /* pkt_type: outgoing */
+            put8(&b, 0);
+            for (uint32_t k = 0; k < caplen[i]; k++)
+                put8(&b, (uint8_t)(0x40 + k));
+        }
+        struct readout o;
+        read_both(&b, &o);
+        CU_ASSERT_EQUAL_FATAL(o.open_rc, 0);
+        CU_ASSERT_EQUAL(o.end_rc, 0);
+        CU_ASSERT_EQUAL_FATAL(o.n, 3);
+        CU_ASSERT_EQUAL(o.info.big_endian, be == 1);
+        CU_ASSERT_FALSE(o.info.nanosecond);
+        CU_ASSERT(o.info.kuznetzov);
+        CU_ASSERT_EQUAL(o.info.snaplen, 60);
+        for (int i = 0; i < 3; i++) {
+            CU_ASSERT_EQUAL(o.r[i].ts_ns, (1700000000ull + (uint64_t)i) * NS + 250000000u);
+            CU_ASSERT_EQUAL(o.r[i].cap_len, caplen[i]);
+            CU_ASSERT_EQUAL(o.r[i].wire_len, 1514);
+            CU_ASSERT_EQUAL(o.r[i].sum, data_sum_of_fill(caplen[i], 0x40));
+        }
+        CU_ASSERT_FALSE(o.r[0].over_snaplen); /* 60 + 14 */
+        CU_ASSERT(o.r[1].over_snaplen);
+        free(b.p);
+    }
+}
+
 static void test_not_pcap(void)
 {
     struct buf b = { 0 };
@@ -455,6 +504,7 @@ int register_tests(void)
         { "a cut record's claimed length is not allocated", test_claimed_length_not_allocated },
         { "a stream is read record by record", test_stream_reads_only_what_it_needs },
         { "not a classic pcap file", test_not_pcap },
+        { "Kuznetzov's modified pcap (0xa1b2cd34)", test_kuznetzov },
         { NULL, NULL },
     };
     return add_suite("pcap_reader", tests);
