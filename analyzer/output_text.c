@@ -249,7 +249,7 @@ void output_text_summary(FILE *out, const struct capture_stats *st, const struct
 {
     char hb[HUMANFMT_SIZE], a[TIMEFMT_ISO_SIZE], b[TIMEFMT_ISO_SIZE], d[TIMEFMT_DURATION_SIZE];
     humanfmt_bytes(st->bytes, hb, sizeof(hb));
-    fprintf(out, "sockscope: %" PRIu64 " frames (%s)", st->frames, hb);
+    fprintf(out, "sockscope: %" PRIu64 " frame%s (%s)", st->frames, st->frames == 1 ? "" : "s", hb);
     if (st->frames > 0) {
         timefmt_iso(st->first_ts, a, sizeof(a));
         timefmt_iso(st->last_ts, b, sizeof(b));

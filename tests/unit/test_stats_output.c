@@ -160,6 +160,24 @@ static void test_time_rounding_at_the_top(void)
     jout_free(&o);
 }
 
+/* The header line: "1 frame", as "1 connection", not "1 frames". */
+static void test_summary_one_frame(void)
+{
+    struct capture_stats st;
+    memset(&st, 0, sizeof(st));
+    stats_count_frame(&st, 1, 60, 60, 0);
+    struct views v;
+    memset(&v, 0, sizeof(v));
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    output_text_summary(out, &st, &v);
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "sockscope: 1 frame (60 B) from 1970-01-01T00:00:00.000000000Z "));
+    free(text);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -167,6 +185,7 @@ int register_tests(void)
         {"--stats: a Files section, none live", test_inputs_text},
         {"first_ts: a frame at the epoch (time 0) is a first time", test_first_ts_at_epoch},
         {"JSON times: the top of the range rounds without wrapping", test_time_rounding_at_the_top},
+        {"header line: 1 frame", test_summary_one_frame},
         {NULL, NULL},
     };
     return add_suite("stats_output", tests);
