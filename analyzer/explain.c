@@ -254,7 +254,7 @@ static void explain_endpoint(FILE *out, const struct views *v, uint8_t ipv,
             found = explain_endpoint_ctx(out, v, protos[k], ctx, ipv, addr, port) || found;
     }
     if (!found)
-        fprintf(out, "  not seen in the capture (no TCP, UDP or SCTP traffic to or from it).\n");
+        fprintf(out, "  no TCP, UDP or SCTP traffic to or from it in the capture.\n");
 }
 
 /* The per-context lines of a host seen in several tunnel contexts. */
@@ -278,7 +278,7 @@ static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const st
     fprintf(out, "Host %s\n", host);
     long first = views_find_host(v, ipv, addr);
     if (first < 0) {
-        fprintf(out, "  not seen in the capture (no TCP, UDP or SCTP traffic to or from it).\n");
+        fprintf(out, "  no TCP, UDP or SCTP traffic to or from it in the capture.\n");
         return;
     }
     /* the address in every tunnel context it was seen in (each a network of its

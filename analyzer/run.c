@@ -379,8 +379,8 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
         if (views_find_host(&v, ipv, &host) < 0) {
             /* netstat on an idle host prints the empty table too: say which it is */
             fprintf(stderr,
-                    "sockscope: note: %s was not seen in the capture (no TCP, UDP or SCTP "
-                    "traffic to or from it): the table is empty\n",
+                    "sockscope: note: %s has no TCP, UDP or SCTP traffic in the capture: "
+                    "the table is empty\n",
                     opt->netstat_host);
         } else if (st->frames > 0 && (at < st->first_ts || at > st->last_ts)) {
             /* the capture says nothing of the sockets outside its span */

@@ -84,7 +84,7 @@ expect 0 "^sockscope: note: --at 2033-05-18T03:33:20.000000000Z is after the cap
 "$bin" -r "$samples/lifecycle.pcap" --netstat 10.0.0.2 --at +1s >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
     passed=$((passed + 1)) || { echo "FAIL: --at inside the capture: stderr not empty"; fail=$((fail + 1)); }
 # --netstat for a host the capture never saw: the empty table, and a note saying why
-expect 0 "^sockscope: note: 10.0.0.99 was not seen in the capture (no TCP, UDP or SCTP traffic to or from it): the table is empty\$" -- -r "$samples/lifecycle.pcap" --netstat 10.0.0.99
+expect 0 "^sockscope: note: 10.0.0.99 has no TCP, UDP or SCTP traffic in the capture: the table is empty\$" -- -r "$samples/lifecycle.pcap" --netstat 10.0.0.99
 grep -q '^Proto Recv-Q' "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL: --netstat unseen host: no table"; fail=$((fail + 1)); }
 "$bin" -r "$samples/tunnels.pcap" --netstat 192.168.50.10 >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
     passed=$((passed + 1)) || { echo "FAIL: --netstat of a host seen only in a tunnel: stderr not empty"; fail=$((fail + 1)); }
@@ -108,7 +108,7 @@ else
     echo "FAIL: --netstat of an empty capture: at is not null"; fail=$((fail + 1))
 fi
 expect 2 '^sockscope: --at +5s: the capture has no packet to count from$' -- -r "$tmp/empty.pcap" --netstat 10.0.0.1 --at +5s
-expect 0 'was not seen in the capture' -- -r "$tmp/empty.pcap" --netstat 10.0.0.1 --at 1700000000
+expect 0 'has no TCP, UDP or SCTP traffic in the capture' -- -r "$tmp/empty.pcap" --netstat 10.0.0.1 --at 1700000000
 # -o onto a capture the run reads (or the -w file): refused, the capture intact
 cp "$samples/synthetic.pcap" "$tmp/mine.pcap"
 ln -s "$tmp/mine.pcap" "$tmp/mine-link.pcap"
