@@ -6,6 +6,11 @@
  *   RFC 8200 section 4.5. The IPv6 Next Header is not part of the key because
  *   RFC 8200 lets it differ between fragments and only the offset-0 fragment's
  *   value counts; on completion pkt->proto is set from that fragment.
+ *   Both also carry where the fragment was seen: its VLAN ids and its tunnel
+ *   chain (each layer's type, carrier addresses, VLANs and id, as a 64-bit
+ *   seeded fingerprint), so that the same addresses and id in two VLANs, two
+ *   VXLAN tenants or GRE keys, or inside a tunnel and outside it, are two
+ *   datagrams (as Wireshark keeps VLANs apart), never one.
  * - Overlapping IPv4 fragments: the FIRST data received for a byte wins; the
  *   overlap is counted (stats.overlaps, ANOM_FRAG_OVERLAP). Stacks differ here
  *   (some keep the first data, some the last, BSD-style ones decide by offset,
@@ -37,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encap.h"
+
 #define REASM_MAX_LEN     65535u /* largest payload we reassemble (no jumbograms) */
 #define REASM_MIN_BUCKETS 64u
 #define REASM_MIN_BUF     512u /* first buffer, so tiny fragments do not realloc often */
@@ -44,6 +51,7 @@
 
 /* Lookup key; zeroed before filling so the explicit padding hashes the same. */
 struct reasm_key {
+    uint64_t context; /* where the fragment was seen: VLANs and tunnel chain (context_of) */
     struct ip_addr src, dst;
     uint32_t frag_id;
     uint8_t ip_version;
@@ -106,21 +114,63 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-/* Seeded FNV-1a over the key bytes, then a final mix. */
-static uint64_t key_hash(uint64_t seed, const struct reasm_key *k)
+/* Seeded FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv_bytes(uint64_t h, const uint8_t *b, size_t n)
 {
-    const uint8_t *b = (const uint8_t *)k;
-    uint64_t h = 0xcbf29ce484222325ull ^ seed;
-    for (size_t i = 0; i < sizeof(*k); i++) {
+    for (size_t i = 0; i < n; i++) {
         h ^= b[i];
         h *= 0x100000001b3ull;
     }
-    return mix64(h);
+    return h;
 }
 
-static void key_fill(struct reasm_key *k, const struct packet *pkt)
+/* Seeded FNV-1a over the key bytes, then a final mix. */
+static uint64_t key_hash(uint64_t seed, const struct reasm_key *k)
+{
+    return mix64(fnv_bytes(0xcbf29ce484222325ull ^ seed, (const uint8_t *)k, sizeof(*k)));
+}
+
+/* A 64-bit fingerprint of where pkt's IP header was found: the VLAN ids at its
+ * own level and every tunnel layer pushed so far (encap_chain_key: type,
+ * carrier IP version, protocol, addresses and VLANs), with each layer's id
+ * whatever its symmetry (a GRE key, VNI, TEID or label: the fragments of one
+ * datagram all come through the same one). 0 for a packet in no VLAN and no
+ * tunnel. Carrier ports are left out, as in encap_chain_key: a VXLAN or Geneve
+ * source port is entropy that may differ between the fragments of one datagram. */
+static uint64_t context_of(uint64_t seed, const struct packet *pkt)
+{
+    if (pkt->n_vlan == 0 && pkt->n_encap == 0)
+        return 0;
+    uint8_t buf[ENCAP_KEY_MAX_LEN + 8 * PACKET_MAX_ENCAP + 2 + 2 * PACKET_MAX_VLAN];
+    size_t len = encap_chain_key(pkt, pkt->n_encap, buf, ENCAP_KEY_MAX_LEN);
+    for (unsigned i = 0; i < pkt->n_encap && i < PACKET_MAX_ENCAP; i++) {
+        const struct encap_layer *l = &pkt->encap[i];
+        uint32_t id = l->has_id ? l->id : 0;
+        buf[len++] = l->has_id;
+        buf[len++] = (uint8_t)(id >> 24);
+        buf[len++] = (uint8_t)(id >> 16);
+        buf[len++] = (uint8_t)(id >> 8);
+        buf[len++] = (uint8_t)id;
+        buf[len++] = 0;
+        buf[len++] = 0;
+        buf[len++] = 0;
+    }
+    unsigned nv = pkt->n_vlan < PACKET_MAX_VLAN ? pkt->n_vlan : PACKET_MAX_VLAN;
+    buf[len++] = (uint8_t)nv;
+    buf[len++] = pkt->n_encap;
+    for (unsigned i = 0; i < nv; i++) {
+        buf[len++] = (uint8_t)(pkt->vlan[i] >> 8);
+        buf[len++] = (uint8_t)pkt->vlan[i];
+    }
+    uint64_t h = fnv_bytes(0xcbf29ce484222325ull ^ seed, buf, len);
+    h = mix64(h);
+    return h != 0 ? h : 1; /* 0 stays "no VLAN, no tunnel" */
+}
+
+static void key_fill(struct reasm_key *k, const struct packet *pkt, uint64_t seed)
 {
     memset(k, 0, sizeof(*k));
+    k->context = context_of(seed, pkt);
     k->ip_version = pkt->ip_version;
     k->frag_id = pkt->frag_id;
     if (pkt->ip_version == 4) {
@@ -483,7 +533,7 @@ int ip_reasm_add(struct ip_reasm *r, struct packet *pkt, struct view frag, uint3
     bool last = !pkt->more_frags;
 
     struct reasm_key key;
-    key_fill(&key, pkt);
+    key_fill(&key, pkt, r->seed);
     uint64_t h = key_hash(r->seed, &key);
     struct datagram *d = lookup(r, &key, h);
     if (d != NULL && is_expired(r, d, now)) {

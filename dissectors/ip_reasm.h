@@ -30,7 +30,9 @@ struct ip_reasm *ip_reasm_create(size_t memcap_bytes, uint64_t timeout_ns);
 void ip_reasm_destroy(struct ip_reasm *r);
 
 /* Offers one fragment. pkt carries the key (ip_version, src, dst, frag_id, and
- * proto for IPv4 only: RFC 8200 keys IPv6 on src, dst and id) and
+ * proto for IPv4 only: RFC 8200 keys IPv6 on src, dst and id; and for both, the
+ * context the fragment was seen in: n_vlan/vlan and the tunnel layers
+ * encap[0..n_encap), ids included) and
  * frag_offset_bytes / more_frags; frag is the fragment's data (after the IPv4
  * header or the IPv6 fragment header), already clamped to the IP length; frag_len
  * is its length per the IP header (frag.len may be shorter if the capture was cut).

@@ -506,6 +506,70 @@ static void test_key_fields_separate(void)
     ip_reasm_destroy(r);
 }
 
+/* Offers the two 16-byte halves of a datagram (id 51) to a new table, the
+ * first in context a, the second in context b; returns the second's result code. */
+static int halves_in(const struct packet *a, const struct packet *b)
+{
+    struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
+    CU_ASSERT_FATAL(r != NULL);
+    uint8_t data[32];
+    fill(data, sizeof(data), 8);
+    struct packet p = *a;
+    CU_ASSERT_EQUAL(feed_pkt(r, &p, data, 16, 16).rc, 0);
+    p = *b;
+    p.frag_offset_bytes = 16;
+    p.more_frags = false;
+    int rc = feed_pkt(r, &p, data, 16, 16).rc;
+    ip_reasm_destroy(r);
+    return rc;
+}
+
+static void test_key_context_separate(void)
+{
+    /* the same addresses and id in two VLANs, two VXLAN VNIs, two GRE keys
+     * (asymmetric ids too), inside a tunnel and outside it: never merged */
+    struct packet plain = mk(4, 51, 0, true, T0_NS);
+    struct packet vlan10 = plain, vlan20 = plain;
+    vlan10.n_vlan = vlan20.n_vlan = 1;
+    vlan10.vlan[0] = 10;
+    vlan20.vlan[0] = 20;
+    CU_ASSERT_EQUAL(halves_in(&vlan10, &vlan20), 0);
+    CU_ASSERT_EQUAL(halves_in(&vlan10, &plain), 0);
+
+    struct packet vni100 = plain;
+    vni100.n_encap = 1;
+    struct encap_layer *l = &vni100.encap[0];
+    l->type = ENCAP_VXLAN;
+    l->ip_version = 4;
+    l->proto = IPPROTO_NUM_UDP;
+    l->src.b[0] = 10, l->src.b[3] = 1;
+    l->dst.b[0] = 10, l->dst.b[3] = 2;
+    l->has_id = true;
+    l->id_symmetric = true;
+    l->id = 100;
+    struct packet vni200 = vni100;
+    vni200.encap[0].id = 200;
+    CU_ASSERT_EQUAL(halves_in(&vni100, &vni200), 0);
+    CU_ASSERT_EQUAL(halves_in(&vni100, &plain), 0);
+    CU_ASSERT_EQUAL(halves_in(&plain, &vni200), 0);
+    struct packet other_carrier = vni100;
+    other_carrier.encap[0].dst.b[3] = 3;
+    CU_ASSERT_EQUAL(halves_in(&vni100, &other_carrier), 0);
+
+    struct packet teid1 = vni100; /* an id flows treat as asymmetric still counts here */
+    teid1.encap[0].type = ENCAP_GTPU;
+    teid1.encap[0].id_symmetric = false;
+    teid1.encap[0].id = 1;
+    struct packet teid2 = teid1;
+    teid2.encap[0].id = 2;
+    CU_ASSERT_EQUAL(halves_in(&teid1, &teid2), 0);
+
+    /* the same context twice completes: the key is stable */
+    CU_ASSERT_EQUAL(halves_in(&vlan20, &vlan20), 1);
+    CU_ASSERT_EQUAL(halves_in(&teid2, &teid2), 1);
+    CU_ASSERT_EQUAL(halves_in(&plain, &plain), 1);
+}
+
 static void test_v6_proto_from_first_fragment(void)
 {
     /* RFC 8200: Next Header may differ between fragments; offset 0's counts */
@@ -707,6 +771,7 @@ int register_tests(void)
         { "memcap: fragment never fits", test_memcap_fragment_never_fits },
         { "interleaved datagrams", test_interleaved_datagrams },
         { "key fields keep datagrams apart", test_key_fields_separate },
+        { "VLANs and tunnels keep datagrams apart", test_key_context_separate },
         { "v6 proto from the offset-0 fragment", test_v6_proto_from_first_fragment },
         { "snaplen-short fragments", test_snaplen_short },
         { "zero-length fragments and odd offsets", test_zero_length_and_odd_offsets },
