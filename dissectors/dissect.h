@@ -24,6 +24,9 @@
 #define LINKTYPE_IPV6       229
 #define LINKTYPE_LINUX_SLL2 276
 
+#define IPV6_HDR_LEN      40
+#define IPV6_FRAG_HDR_LEN 8
+
 /* What the link layer says comes next. */
 enum l3_kind { L3_NONE = 0, L3_IPV4, L3_IPV6, L3_OTHER };
 

@@ -179,6 +179,10 @@ static bool fragment_completes(struct ip_reasm *r, struct view *v, struct packet
     /* this frame completed the datagram: decode the transport from it */
     pkt->is_fragment = false;
     pkt->reassembled = true;
+    /* ip_hdr_len is now the offset-0 fragment's; RFC 8200 section 4.5 leaves the
+     * Fragment header out of the reassembled packet (so does Zeek's ip_bytes) */
+    if (pkt->ip_version == 6 && pkt->ip_hdr_len >= IPV6_HDR_LEN + IPV6_FRAG_HDR_LEN)
+        pkt->ip_hdr_len = (uint16_t)(pkt->ip_hdr_len - IPV6_FRAG_HDR_LEN);
     pkt->ip_len = pkt->ip_hdr_len + total_len;
     *v = whole;
     view_clamp(v, total_len);

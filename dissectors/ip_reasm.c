@@ -24,6 +24,11 @@
  *   (stats.too_large, ANOM_FRAG_TOO_LARGE).
  * - A fragment with offset 0 and no More Fragments flag is an atomic fragment:
  *   it is returned at once and never touches a pending datagram (RFC 6946).
+ * - The reassembled datagram's header is the offset-0 fragment's (RFC 791
+ *   section 3.2, RFC 8200 section 4.5: IPv4 options may be in it alone, and
+ *   IPv6's Unfragmentable Part is its): on completion pkt->ip_hdr_len is that
+ *   fragment's, whichever fragment completed it. frame.c then takes the IPv6
+ *   Fragment header out of it, as RFC 8200 and Zeek do not count it.
  * - Timeout runs from the FIRST fragment (as Linux's ipfrag_time does), not
  *   from the last one.
  * - Coverage follows the lengths the IP headers claim, so a datagram whose
@@ -83,6 +88,8 @@ struct datagram {
     bool missing_bytes; /* bytes the headers claim were cut off by the snaplen */
     bool have_first;    /* the offset-0 fragment arrived */
     uint8_t first_proto;
+    uint16_t first_hdr_len; /* the offset-0 fragment's ip_hdr_len (IPv4 options, IPv6
+                               headers up to the Fragment header) */
     struct range_set covered;  /* sorted, merged: what the IP headers say arrived */
     struct range_set captured; /* sorted, merged: bytes actually stored in buf */
     struct range_set frags;    /* every accepted fragment, arrival order (duplicate check) */
@@ -665,6 +672,7 @@ int ip_reasm_add(struct ip_reasm *r, struct packet *pkt, struct view frag, uint3
     if (start == 0) {
         d->have_first = true;
         d->first_proto = pkt->proto;
+        d->first_hdr_len = pkt->ip_hdr_len;
     }
     d->last_ns = now;
     account(r, d);
@@ -684,6 +692,8 @@ int ip_reasm_add(struct ip_reasm *r, struct packet *pkt, struct view frag, uint3
         pkt->anomalies |= ANOM_BIT(ANOM_FRAG_INCOMPLETE_CAPTURE);
     if (pkt->ip_version == 6 && d->have_first)
         pkt->proto = d->first_proto; /* RFC 8200: the offset-0 fragment's value counts */
+    if (d->have_first) /* RFC 791, RFC 8200: the datagram's header is offset 0's */
+        pkt->ip_hdr_len = d->first_hdr_len;
     out->p = r->out;
     out->len = prefix;
     *total_len = d->total_len;

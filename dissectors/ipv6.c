@@ -4,9 +4,6 @@
 
 #include <string.h>
 
-#define IPV6_HDR_LEN      40
-#define IPV6_FRAG_HDR_LEN 8
-
 #define NH_HOPOPTS  0
 #define NH_ROUTING  43
 #define NH_FRAGMENT 44

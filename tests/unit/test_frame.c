@@ -430,6 +430,91 @@ static void test_frame_fragments_reassembled(void)
     ip_reasm_destroy(r);
 }
 
+/* The same UDP datagram, its first fragment with 4 bytes of IPv4 options (header
+ * 24), the last without (header 20). */
+static const uint8_t frag1_opts[] = {
+    MACS, 0x08, 0x00,
+    0x46, 0x00, 0x00, 0x28, 0x00, 0x78, 0x20, 0x00, /* header 24, total 40, MF, offset 0 */
+    0x40, 0x11, 0x00, 0x00, IP4_A, IP4_B,
+    0x01, 0x01, 0x01, 0x00,                         /* NOP, NOP, NOP, end of options */
+    0x9c, 0x40, 0x00, 0x35, 0x00, 0x18, 0x00, 0x00, /* UDP length 24, no checksum */
+    'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H',
+};
+static const uint8_t frag2_opts[] = {
+    MACS, 0x08, 0x00,
+    0x45, 0x00, 0x00, 0x1c, 0x00, 0x78, 0x00, 0x02, /* total 28, offset 2*8 = 16 */
+    0x40, 0x11, 0x00, 0x00, IP4_A, IP4_B,
+    'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P',
+};
+
+static void test_frame_reassembled_v4_header_of_first(void)
+{
+    /* RFC 791: the datagram's header is the offset-0 fragment's, options included,
+     * whichever fragment completes it */
+    struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    struct frame_ctx ctx = { r, false, true };
+    struct packet pkt;
+    dissect_copy(&ctx, frag1_opts, sizeof(frag1_opts), sizeof(frag1_opts), LINKTYPE_ETHERNET,
+                 &pkt);
+    CU_ASSERT(pkt.is_fragment);
+    dissect_copy(&ctx, frag2_opts, sizeof(frag2_opts), sizeof(frag2_opts), LINKTYPE_ETHERNET,
+                 &pkt);
+    CU_ASSERT(pkt.reassembled);
+    CU_ASSERT_EQUAL(pkt.ip_hdr_len, 24);
+    CU_ASSERT_EQUAL(pkt.ip_len, 24 + 24);
+    CU_ASSERT_EQUAL(pkt.l4_payload_len, 16);
+    /* the other order: the first fragment completes it */
+    dissect_copy(&ctx, frag2_opts, sizeof(frag2_opts), sizeof(frag2_opts), LINKTYPE_ETHERNET,
+                 &pkt);
+    dissect_copy(&ctx, frag1_opts, sizeof(frag1_opts), sizeof(frag1_opts), LINKTYPE_ETHERNET,
+                 &pkt);
+    CU_ASSERT(pkt.reassembled);
+    CU_ASSERT_EQUAL(pkt.ip_len, 24 + 24);
+    ip_reasm_destroy(r);
+}
+
+/* UDP 40000 -> 53 with 16 payload bytes over IPv6, in two fragments (id 0x99):
+ * hop-by-hop options, then the Fragment header */
+static const uint8_t frag6_1[] = {
+    MACS, 0x86, 0xdd,
+    0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x40, /* payload 32, hop-by-hop */
+    SRC6, DST6,
+    44, 0, 0x01, 0x04, 0, 0, 0, 0,                  /* hop-by-hop -> fragment, PadN */
+    17, 0, 0x00, 0x01, 0, 0, 0, 0x99,               /* -> UDP, offset 0, M, id 0x99 */
+    0x9c, 0x40, 0x00, 0x35, 0x00, 0x18, 0x00, 0x00, /* UDP length 24 */
+    'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H',
+};
+static const uint8_t frag6_2[] = {
+    MACS, 0x86, 0xdd,
+    0x60, 0x00, 0x00, 0x00, 0x00, 0x18, 0x00, 0x40, /* payload 24, hop-by-hop */
+    SRC6, DST6,
+    44, 0, 0x01, 0x04, 0, 0, 0, 0,
+    17, 0, 0x00, 0x10, 0, 0, 0, 0x99,               /* offset 2*8 = 16, last */
+    'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P',
+};
+
+static void test_frame_reassembled_v6_without_fragment_header(void)
+{
+    /* RFC 8200 section 4.5 (and Zeek's ip_bytes): the reassembled packet has no
+     * Fragment header: 40 + 8 hop-by-hop + 24 UDP */
+    struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    struct frame_ctx ctx = { r, false, true };
+    struct packet pkt;
+    dissect_copy(&ctx, frag6_1, sizeof(frag6_1), sizeof(frag6_1), LINKTYPE_ETHERNET, &pkt);
+    CU_ASSERT(pkt.is_fragment);
+    CU_ASSERT_EQUAL(pkt.ip_len, 40 + 32);
+    dissect_copy(&ctx, frag6_2, sizeof(frag6_2), sizeof(frag6_2), LINKTYPE_ETHERNET, &pkt);
+    CU_ASSERT(pkt.reassembled);
+    CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
+    CU_ASSERT_EQUAL(pkt.ip_hdr_len, 48);
+    CU_ASSERT_EQUAL(pkt.ip_len, 48 + 24);
+    CU_ASSERT_EQUAL(pkt.sport, 40000);
+    CU_ASSERT_EQUAL(pkt.l4_payload_len, 16);
+    ip_reasm_destroy(r);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -445,6 +530,8 @@ int register_tests(void)
         { "nothing decoded after a failure", test_frame_nothing_after_failure },
         { "fragments without reassembly", test_frame_fragments_counted },
         { "fragments reassembled", test_frame_fragments_reassembled },
+        { "reassembled IPv4: the offset-0 fragment's header", test_frame_reassembled_v4_header_of_first },
+        { "reassembled IPv6: no Fragment header", test_frame_reassembled_v6_without_fragment_header },
         { "same record in dirty memory", test_frame_dirty_record },
         { NULL, NULL },
     };
