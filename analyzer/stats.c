@@ -59,6 +59,19 @@ void stats_count_frame(struct capture_stats *st, uint32_t linktype, uint32_t wir
     count_linktype(st, linktype, wire_len);
 }
 
+/* fragments: the frames that carried an IP fragment at any level, the one that
+ * completed a datagram included (once per frame); reassembled: the datagrams
+ * completed, a tunnel carrier's too (two when a frame completed a carrier and
+ * the datagram inside it). */
+static void count_fragments(struct capture_stats *st, const struct packet *pkt)
+{
+    if (packet_met_fragment(pkt))
+        st->fragments++;
+    st->reassembled += pkt->reassembled;
+    for (unsigned i = 0; i < pkt->n_encap && i < PACKET_MAX_ENCAP; i++)
+        st->reassembled += pkt->encap[i].reassembled;
+}
+
 void stats_count_packet(struct capture_stats *st, const struct packet *pkt)
 {
     if (pkt->n_vlan > 0)
@@ -69,10 +82,8 @@ void stats_count_packet(struct capture_stats *st, const struct packet *pkt)
         st->ipv6++;
     else if (pkt->layer >= LAYER_LINK)
         st->non_ip++;
-    if (pkt->is_fragment)
-        st->fragments++;
-    if (pkt->reassembled)
-        st->reassembled++;
+    if (SS_UNLIKELY(pkt->is_fragment || pkt->reassembled || pkt->n_encap > 0))
+        count_fragments(st, pkt);
     if (pkt->ip_version != 0 && !(pkt->is_fragment && !pkt->reassembled) && pkt->layer >= LAYER_L3) {
         switch (pkt->proto) {
         case IPPROTO_NUM_TCP: st->tcp++; break;

@@ -264,6 +264,19 @@ struct packet {
     struct encap_layer encap[PACKET_MAX_ENCAP];
 };
 
+/* Whether frame_dissect met an IP fragment at any level of pkt: one still
+ * waiting for the rest of its datagram (is_fragment), or one that completed a
+ * datagram (reassembled, at the innermost level or in a tunnel layer). */
+static inline bool packet_met_fragment(const struct packet *pkt)
+{
+    if (pkt->is_fragment || pkt->reassembled)
+        return true;
+    for (unsigned i = 0; i < pkt->n_encap && i < PACKET_MAX_ENCAP; i++)
+        if (pkt->encap[i].reassembled)
+            return true;
+    return false;
+}
+
 /* Records an anomaly on pkt and returns status, for one-line error returns. */
 static inline enum dissect_status packet_anomaly(struct packet *pkt, enum anomaly a,
                                                  enum dissect_status status)

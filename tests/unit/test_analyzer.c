@@ -581,6 +581,22 @@ static void test_clock_step_back_fragments(void)
     CU_ASSERT_FALSE(from_future);
 }
 
+/* layers.fragments counts every frame that carried a fragment, the one that
+ * completed its datagram too; reassembled counts the datagram once. */
+static void test_fragment_counts(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
+    const uint64_t S = NS_PER_SEC;
+    udp_fragment(an, 10 * S, 7100, 80, true);
+    udp_fragment(an, 10 * S + 1, 7100, 80, false);
+    CU_ASSERT_EQUAL(analyzer_stats(an)->fragments, 2);
+    CU_ASSERT_EQUAL(analyzer_stats(an)->reassembled, 1);
+    CU_ASSERT_EQUAL(analyzer_stats(an)->udp, 1);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+}
+
 /* The same after an eviction: --max-flows 2 evicts A, the oldest of the
  * oldest, and B (due since 6 s) behind it is then written at the next packet,
  * so its datagram at 10.2 s starts a new connection. */
@@ -1448,6 +1464,7 @@ int register_tests(void)
         {"... and after a reuse", test_close_delay_after_reuse_when_time_goes_back},
         {"SYN-ACK reuse of a half connection", test_synack_reuse_half_connection},
         {"a clock step back forgets later-stamped fragments", test_clock_step_back_fragments},
+        {"fragment frames and reassembled datagrams counted", test_fragment_counts},
         {"each class times out at exactly its own deadline",
          test_timeouts_per_class_at_their_deadline},
         {"open connections are written at the end oldest first, ties by uid source",
