@@ -74,6 +74,11 @@ struct analyzer {
      * it (the benchmark's 840,000 closes) read a head long out of the cache to
      * drop nothing. */
     uint64_t closed_due_ns;
+    /* The reassembly table's expiry pass runs at this time or later: once a
+     * second of capture time while datagrams are pending (UINT64_MAX: none). */
+    uint64_t reasm_due_ns;
+    /* ip_reasm's timeouts not flagged on a packet, as counted in frag_timeout */
+    uint64_t reasm_timeouts_counted;
     /* a step back of the capture's clock longer than this, the longest idle
      * timeout, is a clock step (clock_step_back), not reordering */
     uint64_t step_back_ns;
@@ -126,6 +131,7 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
     }
     an->cfg = *cfg;
     an->step_back_ns = 1000000000u; /* at least a second, whatever the timeouts */
+    an->reasm_due_ns = UINT64_MAX;
     const uint64_t timeouts[] = {cfg->tcp_timeout_ns, cfg->udp_timeout_ns, cfg->icmp_timeout_ns,
                                  cfg->other_timeout_ns};
     for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++)
@@ -491,10 +497,45 @@ static void forget_closed(struct analyzer *an, uint64_t hash)
     an->closed_due_ns = 0;
 }
 
+#define REASM_PASS_NS 1000000000ull /* the reassembly table's expiry pass: once a second */
+
+/* Counts in the anomaly frag_timeout the datagrams the reassembly table gave up
+ * for time since the last call, but for those it flagged on a packet (those
+ * are counted with that packet's anomalies): each datagram once. */
+static void reasm_count_timeouts(struct analyzer *an)
+{
+    const struct ip_reasm_stats *rs = ip_reasm_stats(an->reasm);
+    uint64_t unflagged = rs->timeouts - rs->timeouts_flagged;
+    an->stats.anomalies[ANOM_FRAG_TIMEOUT] += unflagged - an->reasm_timeouts_counted;
+    an->reasm_timeouts_counted = unflagged;
+}
+
+/* When the next expiry pass over the reassembly table runs, from now. */
+static void reasm_schedule(struct analyzer *an)
+{
+    an->reasm_due_ns = ip_reasm_pending(an->reasm) > 0 ? an->now_ns + REASM_PASS_NS : UINT64_MAX;
+}
+
+/* A frame met a fragment (the tracker's dissection offered it to the table):
+ * count what that gave up, and make sure a pass is due. */
+static SS_NOINLINE void reasm_note_fragment(struct analyzer *an)
+{
+    reasm_count_timeouts(an);
+    if (an->reasm_due_ns == UINT64_MAX)
+        reasm_schedule(an);
+}
+
 /* expire_idle's work, when something is due (out of line: most packets
  * only compare two times) */
 static SS_NOINLINE void expire_due(struct analyzer *an)
 {
+    if (an->now_ns >= an->reasm_due_ns) {
+        /* datagrams whose first fragment is older than the timeout, even those
+         * no later fragment would look at (a full scan, once a second) */
+        ip_reasm_expire(an->reasm, an->now_ns);
+        reasm_count_timeouts(an);
+        reasm_schedule(an);
+    }
     if (an->now_ns >= an->next_due_ns)
         expire_flows(an);
     if (an->now_ns >= an->closed_due_ns) {
@@ -509,7 +550,8 @@ static SS_NOINLINE void expire_due(struct analyzer *an)
  * 5-tuples whose 2*MSL ran out. */
 static inline void expire_idle(struct analyzer *an)
 {
-    if (an->now_ns >= an->next_due_ns || an->now_ns >= an->closed_due_ns)
+    if (an->now_ns >= an->next_due_ns || an->now_ns >= an->closed_due_ns ||
+        an->now_ns >= an->reasm_due_ns)
         expire_due(an);
 }
 
@@ -1641,8 +1683,11 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
         pkt = &local;
         frame_dissect(&an->fctx, &in, pkt);
     }
-    if (!counted || ready == NULL) /* a fragment is dissected (and counted) here */
+    if (!counted || ready == NULL) { /* a fragment is dissected (and counted) here */
         stats_count_packet(&an->stats, pkt);
+        if (SS_UNLIKELY(packet_met_fragment(pkt)))
+            reasm_note_fragment(an);
+    }
 
     expire_idle(an);
 
@@ -1801,6 +1846,12 @@ void analyzer_flush(struct analyzer *an, enum end_reason reason)
 {
     analyzer_drain(an);
     flush_open(an, reason);
+    /* datagrams still incomplete: those past their time are timeouts, the
+     * others were cut off by the end of the capture */
+    ip_reasm_expire(an->reasm, an->now_ns);
+    reasm_count_timeouts(an);
+    an->stats.anomalies[ANOM_FRAG_PENDING_AT_END] += ip_reasm_drop_all(an->reasm);
+    an->reasm_due_ns = UINT64_MAX;
 }
 
 /* The capture's clock stepped back to ts_ns by more than every idle timeout
@@ -1817,7 +1868,9 @@ static SS_NOINLINE void clock_step_back(struct analyzer *an, uint64_t ts_ns)
     flush_open(an, END_CLOCK_STEP);
     closed_tuples_expire(an->closed, UINT64_MAX, 0, 0); /* every entry is that old */
     ip_reasm_drop_newer(an->reasm, ts_ns); /* fragments from before the step */
+    reasm_count_timeouts(an);
     an->now_ns = ts_ns;
+    reasm_schedule(an);
     an->next_due_ns = UINT64_MAX;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         an->class_due_ns[cls] = UINT64_MAX;

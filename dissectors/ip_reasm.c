@@ -30,7 +30,14 @@
  *   fragment's, whichever fragment completed it. frame.c then takes the IPv6
  *   Fragment header out of it, as RFC 8200 and Zeek do not count it.
  * - Timeout runs from the FIRST fragment (as Linux's ipfrag_time does), not
- *   from the last one.
+ *   from the last one. Every datagram given up for time is counted in
+ *   stats.timeouts (those a late fragment of their own found also in
+ *   timeouts_flagged, with ANOM_FRAG_TIMEOUT on its packet); the analyzer
+ *   calls ip_reasm_expire once a second of capture time and counts the rest
+ *   as frag_timeout, and what is pending at the end as frag_pending_at_end.
+ * - An IPv6 fragment with M = 1 whose length is not a multiple of 8 never gets
+ *   here: ipv6.c discards it as malformed (ANOM_FRAG_BAD_LENGTH, RFC 8200
+ *   section 4.5).
  * - Coverage follows the lengths the IP headers claim, so a datagram whose
  *   fragments were cut by the snaplen still completes; the output then holds
  *   only the captured prefix that starts at offset 0.
@@ -495,6 +502,19 @@ size_t ip_reasm_drop_newer(struct ip_reasm *r, uint64_t now_ns)
     return drop_timed_out(r, now_ns, true);
 }
 
+size_t ip_reasm_pending(const struct ip_reasm *r)
+{
+    return r->n_datagrams;
+}
+
+size_t ip_reasm_drop_all(struct ip_reasm *r)
+{
+    size_t n = r->n_datagrams;
+    while (r->oldest != NULL)
+        drop(r, r->oldest);
+    return n;
+}
+
 const struct ip_reasm_stats *ip_reasm_stats(const struct ip_reasm *r)
 {
     return &r->stats;
@@ -548,6 +568,7 @@ int ip_reasm_add(struct ip_reasm *r, struct packet *pkt, struct view frag, uint3
         drop(r, d);
         d = NULL;
         r->stats.timeouts++;
+        r->stats.timeouts_flagged++;
         pkt->anomalies |= ANOM_BIT(ANOM_FRAG_TIMEOUT);
     }
     expire_oldest(r, now); /* never d: d is not expired */

@@ -14,6 +14,8 @@ struct ip_reasm_stats {
     uint64_t fragments;     /* fragments offered */
     uint64_t reassembled;   /* datagrams completed */
     uint64_t timeouts;      /* incomplete datagrams expired */
+    uint64_t timeouts_flagged; /* of them, those recorded on a packet as ANOM_FRAG_TIMEOUT
+                                  (the datagram's own fragment arrived too late) */
     uint64_t overlaps;      /* fragments overlapping earlier data */
     uint64_t memcap_drops;  /* datagrams dropped because the memory cap was hit */
     uint64_t too_large;     /* fragments that would make a datagram > 65535 bytes, or that
@@ -57,6 +59,13 @@ size_t ip_reasm_expire(struct ip_reasm *r, uint64_t now_ns);
  * timeouts): after the capture's clock stepped back, they would otherwise wait
  * for the clock to catch up, or for the memory cap; returns how many. */
 size_t ip_reasm_drop_newer(struct ip_reasm *r, uint64_t now_ns);
+
+/* Datagrams pending (incomplete). */
+size_t ip_reasm_pending(const struct ip_reasm *r);
+
+/* Drops every pending datagram (not counted as timeouts): at the end of the
+ * capture; returns how many. */
+size_t ip_reasm_drop_all(struct ip_reasm *r);
 
 const struct ip_reasm_stats *ip_reasm_stats(const struct ip_reasm *r);
 

@@ -117,6 +117,8 @@ static enum dissect_status walk(struct view *v, struct packet *pkt, uint8_t nh, 
                 pkt->frag_id = rd_be32(h + 4);
                 pkt->is_fragment = true;
                 pkt->proto = h[0]; /* what follows is fragment data */
+                if (m && ip_left % 8 != 0) /* RFC 8200 4.5: such a fragment must be discarded */
+                    return packet_anomaly(pkt, ANOM_FRAG_BAD_LENGTH, DISSECT_MALFORMED);
                 return DISSECT_OK;
             }
             nh = h[0]; /* atomic fragment (RFC 6946): a whole datagram */

@@ -68,7 +68,9 @@ enum layer {
     X(ENCAP_MALFORMED, "encap_malformed")                                                          \
     X(ENCAP_DEPTH, "encap_depth_limit")                                                            \
     X(ENCAP_UNKNOWN_INNER, "encap_unknown_inner")                                                  \
-    X(TCP_OPTIONS_CUT_BY_SNAPLEN, "tcp_options_cut_by_snaplen")
+    X(TCP_OPTIONS_CUT_BY_SNAPLEN, "tcp_options_cut_by_snaplen")                                    \
+    X(FRAG_BAD_LENGTH, "frag_bad_length")                                                          \
+    X(FRAG_PENDING_AT_END, "frag_pending_at_end")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOM_##id,

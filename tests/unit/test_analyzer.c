@@ -597,6 +597,33 @@ static void test_fragment_counts(void)
     analyzer_destroy(an);
 }
 
+/* A datagram that never completes is counted once in frag_timeout, whether a
+ * later fragment of its own finds it expired or the clock passes its timeout
+ * (30 s) with no fragment of it; those still incomplete at the end of the
+ * capture in frag_pending_at_end. */
+static void test_fragment_timeouts_counted(void)
+{
+    static struct collected col;
+    struct analyzer *an = open_analyzer(&col, on_conn, 0, 0);
+    const uint64_t S = NS_PER_SEC;
+    const struct capture_stats *st = analyzer_stats(an);
+    udp_fragment(an, 10 * S, 7200, 81, true);
+    udp_dgram(an, 20 * S, 3000);
+    CU_ASSERT_EQUAL(st->anomalies[ANOM_FRAG_TIMEOUT], 0);
+    udp_dgram(an, 42 * S, 3000); /* 32 s after the first fragment: given up */
+    CU_ASSERT_EQUAL(st->anomalies[ANOM_FRAG_TIMEOUT], 1);
+    udp_fragment(an, 50 * S, 7201, 82, true);
+    udp_fragment(an, 90 * S, 7201, 82, false); /* its own late fragment: flagged once,
+                                                  then pending on its own */
+    CU_ASSERT_EQUAL(st->anomalies[ANOM_FRAG_TIMEOUT], 2);
+    udp_fragment(an, 100 * S, 7202, 83, true);
+    CU_ASSERT_EQUAL(st->anomalies[ANOM_FRAG_PENDING_AT_END], 0);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    CU_ASSERT_EQUAL(st->anomalies[ANOM_FRAG_TIMEOUT], 2);
+    CU_ASSERT_EQUAL(st->anomalies[ANOM_FRAG_PENDING_AT_END], 2);
+    analyzer_destroy(an);
+}
+
 /* The same after an eviction: --max-flows 2 evicts A, the oldest of the
  * oldest, and B (due since 6 s) behind it is then written at the next packet,
  * so its datagram at 10.2 s starts a new connection. */
@@ -1465,6 +1492,7 @@ int register_tests(void)
         {"SYN-ACK reuse of a half connection", test_synack_reuse_half_connection},
         {"a clock step back forgets later-stamped fragments", test_clock_step_back_fragments},
         {"fragment frames and reassembled datagrams counted", test_fragment_counts},
+        {"fragment timeouts and datagrams pending at the end counted", test_fragment_timeouts_counted},
         {"each class times out at exactly its own deadline",
          test_timeouts_per_class_at_their_deadline},
         {"open connections are written at the end oldest first, ties by uid source",

@@ -515,6 +515,25 @@ static void test_frame_reassembled_v6_without_fragment_header(void)
     ip_reasm_destroy(r);
 }
 
+static void test_frame_v6_fragment_odd_length(void)
+{
+    /* RFC 8200 section 4.5: a fragment with M = 1 whose length is not a multiple
+     * of 8 must be discarded: malformed, never offered to reassembly */
+    uint8_t odd[sizeof(frag6_1) - 1];
+    memcpy(odd, frag6_1, sizeof(odd));
+    odd[14 + 5] = 0x1f; /* payload 31: 8 hop-by-hop + 8 fragment header + 15 */
+    struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    struct frame_ctx ctx = { r, false, true };
+    struct packet pkt;
+    CU_ASSERT_EQUAL(dissect_copy(&ctx, odd, sizeof(odd), sizeof(odd), LINKTYPE_ETHERNET, &pkt),
+                    DISSECT_MALFORMED);
+    CU_ASSERT(HAS_ANOM(pkt, ANOM_FRAG_BAD_LENGTH));
+    CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_FRAG_BAD_LENGTH);
+    CU_ASSERT_EQUAL(ip_reasm_stats(r)->fragments, 0);
+    ip_reasm_destroy(r);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -532,6 +551,7 @@ int register_tests(void)
         { "fragments reassembled", test_frame_fragments_reassembled },
         { "reassembled IPv4: the offset-0 fragment's header", test_frame_reassembled_v4_header_of_first },
         { "reassembled IPv6: no Fragment header", test_frame_reassembled_v6_without_fragment_header },
+        { "IPv6 fragment with M and an odd length", test_frame_v6_fragment_odd_length },
         { "same record in dirty memory", test_frame_dirty_record },
         { NULL, NULL },
     };
