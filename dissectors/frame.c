@@ -243,12 +243,13 @@ enum dissect_status frame_dissect(struct frame_ctx *ctx, const struct frame_in *
             pkt->encap[pkt->n_encap - 1].inner_ip_version = pkt->ip_version;
 
         if (SS_UNLIKELY(pkt->is_fragment)) {
-            /* The table's buffer is borrowed until its next call, so a frame is
-             * reassembled once: a fragment inside a reassembled tunnel is counted only. */
+            /* A fragment inside a reassembled tunnel is offered too: its bytes are
+             * in the table's output buffer, which ip_reasm_add copies into the
+             * inner datagram's own buffer before it writes the output again (the
+             * outer datagram's bytes are not read after this point). */
             if (r == NULL) /* counted by the caller through is_fragment; no transport */
                 break;
             bool whole = fragment_completes(r, &v, pkt, &st);
-            r = NULL;
             if (!whole || st != DISSECT_OK)
                 break;
         }

@@ -41,6 +41,10 @@
  * - Coverage follows the lengths the IP headers claim, so a datagram whose
  *   fragments were cut by the snaplen still completes; the output then holds
  *   only the captured prefix that starts at offset 0.
+ * - The fragment offered may lie in the table's own output buffer (a fragment
+ *   carried in a tunnel whose carrier was reassembled by the previous call):
+ *   it is copied into its datagram's buffer before the output is written, and
+ *   an atomic one is moved, not copied, so two levels of one frame reassemble.
  * - Memory cap: before storing a fragment, the oldest other pending datagrams
  *   are evicted until it fits (stats.memcap_drops, ANOM_FRAG_MEMCAP); if it
  *   still does not fit, the fragment and its own datagram are dropped too (one
@@ -525,7 +529,7 @@ static int emit_atomic(struct ip_reasm *r, struct packet *pkt, const uint8_t *p,
                        uint32_t frag_len, struct view *out, uint32_t *total_len)
 {
     if (cap_len > 0)
-        memcpy(r->out, p, cap_len);
+        memmove(r->out, p, cap_len); /* p may lie in r->out (a fragment in a reassembled one) */
     if (cap_len < frag_len)
         pkt->anomalies |= ANOM_BIT(ANOM_FRAG_INCOMPLETE_CAPTURE);
     out->p = r->out;
@@ -711,6 +715,8 @@ int ip_reasm_add(struct ip_reasm *r, struct packet *pkt, struct view frag, uint3
         memcpy(r->out, d->buf, prefix);
     if (d->missing_bytes || prefix < d->total_len)
         pkt->anomalies |= ANOM_BIT(ANOM_FRAG_INCOMPLETE_CAPTURE);
+    /* frag may have pointed into r->out (a fragment inside a datagram reassembled
+     * before it): its bytes are in d->buf by now, so r->out may be written */
     if (pkt->ip_version == 6 && d->have_first)
         pkt->proto = d->first_proto; /* RFC 8200: the offset-0 fragment's value counts */
     if (d->have_first) /* RFC 791, RFC 8200: the datagram's header is offset 0's */

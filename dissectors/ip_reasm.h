@@ -41,7 +41,7 @@ void ip_reasm_destroy(struct ip_reasm *r);
  * Returns 1 when the datagram is complete: *total_len is its full length and *out
  * its captured bytes contiguous from offset 0 (all of it unless the snaplen cut a
  * fragment: then ANOM_FRAG_INCOMPLETE_CAPTURE); *out is owned by the table and
- * valid until the next call on r. pkt->ip_hdr_len is then set to that of the
+ * valid until the next call on r, to which frag may be a part of it. pkt->ip_hdr_len is then set to that of the
  * offset-0 fragment, and for IPv6 pkt->proto to its proto. An offset-0 fragment without MF is returned at once
  * on its own (RFC 6946). Returns 0 when more fragments are needed or the fragment
  * was dropped; anomalies (overlap, timeout, memcap, too large) are recorded on pkt.

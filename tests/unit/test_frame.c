@@ -534,6 +534,83 @@ static void test_frame_v6_fragment_odd_length(void)
     ip_reasm_destroy(r);
 }
 
+/* Writes an IPv4 header at b: total length, id, flags and offset word, protocol. */
+static void ip4_hdr(uint8_t *b, uint16_t total, uint16_t id, uint16_t frag, uint8_t proto,
+                    uint8_t src_last)
+{
+    static const uint8_t hdr[20] = { 0x45, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0, 0, 10, 0, 0, 0,
+                                     10, 0, 0, 9 };
+    memcpy(b, hdr, sizeof(hdr));
+    b[2] = (uint8_t)(total >> 8), b[3] = (uint8_t)total;
+    b[4] = (uint8_t)(id >> 8), b[5] = (uint8_t)id;
+    b[6] = (uint8_t)(frag >> 8), b[7] = (uint8_t)frag;
+    b[9] = proto;
+    b[15] = src_last;
+}
+
+/* An inner UDP datagram (8 + 24 bytes, id 0x21) in two fragments, each in GRE
+ * over IPv4; the first one's carrier itself in two fragments (id 0x31). Frames:
+ * [0] carrier fragment at 0 (GRE + inner header), [1] carrier fragment at 24
+ * (the inner fragment's 16 bytes), [2] the second inner fragment in a whole carrier. */
+static void nested_frames(uint8_t f[3][80], size_t len[3])
+{
+    uint8_t inner1[36], inner2[36], gre[4] = { 0, 0, 0x08, 0x00 };
+    ip4_hdr(inner1, 36, 0x21, 0x2000, IPPROTO_NUM_UDP, 1); /* MF, offset 0 */
+    static const uint8_t udp[16] = { 0x9c, 0x40, 0x00, 0x35, 0x00, 0x20, 0, 0,
+                                     'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h' };
+    memcpy(inner1 + 20, udp, 16);
+    ip4_hdr(inner2, 36, 0x21, 0x0002, IPPROTO_NUM_UDP, 1); /* offset 16, last */
+    memcpy(inner2 + 20, "ijklmnopqrstuvwx", 16);
+    static const uint8_t eth[14] = { MACS, 0x08, 0x00 };
+    uint8_t carried[40];
+    memcpy(carried, gre, 4);
+    memcpy(carried + 4, inner1, 36);
+    for (int i = 0; i < 3; i++)
+        memcpy(f[i], eth, 14);
+    ip4_hdr(f[0] + 14, 20 + 24, 0x31, 0x2000, 47, 2); /* MF, offset 0: 24 bytes */
+    memcpy(f[0] + 34, carried, 24);
+    len[0] = 34 + 24;
+    ip4_hdr(f[1] + 14, 20 + 16, 0x31, 0x0003, 47, 2); /* offset 24, last: 16 bytes */
+    memcpy(f[1] + 34, carried + 24, 16);
+    len[1] = 34 + 16;
+    ip4_hdr(f[2] + 14, 20 + 40, 0x32, 0, 47, 2);
+    memcpy(f[2] + 34, gre, 4);
+    memcpy(f[2] + 38, inner2, 36);
+    len[2] = 34 + 40;
+}
+
+static void test_frame_fragment_in_reassembled_carrier(void)
+{
+    /* a fragment carried in a reassembled tunnel is reassembled too, whether
+     * the frame that completes the carrier completes the inner datagram (the
+     * inner fragment then lies in the table's own output buffer) or not */
+    uint8_t f[3][80];
+    size_t len[3];
+    nested_frames(f, len);
+    static const int orders[2][3] = { { 0, 1, 2 }, { 2, 0, 1 } };
+    for (int o = 0; o < 2; o++) {
+        struct ip_reasm *r = ip_reasm_create(IP_REASM_DEFAULT_MEMCAP, IP_REASM_DEFAULT_TIMEOUT_NS);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        struct frame_ctx ctx = { r, false, true };
+        struct packet pkt;
+        for (int k = 0; k < 3; k++) {
+            int i = orders[o][k];
+            dissect_copy(&ctx, f[i], len[i], (uint32_t)len[i], LINKTYPE_ETHERNET, &pkt);
+        }
+        CU_ASSERT_EQUAL(pkt.n_encap, 1);
+        CU_ASSERT(pkt.reassembled);
+        CU_ASSERT_EQUAL(pkt.layer, LAYER_L4);
+        CU_ASSERT_EQUAL(pkt.proto, IPPROTO_NUM_UDP);
+        CU_ASSERT_EQUAL(pkt.sport, 40000);
+        CU_ASSERT_EQUAL(pkt.ip_len, 20 + 32);
+        CU_ASSERT_EQUAL(pkt.payload.len, 24);
+        if (pkt.payload.len == 24)
+            CU_ASSERT_EQUAL(memcmp(pkt.payload.p, "abcdefghijklmnopqrstuvwx", 24), 0);
+        CU_ASSERT_EQUAL(ip_reasm_stats(r)->reassembled, 2);
+        ip_reasm_destroy(r);
+    }
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -552,6 +629,7 @@ int register_tests(void)
         { "reassembled IPv4: the offset-0 fragment's header", test_frame_reassembled_v4_header_of_first },
         { "reassembled IPv6: no Fragment header", test_frame_reassembled_v6_without_fragment_header },
         { "IPv6 fragment with M and an odd length", test_frame_v6_fragment_odd_length },
+        { "a fragment inside a reassembled carrier", test_frame_fragment_in_reassembled_carrier },
         { "same record in dirty memory", test_frame_dirty_record },
         { NULL, NULL },
     };
