@@ -35,9 +35,9 @@
  *   timeouts_flagged, with ANOM_FRAG_TIMEOUT on its packet); the analyzer
  *   calls ip_reasm_expire once a second of capture time and counts the rest
  *   as frag_timeout, and what is pending at the end as frag_pending_at_end.
- * - An IPv6 fragment with M = 1 whose length is not a multiple of 8 never gets
- *   here: ipv6.c discards it as malformed (ANOM_FRAG_BAD_LENGTH, RFC 8200
- *   section 4.5).
+ * - A fragment with More Fragments set whose length is not a multiple of 8
+ *   never gets here: ipv6.c and ipv4.c discard it as malformed
+ *   (ANOM_FRAG_BAD_LENGTH; RFC 8200 section 4.5, RFC 791 section 3.2).
  * - Coverage follows the lengths the IP headers claim, so a datagram whose
  *   fragments were cut by the snaplen still completes; the output then holds
  *   only the captured prefix that starts at offset 0.

@@ -93,6 +93,12 @@ enum dissect_status ipv4_dissect(struct view *v, struct packet *pkt, unsigned fl
         view_clamp(v, total_len - hdr_len);
         if (SS_UNLIKELY(dissect_ip_len_past_frame(pkt, v->len, total_len - (uint32_t)hdr_len)))
             return packet_anomaly(pkt, ANOM_IPV4_BAD_TOTAL_LEN, DISSECT_MALFORMED);
+        /* RFC 791 3.2: every fragment but the last carries a multiple of 8 data
+         * octets (the next one's offset counts 8-octet units). The BSD stacks
+         * drop one that does not; as RFC 8200 has IPv6 discard it (ipv6.c),
+         * it is malformed here, never offered to reassembly */
+        if (SS_UNLIKELY(more_frags && (total_len - hdr_len) % 8 != 0))
+            return packet_anomaly(pkt, ANOM_FRAG_BAD_LENGTH, DISSECT_MALFORMED);
         if (v->len < total_len - hdr_len) /* headers-only captures are legitimate */
             pkt->anomalies |= ANOM_BIT(ANOM_IPV4_CUT_BY_SNAPLEN);
         if (pkt->l3.p == NULL) {

@@ -256,6 +256,47 @@ static void test_ipv4_fragment(void)
     CU_ASSERT_EQUAL(pkt.frag_offset_bytes, 1480);
 }
 
+static void test_ipv4_fragment_odd_length(void)
+{
+    /* RFC 791 3.2: a fragment with MF set carries a multiple of 8 data octets;
+     * one that does not is malformed (as IPv6's, RFC 8200 4.5), and is still
+     * read as far as its fragment fields */
+    uint8_t buf[29] = {
+        0x45, 0x00, 0x00, 0x1d, 0xbe, 0xef, 0x20, 0x00, 0x40, 0x11, 0x00, 0x00,
+        0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+        0, 1, 2, 3, 4, 5, 6, 7, 8,
+    };
+    struct view v = { buf, sizeof(buf) };
+    struct packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_MALFORMED);
+    CU_ASSERT(HAS_ANOM(pkt, ANOM_FRAG_BAD_LENGTH));
+    CU_ASSERT_EQUAL(pkt.truncated_at, ANOM_FRAG_BAD_LENGTH);
+    CU_ASSERT(pkt.is_fragment);
+
+    /* the last fragment (MF clear) may have any length */
+    buf[6] = 0x00;
+    buf[7] = 0x01;
+    v = (struct view){ buf, sizeof(buf) };
+    memset(&pkt, 0, sizeof(pkt));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_OK);
+    CU_ASSERT_FALSE(HAS_ANOM(pkt, ANOM_FRAG_BAD_LENGTH));
+
+    /* 16 data octets with MF: fine; a quote (headers only) is never judged */
+    buf[3] = 0x24;
+    buf[6] = 0x20;
+    uint8_t big[36] = { 0 };
+    memcpy(big, buf, sizeof(buf));
+    v = (struct view){ big, sizeof(big) };
+    memset(&pkt, 0, sizeof(pkt));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, 0), DISSECT_OK);
+    big[3] = 0x1d;
+    v = (struct view){ big, sizeof(big) };
+    memset(&pkt, 0, sizeof(pkt));
+    CU_ASSERT_EQUAL(ipv4_dissect(&v, &pkt, IP_DISSECT_QUOTED), DISSECT_OK);
+    CU_ASSERT_FALSE(HAS_ANOM(pkt, ANOM_FRAG_BAD_LENGTH));
+}
+
 static void test_ipv4_quoted(void)
 {
     /* a quote of 28 bytes of a 40-byte datagram, with a wrong checksum: no anomalies */
@@ -403,6 +444,7 @@ int register_tests(void)
         { "total length past the frame", test_ipv4_total_len_past_frame },
         { "total length zero (TSO)", test_ipv4_total_len_zero },
         { "fragments", test_ipv4_fragment },
+        { "a fragment with MF and a length not a multiple of 8", test_ipv4_fragment_odd_length },
         { "quoted in ICMP", test_ipv4_quoted },
         { "header length edges, cut at every byte", test_ipv4_header_length_edges },
         { "addresses written whole", test_ipv4_addresses_whole },
