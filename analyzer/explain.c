@@ -31,6 +31,9 @@ static const char *evidence_text(enum port_evidence e)
     case PEV_ICMP_OTHER: return "an ICMP destination unreachable came back";
     case PEV_MIDSTREAM: return "only mid-stream traffic was seen";
     case PEV_UDP_UNANSWERED: return "datagrams to it were never answered";
+    case PEV_GROUP:
+        return "it is on a group address: datagrams to it reach a socket on every member "
+               "host, and the members answer from their own addresses";
     }
     return "?";
 }
@@ -161,8 +164,15 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
     print_tunnel(out, v, pi, socks, shown);
     if (pi >= 0) {
         const struct view_port *p = &v->ports[pi];
-        fprintf(out, "  %s %s is a port (service endpoint) of host %s; IANA service: %s.\n",
-                pn, ep, host, p->service ? p->service : "none registered in sockscope's table");
+        const char *group = views_group_name((enum addr_group)p->group);
+        if (group != NULL)
+            fprintf(out, "  %s %s is a port (service endpoint) of the %s address %s, not of one"
+                         " host: every member host has a socket of its own on it; IANA service: %s.\n",
+                    pn, ep, group, host,
+                    p->service ? p->service : "none registered in sockscope's table");
+        else
+            fprintf(out, "  %s %s is a port (service endpoint) of host %s; IANA service: %s.\n",
+                    pn, ep, host, p->service ? p->service : "none registered in sockscope's table");
         timefmt_iso(p->evidence_ts, ts, sizeof(ts));
         fprintf(out, "  Status: %s: %s (first seen %s).\n",
                 views_status_name((enum port_status)p->status),

@@ -1199,6 +1199,138 @@ static void test_icmp_errors_and_sctp_aborts(void)
     free(records.v);
 }
 
+static enum addr_group group4(const char *a)
+{
+    struct ip_addr ad = ip4(a);
+    return views_addr_group(4, &ad);
+}
+
+static enum addr_group group6(const char *a)
+{
+    struct ip_addr ad = ip6(a);
+    return views_addr_group(6, &ad);
+}
+
+/* Ports on multicast and broadcast addresses: not one host's, whatever their
+ * connections hold (members answer from their own addresses). */
+static void test_group_ports(void)
+{
+    CU_ASSERT_EQUAL(group4("223.255.255.255"), GROUP_NONE);
+    CU_ASSERT_EQUAL(group4("224.0.0.0"), GROUP_MULTICAST);
+    CU_ASSERT_EQUAL(group4("239.255.255.250"), GROUP_MULTICAST);
+    CU_ASSERT_EQUAL(group4("240.0.0.1"), GROUP_NONE);
+    CU_ASSERT_EQUAL(group4("255.255.255.255"), GROUP_BROADCAST);
+    CU_ASSERT_EQUAL(group4("255.255.255.254"), GROUP_NONE);
+    CU_ASSERT_EQUAL(group4("10.0.0.255"), GROUP_NONE); /* directed: needs the mask */
+    CU_ASSERT_EQUAL(group6("ff02::fb"), GROUP_MULTICAST);
+    CU_ASSERT_EQUAL(group6("fe80::1"), GROUP_NONE);
+    CU_ASSERT_EQUAL(group6("::ffff:224.0.0.1"), GROUP_NONE);
+
+    struct conn c[6];
+    /* mDNS: unanswered, as group traffic always is */
+    c[0] = mk(IPPROTO_NUM_UDP, "10.0.0.7", 5353, "224.0.0.251", 5353, T0, 1);
+    c[0].orientation = ORIENT_FIRST_PACKET;
+    c[0].dir[0].pkts = 3;
+    /* DHCP discover to the limited broadcast */
+    c[1] = mk(IPPROTO_NUM_UDP, "0.0.0.0", 68, "255.255.255.255", 67, T0, 2);
+    c[1].orientation = ORIENT_SERVER_PORT;
+    c[1].dir[0].pkts = 1;
+    /* SSDP: an ICMP unreachable quoting the search and a (forged) packet from
+     * the group address say nothing of one listener either */
+    c[2] = mk(IPPROTO_NUM_UDP, "10.0.0.7", 40000, "239.255.255.250", 1900, T0, 3);
+    c[2].orientation = ORIENT_FIRST_PACKET;
+    c[2].dir[0].pkts = 1;
+    c[2].has_icmp = true;
+    c[2].icmp = (struct conn_icmp_evidence){.type = 3, .code = 3, .ip_version = 4,
+                                            .from = ip4("10.0.0.9"), .ts_ns = T0 + 7,
+                                            .quoted_src_is_lo = c[2].orig_is_lo};
+    c[3] = mk(IPPROTO_NUM_UDP, "10.0.0.8", 40001, "239.255.255.250", 1900, T0 + S, 4);
+    c[3].orientation = ORIENT_FIRST_PACKET;
+    c[3].dir[0].pkts = c[3].dir[1].pkts = 1;
+    /* IPv6 mDNS */
+    c[4] = mk(IPPROTO_NUM_UDP, "10.0.0.7", 5353, "10.0.0.7", 5353, T0, 5);
+    c[4].ip_version = 6;
+    c[4].orig_addr = ip6("fd99::7");
+    c[4].resp_addr = ip6("ff02::fb");
+    c[4].orientation = ORIENT_FIRST_PACKET;
+    c[4].dir[0].pkts = 2;
+    /* unicast, unanswered: the control */
+    c[5] = mk(IPPROTO_NUM_UDP, "10.0.0.7", 40002, "10.0.0.2", 7777, T0, 6);
+    c[5].orientation = ORIENT_FIRST_PACKET;
+    c[5].dir[0].pkts = 1;
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 6, T0 + 10 * S, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    const struct view_port *p = port_of(&v, IPPROTO_NUM_UDP, "224.0.0.251", 5353);
+    CU_ASSERT(p && p->group == GROUP_MULTICAST && p->status == PORT_UNKNOWN &&
+              p->evidence == PEV_GROUP && p->evidence_ts == T0);
+    p = port_of(&v, IPPROTO_NUM_UDP, "255.255.255.255", 67);
+    CU_ASSERT(p && p->group == GROUP_BROADCAST && p->status == PORT_UNKNOWN &&
+              p->evidence == PEV_GROUP);
+    p = port_of(&v, IPPROTO_NUM_UDP, "239.255.255.250", 1900);
+    CU_ASSERT(p && p->group == GROUP_MULTICAST && p->status == PORT_UNKNOWN &&
+              p->evidence == PEV_GROUP && p->n_conns == 2 && p->n_rejected == 0);
+    struct ip_addr a6 = ip6("ff02::fb");
+    long i6 = views_find_port(&v, IPPROTO_NUM_UDP, 6, &a6, 5353);
+    CU_ASSERT(i6 >= 0 && v.ports[i6].group == GROUP_MULTICAST && v.ports[i6].evidence == PEV_GROUP);
+    p = port_of(&v, IPPROTO_NUM_UDP, "10.0.0.2", 7777);
+    CU_ASSERT(p && p->group == GROUP_NONE && p->evidence == PEV_UDP_UNANSWERED);
+    for (size_t i = 0; i < v.n_socks; i++) { /* no member answered: no role, no refusal */
+        CU_ASSERT_EQUAL(v.socks[i].role, ROLE_UNKNOWN);
+        CU_ASSERT_EQUAL(v.socks[i].diag & SOCK_D_REFUSED, 0);
+    }
+    size_t groups = 0;
+    for (size_t i = 0; i < v.n_hosts; i++) {
+        const struct view_host *h = &v.hosts[i];
+        enum addr_group want = views_addr_group(h->ip_version, &h->addr);
+        CU_ASSERT_EQUAL(h->group, want);
+        groups += want != GROUP_NONE;
+    }
+    CU_ASSERT_EQUAL(groups, 4);
+
+    /* JSON: the group named on the port and the host, null on unicast */
+    p = port_of(&v, IPPROTO_NUM_UDP, "255.255.255.255", 67);
+    json_t *j = views_json_port(&v, p);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "group")), "broadcast");
+    CU_ASSERT_STRING_EQUAL(
+        json_string_value(json_object_get(json_object_get(j, "evidence"), "kind")), "group");
+    json_decref(j);
+    j = views_json_port(&v, port_of(&v, IPPROTO_NUM_UDP, "10.0.0.2", 7777));
+    CU_ASSERT(json_is_null(json_object_get(j, "group")));
+    json_decref(j);
+    for (size_t i = 0; i < v.n_hosts; i++) {
+        j = views_json_host(&v, &v.hosts[i]);
+        json_t *g = json_object_get(j, "group");
+        if (v.hosts[i].group != GROUP_NONE) {
+            CU_ASSERT(json_is_string(g) &&
+                      strcmp(json_string_value(g),
+                             v.hosts[i].group == GROUP_MULTICAST ? "multicast" : "broadcast") == 0);
+        } else {
+            CU_ASSERT(json_is_null(g));
+        }
+        json_decref(j);
+    }
+
+    /* text: the sockets view's port line and --explain name the group */
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    struct text_opts o = {0};
+    output_text_sockets(out, &v, &o);
+    fclose(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "udp 224.0.0.251:5353: multicast group port, unknown, 1 socket\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "udp 255.255.255.255:67: broadcast group port, unknown, 1 socket\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "udp 10.0.0.2:7777: port, unknown, 1 socket\n"));
+    free(text);
+    views_free(&v);
+    text = explain_text(c, 6, "239.255.255.250:1900");
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "is a port (service endpoint) of the multicast address "
+                                        "239.255.255.250, not of one host"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "Status: unknown: it is on a group address"));
+    free(text);
+}
+
 int register_tests(void)
 {
     static const struct test_entry tests[] = {
@@ -1209,6 +1341,7 @@ int register_tests(void)
         {"listener inferred from SYN-ACK", test_listener_inferred_from_syn_ack},
         {"simultaneous open: open, no listener", test_simultaneous_open_has_no_listener},
         {"port status evidence ladder", test_port_status_evidence},
+        {"ports on multicast and broadcast addresses", test_group_ports},
         {"unanswered SYNs: filtered", test_filtered_only_when_nothing_better},
         {"peak concurrency", test_peak_concurrency},
         {"SYN_RECV pile-up", test_syn_recv_pileup},
