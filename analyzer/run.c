@@ -376,7 +376,14 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
             views_free(&v);
             return EXIT_USAGE;
         }
-        if (views_find_host(&v, ipv, &host) < 0) {
+        const char *group = views_group_name(views_addr_group(ipv, &host));
+        if (group != NULL) {
+            /* traffic to a group lands on its members' sockets, each on its own host */
+            fprintf(stderr,
+                    "sockscope: note: %s is a %s address, not a host: the sockets that "
+                    "received its datagrams are its members', under their own addresses\n",
+                    opt->netstat_host, group);
+        } else if (views_find_host(&v, ipv, &host) < 0) {
             /* netstat on an idle host prints the empty table too: say which it is */
             fprintf(stderr,
                     "sockscope: note: %s has no TCP, UDP or SCTP traffic in the capture: "

@@ -86,6 +86,12 @@ expect 0 "^sockscope: note: --at 2033-05-18T03:33:20.000000000Z is after the cap
 # --netstat for a host the capture never saw: the empty table, and a note saying why
 expect 0 "^sockscope: note: 10.0.0.99 has no TCP, UDP or SCTP traffic in the capture: the table is empty\$" -- -r "$samples/lifecycle.pcap" --netstat 10.0.0.99
 grep -q '^Proto Recv-Q' "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL: --netstat unseen host: no table"; fail=$((fail + 1)); }
+# --netstat of a group address: the table (no socket is on a group's own address), and
+# a note that it is no host
+expect 0 "^sockscope: note: 224.0.0.251 is a multicast address, not a host: the sockets that received its datagrams are its members', under their own addresses\$" -- -r "$samples/lifecycle.pcap" --netstat 224.0.0.251
+grep -q '^Proto Recv-Q' "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL: --netstat group: no table"; fail=$((fail + 1)); }
+expect 0 "^sockscope: note: ff02::fb is a multicast address, not a host" -- -r "$samples/lifecycle.pcap" --netstat ff02::fb
+expect 0 "^sockscope: note: 255.255.255.255 is a broadcast address, not a host" -- -r "$samples/lifecycle.pcap" --netstat 255.255.255.255 --json
 "$bin" -r "$samples/tunnels.pcap" --netstat 192.168.50.10 >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
     passed=$((passed + 1)) || { echo "FAIL: --netstat of a host seen only in a tunnel: stderr not empty"; fail=$((fail + 1)); }
 # --conn-log of a capture without packets: #open and #close are the time of the run
