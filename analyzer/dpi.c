@@ -395,10 +395,13 @@ void dpi_feed(struct dpi *d, struct conn *c, const struct packet *pkt)
     /* nDPI takes an unsigned short length: an IP datagram never exceeds it */
     unsigned short len = l3_len > 0xffff ? 0xffff : (unsigned short)l3_len;
     ndpi_protocol p = ndpi_detection_process_packet(d->mod, c->dpi_state, l3, len, pkt->ts_ns / 1000000u);
-    if (c->dpi_packets < UINT16_MAX)
-        c->dpi_packets++;
+    /* counted past the 16-bit field: with the largest limit (65535) the
+     * 65536th packet must still end inspection, which a count saturating at
+     * 65535 never would (the field then says 65535) */
+    unsigned seen = c->dpi_packets + 1u;
+    c->dpi_packets = seen > UINT16_MAX ? (uint16_t)UINT16_MAX : (uint16_t)seen;
     unsigned limit = pkt->proto == IPPROTO_NUM_TCP ? d->max_tcp_packets : d->max_udp_packets;
-    bool enough = c->dpi_packets > limit;
+    bool enough = seen > limit;
     /* ndpiReader's rule: stop at a detection unless nDPI wants more packets
      * for metadata (certificates, ...), or when the limit is passed */
     if (!enough && p.app_protocol == NDPI_PROTOCOL_UNKNOWN)

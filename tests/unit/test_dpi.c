@@ -400,6 +400,32 @@ static void test_two_analyzers_side_by_side(void)
     CU_ASSERT_FALSE(b.c[0].app_port_mismatch);
 }
 
+/* --dpi-packets 65535, the largest: a connection that passes 65535 packets
+ * undetected is given up at the 65536th as at any other limit (the count
+ * used to saturate at 65535 and never pass it, so nDPI kept the state and
+ * kept inspecting to the end: here it found the late request). */
+static void test_largest_packet_limit(void)
+{
+    static struct collected col;
+    struct analyzer *an = new_analyzer(&col, true, DPI_MAX_PACKETS_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    struct tcp_conv cv = conv(an, 6, 41001, 40123); /* a port without a guess */
+    handshake(&cv);
+    for (unsigned i = 0; i < DPI_MAX_PACKETS_LIMIT; i++)
+        seg(&cv, (i & 1) == 0, TCP_ACK, NULL);
+    seg(&cv, true, TCP_PSH | TCP_ACK, "GET / HTTP/1.1\r\nHost: late.example\r\n\r\n");
+    seg(&cv, false, TCP_PSH | TCP_ACK, "HTTP/1.1 204 No Content\r\n\r\n");
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    const struct conn *c = &col.c[0];
+    CU_ASSERT_TRUE(c->dpi_done);
+    CU_ASSERT_STRING_EQUAL(c->app_name, "Unknown");
+    CU_ASSERT_STRING_EQUAL(c->app_host, "");
+    CU_ASSERT_EQUAL(c->dpi_packets, UINT16_MAX); /* 65536 given, the field saturates */
+    CU_ASSERT_EQUAL(col.live_state_at_emit, 0);
+}
+
 static void test_zeek_names(void)
 {
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("TLS", IPPROTO_NUM_TCP), "ssl");
@@ -443,6 +469,7 @@ int register_tests(void)
         {"SSH on 443, HTTP on 8080", test_ssh_on_443_and_http_on_8080},
         {"long Host truncated", test_long_host_truncated},
         {"two analyzers side by side", test_two_analyzers_side_by_side},
+        {"largest packet limit", test_largest_packet_limit},
         {NULL, NULL},
     };
     static const struct test_entry names[] = {
