@@ -117,8 +117,11 @@ const char *dpi_zeek_name(const char *ndpi_name, uint8_t ipproto)
 }
 
 /* nDPI name -> the IANA service names of the ports that protocol is registered
- * on. A protocol not listed agrees only with its own lower-cased name. */
-#define IANA_MAX 7
+ * on (for TLS and DTLS: every service the registry defines as something over
+ * TLS/DTLS, "sips", "secure-mqtt", "pcsync-https"). A protocol not listed
+ * agrees only with its own lower-cased name. test_dpi checks every port of
+ * services.c against nDPI's own default ports. */
+#define IANA_MAX 28
 struct iana_map {
     const char *ndpi;
     const char *iana[IANA_MAX];
@@ -128,12 +131,17 @@ static const struct iana_map iana_names[] = {
     {"HTTP", {"http", "www-http"}},
     {"HTTP_Proxy", {"http", "http-alt", "squid-http", "socks"}},
     {"HTTP_Connect", {"http", "http-alt", "squid-http"}},
-    {"TLS", {"https", "imaps", "pop3s", "submissions", "ldaps", "ftps", "domain-s"}},
+    {"TLS", {"https", "imaps", "pop3s", "submissions", "ldaps", "ftps", "ftps-data",
+             "domain-s", "nntps", "telnets", "ircs-u", "sips", "secure-mqtt", "amqps",
+             "msft-gc-ssl", "syslog-tls", "docker-s", "radsec", "ipfixs", "ttc-ssl", "wsmans",
+             "pcsync-https", "sun-sr-https", "tungsten-https", "stuns", "ntske"}},
+    {"DTLS", {"coaps", "domain-s", "stuns"}},
     {"QUIC", {"https"}},
     {"DoH_DoT", {"domain-s", "https"}},
-    {"IMAPS", {"imaps"}},
-    {"POPS", {"pop3s"}},
-    {"SMTPS", {"submissions", "smtps"}},
+    /* STARTTLS on the plain port is TLS on the same service */
+    {"IMAPS", {"imaps", "imap"}},
+    {"POPS", {"pop3s", "pop3"}},
+    {"SMTPS", {"submissions", "smtps", "submission", "smtp"}},
     {"DNS", {"domain"}},
     {"MDNS", {"mdns"}},
     {"LLMNR", {"llmnr"}},
@@ -146,12 +154,14 @@ static const struct iana_map iana_names[] = {
     {"NetBIOS", {"netbios-ns", "netbios-dgm", "netbios-ssn"}},
     {"SMBv1", {"microsoft-ds", "netbios-ssn"}},
     {"SMBv23", {"microsoft-ds", "netbios-ssn"}},
-    {"Kerberos", {"kerberos"}},
+    {"Kerberos", {"kerberos", "kpasswd", "kerberos-adm"}},
+    {"DCE_RPC", {"epmap", "http-rpc-epmap"}},
+    {"LDAP", {"ldap", "msft-gc"}},
     {"RDP", {"ms-wbt-server"}},
     {"VNC", {"rfb"}},
     {"SIP", {"sip", "sips", "sip-tls"}},
     {"Radius", {"radius", "radius-acct"}},
-    {"MsSQL-TDS", {"ms-sql-s"}},
+    {"MsSQL-TDS", {"ms-sql-s", "ms-sql-m"}},
     {"IRC", {"irc", "ircu", "ircs-u"}},
     {"Memcached", {"memcache"}},
     {"Jabber", {"xmpp-client", "xmpp-server"}},
@@ -160,6 +170,23 @@ static const struct iana_map iana_names[] = {
     {"GTP_C", {"gtp-control"}},
     {"IPsec", {"isakmp", "ipsec-nat-t"}},
     {"STUN", {"stun", "turn"}},
+    {"CAPWAP", {"capwap-control", "capwap-data"}},
+    {"WSD", {"ws-discovery"}},
+    /* industrial and legacy protocols whose registered names differ */
+    {"Modbus", {"mbap"}},
+    {"DNP3", {"dnp"}},
+    {"s7comm", {"iso-tsap"}},
+    {"IEC60870", {"iec-104"}},
+    {"MGCP", {"mgcp-gateway", "mgcp-callagent"}},
+    {"Megaco", {"megaco-h248"}},
+    {"H323", {"h323hostcall"}},
+    {"CiscoSkinny", {"cisco-sccp"}},
+    {"RTMP", {"macromedia-fcs"}},
+    {"AFP", {"afpovertcp"}},
+    {"LotusNotes", {"lotusnote"}},
+    {"Whois-DAS", {"nicname"}},
+    {"Z39.50", {"z39-50"}},
+    {"Zabbix", {"zabbix-agent", "zabbix-trapper"}},
 };
 
 /* Lower-cases src into dst (always NUL-terminated). */

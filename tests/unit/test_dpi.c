@@ -9,6 +9,9 @@
 #include "cunit_main.h"
 #include "dissect.h"
 #include "dpi.h"
+#include "services.h"
+
+#include <ndpi/ndpi_api.h>
 
 #define MAX_CONNS 64
 
@@ -454,6 +457,65 @@ static void test_iana_agreement(void)
     CU_ASSERT_FALSE(dpi_iana_agrees("TLS", "tls"));
 }
 
+/* Every TCP/UDP port of services.c that nDPI itself assigns to a protocol
+ * (its default ports, what it guesses from): that protocol, found there by
+ * inspection, must not be a port mismatch. Modbus on 502 ("mbap"), DNP3 on
+ * 20000 ("dnp"), s7comm on 102 ("iso-tsap"), DCE_RPC on 135 ("epmap") were. */
+static void test_iana_agrees_with_ndpi_default_ports(void)
+{
+    /* nDPI's port default is not what the registry says runs there */
+    static const struct {
+        uint8_t proto;
+        uint16_t port;
+    } known[] = {
+        {IPPROTO_NUM_TCP, 514},   /* Syslog; IANA: "shell" (rsh) */
+        {IPPROTO_NUM_TCP, 1521},  /* Oracle; IANA: "ncube-lm" */
+        {IPPROTO_NUM_TCP, 3128},  /* HTTP_Proxy; IANA: "ndl-aas" */
+        {IPPROTO_NUM_TCP, 5001},  /* TargusDataspeed; IANA: "commplex-link" */
+        {IPPROTO_NUM_TCP, 8008},  /* CiscoVPN; IANA: "http-alt" */
+        {IPPROTO_NUM_TCP, 10000}, /* CiscoVPN; IANA: "ndmp" */
+        {IPPROTO_NUM_TCP, 8883},  /* MQTT; inspection finds TLS there, which agrees */
+        {IPPROTO_NUM_UDP, 5684},  /* COAP; inspection finds DTLS there, which agrees */
+    };
+    CU_ASSERT_TRUE(dpi_iana_agrees("TLS", "secure-mqtt"));
+    CU_ASSERT_TRUE(dpi_iana_agrees("TLS", "pcsync-https"));
+    CU_ASSERT_TRUE(dpi_iana_agrees("TLS", "sips"));
+    CU_ASSERT_TRUE(dpi_iana_agrees("DTLS", "coaps"));
+    CU_ASSERT_FALSE(dpi_iana_agrees("Modbus", "http"));
+    struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(m, &all);
+    ndpi_finalize_initialization(m);
+    size_t n = 0, checked = 0;
+    const struct services_entry *t = services_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].ipproto != IPPROTO_NUM_TCP && t[i].ipproto != IPPROTO_NUM_UDP)
+            continue;
+        bool skip = false;
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+            skip = skip || (known[k].proto == t[i].ipproto && known[k].port == t[i].port);
+        ndpi_protocol p = ndpi_guess_undetected_protocol(m, NULL, t[i].ipproto, 0x0a000001u,
+                                                         40000, 0x0a000002u, t[i].port);
+        if (skip || (p.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
+                     p.master_protocol == NDPI_PROTOCOL_UNKNOWN))
+            continue;
+        checked++;
+        const char *app = ndpi_get_proto_name(m, p.app_protocol);
+        const char *master = ndpi_get_proto_name(m, p.master_protocol);
+        bool agrees = (p.app_protocol != NDPI_PROTOCOL_UNKNOWN && dpi_iana_agrees(app, t[i].name)) ||
+                      (p.master_protocol != NDPI_PROTOCOL_UNKNOWN &&
+                       dpi_iana_agrees(master, t[i].name));
+        if (!agrees)
+            fprintf(stderr, "%s %u \"%s\": nDPI's %s.%s does not agree\n",
+                    t[i].ipproto == IPPROTO_NUM_TCP ? "tcp" : "udp", t[i].port, t[i].name, master, app);
+        CU_ASSERT_TRUE(agrees);
+    }
+    CU_ASSERT(checked > 50);
+    ndpi_exit_detection_module(m);
+}
+
 int register_tests(void)
 {
     static const struct test_entry samples[] = {
@@ -475,6 +537,7 @@ int register_tests(void)
     static const struct test_entry names[] = {
         {"Zeek service names", test_zeek_names},
         {"IANA agreement", test_iana_agreement},
+        {"IANA agreement on nDPI's ports", test_iana_agrees_with_ndpi_default_ports},
         {NULL, NULL},
     };
     if (add_suite("dpi samples", samples) != 0 || add_suite("dpi crafted", crafted) != 0 ||
