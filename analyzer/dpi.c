@@ -265,6 +265,20 @@ static void proto_names(const struct dpi *d, const struct conn *c, const char **
         *app = ndpi_get_proto_name(d->mod, c->app_id);
 }
 
+/* NetBIOS name service port: Zeek's DNS analyzer parses it (DNS::ports) */
+#define NBNS_PORT 137
+
+/* Zeek's name for nDPI's protocol name on connection c, or NULL: as
+ * dpi_zeek_name, except that NetBIOS to UDP 137 (the name service) is Zeek's
+ * "dns", whose analyzer Zeek runs on that port. */
+static const char *zeek_name_on(const char *ndpi_name, const struct conn *c)
+{
+    if (c->proto == IPPROTO_NUM_UDP && c->resp_port == NBNS_PORT &&
+        strcmp(ndpi_name, "NetBIOS") == 0)
+        return "dns";
+    return dpi_zeek_name(ndpi_name, c->proto);
+}
+
 /* Zeek-style service: the master protocol's name, plus the app's when Zeek
  * has an analyzer for it; only for results nDPI's inspection confirmed. */
 static void fill_service(const struct dpi *d, struct conn *c)
@@ -279,7 +293,7 @@ static void fill_service(const struct dpi *d, struct conn *c)
     for (int i = 0; i < 2; i++) {
         if (names[i] == NULL)
             continue;
-        const char *z = dpi_zeek_name(names[i], c->proto);
+        const char *z = zeek_name_on(names[i], c);
         if (z == NULL && i == 1 && master != NULL)
             continue; /* "TLS.Google": Google is a service, not a protocol */
         if (z == NULL) {

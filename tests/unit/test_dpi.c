@@ -433,6 +433,54 @@ static void test_largest_packet_limit(void)
     CU_ASSERT_EQUAL(col.live_state_at_emit, 0);
 }
 
+/* One UDP datagram 10.0.0.<src_last>:sport -> 10.0.0.<dst_last>:dport. */
+static void udp_dgram(struct analyzer *an, uint8_t src_last, uint16_t sport, uint8_t dst_last,
+                      uint16_t dport, const uint8_t *data, size_t dlen, uint64_t ts_ns)
+{
+    uint8_t b[600];
+    size_t len = 20 + 8 + dlen;
+    memset(b, 0, 28);
+    b[0] = 0x45;
+    put16(b + 2, (uint32_t)len);
+    b[8] = 64;
+    b[9] = IPPROTO_NUM_UDP;
+    b[12] = b[16] = 10;
+    b[15] = src_last;
+    b[19] = dst_last;
+    put16(b + 20, sport);
+    put16(b + 22, dport);
+    put16(b + 24, (uint32_t)(8 + dlen));
+    memcpy(b + 28, data, dlen);
+    struct capture_frame f = {.data = b, .cap_len = (uint32_t)len, .wire_len = (uint32_t)len,
+                              .linktype = LINKTYPE_RAW, .ts_ns = ts_ns};
+    analyzer_feed(an, &f);
+}
+
+/* A NetBIOS name query to UDP 137: Zeek's DNS analyzer parses the name
+ * service there (DNS::ports has 137/udp), so Zeek's service is "dns". */
+static void test_nbns_service_is_dns(void)
+{
+    static struct collected col;
+    struct analyzer *an = new_analyzer(&col, true, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    uint8_t q[12 + 34 + 4] = {0x80, 0x01, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 0, 32};
+    static const char name[16] = "WORKGROUP      "; /* 15 characters and suffix 0 */
+    for (size_t i = 0; i < 16; i++) {
+        q[13 + 2 * i] = (uint8_t)('A' + ((uint8_t)name[i] >> 4));
+        q[14 + 2 * i] = (uint8_t)('A' + ((uint8_t)name[i] & 15));
+    }
+    q[45] = 0;                      /* end of name */
+    q[46] = 0, q[47] = 0x20;        /* type NB */
+    q[48] = 0, q[49] = 1;           /* class IN */
+    udp_dgram(an, 6, 51000, 7, 137, q, sizeof(q), 1700000000ull * 1000000000ull);
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    CU_ASSERT_STRING_EQUAL(col.c[0].app_name, "NetBIOS");
+    CU_ASSERT_STRING_EQUAL(col.c[0].service, "dns");
+    CU_ASSERT_FALSE(col.c[0].app_port_mismatch); /* NetBIOS on "netbios-ns" */
+}
+
 static void test_zeek_names(void)
 {
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("TLS", IPPROTO_NUM_TCP), "ssl");
@@ -536,6 +584,7 @@ int register_tests(void)
         {"long Host truncated", test_long_host_truncated},
         {"two analyzers side by side", test_two_analyzers_side_by_side},
         {"largest packet limit", test_largest_packet_limit},
+        {"NetBIOS name service is Zeek's dns", test_nbns_service_is_dns},
         {NULL, NULL},
     };
     static const struct test_entry names[] = {
