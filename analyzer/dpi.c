@@ -16,11 +16,11 @@ struct dpi {
     unsigned max_tcp_packets, max_udp_packets;
     size_t flow_size; /* ndpi_detection_get_sizeof_ndpi_flow_struct() */
     size_t live, peak;
-    uint8_t *dgram;   /* DPI_DGRAM_MAX bytes: a reassembled UDP datagram rebuilt for nDPI */
+    uint8_t *dgram;   /* DPI_DGRAM_MAX bytes: a reassembled datagram rebuilt for nDPI */
 };
 
-/* IPv6 header + UDP header + the largest UDP payload an IP length allows */
-#define DPI_DGRAM_MAX (40u + 8u + 65535u)
+/* IPv6 header + TCP header + the largest payload an IP length allows */
+#define DPI_DGRAM_MAX (40u + 20u + 65535u)
 
 struct dpi *dpi_create(unsigned max_packets, struct ss_err *err)
 {
@@ -373,38 +373,56 @@ static void put_be16(uint8_t *p, size_t v)
     p[1] = (uint8_t)v;
 }
 
-/* Writes a reassembled UDP datagram as one unfragmented IP packet into
- * d->dgram from the packet's copied values and its payload view (the l3 view
- * of a reassembled packet is only its last fragment). Returns the length. */
-static size_t rebuild_udp(struct dpi *d, const struct packet *pkt)
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    put_be16(p, v >> 16);
+    put_be16(p + 2, v & 0xffffu);
+}
+
+/* Writes a reassembled UDP datagram or TCP segment as one unfragmented IP
+ * packet into d->dgram from the packet's copied values and its payload view
+ * (the l3 view of a reassembled packet is only its last fragment). A TCP
+ * header is written without options. Returns the length. */
+static size_t rebuild_reassembled(struct dpi *d, const struct packet *pkt)
 {
     uint8_t *b = d->dgram;
-    size_t ip_hdr = pkt->ip_version == 4 ? 20u : 40u;
+    bool tcp = pkt->proto == IPPROTO_NUM_TCP;
+    size_t ip_hdr = pkt->ip_version == 4 ? 20u : 40u, l4_hdr = tcp ? 20u : 8u;
     size_t plen = pkt->payload.len;
-    if (plen > 65535u - 8u - (pkt->ip_version == 4 ? 20u : 0u))
-        plen = 65535u - 8u - (pkt->ip_version == 4 ? 20u : 0u);
-    memset(b, 0, ip_hdr + 8);
+    size_t max = 65535u - l4_hdr - (pkt->ip_version == 4 ? 20u : 0u);
+    if (plen > max)
+        plen = max;
+    memset(b, 0, ip_hdr + l4_hdr);
     if (pkt->ip_version == 4) {
         b[0] = 0x45;
-        put_be16(b + 2, ip_hdr + 8 + plen);
+        put_be16(b + 2, ip_hdr + l4_hdr + plen);
         b[8] = pkt->ttl;
-        b[9] = IPPROTO_NUM_UDP;
+        b[9] = pkt->proto;
         memcpy(b + 12, pkt->src.b, 4);
         memcpy(b + 16, pkt->dst.b, 4);
     } else {
         b[0] = 0x60;
-        put_be16(b + 4, 8 + plen);
-        b[6] = IPPROTO_NUM_UDP;
+        put_be16(b + 4, l4_hdr + plen);
+        b[6] = pkt->proto;
         b[7] = pkt->ttl;
         memcpy(b + 8, pkt->src.b, 16);
         memcpy(b + 24, pkt->dst.b, 16);
     }
-    put_be16(b + ip_hdr, pkt->sport);
-    put_be16(b + ip_hdr + 2, pkt->dport);
-    put_be16(b + ip_hdr + 4, 8 + plen);
+    uint8_t *l4 = b + ip_hdr;
+    put_be16(l4, pkt->sport);
+    put_be16(l4 + 2, pkt->dport);
+    if (tcp) {
+        put_be32(l4 + 4, pkt->tcp.seq);
+        put_be32(l4 + 8, pkt->tcp.ack);
+        l4[12] = (uint8_t)(5u << 4 | ((pkt->tcp.flags >> 8) & 1u)); /* data offset, NS */
+        l4[13] = (uint8_t)pkt->tcp.flags;
+        put_be16(l4 + 14, pkt->tcp.window);
+    } else {
+        put_be16(l4 + 4, 8 + plen);
+    }
     if (plen > 0)
-        memcpy(b + ip_hdr + 8, pkt->payload.p, plen);
-    return ip_hdr + 8 + plen;
+        memcpy(l4 + l4_hdr, pkt->payload.p, plen);
+    return ip_hdr + l4_hdr + plen;
 }
 
 void dpi_feed(struct dpi *d, struct conn *c, const struct packet *pkt)
@@ -414,10 +432,10 @@ void dpi_feed(struct dpi *d, struct conn *c, const struct packet *pkt)
     const uint8_t *l3 = pkt->l3.p;
     size_t l3_len = pkt->l3.len;
     if (pkt->reassembled) {
-        if (pkt->proto != IPPROTO_NUM_UDP || (pkt->ip_version != 4 && pkt->ip_version != 6))
-            return; /* TODO(5): reassembled TCP segments are not given to nDPI */
+        if (pkt->ip_version != 4 && pkt->ip_version != 6)
+            return;
         l3 = d->dgram;
-        l3_len = rebuild_udp(d, pkt);
+        l3_len = rebuild_reassembled(d, pkt);
     }
     if (l3 == NULL || l3_len == 0)
         return;

@@ -36,8 +36,9 @@ void dpi_destroy(struct dpi *d);
  * frees it as soon as nDPI's answer is final or the packet limit is passed;
  * then c->dpi_done is set, the app ids are kept, and the host name goes to
  * c's cold part. Ignores
- * connections already done, other protocols, packets without an IP view and
- * reassembled datagrams (their l3 view is a single fragment). Never fails: if
+ * connections already done, other protocols and packets without an IP view;
+ * a reassembled datagram (its l3 view is a single fragment) is rebuilt as one
+ * unfragmented IP packet. Never fails: if
  * the state cannot be allocated the connection is finished as unknown. */
 void dpi_feed(struct dpi *d, struct conn *c, const struct packet *pkt);
 

@@ -291,6 +291,46 @@ static void seg(struct tcp_conv *cv, bool from_client, uint8_t flags, const char
     analyzer_feed(cv->an, &f);
 }
 
+/* One TCP segment from the client carrying data, sent as two IPv4
+ * fragments: the first holds the TCP header and 4 bytes of data. */
+static void seg_fragmented(struct tcp_conv *cv, const char *data)
+{
+    uint8_t b[1500];
+    size_t dlen = strlen(data), len = 20 + 20 + dlen;
+    memset(b, 0, 40);
+    b[0] = 0x45;
+    put16(b + 4, 0x4242); /* IP id */
+    b[8] = 64;
+    b[9] = IPPROTO_NUM_TCP;
+    memcpy(b + 12, cv->cli, 4);
+    memcpy(b + 16, cv->srv, 4);
+    put16(b + 20, cv->cport);
+    put16(b + 22, cv->sport);
+    put32(b + 24, cv->cseq);
+    put32(b + 28, cv->sseq);
+    b[32] = 5 << 4;
+    b[33] = TCP_PSH | TCP_ACK;
+    put16(b + 34, 65535);
+    memcpy(b + 40, data, dlen);
+    cv->cseq += (uint32_t)dlen;
+    const size_t split = 24; /* IP payload bytes in the first fragment (3 units of 8) */
+    uint8_t f[2][1500];
+    size_t flen[2] = {20 + split, len - split};
+    memcpy(f[0], b, 20 + split);
+    put16(f[0] + 6, 0x2000); /* MF, offset 0 */
+    memcpy(f[1], b, 20);
+    memcpy(f[1] + 20, b + 20 + split, len - 20 - split);
+    put16(f[1] + 6, (uint32_t)(split / 8));
+    for (int i = 0; i < 2; i++) {
+        put16(f[i] + 2, (uint32_t)flen[i]);
+        cv->ts_ns += 1000000;
+        struct capture_frame fr = {.data = f[i], .cap_len = (uint32_t)flen[i],
+                                   .wire_len = (uint32_t)flen[i], .linktype = LINKTYPE_RAW,
+                                   .ts_ns = cv->ts_ns};
+        analyzer_feed(cv->an, &fr);
+    }
+}
+
 static void handshake(struct tcp_conv *cv)
 {
     seg(cv, true, TCP_SYN, NULL);
@@ -481,6 +521,28 @@ static void test_nbns_service_is_dns(void)
     CU_ASSERT_FALSE(col.c[0].app_port_mismatch); /* NetBIOS on "netbios-ns" */
 }
 
+/* A request in an IP-fragmented TCP segment is given to nDPI rebuilt as one
+ * packet (reassembled TCP segments used to be skipped: the connection was
+ * never inspected and its record had no application field at all). */
+static void test_fragmented_tcp_request(void)
+{
+    static struct collected col;
+    struct analyzer *an = new_analyzer(&col, true, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(an);
+    struct tcp_conv cv = conv(an, 8, 41002, 40080); /* a port without a guess */
+    handshake(&cv);
+    seg_fragmented(&cv, "GET / HTTP/1.1\r\nHost: frag.example\r\nUser-Agent: t\r\n\r\n");
+    seg(&cv, false, TCP_PSH | TCP_ACK, "HTTP/1.1 204 No Content\r\n\r\n");
+    analyzer_flush(an, END_END_OF_CAPTURE);
+    analyzer_destroy(an);
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    const struct conn *c = &col.c[0];
+    CU_ASSERT_TRUE(c->dpi_done);
+    CU_ASSERT_STRING_EQUAL(c->app_name, "HTTP");
+    CU_ASSERT_STRING_EQUAL(c->app_host, "frag.example");
+    CU_ASSERT_STRING_EQUAL(dpi_confidence_name(c->app_confidence), "DPI");
+}
+
 static void test_zeek_names(void)
 {
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("TLS", IPPROTO_NUM_TCP), "ssl");
@@ -585,6 +647,7 @@ int register_tests(void)
         {"two analyzers side by side", test_two_analyzers_side_by_side},
         {"largest packet limit", test_largest_packet_limit},
         {"NetBIOS name service is Zeek's dns", test_nbns_service_is_dns},
+        {"IP-fragmented TCP request", test_fragmented_tcp_request},
         {NULL, NULL},
     };
     static const struct test_entry names[] = {
