@@ -553,6 +553,13 @@ static void test_zeek_names(void)
     /* Zeek's QUIC analyzer runs its SSL analyzer too: both names */
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("QUIC", IPPROTO_NUM_UDP), "quic,ssl");
     CU_ASSERT_STRING_EQUAL(dpi_zeek_name("Kerberos", IPPROTO_NUM_UDP), "krb");
+    /* one Zeek analyzer per transport: its conn.log says ldap_tcp, ... */
+    CU_ASSERT_STRING_EQUAL(dpi_zeek_name("LDAP", IPPROTO_NUM_TCP), "ldap_tcp");
+    CU_ASSERT_STRING_EQUAL(dpi_zeek_name("LDAP", IPPROTO_NUM_UDP), "ldap_udp");
+    CU_ASSERT_STRING_EQUAL(dpi_zeek_name("DNP3", IPPROTO_NUM_TCP), "dnp3_tcp");
+    CU_ASSERT_STRING_EQUAL(dpi_zeek_name("DNP3", IPPROTO_NUM_UDP), "dnp3_udp");
+    CU_ASSERT_STRING_EQUAL(dpi_zeek_name("RDP", IPPROTO_NUM_TCP), "rdp");
+    CU_ASSERT_STRING_EQUAL(dpi_zeek_name("RDP", IPPROTO_NUM_UDP), "rdpeudp");
     CU_ASSERT_PTR_NULL(dpi_zeek_name("Google", IPPROTO_NUM_TCP));
     CU_ASSERT_PTR_NULL(dpi_zeek_name("tls", IPPROTO_NUM_TCP)); /* nDPI's spelling only */
 }
