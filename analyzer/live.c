@@ -337,8 +337,9 @@ int live_run(const struct cli_options *opt)
     struct live_ctx lx = {
         .opt = opt,
         .out = out,
-        .stream = opt->format == FMT_NDJSON && !opt->stats && opt->explain == NULL &&
-                  opt->netstat_host == NULL,
+        /* as a file read (run_ndjson_streams): with --netstat too, whose
+         * netstat lines come at the end with the port lines */
+        .stream = opt->format == FMT_NDJSON && !run_stats_only(opt) && opt->explain == NULL,
         .remaining = opt->count,
     };
     lx.keep.max = opt->acfg.max_flows != 0 && opt->acfg.max_flows < LIVE_KEEP_MAX

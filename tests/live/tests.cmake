@@ -6,6 +6,9 @@ if(TARGET sockscope)
   set_tests_properties(live.errors PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
   add_test(NAME live.netns COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-netns.sh
            $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
+  add_test(NAME live.ndjson_netstat COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-ndjson-netstat.sh
+           $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(live.ndjson_netstat PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
   # alone, with a 16 MiB capture buffer: CPU taken by parallel sanitizer tests
   # would otherwise turn into kernel drops, which the test counts as failures
   set_tests_properties(live.netns PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
