@@ -118,7 +118,8 @@ struct capture_live_options {
     int snaplen;       /* 0 = 262144 */
     bool promisc;      /* false with -p */
     int buffer_kib;    /* 0 = libpcap's default */
-    int timeout_ms;    /* packet buffer timeout; immediate mode is always on */
+    int timeout_ms;    /* packet buffer timeout: the longest a packet waits in
+                          the kernel's ring before it is handed over */
 };
 
 /* Statistics from pcap_stats. */
@@ -129,7 +130,7 @@ struct capture_live_stats {
 };
 
 /* Opens o->iface for capture (pcap_create, snaplen, promiscuous mode, buffer
- * size, immediate mode, nanosecond timestamps when the platform has them,
+ * size, buffer timeout (not immediate mode), nanosecond timestamps when the platform has them,
  * activate, filter, non-blocking). Returns 0, or -1 with *lc NULL and err set
  * to one line: "eth9: no such interface", "eth0: permission denied: capturing
  * needs CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin=eip
