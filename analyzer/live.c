@@ -280,7 +280,12 @@ static void install_handlers(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: poll() returns EINTR at once */
+    /* SA_RESTART: a write to a full pipe (a slow reader of the NDJSON) goes
+     * on after the signal instead of failing half done, which cut a record
+     * and ended the run with "cannot write the output". poll() and
+     * nanosleep() are never restarted (signal(7)): the loop still sees the
+     * signal at once. */
+    sa.sa_flags = SA_RESTART;
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

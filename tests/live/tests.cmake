@@ -9,6 +9,9 @@ if(TARGET sockscope)
   add_test(NAME live.ndjson_netstat COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-ndjson-netstat.sh
            $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
   set_tests_properties(live.ndjson_netstat PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+  add_test(NAME live.signal_pipe COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-signal-pipe.sh
+           $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(live.signal_pipe PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
   # alone: CPU taken by parallel tests could turn into kernel drops
   add_test(NAME live.any COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-any.sh
            $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
