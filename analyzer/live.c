@@ -240,17 +240,18 @@ static void write_patched(FILE *fp, const char *text, size_t len, bool ndjson, j
 /* run_write_output, with the capture statistics of the interface added to the
  * capture object of --json and the NDJSON "capture" record. */
 static int write_final(FILE *fp, const struct cli_options *opt, struct keep_ring *k,
-                       const struct capture_stats *st, const struct capture_live_stats *ls)
+                       const struct capture_stats *st, uint64_t end_ns,
+                       const struct capture_live_stats *ls)
 {
     bool json = (opt->format == FMT_JSON || opt->format == FMT_NDJSON) && opt->explain == NULL;
     if (!json)
-        return run_write_output(fp, opt, k->v, k->n, st, false);
+        return run_write_output(fp, opt, k->v, k->n, st, end_ns, false);
     char *buf = NULL;
     size_t len = 0;
     FILE *ms = open_memstream(&buf, &len);
     if (ms == NULL)
-        return run_write_output(fp, opt, k->v, k->n, st, false);
-    int code = run_write_output(ms, opt, k->v, k->n, st, false);
+        return run_write_output(fp, opt, k->v, k->n, st, end_ns, false);
+    int code = run_write_output(ms, opt, k->v, k->n, st, end_ns, false);
     if (fclose(ms) != 0 || buf == NULL) {
         free(buf);
         return EXIT_OUTPUT;
@@ -454,8 +455,11 @@ int live_run(const struct cli_options *opt)
         }
     }
 
-    /* stop: everything still open ends now, nothing is lost */
-    analyzer_tick(lx.an, clock_ns(CLOCK_REALTIME));
+    /* stop: everything still open ends now, nothing is lost; the views show
+     * the sockets as they are now (a TIME_WAIT long over has ended), as the
+     * snapshots do, not as at the last packet */
+    uint64_t stop_ns = clock_ns(CLOCK_REALTIME);
+    analyzer_tick(lx.an, stop_ns);
     if (capture_live_stats(lc, &ls, &err) == 0 && ls.dropped_kernel + ls.dropped_interface > drops_seen)
         analyzer_note_drops(lx.an);
     analyzer_flush(lx.an, end);
@@ -470,7 +474,8 @@ int live_run(const struct cli_options *opt)
                     lx.keep.n, st->connections,
                     lx.stream ? "all are in the NDJSON stream"
                               : "--ndjson or --conn-log write every one as it ends");
-        int wc = write_final(out, opt, &lx.keep, st, &ls);
+        int wc = write_final(out, opt, &lx.keep, st,
+                             st->frames > 0 && stop_ns > st->last_ts ? stop_ns : st->last_ts, &ls);
         if (wc != EXIT_OK && code == EXIT_OK)
             code = wc;
     }

@@ -329,7 +329,7 @@ static int write_json_document(FILE *fp, const struct cli_options *opt,
 }
 
 int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns, size_t n,
-                     const struct capture_stats *st, bool color)
+                     const struct capture_stats *st, uint64_t end_ns, bool color)
 {
     struct ss_err err = {{0}};
     if (run_stats_only(opt)) {
@@ -350,7 +350,7 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     if (n > 1)
         qsort(conns, n, sizeof(*conns), by_ts);
     struct views v;
-    if (views_build(&v, conns, n, st->last_ts, 2 * opt->acfg.msl_ns, &err) != 0) {
+    if (views_build(&v, conns, n, end_ns, 2 * opt->acfg.msl_ns, &err) != 0) {
         fprintf(stderr, "sockscope: %s\n", err.msg);
         return EXIT_OUTPUT;
     }
@@ -359,7 +359,7 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
     size_t n_rows = 0;
     uint8_t ipv = 0;
     struct ip_addr host;
-    uint64_t at = st->last_ts;
+    uint64_t at = end_ns;
     if (opt->netstat_host != NULL) {
         uint16_t port;
         bool has_port;
@@ -389,12 +389,12 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
                     "sockscope: note: %s has no TCP, UDP or SCTP traffic in the capture: "
                     "the table is empty\n",
                     opt->netstat_host);
-        } else if (st->frames > 0 && (at < st->first_ts || at > st->last_ts)) {
+        } else if (st->frames > 0 && (at < st->first_ts || at > end_ns)) {
             /* the capture says nothing of the sockets outside its span */
             char t_at[TIMEFMT_ISO_SIZE], t_edge[TIMEFMT_ISO_SIZE];
             bool before = at < st->first_ts;
             timefmt_iso(at, t_at, sizeof(t_at));
-            timefmt_iso(before ? st->first_ts : st->last_ts, t_edge, sizeof(t_edge));
+            timefmt_iso(before ? st->first_ts : end_ns, t_edge, sizeof(t_edge));
             fprintf(stderr, "sockscope: note: --at %s is %s the capture's %s packet (%s): %s\n",
                     t_at, before ? "before" : "after", before ? "first" : "last", t_edge,
                     before ? "no socket was seen yet"
@@ -664,7 +664,7 @@ int run_offline(const struct cli_options *opt)
     else if (rc.keep_facts)
         wc = write_ndjson_ports(out.fp, &rc.facts, st);
     else
-        wc = run_write_output(out.fp, opt, rc.store.v, rc.store.n, st, color);
+        wc = run_write_output(out.fp, opt, rc.store.v, rc.store.n, st, st->last_ts, color);
     if (wc != EXIT_OK && rc_code == EXIT_OK)
         rc_code = wc;
     analyzer_destroy(an);

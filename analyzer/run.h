@@ -45,9 +45,11 @@ void run_conn_log_finish(struct conn_log_stream *s, const struct analyzer *an,
  * document, NDJSON's "port" and "netstat" records then the "capture" record
  * (with --netstat), --netstat, --explain. conns[0..n) is sorted by start in
  * place and must stay put during the call. color: ANSI colors in text.
- * Returns EXIT_OK, EXIT_USAGE (bad --netstat/--explain argument, message on
+ * end_ns: the time the views show and --netstat's default --at, the end of
+ * the capture: its last packet's for files, the time it stopped for a live
+ * capture (its TIME_WAITs have run on the clock since). Returns EXIT_OK, EXIT_USAGE (bad --netstat/--explain argument, message on
  * stderr) or EXIT_OUTPUT (out of memory). */
 int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns, size_t n,
-                     const struct capture_stats *st, bool color);
+                     const struct capture_stats *st, uint64_t end_ns, bool color);
 
 #endif

@@ -9,6 +9,9 @@ if(TARGET sockscope)
   add_test(NAME live.ndjson_netstat COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-ndjson-netstat.sh
            $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
   set_tests_properties(live.ndjson_netstat PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+  add_test(NAME live.netstat_end COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-netstat-end.sh
+           $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(live.netstat_end PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
   add_test(NAME live.signal_pipe COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/live-signal-pipe.sh
            $<TARGET_FILE:sockscope> ${CMAKE_SOURCE_DIR})
   set_tests_properties(live.signal_pipe PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
