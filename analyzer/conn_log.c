@@ -87,8 +87,10 @@ static void put_bool(struct line *out, bool b)
 
 /* A string as Zeek's ASCII writer escapes it: bytes outside printable ASCII,
  * the backslash and the field separator as \xNN; an empty string is
- * "(empty)", a string that reads as the unset mark "-" is escaped. (The sets
- * and vectors written here hold names of sockscope's own, flags, uids and
+ * "(empty)", and a string that reads as one of the two marks, the unset "-"
+ * or the empty "(empty)", has its first byte escaped (Zeek's
+ * escapeReservedContent), so that a reader takes it for the text it is. (The
+ * sets and vectors written here hold names of sockscope's own, flags, uids and
  * states, which need no escaping.) */
 static void put_text(struct line *out, const char *s)
 {
@@ -97,8 +99,10 @@ static void put_text(struct line *out, const char *s)
         line_puts(out, "(empty)");
         return;
     }
-    if (strcmp(s, "-") == 0) {
-        line_puts(out, "\\x2d");
+    if (strcmp(s, "-") == 0 || strcmp(s, "(empty)") == 0) {
+        char esc[4] = {'\\', 'x', hex[(unsigned char)s[0] >> 4], hex[s[0] & 15]};
+        line_write(out, esc, sizeof(esc));
+        line_puts(out, s + 1);
         return;
     }
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {

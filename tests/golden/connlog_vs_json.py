@@ -126,8 +126,8 @@ def zeek_escape(s):
     """s as Zeek's ASCII writer writes a string field"""
     if s == "":
         return "(empty)"
-    if s == "-":
-        return "\\x2d"
+    if s in ("-", "(empty)"):  # the unset and empty marks: first byte escaped
+        return "\\x%02x" % ord(s[0]) + s[1:]
     out = []
     for b in s.encode("utf-8"):
         if b < 0x20 or b >= 0x7f or b == 0x5c:

@@ -246,6 +246,12 @@ static void test_escaping(void)
     ASSERT_COLUMN(&c, "app_protocol", "\\x2d"); /* not the unset mark */
     c.app_name[0] = '\0';
     ASSERT_COLUMN(&c, "app_protocol", "(empty)");
+    /* a name that reads as the empty mark (an HTTP Host "(empty)") is not
+     * empty: its first byte escaped, as Zeek's writer does */
+    snprintf(c.app_host, sizeof(c.app_host), "(empty)");
+    ASSERT_COLUMN(&c, "app_host", "\\x28empty)");
+    snprintf(c.app_host, sizeof(c.app_host), "(empty)x");
+    ASSERT_COLUMN(&c, "app_host", "(empty)x");
     /* Zeek's service is a string of names joined with commas, written as
      * they are */
     snprintf(c.service, sizeof(c.service), "netbios,smb");
