@@ -1470,7 +1470,7 @@ static void analyzer_prepare(const struct analyzer_prep *prep, struct analyzer_f
 {
     struct frame_in in = {
         .data = af->f.data, .cap_len = af->f.cap_len, .wire_len = af->f.wire_len,
-        .linktype = af->f.linktype, .ts_ns = af->f.ts_ns,
+        .linktype = af->f.linktype, .ts_ns = analyzer_track_ts(af->f.ts_ns),
     };
     struct analyzer_flow_hint *hn = &af->hint;
     hn->pkt = NULL;
@@ -1667,7 +1667,7 @@ void analyzer_feed_ahead(struct analyzer *an, const struct capture_frame *f)
 static void feed_now(struct analyzer *an, const struct capture_frame *f,
                      const struct analyzer_flow_hint *hint, struct packet *ready, bool counted)
 {
-    note_frame(an, f->ts_ns);
+    note_frame(an, analyzer_track_ts(f->ts_ns));
     if (!counted)
         stats_count_frame(&an->stats, f->linktype, f->wire_len, f->cap_len, f->ts_ns);
 
@@ -1678,7 +1678,7 @@ static void feed_now(struct analyzer *an, const struct capture_frame *f,
             .cap_len = f->cap_len,
             .wire_len = f->wire_len,
             .linktype = f->linktype,
-            .ts_ns = f->ts_ns,
+            .ts_ns = analyzer_track_ts(f->ts_ns),
         };
         pkt = &local;
         frame_dissect(&an->fctx, &in, pkt);

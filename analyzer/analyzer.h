@@ -60,6 +60,17 @@ struct analyzer *analyzer_create(const struct analyzer_config *cfg, struct ss_er
 /* Frees everything without emitting records; analyzer_destroy(NULL) is a no-op. */
 void analyzer_destroy(struct analyzer *an);
 
+/* A frame's time as the tracker takes it. The tracker's times use 0 for an
+ * event not seen (the handshake's SYN, SYN-ACK and ACK, a close, the start
+ * of a TIME_WAIT), so a frame stamped at the epoch itself (a capture taken
+ * without a clock, a pcapng time before 1970 clamped to it) is tracked 1 ns
+ * after it: its handshake is then seen as at any other time. A moment asked
+ * of the records (netstat's --at) is taken the same way. */
+static inline uint64_t analyzer_track_ts(uint64_t ts_ns)
+{
+    return ts_ns != 0 ? ts_ns : 1;
+}
+
 /* Processes one captured frame. Never fails: problems become anomaly counts. */
 void analyzer_feed(struct analyzer *an, const struct capture_frame *f);
 

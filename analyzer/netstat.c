@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer.h"
+
 const char *netstat_proto_name(const struct netstat_row *r)
 {
     if (r->proto == IPPROTO_NUM_TCP)
@@ -71,6 +73,7 @@ int netstat_rows(const struct views *v, uint8_t ip_version, const struct ip_addr
 {
     *rows = NULL;
     *n = 0;
+    ts_ns = analyzer_track_ts(ts_ns); /* the epoch itself: as its frames were tracked */
     size_t cap = v->n_ports + v->n_socks;
     if (cap == 0)
         return 0;

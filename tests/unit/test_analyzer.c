@@ -17,6 +17,7 @@
 #include "output_json.h"
 #include "prefault.h"
 #include "reader_thread.h"
+#include "timefmt.h"
 #include "views.h"
 #include "zeek_conn.h"
 
@@ -651,7 +652,8 @@ static void test_timeout_after_eviction_when_time_goes_back(void)
  * deadline that pass found); D again at 1.9 s writes nothing; E at 2.4 s
  * writes C (due at 2 s) but not T (due at 2.5 s); E again at 2.5 s writes T.
  * No packet here touches a class's oldest or a class's only connection, so
- * no deadline is learnt outside the passes. */
+ * no deadline is learnt outside the passes. (A frame at 0, the epoch itself,
+ * is tracked at 1 ns, track_ts in analyzer.c: A's deadline is 1 s + 1 ns.) */
 static void test_timeouts_per_class_at_their_deadline(void)
 {
     static struct collected col;
@@ -668,6 +670,8 @@ static void test_timeouts_per_class_at_their_deadline(void)
     udp_dgram(an, 200 * MS, 2000);                            /* B */
     fixture_tcp(an, 500 * MS, 40000, 80, true, 0x02, 100, 0); /* T */
     udp_dgram(an, 1000 * MS, 3000);                           /* C */
+    CU_ASSERT_EQUAL(col.n, 0); /* A is due 1 ns later */
+    udp_dgram(an, 1000 * MS + 1, 3000);
     assert_written(&col, 1, 1000, END_TIMEOUT);
     udp_dgram(an, 1200 * MS, 4000); /* D */
     assert_written(&col, 2, 2000, END_TIMEOUT);
@@ -765,6 +769,53 @@ static void test_first_closed_tuple_expires(void)
     CU_ASSERT_EQUAL(analyzer_stats(an)->peak_tracked, 2);
     analyzer_flush(an, END_END_OF_CAPTURE);
     analyzer_destroy(an);
+}
+
+/* The handshake of a connection at the epoch itself (a capture taken without
+ * a clock starts at 0): its SYN at time 0 is seen, as it would be at any
+ * other time (the tracker's handshake times use 0 for "not seen"), fed frame
+ * by frame and ahead. */
+static void test_handshake_at_epoch_zero(void)
+{
+    static struct collected col;
+    const uint64_t MS = 1000000;
+    for (int ahead = 0; ahead < 2; ahead++) {
+        struct analyzer *an = open_closing_analyzer(&col, 0);
+        const uint32_t cisn = 100, sisn = 7000;
+        const struct {
+            uint64_t ts;
+            bool from_client;
+            uint8_t flags;
+            uint32_t seq, ack;
+        } segs[] = {
+            {0, true, 0x02, cisn, 0},
+            {MS, false, 0x12, sisn, cisn + 1},
+            {2 * MS, true, 0x10, cisn + 1, sisn + 1},
+        };
+        for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+            uint8_t f[54];
+            if (segs[i].from_client)
+                fixture_ip4_frame(f, sizeof(f), 6, fixture_client, 1000, fixture_server, 80,
+                                  segs[i].flags, segs[i].seq, segs[i].ack);
+            else
+                fixture_ip4_frame(f, sizeof(f), 6, fixture_server, 80, fixture_client, 1000,
+                                  segs[i].flags, segs[i].seq, segs[i].ack);
+            struct capture_frame fr = {.data = f, .cap_len = sizeof(f), .wire_len = sizeof(f),
+                                       .linktype = 1, .ts_ns = segs[i].ts};
+            if (ahead)
+                analyzer_feed_ahead(an, &fr);
+            else
+                analyzer_feed(an, &fr);
+        }
+        analyzer_flush(an, END_END_OF_CAPTURE);
+        CU_ASSERT_EQUAL_FATAL(col.n, 1);
+        const struct conn *c = &col.c[0];
+        CU_ASSERT_TRUE(c->handshake_validated);
+        CU_ASSERT_NOT_EQUAL(c->syn_ts, 0); /* seen: the RTTs are written */
+        CU_ASSERT(c->synack_ts - c->syn_ts + 1 >= MS && c->synack_ts - c->syn_ts <= MS);
+        CU_ASSERT(timefmt_round_us(c->first_ts) == 0); /* written as 0.0 */
+        analyzer_destroy(an);
+    }
 }
 
 /* The records of client port cport, in the order written. */
@@ -1498,6 +1549,7 @@ int register_tests(void)
         {"open connections are written at the end oldest first, ties by uid source",
          test_flush_order_first_ts_then_id},
         {"the first remembered 5-tuple is forgotten after 2*MSL", test_first_closed_tuple_expires},
+        {"a handshake at the epoch itself is seen", test_handshake_at_epoch_zero},
         {"missed bytes per direction", test_missed_bytes_per_direction},
         {"remembered 5-tuples over the cap are forgotten at once",
          test_closed_tuples_over_the_cap_forgotten},

@@ -133,6 +133,27 @@ static void test_server_moments(void)
     views_free(&v);
 }
 
+/* A capture whose frames are all stamped 0 (taken without a clock): they are
+ * tracked at 1 ns (analyzer_track_ts), and netstat at 0, the capture's end,
+ * shows the sockets as they were then, as at any other moment. */
+static void test_moment_zero(void)
+{
+    struct conn c = full_life(1, 1);
+    /* every transition at the frames' time, 1 ns */
+    for (unsigned i = 0; i < c.n_transitions; i++)
+        c.transitions[i].dt_ns = 0;
+    c.n_transitions--; /* the capture ended before the TIME_WAIT ran out */
+    c.syn_ts = c.synack_ts = c.ack_ts = c.last_ts = c.close_ts = 1;
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, &c, 1, 0, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    bool listen;
+    CU_ASSERT_STRING_EQUAL(state_on(&v, "10.0.0.1", 0, &listen), "TIME_WAIT");
+    CU_ASSERT_STRING_EQUAL(state_on(&v, "10.0.0.2", 0, &listen), "");
+    CU_ASSERT(listen);
+    views_free(&v);
+}
+
 static void test_reuse_replaces_time_wait(void)
 {
     /* the same 4-tuple again 1 s after close, inside the first TIME_WAIT */
@@ -305,6 +326,7 @@ int register_tests(void)
         {"client socket before, during, after each transition", test_client_moments},
         {"server socket and inferred listener over time", test_server_moments},
         {"reused 4-tuple replaces the TIME_WAIT row", test_reuse_replaces_time_wait},
+        {"netstat at 0 of a capture stamped 0", test_moment_zero},
         {"UDP rows and layout", test_udp_rows_and_layout},
         {"TCP layout", test_tcp_layout},
         {"one block per tunnel context", test_blocks_per_tunnel_context},
