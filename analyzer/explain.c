@@ -324,13 +324,13 @@ static void explain_host(FILE *out, const struct views *v, uint8_t ipv, const st
             strcpy(tt, ", in ");
             views_tunnel_text(p->tunnel, p->ctx, tt + 5, sizeof(tt) - 5);
         }
-        fprintf(out, "    %s %u%s%s%s: %s (%s), %" PRIu64 " %s, %zu sockets%s%s\n",
+        fprintf(out, "    %s %u%s%s%s: %s (%s), %" PRIu64 " %s, %zu %s%s%s\n",
                 services_proto_name(p->proto), p->port, p->service ? " (" : "",
                 p->service ? p->service : "", p->service ? ")" : "",
                 views_status_name((enum port_status)p->status),
                 views_evidence_name((enum port_evidence)p->evidence), p->n_conns,
                 plural(p->n_conns, "connection", "connections"), p->n_socks,
-                p->has_listener ? ", listener inferred" : "", tt);
+                plural(p->n_socks, "socket", "sockets"), p->has_listener ? ", listener inferred" : "", tt);
     }
     fprintf(out, "  Sockets: %" PRIu64 " client, %" PRIu64 " server, %" PRIu64 " unknown role.\n",
             h.n_client, h.n_server, h.n_unknown);
