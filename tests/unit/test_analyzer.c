@@ -1479,9 +1479,11 @@ static void test_frame_take_scratch(void)
     CU_ASSERT_EQUAL(af->brief.ts_ns, 5);
 
     /* an IPv4 fragment (more fragments): no brief, the bytes kept for the
-     * tracker's reassembly */
-    fixture_ip4_frame(f, 60, 17, fixture_client, 5353, fixture_server, 53, 0, 0, 0);
+     * tracker's reassembly. Its data is 24 bytes: with MF set, a whole number
+     * of 8-octet units (RFC 791), else it is malformed (frag_bad_length) */
+    fixture_ip4_frame(f, 58, 17, fixture_client, 5353, fixture_server, 53, 0, 0, 0);
     f[14 + 6] = 0x20; /* MF */
+    f[58] = f[59] = 0; /* Ethernet padding to the 60 bytes captured */
     CU_ASSERT_EQUAL_FATAL(analyzer_frame_take(&prep, af, &fr, scratch), 0);
     CU_ASSERT_FALSE(af->has_brief);
     CU_ASSERT_FALSE(af->pkt_ready);
