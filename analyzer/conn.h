@@ -154,13 +154,16 @@ struct conn_tcp_counts {
 };
 
 /* One state transition of one socket, in 8 bytes. Its time is first_ts + dt_ns;
- * dt_ns saturates at CONN_TRANSITION_MAX_DT_NS (2^48 - 1 ns, 78 hours). */
-#define CONN_TRANSITION_MAX_DT_NS ((UINT64_C(1) << 48) - 1)
+ * dt_ns saturates at CONN_TRANSITION_MAX_DT_NS (2^55 - 1 ns, 417 days: a
+ * connection that lives for days, an SSH or BGP session, closes at its own
+ * time). */
+#define CONN_TRANSITION_MAX_DT_NS ((UINT64_C(1) << 55) - 1)
 struct conn_transition {
-    uint64_t dt_ns : 48;
-    uint64_t side : 4; /* 0 = originator, 1 = responder */
-    uint64_t from : 6, to : 6; /* enum tcp_state */
+    uint64_t dt_ns : 55;
+    uint64_t side : 1; /* 0 = originator, 1 = responder */
+    uint64_t from : 4, to : 4; /* enum tcp_state */
 };
+_Static_assert(TCP_ST_COUNT <= 16, "a transition holds a state in 4 bits");
 
 /* What an ICMP error quoting this connection's packets said: one message, the
  * most telling of those that came (conn_icmp_rank). */

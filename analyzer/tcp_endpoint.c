@@ -35,8 +35,8 @@ void conn_set_state(struct conn *c, int side, enum tcp_state to, uint64_t ts_ns)
         .dt_ns = (dt < CONN_TRANSITION_MAX_DT_NS ? dt : CONN_TRANSITION_MAX_DT_NS) &
                  CONN_TRANSITION_MAX_DT_NS,
         .side = (unsigned)side & 1u,
-        .from = from & 0x3Fu,
-        .to = (unsigned)to & 0x3Fu,
+        .from = from & 0xFu,
+        .to = (unsigned)to & 0xFu,
     };
 }
 

@@ -36,8 +36,8 @@ static inline void tr(struct conn *c, int side, enum tcp_state from, enum tcp_st
 {
     struct conn_transition *t = &c->transitions[c->n_transitions++];
     t->side = (unsigned)side & 1u;
-    t->from = (unsigned)from & 0x3Fu;
-    t->to = (unsigned)to & 0x3Fu;
+    t->from = (unsigned)from & 0xFu;
+    t->to = (unsigned)to & 0xFu;
     t->dt_ns = dt & CONN_TRANSITION_MAX_DT_NS;
     c->dir[side].state = (uint8_t)to;
 }

@@ -146,6 +146,31 @@ static void test_time_wait_since_last_transition(void)
     CU_ASSERT_EQUAL(tcp_endpoint_time_wait_end(&c, 0, 120000 * MS), 0);
 }
 
+/* A connection that lives for days (an SSH or BGP session) closes at its own
+ * time: its transitions keep their times well past 78 hours (2^48 ns), up to
+ * CONN_TRANSITION_MAX_DT_NS, where they saturate. */
+static void test_transitions_days_later(void)
+{
+    reset();
+    handshake();
+    const uint64_t H = 3600000 * MS;
+    now = T0 + 100 * H; /* the client closes 100 hours on */
+    seg(0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    CU_ASSERT_EQUAL(ST(0), TCP_ST_FIN_WAIT_1);
+    const struct conn_transition *t = &c.transitions[c.n_transitions - 1];
+    CU_ASSERT_EQUAL(t->to, TCP_ST_CLOSE_WAIT);
+    CU_ASSERT_EQUAL(t->side, 1);
+    CU_ASSERT_EQUAL(c.first_ts + t->dt_ns, T0 + 100 * H);
+    CU_ASSERT_EQUAL(tcp_endpoint_state_at(&c, 0, T0 + 99 * H, &(bool){false}),
+                    TCP_ST_ESTABLISHED);
+    now = T0 + CONN_TRANSITION_MAX_DT_NS + 1000 * H; /* past the most a transition holds */
+    seg(1, TCP_ACK, 5001, 1002, 0);
+    t = &c.transitions[c.n_transitions - 1];
+    CU_ASSERT_EQUAL(t->to, TCP_ST_FIN_WAIT_2);
+    CU_ASSERT_EQUAL(t->dt_ns, CONN_TRANSITION_MAX_DT_NS);
+    CU_ASSERT(CONN_TRANSITION_MAX_DT_NS / H >= 24 * 365); /* a year at least */
+}
+
 static void test_fin_ack_combined(void)
 {
     reset();
@@ -708,6 +733,7 @@ int register_tests(void)
         {"handshake not validated by wrong ACKs", test_handshake_not_validated_by_wrong_ack},
         {"orderly close, client first, TIME_WAIT expiry", test_orderly_close_client_first},
         {"TIME_WAIT since the last transition", test_time_wait_since_last_transition},
+        {"transitions days after the connection began", test_transitions_days_later},
         {"FIN+ACK combined", test_fin_ack_combined},
         {"simultaneous close", test_simultaneous_close},
         {"simultaneous open", test_simultaneous_open},
