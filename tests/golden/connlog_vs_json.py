@@ -8,6 +8,7 @@ usage: connlog_vs_json.py SOCKSCOPE CAPTURE...   (or --dir DIR: every capture in
 Exit 0 when every capture agrees; 1 with one line per difference otherwise;
 77 when --dir names a directory that is absent (the corpus is optional).
 """
+import decimal
 import json
 import os
 import subprocess
@@ -111,11 +112,14 @@ def same(ztype, text, value):
     if ztype == "bool":
         return text in ("T", "F") and (text == "T") == value
     if ztype in ("time", "interval"):
-        # six decimals, rounded to the microsecond: within half of one of the
-        # JSON double's value (which may carry nanoseconds)
-        if len(text.split(".")[-1]) != 6:
+        # six decimals: the JSON number (which may carry nanoseconds) rounded
+        # to the microsecond, half up, exactly (a tolerance relative to the
+        # value, 1e-9 of it, let an epoch time be 1.7 s off)
+        if len(text.split(".")[-1]) != 6 or isinstance(value, bool):
             return False
-        return abs(float(text) - float(value)) <= 0.5e-6 + 1e-9 * abs(float(value))
+        want = decimal.Decimal(repr(float(value))).quantize(decimal.Decimal("0.000001"),
+                                                            rounding=decimal.ROUND_HALF_UP)
+        return decimal.Decimal(text) == want
     if ztype in ("count", "int", "port"):
         return isinstance(value, int) and not isinstance(value, bool) and int(text) == value
     # a string: the JSON value as Zeek's writer escapes it, byte for byte
