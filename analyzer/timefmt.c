@@ -198,7 +198,7 @@ int timefmt_parse_duration(const char *s, uint64_t *out_ns, struct ss_err *err)
 
 /* "YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)HH[:MM]|(+|-)HHMM]": UTC without a
  * zone, as sockscope writes every time; with an offset (RFC 3339), the local
- * time it qualifies */
+ * time it qualifies. "t" and "z" as "T" and "Z" (RFC 3339 section 5.6). */
 static int parse_iso(const char *s, uint64_t *out_ns, struct ss_err *err)
 {
     const char *p = s;
@@ -209,7 +209,7 @@ static int parse_iso(const char *s, uint64_t *out_ns, struct ss_err *err)
         ss_err_set(err, "bad time \"%s\": expected ISO 8601 date YYYY-MM-DD", s);
         return -1;
     }
-    if (*p == 'T' || *p == ' ') {
+    if (*p == 'T' || *p == 't' || *p == ' ') {
         p++;
         if (!take_digits(&p, 2, &h) || *p++ != ':' || !take_digits(&p, 2, &mi)) {
             ss_err_set(err, "bad time \"%s\": expected HH:MM[:SS[.frac]] after the date", s);
@@ -231,7 +231,7 @@ static int parse_iso(const char *s, uint64_t *out_ns, struct ss_err *err)
         }
     }
     int64_t offset_s = 0; /* local time - UTC */
-    if (*p == 'Z') {
+    if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1;

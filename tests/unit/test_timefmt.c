@@ -52,6 +52,8 @@ static void test_parse_iso(void)
     CU_ASSERT_EQUAL(parse_ok("2023-11-14 22:13:32.5", 0), t);
     CU_ASSERT_EQUAL(parse_ok("2023-11-14 22:13:32.500000000Z", 0), t);
     CU_ASSERT_EQUAL(parse_ok("2023-11-14T22:13:20Z", 0), 1700000000 * S);
+    /* RFC 3339 section 5.6: "t" and "z" may be lower case */
+    CU_ASSERT_EQUAL(parse_ok("2023-11-14t22:13:20z", 0), 1700000000 * S);
     CU_ASSERT_EQUAL(parse_ok("2023-11-14T22:13", 0), 1699999980 * S);
     CU_ASSERT_EQUAL(parse_ok("1970-01-01", 0), 0);
     CU_ASSERT_EQUAL(parse_ok("2000-02-29T00:00:00Z", 0), 951782400 * S);
