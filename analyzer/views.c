@@ -906,6 +906,9 @@ static int tuple_cmp(const void *a, const void *b)
                          y->ip_version, &y->remote_addr, y->remote_port, y->proto);
     if (r == 0)
         r = cmp_u64(x->conn->ctx, y->conn->ctx);
+    if (r == 0) /* the VLANs are the flow key's too: another VLAN's 5-tuple is another's */
+        r = cmp_u64((uint64_t)x->conn->vlan << 16 | x->conn->vlan_inner,
+                    (uint64_t)y->conn->vlan << 16 | y->conn->vlan_inner);
     if (r == 0)
         r = x->side < y->side ? -1 : x->side > y->side;
     if (r == 0)
@@ -913,7 +916,8 @@ static int tuple_cmp(const void *a, const void *b)
     return r;
 }
 
-/* Sets superseded_ts on every socket whose 5-tuple was used again later. */
+/* Sets superseded_ts on every socket whose 5-tuple was used again later (in
+ * the same tunnel context and VLANs: a new incarnation). */
 static int mark_superseded(struct views *v)
 {
     if (v->n_socks < 2)
@@ -931,6 +935,7 @@ static int mark_superseded(struct views *v)
         struct view_socket *x = t[i];
         const struct view_socket *y = next;
         if (y != NULL && x->side == y->side && x->conn->ctx == y->conn->ctx &&
+            x->conn->vlan == y->conn->vlan && x->conn->vlan_inner == y->conn->vlan_inner &&
             x->proto == y->proto && x->local_port == y->local_port &&
             x->remote_port == y->remote_port && x->ip_version == y->ip_version &&
             memcmp(x->local_addr.b, y->local_addr.b, 16) == 0 &&

@@ -133,6 +133,28 @@ static void test_server_moments(void)
     views_free(&v);
 }
 
+/* The same 5-tuple in another VLAN is another connection, not a new
+ * incarnation (the flow key holds the VLANs): a later one in VLAN 20 does not
+ * take the place of one still open in VLAN 10. */
+static void test_other_vlan_does_not_replace(void)
+{
+    struct conn c[2] = {full_life(T0, 1), full_life(T0 + 50 * MS, 2)};
+    c[0].vlan = 10;
+    c[1].vlan = 20;
+    struct views v;
+    struct ss_err err;
+    CU_ASSERT_FATAL(views_build(&v, c, 2, T0 + 10000 * MS, VIEWS_DEFAULT_TWO_MSL_NS, &err) == 0);
+    struct ip_addr h = ip4("10.0.0.1");
+    struct netstat_row *rows;
+    size_t n;
+    CU_ASSERT_FATAL(netstat_rows(&v, 4, &h, T0 + 70 * MS, &rows, &n, &err) == 0);
+    CU_ASSERT_EQUAL(n, 2);
+    for (size_t i = 0; i < n; i++)
+        CU_ASSERT_EQUAL(rows[i].state, TCP_ST_ESTABLISHED);
+    free(rows);
+    views_free(&v);
+}
+
 /* A capture whose frames are all stamped 0 (taken without a clock): they are
  * tracked at 1 ns (analyzer_track_ts), and netstat at 0, the capture's end,
  * shows the sockets as they were then, as at any other moment. */
@@ -327,6 +349,7 @@ int register_tests(void)
         {"server socket and inferred listener over time", test_server_moments},
         {"reused 4-tuple replaces the TIME_WAIT row", test_reuse_replaces_time_wait},
         {"netstat at 0 of a capture stamped 0", test_moment_zero},
+        {"another VLAN's 5-tuple does not replace a socket", test_other_vlan_does_not_replace},
         {"UDP rows and layout", test_udp_rows_and_layout},
         {"TCP layout", test_tcp_layout},
         {"one block per tunnel context", test_blocks_per_tunnel_context},
