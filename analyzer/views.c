@@ -473,8 +473,8 @@ static bool conn_completed(const struct conn *c)
         return c->dir[0].pkts > 0 && c->dir[1].pkts > 0;
     bool est[2] = {false, false};
     for (unsigned i = 0; i < c->n_transitions && i < CONN_MAX_TRANSITIONS; i++)
-        if (c->transitions[i].to == TCP_ST_ESTABLISHED && c->transitions[i].side < 2)
-            est[c->transitions[i].side] = true;
+        if (c->transitions[i].to == TCP_ST_ESTABLISHED)
+            est[c->transitions[i].side] = true; /* a 1-bit field: 0 or 1 */
     return est[0] && est[1];
 }
 
