@@ -8,6 +8,7 @@
 set -u
 bin=$1
 src=$2
+. "$src/tests/live/netns-lib.sh" # udp_ping_pong (nothing set up)
 fail=0
 checked=0
 
@@ -60,11 +61,7 @@ if [ "$(id -u)" = 0 ]; then
         i=0
         while ! grep -q "listening on" "$d/err" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
         # two datagrams, one each way: 2 frames, 1 connection
-        ip netns exec "$ns" python3 -c 'import socket
-a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 5001))
-b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 5002))
-a.sendto(b"ping", ("127.0.0.1", 5002)); b.recvfrom(64)
-b.sendto(b"pong", ("127.0.0.1", 5001)); a.recvfrom(64)'
+        udp_ping_pong "$ns"
         i=0
         while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
         kill -INT "$pid" 2>/dev/null

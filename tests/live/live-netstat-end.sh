@@ -7,21 +7,17 @@
 # usage: live-netstat-end.sh SOCKSCOPE SRCDIR
 set -u
 bin=$1
-[ "$(id -u)" = 0 ] || { echo "SKIP: network namespaces need root" >&2; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not installed" >&2; exit 77; }
-ns="ss-ne-$$"
-ip netns add "$ns" 2>/dev/null || { echo "SKIP: cannot create a network namespace" >&2; exit 77; }
-d=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; ip netns del "$ns" 2>/dev/null; rm -rf "$d"' EXIT
-ip -n "$ns" link set lo up
-ip netns exec "$ns" "$bin" -i lo --msl 0.5 --close-delay 0.2 --netstat 127.0.0.1 tcp \
+src=$2
+. "$src/tests/live/netns-lib.sh"
+netns_setup_lo
+d=$TMP
+ip netns exec "$NS_A" "$bin" -i lo --msl 0.5 --close-delay 0.2 --netstat 127.0.0.1 tcp \
     >"$d/out" 2>"$d/err" &
 pid=$!
-i=0
-while ! grep -q "listening on" "$d/err" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+PIDS=$pid
+wait_for "$d/err" "listening on" 10
 # the server closes first: its socket goes to TIME_WAIT
-ip netns exec "$ns" python3 -c 'import socket
+ip netns exec "$NS_A" python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 7000)); s.listen()
 c = socket.create_connection(("127.0.0.1", 7000))
 a, _ = s.accept()
@@ -31,7 +27,7 @@ sleep 2.5 # TIME_WAIT (1 s) is over
 kill -INT "$pid"
 wait "$pid"
 rc=$?
-pid=
+PIDS=
 if [ "$rc" != 0 ] || grep -q TIME_WAIT "$d/out" || ! grep -q "127.0.0.1:7000 .*LISTEN" "$d/out"; then
     echo "FAIL: -i lo --msl 0.5 --netstat 127.0.0.1, SIGINT 2.5 s after the close: exit $rc, expected the listener and no TIME_WAIT:"
     cat "$d/out" "$d/err"

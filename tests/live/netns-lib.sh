@@ -45,6 +45,29 @@ netns_setup() {
     TMP=$(mktemp -d)
 }
 
+# netns_setup_lo: one namespace, NS_A, with only its loopback up (tests whose
+# traffic never leaves a host); TMP as netns_setup makes it
+netns_setup_lo() {
+    trap netns_cleanup EXIT
+    trap 'exit 1' INT TERM
+    command -v ip >/dev/null 2>&1 || netns_skip "iproute2 (ip) not installed"
+    command -v python3 >/dev/null 2>&1 || netns_skip "python3 not installed"
+    [ "$(id -u)" = 0 ] || netns_skip "network namespaces need root (CI runs as root)"
+    ip netns add "$NS_A" 2>/dev/null || netns_skip "cannot create network namespaces here (ip netns add failed)"
+    ip -n "$NS_A" link set lo up
+    TMP=$(mktemp -d)
+}
+
+# udp_ping_pong NS: in namespace NS, 127.0.0.1:5001 sends "ping" to :5002,
+# which answers "pong": two frames on lo, one UDP connection
+udp_ping_pong() {
+    ip netns exec "$1" python3 -c 'import socket
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 5001))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 5002))
+a.sendto(b"ping", ("127.0.0.1", 5002)); b.recvfrom(64)
+b.sendto(b"pong", ("127.0.0.1", 5001)); a.recvfrom(64)'
+}
+
 # wait_for FILE PATTERN SECONDS: until FILE contains PATTERN (grep -q), else fail
 wait_for() {
     i=0
