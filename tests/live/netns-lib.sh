@@ -23,13 +23,9 @@ netns_skip() {
     exit 77
 }
 
+# netns_setup: the pair, each end's loopback up, and TMP
 netns_setup() {
-    trap netns_cleanup EXIT
-    trap 'exit 1' INT TERM
-    command -v ip >/dev/null 2>&1 || netns_skip "iproute2 (ip) not installed"
-    command -v python3 >/dev/null 2>&1 || netns_skip "python3 not installed"
-    [ "$(id -u)" = 0 ] || netns_skip "network namespaces need root (CI runs as root)"
-    ip netns add "$NS_A" 2>/dev/null || netns_skip "cannot create network namespaces here (ip netns add failed)"
+    netns_setup_lo
     ip netns add "$NS_B" 2>/dev/null || netns_skip "cannot create a second network namespace"
     ip -n "$NS_A" link add veth-a type veth peer name veth-b netns "$NS_B" 2>/dev/null ||
         netns_skip "cannot create a veth pair between namespaces"
@@ -37,16 +33,13 @@ netns_setup() {
     ip -n "$NS_B" addr add 10.99.0.2/24 dev veth-b
     ip -n "$NS_A" addr add fd99::1/64 dev veth-a nodad
     ip -n "$NS_B" addr add fd99::2/64 dev veth-b nodad
-    for ns in "$NS_A" "$NS_B"; do
-        ip -n "$ns" link set lo up
-    done
+    ip -n "$NS_B" link set lo up
     ip -n "$NS_A" link set veth-a up
     ip -n "$NS_B" link set veth-b up
-    TMP=$(mktemp -d)
 }
 
 # netns_setup_lo: one namespace, NS_A, with only its loopback up (tests whose
-# traffic never leaves a host); TMP as netns_setup makes it
+# traffic never leaves a host), and TMP; netns_setup starts with it
 netns_setup_lo() {
     trap netns_cleanup EXIT
     trap 'exit 1' INT TERM
