@@ -569,12 +569,6 @@ static void evict_oldest(struct analyzer *an)
     }
 }
 
-static bool addr_is_broadcast(uint8_t ip_version, const uint8_t addr[16])
-{
-    static const uint8_t bcast[4] = {255, 255, 255, 255};
-    return ip_version == 4 && memcmp(addr, bcast, 4) == 0;
-}
-
 static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, uint64_t hash,
                              const struct packet *pkt, uint16_t sport, uint16_t dport,
                              bool src_is_lo)
@@ -612,7 +606,7 @@ static struct conn *new_conn(struct analyzer *an, const struct flow_key *key, ui
         bool dst_l = services_is_likely_server_port(pkt->proto, dport);
         const uint8_t *dst = flow_key_addr(key, !src_is_lo);
         if (zeek_should_flip_at_creation(pkt->proto, pkt, src_l, dst_l,
-                                         addr_is_broadcast(pkt->ip_version, dst))) {
+                                         ip_addr_group(pkt->ip_version, dst) == GROUP_BROADCAST)) {
             c->orig_port = dport;
             c->resp_port = sport;
             c->orig_is_lo = !src_is_lo || c->is_self; /* (a connection to itself has one

@@ -152,6 +152,27 @@ void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size
     }
 }
 
+enum addr_group ip_addr_group(uint8_t ip_version, const uint8_t addr[16])
+{
+    if (ip_version == 6)
+        return addr[0] == 0xff ? GROUP_MULTICAST : GROUP_NONE;
+    if (addr[0] >= 224 && addr[0] <= 239)
+        return GROUP_MULTICAST;
+    if (addr[0] == 255 && addr[1] == 255 && addr[2] == 255 && addr[3] == 255)
+        return GROUP_BROADCAST;
+    return GROUP_NONE;
+}
+
+const char *addr_group_name(enum addr_group g)
+{
+    switch (g) {
+    case GROUP_MULTICAST: return "multicast";
+    case GROUP_BROADCAST: return "broadcast";
+    case GROUP_NONE: break;
+    }
+    return NULL;
+}
+
 void conn_community_id(const struct conn *c, char *out, size_t len)
 {
     struct community_id_input in;

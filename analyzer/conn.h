@@ -336,4 +336,15 @@ void conn_community_id(const struct conn *c, char *out, size_t len);
 /* Formats an IP address (inet_ntop). */
 void ip_addr_format(const struct ip_addr *a, uint8_t ip_version, char *buf, size_t len);
 
+/* What kind of destination an address is: a port on a group address is served
+ * by a socket on every member host, not by one listener. */
+enum addr_group { GROUP_NONE = 0, GROUP_MULTICAST, GROUP_BROADCAST };
+/* IPv4 224.0.0.0/4 and IPv6 ff00::/8 are multicast (RFC 5771, RFC 4291 2.7),
+ * 255.255.255.255 is the limited broadcast (RFC 919). A directed broadcast
+ * (a subnet's last address) cannot be told without the subnet: unicast here.
+ * addr: 16 bytes, an IPv4 address in the first 4 (struct ip_addr's b). */
+enum addr_group ip_addr_group(uint8_t ip_version, const uint8_t addr[16]);
+/* "multicast", "broadcast", or NULL for GROUP_NONE. */
+const char *addr_group_name(enum addr_group g);
+
 #endif

@@ -164,15 +164,15 @@ static bool explain_endpoint_ctx(FILE *out, const struct views *v, uint8_t proto
     print_tunnel(out, v, pi, socks, shown);
     if (pi >= 0) {
         const struct view_port *p = &v->ports[pi];
-        const char *group = views_group_name((enum addr_group)p->group);
+        const char *group = addr_group_name((enum addr_group)p->group);
+        char owner[192];
         if (group != NULL)
-            fprintf(out, "  %s %s is a port (service endpoint) of the %s address %s, not of one"
-                         " host: every member host has a socket of its own on it; IANA service: %s.\n",
-                    pn, ep, group, host,
-                    p->service ? p->service : "none registered in sockscope's table");
+            snprintf(owner, sizeof(owner), "the %s address %s, not of one host: every member host"
+                                           " has a socket of its own on it", group, host);
         else
-            fprintf(out, "  %s %s is a port (service endpoint) of host %s; IANA service: %s.\n",
-                    pn, ep, host, p->service ? p->service : "none registered in sockscope's table");
+            snprintf(owner, sizeof(owner), "host %s", host);
+        fprintf(out, "  %s %s is a port (service endpoint) of %s; IANA service: %s.\n", pn, ep,
+                owner, p->service ? p->service : "none registered in sockscope's table");
         timefmt_iso(p->evidence_ts, ts, sizeof(ts));
         fprintf(out, "  Status: %s: %s (first seen %s).\n",
                 views_status_name((enum port_status)p->status),

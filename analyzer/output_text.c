@@ -483,7 +483,7 @@ void output_text_sockets(FILE *out, const struct views *v, const struct text_opt
                 if (p->carried_sockets > 0)
                     snprintf(tt + used, sizeof(tt) - used, ", carrying %" PRIu64 " inner %s",
                              p->carried_sockets, p->carried_sockets == 1 ? "socket" : "sockets");
-                const char *group = views_group_name((enum addr_group)p->group);
+                const char *group = addr_group_name((enum addr_group)p->group);
                 fprintf(out, "%s %s: %s%sport, %s%s, %zu %s%s\n", services_proto_name(s->proto),
                         ep, group ? group : "", group ? " group " : "",
                         views_status_name((enum port_status)p->status),

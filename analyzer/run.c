@@ -376,7 +376,7 @@ int run_write_output(FILE *fp, const struct cli_options *opt, struct conn *conns
             views_free(&v);
             return EXIT_USAGE;
         }
-        const char *group = views_group_name(views_addr_group(ipv, &host));
+        const char *group = addr_group_name(ip_addr_group(ipv, host.b));
         if (group != NULL) {
             /* traffic to a group lands on its members' sockets, each on its own host */
             fprintf(stderr,

@@ -138,27 +138,6 @@ static bool icmp_evidence(const struct conn *c, enum port_evidence *ev)
     return true;
 }
 
-enum addr_group views_addr_group(uint8_t ip_version, const struct ip_addr *a)
-{
-    if (ip_version == 6)
-        return a->b[0] == 0xff ? GROUP_MULTICAST : GROUP_NONE;
-    if (a->b[0] >= 224 && a->b[0] <= 239)
-        return GROUP_MULTICAST;
-    if (a->b[0] == 255 && a->b[1] == 255 && a->b[2] == 255 && a->b[3] == 255)
-        return GROUP_BROADCAST;
-    return GROUP_NONE;
-}
-
-const char *views_group_name(enum addr_group g)
-{
-    switch (g) {
-    case GROUP_MULTICAST: return "multicast";
-    case GROUP_BROADCAST: return "broadcast";
-    case GROUP_NONE: break;
-    }
-    return NULL;
-}
-
 /* What c alone says about its responder's port, and when. */
 static enum port_evidence conn_evidence(const struct conn *c, uint64_t *ts)
 {
@@ -168,7 +147,7 @@ static enum port_evidence conn_evidence(const struct conn *c, uint64_t *ts)
      * their own addresses, and no packet comes from a group address (nor may an
      * ICMP error answer one: RFC 1122 3.2.2): whatever else the connection
      * holds says nothing of one listener. */
-    if (views_addr_group(c->ip_version, &c->resp_addr) != GROUP_NONE)
+    if (ip_addr_group(c->ip_version, c->resp_addr.b) != GROUP_NONE)
         return PEV_GROUP;
     if (c->proto == IPPROTO_NUM_TCP) {
         if (c->flags & CONN_F_SIMULTANEOUS_OPEN) {
@@ -581,7 +560,7 @@ static void build_port(struct view_port *p, const struct fact_source *src, size_
     p->port = f0->resp_port;
     p->ctx = f0->ctx;
     p->tunnel = f0->tunnel;
-    p->group = (uint8_t)views_addr_group(p->ip_version, &p->addr);
+    p->group = (uint8_t)ip_addr_group(p->ip_version, p->addr.b);
     p->service = services_name(p->proto, p->port);
     enum port_evidence best = PEV_UDP_UNANSWERED;
     bool have = false;
@@ -844,7 +823,7 @@ static int build_hosts(struct views *v)
             struct view_host *h = &v->hosts[v->n_hosts++];
             h->ip_version = k[i].ip_version;
             h->addr = k[i].addr;
-            h->group = (uint8_t)views_addr_group(h->ip_version, &h->addr);
+            h->group = (uint8_t)ip_addr_group(h->ip_version, h->addr.b);
             h->ctx = k[i].ctx;
             h->tunnel = k[i].tunnel;
         }
@@ -1295,7 +1274,7 @@ json_t *views_json_port(const struct views *v, const struct view_port *p)
         json_array_append_new(det, json_string(p->detected[k]));
     json_object_set_new(o, "detected", det);
     json_object_set_new(o, "mismatch", json_boolean(p->mismatch));
-    const char *group = views_group_name((enum addr_group)p->group);
+    const char *group = addr_group_name((enum addr_group)p->group);
     json_object_set_new(o, "group", group ? json_string(group) : json_null());
     json_object_set_new(o, "status", json_string(views_status_name((enum port_status)p->status)));
     json_t *ev = json_object();
@@ -1461,7 +1440,7 @@ json_t *views_json_host(const struct views *v, const struct view_host *h)
     json_t *o = json_object();
     json_object_set_new(o, "addr", addr_json(h->ip_version, &h->addr));
     json_object_set_new(o, "ip_version", json_integer(h->ip_version));
-    const char *group = views_group_name((enum addr_group)h->group);
+    const char *group = addr_group_name((enum addr_group)h->group);
     json_object_set_new(o, "group", group ? json_string(group) : json_null());
     json_t *lp = json_array();
     size_t first, end;

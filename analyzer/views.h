@@ -35,15 +35,6 @@ enum port_evidence {
                             nothing tells one listener: unknown */
 };
 
-/* What kind of destination an address is: a port on a group address is served
- * by a socket on every member host, not by one listener. */
-enum addr_group { GROUP_NONE = 0, GROUP_MULTICAST, GROUP_BROADCAST };
-/* IPv4 224.0.0.0/4 and IPv6 ff00::/8 are multicast (RFC 5771, RFC 4291 2.7),
- * 255.255.255.255 is the limited broadcast (RFC 919). A directed broadcast
- * (a subnet's last address) cannot be told without the subnet: unicast here. */
-enum addr_group views_addr_group(uint8_t ip_version, const struct ip_addr *a);
-/* "multicast", "broadcast", or NULL for GROUP_NONE. */
-const char *views_group_name(enum addr_group g);
 
 enum sock_role { ROLE_CLIENT = 0, ROLE_SERVER, ROLE_UNKNOWN };
 
@@ -77,7 +68,7 @@ struct view_port {
                                  connections in tunnel_parents */
     uint8_t status;   /* enum port_status */
     uint8_t evidence; /* enum port_evidence */
-    uint8_t group;    /* enum addr_group of addr */
+    uint8_t group;    /* enum addr_group of addr (ip_addr_group) */
     uint64_t evidence_ts;           /* first time the deciding evidence was seen */
     uint8_t icmp_type, icmp_code;   /* when the evidence is an ICMP error */
     struct ip_addr icmp_from;

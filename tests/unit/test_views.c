@@ -1202,13 +1202,13 @@ static void test_icmp_errors_and_sctp_aborts(void)
 static enum addr_group group4(const char *a)
 {
     struct ip_addr ad = ip4(a);
-    return views_addr_group(4, &ad);
+    return ip_addr_group(4, ad.b);
 }
 
 static enum addr_group group6(const char *a)
 {
     struct ip_addr ad = ip6(a);
-    return views_addr_group(6, &ad);
+    return ip_addr_group(6, ad.b);
 }
 
 /* Ports on multicast and broadcast addresses: not one host's, whatever their
@@ -1282,7 +1282,7 @@ static void test_group_ports(void)
     size_t groups = 0;
     for (size_t i = 0; i < v.n_hosts; i++) {
         const struct view_host *h = &v.hosts[i];
-        enum addr_group want = views_addr_group(h->ip_version, &h->addr);
+        enum addr_group want = ip_addr_group(h->ip_version, h->addr.b);
         CU_ASSERT_EQUAL(h->group, want);
         groups += want != GROUP_NONE;
     }
